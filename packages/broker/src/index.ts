@@ -1,1 +1,12 @@
-export {};
+export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
+export * from './config';
+export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
+export { ServerConnection, type ServerTransport } from './connection';
+export { Queue } from './queue';
+export { Topic, DurableSubscription, TopicSubscription } from './topic';
+export { MessageSource } from './source';
+export { Entry } from './entry';
+export type { ServerConsumer } from './consumer';
+export { registerConnectorFactory, parseConnectorUri, listen, closeServer, type Connector, type ConnectorFactory } from './transport/connectors';
+export { emptyPlan, type RoutePlan } from './router';
+export { createLogger, type Logger } from './logger';

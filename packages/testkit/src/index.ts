@@ -1,1 +1,3 @@
-export {};
+export * from './wait';
+export * from './ledger';
+export * from './broker';

@@ -1,0 +1,134 @@
+// Broker configuration in ActiveMQ's terms (activemq.xml attributes, as YAML/JSON keys).
+import type { RedeliveryPolicyData } from '@wharf/protocol';
+
+export interface TransportConnectorConfig {
+  /** e.g. `openwire`, `stomp`, `ws` */
+  name: string;
+  /** `tcp://127.0.0.1:61616`, `ssl://…`, `stomp://…`, `ws://…`; port 0 picks a free port. */
+  uri: string;
+  /** TLS material for ssl:// and stomp+ssl:// (file paths). */
+  key?: string;
+  cert?: string;
+  ca?: string;
+}
+
+export type DeadLetterStrategyConfig =
+  | { type: 'shared'; deadLetterQueue?: string; processExpired?: boolean; processNonPersistent?: boolean }
+  | {
+      type: 'individual'; queuePrefix?: string; topicPrefix?: string; queueSuffix?: string; topicSuffix?: string;
+      useQueueForQueueMessages?: boolean; useQueueForTopicMessages?: boolean;
+      processExpired?: boolean; processNonPersistent?: boolean;
+    }
+  | { type: 'discarding' };
+
+/** One `policyEntry`: `queue` or `topic` names a destination or a wildcard pattern. */
+export interface PolicyEntryConfig {
+  queue?: string;
+  topic?: string;
+  redeliveryPolicy?: Partial<RedeliveryPolicyData>;
+  deadLetterStrategy?: DeadLetterStrategyConfig;
+  /** Default prefetch for consumers that do not ask for one. */
+  queuePrefetch?: number;
+  topicPrefetch?: number;
+  durableTopicPrefetch?: number;
+  /** Bytes of messages this destination may hold in memory before paging to the store / blocking. */
+  memoryLimit?: number;
+  producerFlowControl?: boolean;
+  /** ms between expiry scans; 0 disables the scan (ActiveMQ expireMessagesPeriod). */
+  expireMessagesPeriod?: number;
+  /** How many pending messages one dispatch pass looks at (ActiveMQ maxPageSize). */
+  maxPageSize?: number;
+}
+
+export interface VirtualTopicConfig {
+  /** Topic name pattern that is a virtual topic (default `VirtualTopic.>`). */
+  name?: string;
+  /** Consumer queue prefix pattern (default `Consumer.*.`). */
+  prefix?: string;
+  postfix?: string;
+  selectorAware?: boolean;
+}
+
+export interface MirroredQueueConfig {
+  prefix?: string;
+  postfix?: string;
+  copyMessage?: boolean;
+}
+
+export interface UserConfig {
+  username: string;
+  password: string;
+  groups?: string[];
+}
+
+export interface BrokerConfig {
+  brokerName: string;
+  /** Where the store lives (ActiveMQ's dataDirectory). */
+  dataDirectory: string;
+  /** false: everything in memory (ActiveMQ persistent="false", the seed's memory store). */
+  persistent: boolean;
+  transportConnectors: TransportConnectorConfig[];
+  destinationPolicy: PolicyEntryConfig[];
+  /** Largest frame accepted from a client (bytes). */
+  maxFrameSize: number;
+  /** Broker-wide memory for messages held in RAM (systemUsage memoryUsage). */
+  memoryLimit: number;
+  /** Store size limit in bytes before producers are blocked (systemUsage storeUsage); 0 = none. */
+  storeLimit: number;
+  /** How long a blocked producer waits before its send fails (ms); 0 = forever (ActiveMQ sendFailIfNoSpaceAfterTimeout). */
+  sendFailIfNoSpaceAfterTimeout: number;
+  schedulerSupport: boolean;
+  useVirtualTopics: boolean;
+  virtualTopics: VirtualTopicConfig[];
+  useMirroredQueues: boolean;
+  mirroredQueue: MirroredQueueConfig;
+  advisorySupport: boolean;
+  /** Heartbeat the broker accepts at most (ms); clients ask for their own. */
+  maxInactivityDuration: number;
+  /** Users allowed to connect; empty = no authentication (ActiveMQ's default). */
+  users: UserConfig[];
+  /** Log level for pino. */
+  logLevel: string;
+  /** Client URLs to advertise to failover clients (cluster sets these). */
+  advertisedMembers?: string[];
+}
+
+export const DEFAULT_REDELIVERY: RedeliveryPolicyData = {
+  maximumRedeliveries: 6,
+  initialRedeliveryDelay: 1000,
+  redeliveryDelay: 1000,
+  useExponentialBackOff: false,
+  backOffMultiplier: 5,
+  maximumRedeliveryDelay: -1,
+};
+
+export function defaultConfig(): BrokerConfig {
+  return {
+    brokerName: 'localhost',
+    dataDirectory: 'data',
+    persistent: true,
+    transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:61616' }],
+    destinationPolicy: [],
+    maxFrameSize: 100 * 1024 * 1024,
+    memoryLimit: 256 * 1024 * 1024,
+    storeLimit: 0,
+    sendFailIfNoSpaceAfterTimeout: 0,
+    schedulerSupport: false,
+    useVirtualTopics: true,
+    virtualTopics: [{ name: 'VirtualTopic.>', prefix: 'Consumer.*.', postfix: '' }],
+    useMirroredQueues: false,
+    mirroredQueue: { prefix: 'VirtualTopic.Mirror.', postfix: '', copyMessage: true },
+    advisorySupport: true,
+    maxInactivityDuration: 30000,
+    users: [],
+    logLevel: 'info',
+  };
+}
+
+/** Merge a partial config over the defaults (arrays replace, objects merge one level). */
+export function resolveConfig(partial: Partial<BrokerConfig> = {}): BrokerConfig {
+  const base = defaultConfig();
+  const out: BrokerConfig = { ...base, ...partial } as BrokerConfig;
+  out.mirroredQueue = { ...base.mirroredQueue, ...(partial.mirroredQueue ?? {}) };
+  return out;
+}

@@ -1,0 +1,156 @@
+// A queue: each message to exactly one consumer, in order within a priority; round-robin over
+// consumers with credit; exclusive consumers; message groups; a bounded window of messages in
+// memory with the rest paged in from the store in order (DESIGN §4, large backlogs).
+import type { StoreOp } from '@wharf/store';
+import { Entry, EntryState } from './entry';
+import { MessageSource } from './source';
+import type { ServerConsumer } from './consumer';
+import { filterable } from './filter';
+
+export class Queue extends MessageSource {
+  readonly subKey = null;
+  /** JMSXGroupID → the consumer that owns the group. */
+  private readonly groups = new Map<string, ServerConsumer>();
+  private exclusiveOwner: ServerConsumer | null = null;
+  // Paging: persistent messages with seq > storeCursor are only in the store.
+  storeCursor = 0;
+  pagedMaxSeq = 0;
+  pagedCount = 0;
+  private pagingIn = false;
+  /** Messages at or below this seq may have been delivered before a restart. */
+  recoveredDeliveredMark = 0;
+  /** Temporary queue owner connection id. */
+  owner: string | null = null;
+
+  removalOps(e: Entry): StoreOp[] {
+    return [{ t: 2, dest: this.destination.url, seq: e.seq }];
+  }
+
+  override enqueue(e: Entry): void {
+    if (e.stored) {
+      if (this.pagedCount > 0 || this.pending.bytes > this.policy.memoryLimit || this.broker.memory.full) {
+        this.enqueued++;
+        this.pagedCount++;
+        if (e.seq > this.pagedMaxSeq) this.pagedMaxSeq = e.seq;
+        this.afterDispatch();
+        return;
+      }
+      if (e.seq > this.storeCursor) this.storeCursor = e.seq;
+    }
+    super.enqueue(e);
+  }
+
+  override get depth(): number {
+    return this.pending.size + this.inflightCount + this.pagedCount;
+  }
+
+  protected override afterDispatch(): void {
+    if (this.pagedCount === 0 || this.pagingIn || this.closed) return;
+    const lowWater = Math.max(this.policy.maxPageSize * 2, 400);
+    if (this.pending.size >= lowWater && this.pending.bytes > 0) return;
+    if (this.pending.bytes > this.policy.memoryLimit / 2) return;
+    void this.pageIn(lowWater * 2);
+  }
+
+  private async pageIn(batch: number): Promise<void> {
+    this.pagingIn = true;
+    try {
+      const rows = await this.broker.store.loadMessages(this.destination.url, this.storeCursor, batch);
+      if (this.closed) return;
+      let added = 0;
+      for (const r of rows) {
+        if (r.seq > this.pagedMaxSeq) break;
+        this.storeCursor = r.seq;
+        const e = new Entry(r.seq, r.msg, this, this.broker.sizeOf(r.msg), true, null);
+        if (r.seq <= this.recoveredDeliveredMark) e.redelivered = true;
+        this.pagedCount--;
+        added++;
+        super.enqueue(e);
+        this.enqueued--; // counted when it arrived
+      }
+      if (rows.length < batch || added < rows.length || this.storeCursor >= this.pagedMaxSeq) {
+        // Everything stored is in memory now (or consumed).
+        this.pagedCount = 0;
+      }
+    } catch (err) {
+      this.broker.onStoreFailure(err as Error);
+    } finally {
+      this.pagingIn = false;
+    }
+    this.scheduleDispatch();
+  }
+
+  protected accepts(c: ServerConsumer, e: Entry): boolean {
+    if (this.exclusiveOwner && c !== this.exclusiveOwner) return false;
+    if (c.selector && !c.selector.matches(filterable(e.msg, e.redelivered, e.deliveryCount + 1))) return false;
+    const gid = e.msg.groupId;
+    if (gid !== undefined && gid !== null) {
+      const owner = this.groups.get(gid);
+      if (owner && owner !== c && !owner.closed) return false;
+    }
+    return true;
+  }
+
+  protected override pickConsumer(e: Entry): ServerConsumer | null {
+    const gid = e.msg.groupId;
+    if (gid !== undefined && gid !== null) {
+      const owner = this.groups.get(gid);
+      if (owner && !owner.closed && this.consumers.includes(owner)) {
+        return owner.hasCredit && this.accepts(owner, e) ? owner : null;
+      }
+      const c = super.pickConsumer(e);
+      if (c) {
+        // JMSXGroupSeq -1 closes the group (ActiveMQ message groups).
+        if (e.msg.groupSeq === -1) this.groups.delete(gid);
+        else this.groups.set(gid, c);
+      }
+      return c;
+    }
+    return super.pickConsumer(e);
+  }
+
+  override addConsumer(c: ServerConsumer): void {
+    super.addConsumer(c);
+    this.chooseExclusive();
+    this.broker.queueConsumersChanged(this);
+  }
+
+  override removeConsumer(c: ServerConsumer): void {
+    super.removeConsumer(c);
+    for (const [g, owner] of this.groups) if (owner === c) this.groups.delete(g);
+    if (this.exclusiveOwner === c) this.exclusiveOwner = null;
+    this.chooseExclusive();
+    this.scheduleDispatch();
+    this.broker.queueConsumersChanged(this);
+  }
+
+  private chooseExclusive(): void {
+    if (this.exclusiveOwner && !this.exclusiveOwner.closed) return;
+    let best: ServerConsumer | null = null;
+    for (const c of this.consumers) if (c.exclusive && (!best || c.priority > best.priority)) best = c;
+    this.exclusiveOwner = best;
+  }
+
+  /** Group owners, for the console. */
+  groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Messages for a browser: pending and in flight, in seq order; paged ones from the store. */
+  async browse(limit: number): Promise<Entry[]> {
+    const out: Entry[] = [];
+    for (const c of this.consumers) for (const e of c.inflight.values()) if (e.source === this) out.push(e);
+    out.push(...this.pending.toArray());
+    out.sort((a, b) => a.seq - b.seq);
+    if (out.length < limit && this.pagedCount > 0) {
+      const rows = await this.broker.store.loadMessages(this.destination.url, this.storeCursor, limit - out.length);
+      for (const r of rows) {
+        if (r.seq > this.pagedMaxSeq) break;
+        const e = new Entry(r.seq, r.msg, this, 0, true, null);
+        e.state = EntryState.PENDING;
+        out.push(e);
+      }
+    }
+    return out.slice(0, limit);
+  }
+}

@@ -1,0 +1,152 @@
+// Routing of one send: which sources get an entry, and which store ops make it durable.
+// Composite destinations, virtual topics and mirrored queues are routing rules, all here.
+import {
+  DeliveryMode, InvalidDestinationError, isComposite, isQueueKind, isTemporary, parseComposite,
+  parseDestination, wildcardMatches, copyMessage, type Destination, type WireMessage,
+} from '@wharf/protocol';
+import type { StoreOp } from '@wharf/store';
+import { Entry, type SharedRef } from './entry';
+import type { MessageSource } from './source';
+import type { Broker } from './broker';
+import type { ServerConnection } from './connection';
+import type { DurableSubscription } from './topic';
+import { filterable } from './filter';
+
+export interface RoutePlan {
+  ops: StoreOp[];
+  sources: MessageSource[];
+  entries: Entry[];
+  /** Run after the entries are enqueued (statistics, advisories). */
+  after: Array<() => void>;
+}
+
+export function emptyPlan(): RoutePlan {
+  return { ops: [], sources: [], entries: [], after: [] };
+}
+
+export class Router {
+  constructor(private readonly broker: Broker) {}
+
+  merge(plans: RoutePlan[]): RoutePlan {
+    if (plans.length === 1) return plans[0]!;
+    const out = emptyPlan();
+    for (const p of plans) {
+      out.ops.push(...p.ops);
+      out.sources.push(...p.sources);
+      out.entries.push(...p.entries);
+      out.after.push(...p.after);
+    }
+    return out;
+  }
+
+  /** Plan the routing of `msg`; throws InvalidDestinationError for a bad destination. */
+  plan(msg: WireMessage, origin: ServerConnection | null, plan: RoutePlan = emptyPlan()): RoutePlan {
+    const b = this.broker;
+    for (const ic of b.interceptors) if (ic.intercept(msg, plan)) return plan;
+    if (isComposite(msg.destination)) {
+      const kind = msg.destination.startsWith('topic://') ? 'topic' : 'queue';
+      for (const d of parseComposite(msg.destination, kind)) this.planOne({ ...msg, destination: d.url }, d, origin, plan);
+      return plan;
+    }
+    const d = parseDestination(msg.destination);
+    this.planOne(msg, d, origin, plan);
+    return plan;
+  }
+
+  private planOne(msg: WireMessage, d: Destination, origin: ServerConnection | null, plan: RoutePlan): void {
+    if (msg.destination !== d.url) msg = { ...msg, destination: d.url };
+    if (d.name.includes('*') || d.name.split('.').includes('>')) {
+      throw new InvalidDestinationError(`cannot send to wildcard destination ${d.url}`);
+    }
+    if (msg.expiration > 0 && msg.expiration <= Date.now()) {
+      // Expired before arrival: the dead letter strategy decides (ActiveMQ checks on arrival).
+      plan.after.push(() => this.broker.advisories.expired(d, msg));
+      return;
+    }
+    if (isQueueKind(d.kind)) this.planQueue(msg, d, origin, plan);
+    else this.planTopic(msg, d, origin, plan);
+  }
+
+  private planQueue(msg: WireMessage, d: Destination, origin: ServerConnection | null, plan: RoutePlan): void {
+    const b = this.broker;
+    if (isTemporary(d.kind) && !b.queues.has(d.url)) {
+      throw new InvalidDestinationError(`Cannot publish to a deleted Destination: ${d.url}`);
+    }
+    const q = b.getQueue(d, true)!;
+    const seq = b.nextSeq();
+    const stored = b.durableStore && msg.deliveryMode === DeliveryMode.PERSISTENT && !isTemporary(d.kind);
+    if (stored) plan.ops.push({ t: 1, dest: d.url, seq, msg });
+    plan.sources.push(q);
+    plan.entries.push(new Entry(seq, msg, q, b.sizeOf(msg), stored, origin?.id ?? null));
+    const cfg = b.config;
+    if (cfg.useMirroredQueues && !d.name.startsWith('ActiveMQ.')) {
+      const m = cfg.mirroredQueue;
+      const mirror = `topic://${m.prefix ?? 'VirtualTopic.Mirror.'}${d.name}${m.postfix ?? ''}`;
+      this.planTopic(copyMessage(msg, mirror), parseDestination(mirror), origin, plan);
+    }
+  }
+
+  private planTopic(msg: WireMessage, d: Destination, origin: ServerConnection | null, plan: RoutePlan): void {
+    const b = this.broker;
+    if (isTemporary(d.kind) && !b.topics.has(d.url)) {
+      throw new InvalidDestinationError(`Cannot publish to a deleted Destination: ${d.url}`);
+    }
+    const t = b.getTopic(d, true)!;
+    const seq = b.nextSeq();
+    const originId = origin?.id ?? null;
+    const size = b.sizeOf(msg);
+    // Non-durable subscribers: exact and wildcard.
+    for (const s of t.subs) this.offer(s, s.consumer.selector, s.consumer.noLocal, msg, seq, size, originId, null, plan);
+    for (const s of b.wildcardTopicSubs) {
+      if (s.closed || !wildcardMatches(s.destination.name, d.name) || s.destination.kind !== d.kind) continue;
+      this.offer(s, s.consumer.selector, s.consumer.noLocal, msg, seq, size, originId, null, plan);
+    }
+    // Durable subscribers present now keep the message, active or not.
+    const persistent = msg.deliveryMode === DeliveryMode.PERSISTENT && b.durableStore;
+    let durable: DurableSubscription[] | null = null;
+    for (const s of t.durables) {
+      if (s.closed) continue;
+      const sel = s.record.selector ? b.compileSelector(s.record.selector) : null;
+      if (sel && !sel.matches(filterable(msg))) continue;
+      if (s.record.noLocal && s.active && s.active.conn.id === originId) continue;
+      (durable ??= []).push(s);
+    }
+    if (durable) {
+      const shared: SharedRef | null = persistent ? { refs: durable.length } : null;
+      if (persistent) plan.ops.push({ t: 1, dest: d.url, seq, msg, subs: durable.map((s) => s.record.key) });
+      for (const s of durable) {
+        const e = new Entry(seq, msg, s, size, persistent, originId, shared);
+        plan.sources.push(s);
+        plan.entries.push(e);
+      }
+    }
+    plan.after.push(() => {
+      t.enqueued++;
+    });
+    // Virtual topics: every consumer queue Consumer.<group>.VirtualTopic.X gets a copy.
+    if (b.config.useVirtualTopics && !isTemporary(d.kind)) {
+      for (const vt of b.config.virtualTopics) {
+        if (!wildcardMatches(vt.name ?? 'VirtualTopic.>', d.name)) continue;
+        const prefix = vt.prefix ?? 'Consumer.*.';
+        const postfix = vt.postfix ?? '';
+        for (const q of b.queues.values()) {
+          const qn = q.destination.name;
+          if (!qn.endsWith(d.name + postfix) || isTemporary(q.destination.kind)) continue;
+          const head = qn.slice(0, qn.length - d.name.length - postfix.length);
+          if (!wildcardMatches(prefix.replace(/\.$/, ''), head.replace(/\.$/, '')) || !head.endsWith('.')) continue;
+          this.planQueue(copyMessage(msg, q.destination.url), q.destination, origin, plan);
+        }
+      }
+    }
+  }
+
+  private offer(
+    s: MessageSource, selector: { matches(f: unknown): boolean } | null, noLocal: boolean, msg: WireMessage,
+    seq: number, size: number, originId: string | null, shared: SharedRef | null, plan: RoutePlan,
+  ): void {
+    if (noLocal && originId !== null && s.consumers[0]?.conn.id === originId) return;
+    if (selector && !selector.matches(filterable(msg))) return;
+    plan.sources.push(s);
+    plan.entries.push(new Entry(seq, msg, s, size, false, originId, shared));
+  }
+}

@@ -1,0 +1,371 @@
+// A source of deliveries: a queue, or one subscription of a topic. It owns pending messages
+// and dispatches them to its consumers within their prefetch windows. Queue-specific rules
+// (groups, exclusive consumers, paging) live in queue.ts; subscription rules in topic.ts.
+import { AckType, type Destination, type WireMessage } from '@wharf/protocol';
+import type { StoreOp } from '@wharf/store';
+import { Entry, EntryState } from './entry';
+import { PendingList } from './pending';
+import type { ServerConsumer } from './consumer';
+import type { ResolvedPolicy } from './policy';
+import type { Broker } from './broker';
+
+export abstract class MessageSource {
+  readonly pending = new PendingList();
+  consumers: ServerConsumer[] = [];
+  /** Entries dispatched and not yet acknowledged. */
+  inflightCount = 0;
+  private dispatchScheduled = false;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private wakeAt = Infinity;
+  protected rr = 0;
+  /** Highest seq written by MARK_DELIVERED for this source. */
+  deliveredMark = 0;
+  /** Sends wait for the MARK_DELIVERED write before them, to keep dispatch order. */
+  private sendChain: Promise<void> | null = null;
+  // Statistics, as ActiveMQ's destination statistics.
+  enqueued = 0;
+  dequeued = 0;
+  dispatched = 0;
+  expired = 0;
+  closed = false;
+
+  constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy) {}
+
+  /** The key this source's acks are stored under (queue: none; durable sub: its key). */
+  abstract readonly subKey: string | null;
+
+  /** Store ops that remove `e` for this source once consumed. */
+  abstract removalOps(e: Entry): StoreOp[];
+
+  /** Called after entries left this source for good (acked, DLQ, expired, purged). */
+  protected onRemoved(_entries: Entry[]): void {}
+
+  /** May this consumer take this entry (selector, noLocal, groups, exclusivity)? */
+  protected abstract accepts(c: ServerConsumer, e: Entry): boolean;
+
+  /** Pick the consumer for an entry among those with credit, or null. */
+  protected pickConsumer(e: Entry): ServerConsumer | null {
+    const cs = this.consumers;
+    const n = cs.length;
+    if (n === 0) return null;
+    let best: ServerConsumer | null = null;
+    let bestIdx = -1;
+    for (let k = 0; k < n; k++) {
+      const idx = (this.rr + k) % n;
+      const c = cs[idx]!;
+      if (!c.hasCredit || !this.accepts(c, e)) continue;
+      if (best === null || c.priority > best.priority) {
+        best = c;
+        bestIdx = idx;
+      }
+    }
+    if (best) this.rr = (bestIdx + 1) % n;
+    return best;
+  }
+
+  get hasConsumerWithCredit(): boolean {
+    for (const c of this.consumers) if (c.hasCredit) return true;
+    return false;
+  }
+
+  addConsumer(c: ServerConsumer): void {
+    this.consumers.push(c);
+    c.sources.push(this);
+    this.scheduleDispatch();
+  }
+
+  removeConsumer(c: ServerConsumer): void {
+    const i = this.consumers.indexOf(c);
+    if (i >= 0) this.consumers.splice(i, 1);
+    const j = c.sources.indexOf(this);
+    if (j >= 0) c.sources.splice(j, 1);
+  }
+
+  /** A new message for this source. */
+  enqueue(e: Entry): void {
+    this.enqueued++;
+    this.pending.add(e);
+    this.broker.memory.add(e.size);
+    this.scheduleDispatch();
+  }
+
+  /** Put a detached entry back among the pending ones (redelivery, release). */
+  requeue(e: Entry, delay: number): void {
+    e.state = EntryState.PENDING;
+    e.consumer = null;
+    e.deliveredAcked = false;
+    e.txId = null;
+    e.availableAt = delay > 0 ? Date.now() + delay : 0;
+    this.pending.add(e);
+    this.scheduleDispatch();
+  }
+
+  scheduleDispatch(): void {
+    if (this.dispatchScheduled || this.closed) return;
+    this.dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /** Hand pending entries to consumers with credit, in priority then seq order. */
+  dispatch(): void {
+    if (this.closed || this.pending.size === 0 || !this.hasConsumerWithCredit) {
+      this.afterDispatch();
+      return;
+    }
+    const now = Date.now();
+    const assigned: Entry[] = [];
+    const expired: Entry[] = [];
+    let wake = Infinity;
+    this.pending.scan((e) => {
+      if (e.msg.expiration > 0 && e.msg.expiration <= now) {
+        expired.push(e);
+        return;
+      }
+      if (e.availableAt > now) {
+        if (e.availableAt < wake) wake = e.availableAt;
+        return;
+      }
+      if (e.msg.deliveryTime > now) {
+        if (e.msg.deliveryTime < wake) wake = e.msg.deliveryTime;
+        return;
+      }
+      const c = this.pickConsumer(e);
+      if (!c) return !this.hasConsumerWithCredit;
+      this.assign(c, e);
+      assigned.push(e);
+      return;
+    }, this.policy.maxPageSize + this.consumers.length * 1000);
+    for (const e of assigned) this.pending.remove(e);
+    if (expired.length) {
+      for (const e of expired) this.pending.remove(e);
+      this.broker.memory.release(sumSize(expired));
+      this.expired += expired.length;
+      this.broker.expire(this, expired);
+    }
+    if (wake < Infinity) this.wakeUpAt(wake);
+    if (assigned.length) this.send(assigned);
+    this.afterDispatch();
+  }
+
+  /** Hook: a queue pages in from the store here. */
+  protected afterDispatch(): void {}
+
+  private assign(c: ServerConsumer, e: Entry): void {
+    e.state = EntryState.INFLIGHT;
+    e.consumer = c;
+    e.deliveryCount++;
+    e.deliveryId = c.conn.nextDeliveryId();
+    e.deliveredAcked = false;
+    c.inflight.set(e.deliveryId, e);
+    c.outstanding++;
+    if (c.prefetch === 0) c.pullCredit--;
+    this.inflightCount++;
+    this.dispatched++;
+  }
+
+  private send(entries: Entry[]): void {
+    // The store must know a message may have been delivered before the consumer can see it,
+    // so that after a crash it comes back marked redelivered (written without fsync: a process
+    // crash keeps it; see docs/ARCHITECTURE.md, invariants).
+    let mark = 0;
+    if (this.broker.store.kind !== 'memory') {
+      for (const e of entries) if (e.stored && e.seq > this.deliveredMark) mark = e.seq > mark ? e.seq : mark;
+    }
+    if (mark > 0) {
+      this.deliveredMark = mark;
+      const op: StoreOp = this.subKey ? { t: 10, dest: this.destination.url, seq: mark, key: this.subKey } : { t: 10, dest: this.destination.url, seq: mark };
+      const write = this.broker.store.commit([op], { sync: false });
+      const prev = this.sendChain;
+      const chain: Promise<void> = (prev ? prev.then(() => write) : write).then(
+        () => this.transmit(entries),
+        (err) => this.broker.onStoreFailure(err as Error),
+      ).finally(() => {
+        if (this.sendChain === chain) this.sendChain = null;
+      });
+      this.sendChain = chain;
+    } else if (this.sendChain) {
+      const chain: Promise<void> = this.sendChain.then(() => this.transmit(entries)).finally(() => {
+        if (this.sendChain === chain) this.sendChain = null;
+      });
+      this.sendChain = chain;
+    } else {
+      this.transmit(entries);
+    }
+  }
+
+  private transmit(entries: Entry[]): void {
+    for (const e of entries) {
+      const c = e.consumer;
+      if (!c || c.closed || e.state !== EntryState.INFLIGHT) continue;
+      c.conn.sendDispatch(c, e);
+    }
+  }
+
+  private wakeUpAt(t: number): void {
+    if (t >= this.wakeAt && this.wakeTimer) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = t;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.wakeAt = Infinity;
+      this.dispatch();
+    }, Math.max(1, t - Date.now()));
+    this.wakeTimer.unref?.();
+  }
+
+  /**
+   * Consumed: remove for good. Returns the store ops to commit (the caller batches them with
+   * other sources' ops into one store write).
+   */
+  consume(entries: Entry[], ops: StoreOp[]): void {
+    for (const e of entries) {
+      if (e.state === EntryState.DONE) continue;
+      this.detachInflight(e);
+      e.state = EntryState.DONE;
+      this.dequeued++;
+      if (e.stored) for (const op of this.removalOps(e)) ops.push(op);
+    }
+    this.broker.memory.release(sumSize(entries));
+    this.onRemoved(entries);
+    this.scheduleDispatch();
+  }
+
+  /** Take an in-flight entry off its consumer. */
+  detachInflight(e: Entry): void {
+    const c = e.consumer;
+    if (c && e.state === EntryState.INFLIGHT) {
+      c.inflight.delete(e.deliveryId);
+      if (!e.deliveredAcked) c.outstanding--;
+      this.inflightCount--;
+      // Credit came back: other sources of this consumer may now dispatch to it.
+      for (const s of c.sources) if (s !== this) s.scheduleDispatch();
+    }
+    e.consumer = null;
+  }
+
+  /**
+   * The consumer gave the entries back after delivering them (REDELIVERED ack, consumer closed,
+   * connection lost): they return marked redelivered. Redelivery delays and the poison limit are
+   * the client's business, as in ActiveMQ (its RedeliveryPolicy lives in the client).
+   */
+  redeliver(entries: Entry[]): void {
+    for (const e of entries) {
+      if (e.state !== EntryState.INFLIGHT) continue;
+      this.detachInflight(e);
+      e.redelivered = true;
+      this.requeue(e, 0);
+    }
+  }
+
+  /** Prefetched but never given to the application: back unchanged. */
+  release(entries: Entry[]): void {
+    for (const e of entries) {
+      if (e.state !== EntryState.INFLIGHT) continue;
+      this.detachInflight(e);
+      e.deliveryCount = Math.max(0, e.deliveryCount - 1);
+      this.requeue(e, 0);
+    }
+  }
+
+  /** Move in-flight or pending entries to the dead letter queue. */
+  deadLetter(entries: Entry[], cause: string, expired = false): void {
+    for (const e of entries) {
+      if (e.state === EntryState.INFLIGHT) this.detachInflight(e);
+      else if (e.state === EntryState.PENDING) this.pending.remove(e);
+      e.state = EntryState.DONE;
+    }
+    this.broker.memory.release(sumSize(entries));
+    this.broker.sendToDeadLetter(this, entries, cause, expired);
+    this.onRemoved(entries);
+    this.scheduleDispatch();
+  }
+
+  /** Handle an ack of one of this source's entries. */
+  handleAck(ackType: number, entries: Entry[], cause: string | undefined, ops: StoreOp[]): void {
+    switch (ackType) {
+      case AckType.STANDARD:
+      case AckType.INDIVIDUAL:
+        this.consume(entries, ops);
+        break;
+      case AckType.DELIVERED:
+        for (const e of entries) {
+          if (e.state === EntryState.INFLIGHT && !e.deliveredAcked && e.consumer) {
+            e.deliveredAcked = true;
+            e.consumer.outstanding--;
+            for (const s of e.consumer.sources) s.scheduleDispatch();
+          }
+        }
+        break;
+      case AckType.REDELIVERED:
+        this.redeliver(entries);
+        break;
+      case AckType.RELEASE:
+        this.release(entries);
+        break;
+      case AckType.POISON:
+        this.deadLetter(entries.filter((e) => e.state === EntryState.INFLIGHT), cause ?? 'poison ack');
+        break;
+      case AckType.EXPIRED: {
+        const live = entries.filter((e) => e.state === EntryState.INFLIGHT);
+        for (const e of live) this.detachInflight(e);
+        for (const e of live) e.state = EntryState.PENDING;
+        this.expired += live.length;
+        this.broker.expire(this, live);
+        break;
+      }
+    }
+  }
+
+  /** All messages this source holds, pending first (browse, console). */
+  snapshot(): Entry[] {
+    return this.pending.toArray();
+  }
+
+  get depth(): number {
+    return this.pending.size + this.inflightCount;
+  }
+
+  /** Remove every pending message (console purge). Returns store ops. */
+  purge(ops: StoreOp[]): number {
+    const removed = this.pending.clear();
+    for (const e of removed) {
+      e.state = EntryState.DONE;
+      if (e.stored) for (const op of this.removalOps(e)) ops.push(op);
+    }
+    this.broker.memory.release(sumSize(removed));
+    this.dequeued += removed.length;
+    this.onRemoved(removed);
+    return removed.length;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    this.broker.memory.release(this.pending.bytes);
+  }
+
+  /** For tests and the console: a message by id. */
+  findPending(messageId: string): Entry | undefined {
+    let found: Entry | undefined;
+    this.pending.scan((e) => {
+      if (e.msg.messageId === messageId) {
+        found = e;
+        return true;
+      }
+      return false;
+    });
+    return found;
+  }
+}
+
+export function sumSize(entries: Entry[]): number {
+  let s = 0;
+  for (const e of entries) s += e.size;
+  return s;
+}
+
+export type { WireMessage };

@@ -1,0 +1,83 @@
+// Transport connectors (ActiveMQ <transportConnector name uri>): native tcp and ssl here;
+// other schemes (stomp, ws) register a factory from their own module.
+import net from 'node:net';
+import tls from 'node:tls';
+import fs from 'node:fs';
+import { ConfigError } from '@wharf/protocol';
+import type { Broker } from '../broker';
+import type { TransportConnectorConfig } from '../config';
+import { SocketTransport } from './socket';
+
+export interface Connector {
+  readonly name: string;
+  /** The bound URL (with the real port when 0 was asked). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export type ConnectorFactory = (broker: Broker, cfg: TransportConnectorConfig, host: string, port: number) => Promise<Connector>;
+const factories = new Map<string, ConnectorFactory>();
+
+/** Add a scheme (stomp://, ws://, …). */
+export function registerConnectorFactory(scheme: string, f: ConnectorFactory): void {
+  factories.set(scheme, f);
+}
+
+export function parseConnectorUri(uri: string): { scheme: string; host: string; port: number } {
+  const m = /^([a-z+]+):\/\/([^:/?]*|\[[^\]]+\])(?::(\d+))?/i.exec(uri);
+  if (!m) throw new ConfigError(`transport connector uri '${uri}' is not scheme://host:port`);
+  const port = m[3] === undefined ? NaN : Number(m[3]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`transport connector uri '${uri}' needs a port 0-65535`);
+  let host = m[2] ?? '';
+  if (host === '' || host === '0.0.0.0') host = host === '' ? '127.0.0.1' : '0.0.0.0';
+  return { scheme: m[1]!.toLowerCase(), host: host.replace(/^\[|\]$/g, ''), port };
+}
+
+export async function listen(server: net.Server, host: string, port: number, what: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onErr = (err: NodeJS.ErrnoException): void => {
+      reject(new ConfigError(err.code === 'EADDRINUSE'
+        ? `${what}: port ${port} on ${host} is already in use: stop the other process or choose another port`
+        : `${what}: cannot listen on ${host}:${port}: ${err.message}`));
+    };
+    server.once('error', onErr);
+    server.listen(port, host, () => {
+      server.off('error', onErr);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
+export function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => resolve());
+  });
+}
+
+export async function startConnector(broker: Broker, cfg: TransportConnectorConfig): Promise<Connector> {
+  const { scheme, host, port } = parseConnectorUri(cfg.uri);
+  if (scheme === 'tcp' || scheme === 'ssl' || scheme === 'nio' || scheme === 'nio+ssl') {
+    const secure = scheme.endsWith('ssl');
+    const sockets = new Set<net.Socket>();
+    const onSocket = (socket: net.Socket): void => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      new SocketTransport(socket, broker);
+    };
+    let server: net.Server;
+    if (secure) {
+      if (!cfg.key || !cfg.cert) throw new ConfigError(`connector ${cfg.name}: ssl needs 'key' and 'cert' file paths`);
+      server = tls.createServer({ key: fs.readFileSync(cfg.key), cert: fs.readFileSync(cfg.cert), ca: cfg.ca ? fs.readFileSync(cfg.ca) : undefined }, onSocket);
+    } else {
+      server = net.createServer(onSocket);
+    }
+    const bound = await listen(server, host, port, `connector ${cfg.name}`);
+    return { name: cfg.name, url: `${secure ? 'ssl' : 'tcp'}://${host.includes(':') ? `[${host}]` : host}:${bound}`, close: () => closeServer(server, sockets) };
+  }
+  const f = factories.get(scheme);
+  if (!f) throw new ConfigError(`connector ${cfg.name}: unknown transport scheme '${scheme}' (known: tcp, ssl${[...factories.keys()].map((k) => `, ${k}`).join('')})`);
+  return f(broker, cfg, host, port);
+}

@@ -1,0 +1,71 @@
+// Native protocol over a stream socket (tcp or tls): frames in through the streaming decoder,
+// frames out batched per tick (one write for many dispatches).
+import type { Socket } from 'node:net';
+import { encodeFrame, FrameDecoder, ErrorCode, type Command, type ProtocolError } from '@wharf/protocol';
+import type { Broker } from '../broker';
+import { ServerConnection, type ServerTransport } from '../connection';
+
+export class SocketTransport implements ServerTransport {
+  readonly remoteAddress: string;
+  private out: Buffer[] = [];
+  private flushScheduled = false;
+  private ended = false;
+  readonly conn: ServerConnection;
+
+  constructor(private readonly socket: Socket, broker: Broker) {
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    socket.setNoDelay(true);
+    this.conn = new ServerConnection(broker, this);
+    const decoder = new FrameDecoder(
+      {
+        command: (cmd) => this.conn.handle(cmd),
+        error: (err: ProtocolError) => {
+          // An unknown command in a well-formed frame leaves the stream usable.
+          const fatal = err.code !== ErrorCode.UNKNOWN_COMMAND;
+          broker.log.info({ conn: this.conn.id, remote: this.remoteAddress, err: err.message }, fatal ? 'protocol error: closing' : 'protocol error');
+          this.conn.sendError(err, undefined, fatal);
+        },
+      },
+      broker.config.maxFrameSize,
+    );
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.ended = true;
+      this.conn.close(undefined, false);
+    });
+  }
+
+  send(cmd: Command): void {
+    if (this.ended) return;
+    this.out.push(encodeFrame(cmd));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.ended || this.out.length === 0) return;
+    const bufs = this.out;
+    this.out = [];
+    this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.flush();
+    this.ended = true;
+    this.socket.end();
+    const t = setTimeout(() => this.socket.destroy(), 2000);
+    t.unref();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
+}

@@ -1,0 +1,265 @@
+// The part of an election that does not depend on the coordination service: the reconcile
+// loop (read the group, decide, act, repeat), the state and 'lost' events, start/stop.
+// Implementations supply sessions and the five storage operations.
+
+import { EventEmitter } from 'node:events';
+import { ElectionError } from './errors';
+import {
+  copyMember, decide, isPosition, sameState, stateOf, validateMember, validateReplicas,
+  type Decision, type GroupView, type MasterRecord, type MemberRecord,
+} from './rules';
+import {
+  silentLogger, type Election, type ElectionEvents, type ElectionLogger, type ElectionOptions,
+  type ElectionState, type MemberInfo, type Position,
+} from './types';
+
+/** The data a member publishes (its record without the store's node name and sequence). */
+export type MemberData = Pick<MemberRecord, 'info' | 'reportedFor'>;
+
+const RETRY_MS = 250;
+/** Decisions acted on in one pass before yielding (each act is followed by a fresh read). */
+const MAX_STEPS = 8;
+
+export abstract class GroupElection<V extends GroupView = GroupView>
+  extends EventEmitter<ElectionEvents>
+  implements Election {
+  protected readonly replicas: number;
+  protected readonly log: ElectionLogger;
+  /** Incremented for every new session; work begun in an older session is dropped. */
+  protected generation = 0;
+  protected stopped = false;
+  private info?: MemberInfo;
+  private position: Position = { epoch: 0, index: 0 };
+  /** Our member record in the current session. */
+  private node?: string;
+  /** The epoch of the mastership we claimed in this session and have not given up. */
+  private term?: number;
+  private connected = false;
+  private current: ElectionState = { role: 'candidate', epoch: 0, members: [] };
+  private dirty = false;
+  private running = false;
+  private waiters: Array<() => void> = [];
+  private retryTimer?: NodeJS.Timeout;
+  private registered?: { resolve(): void; reject(err: Error): void };
+  private lastReason = '';
+
+  constructor(opts: ElectionOptions) {
+    super();
+    this.replicas = validateReplicas(opts.replicas ?? 3);
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  async start(self: MemberInfo): Promise<void> {
+    if (this.info || this.stopped) throw new ElectionError('ELECTION_STATE', 'an election can be started once');
+    validateMember(self);
+    this.info = copyMember(self);
+    this.position = { ...self.position };
+    const registered = new Promise<void>((resolve, reject) => {
+      this.registered = { resolve, reject };
+    });
+    this.open();
+    await registered;
+  }
+
+  async updatePosition(pos: Position): Promise<void> {
+    if (!isPosition(pos)) throw new ElectionError('ELECTION_CONFIG', 'position must be {epoch, index} of integers');
+    this.position = { epoch: pos.epoch, index: pos.index };
+    if (this.connected && this.current.role === 'candidate') await this.kick();
+  }
+
+  state(): ElectionState {
+    const s = structuredClone(this.current);
+    // A master whose lease ran out reports candidate even before the watchdog has fired.
+    if (s.role === 'master' && !this.leaseValid()) return { role: 'candidate', epoch: s.epoch, members: s.members };
+    return s;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.registered?.reject(new ElectionError('ELECTION_STOPPED', 'the election was stopped before it registered'));
+    this.registered = undefined;
+    await this.close();
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** The role last announced. */
+  protected get role(): ElectionState['role'] {
+    return this.current.role;
+  }
+
+  // --- for implementations ------------------------------------------------------------------
+
+  /** Opens a session (asynchronously); calls connectionUp() once it can be used. */
+  protected abstract open(): void;
+  /** Ends the session; the group forgets our records at once. */
+  protected abstract close(): Promise<void>;
+  protected abstract readView(): Promise<V>;
+  /** Creates our member record; returns its node name. */
+  protected abstract register(data: MemberData, view: V): Promise<string>;
+  protected abstract publish(node: string, data: MemberData): Promise<void>;
+  /** Atomically creates the master record and raises the group epoch to record.epoch. */
+  protected abstract claim(record: MasterRecord, view: V): Promise<boolean>;
+  /** Deletes our master record. */
+  protected abstract resign(view: V): Promise<void>;
+
+  /** Whether this node may still act as master (ZooKeeper: its session lease). */
+  protected leaseValid(): boolean {
+    return true;
+  }
+
+  /** A new session begins: nothing registered or claimed in it yet. */
+  protected sessionStarted(): void {
+    this.generation += 1;
+    this.node = undefined;
+    this.term = undefined;
+    this.connected = false;
+  }
+
+  protected connectionUp(): void {
+    if (this.stopped) return;
+    this.connected = true;
+    void this.kick();
+  }
+
+  /**
+   * The session can no longer be trusted (disconnected, expired, lease ran out): a master
+   * stops now. On reconnection in the same session, the stale master record is deleted and a
+   * new election (with a new epoch) follows.
+   */
+  protected connectionDown(reason: string): void {
+    if (this.stopped) return;
+    this.connected = false;
+    this.term = undefined;
+    this.setState({ role: 'candidate', epoch: this.current.epoch, members: [] }, reason);
+  }
+
+  protected kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.dirty = true;
+    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (!this.running) void this.loop();
+    return done;
+  }
+
+  // --- the loop -----------------------------------------------------------------------------
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.dirty && !this.stopped) {
+        this.dirty = false;
+        const waiters = this.waiters.splice(0);
+        await this.pass();
+        for (const w of waiters) w();
+      }
+    } finally {
+      this.running = false;
+      if (this.stopped) for (const w of this.waiters.splice(0)) w();
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const info = this.info;
+    if (!this.connected || !info) return;
+    const gen = this.generation;
+    try {
+      for (let step = 0; step < MAX_STEPS; step++) {
+        const view = await this.readView();
+        if (gen !== this.generation || !this.connected || this.stopped) return;
+        const decision = decide(view, { node: this.node, term: this.term, position: this.position, info }, this.replicas);
+        this.trace(decision);
+        if (!(await this.act(decision, view, info, gen))) {
+          this.setState(stateOf(view, decision), reasonOf(decision));
+          return;
+        }
+        if (gen !== this.generation || this.stopped) return;
+      }
+      this.dirty = true;
+    } catch (err) {
+      if (gen !== this.generation || this.stopped) return;
+      this.log.warn({ err, id: info.id }, 'election: group operation failed, retrying');
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        if (this.connected) void this.kick();
+      }, RETRY_MS);
+    }
+  }
+
+  /** Carries out a decision; true when it changed the group (so it must be read again). */
+  private async act(decision: Decision, view: V, info: MemberInfo, gen: number): Promise<boolean> {
+    const data = (): MemberData => ({ info: { ...copyMember(info), position: { ...this.position } }, reportedFor: view.groupEpoch });
+    switch (decision.kind) {
+      case 'register': {
+        const node = await this.register(data(), view);
+        if (gen !== this.generation) return true;
+        this.node = node;
+        this.log.info({ id: info.id, node }, 'election: registered as member');
+        this.registered?.resolve();
+        this.registered = undefined;
+        return true;
+      }
+      case 'publish':
+        if (this.node === undefined) return true;
+        await this.publish(this.node, data());
+        return true;
+      case 'claim': {
+        if (this.node === undefined) return true;
+        const record: MasterRecord = { node: this.node, epoch: decision.epoch, member: data().info };
+        if (await this.claim(record, view)) {
+          if (gen !== this.generation) return true;
+          this.term = decision.epoch;
+          this.log.info({ id: info.id, epoch: decision.epoch }, 'election: claimed mastership');
+        }
+        return true;
+      }
+      case 'resign':
+        // Stop serving before the record goes: once it is deleted another node may be elected.
+        if (decision.lost) {
+          this.log.warn({ id: info.id, reason: decision.reason }, 'election: giving up mastership');
+          this.setState(stateOf(view, { kind: 'wait', reason: decision.reason }), decision.reason);
+        }
+        this.term = undefined;
+        await this.resign(view);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private setState(next: ElectionState, reason: string): void {
+    if (this.stopped) return;
+    const prev = this.current;
+    if (prev.role === 'master' && next.role !== 'master') {
+      this.current = next;
+      this.log.warn({ id: this.info?.id, epoch: prev.epoch, reason }, 'election: mastership lost');
+      this.emit('lost', reason);
+    }
+    if (sameState(prev, next)) return;
+    this.current = next;
+    if (next.role !== prev.role || next.master?.id !== prev.master?.id || next.epoch !== prev.epoch) {
+      this.log.info({ id: this.info?.id, role: next.role, master: next.master?.id, epoch: next.epoch }, 'election: state');
+    }
+    this.emit('state', structuredClone(next));
+  }
+
+  private trace(decision: Decision): void {
+    const reason = `${decision.kind}${'reason' in decision ? `: ${decision.reason}` : ''}`;
+    if (reason === this.lastReason) return;
+    this.lastReason = reason;
+    this.log.debug({ id: this.info?.id, decision: reason }, 'election: decision');
+  }
+}
+
+function reasonOf(decision: Decision): string {
+  switch (decision.kind) {
+    case 'follow':
+      return 'another node is master';
+    case 'wait':
+    case 'resign':
+      return decision.reason;
+    default:
+      return decision.kind;
+  }
+}
