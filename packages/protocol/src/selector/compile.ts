@@ -156,8 +156,19 @@ class Compiler {
       }
       case 'in': {
         const e = this.value(n.e);
-        const set = new Set(n.list);
         const not = n.not;
+        const list = [...new Set(n.list)];
+        if (list.length <= 8) {
+          // Short lists: comparing strings beats hashing them.
+          const len = list.length;
+          return (m) => {
+            const v = e(m);
+            if (typeof v !== 'string') return null;
+            for (let i = 0; i < len; i++) if (list[i] === v) return !not;
+            return not;
+          };
+        }
+        const set = new Set(list);
         return (m) => {
           const v = e(m);
           return typeof v === 'string' ? set.has(v) !== not : null;
