@@ -3,6 +3,7 @@
 module.exports = {
   spec: [
     'packages/*/dist/test/**/*.test.js',
+    'test-integration/dist/**/*.test.js',
     'examples/test/**/*.test.mjs',
     'test-cluster/**/*.test.mjs',
   ],

@@ -26,6 +26,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.test.mjs', '**/test/**/*.mjs', 'test-cluster/**/*.mjs'],
+    languageOptions: { globals: { describe: 'readonly', it: 'readonly', before: 'readonly', after: 'readonly', beforeEach: 'readonly', afterEach: 'readonly' } },
+  },
+  {
     files: ['packages/*/src/**/*.ts'],
     ignores: ['packages/cli/src/**'],
     rules: { 'no-console': 'error' },

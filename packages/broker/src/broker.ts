@@ -460,7 +460,6 @@ export class Broker extends EventEmitter {
       if (expired.length) {
         for (const e of expired) e.state = 0;
         s.expired += expired.length;
-        this.memory.release(expired.reduce((a, e) => a + e.size, 0));
         this.expire(s, expired);
       }
     }

@@ -411,12 +411,13 @@ export class ServerConnection {
       const ops: StoreOp[] = [];
       for (const [src, list] of groupBySource(entries)) src.handleAck(cmd.ackType, list, cmd.cause, ops);
       const p = this.broker.commitAcks(ops);
-      if (cmd.corr !== undefined) {
+      if (cmd.corr !== undefined && unknown.length === 0) {
         const corr = cmd.corr;
         if (p) p.then(() => this.receipt(corr), (err) => this.sendError(err, corr));
         else this.receipt(corr);
       }
     }
+    // The known deliveries were handled; the answer names the unknown ones.
     if (unknown.length) {
       throw new JMSError(`acknowledgement of unknown message delivery ${unknown.slice(0, 5).join(',')} on consumer ${cmd.consumerId}`, ErrorCode.UNKNOWN_MESSAGE);
     }

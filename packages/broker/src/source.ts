@@ -141,7 +141,6 @@ export abstract class MessageSource {
     for (const e of assigned) this.pending.remove(e);
     if (expired.length) {
       for (const e of expired) this.pending.remove(e);
-      this.broker.memory.release(sumSize(expired));
       this.expired += expired.length;
       this.broker.expire(this, expired);
     }
@@ -221,14 +220,16 @@ export abstract class MessageSource {
    * other sources' ops into one store write).
    */
   consume(entries: Entry[], ops: StoreOp[]): void {
+    let bytes = 0;
     for (const e of entries) {
       if (e.state === EntryState.DONE) continue;
       this.detachInflight(e);
       e.state = EntryState.DONE;
       this.dequeued++;
+      bytes += e.size;
       if (e.stored) for (const op of this.removalOps(e)) ops.push(op);
     }
-    this.broker.memory.release(sumSize(entries));
+    this.broker.memory.release(bytes);
     this.onRemoved(entries);
     this.scheduleDispatch();
   }

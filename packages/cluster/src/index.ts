@@ -1,1 +1,1 @@
-export {};
+export * from './election/zk-server';

@@ -30,6 +30,7 @@ function checkName(name: string, whole: string): void {
   if (name.length > MAX_NAME) throw new InvalidDestinationError(`destination name longer than ${MAX_NAME} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) {
+    // eslint-disable-next-line no-control-regex
     throw new InvalidDestinationError(`destination name '${whole.replace(/[\u0000-\u001f]/g, '?')}' contains a control character`);
   }
   if (/\s/.test(name[0] ?? '') || /\s/.test(name[name.length - 1] ?? '')) {

@@ -1,0 +1,282 @@
+// STOMP ⇄ Wharf message and destination mapping, with ActiveMQ Classic's conventions
+// (ACTIVEMQ-NOTES §7: FrameTranslator, LegacyFrameTranslator). Pure functions: the converter
+// supplies ids, the connection id and the negotiated version.
+import {
+  BodyKind, DEFAULT_PRIORITY, DeliveryMode, InvalidDestinationError, MessageFormatError,
+  type Properties, type WireMessage,
+} from '@wharf/protocol';
+import type { HeaderList } from './parser';
+
+// ---- destinations ---------------------------------------------------------------------------
+
+const PREFIXES: ReadonlyArray<readonly [string, string]> = [
+  ['/queue/', 'queue'],
+  ['/topic/', 'topic'],
+  ['/temp-queue/', 'temp-queue'],
+  ['/temp-topic/', 'temp-topic'],
+  ['/remote-temp-queue/', 'remote-temp-queue'],
+  ['/remote-temp-topic/', 'remote-temp-topic'],
+];
+
+export interface StompDestination {
+  /** The Wharf URL: `queue://X`, `temp-queue://<connectionId>:X`, or a composite list. */
+  url: string;
+  /** Temporary destinations of this connection named here (created on first use). */
+  temps: string[];
+}
+
+function one(text: string, connectionId: string, temps: string[]): string {
+  for (const [prefix, kind] of PREFIXES) {
+    if (!text.startsWith(prefix)) continue;
+    const name = text.slice(prefix.length);
+    if (name.length === 0) throw new InvalidDestinationError(`Illegal destination name: [${text}] has no name after the prefix`);
+    switch (kind) {
+      case 'temp-queue':
+      case 'temp-topic': {
+        const url = `${kind}://${connectionId}:${name}`;
+        temps.push(url);
+        return url;
+      }
+      // Another connection's temporary destination, by its full name (a reply-to we sent out).
+      case 'remote-temp-queue': return `temp-queue://${name}`;
+      case 'remote-temp-topic': return `temp-topic://${name}`;
+      default: return `${kind}://${name}`;
+    }
+  }
+  throw new InvalidDestinationError(
+    `Illegal destination name: [${text}] -- STOMP destinations must begin with one of: /queue/ /topic/ /temp-queue/ /temp-topic/`,
+  );
+}
+
+/** `/queue/A` → `queue://A`; a comma list becomes a composite (`/queue/A,/topic/B`). */
+export function fromStompDestination(text: string, connectionId: string): StompDestination {
+  const temps: string[] = [];
+  const parts = text.split(',').map((p) => one(p.trim(), connectionId, temps));
+  return { url: parts.join(','), temps };
+}
+
+/** `queue://A` → `/queue/A`; this connection's temporaries keep their short STOMP name. */
+export function toStompDestination(url: string, connectionId: string): string {
+  let kind = url.startsWith('topic://') ? 'topic' : 'queue';
+  return url.split(',').map((raw) => {
+    const part = raw.trim();
+    const m = /^([a-z-]+):\/\/(.*)$/s.exec(part);
+    let name = part;
+    if (m) {
+      kind = m[1]!;
+      name = m[2]!;
+    }
+    if (kind === 'temp-queue' || kind === 'temp-topic') {
+      const own = `${connectionId}:`;
+      return name.startsWith(own) ? `/${kind}/${name.slice(own.length)}` : `/remote-${kind}/${name}`;
+    }
+    return `/${kind}/${name}`;
+  }).join(',');
+}
+
+// ---- SEND → message ---------------------------------------------------------------------------
+
+/** SEND headers that are consumed by the translation (never become properties). */
+const SEND_STRIPPED = new Set([
+  'destination', 'receipt', 'transaction', 'content-length', 'message-id', 'redelivered', 'subscription',
+  'JMSXUserID', 'persistent', 'priority', 'expires', 'timestamp', 'correlation-id', 'type', 'reply-to',
+  'JMSXGroupID', 'JMSXGroupSeq', 'transformation',
+]);
+const SCHEDULED_NUMBERS = new Set(['AMQ_SCHEDULED_DELAY', 'AMQ_SCHEDULED_PERIOD', 'AMQ_SCHEDULED_REPEAT']);
+
+export interface SendContext {
+  messageId: string;
+  producerId: string;
+  producerSeq: number;
+  /** The Wharf URL of the `destination` header. */
+  destination: string;
+  /** The Wharf URL of `reply-to`, or undefined when it is absent or not a STOMP destination. */
+  replyTo?: string;
+  now: number;
+}
+
+function integer(headers: Map<string, string>, name: string): number | undefined {
+  const v = headers.get(name);
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (!/^-?\d{1,16}$/.test(t)) throw new MessageFormatError(`header ${name}:${v} is not an integer`);
+  return Number(t);
+}
+
+/**
+ * Build the message of a SEND frame. A `content-length` header makes a bytes message, its
+ * absence a text message, as ActiveMQ does; `transformation: jms-map-json` / `jms-object-json`
+ * make a map / object message from a JSON body and `jms-byte` forces bytes.
+ */
+export function sendToMessage(headers: Map<string, string>, body: Buffer, ctx: SendContext): WireMessage {
+  const priority = integer(headers, 'priority') ?? DEFAULT_PRIORITY;
+  if (priority < 0 || priority > 9) throw new MessageFormatError(`header priority:${priority} must be 0-9`);
+  const expiration = integer(headers, 'expires') ?? 0;
+  const timestamp = integer(headers, 'timestamp') ?? ctx.now;
+  const groupSeq = integer(headers, 'JMSXGroupSeq');
+  const properties: Properties = {};
+  for (const [k, v] of headers) {
+    if (SEND_STRIPPED.has(k)) continue;
+    if (SCHEDULED_NUMBERS.has(k)) {
+      const n = Number(v.trim());
+      if (v.trim() === '' || !Number.isFinite(n)) throw new MessageFormatError(`header ${k}:${v} is not a number`);
+      properties[k] = n;
+    } else {
+      properties[k] = v;
+    }
+  }
+  const replyTo = headers.get('reply-to');
+  if (replyTo !== undefined && ctx.replyTo === undefined) properties['reply-to'] = replyTo;
+  const msg: WireMessage = {
+    messageId: ctx.messageId,
+    destination: ctx.destination,
+    deliveryMode: headers.get('persistent')?.trim().toLowerCase() === 'true' ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT,
+    priority,
+    timestamp,
+    expiration: expiration > 0 ? expiration : 0,
+    deliveryTime: 0,
+    redelivered: false,
+    deliveryCount: 0,
+    producerId: ctx.producerId,
+    producerSeq: ctx.producerSeq,
+    properties,
+    bodyKind: BodyKind.TEXT,
+    body: '',
+  };
+  const correlationId = headers.get('correlation-id');
+  if (correlationId !== undefined) msg.correlationId = correlationId;
+  if (ctx.replyTo !== undefined) msg.replyTo = ctx.replyTo;
+  const type = headers.get('type');
+  if (type !== undefined) msg.type = type;
+  const groupId = headers.get('JMSXGroupID');
+  if (groupId !== undefined) msg.groupId = groupId;
+  if (groupSeq !== undefined) msg.groupSeq = groupSeq;
+  setBody(msg, headers, body);
+  return msg;
+}
+
+function setBody(msg: WireMessage, headers: Map<string, string>, body: Buffer): void {
+  const transformation = headers.get('transformation');
+  if (transformation === 'jms-map-json' || transformation === 'jms-object-json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new MessageFormatError(`transformation ${transformation}: the body is not JSON (${(err as Error).message})`);
+    }
+    if (transformation === 'jms-map-json') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new MessageFormatError('transformation jms-map-json needs a JSON object body');
+      }
+      for (const [k, v] of Object.entries(value)) {
+        if (v !== null && typeof v === 'object') throw new MessageFormatError(`transformation jms-map-json: entry '${k}' is not a primitive`);
+      }
+      msg.bodyKind = BodyKind.MAP;
+    } else {
+      msg.bodyKind = BodyKind.OBJECT;
+    }
+    msg.body = value;
+  } else if (headers.has('content-length') || transformation === 'jms-byte') {
+    msg.bodyKind = BodyKind.BYTES;
+    msg.body = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  } else {
+    msg.bodyKind = BodyKind.TEXT;
+    msg.body = body.toString('utf8');
+  }
+}
+
+// ---- message → MESSAGE --------------------------------------------------------------------
+
+/** MESSAGE headers the broker sets; properties of the same name are not copied over them. */
+const MESSAGE_RESERVED = new Set([
+  'message-id', 'destination', 'subscription', 'ack', 'correlation-id', 'expires', 'redelivered', 'priority',
+  'reply-to', 'timestamp', 'type', 'JMSXUserID', 'original-destination', 'persistent', 'JMSXGroupID',
+  'JMSXGroupSeq', 'content-length', 'transformation', 'browser',
+]);
+
+export interface MessageContext {
+  connectionId: string;
+  subscription?: string;
+  /** STOMP 1.2 `ack` header value. */
+  ackId?: string;
+  redelivered: boolean;
+  /** 1.0 cannot carry ':' in header names (no escaping). */
+  version: '1.0' | '1.1' | '1.2';
+}
+
+/**
+ * Headers and body of the MESSAGE frame for `msg`. Text stays text; bytes get content-length;
+ * map, stream and object bodies are sent as JSON with a `transformation` header.
+ */
+export function messageToFrame(msg: WireMessage, ctx: MessageContext): { headers: HeaderList; body: string | Uint8Array } {
+  const h: Array<[string, string]> = [
+    ['message-id', msg.messageId],
+    ['destination', toStompDestination(msg.destination, ctx.connectionId)],
+  ];
+  if (ctx.subscription !== undefined) h.push(['subscription', ctx.subscription]);
+  if (ctx.ackId !== undefined) h.push(['ack', ctx.ackId]);
+  if (msg.correlationId !== undefined) h.push(['correlation-id', msg.correlationId]);
+  h.push(['expires', String(msg.expiration)]);
+  if (ctx.redelivered) h.push(['redelivered', 'true']);
+  h.push(['priority', String(msg.priority)]);
+  if (msg.replyTo !== undefined) h.push(['reply-to', toStompDestination(msg.replyTo, ctx.connectionId)]);
+  h.push(['timestamp', String(msg.timestamp)]);
+  if (msg.type !== undefined) h.push(['type', msg.type]);
+  if (msg.userId !== undefined) h.push(['JMSXUserID', msg.userId]);
+  if (msg.originalDestination !== undefined) h.push(['original-destination', toStompDestination(msg.originalDestination, ctx.connectionId)]);
+  if (msg.deliveryMode === DeliveryMode.PERSISTENT) h.push(['persistent', 'true']);
+  if (msg.groupId !== undefined) h.push(['JMSXGroupID', msg.groupId]);
+  if (msg.groupSeq !== undefined) h.push(['JMSXGroupSeq', String(msg.groupSeq)]);
+  for (const k in msg.properties) {
+    if (MESSAGE_RESERVED.has(k) || (ctx.version === '1.0' && k.includes(':'))) continue;
+    const v = propertyText(msg.properties[k]);
+    if (v !== undefined) h.push([k, v]);
+  }
+  let body: string | Uint8Array;
+  switch (msg.bodyKind) {
+    case BodyKind.TEXT: {
+      const text = typeof msg.body === 'string' ? msg.body : '';
+      // A NUL inside a text body would end the frame early: give its length.
+      if (text.includes('\u0000')) h.push(['content-length', String(Buffer.byteLength(text))]);
+      body = text;
+      break;
+    }
+    case BodyKind.BYTES: {
+      const b = msg.body instanceof Uint8Array ? msg.body : new Uint8Array(0);
+      h.push(['content-length', String(b.byteLength)]);
+      body = b;
+      break;
+    }
+    case BodyKind.MAP:
+      h.push(['transformation', 'jms-map-json']);
+      body = toJson(msg.body ?? {});
+      break;
+    case BodyKind.STREAM:
+      h.push(['transformation', 'jms-stream-json']);
+      body = toJson(msg.body ?? []);
+      break;
+    case BodyKind.OBJECT:
+      h.push(['transformation', 'jms-object-json']);
+      body = toJson(msg.body ?? null);
+      break;
+    default:
+      body = '';
+  }
+  return { headers: h, body };
+}
+
+function propertyText(v: unknown): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  return String(v);
+}
+
+/** JSON where bigints become numbers (or strings past 2^53) and bytes become base64. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, k: string, v: unknown) {
+    const raw = this[k]; // before Buffer#toJSON turned it into { type, data }
+    if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+    if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    return v;
+  });
+}

@@ -1,0 +1,344 @@
+// STOMP 1.0/1.1/1.2 frame codec: bytes in, frames out, and frames in, bytes out. Pure code,
+// no sockets or timers (STYLE.md §2). The parser is streaming: a frame may arrive split across
+// any number of chunks, one chunk may hold many frames, and EOLs between frames are heart-beats.
+// It never throws: a malformed stream yields one `error` event and the parser stops, because a
+// byte stream cannot resynchronise after a bad frame.
+
+export type StompVersion = '1.0' | '1.1' | '1.2';
+export const SUPPORTED_VERSIONS: readonly StompVersion[] = ['1.0', '1.1', '1.2'];
+
+export interface StompFrame {
+  command: string;
+  /** Decoded (unescaped) headers; the first occurrence of a repeated header wins (STOMP 1.2). */
+  headers: Map<string, string>;
+  body: Buffer;
+}
+
+export class StompParseError extends Error {
+  /** True when a limit (header section, body size) was exceeded rather than the syntax broken. */
+  readonly tooLarge: boolean;
+  constructor(message: string, tooLarge = false) {
+    super(message);
+    this.name = 'StompParseError';
+    this.tooLarge = tooLarge;
+  }
+}
+
+export type ParseEvent =
+  | { type: 'frame'; frame: StompFrame }
+  | { type: 'heartbeat' }
+  | { type: 'error'; error: StompParseError };
+
+export interface ParserLimits {
+  /** Longest command line (ActiveMQ MAX_COMMAND_LENGTH). */
+  maxCommandLength: number;
+  /** Bytes of the header section (all header lines together). */
+  maxHeaderBytes: number;
+  /** Header lines per frame (ActiveMQ MAX_HEADERS). */
+  maxHeaders: number;
+  /** Bytes of one body. */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: ParserLimits = {
+  maxCommandLength: 1024,
+  maxHeaderBytes: 1024 * 1024,
+  maxHeaders: 1000,
+  maxBodyBytes: 100 * 1024 * 1024,
+};
+
+const LF = 10;
+const CR = 13;
+const NUL = 0;
+const COMMAND_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** CONNECT and CONNECTED headers are never escaped (STOMP 1.2 "Value Encoding"). */
+const UNESCAPED_COMMANDS = new Set(['CONNECT', 'STOMP', 'CONNECTED']);
+
+const EMPTY = Buffer.alloc(0);
+const enum State { COMMAND, HEADERS, BODY_LENGTH, BODY_SCAN, EXPECT_NUL, FAILED }
+
+export class StompParser {
+  /** The negotiated version decides header unescaping; before CONNECTED nothing is escaped. */
+  version: StompVersion = '1.0';
+  private state = State.COMMAND;
+  private readonly limits: ParserLimits;
+  private lineParts: Buffer[] = [];
+  private lineLen = 0;
+  private command = '';
+  private headers = new Map<string, string>();
+  private headerBytes = 0;
+  private headerCount = 0;
+  private body: Buffer = Buffer.alloc(0);
+  private bodyFill = 0;
+  private bodyParts: Buffer[] = [];
+  private bodyLen = 0;
+  private input: Buffer = EMPTY;
+  private pos = 0;
+
+  constructor(limits: Partial<ParserLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  get failed(): boolean {
+    return this.state === State.FAILED;
+  }
+
+  /**
+   * Feed bytes, then take events with next() until it returns undefined. Events are parsed one
+   * at a time so that a frame changing the version (CONNECT) applies to the frames after it in
+   * the same chunk.
+   */
+  push(chunk: Uint8Array): void {
+    if (this.state === State.FAILED || chunk.byteLength === 0) return;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.pos >= this.input.length) this.input = buf;
+    else this.input = Buffer.concat([this.input.subarray(this.pos), buf]);
+    this.pos = 0;
+  }
+
+  /** The next complete event, or undefined when more bytes are needed (or after an error). */
+  next(): ParseEvent | undefined {
+    const out: ParseEvent[] = [];
+    try {
+      while (out.length === 0 && this.pos < this.input.length && this.state !== State.FAILED) {
+        this.pos = this.step(this.input, this.pos, out);
+      }
+    } catch (err) {
+      // Defensive: every fault is reported as a parse error, never thrown to the socket.
+      this.fail(out, `unparseable frame: ${(err as Error).message}`);
+    }
+    if (this.pos >= this.input.length) {
+      this.input = EMPTY;
+      this.pos = 0;
+    }
+    return out[0];
+  }
+
+  /** push() and take every event (tests, fuzzing). */
+  parse(chunk: Uint8Array): ParseEvent[] {
+    this.push(chunk);
+    const out: ParseEvent[] = [];
+    for (let ev = this.next(); ev; ev = this.next()) out.push(ev);
+    return out;
+  }
+
+  private step(buf: Buffer, i: number, out: ParseEvent[]): number {
+    switch (this.state) {
+      case State.COMMAND:
+      case State.HEADERS: {
+        const nl = buf.indexOf(LF, i);
+        const end = nl === -1 ? buf.length : nl;
+        const len = this.lineLen + end - i;
+        if (this.state === State.COMMAND && len > this.limits.maxCommandLength + 1) {
+          return this.fail(out, `command line longer than ${this.limits.maxCommandLength} bytes`);
+        }
+        if (this.state === State.HEADERS && this.headerBytes + len > this.limits.maxHeaderBytes) {
+          return this.fail(out, `frame headers exceed ${this.limits.maxHeaderBytes} bytes`, true);
+        }
+        if (nl === -1) {
+          this.lineParts.push(buf.subarray(i));
+          this.lineLen = len;
+          return buf.length;
+        }
+        let line = buf.subarray(i, nl);
+        if (this.lineParts.length) {
+          this.lineParts.push(line);
+          line = Buffer.concat(this.lineParts, len);
+          this.lineParts = [];
+        }
+        this.lineLen = 0;
+        if (this.state === State.COMMAND) this.onCommandLine(line, out);
+        else this.onHeaderLine(line, out);
+        return nl + 1;
+      }
+      case State.BODY_LENGTH: {
+        const n = Math.min(this.body.length - this.bodyFill, buf.length - i);
+        buf.copy(this.body, this.bodyFill, i, i + n);
+        this.bodyFill += n;
+        if (this.bodyFill === this.body.length) this.state = State.EXPECT_NUL;
+        return i + n;
+      }
+      case State.EXPECT_NUL:
+        if (buf[i] !== NUL) return this.fail(out, 'frame body is not terminated by NUL after content-length bytes');
+        this.emit(this.body, out);
+        return i + 1;
+      case State.BODY_SCAN: {
+        const z = buf.indexOf(NUL, i);
+        const end = z === -1 ? buf.length : z;
+        this.bodyLen += end - i;
+        if (this.bodyLen > this.limits.maxBodyBytes) {
+          return this.fail(out, `frame body exceeds ${this.limits.maxBodyBytes} bytes`, true);
+        }
+        if (end > i) this.bodyParts.push(buf.subarray(i, end));
+        if (z === -1) return buf.length;
+        const parts = this.bodyParts;
+        this.bodyParts = [];
+        this.emit(parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.bodyLen), out);
+        return z + 1;
+      }
+      default:
+        return buf.length;
+    }
+  }
+
+  private onCommandLine(raw: Buffer, out: ParseEvent[]): void {
+    const line = stripCR(raw);
+    if (line.length === 0) {
+      out.push({ type: 'heartbeat' });
+      return;
+    }
+    const command = line.toString('latin1');
+    if (!COMMAND_RE.test(command)) {
+      this.fail(out, `malformed command line '${printable(command)}'`);
+      return;
+    }
+    this.command = command;
+    this.headers = new Map();
+    this.headerBytes = 0;
+    this.headerCount = 0;
+    this.state = State.HEADERS;
+  }
+
+  private onHeaderLine(raw: Buffer, out: ParseEvent[]): void {
+    this.headerBytes += raw.length + 1;
+    const line = stripCR(raw);
+    if (line.length === 0) {
+      this.startBody(out);
+      return;
+    }
+    if (++this.headerCount > this.limits.maxHeaders) {
+      this.fail(out, `frame has more than ${this.limits.maxHeaders} headers`, true);
+      return;
+    }
+    const text = line.toString('utf8');
+    const colon = text.indexOf(':');
+    if (colon < 0) {
+      this.fail(out, `header line without ':' ('${printable(text)}')`);
+      return;
+    }
+    let name = text.slice(0, colon);
+    let value = text.slice(colon + 1);
+    if (this.version !== '1.0' && !UNESCAPED_COMMANDS.has(this.command)) {
+      const n = unescapeHeader(name, this.version);
+      const v = unescapeHeader(value, this.version);
+      if (n === null || v === null) {
+        this.fail(out, `invalid escape sequence in header '${printable(text)}'`);
+        return;
+      }
+      name = n;
+      value = v;
+    }
+    if (!this.headers.has(name)) this.headers.set(name, value);
+  }
+
+  private startBody(out: ParseEvent[]): void {
+    const cl = this.headers.get('content-length');
+    if (cl !== undefined) {
+      const t = cl.trim();
+      if (!/^\d{1,15}$/.test(t)) {
+        this.fail(out, `invalid content-length '${printable(cl)}'`);
+        return;
+      }
+      const n = Number(t);
+      if (n > this.limits.maxBodyBytes) {
+        this.fail(out, `frame body of ${n} bytes exceeds ${this.limits.maxBodyBytes} bytes`, true);
+        return;
+      }
+      this.body = Buffer.allocUnsafe(n);
+      this.bodyFill = 0;
+      this.state = n === 0 ? State.EXPECT_NUL : State.BODY_LENGTH;
+    } else {
+      this.bodyParts = [];
+      this.bodyLen = 0;
+      this.state = State.BODY_SCAN;
+    }
+  }
+
+  private emit(body: Buffer, out: ParseEvent[]): void {
+    out.push({ type: 'frame', frame: { command: this.command, headers: this.headers, body } });
+    this.headers = new Map();
+    this.body = Buffer.alloc(0);
+    this.state = State.COMMAND;
+  }
+
+  private fail(out: ParseEvent[], message: string, tooLarge = false): number {
+    this.state = State.FAILED;
+    this.lineParts = [];
+    this.bodyParts = [];
+    this.input = EMPTY;
+    this.pos = 0;
+    out.push({ type: 'error', error: new StompParseError(message, tooLarge) });
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
+
+function stripCR(line: Buffer): Buffer {
+  return line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, line.length - 1) : line;
+}
+
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return t.length > 60 ? `${t.slice(0, 60)}…` : t;
+}
+
+/** Undo STOMP header escaping; null for an undefined escape sequence (a fatal error). */
+export function unescapeHeader(s: string, version: StompVersion): string | null {
+  if (version === '1.0' || !s.includes('\\')) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch !== '\\') {
+      out += ch;
+      continue;
+    }
+    const next = s[++i];
+    if (next === 'n') out += '\n';
+    else if (next === 'c') out += ':';
+    else if (next === '\\') out += '\\';
+    else if (next === 'r' && version === '1.2') out += '\r';
+    else return null;
+  }
+  return out;
+}
+
+/** Escape a header name or value for `version` (STOMP 1.1 and 1.2 "Value Encoding"). */
+export function escapeHeader(s: string, version: StompVersion): string {
+  if (version === '1.0') {
+    // 1.0 has no escaping: a line break would end the header, so it becomes a space.
+    return /[\r\n]/.test(s) ? s.replace(/[\r\n]/g, ' ') : s;
+  }
+  if (!/[\\\n:\r]/.test(s)) return s;
+  let out = '';
+  for (const ch of s) {
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === ':') out += '\\c';
+    else if (ch === '\r') out += version === '1.2' ? '\\r' : ' ';
+    else out += ch;
+  }
+  return out;
+}
+
+export type HeaderList = Array<readonly [string, string]>;
+
+/**
+ * Encode one frame. A string body is written as UTF-8; headers are escaped for `version`
+ * except on CONNECTED. The caller adds `content-length` when it wants one.
+ */
+export function encodeFrame(command: string, headers: HeaderList, body: string | Uint8Array | undefined, version: StompVersion): Buffer {
+  const v: StompVersion = UNESCAPED_COMMANDS.has(command) ? '1.0' : version;
+  let head = `${command}\n`;
+  for (const [k, val] of headers) head += `${escapeHeader(k, v)}:${escapeHeader(val, v)}\n`;
+  head += '\n';
+  if (body === undefined || typeof body === 'string') return Buffer.from(`${head}${body ?? ''}\u0000`, 'utf8');
+  const h = Buffer.from(head, 'utf8');
+  const frame = Buffer.allocUnsafe(h.length + body.byteLength + 1);
+  h.copy(frame, 0);
+  frame.set(body, h.length);
+  frame[frame.length - 1] = NUL;
+  return frame;
+}
+
+/** One EOL: a heart-beat. */
+export const HEARTBEAT = Buffer.from('\n');

@@ -1,0 +1,124 @@
+import { strict as assert } from 'node:assert';
+import net from 'node:net';
+import { Session, InvalidSelectorError, InvalidDestinationError } from '@wharf/client';
+import { CommandType, FrameDecoder, encodeFrame, encodeValue, PROTOCOL_VERSION, type Command } from '@wharf/protocol';
+import { world, text, type World } from './helpers';
+
+/** A raw native-protocol peer: frames out, decoded commands in. */
+async function raw(url: string): Promise<{ sock: net.Socket; next(): Promise<Command>; closed: Promise<void>; send(c: Command): void }> {
+  const { hostname, port } = new URL(url.replace('tcp:', 'http:'));
+  const sock = net.connect(Number(port), hostname);
+  await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+  const inbox: Command[] = [];
+  const waiters: Array<(c: Command) => void> = [];
+  const dec = new FrameDecoder({ command: (c) => (waiters.length ? waiters.shift()!(c) : inbox.push(c)), error: () => undefined });
+  sock.on('data', (d) => dec.push(d));
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  return {
+    sock,
+    closed,
+    send: (c) => sock.write(encodeFrame(c)),
+    next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((r) => waiters.push(r))),
+  };
+}
+
+async function hello(p: Awaited<ReturnType<typeof raw>>): Promise<void> {
+  p.send({ type: CommandType.HELLO, corr: 1, version: PROTOCOL_VERSION, heartbeat: 0 });
+  const w = await p.next();
+  assert.equal(w.type, CommandType.WELCOME);
+}
+
+describe('bad input', () => {
+  let w: World;
+  let healthy: () => Promise<void>;
+  beforeEach(async () => {
+    w = await world({ maxFrameSize: 64 * 1024 });
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const q = s.createQueue('HEALTH');
+    const p = await s.createProducer(q);
+    const cons = await s.createConsumer(q);
+    let n = 0;
+    healthy = async () => {
+      await p.send(s.createTextMessage(`ok${++n}`));
+      assert.equal(text(await cons.receive(2000)), `ok${n}`, 'other clients keep working');
+    };
+  });
+  afterEach(() => w.ledger.closeAll());
+
+  it('bad input - arbitrary bytes close that connection with an error; others keep working', async () => {
+    const p = await raw(w.url);
+    p.sock.write(Buffer.from([0, 0, 0, 5, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1]));
+    const err = await p.next();
+    assert.equal(err.type, CommandType.ERROR);
+    await p.closed;
+    await healthy();
+  });
+
+  it('bad input - oversize frame is refused naming maxFrameSize', async () => {
+    const p = await raw(w.url);
+    const hdr = Buffer.alloc(4);
+    hdr.writeUInt32BE(10 * 1024 * 1024);
+    p.sock.write(hdr);
+    const err = (await p.next()) as Extract<Command, { type: 20 }>;
+    assert.equal(err.type, CommandType.ERROR);
+    assert.match(err.message, /exceeds maxFrameSize 65536/);
+    await p.closed;
+    await healthy();
+  });
+
+  it('bad input - a command before HELLO is refused', async () => {
+    const p = await raw(w.url);
+    p.send({ type: CommandType.PING });
+    const err = (await p.next()) as Extract<Command, { type: 20 }>;
+    assert.match(err.message, /expected HELLO/);
+    await p.closed;
+  });
+
+  it('bad input - unknown command gets an error and the connection stays usable', async () => {
+    const p = await raw(w.url);
+    await hello(p);
+    const body = encodeValue({ type: 4242, corr: 9 });
+    const f = Buffer.alloc(4 + body.length);
+    f.writeUInt32BE(body.length);
+    body.copy(f, 4);
+    p.sock.write(f);
+    const err = (await p.next()) as Extract<Command, { type: 20 }>;
+    assert.match(err.message, /unknown command type 4242/);
+    p.send({ type: CommandType.PING });
+    assert.equal((await p.next()).type, CommandType.PONG);
+    p.sock.destroy();
+    await healthy();
+  });
+
+  it('bad input - ack of an unknown message and a malformed send are errors, not crashes', async () => {
+    const p = await raw(w.url);
+    await hello(p);
+    p.send({ type: CommandType.SESSION_OPEN, sessionId: 1, ackMode: 1 });
+    p.send({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: 'queue://EMPTY', prefetch: 10 });
+    assert.equal((await p.next()).type, CommandType.RECEIPT);
+    p.send({ type: CommandType.ACK, corr: 3, consumerId: 1, ackType: 2, deliveryIds: [999] });
+    const e1 = (await p.next()) as Extract<Command, { type: 20 }>;
+    assert.equal(e1.corr, 3);
+    assert.match(e1.message, /unknown message delivery 999/);
+    p.send({ type: CommandType.SEND, corr: 4, producerId: 'x', message: { destination: 'queue://A' } as never });
+    const e2 = (await p.next()) as Extract<Command, { type: 20 }>;
+    assert.equal(e2.corr, 4);
+    assert.match(e2.message, /messageId/);
+    p.send({ type: CommandType.TX_COMMIT, corr: 5, sessionId: 1, txId: 't' });
+    const e3 = (await p.next()) as Extract<Command, { type: 20 }>;
+    assert.match(e3.message, /Not a transacted session/);
+    p.sock.destroy();
+    await healthy();
+  });
+
+  it('bad input - invalid selector and destination names are typed errors', async () => {
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await assert.rejects(s.createConsumer(s.createQueue('Q'), "color = 'red' AND"), (e: Error) => e instanceof InvalidSelectorError && /column/.test(e.message));
+    assert.throws(() => s.createQueue('a..b'), InvalidDestinationError);
+    const p = await s.createProducer(null);
+    await assert.rejects(p.send(s.createQueue('A.>'), s.createTextMessage('x')), InvalidDestinationError);
+    await healthy();
+  });
+});
