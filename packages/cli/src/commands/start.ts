@@ -1,0 +1,118 @@
+// `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
+import path from 'node:path';
+import { Broker } from '@wharf/broker';
+import { ConfigError } from '@wharf/protocol';
+import { brokerConfigOf, loadConfig, type WharfConfig } from '../config';
+import { messageOf, type Io } from '../io';
+import { startHelp } from '../help';
+
+function storeText(broker: Broker): string {
+  const kind = broker.store.kind;
+  return kind === 'memory' ? 'store: memory' : `store: ${kind} at ${path.resolve(broker.config.dataDirectory)}`;
+}
+
+interface Closeable {
+  close(): unknown;
+}
+
+/**
+ * HOOK(console): when the configuration has a `console` section and @wharf/console exports
+ * `startConsole(broker, consoleConfig)`, start it. The lead wires the real signature here.
+ */
+async function startConsoleHook(broker: Broker, config: WharfConfig, io: Io): Promise<Closeable | undefined> {
+  if (!config.console) return undefined;
+  let mod: { startConsole?: (b: Broker, c: NonNullable<WharfConfig['console']>) => Promise<Closeable & { url?: string }> };
+  try {
+    mod = require('@wharf/console') as typeof mod;
+  } catch {
+    mod = {};
+  }
+  if (typeof mod.startConsole !== 'function') {
+    io.err('wharf: warning: a console section is configured but @wharf/console cannot start one yet; continuing without it');
+    return undefined;
+  }
+  const handle = await mod.startConsole(broker, config.console);
+  if (handle.url) io.out(`Wharf console started: ${handle.url}`);
+  return handle;
+}
+
+/** Resolves with the name of the first SIGTERM/SIGINT; a second signal forces exit. */
+function nextSignal(io: Io): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      const force = (): void => {
+        io.err('wharf: second signal: exiting without a clean stop');
+        process.exit(1);
+      };
+      process.once('SIGTERM', force);
+      process.once('SIGINT', force);
+      resolve(sig);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export async function runStart(argv: readonly string[], io: Io): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(startHelp());
+    return 0;
+  }
+  let config: WharfConfig;
+  try {
+    config = loadConfig(argv, io.env, { warn: (m) => io.err(`wharf: warning: ${m}`) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`wharf: config error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const signal = nextSignal(io);
+  let broker: Broker;
+  try {
+    broker = new Broker(brokerConfigOf(config));
+    await broker.start();
+  } catch (err) {
+    // Port in use, unknown connector scheme, bad TLS files: the configuration must change.
+    if (err instanceof ConfigError) {
+      io.err(`wharf: config error: ${err.message}`);
+      return 2;
+    }
+    io.err(`wharf: cannot start broker ${config.brokerName}: ${messageOf(err)} — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker`);
+    return 1;
+  }
+  for (const c of broker.connectors) io.out(`Wharf broker ${broker.name} started: ${c.url} (${storeText(broker)})`);
+  if (broker.connectors.length === 0) io.out(`Wharf broker ${broker.name} started: no transport connectors, vm://${broker.name} only (${storeText(broker)})`);
+
+  let failed: Error | undefined;
+  const stopOnFailure = new Promise<void>((resolve) => {
+    // ActiveMQ's default IOExceptionHandler stops the broker when the store fails: a
+    // supervisor (systemd, Kubernetes) then restarts it on a store it can trust.
+    broker.once('storeFailure', (err: Error) => {
+      failed = err;
+      resolve();
+    });
+  });
+  let consoleHandle: Closeable | undefined;
+  try {
+    consoleHandle = await startConsoleHook(broker, config, io);
+  } catch (err) {
+    io.err(`wharf: console did not start: ${messageOf(err)}`);
+  }
+
+  const why = await Promise.race([signal, stopOnFailure.then(() => undefined)]);
+  if (failed) io.err(`wharf: store failure: ${failed.message} — stopping broker ${broker.name}`);
+  else io.err(`wharf: ${String(why)} received, stopping broker ${broker.name}`);
+  try {
+    await consoleHandle?.close();
+    await broker.stop();
+  } catch (err) {
+    io.err(`wharf: broker ${broker.name} did not stop cleanly: ${messageOf(err)}`);
+    return 1;
+  }
+  return failed ? 1 : 0;
+}

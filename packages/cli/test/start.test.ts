@@ -1,0 +1,136 @@
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { main, version } from '../src/main';
+import { memoryIo, tempDir, wharf, wharfDone, type Run } from './helpers';
+
+const STARTED = /^Wharf broker (\S+) started: (tcp:\/\/127\.0\.0\.1:(\d+)) \((store: .*)\)$/;
+
+describe('wharf start - process', function () {
+  this.timeout(20000);
+  let dir: string;
+  let running: Run | undefined;
+  before(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    if (running && running.child.exitCode === null && running.child.signalCode === null) {
+      running.child.kill('SIGKILL');
+      await running.exit;
+    }
+    running = undefined;
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function yaml(name: string, text: string): string {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  }
+
+  it('wharf start - prints the started line, serves, and exits 0 on SIGTERM', async () => {
+    const cfg = yaml('ok.yaml', [
+      'brokerName: cli-start-test',
+      'persistent: false',
+      'logLevel: silent',
+      'transportConnectors:',
+      '  - name: openwire',
+      '    uri: tcp://127.0.0.1:0',
+    ].join('\n'));
+    running = wharf(['start', '--config', cfg]);
+    const line = await running.line(STARTED);
+    const m = STARTED.exec(line);
+    assert.equal(m?.[1], 'cli-start-test');
+    assert.equal(m?.[4], 'store: memory');
+    const port = Number(m?.[3]);
+    assert.ok(port > 0, 'port 0 was replaced by the bound port');
+    // Something is listening on the printed port.
+    await new Promise<void>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', reject);
+    });
+    running.child.kill('SIGTERM');
+    const { code, signal } = await running.exit;
+    assert.equal(signal, null);
+    assert.equal(code, 0, running.stderr.join('\n'));
+    assert.ok(running.stderr.some((l) => /SIGTERM received, stopping broker cli-start-test/.test(l)), running.stderr.join('\n'));
+  });
+
+  it('wharf start - flags and env override the file; SIGINT also stops it with 0', async () => {
+    const cfg = yaml('over.yaml', 'brokerName: from-file\npersistent: false\n');
+    running = wharf(['start', '--config', cfg, '--broker-name', 'from-flag', '--port', '0'], { WHARF_LOG_LEVEL: 'silent', WHARF_BROKER_NAME: 'from-env' });
+    const line = await running.line(STARTED);
+    assert.equal(STARTED.exec(line)?.[1], 'from-flag');
+    running.child.kill('SIGINT');
+    assert.equal((await running.exit).code, 0);
+  });
+
+  it('wharf start - a bad config prints "wharf: config error: ..." and exits 2', async () => {
+    const cfg = yaml('bad.yaml', 'brokerName: x\nmemoryLimit: -64mb\n');
+    const r = await wharfDone(['start', '--config', cfg]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr.join('\n'), /^wharf: config error: memoryLimit: must not be negative, got '-64mb' \(from config file '.*bad\.yaml'\)/);
+    assert.deepEqual(r.stdout, []);
+  });
+
+  it('wharf start - a YAML syntax error exits 2 naming the line', async () => {
+    const cfg = yaml('syntax.yaml', 'brokerName: x\n  persistent: false\n');
+    const r = await wharfDone(['start', '--config', cfg]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr.join('\n'), /wharf: config error: config file '.*syntax\.yaml' line \d+, column \d+: YAML syntax error/);
+  });
+
+  it('wharf start - a port in use exits 2 with what to do', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const r = await wharfDone(['start', '--persistent', 'false', '--port', String(port), '--transportConnectors', '[{"name":"openwire","uri":"tcp://127.0.0.1:61616"}]']);
+      assert.equal(r.code, 2, r.stderr.join('\n'));
+      assert.match(r.stderr.join('\n'), new RegExp(`wharf: config error: .*port ${port}.*already in use`));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('wharf - commands, help and version', () => {
+  it('wharf - --version prints the package version', async () => {
+    const io = memoryIo();
+    assert.equal(await main(['--version'], io), 0);
+    assert.deepEqual(io.outLines, [version()]);
+    assert.match(version(), /^\d+\.\d+\.\d+/);
+  });
+
+  it('wharf - --help lists the commands; no command is a usage error', async () => {
+    const io = memoryIo();
+    assert.equal(await main(['--help'], io), 0);
+    for (const c of ['start', 'produce', 'consume', 'browse']) assert.match(io.outLines.join('\n'), new RegExp(`\\n  ${c} `));
+    assert.equal(await main([], memoryIo()), 2);
+  });
+
+  it('wharf - <command> --help describes the command', async () => {
+    for (const [cmd, want] of [['start', /WHARF_BROKER_NAME/], ['produce', /--count N/], ['consume', /--ack MODE/], ['browse', /--limit N/]] as const) {
+      const io = memoryIo();
+      assert.equal(await main([cmd, '--help'], io), 0, cmd);
+      assert.match(io.outLines.join('\n'), want);
+    }
+  });
+
+  it('wharf - an unknown command suggests the closest one and exits 2', async () => {
+    const io = memoryIo();
+    assert.equal(await main(['strat'], io), 2);
+    assert.match(io.errLines.join('\n'), /^wharf: unknown command 'strat' \(did you mean 'start'\?\)/);
+  });
+
+  it('wharf - the bin runs through node with a shebang', async () => {
+    const r = await wharfDone(['--version']);
+    assert.equal(r.code, 0);
+    assert.deepEqual(r.stdout, [version()]);
+    assert.match(fs.readFileSync(path.join(__dirname, '..', 'src', 'bin.js'), 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  });
+});
