@@ -1,3 +1,5 @@
 export * from './wait';
 export * from './ledger';
 export * from './broker';
+export * from './child';
+export * from './zookeeper';

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { ElectionError } from './errors';
 import {
-  copyMember, decide, isPosition, sameState, stateOf, validateMember, validateReplicas,
+  copyMember, decide, isPosition, liveMembers, sameState, stateOf, validateMember, validateReplicas,
   type Decision, type GroupView, type MasterRecord, type MemberRecord,
 } from './rules';
 import {
@@ -42,6 +42,9 @@ export abstract class GroupElection<V extends GroupView = GroupView>
   private retryTimer?: NodeJS.Timeout;
   private registered?: { resolve(): void; reject(err: Error): void };
   private lastReason = '';
+  private oversize = 0;
+  /** The highest epoch this node has seen, across sessions. */
+  private maxEpochSeen = 0;
 
   constructor(opts: ElectionOptions) {
     super();
@@ -82,6 +85,11 @@ export abstract class GroupElection<V extends GroupView = GroupView>
     this.registered = undefined;
     await this.close();
     for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** This node's member id, once started. */
+  get id(): string | undefined {
+    return this.info?.id;
   }
 
   /** The role last announced. */
@@ -168,23 +176,36 @@ export abstract class GroupElection<V extends GroupView = GroupView>
       for (let step = 0; step < MAX_STEPS; step++) {
         const view = await this.readView();
         if (gen !== this.generation || !this.connected || this.stopped) return;
+        this.checkGroupSize(view);
+        this.maxEpochSeen = Math.max(this.maxEpochSeen, view.groupEpoch, view.master?.epoch ?? 0);
         const decision = decide(view, { node: this.node, term: this.term, position: this.position, info }, this.replicas);
         this.trace(decision);
         if (!(await this.act(decision, view, info, gen))) {
+          // A view that took too long to read is no proof of mastership: the lease watchdog
+          // drops the connection and a new term follows.
+          if (decision.kind === 'serve' && !this.leaseValid()) return;
           this.setState(stateOf(view, decision), reasonOf(decision));
           return;
         }
         if (gen !== this.generation || this.stopped) return;
       }
-      this.dirty = true;
+      // Still changing after MAX_STEPS acts: carry on shortly rather than spin.
+      this.log.debug({ id: info.id }, 'election: group still changing, continuing shortly');
+      this.scheduleRetry();
     } catch (err) {
       if (gen !== this.generation || this.stopped) return;
-      this.log.warn({ err, id: info.id }, 'election: group operation failed, retrying');
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => {
-        if (this.connected) void this.kick();
-      }, RETRY_MS);
+      // Failures while disconnected are expected; the reconnection starts a new pass.
+      const level = this.connected ? 'warn' : 'debug';
+      this.log[level]({ err, id: info.id }, 'election: group operation failed, retrying');
+      this.scheduleRetry();
     }
+  }
+
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (this.connected) void this.kick();
+    }, RETRY_MS);
   }
 
   /** Carries out a decision; true when it changed the group (so it must be read again). */
@@ -206,11 +227,13 @@ export abstract class GroupElection<V extends GroupView = GroupView>
         return true;
       case 'claim': {
         if (this.node === undefined) return true;
-        const record: MasterRecord = { node: this.node, epoch: decision.epoch, member: data().info };
+        // Never reuse an epoch this node has seen, even if the group's epoch znode was reset.
+        const epoch = Math.max(decision.epoch, this.maxEpochSeen + 1);
+        const record: MasterRecord = { node: this.node, epoch, member: data().info };
         if (await this.claim(record, view)) {
           if (gen !== this.generation) return true;
-          this.term = decision.epoch;
-          this.log.info({ id: info.id, epoch: decision.epoch }, 'election: claimed mastership');
+          this.term = epoch;
+          this.log.info({ id: info.id, epoch }, 'election: claimed mastership');
         }
         return true;
       }
@@ -242,6 +265,16 @@ export abstract class GroupElection<V extends GroupView = GroupView>
       this.log.info({ id: this.info?.id, role: next.role, master: next.master?.id, epoch: next.epoch }, 'election: state');
     }
     this.emit('state', structuredClone(next));
+  }
+
+  /** More members than `replicas` is a configuration mistake; elect anyway (as ActiveMQ does), but say so. */
+  private checkGroupSize(view: V): void {
+    const count = liveMembers(view.members).length;
+    if (count > this.replicas && count !== this.oversize) {
+      this.log.warn({ id: this.info?.id, members: count, replicas: this.replicas },
+        'election: more members than replicas; check that every node of the group has the same replicas setting');
+    }
+    this.oversize = count > this.replicas ? count : 0;
   }
 
   private trace(decision: Decision): void {

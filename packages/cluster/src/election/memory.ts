@@ -3,7 +3,8 @@
 // records, the ephemeral master record, the epoch) and models sessions: a session can be cut
 // off (partition: the node sees a disconnection, its records stay), healed, or expired (its
 // records vanish; the node learns it when it can next reach the hub, and rejoins).
-// Notifications are delivered with setImmediate, like watches: never re-entrantly.
+// Notifications are delivered with setImmediate, like watches, except the expiry of a connected
+// session, which its node hears of synchronously (see expire()).
 
 import { GroupElection, type MemberData } from './group';
 import { copyMember, type GroupView, type MasterRecord, type MemberRecord } from './rules';
@@ -77,7 +78,9 @@ export class MemoryElectionHub {
     for (const s of this.sessionsOf(id)) {
       s.expired = true;
       this.dropEphemerals(s.id);
-      if (!s.partitioned) setImmediate(() => s.listener.expired());
+      // The node hears of it at once, before the others can elect: with ZooKeeper a connected
+      // node's session cannot expire unless it was silent, and then its lease had run out.
+      if (!s.partitioned) s.listener.expired();
     }
   }
 

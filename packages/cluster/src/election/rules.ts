@@ -72,6 +72,9 @@ export type Decision =
   /** Nothing to do until the group changes. */
   | { kind: 'wait'; reason: string };
 
+/** Node name of a master record that exists but cannot be parsed: nobody may claim, nobody can follow. */
+export const UNREADABLE = '';
+
 export function quorumOf(replicas: number): number {
   return Math.floor(replicas / 2) + 1;
 }
@@ -138,12 +141,20 @@ export function nextEpoch(view: GroupView): number {
 
 export function decide(view: GroupView, self: SelfView, replicas: number): Decision {
   const mine = self.node === undefined ? undefined : view.members.find((m) => m.node === self.node);
-  if (!mine) return { kind: 'register' };
+  if (!mine) {
+    // Our member record vanished under a live session (deleted by hand): a master record
+    // naming it must go first, or we would follow ourselves forever.
+    if (self.node !== undefined && view.master?.node === self.node) {
+      return { kind: 'resign', reason: 'our member record vanished', lost: true };
+    }
+    return { kind: 'register' };
+  }
   const live = liveMembers(view.members);
   const quorum = quorumOf(replicas);
   const master = view.master;
 
   if (master) {
+    if (master.node === UNREADABLE) return { kind: 'wait', reason: 'the master record is unreadable' };
     if (master.node !== self.node) return { kind: 'follow' };
     if (self.term !== master.epoch) {
       return { kind: 'resign', reason: `stale master record of epoch ${master.epoch}`, lost: false };

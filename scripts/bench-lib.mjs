@@ -1,0 +1,71 @@
+// Helpers shared by the benchmark scripts: a broker child process, percentiles, and writing a
+// section of docs/PERFORMANCE.md between markers.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..');
+
+export async function startBrokerProcess(config) {
+  const child = fork(path.join(here, 'bench-broker.mjs'), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let seq = 0;
+  const pending = new Map();
+  const started = new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`broker process exited with ${code}`)));
+    child.on('message', (m) => {
+      if (m.type === 'started') resolve(m);
+      else if (pending.has(m.id)) {
+        pending.get(m.id)(m);
+        pending.delete(m.id);
+      }
+    });
+  });
+  const info = await started;
+  return {
+    url: info.url,
+    urls: info.urls,
+    pid: child.pid,
+    stats: () => new Promise((resolve) => {
+      const id = ++seq;
+      pending.set(id, resolve);
+      child.send({ type: 'stats', id });
+    }),
+    stop: () => new Promise((resolve) => {
+      child.removeAllListeners('exit');
+      child.once('exit', () => resolve());
+      child.send({ type: 'stop' });
+    }),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length));
+  return sorted[i];
+}
+
+export function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function machineLine() {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** Replace (or append) the section between <!-- name:start --> and <!-- name:end -->. */
+export function writeSection(name, markdown) {
+  const file = path.join(root, 'docs', 'PERFORMANCE.md');
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Performance\n\nNumbers measured on this project\'s machine; each section says how to reproduce it.\n';
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  fs.writeFileSync(file, text);
+}

@@ -1,0 +1,324 @@
+// STOMP load generator for scripts/bench-vs-activemq.sh, on raw sockets so the client is never
+// the bottleneck, the same for both brokers.
+//   node scripts/bench-stomp.mjs serve --data DIR
+//       run a Wharf broker (LevelDB store, one stomp:// connector on a free loopback port);
+//       prints `port N` when it listens and stops on SIGTERM.
+//   node scripts/bench-stomp.mjs run --broker NAME=PORT [--broker NAME=PORT …] [--seconds 6]
+//       [--rounds 2] [--size 256] [--window 200] [--write]
+//       runs every phase on every broker, alternating, and prints messages/s; with --write it
+//       also writes the table into docs/PERFORMANCE.md between the bench-vs-activemq markers.
+// Phases (256-byte text bodies, one queue per phase and round):
+//   persistent-send        SEND persistent:true with a receipt each, 200 receipts outstanding
+//   persistent-roundtrip   the same producer plus an ack:auto consumer; rate at the consumer
+//   nonpersistent-send     SEND without receipts (one every 100th, 20 outstanding = flow control)
+//   nonpersistent-roundtrip  that producer plus an ack:auto consumer; rate at the consumer
+import net from 'node:net';
+import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const { StompParser } = await import(path.join(root, 'packages/broker/dist/src/stomp/parser.js'));
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    data: { type: 'string' },
+    broker: { type: 'string', multiple: true, default: [] },
+    seconds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '2' },
+    size: { type: 'string', default: '256' },
+    window: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '3' },
+    phases: { type: 'string', default: 'persistent-send,persistent-roundtrip,nonpersistent-send,nonpersistent-roundtrip' },
+    write: { type: 'boolean', default: false },
+  },
+});
+
+// ---- serve: a Wharf broker with LevelDB and a STOMP connector -------------------------------
+
+async function serve() {
+  const { Broker } = await import(path.join(root, 'packages/broker/dist/src/index.js'));
+  await import(path.join(root, 'packages/broker/dist/src/stomp/index.js'));
+  const broker = new Broker({
+    brokerName: 'wharf-bench',
+    persistent: true,
+    dataDirectory: opts.data,
+    transportConnectors: [{ name: 'stomp', uri: 'stomp://127.0.0.1:0' }],
+    advisorySupport: false,
+    logLevel: 'warn',
+  });
+  await broker.start();
+  process.stdout.write(`port ${new URL(broker.connectorUrl('stomp')).port}\n`);
+  const stop = async () => {
+    await broker.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+// ---- a raw STOMP connection ---------------------------------------------------------------
+
+class Conn {
+  static open(port) {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      const c = new Conn(socket);
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.setNoDelay(true);
+        c.onFrame = (f) => {
+          if (f.command === 'CONNECTED') resolve(c);
+          else reject(new Error(`${f.command}: ${f.headers.get('message')}`));
+        };
+        socket.write('CONNECT\naccept-version:1.2\nhost:localhost\n\n\0');
+      });
+    });
+  }
+
+  constructor(socket) {
+    this.socket = socket;
+    this.parser = new StompParser({ maxBodyBytes: 16 * 1024 * 1024 });
+    this.parser.version = '1.2';
+    this.onFrame = () => undefined;
+    socket.on('data', (chunk) => {
+      this.parser.push(chunk);
+      for (let ev = this.parser.next(); ev; ev = this.parser.next()) {
+        if (ev.type === 'frame') this.onFrame(ev.frame);
+        else if (ev.type === 'error') throw ev.error;
+      }
+    });
+  }
+
+  /** Send frames as a batch (one write); wait when the socket buffer is full. */
+  async write(text) {
+    if (!this.socket.write(text)) await new Promise((r) => this.socket.once('drain', r));
+  }
+
+  request(frame, receipt) {
+    return new Promise((resolve, reject) => {
+      const prev = this.onFrame;
+      this.onFrame = (f) => {
+        this.onFrame = prev;
+        if (f.command === 'RECEIPT' && f.headers.get('receipt-id') === receipt) resolve();
+        else reject(new Error(`${f.command}: ${f.headers.get('message')}`));
+      };
+      this.socket.write(frame);
+    });
+  }
+
+  close() {
+    this.socket.destroy();
+  }
+}
+
+// ---- load phases ----------------------------------------------------------------------------
+
+const SIZE = Number(opts.size);
+const WINDOW = Number(opts.window);
+const BODY = 'x'.repeat(SIZE);
+const MAX_NP = 300_000;
+const MAX_P = 200_000;
+let queueSeq = 0;
+
+/**
+ * Producer: `persistent` → a receipt per message and WINDOW outstanding; otherwise a receipt
+ * every 100th message and 20 outstanding. Runs until the deadline (or max messages), then
+ * waits for its last receipt. Resolves { sent, firstAt, lastReceiptAt }.
+ */
+async function produce(conn, queue, persistent, ms) {
+  const every = persistent ? 1 : 100;
+  const window = persistent ? WINDOW : 20;
+  const max = persistent ? MAX_P : MAX_NP;
+  const head = `SEND\ndestination:/queue/${queue}\n${persistent ? 'persistent:true\n' : ''}`;
+  let sent = 0;
+  let outstanding = 0;
+  let last = 0;
+  const start = performance.now();
+  const deadline = start + ms;
+  return new Promise((resolve, reject) => {
+    let finishing = false;
+    let pumping = false;
+    const pump = async () => {
+      if (finishing || pumping) return;
+      pumping = true;
+      let batch = '';
+      while (outstanding < window && sent < max && performance.now() < deadline) {
+        sent++;
+        if (sent % every === 0) {
+          outstanding++;
+          batch += `${head}receipt:${sent}\n\n${BODY}\0`;
+        } else {
+          batch += `${head}\n${BODY}\0`;
+        }
+        if (batch.length > 64 * 1024) {
+          await conn.write(batch);
+          batch = '';
+        }
+      }
+      if (batch) await conn.write(batch);
+      pumping = false;
+      // Receipts that came while this pump waited for the socket opened the window again.
+      if (outstanding < window && sent < max && performance.now() < deadline) return pump();
+      if (sent >= max || performance.now() >= deadline) {
+        finishing = true;
+        // The last message carries a receipt, so its RECEIPT ends the phase.
+        if (sent % every !== 0) {
+          sent++;
+          outstanding++;
+          await conn.write(`${head}receipt:final\n\n${BODY}\0`);
+        }
+        if (outstanding === 0) resolve({ sent, start, end: performance.now() });
+      }
+    };
+    conn.onFrame = (f) => {
+      if (f.command !== 'RECEIPT') return reject(new Error(`${f.command}: ${f.headers.get('message')}`));
+      outstanding--;
+      last = performance.now();
+      if (finishing && outstanding === 0) resolve({ sent, start, end: last });
+      else if (!finishing) pump().catch(reject);
+    };
+    pump().catch(reject);
+  });
+}
+
+async function consumer(port, queue) {
+  const c = await Conn.open(port);
+  await c.request(`SUBSCRIBE\nid:1\ndestination:/queue/${queue}\nack:auto\nreceipt:sub\n\n\0`, 'sub');
+  const state = { received: 0, last: 0, c, waiters: [] };
+  c.onFrame = (f) => {
+    if (f.command !== 'MESSAGE') return;
+    state.received++;
+    state.last = performance.now();
+    for (const w of state.waiters) w();
+  };
+  return state;
+}
+
+function waitReceived(state, n, timeoutMs) {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, timeoutMs);
+    const check = () => {
+      if (state.received >= n) {
+        clearTimeout(t);
+        state.waiters = [];
+        resolve();
+      }
+    };
+    state.waiters.push(check);
+    check();
+  });
+}
+
+async function runPhase(port, phase, seconds, tag) {
+  const queue = `bench.${tag}.${phase}.${process.pid}.${++queueSeq}`;
+  const persistent = phase.startsWith('persistent');
+  const roundtrip = phase.endsWith('roundtrip');
+  const cons = roundtrip ? await consumer(port, queue) : null;
+  const prod = await Conn.open(port);
+  try {
+    const r = await produce(prod, queue, persistent, seconds * 1000);
+    if (!cons) return r.sent / ((r.end - r.start) / 1000);
+    await waitReceived(cons, r.sent, 30_000);
+    return cons.received / ((cons.last - r.start) / 1000);
+  } finally {
+    prod.close();
+    cons?.c.close();
+  }
+}
+
+const PHASES = opts.phases.split(',');
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function writeSection(markdown) {
+  const name = 'bench-vs-activemq';
+  const file = path.join(root, 'docs', 'PERFORMANCE.md');
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : "# Performance\n\nNumbers measured on this project's machine; each section says how to reproduce it.\n";
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+async function run() {
+  const brokers = opts.broker.map((b) => {
+    const [name, port] = b.split('=');
+    return { name, port: Number(port) };
+  });
+  if (brokers.length === 0) throw new Error('give at least one --broker NAME=PORT');
+  const seconds = Number(opts.seconds);
+  const rounds = Number(opts.rounds);
+  // Warm-up (the JVM's JIT and V8's): a short round trip on each broker, not counted.
+  for (const b of brokers) await runPhase(b.port, 'nonpersistent-roundtrip', Number(opts.warmup), `warm-${b.name}`);
+  const results = new Map(brokers.map((b) => [b.name, new Map(PHASES.map((p) => [p, []]))]));
+  for (let r = 1; r <= rounds; r++) {
+    for (const phase of PHASES) {
+      for (const b of r % 2 ? brokers : [...brokers].reverse()) {
+        const cpu = process.cpuUsage();
+        const t0 = performance.now();
+        const rate = await runPhase(b.port, phase, seconds, b.name);
+        const used = process.cpuUsage(cpu);
+        const load = ((used.user + used.system) / 1000 / (performance.now() - t0)) * 100;
+        results.get(b.name).get(phase).push(rate);
+        console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} ${Math.round(rate).toString().padStart(8)} msg/s  (load generator CPU ${Math.round(load)}%)`);
+      }
+    }
+  }
+  const [wharf, amq] = [brokers.find((b) => b.name === 'wharf'), brokers.find((b) => b.name === 'activemq')];
+  const rows = PHASES.map((p) => {
+    const w = wharf ? median(results.get('wharf').get(p)) : NaN;
+    const a = amq ? median(results.get('activemq').get(p)) : NaN;
+    return { phase: p, wharf: w, activemq: a, ratio: w / a };
+  });
+  console.log('\nmedian over rounds (messages/s):');
+  for (const row of rows) {
+    console.log(`${row.phase.padEnd(24)} wharf ${Math.round(row.wharf).toString().padStart(8)}  activemq ${Math.round(row.activemq).toString().padStart(8)}  ratio ${row.ratio.toFixed(2)}x`);
+  }
+  if (opts.write) {
+    const cpus = os.cpus();
+    const md = [
+      '## Wharf vs ActiveMQ 5.17 over STOMP',
+      '',
+      `Measured ${new Date().toISOString().slice(0, 10)} by \`scripts/bench-vs-activemq.sh\` on ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ` +
+        `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ActiveMQ is Debian's \`activemq\` package (KahaDB, its default 512 MiB heap), ` +
+        'Wharf runs with its LevelDB store. Both brokers, and this load generator, share the machine. One raw-socket STOMP 1.2 producer ' +
+        `(and one \`ack:auto\` consumer for round trips), ${SIZE}-byte text bodies, ${seconds} s per phase, phases alternated between the brokers, ` +
+        `median of ${rounds} rounds after a warm-up.`,
+      '',
+      '| phase | Wharf msg/s | ActiveMQ msg/s | Wharf / ActiveMQ |',
+      '|---|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.phase} | ${Math.round(r.wharf)} | ${Math.round(r.activemq)} | ${r.ratio.toFixed(2)}× |`),
+      '',
+      `- persistent-send: \`persistent:true\` with a receipt on every SEND, ${WINDOW} receipts outstanding (the receipt means the message is on disk).`,
+      '- persistent-roundtrip: the same producer and a consumer on the same queue; rate at the consumer.',
+      '- nonpersistent-send: no receipt but on every 100th SEND, at most 20 of those outstanding; nobody consumes.',
+      '- nonpersistent-roundtrip: that producer and a consumer; rate at the consumer.',
+    ].join('\n');
+    writeSection(md);
+    console.log('\nwrote docs/PERFORMANCE.md (bench-vs-activemq section)');
+  }
+}
+
+const mode = positionals[0];
+if (mode === 'serve') await serve();
+else if (mode === 'run') await run().then(() => process.exit(0), (err) => {
+  console.error(err);
+  process.exit(1);
+});
+else {
+  console.error('usage: bench-stomp.mjs serve --data DIR | run --broker NAME=PORT … [--seconds N] [--rounds N] [--write]');
+  process.exit(2);
+}
