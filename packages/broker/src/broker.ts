@@ -72,7 +72,9 @@ export class Broker extends EventEmitter {
     super();
     this.config = resolveConfig(config);
     this.log = opts.logger ?? createLogger(this.config.logLevel, this.config.brokerName);
-    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory }) : new MemoryStore());
+    // A standalone broker keeps no retained replication log (logRetentionBatches 0): every
+    // message would otherwise be written twice. Cluster nodes pass their own store.
+    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0 }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
     this.memory = new MemoryUsage(this.config.memoryLimit);
     this.router = new Router(this);

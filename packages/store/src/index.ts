@@ -1,1 +1,24 @@
+// @wharf/store: the Store contract (DESIGN §4), LevelStore (LevelDB) and MemoryStore.
 export * from './types';
+export { StoreError, StoreLockedError } from './errors';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store';
+export { LevelStore, type LevelStoreOptions } from './level-store';
+export { encodeBatch, decodeBatch } from './codec';
+
+import { StoreError } from './errors';
+import { LevelStore } from './level-store';
+import { MemoryStore } from './memory-store';
+import type { Store } from './types';
+
+export interface CreateStoreOptions {
+  /** true: LevelStore in `directory`; false: MemoryStore. */
+  persistent: boolean;
+  directory?: string;
+}
+
+/** The store a broker configuration asks for (not yet opened). */
+export function createStore(opts: CreateStoreOptions): Store {
+  if (!opts.persistent) return new MemoryStore();
+  if (!opts.directory) throw new StoreError('a persistent store needs a directory (dataDirectory)');
+  return new LevelStore({ directory: opts.directory });
+}

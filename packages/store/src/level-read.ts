@@ -1,0 +1,147 @@
+// LevelStore's reads: recovery summaries and the paging reads. Recovery walks message and
+// reference keys only (keys-only iterators, in chunks): a store of millions of messages is
+// counted without reading one body, and without holding more than a chunk of keys at a time.
+import type { WireMessage } from '@wharf/protocol';
+import { decodeBatch, decodeNumber, decodeValue } from './codec';
+import {
+  destinationOfKey, jobsUntil, keySeq, Kind, kindRange, logKey, messageKey, messageKeyDest, messagesAfter,
+  refsAfter, splitNamedKey, type KeyRange,
+} from './keys';
+import { scan, type Db, type Range } from './level-db';
+import type {
+  DestinationRecord, DestinationSummary, JobRecord, LogBatch, Position, RecoveredState, StoredMessage,
+  SubscriptionRecord, SubscriptionSummary,
+} from './types';
+
+/** What the reads cost: values read from LevelDB (keys-only reads are not counted). */
+export interface ReadCounter {
+  values: number;
+  bytes: number;
+}
+
+function count(reads: ReadCounter, value: Buffer): Buffer {
+  reads.values++;
+  reads.bytes += value.length;
+  return value;
+}
+
+const CHUNK = 1000;
+
+export async function recoverState(db: Db, position: Position, reads: ReadCounter): Promise<{ state: RecoveredState; messages: number }> {
+  const dests = new Map<string, DestinationSummary>();
+  const summary = (url: string, rec?: DestinationRecord): DestinationSummary => {
+    const s: DestinationSummary = { url, createdAt: rec?.createdAt ?? 0, count: 0, firstSeq: 0, lastSeq: 0, deliveredSeq: 0 };
+    if (rec?.options) s.options = rec.options;
+    return s;
+  };
+  const noCache: Range = { fillCache: false };
+
+  await scan(db.iterator({ ...kindRange(Kind.DESTINATION), ...noCache }), ([k, v]) => {
+    const url = destinationOfKey(k);
+    dests.set(url, summary(url, decodeValue<DestinationRecord>(count(reads, v))));
+  }, CHUNK);
+
+  // Messages: keys sort by destination then seq, so each destination is one run of keys.
+  // This loop runs once per stored message: no allocation per key.
+  let messages = 0;
+  let runKey: Buffer | undefined;
+  let run: DestinationSummary | undefined;
+  await scan(db.keys({ ...kindRange(Kind.MESSAGE), ...noCache }), (k) => {
+    const end = k.length - 9; // kind, dest, separator, seq
+    if (!runKey || runKey.length !== k.length || k.compare(runKey, 1, end, 1, end) !== 0) {
+      const url = messageKeyDest(k).toString('utf8');
+      run = dests.get(url);
+      if (!run) dests.set(url, (run = summary(url)));
+      run.firstSeq = keySeq(k);
+    }
+    runKey = k;
+    run!.count++;
+    run!.lastSeq = keySeq(k);
+    messages++;
+  }, CHUNK * 4);
+
+  const subMarks = new Map<string, number>();
+  await scan(db.iterator({ ...kindRange(Kind.MARK), ...noCache }), ([k, v]) => {
+    const { dest, rest } = splitNamedKey(k);
+    const seq = decodeNumber(count(reads, v));
+    if (rest) subMarks.set(`${dest}\0${rest}`, seq);
+    else {
+      const d = dests.get(dest);
+      if (d) d.deliveredSeq = seq;
+    }
+  }, CHUNK);
+
+  const subscriptions: SubscriptionSummary[] = [];
+  await scan(db.iterator({ ...kindRange(Kind.SUBSCRIPTION), ...noCache }), ([k, v]) => {
+    const { dest, rest: key } = splitNamedKey(k);
+    const rec = decodeValue<SubscriptionRecord>(count(reads, v));
+    subscriptions.push({ ...rec, dest, pending: 0, deliveredSeq: subMarks.get(`${dest}\0${key}`) ?? 0 });
+  }, CHUNK);
+
+  // References, counted per subscription key across topics: a wildcard subscription's record
+  // sits under its wildcard name while its references sit under the concrete topics.
+  const pending = new Map<string, number>();
+  let prev: Buffer | undefined;
+  let prevKey = '';
+  await scan(db.keys({ ...kindRange(Kind.REF), ...noCache }), (k) => {
+    if (!prev || prev.length !== k.length || k.compare(prev, 0, prev.length - 8, 0, k.length - 8) !== 0) {
+      prevKey = splitNamedKey(k, k.length - 9).rest;
+    }
+    prev = k;
+    pending.set(prevKey, (pending.get(prevKey) ?? 0) + 1);
+  }, CHUNK * 4);
+  for (const s of subscriptions) s.pending = pending.get(s.key) ?? 0;
+
+  const producerSeqs = new Map<string, number>();
+  await scan(db.iterator({ ...kindRange(Kind.PRODUCER), ...noCache }), ([k, v]) => {
+    producerSeqs.set(k.toString('utf8', 1), decodeNumber(count(reads, v)));
+  }, CHUNK);
+
+  let jobCount = 0;
+  await scan(db.keys({ ...kindRange(Kind.JOB), ...noCache }), () => {
+    jobCount++;
+  }, CHUNK * 4);
+
+  const destinations = [...dests.values()].sort((a, b) => Buffer.compare(Buffer.from(a.url), Buffer.from(b.url)));
+  return { state: { position, destinations, subscriptions, producerSeqs, jobCount }, messages };
+}
+
+function limited(range: KeyRange, limit: number): Range {
+  return Number.isFinite(limit) ? { ...range, limit: Math.max(0, Math.floor(limit)) } : range;
+}
+
+export async function loadMessages(db: Db, dest: string, afterSeq: number, limit: number, reads: ReadCounter): Promise<StoredMessage[]> {
+  if (!(limit > 0)) return [];
+  const rows = await db.iterator(limited(messagesAfter(dest, afterSeq), limit)).all();
+  const out: StoredMessage[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [k, v] = rows[i]!;
+    out[i] = { seq: keySeq(k), msg: decodeValue<WireMessage>(count(reads, v)) };
+  }
+  return out;
+}
+
+export async function loadRefs(db: Db, dest: string, key: string, afterSeq: number, limit: number): Promise<number[]> {
+  if (!(limit > 0)) return [];
+  const keys = await db.keys(limited(refsAfter(dest, key, afterSeq), limit)).all();
+  return keys.map(keySeq);
+}
+
+export async function getMessage(db: Db, dest: string, seq: number, reads: ReadCounter): Promise<WireMessage | undefined> {
+  if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
+  const [v] = await db.getMany([messageKey(dest, seq)]);
+  return v ? decodeValue<WireMessage>(count(reads, v)) : undefined;
+}
+
+export async function loadJobs(db: Db, until: number, limit: number, reads: ReadCounter): Promise<JobRecord[]> {
+  if (!(limit > 0)) return [];
+  const values = await db.values(limited(jobsUntil(until), limit)).all();
+  return values.map((v) => decodeValue<JobRecord>(count(reads, v)));
+}
+
+/** Retained batches after `from`, in order (the caller checks that `from` is retained). */
+export async function readLogAfter(db: Db, from: Position, limit: number, reads: ReadCounter): Promise<LogBatch[]> {
+  if (!(limit > 0)) return [];
+  const values = await db.values(limited({ gt: logKey(from.epoch, from.index), lt: Buffer.from([Kind.LOG + 1]) }, limit)).all();
+  return values.map((v) => decodeBatch(count(reads, v)));
+}

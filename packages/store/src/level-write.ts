@@ -1,0 +1,206 @@
+// Turning store ops into LevelDB writes. Most ops map to puts and deletes of single keys at once,
+// when commit() is called. The two range removals (REMOVE_SUBSCRIPTION's references,
+// REMOVE_DESTINATION's whole key space) need to read the store, so they stay a `clear` step that
+// the writer expands just before it writes, when every earlier batch is on disk.
+//
+// Crash safety of a range removal: up to `inlineLimit` keys, every delete goes into the batch
+// itself (atomic: a crash leaves the old state or the removed one). A larger removal writes a
+// clear marker (X) in the batch instead, plus the deletes of keys put earlier in the same write;
+// right after that write, before any later batch, the writer deletes the ranges in chunks and
+// then the marker. open() finishes any marker a crash left, before the store is used, so a
+// reopened store always shows the removal complete.
+import { decodeValue, encodeBatch, encodeNumber, encodeValue } from './codec';
+import {
+  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, logKey, markKey, messageKey, producerKey,
+  refKey, refRange, subscriptionKey,
+} from './keys';
+import type { BatchOp, Db } from './level-db';
+import { OpType, type Position, type StoreOp } from './types';
+
+export interface ClearStep {
+  type: 'clear';
+  ranges: Array<{ gte: Buffer; lt: Buffer }>;
+}
+export type WriteStep = BatchOp | ClearStep;
+
+/** One commit (or apply) waiting for the writer. */
+export interface PendingWrite {
+  position: Position;
+  steps: WriteStep[];
+  hasClear: boolean;
+  sync: boolean;
+  /** Bytes of keys and values written. */
+  bytes: number;
+  /** Size of the retained log entry (0: none written). */
+  logSize: number;
+  /** Change in the number of stored messages (range removals are counted by the writer). */
+  messageDelta: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Encode a batch's ops into writes (throws on an unencodable value: nothing is queued then). */
+export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, retainLog: boolean): PendingWrite {
+  const steps: WriteStep[] = [];
+  let bytes = 0;
+  let delta = 0;
+  let hasClear = false;
+  const put = (key: Buffer, value: Buffer): void => {
+    steps.push({ type: 'put', key, value });
+    bytes += key.length + value.length;
+  };
+  const del = (key: Buffer): void => {
+    steps.push({ type: 'del', key });
+  };
+  for (const op of ops) {
+    switch (op.t) {
+      case OpType.PUT_MESSAGE:
+        put(messageKey(op.dest, op.seq), encodeValue(op.msg));
+        if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
+        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeNumber(op.msg.producerSeq));
+        delta++;
+        break;
+      case OpType.REMOVE_MESSAGE:
+        del(messageKey(op.dest, op.seq));
+        delta--;
+        break;
+      case OpType.PUT_SUBSCRIPTION:
+        put(subscriptionKey(op.dest, op.sub.key), encodeValue(op.sub));
+        break;
+      case OpType.REMOVE_SUBSCRIPTION:
+        del(subscriptionKey(op.dest, op.key));
+        steps.push({ type: 'clear', ranges: [refRange(op.dest, op.key)] });
+        hasClear = true;
+        break;
+      case OpType.ACK_SUBSCRIPTION:
+        del(refKey(op.dest, op.key, op.seq));
+        break;
+      case OpType.PUT_JOB:
+        put(jobKey(op.job.due, op.job.id), encodeValue(op.job));
+        break;
+      case OpType.REMOVE_JOB:
+        del(jobKey(op.due, op.id));
+        break;
+      case OpType.PUT_DESTINATION:
+        put(destinationKey(op.dest.url), encodeValue(op.dest));
+        break;
+      case OpType.REMOVE_DESTINATION:
+        del(destinationKey(op.url));
+        steps.push({ type: 'clear', ranges: destinationRanges(op.url) });
+        hasClear = true;
+        break;
+      case OpType.MARK_DELIVERED:
+        put(markKey(op.dest, op.key), encodeNumber(op.seq));
+        break;
+    }
+  }
+  let logSize = 0;
+  if (retainLog) {
+    const log = encodeBatch({ position, ops });
+    put(logKey(position.epoch, position.index), log);
+    logSize = log.length;
+  }
+  const noop = (): void => undefined;
+  return { position, steps, hasClear, sync, bytes, logSize, messageDelta: delta, resolve: noop, reject: noop };
+}
+
+/** A large removal left to run after its batch. */
+export interface DeferredClear {
+  marker: Buffer;
+  ranges: Array<{ gte: Buffer; lt: Buffer }>;
+}
+
+/**
+ * Append a pending write's steps to `out`, expanding its clear steps against the store. Returns
+ * the clears deferred past the write (the caller then ends the write with this commit) and the
+ * change in stored messages the inline deletes make.
+ */
+export async function expandClears(
+  db: Db, p: PendingWrite, out: BatchOp[], inlineLimit: number, nextMarker: () => number,
+): Promise<{ deferred: DeferredClear[]; messageDelta: number }> {
+  const deferred: DeferredClear[] = [];
+  let delta = 0;
+  for (let i = 0; i < p.steps.length; i++) {
+    const step = p.steps[i]!;
+    if (step.type !== 'clear') {
+      out.push(step);
+      continue;
+    }
+    const { ranges } = step;
+    const inAny = (key: Buffer): boolean => ranges.some((r) => inRange(key, r));
+    // Keys this same write already puts or deletes in the ranges: their last step wins.
+    const earlier = new Map<string, BatchOp>();
+    for (const op of out) if (inAny(op.key)) earlier.set(op.key.toString('latin1'), op);
+    const onDisk = await collect(db, ranges, inlineLimit + 1);
+    let inline = onDisk.length <= inlineLimit;
+    if (!inline && laterPutIn(p.steps, i, inAny)) {
+      // A later op of this commit writes into the range: a deferred clear would delete it.
+      inline = true;
+      onDisk.push(...(await collect(db, ranges, Infinity)).slice(onDisk.length));
+    }
+    for (const op of earlier.values()) {
+      if (op.type !== 'put') continue;
+      out.push({ type: 'del', key: op.key });
+      if (op.key[0] === Kind.MESSAGE) delta--;
+    }
+    if (inline) {
+      for (const key of onDisk) {
+        if (earlier.has(key.toString('latin1'))) continue; // counted by its own step
+        out.push({ type: 'del', key });
+        if (key[0] === Kind.MESSAGE) delta--;
+      }
+    } else {
+      const marker = clearKey(nextMarker());
+      out.push({ type: 'put', key: marker, value: encodeValue(ranges.map((r) => [r.gte, r.lt])) });
+      deferred.push({ marker, ranges });
+    }
+  }
+  return { deferred, messageDelta: delta };
+}
+
+async function collect(db: Db, ranges: Array<{ gte: Buffer; lt: Buffer }>, max: number): Promise<Buffer[]> {
+  const found: Buffer[] = [];
+  for (const r of ranges) {
+    if (found.length >= max) break;
+    const keys = await db.keys(Number.isFinite(max) ? { ...r, limit: max - found.length } : r).all();
+    for (const k of keys) found.push(k);
+  }
+  return found;
+}
+
+function laterPutIn(steps: WriteStep[], from: number, inAny: (key: Buffer) => boolean): boolean {
+  for (let j = from + 1; j < steps.length; j++) {
+    const s = steps[j]!;
+    if (s.type === 'put' && inAny(s.key)) return true;
+  }
+  return false;
+}
+
+/** Run deferred clears to the end; returns the number of messages they deleted. */
+export async function finishClears(db: Db, clears: DeferredClear[], chunk = 10000): Promise<number> {
+  let messages = 0;
+  for (const c of clears) {
+    for (const r of c.ranges) {
+      for (;;) {
+        const keys = await db.keys({ ...r, limit: chunk, fillCache: false }).all();
+        if (keys.length === 0) break;
+        for (const k of keys) if (k[0] === Kind.MESSAGE) messages++;
+        await db.batch(keys.map((key) => ({ type: 'del', key })), { sync: false });
+      }
+    }
+    // After the deletes, in LevelDB's log order: if the marker is gone, so are the keys.
+    await db.batch([{ type: 'del', key: c.marker }], { sync: false });
+  }
+  return messages;
+}
+
+/** Clear markers a crash left behind. */
+export async function pendingClears(db: Db): Promise<DeferredClear[]> {
+  const rows = await db.iterator({ gte: Buffer.from([Kind.CLEAR]), lt: Buffer.from([Kind.CLEAR + 1]) }).all();
+  return rows.map(([marker, v]) => ({
+    marker,
+    ranges: decodeValue<Array<[Uint8Array, Uint8Array]>>(v).map(([gte, lt]) => ({ gte: Buffer.from(gte), lt: Buffer.from(lt) })),
+  }));
+}

@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Level } from 'level';
+import { encodeValue } from '../src/codec';
+import { clearKey, destinationRanges, Kind } from '../src/keys';
+import { LevelStore, StoreLockedError, type LevelStoreOptions, type Store } from '../src/index';
+import { storeConformance } from './conformance';
+import { put, rejection, sub, tempDir } from './fixtures';
+
+const DIST = resolve(__dirname, '../src/index.js');
+
+storeConformance(
+  'LevelStore',
+  async (opts) => {
+    const tmp = await tempDir('conf');
+    const options: LevelStoreOptions = { directory: tmp.dir, ...(opts?.logRetentionBatches !== undefined ? { logRetentionBatches: opts.logRetentionBatches } : {}) };
+    let store = new LevelStore(options);
+    await store.open();
+    const h = {
+      store: store as Store,
+      async reopen() {
+        await store.close();
+        store = new LevelStore(options);
+        await store.open();
+        h.store = store;
+        return store;
+      },
+      async cleanup() {
+        await store.close();
+        await tmp.remove();
+      },
+    };
+    return h;
+  },
+  { durable: true },
+);
+
+/** Run `node -e script ...args` to its end. */
+function runNode(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', fail);
+    child.once('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const TRY_OPEN = `
+const { LevelStore } = require(${JSON.stringify(DIST)});
+new LevelStore({ directory: process.argv[1] }).open().then(
+  () => console.log('OPENED'),
+  (e) => console.log(e.name + ': ' + e.message));`;
+
+// Sync commits from 8 concurrent writers; each line is printed only after its commit resolved.
+const WRITER = `
+const { LevelStore } = require(${JSON.stringify(DIST)});
+(async () => {
+  const s = new LevelStore({ directory: process.argv[1] });
+  await s.open();
+  const st = await s.recover();
+  let seq = (st.destinations.find((d) => d.url === 'queue://kill') || { lastSeq: 0 }).lastSeq;
+  const body = 'x'.repeat(256);
+  const worker = async () => {
+    for (;;) {
+      const my = ++seq;
+      const msg = { messageId: 'ID:k:' + my, destination: 'queue://kill', deliveryMode: 2, priority: 4, timestamp: Date.now(),
+        expiration: 0, deliveryTime: 0, redelivered: false, deliveryCount: 0, producerId: 'k', producerSeq: my,
+        properties: {}, bodyKind: 1, body };
+      const pos = await s.commit([{ t: 1, dest: 'queue://kill', seq: my, msg }], { sync: true });
+      process.stdout.write(my + ' ' + pos.index + '\\n');
+    }
+  };
+  for (let i = 0; i < 8; i++) worker().catch((e) => { console.error(e); process.exit(1); });
+})().catch((e) => { console.error(e); process.exit(1); });`;
+
+/** Start the writer, SIGKILL it once `lines` commits were printed; every printed line. */
+function killAfter(dir: string, lines: number): Promise<Array<[number, number]>> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['-e', WRITER, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const printed: Array<[number, number]> = [];
+    let stderr = '';
+    let killed = false;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const rl = createInterface({ input: child.stdout });
+    rl.on('line', (line) => {
+      const [seq, index] = line.split(' ').map(Number);
+      printed.push([seq!, index!]);
+      if (printed.length >= lines && !killed) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    // Lines already in the pipe when the kill lands still count: they were printed.
+    child.once('close', (code, signal) => {
+      if (signal === 'SIGKILL' && killed) done(printed);
+      else fail(new Error(`writer ended (${code ?? signal}) after ${printed.length} lines: ${stderr}`));
+    });
+  });
+}
+
+describe('LevelStore', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const open = async (tag: string, opts: Partial<LevelStoreOptions> = {}) => {
+    const tmp = await tempDir(tag);
+    const store = new LevelStore({ directory: tmp.dir, ...opts });
+    await store.open();
+    cleanups.push(async () => {
+      await store.close();
+      await tmp.remove();
+    });
+    return { store, dir: tmp.dir };
+  };
+
+  it('store - a second open in the same process fails fast naming the lock, and keeps the lock', async () => {
+    const { dir } = await open('lock1');
+    const err = await rejection(new LevelStore({ directory: dir }).open());
+    assert.ok(err instanceof StoreLockedError, String(err));
+    assert.match(err.message, /locked by another broker/);
+    assert.match(err.message, /LevelDB LOCK file/);
+    assert.ok(err.message.includes(dir), err.message);
+    // LevelDB's own second open in a process drops the first one's lock; ours must not.
+    const child = await runNode(TRY_OPEN, [dir]);
+    assert.match(child.stdout, /StoreLockedError: data directory .* is locked by another broker \(LevelDB LOCK file\)/, child.stdout + child.stderr);
+  });
+
+  it('store - an open in another process fails fast naming the lock and the directory', async () => {
+    const { dir } = await open('lock2');
+    const child = await runNode(TRY_OPEN, [dir]);
+    assert.equal(child.code, 0, child.stderr);
+    assert.ok(child.stdout.includes(`data directory ${dir} is locked by another broker (LevelDB LOCK file)`), child.stdout + child.stderr);
+    assert.match(child.stdout, /stop the other broker or choose another dataDirectory/);
+  });
+
+  it('store - closing releases the directory for the next store', async () => {
+    const tmp = await tempDir('release');
+    cleanups.push(tmp.remove);
+    const a = new LevelStore({ directory: tmp.dir });
+    await a.open();
+    await a.commit([put('queue://R', 1)]);
+    await a.close();
+    const b = new LevelStore({ directory: tmp.dir });
+    await b.open();
+    assert.equal((await b.loadMessages('queue://R', 0, 10)).length, 1);
+    await b.close();
+  });
+
+  it('store - recovery counts 20,000 messages without reading their bodies', async function () {
+    this.timeout(60000);
+    const { store, dir } = await open('recover20k');
+    const body = 'b'.repeat(1000);
+    for (let c = 0; c < 20; c++) {
+      const ops = Array.from({ length: 1000 }, (_, i) => put(`queue://R${c % 3}`, c * 1000 + i + 1, { body }));
+      await store.commit(ops, { sync: c === 19 });
+    }
+    await store.commit([{ t: 3, dest: 'topic://T', sub: sub('c:x', 'topic://T') }]);
+    await store.close();
+    const again = new LevelStore({ directory: dir });
+    await again.open();
+    cleanups.push(() => again.close());
+    const st = await again.recover();
+    assert.ok(again.reads.values < 20, `recovery read ${again.reads.values} values`);
+    assert.equal(st.destinations.reduce((n, d) => n + d.count, 0), 20000);
+    assert.deepEqual(st.destinations.map((d) => [d.url, d.firstSeq]), [['queue://R0', 1], ['queue://R1', 1001], ['queue://R2', 2001]]);
+    assert.equal(st.destinations[0]!.lastSeq, 19000);
+    assert.equal(again.stats().messages, 20000);
+    const page = await again.loadMessages('queue://R1', 1500, 3);
+    assert.deepEqual(page.map((r) => r.seq), [1501, 1502, 1503]);
+  });
+
+  it('store - every commit a killed process saw resolve is there after reopen (kill -9, 3 rounds)', async function () {
+    this.timeout(60000);
+    const tmp = await tempDir('kill');
+    cleanups.push(tmp.remove);
+    for (const lines of [100, 250, 400]) {
+      const printed = await killAfter(tmp.dir, lines);
+      const s = new LevelStore({ directory: tmp.dir });
+      await s.open();
+      try {
+        const st = await s.recover();
+        const maxIndex = Math.max(...printed.map(([, index]) => index));
+        assert.ok(st.position.index >= maxIndex, `recovered ${st.position.index} < printed ${maxIndex}`);
+        for (const [seq] of printed) assert.ok(await s.getMessage('queue://kill', seq), `message ${seq} lost`);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it('store - a large removal is cleared after its batch, and later commits wait for it', async () => {
+    const { store, dir } = await open('bigremove', { inlineRemoveLimit: 10 });
+    await store.commit([{ t: 8, dest: { url: 'queue://Big', createdAt: 1 } }, ...Array.from({ length: 100 }, (_, i) => put('queue://Big', i + 1))]);
+    await store.commit([put('queue://Big2', 1), { t: 3, dest: 'topic://Big', sub: sub('c:a', 'topic://Big') }]);
+    await store.commit(Array.from({ length: 50 }, (_, i) => put('topic://Big', i + 1, {}, ['c:a'])));
+    const removal = store.commit([put('queue://Big', 101), { t: 9, url: 'queue://Big' }]);
+    const after = store.commit([put('queue://Big', 200)]);
+    const unsub = store.commit([{ t: 4, dest: 'topic://Big', key: 'c:a' }]);
+    await Promise.all([removal, after, unsub]);
+    assert.deepEqual((await store.loadMessages('queue://Big', 0, 1000)).map((r) => r.seq), [200]);
+    assert.deepEqual(await store.loadSubscriptionRefs('topic://Big', 'c:a', 0, 100), []);
+    assert.equal(store.stats().messages, 52);
+    // A removal followed by a write into the same range in one commit stays in one batch.
+    await store.commit([put('queue://Big2', 2), ...Array.from({ length: 20 }, (_, i) => put('queue://Big2', i + 10))]);
+    await store.commit([{ t: 9, url: 'queue://Big2' }, put('queue://Big2', 99)]);
+    assert.deepEqual((await store.loadMessages('queue://Big2', 0, 100)).map((r) => r.seq), [99]);
+    assert.equal(store.stats().messages, 52);
+    await store.close();
+    const raw = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await raw.open();
+    const markers = await raw.keys({ gte: Buffer.from([Kind.CLEAR]), lt: Buffer.from([Kind.CLEAR + 1]) }).all();
+    await raw.close();
+    assert.equal(markers.length, 0);
+  });
+
+  it('store - open finishes a removal that a crash interrupted', async () => {
+    const { store, dir } = await open('crashclear');
+    await store.commit([...Array.from({ length: 30 }, (_, i) => put('queue://Half', i + 1)), put('queue://Keep', 1)]);
+    await store.close();
+    // The state a crash between the removal's batch and its clear leaves: marker, keys.
+    const raw = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await raw.open();
+    await raw.put(clearKey(1), encodeValue(destinationRanges('queue://Half').map((r) => [r.gte, r.lt])));
+    await raw.close();
+    await store.open();
+    assert.deepEqual(await store.loadMessages('queue://Half', 0, 100), []);
+    const st = await store.recover();
+    assert.deepEqual(st.destinations.map((d) => [d.url, d.count]), [['queue://Keep', 1]]);
+  });
+
+  it('store - writes without sync are not synced, and one sync carries them', async () => {
+    const { store } = await open('nosync');
+    const before = store.stats().syncs;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.commit([{ t: 10, dest: 'queue://N', seq: i }], { sync: false })));
+    assert.equal(store.stats().syncs, before);
+    await store.commit([put('queue://N', 1)], { sync: true });
+    assert.equal(store.stats().syncs, before + 1);
+    assert.equal(store.stats().commits, 51);
+    assert.ok(store.stats().bytes > 0);
+  });
+
+  it('store - the retained log keeps its byte bound across a reopen', async () => {
+    const { store, dir } = await open('logbytes', { logRetentionBytes: 4000 });
+    for (let i = 1; i <= 60; i++) await store.commit([put('queue://LB', i, { body: 'z'.repeat(200) })]);
+    const firstReadable = async (s: Store): Promise<number> => {
+      let i = 0;
+      while ((await s.readLog({ epoch: 0, index: i }, 1)) === undefined) i++;
+      return i;
+    };
+    const first = await firstReadable(store);
+    assert.ok(first > 30 && first < 59, `first readable ${first}`);
+    assert.equal((await store.readLog({ epoch: 0, index: first }, 100))!.length, 60 - first);
+    await store.close();
+    const again = new LevelStore({ directory: dir, logRetentionBytes: 4000 });
+    await again.open();
+    try {
+      assert.equal(await firstReadable(again), first);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('store - a LevelDB that is not a Wharf store is refused', async () => {
+    const tmp = await tempDir('foreign');
+    cleanups.push(tmp.remove);
+    const raw = new Level(tmp.dir);
+    await raw.open();
+    await raw.put('hello', 'world');
+    await raw.close();
+    for (let i = 0; i < 2; i++) {
+      const err = await rejection(new LevelStore({ directory: tmp.dir }).open());
+      assert.match(err.message, /not a Wharf store/);
+    }
+  });
+});
