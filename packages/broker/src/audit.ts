@@ -1,37 +1,46 @@
-// Duplicate detection by (producerId, producerSeq): a bounded window of recent sequence numbers
-// per producer (ActiveMQ's ActiveMQMessageAuditNoSync: auditDepth 2048, 64 producers... we keep
-// more producers, evicting the least recently used).
+// Duplicate detection by (producerId, producerSeq): per producer, the highest sequence seen and
+// a bitmap of the 2048 sequences below it (ActiveMQ's ActiveMQMessageAuditNoSync keeps the same
+// depth). In-order sends cost one comparison and one bit; nothing is allocated per message.
 const DEPTH = 2048;
 const MAX_PRODUCERS = 10000;
 
 class ProducerWindow {
-  readonly seen = new Set<number>();
-  readonly ring: number[] = [];
-  pos = 0;
-  add(seq: number): void {
-    if (this.ring.length < DEPTH) this.ring.push(seq);
-    else {
-      this.seen.delete(this.ring[this.pos]!);
-      this.ring[this.pos] = seq;
-      this.pos = (this.pos + 1) % DEPTH;
+  max = -1;
+  readonly bits = new Uint8Array(DEPTH);
+
+  /** Records `seq`; true if it was recorded before. */
+  check(seq: number): boolean {
+    if (seq > this.max) {
+      // Sequences skipped over (e.g. sent in a transaction not yet committed) are unseen.
+      const from = Math.max(this.max + 1, seq - DEPTH + 1);
+      for (let s = from; s < seq; s++) this.bits[s % DEPTH] = 0;
+      this.bits[seq % DEPTH] = 1;
+      this.max = seq;
+      return false;
     }
-    this.seen.add(seq);
+    if (this.max - seq >= DEPTH) return false; // older than the window: not tracked
+    const i = seq % DEPTH;
+    if (this.bits[i] === 1) return true;
+    this.bits[i] = 1;
+    return false;
+  }
+
+  forget(seq: number): void {
+    if (seq <= this.max && this.max - seq < DEPTH) this.bits[seq % DEPTH] = 0;
   }
 }
 
 export class ProducerAudit {
   private readonly producers = new Map<string, ProducerWindow>();
+  private last: ProducerWindow | null = null;
+  private lastId = '';
   /** Last stored seq per producer, from the store at start (duplicates after failover). */
   storedHighWater = new Map<string, number>();
 
   /** True if this send was seen before; records it otherwise. */
   isDuplicate(producerId: string, seq: number, failover: boolean): boolean {
-    let w = this.producers.get(producerId);
-    if (w) {
-      if (w.seen.has(seq)) return true;
-      this.producers.delete(producerId);
-      this.producers.set(producerId, w); // LRU order
-    } else {
+    let w = producerId === this.lastId ? this.last : this.producers.get(producerId);
+    if (!w) {
       if (failover) {
         const hw = this.storedHighWater.get(producerId);
         if (hw !== undefined && seq <= hw) return true;
@@ -41,14 +50,16 @@ export class ProducerAudit {
       if (this.producers.size > MAX_PRODUCERS) {
         const oldest = this.producers.keys().next().value as string;
         this.producers.delete(oldest);
+        if (oldest === this.lastId) this.last = null;
       }
     }
-    w.add(seq);
-    return false;
+    this.last = w;
+    this.lastId = producerId;
+    return w.check(seq);
   }
 
   /** Forget a send that failed before it was stored, so a retry is not taken for a duplicate. */
   forget(producerId: string, seq: number): void {
-    this.producers.get(producerId)?.seen.delete(seq);
+    this.producers.get(producerId)?.forget(seq);
   }
 }

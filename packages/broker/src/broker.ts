@@ -482,7 +482,12 @@ export class Broker extends EventEmitter {
   /** JMS: a clientId is unique among the broker's connections. */
   claimClientId(conn: ServerConnection, clientId: string): void {
     const other = this.clientIds.get(clientId);
-    if (other && other !== conn && !other.closed) {
+    if (other && other !== conn && !other.closed && conn.failover) {
+      // A failover client coming back before its old connection was noticed dead takes the
+      // clientID over (ActiveMQ's link stealing for reconnects).
+      this.log.info({ clientId, old: other.id }, 'failover reconnect takes over the clientID');
+      other.close(new JMSError(`clientID ${clientId} was taken over by a reconnecting client`), true);
+    } else if (other && other !== conn && !other.closed) {
       throw new JMSError(`Broker: ${this.name} - Client: ${clientId} already connected from ${other.remoteAddress}`, 'WHARF_INVALID_CLIENT_ID');
     }
     this.clientIds.set(clientId, conn);

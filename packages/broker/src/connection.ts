@@ -27,6 +27,9 @@ export interface ServerTransport {
   resume?(): void;
 }
 
+/** Most messages one browse returns (ActiveMQ's maxBrowsePageSize is 400; we allow more). */
+const BROWSE_LIMIT = 10000;
+
 interface Tx {
   sessionId: number;
   sends: WireMessage[];
@@ -163,8 +166,8 @@ export class ServerConnection {
       if (!u || u.password !== cmd.password) throw new JMSSecurityError(`User name [${cmd.user ?? ''}] or password is invalid.`);
       this.user = u.username;
     } else if (cmd.user) this.user = cmd.user;
-    if (cmd.clientId) this.setClientId(cmd.clientId);
     this.failover = cmd.failover === true;
+    if (cmd.clientId) this.setClientId(cmd.clientId);
     const requested = typeof cmd.heartbeat === 'number' && cmd.heartbeat > 0 ? cmd.heartbeat : 0;
     this.heartbeat = requested > 0 ? Math.min(Math.max(requested, 100), b.config.maxInactivityDuration || requested) : 0;
     this.helloDone = true;
@@ -202,7 +205,8 @@ export class ServerConnection {
   private onProducerOpen(corr: number, sessionId: number, producerId: string, destination?: string): void {
     if (typeof producerId !== 'string' || !producerId) throw new JMSError('producerId is required');
     let d = null;
-    if (destination) d = parseDestination(destination);
+    if (destination && destination.includes(',')) parseDestinationOrComposite(destination);
+    else if (destination) d = parseDestination(destination);
     this.producers.set(producerId, { sessionId, destination: d?.url ?? null });
     if (d) {
       const n = [...this.broker.connections.values()].reduce((a, c) => a + [...c.producers.values()].filter((p) => p.destination === d!.url).length, 0);
@@ -307,16 +311,15 @@ export class ServerConnection {
 
   private async browse(c: ServerConsumer): Promise<void> {
     const q = this.broker.getQueue(c.destination, true)!;
-    const limit = this.broker.config.destinationPolicy.length ? 400 : 400;
     try {
-      const entries = await q.browse(limit * 25);
+      const entries = await q.browse(BROWSE_LIMIT);
       let sent = 0;
       for (const e of entries) {
         if (c.closed) return;
         if (e.msg.expiration > 0 && e.msg.expiration <= Date.now()) continue;
         if (c.selector && !c.selector.matches(this.broker.filterableFor(e))) continue;
         this.write({ type: CommandType.DISPATCH, consumerId: c.id, deliveryId: 0, message: e.msg, redelivered: e.redelivered || undefined, deliveryCount: e.deliveryCount });
-        if (++sent >= 10000) break;
+        if (++sent >= BROWSE_LIMIT) break;
       }
     } catch (err) {
       this.sendError(err);
@@ -458,8 +461,12 @@ export class ServerConnection {
       src.consume(list, ackOps);
     }
     const p = b.executePlan(b.router.merge(plans.length ? plans : [{ ops: [], sources: [], entries: [], after: [] }]), undefined, ackOps);
-    if (p) p.then(() => this.receipt(corr), (err) => this.sendError(err, corr));
-    else this.receipt(corr);
+    if (p) {
+      p.then(() => this.receipt(corr), (err) => {
+        for (const e of tx.acks) if (e.txId === txId) e.txId = null;
+        this.sendError(err, corr);
+      });
+    } else this.receipt(corr);
   }
 
   private onRollback(corr: number, sessionId: number, txId: string): void {

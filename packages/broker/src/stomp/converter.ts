@@ -4,13 +4,13 @@
 // client's frames, translated, into conn.handle(). The byte channel (TCP or WebSocket) is a
 // StompSink; every ERROR frame is followed by closing the connection (STOMP 1.2 ERROR).
 import {
-  AckMode, AckType, CommandType,
+  AckMode, AckType, CommandType, CONVERT_STRING_EXPRESSIONS_PREFIX,
   type Ack, type Command, type ConsumerOpen, type Dispatch, type ErrorCommand, type Send, type Welcome,
 } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import { ServerConnection, type ServerTransport } from '../connection';
 import { StompParser, SUPPORTED_VERSIONS, encodeFrame, HEARTBEAT, type HeaderList, type StompFrame, type StompVersion } from './parser';
-import { fromStompDestination, messageToFrame, sendToMessage } from './mapping';
+import { fromStompDestination, messageToFrame, sendToMessage, toStompDestination } from './mapping';
 import { ACK_MODES, SubscriptionTable, type Delivery, type StompAckMode, type Subscription } from './subscriptions';
 
 /** The byte channel under a STOMP connection (a TCP socket or a WebSocket). */
@@ -73,6 +73,8 @@ export class StompConnection implements ServerTransport {
   private readonly txs = new Map<string, StompTx>();
   private txSeq = 0;
   private readonly temps = new Set<string>();
+  private readonly toUrl = new Map<string, string>();
+  private readonly toStomp = new Map<string, string>();
   private autoAcks = new Map<number, number[]>();
   private autoAckScheduled = false;
   private hbTimer: NodeJS.Timeout | null = null;
@@ -248,6 +250,8 @@ export class StompConnection implements ServerTransport {
 
   /** A STOMP destination as a Wharf URL; this connection's temporaries are made on first use. */
   private destination(text: string): string {
+    const known = this.toUrl.get(text);
+    if (known !== undefined) return known;
     const d = fromStompDestination(text, this.connectionId);
     for (const url of d.temps) {
       if (this.temps.has(url)) continue;
@@ -255,8 +259,16 @@ export class StompConnection implements ServerTransport {
       if (this.isClosed()) throw new StompError(`cannot create ${url}`);
       this.temps.add(url);
     }
+    remember(this.toUrl, text, d.url);
     return d.url;
   }
+
+  /** A Wharf URL as this connection writes it in MESSAGE headers (memoised). */
+  private readonly stompName = (url: string): string => {
+    let name = this.toStomp.get(url);
+    if (name === undefined) remember(this.toStomp, url, (name = toStompDestination(url, this.connectionId)));
+    return name;
+  };
 
   // ---- SUBSCRIBE / UNSUBSCRIBE ------------------------------------------------------------
 
@@ -278,8 +290,11 @@ export class StompConnection implements ServerTransport {
       destination: url, prefetch: -1, selectorOptions: { convertStringExpressions: true },
     };
     const selector = h.get('selector');
-    // ActiveMQ applies STOMP selectors with convert_string_expressions; accept the prefix too.
-    if (selector !== undefined && selector.trim() !== '') open.selector = selector.replace(/^\s*convert_string_expressions:/i, '');
+    // As ActiveMQ: the selector text itself carries the prefix, so a durable subscription's
+    // stored selector keeps comparing numeric strings as numbers after a restart.
+    if (selector !== undefined && selector.trim() !== '') {
+      open.selector = CONVERT_STRING_EXPRESSIONS_PREFIX + selector.replace(/^\s*convert_string_expressions:/i, '');
+    }
     const prefetch = h.get('activemq.prefetchSize');
     if (prefetch !== undefined) {
       if (!/^\s*\d+\s*$/.test(prefetch) || Number(prefetch) <= 0) throw new StompError(`activemq.prefetchSize must be a number > 0, got '${prefetch}'`);
@@ -423,9 +438,10 @@ export class StompConnection implements ServerTransport {
     }
     const browsing = sub.browser || d.deliveryId === 0;
     const { headers, body } = messageToFrame(d.message, {
-      connectionId: this.connectionId, redelivered: d.redelivered === true, version: this.version,
+      connectionId: this.connectionId, redelivered: d.redelivered === true, version: this.version, stompName: this.stompName,
       ...(sub.hasId ? { subscription: sub.id } : {}),
-      ...(this.version === '1.2' && !browsing ? { ackId: String(d.deliveryId) } : {}),
+      // STOMP 1.2: `ack` is for the client acknowledgement modes (ActiveMQ omits it for auto).
+      ...(this.version === '1.2' && !browsing && sub.ack !== 'auto' ? { ackId: String(d.deliveryId) } : {}),
     });
     this.writeFrame('MESSAGE', headers, body);
     if (browsing) return;
@@ -519,6 +535,12 @@ export class StompConnection implements ServerTransport {
   resume(): void {
     this.sink.resume();
   }
+}
+
+/** A bounded memo: a client naming endless destinations cannot grow it without limit. */
+function remember(m: Map<string, string>, k: string, v: string): void {
+  if (m.size >= 1000) m.clear();
+  m.set(k, v);
 }
 
 function flag(h: Map<string, string>, name: string): boolean {

@@ -202,6 +202,8 @@ export interface MessageContext {
   redelivered: boolean;
   /** 1.0 cannot carry ':' in header names (no escaping). */
   version: '1.0' | '1.1' | '1.2';
+  /** toStompDestination for this connection, memoised by the caller. */
+  stompName?: (url: string) => string;
 }
 
 /**
@@ -209,9 +211,10 @@ export interface MessageContext {
  * map, stream and object bodies are sent as JSON with a `transformation` header.
  */
 export function messageToFrame(msg: WireMessage, ctx: MessageContext): { headers: HeaderList; body: string | Uint8Array } {
+  const name = ctx.stompName ?? ((url: string): string => toStompDestination(url, ctx.connectionId));
   const h: Array<[string, string]> = [
     ['message-id', msg.messageId],
-    ['destination', toStompDestination(msg.destination, ctx.connectionId)],
+    ['destination', name(msg.destination)],
   ];
   if (ctx.subscription !== undefined) h.push(['subscription', ctx.subscription]);
   if (ctx.ackId !== undefined) h.push(['ack', ctx.ackId]);
@@ -219,11 +222,11 @@ export function messageToFrame(msg: WireMessage, ctx: MessageContext): { headers
   h.push(['expires', String(msg.expiration)]);
   if (ctx.redelivered) h.push(['redelivered', 'true']);
   h.push(['priority', String(msg.priority)]);
-  if (msg.replyTo !== undefined) h.push(['reply-to', toStompDestination(msg.replyTo, ctx.connectionId)]);
+  if (msg.replyTo !== undefined) h.push(['reply-to', name(msg.replyTo)]);
   h.push(['timestamp', String(msg.timestamp)]);
   if (msg.type !== undefined) h.push(['type', msg.type]);
   if (msg.userId !== undefined) h.push(['JMSXUserID', msg.userId]);
-  if (msg.originalDestination !== undefined) h.push(['original-destination', toStompDestination(msg.originalDestination, ctx.connectionId)]);
+  if (msg.originalDestination !== undefined) h.push(['original-destination', name(msg.originalDestination)]);
   if (msg.deliveryMode === DeliveryMode.PERSISTENT) h.push(['persistent', 'true']);
   if (msg.groupId !== undefined) h.push(['JMSXGroupID', msg.groupId]);
   if (msg.groupSeq !== undefined) h.push(['JMSXGroupSeq', String(msg.groupSeq)]);

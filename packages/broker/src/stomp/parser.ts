@@ -140,15 +140,20 @@ export class StompParser {
           this.lineLen = len;
           return buf.length;
         }
-        let line = buf.subarray(i, nl);
+        // A whole line in this chunk is read in place; a split one is joined first.
+        let line = buf;
+        let start = i;
+        let stop = nl;
         if (this.lineParts.length) {
-          this.lineParts.push(line);
+          this.lineParts.push(buf.subarray(i, nl));
           line = Buffer.concat(this.lineParts, len);
           this.lineParts = [];
+          start = 0;
+          stop = line.length;
         }
         this.lineLen = 0;
-        if (this.state === State.COMMAND) this.onCommandLine(line, out);
-        else this.onHeaderLine(line, out);
+        if (this.state === State.COMMAND) this.onCommandLine(line, start, stop, out);
+        else this.onHeaderLine(line, start, stop, out);
         return nl + 1;
       }
       case State.BODY_LENGTH: {
@@ -181,13 +186,13 @@ export class StompParser {
     }
   }
 
-  private onCommandLine(raw: Buffer, out: ParseEvent[]): void {
-    const line = stripCR(raw);
-    if (line.length === 0) {
+  private onCommandLine(buf: Buffer, start: number, stop: number, out: ParseEvent[]): void {
+    const end = stop > start && buf[stop - 1] === CR ? stop - 1 : stop;
+    if (end === start) {
       out.push({ type: 'heartbeat' });
       return;
     }
-    const command = line.toString('latin1');
+    const command = buf.toString('latin1', start, end);
     if (!COMMAND_RE.test(command)) {
       this.fail(out, `malformed command line '${printable(command)}'`);
       return;
@@ -199,10 +204,10 @@ export class StompParser {
     this.state = State.HEADERS;
   }
 
-  private onHeaderLine(raw: Buffer, out: ParseEvent[]): void {
-    this.headerBytes += raw.length + 1;
-    const line = stripCR(raw);
-    if (line.length === 0) {
+  private onHeaderLine(buf: Buffer, start: number, stop: number, out: ParseEvent[]): void {
+    this.headerBytes += stop - start + 1;
+    const end = stop > start && buf[stop - 1] === CR ? stop - 1 : stop;
+    if (end === start) {
       this.startBody(out);
       return;
     }
@@ -210,7 +215,7 @@ export class StompParser {
       this.fail(out, `frame has more than ${this.limits.maxHeaders} headers`, true);
       return;
     }
-    const text = line.toString('utf8');
+    const text = buf.toString('utf8', start, end);
     const colon = text.indexOf(':');
     if (colon < 0) {
       this.fail(out, `header line without ':' ('${printable(text)}')`);
@@ -272,10 +277,6 @@ export class StompParser {
   }
 }
 
-function stripCR(line: Buffer): Buffer {
-  return line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, line.length - 1) : line;
-}
-
 function printable(s: string): string {
   // eslint-disable-next-line no-control-regex
   const t = s.replace(/[\u0000-\u001f\u007f]/g, '?');
@@ -302,22 +303,21 @@ export function unescapeHeader(s: string, version: StompVersion): string | null 
   return out;
 }
 
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', ':': '\\c', '\r': '\\r' };
+const ESCAPES_11: Record<string, string> = { ...ESCAPES, '\r': ' ' };
+const TO_ESCAPE = /[\\\n:\r]/;
+const TO_ESCAPE_ALL = /[\\\n:\r]/g;
+
 /** Escape a header name or value for `version` (STOMP 1.1 and 1.2 "Value Encoding"). */
 export function escapeHeader(s: string, version: StompVersion): string {
   if (version === '1.0') {
     // 1.0 has no escaping: a line break would end the header, so it becomes a space.
     return /[\r\n]/.test(s) ? s.replace(/[\r\n]/g, ' ') : s;
   }
-  if (!/[\\\n:\r]/.test(s)) return s;
-  let out = '';
-  for (const ch of s) {
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === ':') out += '\\c';
-    else if (ch === '\r') out += version === '1.2' ? '\\r' : ' ';
-    else out += ch;
-  }
-  return out;
+  if (!TO_ESCAPE.test(s)) return s;
+  // 1.1 has no \r escape: a CR becomes a space.
+  const table = version === '1.2' ? ESCAPES : ESCAPES_11;
+  return s.replace(TO_ESCAPE_ALL, (ch) => table[ch]!);
 }
 
 export type HeaderList = Array<readonly [string, string]>;

@@ -1,0 +1,484 @@
+// The connection's wire: one link at a time (tcp, ssl or vm), the HELLO handshake, requests
+// matched to answers by `corr`, heartbeats, and — for failover: URLs — reconnection. On a new
+// link the owner replays its state (onResumed) and the channel then re-sends every request
+// still unanswered, with the same bytes, so a persistent send keeps its ids (DESIGN §7).
+import {
+  ConnectionClosedError, ErrorCode, JMSError, PROTOCOL_VERSION, TimeoutError, TransactionRolledBackError, errorFromCode, type Command, type Welcome,
+} from '@wharf/protocol';
+import { CommandType, encodeValue } from './wire';
+import { openTransport, type ClientTransport } from './transport';
+import { ReconnectSchedule } from './failover';
+import { parseBrokerUrl, transportOptionsOf, type BrokerUrl, type Endpoint } from './url';
+import type tls from 'node:tls';
+
+export const DEFAULT_HEARTBEAT = 30000;
+
+export interface ChannelConfig {
+  url: BrokerUrl;
+  /** Factory override of the requested heartbeat (ms). */
+  heartbeat?: number;
+  connectTimeout?: number;
+  tls?: tls.ConnectionOptions;
+}
+
+export interface ChannelHandler {
+  /** Credentials and clientId for each HELLO. */
+  helloFields(): { clientId?: string; user?: string; password?: string; clientName?: string };
+  /** Commands for the connection: DISPATCH, and anything the channel does not handle itself. */
+  onCommand(cmd: Command): void;
+  /** An ERROR without corr. */
+  onAsyncError(err: JMSError): void;
+  /** Failover: the link is lost; reconnecting. */
+  onInterrupted(err: Error): void;
+  /** Failover: a new link is up. Replay state now; pending requests are re-sent after. */
+  onResumed(): void;
+  /** Closed for good, not by close(). */
+  onClosed(err: Error): void;
+}
+
+/** What to do with an unanswered request when a failover link drops. */
+export type ResendRule = 'resend' | 'resolve' | 'rollback';
+
+interface Pending {
+  body: Buffer;
+  resolve(data: unknown): void;
+  reject(err: Error): void;
+  rule: ResendRule;
+  sent: boolean;
+  timer: NodeJS.Timeout | null;
+  txId?: string;
+}
+
+interface Link {
+  transport: ClientTransport | null;
+  endpoint: Endpoint;
+  helloCorr: number;
+  welcome: ((w: Welcome) => void) | null;
+  refuse: ((e: Error) => void) | null;
+  closedWaiters: Array<() => void>;
+  dead: boolean;
+}
+
+type State = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
+
+function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      resolve();
+    }, ms);
+    timers.add(t);
+  });
+}
+
+export class Channel {
+  private link: Link | null = null;
+  private state: State = 'connecting';
+  private corr = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly schedule: ReconnectSchedule | null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private connectedWaiters: Array<{ resolve(): void; reject(e: Error): void }> = [];
+  private hbTimer: NodeJS.Timeout | null = null;
+  private wrote = false;
+  private read = false;
+  /** Link generation: deliveries of an older link cannot be acknowledged on a newer one. */
+  epoch = 0;
+  welcome: Welcome | null = null;
+  lastError: Error | null = null;
+
+  constructor(private readonly config: ChannelConfig, private readonly handler: ChannelHandler) {
+    this.schedule = config.url.failover ? new ReconnectSchedule(config.url.failover, config.url.endpoints) : null;
+  }
+
+  get isFailover(): boolean {
+    return this.schedule !== null;
+  }
+  get connected(): boolean {
+    return this.state === 'open';
+  }
+  get closed(): boolean {
+    return this.state === 'closed' || this.state === 'closing';
+  }
+  get remoteAddress(): string {
+    return this.link?.endpoint.uri ?? '';
+  }
+
+  /** The first connection (failover: through the list, per startupMaxReconnectAttempts). */
+  async open(): Promise<Welcome> {
+    if (!this.schedule) {
+      const { link, welcome } = await this.connectTo(this.config.url.endpoints[0]!, false);
+      this.adopt(link, welcome);
+      return welcome;
+    }
+    await this.reconnectLoop(true);
+    if (!this.welcome || this.state !== 'open') throw this.lastError ?? new ConnectionClosedError('could not connect');
+    return this.welcome;
+  }
+
+  // ---- requests and one-way commands ------------------------------------------------------
+
+  /**
+   * Send a command that the broker answers (RECEIPT or ERROR with the same corr). `timeoutMs`
+   * > 0 fails it with a TimeoutError; for failover, `sendTimeout` bounds the wait for a link.
+   */
+  request<T = unknown>(cmd: Command, rule: ResendRule = 'resend', opts: { timeoutMs?: number; failoverTimeout?: boolean; txId?: string } = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError(this.closedReason()));
+    const corr = ++this.corr;
+    (cmd as { corr?: number }).corr = corr;
+    const body = encodeValue(cmd);
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = { body, resolve: resolve as (d: unknown) => void, reject, rule, sent: false, timer: null, txId: opts.txId };
+      this.pending.set(corr, p);
+      let timeout = opts.timeoutMs ?? 0;
+      let failoverMessage = false;
+      if (!this.connected && opts.failoverTimeout && this.schedule && this.schedule.options.timeout > 0) {
+        const ft = this.schedule.options.timeout;
+        if (timeout <= 0 || ft < timeout) {
+          timeout = ft;
+          failoverMessage = true;
+        }
+      }
+      if (timeout > 0) {
+        p.timer = setTimeout(() => {
+          if (this.pending.get(corr) !== p) return;
+          this.pending.delete(corr);
+          reject(new TimeoutError(failoverMessage ? `Failover timeout of ${timeout} ms reached.` : `no answer from the broker within ${timeout} ms`));
+        }, timeout);
+      }
+      if (this.connected && this.link?.transport) {
+        p.sent = true;
+        this.write(body);
+      }
+    });
+  }
+
+  /** A one-way command. Returns false (and drops it) while there is no link. */
+  send(cmd: Command): boolean {
+    if (this.state !== 'open' || !this.link?.transport) return false;
+    this.write(encodeValue(cmd));
+    return true;
+  }
+
+  private write(body: Buffer): void {
+    this.wrote = true;
+    this.link!.transport!.write(body);
+  }
+
+  /** Resolves when a link is up (failover), rejects when closed or after `timeoutMs` (> 0). */
+  whenConnected(timeoutMs = -1): Promise<void> {
+    if (this.state === 'open') return Promise.resolve();
+    if (this.closed) return Promise.reject(new ConnectionClosedError(this.closedReason()));
+    return new Promise((resolve, reject) => {
+      const w = { resolve, reject };
+      this.connectedWaiters.push(w);
+      if (timeoutMs > 0) {
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          const i = this.connectedWaiters.indexOf(w);
+          if (i < 0) return;
+          this.connectedWaiters.splice(i, 1);
+          reject(new TimeoutError(`Failover timeout of ${timeoutMs} ms reached.`));
+        }, timeoutMs);
+        this.timers.add(t);
+      }
+    });
+  }
+
+  /** The failover send timeout (-1 = forever), or -1 for plain links. */
+  get failoverTimeout(): number {
+    return this.schedule?.options.timeout ?? -1;
+  }
+
+  /** A promise while the socket's buffer is full (producer back-pressure), else null. */
+  drained(): Promise<void> | null {
+    const t = this.link?.transport;
+    return t && !t.writable ? t.drained() : null;
+  }
+
+  // ---- links ------------------------------------------------------------------------------
+
+  private async connectTo(endpoint: Endpoint, failover: boolean): Promise<{ link: Link; welcome: Welcome }> {
+    const topts = transportOptionsOf(endpoint);
+    const connectTimeout = this.config.connectTimeout ?? topts.connectTimeout;
+    const link: Link = { transport: null, endpoint, helloCorr: ++this.corr, welcome: null, refuse: null, closedWaiters: [], dead: false };
+    const welcome = new Promise<Welcome>((resolve, reject) => {
+      link.welcome = resolve;
+      link.refuse = reject;
+    });
+    link.transport = await openTransport(endpoint, { ...topts, connectTimeout, tls: this.config.tls }, {
+      command: (cmd) => this.onLinkCommand(link, cmd),
+      closed: (err) => this.onLinkClosed(link, err),
+    });
+    const heartbeat = this.config.heartbeat ?? topts.heartbeat ?? DEFAULT_HEARTBEAT;
+    const hello: Command = { type: CommandType.HELLO, corr: link.helloCorr, version: PROTOCOL_VERSION, heartbeat, ...this.handler.helloFields() };
+    if (failover) hello.failover = true;
+    link.transport.write(encodeValue(hello));
+    let timer: NodeJS.Timeout | null = null;
+    try {
+      const w = await Promise.race([
+        welcome,
+        new Promise<never>((_r, reject) => {
+          if (connectTimeout > 0) timer = setTimeout(() => reject(new TimeoutError(`no answer to HELLO from ${endpoint.uri} within ${connectTimeout} ms`)), connectTimeout);
+        }),
+      ]);
+      return { link, welcome: w };
+    } catch (err) {
+      link.dead = true;
+      link.transport.close();
+      throw err;
+    } finally {
+      if (timer) clearTimeout(timer);
+      link.welcome = null;
+      link.refuse = null;
+    }
+  }
+
+  private adopt(link: Link, welcome: Welcome): void {
+    this.link = link;
+    this.welcome = welcome;
+    this.epoch++;
+    this.state = 'open';
+    this.schedule?.connected();
+    if (welcome.members) this.learn(welcome.members);
+    this.startHeartbeat(welcome.heartbeat);
+  }
+
+  private onLinkCommand(link: Link, cmd: Command): void {
+    if (link.dead) return;
+    this.read = true;
+    if (link.welcome) {
+      // Handshake: only the answer to HELLO matters.
+      if (cmd.type === CommandType.WELCOME && cmd.corr === link.helloCorr) link.welcome(cmd);
+      else if (cmd.type === CommandType.ERROR && (cmd.corr === link.helloCorr || cmd.corr === undefined)) link.refuse!(errorFromCode(cmd.code, cmd.message));
+      return;
+    }
+    if (link !== this.link) return;
+    switch (cmd.type) {
+      case CommandType.RECEIPT: {
+        const p = this.pending.get(cmd.corr);
+        if (!p) return;
+        this.pending.delete(cmd.corr);
+        if (p.timer) clearTimeout(p.timer);
+        p.resolve(cmd.data);
+        return;
+      }
+      case CommandType.ERROR: {
+        const err = errorFromCode(cmd.code, cmd.message);
+        const p = cmd.corr !== undefined ? this.pending.get(cmd.corr) : undefined;
+        if (p) {
+          this.pending.delete(cmd.corr!);
+          if (p.timer) clearTimeout(p.timer);
+          p.reject(err);
+          if (!cmd.fatal) return;
+        } else {
+          this.handler.onAsyncError(err);
+        }
+        if (cmd.fatal) this.linkLost(link, err);
+        return;
+      }
+      case CommandType.PING:
+        this.send({ type: CommandType.PONG });
+        return;
+      case CommandType.PONG:
+      case CommandType.WELCOME:
+        return;
+      case CommandType.CLUSTER_UPDATE:
+        this.learn(cmd.members);
+        return;
+      case CommandType.SHUTDOWN:
+        this.linkLost(link, new ConnectionClosedError(`the broker at ${link.endpoint.uri} is shutting down${cmd.reason ? `: ${cmd.reason}` : ''}`));
+        return;
+      default:
+        this.handler.onCommand(cmd);
+    }
+  }
+
+  private onLinkClosed(link: Link, err?: Error): void {
+    const waiters = link.closedWaiters;
+    link.closedWaiters = [];
+    for (const w of waiters) w();
+    if (link.refuse) {
+      link.refuse(err ?? new ConnectionClosedError(`${link.endpoint.uri} closed the connection during the handshake`));
+      return;
+    }
+    if (link === this.link) this.linkLost(link, err ?? new ConnectionClosedError(`the connection to ${link.endpoint.uri} was closed`));
+  }
+
+  /** The current link failed: reconnect (failover) or close for good. */
+  private linkLost(link: Link, err: Error): void {
+    if (link.dead) return;
+    link.dead = true;
+    link.transport?.close();
+    if (this.link !== link) return;
+    this.link = null;
+    this.stopHeartbeat();
+    this.lastError = err;
+    if (this.closed) return;
+    if (!this.schedule) {
+      this.state = 'closed';
+      this.failPending(new ConnectionClosedError(err.message));
+      this.handler.onClosed(err);
+      return;
+    }
+    this.state = 'reconnecting';
+    for (const [corr, p] of this.pending) {
+      p.sent = false;
+      if (p.rule === 'resend') continue;
+      this.pending.delete(corr);
+      if (p.timer) clearTimeout(p.timer);
+      if (p.rule === 'resolve') p.resolve(undefined);
+      else p.reject(new TransactionRolledBackError(`Transaction completion in doubt due to failover. Forcing rollback of ${p.txId ?? 'the transaction'}`));
+    }
+    this.handler.onInterrupted(err);
+    void this.reconnectLoop(false);
+  }
+
+  private async reconnectLoop(startup: boolean): Promise<void> {
+    const schedule = this.schedule!;
+    for (;;) {
+      for (const endpoint of schedule.round()) {
+        if (this.closed) return;
+        try {
+          const { link, welcome } = await this.connectTo(endpoint, !startup);
+          if (this.closed) {
+            link.transport?.close();
+            return;
+          }
+          this.adopt(link, welcome);
+          if (!startup) {
+            try {
+              this.handler.onResumed();
+            } catch (err) {
+              this.handler.onAsyncError(err instanceof JMSError ? err : new JMSError(String(err)));
+            }
+            for (const p of [...this.pending.values()].filter((x) => !x.sent)) {
+              p.sent = true;
+              this.write(p.body);
+            }
+          }
+          const waiters = this.connectedWaiters;
+          this.connectedWaiters = [];
+          for (const w of waiters) w.resolve();
+          return;
+        } catch (err) {
+          this.lastError = err as Error;
+          if (!this.retryable(err as Error, startup)) return this.giveUp(err as Error, startup);
+        }
+      }
+      const delay = schedule.failed();
+      if (delay < 0) {
+        return this.giveUp(new ConnectionClosedError(`failover: could not connect to any of ${schedule.knownEndpoints.map((e) => e.uri).join(', ')} `
+          + `after ${schedule.attempts} attempt(s): ${this.lastError?.message ?? 'no broker'}`), startup);
+      }
+      if (delay > 0) await sleep(delay, this.timers);
+    }
+  }
+
+  /** Errors a failover client keeps trying through: refused sockets, slaves, timeouts. */
+  private retryable(err: Error, startup: boolean): boolean {
+    const code = (err as JMSError).code;
+    if (code === ErrorCode.CONNECTION_CLOSED || code === ErrorCode.NOT_MASTER || code === ErrorCode.TIMEOUT) return true;
+    // After an outage the broker may not have noticed the old connection yet.
+    return !startup && code === ErrorCode.INVALID_CLIENT_ID;
+  }
+
+  private giveUp(err: Error, startup: boolean): void {
+    this.lastError = err;
+    if (this.closed) return;
+    this.state = 'closed';
+    this.failPending(new ConnectionClosedError(err.message));
+    const waiters = this.connectedWaiters;
+    this.connectedWaiters = [];
+    for (const w of waiters) w.reject(err);
+    if (!startup) this.handler.onClosed(err);
+  }
+
+  private learn(members: string[] | undefined): void {
+    if (!this.schedule || !this.schedule.options.updateURIsSupported || !Array.isArray(members)) return;
+    for (const m of members) {
+      try {
+        const u = parseBrokerUrl(m);
+        for (const e of u.endpoints) this.schedule.add(e);
+      } catch {
+        // A member URL we cannot use is ignored; the known ones still work.
+      }
+    }
+  }
+
+  // ---- heartbeat --------------------------------------------------------------------------
+
+  private startHeartbeat(interval: number): void {
+    this.stopHeartbeat();
+    if (!(interval > 0)) return;
+    // Ticks of half the interval: PING after two quiet ticks (one interval without a write),
+    // dead after six ticks without a read (3× the interval).
+    let quietWrites = 0;
+    let quietReads = 0;
+    this.wrote = false;
+    this.read = false;
+    this.hbTimer = setInterval(() => {
+      const link = this.link;
+      if (!link) return;
+      quietReads = this.read ? 0 : quietReads + 1;
+      quietWrites = this.wrote ? 0 : quietWrites + 1;
+      this.read = false;
+      this.wrote = false;
+      if (quietReads >= 6) {
+        const err = new ConnectionClosedError(`no data from the broker at ${link.endpoint.uri} for ${interval * 3} ms (heartbeat ${interval} ms): the connection is dead`);
+        this.handler.onAsyncError(err);
+        this.linkLost(link, err);
+        return;
+      }
+      if (quietWrites >= 2) {
+        quietWrites = 0;
+        this.send({ type: CommandType.PING });
+      }
+    }, Math.max(25, Math.floor(interval / 2)));
+    this.hbTimer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.hbTimer) clearInterval(this.hbTimer);
+    this.hbTimer = null;
+  }
+
+  // ---- closing ----------------------------------------------------------------------------
+
+  private closedReason(): string {
+    return this.lastError && this.state === 'closed' ? `the connection is closed: ${this.lastError.message}` : 'the connection is closed';
+  }
+
+  private failPending(err: Error): void {
+    for (const p of this.pending.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  /** Say goodbye (SHUTDOWN), close the link and wait for it, at most `timeoutMs`. */
+  async close(timeoutMs = 15000): Promise<void> {
+    if (this.closed) return;
+    this.state = 'closing';
+    this.stopHeartbeat();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const link = this.link;
+    this.link = null;
+    if (link?.transport && !link.dead) {
+      const gone = new Promise<void>((resolve) => link.closedWaiters.push(resolve));
+      link.transport.write(encodeValue({ type: CommandType.SHUTDOWN }));
+      link.dead = true;
+      link.transport.close();
+      let t: NodeJS.Timeout | null = null;
+      await Promise.race([gone, new Promise<void>((r) => (t = setTimeout(r, timeoutMs)))]);
+      if (t) clearTimeout(t);
+    }
+    this.state = 'closed';
+    this.failPending(new ConnectionClosedError('the connection is closed'));
+    const waiters = this.connectedWaiters;
+    this.connectedWaiters = [];
+    for (const w of waiters) w.reject(new ConnectionClosedError('the connection is closed'));
+  }
+}

@@ -1,0 +1,535 @@
+// MessageConsumer (DESIGN §7): receive(), receiveNoWait(), a message listener, or `for await`.
+// Prefetched messages wait in a buffer and reach the application only while the connection is
+// started. Before a message is handed over, expired ones are acked EXPIRED and ones past the
+// redelivery policy are poison-acked (ACTIVEMQ-NOTES §4.1). Client-side redelivery (rollback,
+// recover, a failing listener) puts messages back at the head of the buffer after a delay.
+import {
+  ConnectionClosedError, IllegalStateError, JMSError, type AckTypeValue, type Command, type ConsumerOpen, type RedeliveryPolicyData,
+} from '@wharf/protocol';
+import { AckMode, AckType, CommandType } from './wire';
+import type { Session } from './session';
+import type { AckSource, DispatchTarget } from './connection';
+import type { Destination } from './destinations';
+import { Message, messageFromWire, type MessageAcknowledger } from './messages/index';
+import { MessageBuffer } from './buffer';
+import { AckBatcher } from './acks';
+import { exceedsRedeliveries, poisonCause, redeliveryDelayFor, DEFAULT_REDELIVERY_POLICY } from './redelivery';
+
+export type MessageListener = (message: Message) => void | Promise<void>;
+
+export interface ConsumerSpec {
+  selector?: string;
+  noLocal: boolean;
+  durableName?: string;
+  prefetch: number;
+  exclusive?: boolean;
+  priority?: number;
+}
+
+const MAX_TIMER = 2 ** 31 - 1;
+
+export class MessageConsumer implements DispatchTarget, AckSource, MessageAcknowledger, AsyncIterable<Message> {
+  /** @internal */ opened = false;
+  /** @internal */ inReady = false;
+  private closed = false;
+  private closingLocally = false;
+  private listener: MessageListener | null = null;
+  private readonly buf = new MessageBuffer();
+  private waiters: Array<() => void> = [];
+  private receiving = 0;
+  private readonly acks: AckBatcher;
+  private pausedUntil = 0;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private brokerRedelivery: RedeliveryPolicyData | null = null;
+  // prefetch 0: one PULL at a time; a null DISPATCH answers it.
+  private pullOutstanding = false;
+  private pullGen = 0;
+  private emptyPullGen = 0;
+  private readonly ackMode: number;
+
+  /** @internal Use session.createConsumer(). */
+  constructor(private readonly session: Session, /** @internal */ readonly id: number, readonly destination: Destination, private readonly spec: ConsumerSpec) {
+    this.ackMode = session.ackMode;
+    this.acks = new AckBatcher({
+      sendAck: (type, ids) => this.sendAck(type, ids),
+      ackLater: () => session.connection.ackLater(this),
+    }, this.ackMode === AckMode.DUPS_OK_ACKNOWLEDGE, Math.max(1, spec.prefetch >> 1));
+  }
+
+  getMessageSelector(): string | null {
+    return this.spec.selector ?? null;
+  }
+  getDestination(): Destination {
+    return this.destination;
+  }
+  getNoLocal(): boolean {
+    return this.spec.noLocal;
+  }
+  /** The durable subscription name, for a durable subscriber. */
+  getSubscriptionName(): string | null {
+    return this.spec.durableName ?? null;
+  }
+  getPrefetchSize(): number {
+    return this.spec.prefetch;
+  }
+  isClosed(): boolean {
+    return this.closed || this.closingLocally;
+  }
+
+  // ---- opening ----------------------------------------------------------------------------
+
+  private openCommand(): ConsumerOpen {
+    const s = this.spec;
+    const cmd: ConsumerOpen = {
+      type: CommandType.CONSUMER_OPEN, corr: 0, sessionId: this.session.id, consumerId: this.id,
+      destination: this.destination.url, prefetch: s.prefetch,
+    };
+    if (s.selector) cmd.selector = s.selector;
+    if (s.noLocal) cmd.noLocal = true;
+    if (s.durableName) cmd.durableName = s.durableName;
+    if (s.exclusive) cmd.exclusive = true;
+    if (s.priority !== undefined) cmd.priority = s.priority;
+    const rp = this.session.connection.settings.redeliveryPolicy;
+    if (rp.configured) cmd.redelivery = rp.toData();
+    return cmd;
+  }
+
+  /** @internal */
+  async open(): Promise<void> {
+    const data = await this.session.connection.request<{ prefetch?: number; redelivery?: RedeliveryPolicyData } | undefined>(this.openCommand());
+    this.accept(data);
+  }
+
+  private accept(data: { prefetch?: number; redelivery?: RedeliveryPolicyData } | undefined): void {
+    if (data && typeof data === 'object') {
+      if (data.redelivery && typeof data.redelivery === 'object') this.brokerRedelivery = data.redelivery;
+      if (typeof data.prefetch === 'number' && data.prefetch >= 0) {
+        this.spec.prefetch = data.prefetch;
+        this.acks.setPrefetch(data.prefetch);
+      }
+    }
+    this.opened = true;
+  }
+
+  /** @internal Failover: open again on the new link (same id). */
+  reopen(report: (err: unknown) => void): void {
+    this.session.connection.channel.request<{ prefetch?: number; redelivery?: RedeliveryPolicyData } | undefined>(this.openCommand(), 'resolve').then(
+      (d) => {
+        this.accept(d);
+        this.wake();
+      },
+      report,
+    );
+  }
+
+  /** The policy in force: the application's, else the broker's for this destination. */
+  private get policy(): RedeliveryPolicyData {
+    const rp = this.session.connection.settings.redeliveryPolicy;
+    if (rp.configured) return rp;
+    return this.brokerRedelivery ?? DEFAULT_REDELIVERY_POLICY;
+  }
+
+  // ---- arriving messages ------------------------------------------------------------------
+
+  /** @internal */
+  onDispatch(cmd: Extract<Command, { type: 10 }>): void {
+    if (this.closed) return;
+    if (cmd.message === null) {
+      this.pullOutstanding = false;
+      this.emptyPullGen = this.pullGen;
+      this.notify();
+      return;
+    }
+    if (this.spec.prefetch === 0) this.pullOutstanding = false;
+    const m = messageFromWire(cmd.message);
+    const w = m._w;
+    if (cmd.redelivered !== undefined) w.redelivered = cmd.redelivered === true;
+    if (typeof cmd.deliveryCount === 'number') w.deliveryCount = cmd.deliveryCount;
+    else if (w.deliveryCount < 1) w.deliveryCount = 1;
+    if (w.deliveryCount > 1) w.redelivered = true;
+    m._deliveryId = cmd.deliveryId;
+    m._epoch = this.session.connection.channel.epoch;
+    m._acker = this;
+    if (this.closingLocally) {
+      this.sendAck(AckType.RELEASE, [cmd.deliveryId]);
+      return;
+    }
+    this.buf.push(m);
+    this.wake();
+  }
+
+  /** @internal Something changed: feed the listener or the waiting receive() calls. */
+  wake(): void {
+    if (this.closed || this.closingLocally || !this.hasBuffered()) {
+      this.notify();
+      return;
+    }
+    if (this.listener) this.session.scheduleListener(this);
+    else this.notify();
+  }
+
+  private notify(): void {
+    if (this.waiters.length === 0) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** @internal */
+  hasBuffered(): boolean {
+    return this.buf.size > 0;
+  }
+
+  private get deliverable(): boolean {
+    return this.session.connection.isStartedForDelivery && !this.session.isClosed() && this.pausedUntil === 0;
+  }
+
+  /** The next message for the application, skipping expired and poisoned ones. */
+  private takeNext(): Message | null {
+    if (!this.deliverable) return null;
+    for (;;) {
+      const m = this.buf.shift();
+      if (!m) return null;
+      const w = m._w;
+      if (w.expiration > 0 && w.expiration <= Date.now()) {
+        this.acks.expiredOne(m._deliveryId);
+        continue;
+      }
+      const policy = this.policy;
+      if (exceedsRedeliveries(policy, w.deliveryCount)) {
+        this.sendAck(AckType.POISON, [m._deliveryId], poisonCause(policy, w.deliveryCount, m._failure));
+        continue;
+      }
+      return m;
+    }
+  }
+
+  // ---- receive ----------------------------------------------------------------------------
+
+  /**
+   * The next message, waiting up to `timeoutMs` (JMS: 0 or no argument waits forever). Resolves
+   * null on timeout or when the consumer is closed meanwhile; on a closed consumer it rejects
+   * with IllegalStateError.
+   */
+  receive(timeoutMs?: number): Promise<Message | null> {
+    return this.doReceive(timeoutMs === undefined || timeoutMs <= 0 ? Infinity : Date.now() + timeoutMs, false);
+  }
+
+  /** A message already here (prefetch 0: asks the broker once), else null. */
+  receiveNoWait(): Promise<Message | null> {
+    return this.doReceive(0, true);
+  }
+
+  private async doReceive(deadline: number, noWait: boolean): Promise<Message | null> {
+    if (this.closed || this.closingLocally) throw new IllegalStateError('the consumer is closed');
+    if (this.listener) throw new IllegalStateError('this consumer has a message listener: receive() cannot be used with it');
+    this.receiving++;
+    try {
+      let myPull = -1;
+      for (;;) {
+        if (this.closed || this.closingLocally) return null;
+        const m = this.takeNext();
+        if (m) return this.deliveredToApp(m);
+        const pulling = this.spec.prefetch === 0 && this.deliverable;
+        if (pulling) {
+          if (myPull >= 0 && this.emptyPullGen >= myPull) return null; // the broker has nothing
+          if (!this.pullOutstanding) {
+            const left = noWait ? 0 : deadline === Infinity ? -1 : Math.max(1, deadline - Date.now());
+            this.pullOutstanding = this.session.connection.oneway({ type: CommandType.PULL, consumerId: this.id, timeout: left });
+            myPull = this.pullOutstanding ? ++this.pullGen : -1;
+            if (!this.pullOutstanding && noWait) return null; // no link (failover): nothing to ask
+          }
+        } else if (noWait) return null;
+        const left = deadline - Date.now();
+        if (left <= 0 && !(pulling && noWait)) return null;
+        await this.waitForChange(pulling && noWait ? Infinity : left);
+      }
+    } finally {
+      this.receiving--;
+    }
+  }
+
+  private waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let t: NodeJS.Timeout | null = null;
+      const done = (): void => {
+        if (t) clearTimeout(t);
+        resolve();
+      };
+      this.waiters.push(done);
+      if (ms !== Infinity) {
+        t = setTimeout(() => {
+          const i = this.waiters.indexOf(done);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve();
+        }, Math.min(ms, MAX_TIMER));
+      }
+    });
+  }
+
+  /** `for await (const m of consumer)`: ends when the consumer closes. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    for (;;) {
+      if (this.isClosed()) return;
+      const m = await this.receive();
+      if (!m) return;
+      yield m;
+    }
+  }
+
+  // ---- listener ---------------------------------------------------------------------------
+
+  /** Deliver messages to `fn` (may be async: the next message waits for it); null removes it. */
+  setMessageListener(fn: MessageListener | null): void {
+    this.session.checkOpen();
+    if (this.closed || this.closingLocally) throw new IllegalStateError('the consumer is closed');
+    if (fn !== null && typeof fn !== 'function') throw new JMSError('a message listener must be a function');
+    if (fn && this.receiving > 0) throw new IllegalStateError('a receive() is waiting on this consumer: a listener cannot be set now');
+    if (fn && this.spec.prefetch === 0) {
+      throw new JMSError('Illegal prefetch size of zero. This setting is not supported for asynchronous consumers: set a prefetch of at least 1');
+    }
+    this.listener = fn;
+    if (fn) this.wake();
+  }
+  getMessageListener(): MessageListener | null {
+    return this.listener;
+  }
+
+  /** @internal */
+  takeForListener(): Message | null {
+    if (!this.listener || this.closed || this.closingLocally) return null;
+    return this.takeNext();
+  }
+
+  /** @internal Call the listener; a promise when it is async (or failed asynchronously). */
+  invokeListener(m: Message): Promise<void> | undefined {
+    const fn = this.listener!;
+    const s = this.session;
+    this.deliveredToApp(m, true);
+    s.current = m;
+    let r: unknown;
+    try {
+      r = fn(m);
+    } catch (err) {
+      this.listenerFailed(m, err);
+      return undefined;
+    }
+    if (r && typeof (r as Promise<void>).then === 'function') {
+      return (r as Promise<void>).then(() => this.listenerDone(m), (err: unknown) => this.listenerFailed(m, err));
+    }
+    this.listenerDone(m);
+    return undefined;
+  }
+
+  private listenerDone(m: Message): void {
+    if (this.session.current === m) this.session.current = null;
+    if ((this.ackMode === AckMode.AUTO_ACKNOWLEDGE || this.ackMode === AckMode.DUPS_OK_ACKNOWLEDGE) && !m._recovered) this.consumed(m);
+  }
+
+  private listenerFailed(m: Message, err: unknown): void {
+    const s = this.session;
+    if (s.current === m) s.current = null;
+    if (m._recovered) return;
+    // ActiveMQ: AUTO, DUPS_OK and INDIVIDUAL redeliver a message whose listener threw; CLIENT
+    // and transacted sessions keep it as delivered and go on.
+    if (this.ackMode === AckMode.CLIENT_ACKNOWLEDGE || this.ackMode === AckMode.SESSION_TRANSACTED) return;
+    if (this.ackMode === AckMode.INDIVIDUAL_ACKNOWLEDGE) {
+      if (!s.delivered.delete(m)) return; // acknowledged before it threw
+    }
+    this.redeliverLocally([m], err);
+  }
+
+  // ---- acknowledgement --------------------------------------------------------------------
+
+  /** A message goes to the application: record it as the acknowledge mode wants. */
+  private deliveredToApp(m: Message, viaListener = false): Message {
+    switch (this.ackMode) {
+      case AckMode.AUTO_ACKNOWLEDGE:
+      case AckMode.DUPS_OK_ACKNOWLEDGE:
+        if (!viaListener) this.consumed(m);
+        break;
+      default:
+        if (this.ackMode === AckMode.SESSION_TRANSACTED) this.session.currentTxId();
+        this.session.delivered.add(m);
+        this.reportDelivered(m);
+    }
+    return m;
+  }
+
+  /** Consumed in AUTO/DUPS_OK mode: acknowledge in a batch. */
+  private consumed(m: Message): void {
+    if (m._epoch !== this.session.connection.channel.epoch || this.closed) return;
+    this.acks.consumedOne(m._deliveryId);
+  }
+
+  /** Delivered but not consumed: tell the broker at half the window so it keeps sending. */
+  private reportDelivered(m: Message): void {
+    if (this.spec.prefetch === 0 || m._epoch !== this.session.connection.channel.epoch) return;
+    this.acks.deliveredOne(m._deliveryId);
+  }
+
+  /** @internal Send the batched acknowledgements. */
+  flushAcks(): void {
+    this.acks.flush();
+  }
+
+  private sendAck(ackType: AckTypeValue, deliveryIds: number[], cause?: string, txId?: string): void {
+    const cmd: Command = { type: CommandType.ACK, consumerId: this.id, ackType, deliveryIds };
+    if (cause !== undefined) cmd.cause = cause;
+    if (txId !== undefined) cmd.txId = txId;
+    this.session.connection.oneway(cmd);
+  }
+
+  private currentEpochIds(ms: Message[]): number[] {
+    const epoch = this.session.connection.channel.epoch;
+    const ids: number[] = [];
+    for (const m of ms) if (m._epoch === epoch) ids.push(m._deliveryId);
+    return ids;
+  }
+
+  /** @internal CLIENT/INDIVIDUAL acknowledge: consumed, and wait for the broker. */
+  async ackNow(ms: Message[], individual = false): Promise<void> {
+    const ids = this.currentEpochIds(ms);
+    if (ids.length === 0) return;
+    const cmd: Command = { type: CommandType.ACK, corr: 0, consumerId: this.id, ackType: individual ? AckType.INDIVIDUAL : AckType.STANDARD, deliveryIds: ids };
+    await this.session.connection.request(cmd, 'resolve');
+  }
+
+  /** @internal commit(): this consumer's part of the transaction. */
+  ackInTransaction(ms: Message[], txId: string): void {
+    const ids = this.currentEpochIds(ms);
+    if (ids.length) this.sendAck(AckType.STANDARD, ids, undefined, txId);
+  }
+
+  /** MessageAcknowledger: message.acknowledge(). */
+  acknowledgeMessage(m: Message): Promise<void> {
+    return this.session.acknowledgeOne(m);
+  }
+
+  // ---- client-side redelivery -------------------------------------------------------------
+
+  /**
+   * @internal Give messages back for redelivery to this consumer: delivery count + 1,
+   * redelivered, after the policy's delay, ahead of the buffer in their original order; past
+   * maximumRedeliveries they are poison-acked instead.
+   */
+  redeliverLocally(ms: Message[], cause: unknown): void {
+    if (ms.length === 0 || this.closed) return;
+    const policy = this.policy;
+    const epoch = this.session.connection.channel.epoch;
+    // ActiveMQ rollback: the delay follows the first message's redelivery count.
+    const delay = redeliveryDelayFor(policy, ms[0]!._w.deliveryCount);
+    const back: Message[] = [];
+    for (const old of ms) {
+      if (old._epoch !== epoch) continue; // the broker redelivers those itself
+      const w = old._w;
+      w.deliveryCount++;
+      w.redelivered = true;
+      if (exceedsRedeliveries(policy, w.deliveryCount)) {
+        this.sendAck(AckType.POISON, [old._deliveryId], poisonCause(policy, w.deliveryCount, cause));
+        continue;
+      }
+      // A fresh object, as ActiveMQ copies each delivery: read positions start again.
+      const m = messageFromWire(w);
+      m._deliveryId = old._deliveryId;
+      m._epoch = old._epoch;
+      m._acker = this;
+      m._returned = true;
+      m._failure = cause;
+      back.push(m);
+    }
+    if (back.length === 0) return;
+    this.buf.unshiftAll(back);
+    if (delay > 0) this.pause(delay);
+    else this.wake();
+  }
+
+  private pause(ms: number): void {
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pausedUntil = Date.now() + ms;
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      this.pausedUntil = 0;
+      this.wake();
+    }, Math.min(ms, MAX_TIMER));
+  }
+
+  // ---- failover ---------------------------------------------------------------------------
+
+  /** @internal The link dropped: prefetched messages are gone (the broker sends them again). */
+  onInterrupted(): void {
+    this.buf.drain();
+    this.acks.clear();
+    this.pullOutstanding = false;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    this.pausedUntil = 0;
+    this.notify();
+  }
+
+  // ---- closing ----------------------------------------------------------------------------
+
+  /** Close: prefetched messages go back to the broker unchanged; receive() returns null. */
+  async close(): Promise<void> {
+    if (this.closed || this.closingLocally) return;
+    if (this.session.deferClose(this)) {
+      // JMS: a consumer closed inside a transaction still takes part in its commit/rollback.
+      this.closingLocally = true;
+      this.releaseBuffered();
+      this.notify();
+      return;
+    }
+    this.closeLocal(true);
+    await this.finishClose();
+  }
+
+  /** @internal Ask the broker to close it (after closeLocal). */
+  async finishClose(): Promise<void> {
+    const conn = this.session.connection;
+    this.closed = true;
+    if (conn.canTalk() && !this.session.isClosed()) {
+      try {
+        await conn.request({ type: CommandType.CONSUMER_CLOSE, corr: 0, consumerId: this.id }, 'resolve');
+      } catch (err) {
+        if (!(err instanceof ConnectionClosedError)) throw err;
+      }
+    }
+    conn.dispatchTargets.delete(this.id);
+    this.session.consumers.delete(this);
+  }
+
+  /** @internal Stop locally; with `tellBroker`, flush acks and release the prefetched messages. */
+  closeLocal(tellBroker: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listener = null;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    if (tellBroker && this.session.connection.canTalk()) {
+      // Closed from its own listener: the message in hand counts as consumed (ActiveMQ's
+      // dispose() acknowledges what was delivered), so it is not delivered again.
+      const cur = this.session.current;
+      const auto = this.ackMode === AckMode.AUTO_ACKNOWLEDGE || this.ackMode === AckMode.DUPS_OK_ACKNOWLEDGE;
+      if (auto && cur && cur._acker === this && !cur._recovered && cur._epoch === this.session.connection.channel.epoch) {
+        this.acks.consumedOne(cur._deliveryId);
+      }
+      this.acks.flush();
+      this.releaseBuffered();
+    }
+    this.acks.clear();
+    this.buf.drain();
+    for (const m of this.session.delivered) if (m._acker === this) this.session.delivered.delete(m);
+    this.notify();
+  }
+
+  /** Prefetched, never delivered: back to the broker as they were (RELEASE). */
+  private releaseBuffered(): void {
+    const epoch = this.session.connection.channel.epoch;
+    const ids: number[] = [];
+    for (const m of this.buf.drain()) {
+      // Messages given back by a rollback were delivered: the broker redelivers those.
+      if (!m._returned && m._epoch === epoch) ids.push(m._deliveryId);
+    }
+    if (ids.length) this.sendAck(AckType.RELEASE, ids);
+  }
+}
