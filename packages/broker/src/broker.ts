@@ -24,11 +24,14 @@ import { Router, type RoutePlan } from './router';
 import { Advisories } from './advisory';
 import { startConnector, type Connector } from './transport/connectors';
 import { vmRegistry } from './transport/vm';
+import { Scheduler, type SchedulerOptions } from './scheduler/index';
 
 export interface BrokerOptions {
   /** Use this store instead of the one the config names (tests, cluster). */
   store?: Store;
   logger?: Logger;
+  /** Scheduler settings (an injected clock for tests, the in-memory window size). */
+  scheduler?: SchedulerOptions;
 }
 
 /** A hook that may take a message before routing (the scheduler). */
@@ -55,6 +58,8 @@ export class Broker extends EventEmitter {
   readonly router: Router;
   readonly advisories: Advisories;
   readonly interceptors: SendInterceptor[] = [];
+  /** The job scheduler, when `schedulerSupport` is on (list and remove jobs: the console). */
+  readonly scheduler: Scheduler | null = null;
   connectors: Connector[] = [];
   private seq = 0;
   private connCounter = 0;
@@ -79,6 +84,10 @@ export class Broker extends EventEmitter {
     this.memory = new MemoryUsage(this.config.memoryLimit);
     this.router = new Router(this);
     this.advisories = new Advisories(this);
+    if (this.config.schedulerSupport) {
+      this.scheduler = new Scheduler(this, opts.scheduler);
+      this.interceptors.push(this.scheduler);
+    }
   }
 
   get name(): string {
@@ -112,6 +121,7 @@ export class Broker extends EventEmitter {
     if (this.started) return;
     await this.store.open();
     await this.recover();
+    await this.scheduler?.start();
     this.startExpiryScan();
     vmRegistry.register(this.config.brokerName, this);
     try {
@@ -129,6 +139,7 @@ export class Broker extends EventEmitter {
     vmRegistry.unregister(this.config.brokerName, this);
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.expiryTimer = null;
+    this.scheduler?.stop();
     for (const c of this.connectors) await c.close().catch(() => undefined);
     this.connectors = [];
     for (const conn of [...this.connections.values()]) conn.close(new JMSError('broker is shutting down'), false);
@@ -310,6 +321,40 @@ export class Broker extends EventEmitter {
   applyPlan(plan: RoutePlan): void {
     for (let i = 0; i < plan.entries.length; i++) plan.sources[i]!.enqueue(plan.entries[i]!);
     for (const fn of plan.after) fn();
+  }
+
+  // ---- producer flow control ------------------------------------------------------------
+
+  /**
+   * Why a send of `msg` must wait now, or null. Persistent messages need store space (they
+   * page out of memory); non-persistent ones need memory (ActiveMQ systemUsage).
+   */
+  usageBlock(msg: WireMessage): string | null {
+    if (msg.deliveryMode === DeliveryMode.PERSISTENT && this.durableStore) {
+      const limit = this.config.storeLimit;
+      if (limit > 0) {
+        const used = this.store.stats().bytes;
+        if (used >= limit) {
+          return `Usage Manager Store is Full (${Math.round((used / limit) * 100)}% of ${limit} bytes). Stopping producer (${msg.producerId}) to prevent flooding ${msg.destination}: consume messages or raise storeLimit`;
+        }
+      }
+      return null;
+    }
+    if (this.memory.full) {
+      return `Usage Manager Memory Limit reached (${this.memory.used} of ${this.memory.limit} bytes). Stopping producer (${msg.producerId}) to prevent flooding ${msg.destination}: consume messages or raise memoryLimit`;
+    }
+    return null;
+  }
+
+  /** Resolves when memory was released or after `ms` (store space has no event: re-check). */
+  waitForUsage(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      void this.memory.whenAvailable().then(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   // ---- subscriptions ----------------------------------------------------------------------

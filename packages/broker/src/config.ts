@@ -75,6 +75,8 @@ export interface BrokerConfig {
   memoryLimit: number;
   /** Store size limit in bytes before producers are blocked (systemUsage storeUsage); 0 = none. */
   storeLimit: number;
+  /** Fail a send at once when memory or store is full, instead of blocking the producer (ActiveMQ sendFailIfNoSpace). */
+  sendFailIfNoSpace: boolean;
   /** How long a blocked producer waits before its send fails (ms); 0 = forever (ActiveMQ sendFailIfNoSpaceAfterTimeout). */
   sendFailIfNoSpaceAfterTimeout: number;
   schedulerSupport: boolean;
@@ -112,6 +114,7 @@ export function defaultConfig(): BrokerConfig {
     maxFrameSize: 100 * 1024 * 1024,
     memoryLimit: 256 * 1024 * 1024,
     storeLimit: 0,
+    sendFailIfNoSpace: false,
     sendFailIfNoSpaceAfterTimeout: 0,
     schedulerSupport: false,
     useVirtualTopics: true,

@@ -3,7 +3,7 @@
 // (native tcp/ssl, vm, STOMP via its converter) drives the broker through this class.
 import {
   AckMode, AckType, CommandType, ErrorCode, IllegalStateError, InvalidDestinationError, JMSError,
-  JMSSecurityError, MessageFormatError, PROTOCOL_VERSION, ProtocolError, destinationMatches,
+  JMSSecurityError, MessageFormatError, PROTOCOL_VERSION, ProtocolError, ResourceAllocationError, destinationMatches,
   isQueueKind, isTemporary, isWildcard, parseDestination,
   type Ack, type Command, type ConsumerOpen, type Send, type WireMessage, type AckModeValue,
 } from '@wharf/protocol';
@@ -29,6 +29,8 @@ export interface ServerTransport {
 
 /** Most messages one browse returns (ActiveMQ's maxBrowsePageSize is 400; we allow more). */
 const BROWSE_LIMIT = 10000;
+/** Blocked sends held before the connection stops reading (TCP backpressure to the producer). */
+const MAX_BLOCKED = 1000;
 
 interface Tx {
   sessionId: number;
@@ -224,6 +226,58 @@ export class ServerConnection {
   private onSend(cmd: Send): void {
     const msg = cmd.message;
     validateMessage(msg);
+    if (this.blocked.length > 0) {
+      // Keep the producer's order: sends queue behind the one waiting for space.
+      this.blocked.push({ cmd, since: Date.now() });
+      if (this.blocked.length > MAX_BLOCKED) this.transport.pause?.();
+      return;
+    }
+    if (!cmd.txId) {
+      const why = this.broker.usageBlock(msg);
+      if (why) {
+        if (cmd.failIfNoSpace || this.broker.config.sendFailIfNoSpace) throw new ResourceAllocationError(why);
+        this.broker.log.info({ conn: this.id, why }, 'producer blocked by flow control');
+        this.blocked.push({ cmd, since: Date.now() });
+        void this.drainBlocked();
+        return;
+      }
+    }
+    this.acceptSend(cmd);
+  }
+
+  /** Sends waiting for memory or store space, in arrival order. */
+  private blocked: Array<{ cmd: Send; since: number }> = [];
+  get blockedSends(): number {
+    return this.blocked.length;
+  }
+
+  private async drainBlocked(): Promise<void> {
+    const b = this.broker;
+    const timeout = b.config.sendFailIfNoSpaceAfterTimeout;
+    while (this.blocked.length > 0 && !this.closed) {
+      const head = this.blocked[0]!;
+      const why = head.cmd.txId ? null : b.usageBlock(head.cmd.message);
+      if (why) {
+        if (timeout > 0 && Date.now() - head.since >= timeout) {
+          this.blocked.shift();
+          this.sendError(new ResourceAllocationError(`${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), head.cmd.corr);
+          continue;
+        }
+        await b.waitForUsage(100);
+        continue;
+      }
+      this.blocked.shift();
+      try {
+        this.acceptSend(head.cmd);
+      } catch (err) {
+        this.sendError(err, head.cmd.corr);
+      }
+    }
+    this.transport.resume?.();
+  }
+
+  private acceptSend(cmd: Send): void {
+    const msg = cmd.message;
     this.messagesIn++;
     if (this.user && !msg.userId) msg.userId = this.user;
     if (cmd.txId) {

@@ -109,6 +109,8 @@ export interface ConsumerOpen {
 export interface ConsumerClose { type: 8; corr?: number; consumerId: number }
 export interface Send {
   type: 9; corr?: number; producerId: string; txId?: string; message: WireMessage;
+  /** Fail at once with ResourceAllocationError when the broker is out of space, instead of waiting. */
+  failIfNoSpace?: boolean;
 }
 export interface Dispatch {
   type: 10; consumerId: number;
