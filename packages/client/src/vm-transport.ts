@@ -1,6 +1,6 @@
 // vm://name: an in-process link to an embedded broker (the seed's embedded-broker section).
 // Commands cross as encoded bytes (no shared objects), delivered asynchronously.
-import { ConnectionClosedError, decodeValue, isKnownCommandType, vmConnect, type Command, type VmEndpoint } from '@wharf/protocol';
+import { ConnectionClosedError, decodeCommand, isKnownCommandType, vmConnect, type Command, type VmEndpoint } from '@wharf/protocol';
 import type { ClientTransport, TransportListener } from './transport';
 import type { Endpoint } from './url';
 
@@ -22,7 +22,7 @@ class VmTransport implements ClientTransport {
     if (this.reported) return;
     let cmd: Command;
     try {
-      cmd = decodeValue<Command>(bytes);
+      cmd = decodeCommand(bytes);
     } catch (err) {
       this.fail(new ConnectionClosedError(`undecodable command from ${this.remoteAddress}: ${(err as Error).message}`));
       return;

@@ -6,4 +6,4 @@ export const CommandType = P.CommandType;
 export const AckType = P.AckType;
 export const AckMode = P.AckMode;
 export const DeliveryMode = P.DeliveryMode;
-export const encodeValue = P.encodeValue;
+export const encodeValue = P.encodeCommand;

@@ -2,7 +2,8 @@
 // Pure code: bytes in, commands out; no sockets, no timers (STYLE.md §2).
 import { Packr } from 'msgpackr';
 import { FrameTooLargeError, ProtocolError } from './errors';
-import { isKnownCommandType, type Command } from './commands';
+import { CommandType, isKnownCommandType, type Command } from './commands';
+import type { WireMessage } from './message';
 
 export const DEFAULT_MAX_FRAME_SIZE = 100 * 1024 * 1024;
 
@@ -17,9 +18,56 @@ export function decodeValue<T = unknown>(bytes: Uint8Array): T {
   return packr.unpack(bytes) as T;
 }
 
+// Messages inside SEND and DISPATCH travel as arrays in this field order rather than as maps:
+// no key strings to write or read, about twice as fast both ways. Wire order: ONLY ADD TO THE END.
+const MESSAGE_FIELDS = [
+  'messageId', 'destination', 'deliveryMode', 'priority', 'timestamp', 'expiration', 'deliveryTime',
+  'correlationId', 'replyTo', 'type', 'redelivered', 'deliveryCount', 'groupId', 'groupSeq',
+  'producerId', 'producerSeq', 'brokerPath', 'originalDestination', 'userId', 'properties', 'bodyKind', 'body',
+] as const;
+const NF = MESSAGE_FIELDS.length;
+
+function messageToTuple(m: WireMessage): unknown[] {
+  const a = new Array<unknown>(NF);
+  const o = m as unknown as Record<string, unknown>;
+  for (let i = 0; i < NF; i++) {
+    const v = o[MESSAGE_FIELDS[i]!];
+    a[i] = v === undefined ? null : v;
+  }
+  return a;
+}
+
+function tupleToMessage(a: unknown[]): WireMessage {
+  const o: Record<string, unknown> = {};
+  const n = a.length < NF ? a.length : NF;
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (v !== null && v !== undefined) o[MESSAGE_FIELDS[i]!] = v;
+  }
+  if (o.redelivered === undefined) o.redelivered = false;
+  return o as unknown as WireMessage;
+}
+
+/** Encode one command (no length prefix): what the tcp and vm transports carry. */
+export function encodeCommand(cmd: Command): Buffer {
+  if ((cmd.type === CommandType.SEND || cmd.type === CommandType.DISPATCH) && cmd.message) {
+    return packr.pack({ ...cmd, message: messageToTuple(cmd.message) });
+  }
+  return packr.pack(cmd);
+}
+
+/** Decode one command encoded by encodeCommand (or any plain map command). */
+export function decodeCommand(bytes: Uint8Array): Command {
+  const cmd = packr.unpack(bytes) as Record<string, unknown>;
+  if (cmd !== null && typeof cmd === 'object' && (cmd.type === CommandType.SEND || cmd.type === CommandType.DISPATCH) && Array.isArray(cmd.message)) {
+    cmd.message = tupleToMessage(cmd.message);
+  }
+  return cmd as unknown as Command;
+}
+
 /** One frame: length prefix and body in a single buffer. */
 export function encodeFrame(cmd: Command): Buffer {
-  const body = packr.pack(cmd);
+  const body = encodeCommand(cmd);
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32BE(body.length, 0);
   body.copy(frame, 4);
@@ -61,7 +109,7 @@ export class FrameDecoder {
       this.off += 4 + len;
       let cmd: unknown;
       try {
-        cmd = packr.unpack(body);
+        cmd = decodeCommand(body);
       } catch (e) {
         return this.fail(new ProtocolError(`undecodable frame: ${(e as Error).message}`));
       }

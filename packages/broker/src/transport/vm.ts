@@ -1,6 +1,6 @@
 // The broker side of `vm://name`: every in-process client gets a ServerConnection whose frames
 // are encoded bytes handed over on the next microtask.
-import { decodeValue, encodeValue, vmRegister, vmUnregister, type Command, type VmAcceptor, type VmEndpoint } from '@wharf/protocol';
+import { decodeCommand, encodeCommand, vmRegister, vmUnregister, type Command, type VmAcceptor, type VmEndpoint } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import { ServerConnection, type ServerTransport } from '../connection';
 
@@ -11,7 +11,7 @@ class VmServerTransport implements ServerTransport {
   constructor(private readonly client: VmEndpoint) {}
   send(cmd: Command): void {
     if (this.ended) return;
-    const bytes = encodeValue(cmd);
+    const bytes = encodeCommand(cmd);
     queueMicrotask(() => {
       if (!this.ended) this.client.deliver(bytes);
     });
@@ -37,7 +37,7 @@ class VmRegistry {
         deliver: (bytes) => {
           let cmd: Command;
           try {
-            cmd = decodeValue<Command>(bytes);
+            cmd = decodeCommand(bytes);
           } catch {
             return;
           }

@@ -1,0 +1,161 @@
+// The REST API (JSON) under /api/, and the health probes. Reads go to the BrokerView; the
+// destructive actions are POST or DELETE only (the UI confirms them first).
+import type { FastifyInstance } from 'fastify';
+import { queueUrl, topicUrl } from './adapter';
+import { ConsoleError, ConsoleErrorCode, destinationNotFound } from './errors';
+import { parseLimit, parseMove, parseSend } from './validate';
+import type { BrokerView, QueueInfo } from './view';
+
+type NameParams = { Params: { name: string } };
+
+export interface Overview {
+  broker: ReturnType<BrokerView['info']>;
+  totals: {
+    queues: number;
+    topics: number;
+    connections: number;
+    consumers: number;
+    pending: number;
+    inflight: number;
+    enqueued: number;
+    dequeued: number;
+    dlqPending: number;
+    durables: number;
+    offlineDurables: number;
+  };
+  /** Queues with the most pending messages. */
+  busiest: QueueInfo[];
+  time: number;
+}
+
+export function overview(view: BrokerView): Overview {
+  const queues = view.queues();
+  const topics = view.topics().filter((t) => !t.advisory);
+  const subs = view.subscriptions().filter((s) => s.durable);
+  let consumers = 0;
+  let pending = 0;
+  let inflight = 0;
+  let enqueued = 0;
+  let dequeued = 0;
+  let dlqPending = 0;
+  for (const q of queues) {
+    consumers += q.consumers;
+    pending += q.pending;
+    inflight += q.inflight;
+    enqueued += q.enqueued;
+    dequeued += q.dequeued;
+    if (q.dlq) dlqPending += q.pending;
+  }
+  for (const t of topics) {
+    consumers += t.consumers;
+    enqueued += t.enqueued;
+  }
+  for (const s of subs) dequeued += s.dequeued;
+  return {
+    broker: view.info(),
+    totals: {
+      queues: queues.length,
+      topics: topics.length,
+      connections: view.connections().length,
+      consumers,
+      pending,
+      inflight,
+      enqueued,
+      dequeued,
+      dlqPending,
+      durables: subs.length,
+      offlineDurables: subs.filter((s) => !s.active).length,
+    },
+    busiest: [...queues].sort((a, b) => b.pending - a.pending).slice(0, 5),
+    time: Date.now(),
+  };
+}
+
+export function isReady(view: BrokerView): { ready: boolean; role: string; reason?: string } {
+  const info = view.info();
+  if (info.role === 'slave') return { ready: false, role: info.role, reason: 'a slave does not serve clients' };
+  if (!info.serving) return { ready: false, role: info.role, reason: info.notServingReason ?? 'not serving clients' };
+  return { ready: true, role: info.role };
+}
+
+export function registerHealth(app: FastifyInstance, view: BrokerView): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const r = isReady(view);
+    if (r.ready) return { status: 'ready', role: r.role };
+    return reply.code(503).send({ status: 'not ready', role: r.role, reason: r.reason, code: ConsoleErrorCode.NOT_SERVING });
+  });
+}
+
+export function registerApi(app: FastifyInstance, view: BrokerView): void {
+  const findQueue = (name: string): QueueInfo => {
+    const url = queueUrl(name);
+    const q = view.queues().find((x) => x.url === url);
+    if (!q) throw destinationNotFound(url);
+    return q;
+  };
+
+  app.get('/api/overview', async () => overview(view));
+  app.get('/api/broker', async () => view.info());
+  app.get('/api/queues', async () => view.queues());
+  app.get<NameParams>('/api/queues/:name', async (req) => findQueue(req.params.name));
+  app.get<NameParams & { Querystring: { limit?: string } }>('/api/queues/:name/messages', async (req) => {
+    const limit = parseLimit(req.query.limit, 100);
+    return view.browse(findQueue(req.params.name).url, limit);
+  });
+  app.get<{ Params: { name: string; id: string } }>('/api/queues/:name/messages/:id', async (req) => {
+    const q = findQueue(req.params.name);
+    const m = await view.getMessage(q.url, req.params.id);
+    if (!m) throw new ConsoleError(ConsoleErrorCode.MESSAGE_NOT_FOUND, `no message ${req.params.id} in ${q.url}`);
+    return m;
+  });
+  app.get('/api/topics', async () => view.topics());
+  app.get<NameParams>('/api/topics/:name', async (req) => {
+    const url = topicUrl(req.params.name);
+    const t = view.topics().find((x) => x.url === url);
+    if (!t) throw destinationNotFound(url);
+    return t;
+  });
+  app.get('/api/subscriptions', async () => view.subscriptions());
+  app.get('/api/connections', async () => view.connections());
+  app.get('/api/jobs', async () => view.jobs());
+  app.get('/api/cluster', async () => {
+    const c = view.cluster();
+    return c ? { enabled: true, role: view.info().role, ...c } : { enabled: false, role: view.info().role, members: [], master: null, epoch: 0, failovers: 0, lag: {} };
+  });
+  app.get('/api/bridges', async () => view.bridges());
+
+  app.post('/api/send', async (req, reply) => {
+    const input = parseSend(req.body);
+    const { destination, ...message } = input;
+    const { messageId } = await view.send(destination, message);
+    return reply.code(201).send({ messageId, destination });
+  });
+  app.post<NameParams>('/api/queues/:name/purge', async (req) => {
+    const q = findQueue(req.params.name);
+    return { destination: q.url, purged: await view.purge(q.url) };
+  });
+  app.post<NameParams>('/api/queues/:name/move-to-origin', async (req) => {
+    const opts = parseMove(req.body);
+    const q = findQueue(req.params.name);
+    const moved = await view.moveDlqMessages(q.url, opts);
+    if (opts.messageId !== undefined && moved === 0) {
+      throw new ConsoleError(ConsoleErrorCode.MESSAGE_NOT_FOUND, `no pending message ${opts.messageId} with an original destination in ${q.url}`);
+    }
+    return { destination: q.url, moved };
+  });
+  app.delete<NameParams>('/api/queues/:name', async (req) => {
+    const url = queueUrl(req.params.name);
+    if (!(await view.deleteDestination(url))) throw destinationNotFound(url);
+    return { deleted: url };
+  });
+  app.delete<NameParams>('/api/topics/:name', async (req) => {
+    const url = topicUrl(req.params.name);
+    if (!(await view.deleteDestination(url))) throw destinationNotFound(url);
+    return { deleted: url };
+  });
+  app.delete<{ Params: { id: string } }>('/api/jobs/:id', async (req) => {
+    if (!(await view.removeJob(req.params.id))) throw new ConsoleError(ConsoleErrorCode.JOB_NOT_FOUND, `no scheduled job ${req.params.id}`);
+    return { removed: req.params.id };
+  });
+}

@@ -1,0 +1,131 @@
+// startConsole: one fastify server with the admin UI (/admin), the REST API (/api), Prometheus
+// metrics (/metrics) and the health probes (/healthz, /readyz). ActiveMQ's console listens on
+// 8161 and so does this one.
+import fs from 'node:fs';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Broker } from '@wharf/broker';
+import { brokerView, type AdapterOptions } from './adapter';
+import { basicAuthHook, checkSecurity, sameOriginHook } from './auth';
+import { ConsoleError, ConsoleErrorCode } from './errors';
+import { createMetrics } from './metrics';
+import { registerApi, registerHealth } from './routes';
+import { registerStatic, STATIC_DIR } from './static';
+import { isBrokerView, type BrokerView } from './view';
+
+export const DEFAULT_CONSOLE_PORT = 8161;
+const BODY_LIMIT = 4 * 1024 * 1024;
+
+export interface TlsOptions {
+  /** PEM text, or the path of a PEM file. */
+  key: string | Buffer;
+  cert: string | Buffer;
+  ca?: string | Buffer;
+}
+
+export interface ConsoleOptions {
+  /** Address to listen on (default 127.0.0.1). `bind` is the config file's spelling. */
+  host?: string;
+  bind?: string;
+  /** Default 8161; 0 picks a free port. */
+  port?: number;
+  username?: string;
+  password?: string;
+  /** Serve HTTPS with this key and certificate. */
+  tls?: TlsOptions;
+  /** Prefix of the broker metrics (default `wharf_`). */
+  metricsPrefix?: string;
+  /** Cluster, scheduler and bridge sources, when a Broker (not a BrokerView) is given. */
+  sources?: AdapterOptions;
+  /** Logger for the HTTP server (default: the broker's, or none for a bare view). */
+  logger?: FastifyBaseLogger;
+  /** Where the UI files are (tests). */
+  staticDir?: string;
+}
+
+export interface ConsoleHandle {
+  /** Base URL, e.g. http://127.0.0.1:8161 */
+  readonly url: string;
+  /** The admin UI: url + /admin/ */
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly view: BrokerView;
+  close(): Promise<void>;
+}
+
+function pem(x: string | Buffer | undefined, what: string): Buffer | undefined {
+  if (x === undefined) return undefined;
+  if (Buffer.isBuffer(x)) return x;
+  if (x.includes('-----BEGIN')) return Buffer.from(x);
+  try {
+    return fs.readFileSync(x);
+  } catch (err) {
+    throw new ConsoleError(ConsoleErrorCode.CONFIG, `console: cannot read the TLS ${what} ${x}: ${(err as Error).message}`);
+  }
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export async function startConsole(target: Broker | BrokerView, opts: ConsoleOptions = {}): Promise<ConsoleHandle> {
+  const host = opts.host ?? opts.bind ?? '127.0.0.1';
+  const port = opts.port ?? DEFAULT_CONSOLE_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConsoleError(ConsoleErrorCode.CONFIG, `console: port must be 0–65535, got ${port}`);
+  const creds = checkSecurity(host, opts.username, opts.password);
+  const view = isBrokerView(target) ? target : brokerView(target, opts.sources);
+  const logger = opts.logger ?? (isBrokerView(target) ? undefined : target.log.child({ component: 'console' }));
+  const https = opts.tls ? { key: pem(opts.tls.key, 'key'), cert: pem(opts.tls.cert, 'certificate'), ca: pem(opts.tls.ca, 'CA') } : undefined;
+
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    ...(https ? { https } : {}),
+    // The UI polls every second: per-request lines would drown the broker's own logs.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Referrer-Policy', 'no-referrer');
+  });
+  if (creds) app.addHook('onRequest', basicAuthHook(creds));
+  app.addHook('onRequest', sameOriginHook);
+
+  app.setErrorHandler((err: FastifyError | ConsoleError, req, reply) => {
+    if (err instanceof ConsoleError) return reply.code(err.statusCode).send({ error: err.message, code: err.code });
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err, url: req.url }, 'console request failed');
+    const code = status < 500 ? ConsoleErrorCode.BAD_REQUEST : ConsoleErrorCode.BROKER_ERROR;
+    return reply.code(status).send({ error: err.message, code });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `no such resource: ${req.method} ${req.url.split('?')[0]}`, code: ConsoleErrorCode.NOT_FOUND }),
+  );
+
+  const metrics = createMetrics(view, opts.metricsPrefix);
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
+  registerHealth(app, view);
+  registerApi(app, view);
+  registerStatic(app, opts.staticDir ?? STATIC_DIR);
+
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const boundPort = addr && typeof addr === 'object' ? addr.port : port;
+  const url = `${https ? 'https' : 'http'}://${urlHost(host)}:${boundPort}`;
+  app.log.info({ url, auth: creds !== null, tls: !!https }, 'console listening');
+  let closed = false;
+  return {
+    url,
+    adminUrl: `${url}/admin/`,
+    port: boundPort,
+    view,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
+}

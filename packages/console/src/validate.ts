@@ -1,0 +1,72 @@
+// Input checks for the REST API: each failure names the field and what was wrong with it.
+import { ConsoleError, ConsoleErrorCode, badRequest } from './errors';
+import type { SendRequest } from './view';
+
+const PROPERTY_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** A year: longer delays are almost certainly a unit mistake (seconds for ms). */
+const MAX_DELAY_MS = 365 * 24 * 3600 * 1000;
+export const MAX_BROWSE = 10000;
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export interface SendInput extends SendRequest {
+  destination: string;
+}
+
+export function parseSend(input: unknown): SendInput {
+  if (!isObject(input)) throw badRequest('the request body must be a JSON object {destination, body, properties?, persistent?, delay?, priority?}');
+  const { destination, body, properties, persistent, delay, priority } = input;
+  if (typeof destination !== 'string' || destination.trim() === '') {
+    throw new ConsoleError(ConsoleErrorCode.INVALID_DESTINATION, 'destination must be a non-empty string such as queue://ORDERS or topic://PRICES');
+  }
+  if (typeof body !== 'string') {
+    throw new ConsoleError(ConsoleErrorCode.INVALID_BODY, `body must be a string (the text of the message), got ${body === null ? 'null' : Array.isArray(body) ? 'array' : typeof body}`);
+  }
+  const out: SendInput = { destination: destination.trim(), body };
+  if (properties !== undefined) {
+    if (!isObject(properties)) throw badRequest('properties must be an object of name → string, number or boolean');
+    const props: Record<string, string | number | boolean> = {};
+    for (const [k, v] of Object.entries(properties)) {
+      if (!PROPERTY_NAME.test(k)) throw badRequest(`property name '${k}' is not a valid identifier (letters, digits, _ and $; not starting with a digit)`);
+      if (k.startsWith('JMS') && !k.startsWith('JMSX')) throw badRequest(`property name '${k}' is reserved for JMS headers`);
+      if (typeof v === 'number' && !Number.isFinite(v)) throw badRequest(`property '${k}' must be a finite number`);
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw badRequest(`property '${k}' must be a string, number or boolean`);
+      props[k] = v;
+    }
+    out.properties = props;
+  }
+  if (persistent !== undefined) {
+    if (typeof persistent !== 'boolean') throw badRequest('persistent must be true or false');
+    out.persistent = persistent;
+  }
+  if (delay !== undefined && delay !== null) {
+    if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_MS) {
+      throw badRequest(`delay must be a whole number of milliseconds between 0 and ${MAX_DELAY_MS}`);
+    }
+    out.delay = delay;
+  }
+  if (priority !== undefined && priority !== null) {
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 9) throw badRequest('priority must be a whole number from 0 to 9');
+    out.priority = priority;
+  }
+  return out;
+}
+
+export function parseLimit(raw: unknown, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BROWSE) throw badRequest(`limit must be a whole number from 1 to ${MAX_BROWSE}`);
+  return n;
+}
+
+/** The optional {messageId} of a DLQ move. */
+export function parseMove(input: unknown): { messageId?: string } {
+  if (input === undefined || input === null || input === '') return {};
+  if (!isObject(input)) throw badRequest('the request body must be a JSON object {messageId?}');
+  const { messageId } = input;
+  if (messageId === undefined) return {};
+  if (typeof messageId !== 'string' || messageId === '') throw badRequest('messageId must be a non-empty string');
+  return { messageId };
+}

@@ -1,0 +1,227 @@
+// What the console reads and does: a narrow view of a broker (DESIGN §1: the console reads the
+// broker through narrow interfaces). adapter.ts implements it over @wharf/broker's Broker; tests
+// and other hosts may implement it directly. Everything returned is plain JSON-safe data.
+
+export type Role = 'master' | 'slave' | 'standalone';
+
+export interface StoreInfo {
+  kind: string;
+  /** Approximate bytes on disk (or in memory). */
+  bytes: number;
+  messages: number;
+  /** Commits since open, and the fsync'd batches that carried them (group size = commits / syncs). */
+  commits: number;
+  syncs: number;
+}
+
+export interface MemoryInfo {
+  used: number;
+  limit: number;
+  percent: number;
+}
+
+export interface BrokerInfo {
+  name: string;
+  role: Role;
+  /** Accepting client connections (a cluster slave is alive but not serving). */
+  serving: boolean;
+  /** Why not serving, when not. */
+  notServingReason?: string;
+  startedAt: number;
+  uptimeMs: number;
+  version: string;
+  nodeVersion: string;
+  store: StoreInfo;
+  memory: MemoryInfo;
+  /** Client URLs of the transport connectors. */
+  connectors: string[];
+}
+
+export interface QueueInfo {
+  name: string;
+  url: string;
+  /** Messages waiting or in flight (ActiveMQ "Number Of Pending Messages"). */
+  pending: number;
+  consumers: number;
+  enqueued: number;
+  dequeued: number;
+  dispatched: number;
+  inflight: number;
+  expired: number;
+  /** A dead letter queue (ActiveMQ.DLQ or DLQ.*). */
+  dlq: boolean;
+  temporary: boolean;
+}
+
+export interface DurableInfo {
+  clientId: string;
+  name: string;
+  /** The topic (or topic pattern) subscribed to. */
+  destination: string;
+  selector?: string;
+  active: boolean;
+  pending: number;
+  inflight: number;
+  enqueued: number;
+  dequeued: number;
+  dispatched: number;
+}
+
+/** A topic subscription: durable (online or offline) or the live one of a plain consumer. */
+export interface SubscriptionInfo extends DurableInfo {
+  durable: boolean;
+}
+
+export interface TopicInfo {
+  name: string;
+  url: string;
+  consumers: number;
+  enqueued: number;
+  durables: DurableInfo[];
+  temporary: boolean;
+  advisory: boolean;
+}
+
+export interface ConnectionInfo {
+  id: string;
+  clientId: string | null;
+  user: string | null;
+  remoteAddress: string;
+  protocol: string;
+  connectedAt: number;
+  messagesIn: number;
+  messagesOut: number;
+  consumers: number;
+  producers: number;
+}
+
+export interface JobInfo {
+  id: string;
+  /** Next fire time, ms since the epoch. */
+  due: number;
+  destination?: string;
+  messageId?: string;
+  delay?: number;
+  period?: number;
+  repeat?: number;
+  cron?: string;
+}
+
+export interface ClusterMember {
+  id: string;
+  clientUrl?: string;
+  role: Role | 'candidate' | 'unknown';
+  /** Last log position this member reported. */
+  position?: { epoch: number; index: number };
+  /** Batches behind the master (slaves). */
+  lag?: number;
+  connected?: boolean;
+}
+
+export interface ClusterInfo {
+  /** This node's id. */
+  self: string;
+  master: string | null;
+  epoch: number;
+  members: ClusterMember[];
+  /** Times this node became master after another one (or after losing its mastership). */
+  failovers: number;
+  /** Replication lag per slave id, in batches. */
+  lag: Record<string, number>;
+}
+
+export interface BridgeInfo {
+  name: string;
+  remote: string;
+  status: 'connected' | 'connecting' | 'stopped';
+  duplex: boolean;
+  forwarded: number;
+}
+
+export type BodyKindName = 'none' | 'text' | 'bytes' | 'map' | 'stream' | 'object';
+
+/** One message as a browser shows it. */
+export interface MessageSummary {
+  id: string;
+  destination: string;
+  timestamp: number;
+  priority: number;
+  persistent: boolean;
+  redelivered: boolean;
+  deliveryCount: number;
+  expiration: number;
+  state: 'pending' | 'inflight';
+  correlationId?: string;
+  type?: string;
+  replyTo?: string;
+  groupId?: string;
+  originalDestination?: string;
+  properties: Record<string, string | number | boolean | null>;
+  bodyKind: BodyKindName;
+  /** The first characters of the body as text. */
+  bodyPreview: string;
+  /** Body length in characters (text) or bytes. */
+  bodySize: number;
+}
+
+/** One message opened: every header and the whole body as text (bytes in base64). */
+export interface MessageDetail extends MessageSummary {
+  body: string;
+  bodyEncoding: 'utf8' | 'base64' | 'json';
+}
+
+export interface SendRequest {
+  body: string;
+  properties?: Record<string, string | number | boolean>;
+  persistent?: boolean;
+  /** Delivery delay in ms (AMQ_SCHEDULED_DELAY). */
+  delay?: number;
+  priority?: number;
+}
+
+export interface BrokerView {
+  info(): BrokerInfo;
+  queues(): QueueInfo[];
+  topics(): TopicInfo[];
+  /** Durable subscriptions (active and offline) and non-durable topic subscribers. */
+  subscriptions(): SubscriptionInfo[];
+  connections(): ConnectionInfo[];
+  jobs(): Promise<JobInfo[]>;
+  cluster(): ClusterInfo | null;
+  bridges(): BridgeInfo[];
+  /** Send a text message to a destination URL (queue://X, topic://X). */
+  send(destination: string, req: SendRequest): Promise<{ messageId: string }>;
+  /** Queue arguments are queue names (ORDERS) or URLs (queue://ORDERS, temp-queue://…). */
+  browse(queue: string, limit: number): Promise<MessageSummary[]>;
+  getMessage(queue: string, messageId: string): Promise<MessageDetail | undefined>;
+  /** Remove every pending message; resolves to the number removed. */
+  purge(queue: string): Promise<number>;
+  /** Remove a destination with its messages; false if there was none. */
+  deleteDestination(url: string): Promise<boolean>;
+  /** Move DLQ messages (all, or one) back to their originalDestination; resolves to the count moved. */
+  moveDlqMessages(dlq: string, opts: { messageId?: string }): Promise<number>;
+  removeJob(id: string): Promise<boolean>;
+}
+
+/**
+ * Optional sources the Broker itself does not hold: the cluster's status (from @wharf/cluster),
+ * the scheduler and the network bridges. Each is a small interface those packages can implement.
+ */
+export interface ClusterStatusSource {
+  role(): Role;
+  status(): ClusterInfo | null;
+}
+
+export interface SchedulerSource {
+  list(limit: number): Promise<JobInfo[]> | JobInfo[];
+  remove(id: string): Promise<boolean>;
+}
+
+export interface BridgeSource {
+  list(): BridgeInfo[];
+}
+
+export function isBrokerView(x: unknown): x is BrokerView {
+  const v = x as Partial<BrokerView> | null;
+  return !!v && typeof v.info === 'function' && typeof v.queues === 'function' && typeof v.browse === 'function';
+}

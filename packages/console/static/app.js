@@ -1,0 +1,146 @@
+/* global document, location, window -- browser globals (the lint config is for Node) */
+// The console shell: header, navigation, hash routing and the one-second poll that feeds every
+// page (rates and charts are computed here from the counters' deltas).
+import { api, History } from './api.js';
+import { sendDialog } from './modals.js';
+import { overviewPage, queuesPage, queuePage } from './pages-queues.js';
+import { topicsPage, subscribersPage, connectionsPage, scheduledPage, clusterPage, networkPage } from './pages-more.js';
+import { h, fill, icon, ICONS, num, duration, bytes, pill } from './util.js';
+
+const POLL_MS = 1000;
+
+const NAV = [
+  { id: 'overview', label: 'Overview', page: overviewPage },
+  { id: 'queues', label: 'Queues', page: queuesPage, count: (c) => c.overview?.totals.queues, alert: (c) => c.overview?.totals.dlqPending > 0 },
+  { id: 'topics', label: 'Topics', page: topicsPage, count: (c) => c.overview?.totals.topics },
+  { id: 'subscribers', label: 'Subscribers', page: subscribersPage, count: (c) => c.overview?.totals.durables },
+  { id: 'connections', label: 'Connections', page: connectionsPage, count: (c) => c.overview?.totals.connections },
+  { id: 'scheduled', label: 'Scheduled', page: scheduledPage },
+  { id: 'cluster', label: 'Cluster', page: clusterPage },
+  { id: 'network', label: 'Network', page: networkPage },
+];
+
+const ctx = {
+  overview: null,
+  queues: [],
+  hist: new History(),
+  qhist: new Map(),
+  live: true,
+  /** Poll now (after an action). */
+  refresh: () => tick(),
+  /** Re-render the current page from the last data (filters). */
+  rerender: () => current?.update(ctx),
+  /** Destinations for the send form's suggestions. */
+  known: () => ctx.queues.filter((q) => !q.temporary).map((q) => q.name),
+};
+
+let current = null;
+let currentRoute = '';
+const navItems = new Map();
+
+function buildNav() {
+  const side = document.getElementById('sidebar');
+  fill(side, h('div.nav-section', 'Broker'));
+  for (const n of NAV) {
+    const count = h('span.count', { hidden: true });
+    const a = h('a.nav-item', { href: `#/${n.id}`, id: `nav-${n.id}` }, icon(ICONS[n.id]), h('span', n.label), count);
+    navItems.set(n.id, { a, count, spec: n });
+    if (n.id === 'connections') side.append(h('div.nav-section', 'Clients'));
+    if (n.id === 'scheduled') side.append(h('div.nav-section', 'Operations'));
+    side.append(a);
+  }
+  side.append(h('div.sidebar-foot', h('a', { href: '/metrics', target: '_blank', rel: 'noopener' }, 'Prometheus metrics'), ' · ', h('a', { href: '/api/broker', target: '_blank', rel: 'noopener' }, 'API')));
+}
+
+function route() {
+  const hash = location.hash.replace(/^#\/?/, '') || 'overview';
+  if (hash === currentRoute && current) return;
+  currentRoute = hash;
+  const [section, ...rest] = hash.split('/');
+  const main = document.getElementById('main');
+  let page;
+  if (section === 'queues' && rest.length) page = queuePage(ctx, decodeURIComponent(rest.join('/')));
+  else page = (NAV.find((n) => n.id === section) || NAV[0]).page(ctx);
+  for (const [id, item] of navItems) item.a.classList.toggle('active', id === (navItems.has(section) ? section : 'overview'));
+  current = page;
+  fill(main, page.el);
+  main.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+  if (ctx.overview) page.update(ctx);
+}
+
+function renderHeader() {
+  const o = ctx.overview;
+  if (!o) return;
+  const b = o.broker;
+  document.getElementById('broker-name').textContent = b.name;
+  document.title = `${b.name} · Wharf console`;
+  const role = document.getElementById('broker-role');
+  const kind = !b.serving ? 'warn' : b.role === 'master' ? 'ok' : b.role === 'slave' ? 'accent' : 'neutral';
+  role.replaceWith(Object.assign(pill(b.serving ? b.role : `${b.role} · not serving`, kind), { id: 'broker-role' }));
+  fill(document.getElementById('top-meta'),
+    h('span', 'Uptime ', h('b', duration(b.uptimeMs))),
+    h('span', 'Version ', h('b', b.version)),
+    h('span', 'Store ', h('b', `${b.store.kind} · ${bytes(b.store.bytes)}`)),
+    h('span', 'Memory ', h('b', `${b.memory.percent}%`)));
+  for (const item of navItems.values()) {
+    const n = item.spec.count?.(ctx);
+    item.count.hidden = n === undefined;
+    if (n !== undefined) item.count.textContent = num(n);
+    item.count.classList.toggle('alert', !!item.spec.alert?.(ctx));
+  }
+}
+
+function setLive(state) {
+  const btn = document.getElementById('live-toggle');
+  btn.classList.toggle('paused', state === 'paused');
+  btn.classList.toggle('error', state === 'error');
+  document.getElementById('live-label').textContent = state === 'paused' ? 'Paused' : state === 'error' ? 'Offline' : 'Live';
+}
+
+let ticking = false;
+async function tick() {
+  if (ticking) return;
+  ticking = true;
+  try {
+    const [overview, queues] = await Promise.all([api('/api/overview'), api('/api/queues')]);
+    ctx.overview = overview;
+    ctx.queues = queues;
+    const t = overview.time;
+    const tot = overview.totals;
+    ctx.hist.add(t, { enqueued: tot.enqueued, dequeued: tot.dequeued, pending: tot.pending, inflight: tot.inflight });
+    const seen = new Set();
+    for (const q of queues) {
+      seen.add(q.name);
+      let hist = ctx.qhist.get(q.name);
+      if (!hist) ctx.qhist.set(q.name, (hist = new History()));
+      hist.add(t, { enqueued: q.enqueued, dequeued: q.dequeued, pending: q.pending });
+    }
+    for (const k of ctx.qhist.keys()) if (!seen.has(k)) ctx.qhist.delete(k);
+    renderHeader();
+    current?.update(ctx);
+    setLive(ctx.live ? 'live' : 'paused');
+  } catch {
+    setLive('error');
+  } finally {
+    ticking = false;
+  }
+}
+
+function start() {
+  buildNav();
+  document.getElementById('send-open').addEventListener('click', () => sendDialog({}, ctx.known()).then(() => tick()));
+  document.getElementById('live-toggle').addEventListener('click', () => {
+    ctx.live = !ctx.live;
+    setLive(ctx.live ? 'live' : 'paused');
+    if (ctx.live) tick();
+  });
+  window.addEventListener('hashchange', route);
+  route();
+  tick();
+  setInterval(() => {
+    if (ctx.live && !document.hidden) tick();
+  }, POLL_MS);
+}
+
+start();
