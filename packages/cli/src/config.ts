@@ -27,6 +27,8 @@ export interface ClusterConfig {
 }
 
 export interface ConsoleConfig {
+  /** false: no web console. */
+  enabled?: boolean;
   bind?: string;
   port?: number;
   username?: string;
@@ -276,7 +278,9 @@ export function loadConfig(argv: readonly string[], env: Env = process.env, opts
     if (cluster.nodeId === undefined && ordinal !== undefined) cluster.nodeId = ordinal;
     config.cluster = cluster as ClusterConfig;
   }
-  if (consoleCfg) config.console = consoleCfg;
+  // The web console is on by default, on loopback (ActiveMQ serves it on 8161 too).
+  const consoleOn = { bind: '127.0.0.1', port: 8161, ...(consoleCfg ?? {}) };
+  if (consoleOn.enabled !== false) config.console = consoleOn;
   if (Object.keys(extra).length > 0) config.extra = extra;
   return config;
 }

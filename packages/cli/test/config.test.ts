@@ -24,7 +24,8 @@ describe('config - sources and precedence', () => {
     const c = loadConfig([], {});
     assert.deepEqual(brokerConfigOf(c), defaultConfig());
     assert.equal(c.cluster, undefined);
-    assert.equal(c.console, undefined);
+    assert.deepEqual(c.console, { bind: '127.0.0.1', port: 8161 }, 'the console is on by default, on loopback');
+    assert.equal(loadConfig([], { WHARF_CONSOLE_ENABLED: 'false' }).console, undefined);
   });
 
   it('config - file < env < flag, key by key', () => {
