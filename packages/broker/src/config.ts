@@ -1,5 +1,5 @@
 // Broker configuration in ActiveMQ's terms (activemq.xml attributes, as YAML/JSON keys).
-import type { RedeliveryPolicyData } from '@wharf/protocol';
+import { DEFAULT_REDELIVERY_POLICY, type RedeliveryPolicyData } from '@wharf/protocol';
 
 export interface TransportConnectorConfig {
   /** e.g. `openwire`, `stomp`, `ws` */
@@ -95,14 +95,8 @@ export interface BrokerConfig {
   advertisedMembers?: string[];
 }
 
-export const DEFAULT_REDELIVERY: RedeliveryPolicyData = {
-  maximumRedeliveries: 6,
-  initialRedeliveryDelay: 1000,
-  redeliveryDelay: 1000,
-  useExponentialBackOff: false,
-  backOffMultiplier: 5,
-  maximumRedeliveryDelay: -1,
-};
+/** ActiveMQ's RedeliveryPolicy defaults. */
+export const DEFAULT_REDELIVERY: RedeliveryPolicyData = { ...DEFAULT_REDELIVERY_POLICY };
 
 export function defaultConfig(): BrokerConfig {
   return {

@@ -1,19 +1,12 @@
 // Client-side redelivery (ACTIVEMQ-NOTES §4.1): ActiveMQ's RedeliveryPolicy lives in the client.
 // A rolled-back, recovered or failed delivery is redelivered locally after a delay; past
 // maximumRedeliveries the client poison-acks it and the broker moves it to the DLQ.
-import { ConfigError, type RedeliveryPolicyData } from '@wharf/protocol';
+import { ConfigError, DEFAULT_REDELIVERY_POLICY, type RedeliveryPolicyData } from '@wharf/protocol';
 
 /** -1: no limit (RedeliveryPolicy.NO_MAXIMUM_REDELIVERIES). */
 export const NO_MAXIMUM_REDELIVERIES = -1;
 
-export const DEFAULT_REDELIVERY_POLICY: Readonly<RedeliveryPolicyData> = Object.freeze({
-  maximumRedeliveries: 6,
-  initialRedeliveryDelay: 1000,
-  redeliveryDelay: 1000,
-  useExponentialBackOff: false,
-  backOffMultiplier: 5,
-  maximumRedeliveryDelay: -1,
-});
+export { DEFAULT_REDELIVERY_POLICY };
 
 const FIELDS = Object.keys(DEFAULT_REDELIVERY_POLICY) as Array<keyof RedeliveryPolicyData>;
 

@@ -72,6 +72,16 @@ export interface RedeliveryPolicyData {
   maximumRedeliveryDelay: number;
 }
 
+/** ActiveMQ's RedeliveryPolicy defaults (RedeliveryPolicy.java): shared by broker and client. */
+export const DEFAULT_REDELIVERY_POLICY: Readonly<RedeliveryPolicyData> = Object.freeze({
+  maximumRedeliveries: 6,
+  initialRedeliveryDelay: 1000,
+  redeliveryDelay: 1000,
+  useExponentialBackOff: false,
+  backOffMultiplier: 5,
+  maximumRedeliveryDelay: -1,
+});
+
 export interface Hello {
   type: 1; corr: number; version: number;
   clientId?: string; user?: string; password?: string;
