@@ -4,13 +4,14 @@
 //       run a Wharf broker (LevelDB store, one stomp:// connector on a free loopback port);
 //       prints `port N` when it listens and stops on SIGTERM.
 //   node scripts/bench-stomp.mjs run --broker NAME=PORT [--broker NAME=PORT …] [--seconds 6]
-//       [--rounds 2] [--size 256] [--window 200] [--write]
+//       [--rounds 2] [--size 256] [--window 200] [--np-window 50] [--pid NAME=PID …] [--write]
 //       runs every phase on every broker, alternating, and prints messages/s; with --write it
 //       also writes the table into docs/PERFORMANCE.md between the bench-vs-activemq markers.
 // Phases (256-byte text bodies, one queue per phase and round):
 //   persistent-send        SEND persistent:true with a receipt each, 200 receipts outstanding
 //   persistent-roundtrip   the same producer plus an ack:auto consumer; rate at the consumer
-//   nonpersistent-send     SEND without receipts (one every 100th, 20 outstanding = flow control)
+//   nonpersistent-send     SEND without receipts but on every 100th, 50 of those outstanding;
+//                          the backlog is drained afterwards, untimed
 //   nonpersistent-roundtrip  that producer plus an ack:auto consumer; rate at the consumer
 import net from 'node:net';
 import os from 'node:os';
@@ -28,10 +29,12 @@ const { values: opts, positionals } = parseArgs({
   options: {
     data: { type: 'string' },
     broker: { type: 'string', multiple: true, default: [] },
+    pid: { type: 'string', multiple: true, default: [] },
     seconds: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '2' },
     size: { type: 'string', default: '256' },
     window: { type: 'string', default: '200' },
+    'np-window': { type: 'string', default: '50' },
     warmup: { type: 'string', default: '3' },
     phases: { type: 'string', default: 'persistent-send,persistent-roundtrip,nonpersistent-send,nonpersistent-roundtrip' },
     write: { type: 'boolean', default: false },
@@ -120,19 +123,25 @@ class Conn {
 
 const SIZE = Number(opts.size);
 const WINDOW = Number(opts.window);
+const NP_WINDOW = Number(opts['np-window']);
 const BODY = 'x'.repeat(SIZE);
-const MAX_NP = 300_000;
+// A send phase stops at this many messages even before its time is up: the non-persistent
+// backlog must stay well inside Wharf's default 256 MiB memory limit, where producer flow
+// control would block a producer that nobody drains (ActiveMQ would spool to disk instead).
+const MAX_NP = 120_000;
 const MAX_P = 200_000;
+/** A phase with no receipt for this long has stalled: it fails instead of hanging. */
+const STALL_MS = 30_000;
 let queueSeq = 0;
 
 /**
  * Producer: `persistent` → a receipt per message and WINDOW outstanding; otherwise a receipt
- * every 100th message and 20 outstanding. Runs until the deadline (or max messages), then
+ * every 100th message and NP_WINDOW outstanding. Runs until the deadline (or max messages), then
  * waits for its last receipt. Resolves { sent, firstAt, lastReceiptAt }.
  */
 async function produce(conn, queue, persistent, ms) {
   const every = persistent ? 1 : 100;
-  const window = persistent ? WINDOW : 20;
+  const window = persistent ? WINDOW : NP_WINDOW;
   const max = persistent ? MAX_P : MAX_NP;
   const head = `SEND\ndestination:/queue/${queue}\n${persistent ? 'persistent:true\n' : ''}`;
   let sent = 0;
@@ -172,14 +181,28 @@ async function produce(conn, queue, persistent, ms) {
           outstanding++;
           await conn.write(`${head}receipt:final\n\n${BODY}\0`);
         }
-        if (outstanding === 0) resolve({ sent, start, end: performance.now() });
+        if (outstanding === 0) done({ sent, start, end: performance.now() });
       }
     };
+    last = start;
+    const watchdog = setInterval(() => {
+      if (performance.now() - last > STALL_MS) {
+        clearInterval(watchdog);
+        reject(new Error(`stalled: no receipt for ${STALL_MS / 1000} s after ${sent} messages`));
+      }
+    }, 1000);
+    const done = (r) => {
+      clearInterval(watchdog);
+      resolve(r);
+    };
     conn.onFrame = (f) => {
-      if (f.command !== 'RECEIPT') return reject(new Error(`${f.command}: ${f.headers.get('message')}`));
+      if (f.command !== 'RECEIPT') {
+        clearInterval(watchdog);
+        return reject(new Error(`${f.command}: ${f.headers.get('message')}`));
+      }
       outstanding--;
       last = performance.now();
-      if (finishing && outstanding === 0) resolve({ sent, start, end: last });
+      if (finishing && outstanding === 0) done({ sent, start, end: last });
       else if (!finishing) pump().catch(reject);
     };
     pump().catch(reject);
@@ -197,6 +220,12 @@ async function consumer(port, queue) {
     for (const w of state.waiters) w();
   };
   return state;
+}
+
+async function drain(port, queue, n) {
+  const c = await consumer(port, queue);
+  await waitReceived(c, n, 120_000);
+  c.c.close();
 }
 
 function waitReceived(state, n, timeoutMs) {
@@ -222,7 +251,12 @@ async function runPhase(port, phase, seconds, tag) {
   const prod = await Conn.open(port);
   try {
     const r = await produce(prod, queue, persistent, seconds * 1000);
-    if (!cons) return r.sent / ((r.end - r.start) / 1000);
+    if (!cons) {
+      // Drain a non-persistent backlog (untimed): held in memory, it would throttle the next
+      // phase through producer flow control, on either broker.
+      if (!persistent) await drain(port, queue, r.sent);
+      return r.sent / ((r.end - r.start) / 1000);
+    }
     await waitReceived(cons, r.sent, 30_000);
     return cons.received / ((cons.last - r.start) / 1000);
   } finally {
@@ -233,10 +267,41 @@ async function runPhase(port, phase, seconds, tag) {
 
 const PHASES = opts.phases.split(',');
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
+/** CPU seconds used so far by a process (Linux /proc; 0 where it cannot be read). */
+function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Wait until every broker process is quiet (under 10% of a core for half a second), so the one
+ * measured does not share the machine with the other's leftover work (GC, store clean-up).
+ */
+async function settle(pids) {
+  if (pids.length === 0) return;
+  const deadline = performance.now() + 20_000;
+  while (performance.now() < deadline) {
+    const before = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+    await new Promise((r) => setTimeout(r, 500));
+    const used = pids.reduce((a, p) => a + cpuSeconds(p), 0) - before;
+    if (used < 0.05) return;
+  }
+}
+
+function median(values) {
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmt(rate) {
+  return Number.isFinite(rate) ? String(Math.round(rate)) : 'failed';
 }
 
 function writeSection(markdown) {
@@ -261,19 +326,32 @@ async function run() {
   if (brokers.length === 0) throw new Error('give at least one --broker NAME=PORT');
   const seconds = Number(opts.seconds);
   const rounds = Number(opts.rounds);
+  const pids = new Map(opts.pid.map((p) => {
+    const [name, pid] = p.split('=');
+    return [name, Number(pid)];
+  }));
   // Warm-up (the JVM's JIT and V8's): a short round trip on each broker, not counted.
   for (const b of brokers) await runPhase(b.port, 'nonpersistent-roundtrip', Number(opts.warmup), `warm-${b.name}`);
   const results = new Map(brokers.map((b) => [b.name, new Map(PHASES.map((p) => [p, []]))]));
   for (let r = 1; r <= rounds; r++) {
     for (const phase of PHASES) {
       for (const b of r % 2 ? brokers : [...brokers].reverse()) {
+        await settle([...pids.values()]);
         const cpu = process.cpuUsage();
+        const brokerCpu = pids.has(b.name) ? cpuSeconds(pids.get(b.name)) : 0;
         const t0 = performance.now();
-        const rate = await runPhase(b.port, phase, seconds, b.name);
+        let rate = NaN;
+        try {
+          rate = await runPhase(b.port, phase, seconds, b.name);
+        } catch (err) {
+          console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} failed: ${err.message}`);
+        }
+        const wall = (performance.now() - t0) / 1000;
         const used = process.cpuUsage(cpu);
-        const load = ((used.user + used.system) / 1000 / (performance.now() - t0)) * 100;
+        const load = Math.round(((used.user + used.system) / 1e6 / wall) * 100);
+        const bload = pids.has(b.name) ? `, broker ${Math.round(((cpuSeconds(pids.get(b.name)) - brokerCpu) / wall) * 100)}%` : '';
         results.get(b.name).get(phase).push(rate);
-        console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} ${Math.round(rate).toString().padStart(8)} msg/s  (load generator CPU ${Math.round(load)}%)`);
+        console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} ${Math.round(rate).toString().padStart(8)} msg/s  (CPU: load generator ${load}%${bload})`);
       }
     }
   }
@@ -300,11 +378,11 @@ async function run() {
       '',
       '| phase | Wharf msg/s | ActiveMQ msg/s | Wharf / ActiveMQ |',
       '|---|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.phase} | ${Math.round(r.wharf)} | ${Math.round(r.activemq)} | ${r.ratio.toFixed(2)}× |`),
+      ...rows.map((r) => `| ${r.phase} | ${fmt(r.wharf)} | ${fmt(r.activemq)} | ${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(1)}×` : '–'} |`),
       '',
       `- persistent-send: \`persistent:true\` with a receipt on every SEND, ${WINDOW} receipts outstanding (the receipt means the message is on disk).`,
       '- persistent-roundtrip: the same producer and a consumer on the same queue; rate at the consumer.',
-      '- nonpersistent-send: no receipt but on every 100th SEND, at most 20 of those outstanding; nobody consumes.',
+      `- nonpersistent-send: no receipt but on every 100th SEND, at most ${NP_WINDOW} of those outstanding (${NP_WINDOW * 100} messages unconfirmed); nobody consumes (the backlog is drained, untimed, after the phase).`,
       '- nonpersistent-roundtrip: that producer and a consumer; rate at the consumer.',
     ].join('\n');
     writeSection(md);

@@ -1,7 +1,8 @@
 // Routing of one send: which sources get an entry, and which store ops make it durable.
-// Composite destinations, virtual topics and mirrored queues are routing rules, all here.
+// Composite destinations, virtual topics and mirrored queues are routing rules, all here
+// (ACTIVEMQ-NOTES §6; CompositeDestinationBroker, VirtualTopicInterceptor, MirroredQueue).
 import {
-  DeliveryMode, InvalidDestinationError, isComposite, isQueueKind, isTemporary, parseComposite,
+  DeliveryMode, InvalidDestinationError, isComposite, isQueueKind, isTemporary, isWildcard, parseComposite,
   parseDestination, wildcardMatches, copyMessage, type Destination, type WireMessage,
 } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
@@ -10,7 +11,14 @@ import type { MessageSource } from './source';
 import type { Broker } from './broker';
 import type { ServerConnection } from './connection';
 import type { DurableSubscription } from './topic';
+import type { Queue } from './queue';
+import type { VirtualTopicConfig } from './config';
 import { filterable } from './filter';
+
+/** ActiveMQ's VirtualTopic defaults (BrokerService.createDefaultDestinationInterceptor). */
+export const VIRTUAL_TOPIC_DEFAULTS = { name: 'VirtualTopic.>', prefix: 'Consumer.*.', postfix: '' } as const;
+/** MirroredQueue defaults. */
+export const MIRRORED_QUEUE_DEFAULTS = { prefix: 'VirtualTopic.Mirror.', postfix: '' } as const;
 
 export interface RoutePlan {
   ops: StoreOp[];
@@ -25,7 +33,12 @@ export function emptyPlan(): RoutePlan {
 }
 
 export class Router {
-  constructor(private readonly broker: Broker) {}
+  /** Consumer queues of each (virtual topic rule, topic name), rebuilt when queues come and go. */
+  private readonly consumerQueues = new Map<string, Queue[]>();
+
+  constructor(private readonly broker: Broker) {
+    broker.on('destination', () => this.consumerQueues.clear());
+  }
 
   merge(plans: RoutePlan[]): RoutePlan {
     if (plans.length === 1) return plans[0]!;
@@ -44,8 +57,11 @@ export class Router {
     const b = this.broker;
     for (const ic of b.interceptors) if (ic.intercept(msg, plan)) return plan;
     if (isComposite(msg.destination)) {
+      // CompositeDestinationBroker: one copy per element, each remembering the composite.
       const kind = msg.destination.startsWith('topic://') ? 'topic' : 'queue';
-      for (const d of parseComposite(msg.destination, kind)) this.planOne({ ...msg, destination: d.url }, d, origin, plan);
+      for (const d of parseComposite(msg.destination, kind)) {
+        this.planOne({ ...msg, destination: d.url, originalDestination: msg.destination }, d, origin, plan);
+      }
       return plan;
     }
     const d = parseDestination(msg.destination);
@@ -55,7 +71,7 @@ export class Router {
 
   private planOne(msg: WireMessage, d: Destination, origin: ServerConnection | null, plan: RoutePlan): void {
     if (msg.destination !== d.url) msg = { ...msg, destination: d.url };
-    if (d.name.includes('*') || d.name.split('.').includes('>')) {
+    if (isWildcard(d.name)) {
       throw new InvalidDestinationError(`cannot send to wildcard destination ${d.url}`);
     }
     if (msg.expiration > 0 && msg.expiration <= Date.now()) {
@@ -78,11 +94,14 @@ export class Router {
     if (stored) plan.ops.push({ t: 1, dest: d.url, seq, msg });
     plan.sources.push(q);
     plan.entries.push(new Entry(seq, msg, q, b.sizeOf(msg), stored, origin?.id ?? null));
+    // MirroredQueue: every queue message is also published on the queue's mirror topic (temporary
+    // queues too: BrokerService.useTempMirroredQueues defaults to true). Messages are never
+    // changed after routing, so `copyMessage=false` needs no separate path here.
     const cfg = b.config;
-    if (cfg.useMirroredQueues && !d.name.startsWith('ActiveMQ.')) {
+    if (cfg.useMirroredQueues) {
       const m = cfg.mirroredQueue;
-      const mirror = `topic://${m.prefix ?? 'VirtualTopic.Mirror.'}${d.name}${m.postfix ?? ''}`;
-      this.planTopic(copyMessage(msg, mirror), parseDestination(mirror), origin, plan);
+      const mirror = parseDestination(`topic://${m.prefix ?? MIRRORED_QUEUE_DEFAULTS.prefix}${d.name}${m.postfix ?? MIRRORED_QUEUE_DEFAULTS.postfix}`);
+      this.planTopic(copyMessage(msg, mirror.url), mirror, origin, plan);
     }
   }
 
@@ -124,20 +143,39 @@ export class Router {
       t.enqueued++;
     });
     // Virtual topics: every consumer queue Consumer.<group>.VirtualTopic.X gets a copy.
-    if (b.config.useVirtualTopics && !isTemporary(d.kind)) {
-      for (const vt of b.config.virtualTopics) {
-        if (!wildcardMatches(vt.name ?? 'VirtualTopic.>', d.name)) continue;
-        const prefix = vt.prefix ?? 'Consumer.*.';
-        const postfix = vt.postfix ?? '';
-        for (const q of b.queues.values()) {
-          const qn = q.destination.name;
-          if (!qn.endsWith(d.name + postfix) || isTemporary(q.destination.kind)) continue;
-          const head = qn.slice(0, qn.length - d.name.length - postfix.length);
-          if (!wildcardMatches(prefix.replace(/\.$/, ''), head.replace(/\.$/, '')) || !head.endsWith('.')) continue;
+    if (b.config.useVirtualTopics && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
+      const rules = b.config.virtualTopics;
+      for (let i = 0; i < rules.length; i++) {
+        const vt = rules[i]!;
+        if (!wildcardMatches(vt.name ?? VIRTUAL_TOPIC_DEFAULTS.name, d.name)) continue;
+        for (const q of this.consumerQueuesFor(i, vt, d.name)) {
+          if (q.closed) continue;
+          // selectorAware: only queues with a consumer that wants this message get it
+          // (SelectorAwareVirtualTopicInterceptor.shouldDispatch).
+          if (vt.selectorAware && !q.consumers.some((c) => !c.closed && (!c.selector || c.selector.matches(filterable(msg))))) continue;
           this.planQueue(copyMessage(msg, q.destination.url), q.destination, origin, plan);
         }
       }
     }
+  }
+
+  /**
+   * The existing queues `prefix + topic + postfix` matches as a wildcard
+   * (VirtualTopic.getQueueConsumersWildcard), e.g. `Consumer.*.VirtualTopic.Orders`.
+   */
+  private consumerQueuesFor(rule: number, vt: VirtualTopicConfig, topic: string): Queue[] {
+    const key = `${rule}|${topic}`;
+    let list = this.consumerQueues.get(key);
+    if (!list) {
+      const pattern = `${vt.prefix ?? VIRTUAL_TOPIC_DEFAULTS.prefix}${topic}${vt.postfix ?? VIRTUAL_TOPIC_DEFAULTS.postfix}`;
+      list = [];
+      for (const q of this.broker.queues.values()) {
+        if (!isTemporary(q.destination.kind) && wildcardMatches(pattern, q.destination.name)) list.push(q);
+      }
+      if (this.consumerQueues.size > 10000) this.consumerQueues.clear();
+      this.consumerQueues.set(key, list);
+    }
+    return list;
   }
 
   private offer(

@@ -197,7 +197,6 @@ class TcpStompSocket {
 }
 
 // @stomp/stompjs declares ESM types for its CommonJS bundle: load the bundle, type it from the ESM.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Client: StompClient } = require('@stomp/stompjs') as typeof import('@stomp/stompjs', { with: { 'resolution-mode': 'import' } });
 
 export type Transport = 'tcp' | 'ws';
@@ -205,8 +204,8 @@ export type Transport = 'tcp' | 'ws';
 export interface StompJs {
   client: Client;
   errors: AsyncQueue<IFrame>;
-  /** Subscribe; messages arrive in the returned queue. */
-  subscribe(destination: string, headers?: StompHeaders): { messages: AsyncQueue<IMessage>; unsubscribe: (h?: StompHeaders) => void };
+  /** Subscribe; messages arrive in the returned queue; `ready` is its RECEIPT. */
+  subscribe(destination: string, headers?: StompHeaders): { messages: AsyncQueue<IMessage>; ready: Promise<void>; unsubscribe: (h?: StompHeaders) => void };
   /** Publish with a receipt and wait for it. */
   publish(destination: string, body: string | Uint8Array, headers?: StompHeaders): Promise<void>;
   close(): Promise<void>;
@@ -237,8 +236,10 @@ export async function stompjs(b: Broker, transport: Transport, connectHeaders: S
     errors,
     subscribe(destination, headers = {}) {
       const messages = new AsyncQueue<IMessage>();
-      const sub = client.subscribe(destination, (m) => messages.push(m), headers);
-      return { messages, unsubscribe: (h?: StompHeaders) => sub.unsubscribe(h) };
+      const receipt = headers.receipt ?? `sub-${++receipts}`;
+      const ready = new Promise<void>((resolve) => client.watchForReceipt(receipt, () => resolve()));
+      const sub = client.subscribe(destination, (m) => messages.push(m), { ...headers, receipt });
+      return { messages, ready, unsubscribe: (h?: StompHeaders) => sub.unsubscribe(h) };
     },
     publish(destination, body, headers = {}) {
       const receipt = `pub-${++receipts}`;
@@ -272,7 +273,6 @@ export interface StompitClient {
   on(ev: string, fn: (...a: unknown[]) => void): void;
 }
 // stompit ships no type declarations; the interface above is what these tests use of it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const stompitModule = require('stompit') as { connect(o: object, cb: (err: Error | null, c: StompitClient) => void): void };
 
 export function stompit(b: Broker, connectHeaders: Record<string, string> = {}): Promise<StompitClient> {

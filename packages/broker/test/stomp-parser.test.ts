@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { StompParser, encodeFrame, escapeHeader, unescapeHeader, type ParseEvent, type StompVersion } from '../src/stomp/parser';
 import { fromStompDestination, messageToFrame, sendToMessage, toStompDestination } from '../src/stomp/mapping';
+import { negotiateHeartBeat } from '../src/stomp/heartbeat';
+import { DEFAULT_STOMP_OPTIONS } from '../src/stomp/options';
 
 function frames(events: ParseEvent[]): Array<{ command: string; headers: Record<string, string>; body: string }> {
   return events.flatMap((e) => (e.type === 'frame' ? [{ command: e.frame.command, headers: Object.fromEntries(e.frame.headers), body: e.frame.body.toString('latin1') }] : []));
@@ -204,5 +206,15 @@ describe('stomp mapping', () => {
     const map = messageToFrame({ ...base, bodyKind: 3, body: { a: 1, big: 5n, raw: Buffer.from([1]) } }, { connectionId: 'c', redelivered: false, version: '1.1' });
     assert.equal(Object.fromEntries(map.headers).transformation, 'jms-map-json');
     assert.deepEqual(JSON.parse(map.body as string), { a: 1, big: 5, raw: 'AQ==' });
+  });
+
+  it('stomp mapping - heart-beat negotiation echoes the client (ActiveMQ), floors tiny intervals, none in 1.0', () => {
+    const o = DEFAULT_STOMP_OPTIONS;
+    assert.deepEqual(negotiateHeartBeat('1000,2000', '1.2', o), { sendEvery: 2000, readEvery: 1000, header: '2000,1000' });
+    assert.deepEqual(negotiateHeartBeat('0,0', '1.1', o), { sendEvery: 0, readEvery: 0, header: '0,0' });
+    assert.deepEqual(negotiateHeartBeat('1,5', '1.2', o), { sendEvery: 100, readEvery: 100, header: '100,100' });
+    assert.deepEqual(negotiateHeartBeat(undefined, '1.2', { ...o, defaultHeartBeat: [5000, 0] }), { sendEvery: 0, readEvery: 5000, header: '0,5000' });
+    assert.equal(negotiateHeartBeat('10,10', '1.0', o)!.header, undefined);
+    assert.equal(negotiateHeartBeat('soon', '1.2', o), null);
   });
 });

@@ -187,15 +187,13 @@ for (const transport of ['tcp', 'ws'] as Transport[]) {
     it(`stomp ${transport} - activemq.* subscription headers reach the broker consumer`, async () => {
       const c = await connect();
       const q = unique('opts');
-      c.subscribe(`/queue/${q}`, { id: 'o1', 'activemq.prefetchSize': '7', 'activemq.priority': '3', 'activemq.exclusive': 'true', selector: 'a = 1', receipt: 'sub-o1' });
-      await new Promise<void>((resolve) => c.client.watchForReceipt('sub-o1', () => resolve()));
+      await c.subscribe(`/queue/${q}`, { id: 'o1', 'activemq.prefetchSize': '7', 'activemq.priority': '3', 'activemq.exclusive': 'true', selector: 'a = 1' }).ready;
       const cons = stompConsumers(b).find((x) => x.destination.url === `queue://${q}`)!;
       assert.equal(cons.prefetch, 7);
       assert.equal(cons.priority, 3);
       assert.equal(cons.exclusive, true);
       assert.ok(cons.selector);
-      c.subscribe(`/topic/${q}`, { id: 'o2', receipt: 'sub-o2' });
-      await new Promise<void>((resolve) => c.client.watchForReceipt('sub-o2', () => resolve()));
+      await c.subscribe(`/topic/${q}`, { id: 'o2' }).ready;
       assert.equal(stompConsumers(b).find((x) => x.destination.url === `topic://${q}`)!.prefetch, 32767, 'ActiveMQ topic default');
     });
 

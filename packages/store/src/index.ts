@@ -4,6 +4,8 @@ export { StoreError, StoreLockedError } from './errors';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store';
 export { LevelStore, type LevelStoreOptions } from './level-store';
 export { encodeBatch, decodeBatch } from './codec';
+export { validateOps } from './ops';
+export { SnapshotReader, type SnapshotEntry } from './level-snapshot';
 
 import { StoreError } from './errors';
 import { LevelStore } from './level-store';

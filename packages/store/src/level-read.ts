@@ -4,7 +4,7 @@
 import type { WireMessage } from '@wharf/protocol';
 import { decodeBatch, decodeNumber, decodeValue } from './codec';
 import {
-  destinationOfKey, jobsUntil, keySeq, Kind, kindRange, logKey, messageKey, messageKeyDest, messagesAfter,
+  destinationOfKey, jobKey, jobsUntil, keySeq, Kind, kindRange, logKey, messageKey, messageKeyDest, messagesAfter,
   refsAfter, splitNamedKey, type KeyRange,
 } from './keys';
 import { scan, type Db, type Range } from './level-db';
@@ -133,9 +133,10 @@ export async function getMessage(db: Db, dest: string, seq: number, reads: ReadC
   return v ? decodeValue<WireMessage>(count(reads, v)) : undefined;
 }
 
-export async function loadJobs(db: Db, until: number, limit: number, reads: ReadCounter): Promise<JobRecord[]> {
+export async function loadJobs(db: Db, until: number, limit: number, reads: ReadCounter, after?: { due: number; id: string }): Promise<JobRecord[]> {
   if (!(limit > 0)) return [];
-  const values = await db.values(limited(jobsUntil(until), limit)).all();
+  const range = jobsUntil(until);
+  const values = await db.values(limited(after ? { gt: jobKey(after.due, after.id), lt: range.lt } : range, limit)).all();
   return values.map((v) => decodeValue<JobRecord>(count(reads, v)));
 }
 

@@ -7,12 +7,14 @@
 // busy store writes fewer, bigger batches. Every batch also carries its commits' retained-log
 // entries (L), the last position (P) and the deletes that trim the log to its bounds.
 // apply() (the slave path) queues a batch that already has its position through the same code.
+import { resolve } from 'node:path';
 import { StoreError, type WireMessage } from '@wharf/protocol';
 import { decodePosition, encodePosition } from './codec';
 import { Kind, LAYOUT_VERSION, logKey, logKeyEpoch, logKeyIndex, POSITION_KEY, VERSION_KEY } from './keys';
 import { openDb, scan, type BatchOp, type Db, type OpenedDb } from './level-db';
 import { getMessage, loadJobs, loadMessages, loadRefs, readLogAfter, recoverState, type ReadCounter } from './level-read';
 import { expandClears, finishClears, pendingClears, prepareWrite, type DeferredClear, type PendingWrite } from './level-write';
+import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
 import { formatPosition, validateOps, validatePosition } from './ops';
 import { RetainedLog } from './retained-log';
 import {
@@ -93,6 +95,7 @@ export class LevelStore implements Store {
     if (this.state !== 'closed') throw new StoreError(`store ${this.directory} is ${this.state}`);
     this.state = 'opening';
     try {
+      await settleSnapshotDirs(resolve(this.directory));
       this.opened = await openDb(this.directory);
     } catch (err) {
       this.state = 'closed';
@@ -326,6 +329,31 @@ export class LevelStore implements Store {
     });
   }
 
+  // ---- whole-store copies (replication snapshots, level-snapshot.ts) -------------------------
+
+  /** A consistent copy of everything stored, read in chunks (the master's side of a snapshot). */
+  exportSnapshot(): SnapshotReader {
+    return new SnapshotReader(this.db().iterator({ gte: Buffer.from([0x00]), lt: Buffer.from([0xff]), fillCache: false }));
+  }
+
+  /**
+   * Replace this store's content with a copy read from `chunks` (a slave's side of a snapshot).
+   * No commit or apply may run meanwhile. The copy is written beside the store and swapped in
+   * only when complete: if the import fails, the store is unchanged and still open. Resolves
+   * with the new position.
+   */
+  async importSnapshot(chunks: AsyncIterable<SnapshotEntry[]>): Promise<Position> {
+    this.checkWritable();
+    await this.idle();
+    const dir = this.opened!.directory;
+    const tmp = `${dir}.snapshot`;
+    await writeSnapshot(tmp, chunks);
+    await this.close();
+    await swapSnapshot(dir, tmp);
+    await this.open();
+    return this.written;
+  }
+
   // ---- reading ----------------------------------------------------------------------------
 
   async recover(): Promise<RecoveredState> {
@@ -348,8 +376,8 @@ export class LevelStore implements Store {
     return this.read(() => getMessage(this.db(), dest, seq, this.reads));
   }
 
-  loadJobs(until: number, limit: number): Promise<JobRecord[]> {
-    return this.read(() => loadJobs(this.db(), until, limit, this.reads));
+  loadJobs(until: number, limit: number, after?: { due: number; id: string }): Promise<JobRecord[]> {
+    return this.read(() => loadJobs(this.db(), until, limit, this.reads, after));
   }
 
   readLog(from: Position, limit: number): Promise<LogBatch[] | undefined> {

@@ -145,10 +145,17 @@ export class MemoryStore implements Store {
     return this.dests.get(dest)?.msgs.get(seq);
   }
 
-  async loadJobs(until: number, limit: number): Promise<JobRecord[]> {
+  async loadJobs(until: number, limit: number, after?: { due: number; id: string }): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
     const last = Math.floor(until);
-    for (const j of this.jobs) {
+    let i = 0;
+    if (after) {
+      const key = jobKey(after.due, after.id);
+      i = this.jobIndex(key);
+      if (this.jobs[i]?.key.equals(key)) i++;
+    }
+    for (; i < this.jobs.length; i++) {
+      const j = this.jobs[i]!;
       if (out.length >= limit || jobDue(j.job.due) > last) break;
       out.push(j.job);
     }

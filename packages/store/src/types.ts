@@ -157,8 +157,11 @@ export interface Store {
   loadSubscriptionRefs(dest: string, key: string, afterSeq: number, limit: number): Promise<number[]>;
   /** Fetch single messages by seq (topic backlogs are stored once and read by reference). */
   getMessage(dest: string, seq: number): Promise<WireMessage | undefined>;
-  /** Scheduled jobs due at or before `until`, in due order, up to `limit`. */
-  loadJobs(until: number, limit: number): Promise<JobRecord[]>;
+  /**
+   * Scheduled jobs due at or before `until`, in due order, up to `limit`; with `after`, only jobs
+   * whose key (due, id) comes after it (a cursor: reads need not pass removed jobs again).
+   */
+  loadJobs(until: number, limit: number, after?: { due: number; id: string }): Promise<JobRecord[]>;
   /** Retained replication log: batches after `from`, up to `limit`; undefined if `from` is older than the retained log. */
   readLog(from: Position, limit: number): Promise<LogBatch[] | undefined>;
   stats(): StoreStats;

@@ -159,6 +159,10 @@ export function storeConformance(
       await s.commit([{ t: 7, id: 'a', due: 100 }, { t: 6, job: job('b', 50) }]);
       assert.deepEqual((await s.loadJobs(1000, 10)).map((j) => [j.id, j.due]), [['b', 50], ['a2', 100], ['b', 200], ['c', 300]]);
       assert.equal((await s.recover()).jobCount, 4);
+      // `after` is a cursor over (due, id): strictly after it.
+      assert.deepEqual((await s.loadJobs(1000, 10, { due: 100, id: 'a2' })).map((j) => j.id), ['b', 'c']);
+      assert.deepEqual((await s.loadJobs(1000, 1, { due: 100, id: 'a' })).map((j) => j.id), ['a2']);
+      assert.deepEqual((await s.loadJobs(250, 10, { due: 200, id: 'b' })).map((j) => j.id), []);
     });
 
     it('store - removing a destination removes everything stored under it, and only that', async () => {

@@ -75,11 +75,10 @@ export class JobHeap<T> {
     return [...this.items].sort(compareKeys);
   }
 
-  /** Keep only the first `n` jobs in due order; returns the ones dropped. */
-  truncate(n: number): HeapNode<T>[] {
+  /** Keep only the first `n` jobs in due order; returns the last one kept. */
+  truncate(n: number): HeapNode<T> | undefined {
     const all = this.sorted();
-    const dropped = all.slice(n);
-    for (const d of dropped) {
+    for (const d of all.slice(n)) {
       this.byId.delete(d.id);
       d.pos = -1;
     }
@@ -88,7 +87,7 @@ export class JobHeap<T> {
       node.pos = this.items.length;
       this.items.push(node); // sorted order is a valid heap
     }
-    return dropped;
+    return this.items.at(-1);
   }
 
   clear(): void {

@@ -1,6 +1,6 @@
 // What a scheduled job holds in the store, and what happens when it fires
 // (JobSchedulerImpl.mainLoop for the schedule, SchedulerBroker.scheduledJob for the message).
-import type { WireMessage } from '@wharf/protocol';
+import type { Properties, WireMessage } from '@wharf/protocol';
 import {
   ScheduledProperty, firstDue, nextCronTime, nextPeriodicDue, roundStart, type ScheduleSpec,
 } from './timing';
@@ -80,7 +80,7 @@ export function firedCopy(
   data: JobData, jobId: string, now: number, ids: { messageId: string; producerId: string; producerSeq: number },
 ): WireMessage {
   const m = data.msg;
-  const properties = { ...m.properties, [ScheduledProperty.JOB_ID]: jobId };
+  const properties: Properties = { ...m.properties, [ScheduledProperty.JOB_ID]: jobId };
   for (const p of SCHEDULING_PROPERTIES) delete properties[p];
   let { timestamp, expiration } = m;
   if (timestamp > 0 && expiration > 0) {

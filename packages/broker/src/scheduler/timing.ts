@@ -21,6 +21,9 @@ export const SchedulerAction = { BROWSE: 'BROWSE', REMOVE: 'REMOVE', REMOVEALL: 
 /** Prefix-matched, case-insensitive (SchedulerBroker: regionMatches(true, …)). */
 export const MANAGEMENT_DESTINATION = 'ActiveMQ.Scheduler.Management';
 
+/** The last due time the store's job keys can hold (ms); "every job" in store reads. */
+export const MAX_DUE = Number.MAX_SAFE_INTEGER;
+
 /** SchedulerBroker.maxRepeatAllowed. */
 export const MAX_REPEAT = 1000;
 

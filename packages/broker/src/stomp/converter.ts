@@ -12,38 +12,8 @@ import { ServerConnection, type ServerTransport } from '../connection';
 import { StompParser, SUPPORTED_VERSIONS, encodeFrame, HEARTBEAT, type HeaderList, type StompFrame, type StompVersion } from './parser';
 import { fromStompDestination, messageToFrame, sendToMessage, toStompDestination } from './mapping';
 import { ACK_MODES, SubscriptionTable, type Delivery, type StompAckMode, type Subscription } from './subscriptions';
-
-/** The byte channel under a STOMP connection (a TCP socket or a WebSocket). */
-export interface StompSink {
-  readonly remoteAddress: string;
-  /** One encoded frame (or heart-beat); `binary` tells a message channel the frame's kind. */
-  write(data: Buffer, binary: boolean): void;
-  /** Flush what was written, then close. */
-  end(): void;
-  /** True while written data waits for the network (auto-acks wait for onDrain). */
-  congested(): boolean;
-  onDrain(fn: () => void): void;
-  pause(): void;
-  resume(): void;
-}
-
-export interface StompOptions {
-  /** Largest body, and cap of the header section (the broker's maxFrameSize). */
-  maxFrameSize: number;
-  /** Read heart-beat slack: close after `interval × multiplier` of silence (ActiveMQ transport.hbGracePeriodMultiplier). */
-  hbGracePeriodMultiplier: number;
-  /** Heart-beat assumed when CONNECT has none (ActiveMQ transport.defaultHeartBeat), `cx,cy`. */
-  defaultHeartBeat: readonly [number, number];
-  /** Shortest heart-beat interval the broker agrees to, ms. */
-  minHeartBeat: number;
-}
-
-export const DEFAULT_STOMP_OPTIONS: StompOptions = {
-  maxFrameSize: 100 * 1024 * 1024,
-  hbGracePeriodMultiplier: 1.5,
-  defaultHeartBeat: [0, 0],
-  minHeartBeat: 100,
-};
+import { HeartBeat, negotiateHeartBeat } from './heartbeat';
+import type { StompOptions, StompSink } from './options';
 
 /** A fault in the client's frames: answered by an ERROR frame, then the connection closes. */
 class StompError extends Error {}
@@ -51,6 +21,8 @@ class StompError extends Error {}
 const SESSION = 1;
 const TX_SESSION = 2;
 const enum Phase { NEW, CONNECTED, CLOSED }
+const FLOW_CONTROL = 1;
+const HELD = 2;
 
 interface Reply { receipt?: string }
 interface StompTx { txId: string; acks: Array<{ sub: Subscription; deliveries: Delivery[] }> }
@@ -62,6 +34,13 @@ export class StompConnection implements ServerTransport {
   private phase = Phase.NEW;
   /** DISCONNECT was received: later frames are ignored while owed receipts are written. */
   private disconnecting = false;
+  /**
+   * The corr of a native command that completes asynchronously (durable subscribe or
+   * unsubscribe, COMMIT): later frames wait for it, so a connection's frames take effect in
+   * order, as ActiveMQ handles a connection's commands one after another.
+   */
+  private waitingFor: number | null = null;
+  private pausedBy = 0;
   private connectionId = '';
   private producerId = '';
   private producerSeq = 0;
@@ -77,7 +56,7 @@ export class StompConnection implements ServerTransport {
   private readonly toStomp = new Map<string, string>();
   private autoAcks = new Map<number, number[]>();
   private autoAckScheduled = false;
-  private hbTimer: NodeJS.Timeout | null = null;
+  private heartBeat: HeartBeat | null = null;
   private lastRead = Date.now();
   private lastWrite = Date.now();
 
@@ -101,7 +80,12 @@ export class StompConnection implements ServerTransport {
     this.lastRead = Date.now();
     if (this.isClosed()) return;
     this.parser.push(chunk);
-    while (!this.isClosed() && !this.disconnecting) {
+    this.processFrames();
+  }
+
+  /** Handle the parsed frames in order; stops while an earlier frame's work is pending. */
+  private processFrames(): void {
+    while (!this.isClosed() && !this.disconnecting && this.waitingFor === null) {
       const ev = this.parser.next();
       if (!ev) break;
       if (ev.type === 'heartbeat') continue;
@@ -162,14 +146,8 @@ export class StompConnection implements ServerTransport {
       return;
     }
     this.version = version;
-    let [cx, cy] = this.opts.defaultHeartBeat;
-    const hb = h.get('heart-beat');
-    if (hb !== undefined && version !== '1.0') {
-      const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(hb);
-      if (!m) throw new StompError(`heart-beat header '${hb}' is not 'cx,cy'`);
-      cx = Number(m[1]);
-      cy = Number(m[2]);
-    }
+    const hb = negotiateHeartBeat(h.get('heart-beat'), version, this.opts);
+    if (!hb) throw new StompError(`heart-beat header '${h.get('heart-beat')}' is not 'cx,cy'`);
     const clientId = h.get('client-id');
     const login = h.get('login');
     const passcode = h.get('passcode');
@@ -185,39 +163,22 @@ export class StompConnection implements ServerTransport {
     this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: TX_SESSION, ackMode: AckMode.SESSION_TRANSACTED });
     this.conn.handle({ type: CommandType.PRODUCER_OPEN, corr: this.nextCorr(), sessionId: SESSION, producerId: this.producerId });
     if (this.isClosed()) return;
-    // The broker echoes the client's wish, as ActiveMQ does: it sends every cy ms and expects
-    // data every cx ms (STOMP 1.2 Heart-beating), never more often than minHeartBeat.
-    const min = this.opts.minHeartBeat;
-    const sendEvery = cy > 0 ? Math.max(cy, min) : 0;
-    const readEvery = cx > 0 ? Math.max(cx, min) : 0;
     const headers: Array<[string, string]> = [['version', version], ['session', welcome.connectionId], ['server', 'Wharf']];
-    if (version !== '1.0') headers.push(['heart-beat', `${sendEvery},${readEvery}`]);
+    if (hb.header !== undefined) headers.push(['heart-beat', hb.header]);
     this.phase = Phase.CONNECTED;
     this.writeFrame('CONNECTED', headers);
     this.parser.version = version;
-    this.startHeartbeats(sendEvery, readEvery);
-  }
-
-  private startHeartbeats(sendEvery: number, readEvery: number): void {
-    if (sendEvery === 0 && readEvery === 0) return;
-    const tick = Math.max(10, Math.floor(Math.min(sendEvery || Infinity, readEvery || Infinity) / 2));
-    const grace = readEvery * this.opts.hbGracePeriodMultiplier;
-    this.hbTimer = setInterval(() => {
-      const now = Date.now();
-      if (readEvery > 0 && now - this.lastRead > grace) {
-        this.broker.log.info({ conn: this.connectionId, remote: this.remoteAddress }, 'stomp: no heart-beat from client: closing');
-        this.fail(`no data from the client for ${now - this.lastRead} ms (heart-beat ${readEvery} ms)`);
-        return;
-      }
-      // Write when the last write is half an interval old, so no gap exceeds the interval.
-      if (sendEvery > 0 && now - this.lastWrite >= sendEvery / 2) this.writeRaw(HEARTBEAT, false);
-    }, tick);
-    this.hbTimer.unref();
+    this.heartBeat = new HeartBeat(hb, this.opts.hbGracePeriodMultiplier, {
+      sinceRead: () => Date.now() - this.lastRead,
+      sinceWrite: () => Date.now() - this.lastWrite,
+      beat: () => this.writeRaw(HEARTBEAT, false),
+      silent: (ms) => this.fail(`no data from the client for ${ms} ms (heart-beat ${hb.readEvery} ms)`),
+    });
   }
 
   private stopTimers(): void {
-    if (this.hbTimer) clearInterval(this.hbTimer);
-    this.hbTimer = null;
+    this.heartBeat?.stop();
+    this.heartBeat = null;
   }
 
   // ---- SEND -------------------------------------------------------------------------------
@@ -313,6 +274,7 @@ export class StompConnection implements ServerTransport {
     if (browser) open.browser = true;
     const sub = this.subs.create(id, hasId, ack as StompAckMode, browser, dest);
     open.consumerId = sub.consumerId;
+    if (open.durableName) this.holdUntil(open.corr);
     this.conn.handle(open);
   }
 
@@ -331,7 +293,11 @@ export class StompConnection implements ServerTransport {
       this.subs.remove(sub);
       this.conn.handle({ type: CommandType.CONSUMER_CLOSE, consumerId: sub.consumerId, ...(durable ? {} : { corr: this.expect(receipt) }) });
     }
-    if (durable && !this.isClosed()) this.conn.handle({ type: CommandType.UNSUBSCRIBE, corr: this.expect(receipt), name: durable });
+    if (durable && !this.isClosed()) {
+      const corr = this.expect(receipt);
+      this.holdUntil(corr);
+      this.conn.handle({ type: CommandType.UNSUBSCRIBE, corr, name: durable });
+    }
   }
 
   // ---- ACK / NACK and transactions --------------------------------------------------------
@@ -385,6 +351,7 @@ export class StompConnection implements ServerTransport {
     // unacknowledged again, so the client may ACK them later; closing returns them.
     if (!commit) for (const a of tx.acks) this.subs.restore(a.sub, a.deliveries);
     const corr = this.expect(h.get('receipt'));
+    if (commit) this.holdUntil(corr);
     this.conn.handle({ type: commit ? CommandType.TX_COMMIT : CommandType.TX_ROLLBACK, corr, sessionId: TX_SESSION, txId: tx.txId });
   }
 
@@ -407,6 +374,7 @@ export class StompConnection implements ServerTransport {
     switch (cmd.type) {
       case CommandType.DISPATCH: return this.onDispatch(cmd);
       case CommandType.RECEIPT: {
+        if (cmd.corr === this.waitingFor) this.release();
         const r = this.replies.get(cmd.corr);
         if (!r) return;
         this.replies.delete(cmd.corr);
@@ -486,6 +454,20 @@ export class StompConnection implements ServerTransport {
     return corr;
   }
 
+  /** Read no further frames until the broker answers `corr` (see waitingFor). */
+  private holdUntil(corr: number): void {
+    this.waitingFor = corr;
+    this.setPaused(HELD, true);
+  }
+
+  private release(): void {
+    this.waitingFor = null;
+    this.setPaused(HELD, false);
+    // The answer may come inside conn.handle(), while processFrames is on the stack: go on
+    // after it returns.
+    queueMicrotask(() => this.processFrames());
+  }
+
   private whenIdle(fn: () => void): void {
     if (this.replies.size === 0) fn();
     else this.idleWaiters.push(fn);
@@ -501,7 +483,7 @@ export class StompConnection implements ServerTransport {
   private fail(message: string, receipt?: string, extra: HeaderList = []): void {
     if (this.isClosed()) return;
     this.broker.log.info({ conn: this.connectionId || undefined, remote: this.remoteAddress, err: message }, 'stomp: error: closing');
-    const headers: Array<readonly [string, string]> = [['message', message.split('\n')[0]!.slice(0, 1000)], ...extra];
+    const headers: HeaderList = [['message', message.split('\n')[0]!.slice(0, 1000)], ...extra];
     if (receipt !== undefined) headers.push(['receipt-id', receipt]);
     const body = `${message}\n`;
     headers.push(['content-type', 'text/plain'], ['content-length', String(Buffer.byteLength(body))]);
@@ -528,12 +510,20 @@ export class StompConnection implements ServerTransport {
     this.sink.end();
   }
 
+  /** Producer flow control (the broker) and held frames (holdUntil) pause reading independently. */
+  private setPaused(reason: number, on: boolean): void {
+    const before = this.pausedBy;
+    this.pausedBy = on ? before | reason : before & ~reason;
+    if (before === 0 && this.pausedBy !== 0) this.sink.pause();
+    else if (before !== 0 && this.pausedBy === 0) this.sink.resume();
+  }
+
   pause(): void {
-    this.sink.pause();
+    this.setPaused(FLOW_CONTROL, true);
   }
 
   resume(): void {
-    this.sink.resume();
+    this.setPaused(FLOW_CONTROL, false);
   }
 }
 

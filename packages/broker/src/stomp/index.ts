@@ -6,10 +6,12 @@ import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
 import { registerConnectorFactory, type Connector } from '../transport/connectors';
-import { DEFAULT_STOMP_OPTIONS, type StompOptions } from './converter';
+import { DEFAULT_STOMP_OPTIONS, type StompOptions } from './options';
 import { startStompServer, startWebSocketServer } from './transport';
 
-export { StompConnection, DEFAULT_STOMP_OPTIONS, type StompOptions, type StompSink } from './converter';
+export { StompConnection } from './converter';
+export { DEFAULT_STOMP_OPTIONS, type StompOptions, type StompSink } from './options';
+export { negotiateHeartBeat, type HeartBeatPlan } from './heartbeat';
 export { StompParser, StompParseError, encodeFrame, escapeHeader, unescapeHeader, HEARTBEAT, SUPPORTED_VERSIONS } from './parser';
 export type { StompFrame, StompVersion, ParseEvent, ParserLimits, HeaderList } from './parser';
 export { fromStompDestination, toStompDestination, sendToMessage, messageToFrame } from './mapping';

@@ -212,24 +212,24 @@ export interface MessageContext {
  */
 export function messageToFrame(msg: WireMessage, ctx: MessageContext): { headers: HeaderList; body: string | Uint8Array } {
   const name = ctx.stompName ?? ((url: string): string => toStompDestination(url, ctx.connectionId));
-  const h: Array<[string, string]> = [
+  const h: Array<readonly [string, string] | readonly [string, string, true]> = [
     ['message-id', msg.messageId],
     ['destination', name(msg.destination)],
   ];
   if (ctx.subscription !== undefined) h.push(['subscription', ctx.subscription]);
-  if (ctx.ackId !== undefined) h.push(['ack', ctx.ackId]);
+  if (ctx.ackId !== undefined) h.push(['ack', ctx.ackId, true]);
   if (msg.correlationId !== undefined) h.push(['correlation-id', msg.correlationId]);
-  h.push(['expires', String(msg.expiration)]);
-  if (ctx.redelivered) h.push(['redelivered', 'true']);
-  h.push(['priority', String(msg.priority)]);
+  h.push(['expires', String(msg.expiration), true]);
+  if (ctx.redelivered) h.push(['redelivered', 'true', true]);
+  h.push(['priority', String(msg.priority), true]);
   if (msg.replyTo !== undefined) h.push(['reply-to', name(msg.replyTo)]);
-  h.push(['timestamp', String(msg.timestamp)]);
+  h.push(['timestamp', String(msg.timestamp), true]);
   if (msg.type !== undefined) h.push(['type', msg.type]);
   if (msg.userId !== undefined) h.push(['JMSXUserID', msg.userId]);
   if (msg.originalDestination !== undefined) h.push(['original-destination', name(msg.originalDestination)]);
-  if (msg.deliveryMode === DeliveryMode.PERSISTENT) h.push(['persistent', 'true']);
+  if (msg.deliveryMode === DeliveryMode.PERSISTENT) h.push(['persistent', 'true', true]);
   if (msg.groupId !== undefined) h.push(['JMSXGroupID', msg.groupId]);
-  if (msg.groupSeq !== undefined) h.push(['JMSXGroupSeq', String(msg.groupSeq)]);
+  if (msg.groupSeq !== undefined) h.push(['JMSXGroupSeq', String(msg.groupSeq), true]);
   for (const k in msg.properties) {
     if (MESSAGE_RESERVED.has(k) || (ctx.version === '1.0' && k.includes(':'))) continue;
     const v = propertyText(msg.properties[k]);
@@ -246,7 +246,7 @@ export function messageToFrame(msg: WireMessage, ctx: MessageContext): { headers
     }
     case BodyKind.BYTES: {
       const b = msg.body instanceof Uint8Array ? msg.body : new Uint8Array(0);
-      h.push(['content-length', String(b.byteLength)]);
+      h.push(['content-length', String(b.byteLength), true]);
       body = b;
       break;
     }

@@ -320,7 +320,8 @@ export function escapeHeader(s: string, version: StompVersion): string {
   return s.replace(TO_ESCAPE_ALL, (ch) => table[ch]!);
 }
 
-export type HeaderList = Array<readonly [string, string]>;
+/** Headers in order; a third element `true` says name and value need no escaping (numbers, constants). */
+export type HeaderList = Array<readonly [string, string] | readonly [string, string, true]>;
 
 /**
  * Encode one frame. A string body is written as UTF-8; headers are escaped for `version`
@@ -329,7 +330,7 @@ export type HeaderList = Array<readonly [string, string]>;
 export function encodeFrame(command: string, headers: HeaderList, body: string | Uint8Array | undefined, version: StompVersion): Buffer {
   const v: StompVersion = UNESCAPED_COMMANDS.has(command) ? '1.0' : version;
   let head = `${command}\n`;
-  for (const [k, val] of headers) head += `${escapeHeader(k, v)}:${escapeHeader(val, v)}\n`;
+  for (const e of headers) head += e.length === 3 ? `${e[0]}:${e[1]}\n` : `${escapeHeader(e[0], v)}:${escapeHeader(e[1], v)}\n`;
   head += '\n';
   if (body === undefined || typeof body === 'string') return Buffer.from(`${head}${body ?? ''}\u0000`, 'utf8');
   const h = Buffer.from(head, 'utf8');

@@ -10,7 +10,10 @@ import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
 import { listen, closeServer, type Connector } from '../transport/connectors';
-import { StompConnection, type StompOptions, type StompSink } from './converter';
+import { StompConnection } from './converter';
+import type { StompOptions, StompSink } from './options';
+
+const CONGESTED_BYTES = 1024 * 1024;
 
 /** TCP: frames written in one tick go out in one write. */
 class SocketSink implements StompSink {
@@ -54,12 +57,17 @@ class SocketSink implements StompSink {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
+  /**
+   * Congested past a MiB waiting for the network, not at the socket's 16 KiB high-water mark:
+   * one tick's MESSAGE frames often exceed that, and holding auto-acks for every drain would
+   * stall dispatch. Past the threshold write() has returned false, so 'drain' will come.
+   */
   congested(): boolean {
-    return this.socket.writableNeedDrain;
+    return this.socket.writableLength > CONGESTED_BYTES;
   }
 
   onDrain(fn: () => void): void {
-    if (this.socket.writableNeedDrain) this.drainFns.push(fn);
+    if (this.congested()) this.drainFns.push(fn);
     else process.nextTick(fn);
   }
 
