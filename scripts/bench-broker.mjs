@@ -9,7 +9,7 @@ process.send({ type: 'started', url: broker.connectorUrl('tcp'), urls: broker.co
 process.on('message', async (m) => {
   if (m.type === 'stats') {
     const q = [...broker.queues.values()].map((x) => ({ url: x.destination.url, depth: x.depth }));
-    process.send({ type: 'stats', id: m.id, store: broker.store.stats(), memory: broker.memory.used, rss: process.memoryUsage().rss, queues: q });
+    process.send({ type: 'stats', id: m.id, store: broker.store.stats(), memory: broker.memory.used, rss: process.memoryUsage().rss, queues: q, scheduler: broker.scheduler?.stats });
   } else if (m.type === 'stop') {
     await broker.stop();
     process.exit(0);

@@ -5,11 +5,15 @@
 // memory, the rest wait in the store) and how late each message arrived against the time it
 // asked for (p50 / p99 / max). Writes its section into docs/PERFORMANCE.md.
 //   node scripts/bench-scheduler.mjs [--count N] [--producers P] [--lead S] [--spread S]
-//        [--non-persistent] [--no-write]
+//        [--persistent] [--no-write]
+// Every send is synchronous (alwaysSyncSend): it returns once the broker has stored the job.
+// The messages are NON_PERSISTENT by default, so a fired copy is not written to the store again
+// (the job itself is always stored); --persistent makes them persistent queue messages as well.
 // --lead: seconds from the start until the first job is due (all jobs are scheduled by then);
 // --spread: seconds over which the due times are spread evenly.
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
+import os from 'node:os';
 import { ConnectionFactory, Session, DeliveryMode } from '@wharf/client';
 import { startBrokerProcess, percentile, tempDir, machineLine, writeSection } from './bench-lib.mjs';
 
@@ -17,9 +21,9 @@ const { values: opts } = parseArgs({
   options: {
     count: { type: 'string', default: '1000000' },
     producers: { type: 'string', default: '64' },
-    lead: { type: 'string', default: '110' },
+    lead: { type: 'string', default: '150' },
     spread: { type: 'string', default: '100' },
-    'non-persistent': { type: 'boolean', default: false },
+    persistent: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -27,7 +31,7 @@ const N = Number(opts.count);
 const PRODUCERS = Number(opts.producers);
 const LEAD_MS = Number(opts.lead) * 1000;
 const SPREAD_MS = Number(opts.spread) * 1000;
-const MODE = opts['non-persistent'] ? DeliveryMode.NON_PERSISTENT : DeliveryMode.PERSISTENT;
+const MODE = opts.persistent ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT;
 const QUEUE = 'bench.scheduled';
 
 const dir = tempDir('wharf-bench-scheduler-');
@@ -50,18 +54,15 @@ const dueOf = (i) => release + Math.floor((i * SPREAD_MS) / N);
 
 // ---- schedule ----------------------------------------------------------------------------------
 async function producer(k) {
-  const conn = await new ConnectionFactory(broker.url).createConnection();
+  const conn = await new ConnectionFactory(broker.url, { alwaysSyncSend: true }).createConnection();
   const session = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
   const p = await session.createProducer(session.createQueue(QUEUE));
-  // Async (non-persistent) sends are paced by the socket; wait for the broker now and then so
-  // the client never runs far ahead of what the broker has scheduled.
   for (let i = k; i < N; i += PRODUCERS) {
     const m = session.createTextMessage('x'.repeat(64));
     const due = dueOf(i);
     m.setLongProperty('due', due);
     m.setLongProperty('AMQ_SCHEDULED_DELAY', Math.max(0, due - Date.now()));
-    const sent = p.send(m, { deliveryMode: MODE });
-    if (MODE === DeliveryMode.PERSISTENT || i % 2000 < PRODUCERS) await sent;
+    await p.send(m, { deliveryMode: MODE });
   }
   await conn.close();
 }
@@ -74,6 +75,8 @@ if (scheduledAt > release) console.log(`warning: scheduling took longer than --l
 // ---- hold, then deliver --------------------------------------------------------------------
 phase = 'hold';
 const lateness = new Float64Array(N);
+// Worst lateness per tenth of the spread (by due time): shows whether the tail is one stall.
+const worstByTenth = new Float64Array(10);
 let received = 0;
 let early = 0;
 const conn = await new ConnectionFactory(broker.url).createConnection();
@@ -83,8 +86,11 @@ const consumer = await session.createConsumer(session.createQueue(QUEUE));
 const done = new Promise((resolve) => {
   consumer.setMessageListener((m) => {
     if (phase === 'hold') phase = 'deliver';
-    const late = Date.now() - m.getLongProperty('due');
+    const due = m.getLongProperty('due');
+    const late = Date.now() - due;
     if (late < 0) early++;
+    const tenth = Math.min(9, Math.max(0, Math.floor(((due - release) / SPREAD_MS) * 10)));
+    if (late > worstByTenth[tenth]) worstByTenth[tenth] = late;
     lateness[received++] = late;
     if (received === N) resolve();
   });
@@ -111,7 +117,7 @@ const peak = (p) => Math.max(0, ...samples.filter((s) => p(s)).map((s) => s.rss)
 const holdRss = peak((s) => s.phase === 'hold' || (s.phase === 'schedule' && s.t > scheduledAt - 1000));
 const maxInMemory = Math.max(0, ...samples.map((s) => s.inMemory ?? 0));
 const rows = [
-  ['jobs scheduled', `${N.toLocaleString('en-US')} (${PRODUCERS} producers, ${MODE === DeliveryMode.PERSISTENT ? 'persistent sync' : 'non-persistent async'} sends)`],
+  ['jobs scheduled', `${N.toLocaleString('en-US')} (${PRODUCERS} producers, synchronous sends of ${MODE === DeliveryMode.PERSISTENT ? 'persistent' : 'non-persistent'} 64-byte messages)`],
   ['scheduling rate', `${Math.round(N / scheduleSeconds).toLocaleString('en-US')} jobs/s`],
   ['peak broker RSS while scheduling', mib(peak((s) => s.phase === 'schedule'))],
   ['broker RSS holding all jobs', mib(holdRss)],
@@ -122,6 +128,8 @@ const rows = [
   ['early deliveries', String(early)],
   ['lateness p50 / p99 / max', `${percentile(sorted, 50)} / ${percentile(sorted, 99)} / ${sorted[sorted.length - 1]} ms`],
 ];
+console.log(`worst lateness per tenth of the spread (ms): ${[...worstByTenth].join(', ')}`);
+console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`);
 const table = ['| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 console.log(table);
 const section = `## Scheduler (\`node scripts/bench-scheduler.mjs --count ${N}\`)
@@ -132,6 +140,10 @@ ${new Date().toISOString().slice(0, 10)}, ${machineLine()}. ${N.toLocaleString('
 once), then the due times are spread evenly over ${SPREAD_MS / 1000} s and one DUPS_OK consumer
 receives them. Lateness is the receive time minus the time the message asked for, measured in the
 client, so it includes the send path, the store write of the fired batch and the dispatch.
+The broker's RSS is sampled once a second. Load average at the end of the run:
+${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min; other work shares this machine).
 
-${table}`;
+${table}
+
+Worst lateness in each tenth of the spread, by due time (ms): ${[...worstByTenth].join(', ')}.`;
 if (!opts['no-write']) writeSection('bench-scheduler', section);

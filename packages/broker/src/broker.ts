@@ -373,11 +373,13 @@ export class Broker extends EventEmitter {
   }
 
   /** Attach a consumer to its durable subscription, creating or replacing the subscription. */
-  async openDurable(conn: ServerConnection, c: ServerConsumer, cmd: { durableName?: string; selector?: string; noLocal?: boolean }): Promise<void> {
+  async openDurable(conn: ServerConnection, c: ServerConsumer, cmd: { durableName?: string; selector?: string; noLocal?: boolean; selectorOptions?: { convertStringExpressions?: boolean } }): Promise<void> {
     const key = c.durableKey!;
     const name = cmd.durableName!;
     let sub = this.durables.get(key);
-    const selector = cmd.selector || undefined;
+    // The stored selector keeps its options in ActiveMQ's text form, so a restart compiles it alike.
+    const convert = cmd.selectorOptions?.convertStringExpressions && cmd.selector && !cmd.selector.trimStart().startsWith('convert_string_expressions:');
+    const selector = (convert ? `convert_string_expressions:${cmd.selector}` : cmd.selector) || undefined;
     if (sub) {
       if (sub.active && !sub.active.closed) {
         throw new IllegalStateError(`Durable consumer is in use for client: ${conn.clientId} and subscriptionName: ${name}`);

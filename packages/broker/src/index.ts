@@ -1,3 +1,5 @@
+// Registers the stomp://, stomp+ssl://, ws:// and wss:// connector schemes.
+import './stomp';
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export * from './config';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';

@@ -3,7 +3,7 @@
 // (ACTIVEMQ-NOTES §6; CompositeDestinationBroker, VirtualTopicInterceptor, MirroredQueue).
 import {
   DeliveryMode, InvalidDestinationError, isComposite, isQueueKind, isTemporary, isWildcard, parseComposite,
-  parseDestination, wildcardMatches, copyMessage, type Destination, type WireMessage,
+  parseDestination, destinationOf, wildcardMatches, copyMessage, type Destination, type WireMessage,
 } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
 import { Entry, type SharedRef } from './entry';
@@ -64,7 +64,7 @@ export class Router {
       }
       return plan;
     }
-    const d = parseDestination(msg.destination);
+    const d = destinationOf(msg.destination);
     this.planOne(msg, d, origin, plan);
     return plan;
   }

@@ -99,6 +99,7 @@ export class JobWindow {
       rows = await this.storeJobs(MAX_DUE, this.refill, after);
     } catch (err) {
       this.endReload();
+      this.admitPending();
       if (this.running) this.log.error({ err }, 'scheduler: loading jobs from the store failed');
       throw err;
     }
@@ -116,9 +117,7 @@ export class JobWindow {
     }
     const last = rows.at(-1);
     this.boundary = rows.length < this.refill || !last ? null : { due: last.due, id: last.id };
-    const later = [...this.admitLater.values()];
-    this.admitLater.clear();
-    for (const n of later) this.admit(n);
+    this.admitPending();
     if (this.heap.size > 2 * this.size) this.trim();
     this.changed();
   }
@@ -126,6 +125,13 @@ export class JobWindow {
   private endReload(): void {
     this.reloading = false;
     this.touched = new Set();
+  }
+
+  /** Jobs whose writes finished while a refill was reading. */
+  private admitPending(): void {
+    const later = [...this.admitLater.values()];
+    this.admitLater.clear();
+    for (const n of later) this.admit(n);
   }
 
   /** Up to `limit` stored jobs due by `until` whose key comes after `after` (all without it). */

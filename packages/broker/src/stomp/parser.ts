@@ -315,6 +315,8 @@ export function escapeHeader(s: string, version: StompVersion): string {
     return /[\r\n]/.test(s) ? s.replace(/[\r\n]/g, ' ') : s;
   }
   if (!TO_ESCAPE.test(s)) return s;
+  // The common case (message ids): colons only.
+  if (!s.includes('\\') && !s.includes('\n') && !s.includes('\r')) return s.replaceAll(':', '\\c');
   // 1.1 has no \r escape: a CR becomes a space.
   const table = version === '1.2' ? ESCAPES : ESCAPES_11;
   return s.replace(TO_ESCAPE_ALL, (ch) => table[ch]!);
