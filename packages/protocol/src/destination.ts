@@ -93,6 +93,8 @@ export function parseComposite(text: string, defaultKind: DestinationKind): Dest
 }
 
 export function isWildcard(name: string): boolean {
+  // Fast path for the hot send path: no '*' or '>' at all, no wildcard.
+  if (name.indexOf('*') < 0 && name.indexOf('>') < 0) return false;
   return name.split('.').some((p) => p === '*' || p === '>');
 }
 
