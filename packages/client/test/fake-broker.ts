@@ -1,7 +1,7 @@
 // A scripted broker for client tests without the real one: it speaks the native protocol over
 // vm://, answers requests with receipts, records what the client sent, and dispatches on demand.
 import {
-  CommandType, DEFAULT_PRIORITY, DeliveryMode, decodeValue, encodeValue, vmRegister, vmUnregister,
+  CommandType, DEFAULT_PRIORITY, DeliveryMode, decodeCommand, encodeCommand, vmRegister, vmUnregister,
   type Command, type VmAcceptor, type VmEndpoint, type WireMessage,
 } from '@wharf/protocol';
 
@@ -34,14 +34,14 @@ export function fakeBroker(opts: { heartbeat?: number; silent?: boolean } = {}):
   let seq = 0;
   const watchers: Array<{ pred: (c: Command) => boolean; resolve(c: Command): void }> = [];
   const send = (cmd: Command): void => {
-    const bytes = encodeValue(cmd);
+    const bytes = encodeCommand(cmd);
     queueMicrotask(() => client?.deliver(bytes));
   };
   const acceptor: VmAcceptor = (c) => {
     client = c;
     return {
       deliver(bytes) {
-        const cmd = decodeValue<Command>(bytes);
+        const cmd = decodeCommand(bytes);
         received.push(cmd);
         for (const w of [...watchers]) {
           if (w.pred(cmd)) {
