@@ -10,6 +10,10 @@ process.on('message', async (m) => {
   if (m.type === 'stats') {
     const q = [...broker.queues.values()].map((x) => ({ url: x.destination.url, depth: x.depth }));
     process.send({ type: 'stats', id: m.id, store: broker.store.stats(), memory: broker.memory.used, rss: process.memoryUsage().rss, queues: q, scheduler: broker.scheduler?.stats });
+  } else if (m.type === 'remove') {
+    // Drop a benchmark phase's queue so its backlog does not weigh on the next phase.
+    for (const url of m.urls) await broker.removeDestination(url).catch(() => false);
+    process.send({ type: 'removed', id: m.id });
   } else if (m.type === 'stop') {
     await broker.stop();
     process.exit(0);

@@ -33,6 +33,11 @@ export async function startBrokerProcess(config) {
       pending.set(id, resolve);
       child.send({ type: 'stats', id });
     }),
+    remove: (urls) => new Promise((resolve) => {
+      const id = ++seq;
+      pending.set(id, resolve);
+      child.send({ type: 'remove', id, urls });
+    }),
     stop: () => new Promise((resolve) => {
       child.removeAllListeners('exit');
       child.once('exit', () => resolve());

@@ -106,7 +106,9 @@ const ms = (n) => (n ? `${n.toFixed(2)} ms` : '—');
 
 const dataDirectory = tempDir('wharf-bench-');
 const broker = await startBrokerProcess({
-  brokerName: 'bench', persistent: true, dataDirectory,
+  // The send-only phase leaves non-persistent messages in memory with nobody consuming:
+  // give it room, since a full memory limit blocks producers (by design: flow control).
+  brokerName: 'bench', persistent: true, dataDirectory, memoryLimit: 2 * 1024 ** 3,
   transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }],
 });
 console.log(`broker (LevelDB) at ${broker.url}; ${SECONDS}s per phase, ${SIZE}-byte messages`);
@@ -121,7 +123,9 @@ try {
     `${fmt(syncs / SECONDS)} fsync/s, ${(commits / Math.max(1, syncs)).toFixed(1)} commits per fsync`]);
   console.log(rows.at(-1).join(' | '));
 
+  await broker.remove(['queue://bench.persistent', 'queue://bench.persistent.barrier']);
   const so = await phase(broker.url, { queue: 'bench.np.sendonly', producers: 1, persistent: false, withConsumer: false });
+  await broker.remove(['queue://bench.np.sendonly', 'queue://bench.np.sendonly.barrier']);
   rows.push(['non-persistent send only, 1 producer (async sends)', fmt(so.sendRate), '—', '—', '—', '']);
   console.log(rows.at(-1).join(' | '));
 
