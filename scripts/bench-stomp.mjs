@@ -300,6 +300,11 @@ function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+function range(values) {
+  const ok = values.filter(Number.isFinite);
+  return ok.length ? `${Math.round(Math.min(...ok))}–${Math.round(Math.max(...ok))}` : '–';
+}
+
 function fmt(rate) {
   return Number.isFinite(rate) ? String(Math.round(rate)) : 'failed';
 }
@@ -357,9 +362,11 @@ async function run() {
   }
   const [wharf, amq] = [brokers.find((b) => b.name === 'wharf'), brokers.find((b) => b.name === 'activemq')];
   const rows = PHASES.map((p) => {
-    const w = wharf ? median(results.get('wharf').get(p)) : NaN;
-    const a = amq ? median(results.get('activemq').get(p)) : NaN;
-    return { phase: p, wharf: w, activemq: a, ratio: w / a };
+    const ws = wharf ? results.get('wharf').get(p) : [];
+    const as = amq ? results.get('activemq').get(p) : [];
+    const w = median(ws);
+    const a = median(as);
+    return { phase: p, wharf: w, activemq: a, ratio: w / a, wr: range(ws), ar: range(as) };
   });
   console.log('\nmedian over rounds (messages/s):');
   for (const row of rows) {
@@ -376,9 +383,12 @@ async function run() {
         `(and one \`ack:auto\` consumer for round trips), ${SIZE}-byte text bodies, ${seconds} s per phase, phases alternated between the brokers, ` +
         `median of ${rounds} rounds after a warm-up.`,
       '',
-      '| phase | Wharf msg/s | ActiveMQ msg/s | Wharf / ActiveMQ |',
-      '|---|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.phase} | ${fmt(r.wharf)} | ${fmt(r.activemq)} | ${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(1)}×` : '–'} |`),
+      '| phase | Wharf msg/s | (rounds) | ActiveMQ msg/s | (rounds) | Wharf / ActiveMQ |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.phase} | ${fmt(r.wharf)} | ${r.wr} | ${fmt(r.activemq)} | ${r.ar} | ${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(1)}×` : '–'} |`),
+      '',
+      'Medians, with the lowest and highest round. The machine has two cores and was shared with other work while this ran, ' +
+        'so rounds differ; run the script again for numbers of your own machine.',
       '',
       `- persistent-send: \`persistent:true\` with a receipt on every SEND, ${WINDOW} receipts outstanding (the receipt means the message is on disk).`,
       '- persistent-roundtrip: the same producer and a consumer on the same queue; rate at the consumer.',

@@ -158,6 +158,8 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'securityToken', section: 'cluster', spec: str, doc: 'must match on every node' },
   { key: 'sync', section: 'cluster', spec: { kind: 'enum', values: SYNC_VALUES }, doc: SYNC_VALUES.join(' | ') },
   { key: 'nodeId', section: 'cluster', spec: nonNegInt, doc: "this node's id (default: the StatefulSet ordinal of HOSTNAME)" },
+  { key: 'logRetentionBatches', section: 'cluster', spec: nonNegInt, doc: 'retained replication log in batches (100000); a slave further behind catches up by snapshot' },
+  { key: 'logRetentionBytes', section: 'cluster', spec: nonNegSize, doc: 'retained replication log in bytes (64mb)' },
   { key: 'console', section: 'console', spec: consoleSection, doc: '{enabled, bind, port, username, password} of the web console; on by default at 127.0.0.1:8161, as ActiveMQ\'s' },
   { key: 'networkConnectors', section: 'extra', spec: { kind: 'array', of: { kind: 'object', fields: { name: str, uri: { kind: 'string', nonEmpty: true }, duplex: bool, networkTTL: nonNegInt, conduitSubscriptions: bool, decreaseNetworkConsumerPriority: bool, dynamicallyIncludedDestinations: { kind: 'array', of: str }, excludedDestinations: { kind: 'array', of: str }, staticallyIncludedDestinations: { kind: 'array', of: str } }, required: ['uri'] } }, doc: 'network-of-brokers bridges, [{uri: static:(...), duplex, networkTTL}]' },
 ];

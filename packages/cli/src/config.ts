@@ -24,6 +24,9 @@ export interface ClusterConfig {
   sync?: (typeof SYNC_VALUES)[number];
   /** This node's id: WHARF_NODE_ID, or the StatefulSet ordinal at the end of HOSTNAME. */
   nodeId?: number;
+  /** Retained replication log (a slave further behind catches up by snapshot). */
+  logRetentionBatches?: number;
+  logRetentionBytes?: number;
 }
 
 export interface ConsoleConfig {

@@ -11,6 +11,7 @@ Commands:
   produce    send messages (like ActiveMQ's 'activemq producer')
   consume    receive messages (like 'activemq consumer')
   browse     look at the messages on a queue without consuming them (like 'activemq browse')
+  cluster    show a replicated group: roles, epoch, positions, lag (wharf cluster status)
 
 Options:
   -h, --help       show help (also: wharf <command> --help)

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Command> = {
   produce: () => (require('./commands/produce') as typeof import('./commands/produce')).runProduce,
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).runConsume,
   browse: () => (require('./commands/browse') as typeof import('./commands/browse')).runBrowse,
+  cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).runCluster,
 };
 
 /** Run `wharf <argv>`; resolves with the exit code. */

@@ -72,6 +72,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   }
 
   const signal = nextSignal(io);
+  if (config.cluster) return runClusterNode(config, config.cluster, signal, io);
   let broker: Broker;
   try {
     broker = new Broker(brokerConfigOf(config));
@@ -112,6 +113,58 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
     await broker.stop();
   } catch (err) {
     io.err(`wharf: broker ${broker.name} did not stop cleanly: ${messageOf(err)}`);
+    return 1;
+  }
+  return failed ? 1 : 0;
+}
+
+/**
+ * `wharf start` with a cluster section: one node of a replicated group (DESIGN §6). The broker
+ * runs only while this node is master; otherwise the client port refuses connections naming
+ * the master. Role changes are printed as they happen.
+ */
+async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfConfig['cluster']>, signal: Promise<NodeJS.Signals>, io: Io): Promise<number> {
+  const { createBrokerClusterNode, resolveClusterSettings } = require('@wharf/cluster') as typeof import('@wharf/cluster');
+  let handle: ReturnType<typeof createBrokerClusterNode>;
+  try {
+    handle = createBrokerClusterNode(brokerConfigOf(config), cluster);
+  } catch (err) {
+    io.err(`wharf: config error: ${messageOf(err)}`);
+    return 2;
+  }
+  const { node } = handle;
+  const settings = resolveClusterSettings(cluster);
+  if (config.console) io.err('wharf: warning: the console is not started in cluster mode yet (it follows one broker; a node runs one per term)');
+  let failed: Error | undefined;
+  const failure = new Promise<void>((resolve) => {
+    node.once('failure', (err: Error) => {
+      failed = err;
+      resolve();
+    });
+  });
+  node.on('role', (role: string) => {
+    const st = node.status();
+    const master = st.master ? `; master ${st.master.id} ${st.master.clientUrl}` : '';
+    io.out(`Wharf node ${handle.id}: ${role} (epoch ${st.epoch}, position ${st.position.epoch}:${st.position.index}${master})`);
+  });
+  try {
+    await node.start();
+  } catch (err) {
+    io.err(`wharf: cannot start cluster node ${handle.id}: ${messageOf(err)} — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
+      `and that ${settings.replicationBind} and the client port are free`);
+    await handle.close().catch(() => undefined);
+    return 1;
+  }
+  io.out(`Wharf node ${handle.id} started: clients ${handle.clientUrl}, replication ${node.replicationUrl} ` +
+    `(group ${settings.zkPath} at ${settings.zkAddress}, replicas ${settings.replicas}, sync ${settings.sync}; store: leveldb at ${path.resolve(config.dataDirectory)})`);
+
+  const why = await Promise.race([signal, failure.then(() => undefined)]);
+  if (failed) io.err(`wharf: store failure: ${failed.message} — stopping node ${handle.id}`);
+  else io.err(`wharf: ${String(why)} received, stopping node ${handle.id}`);
+  try {
+    await handle.close();
+  } catch (err) {
+    io.err(`wharf: node ${handle.id} did not stop cleanly: ${messageOf(err)}`);
     return 1;
   }
   return failed ? 1 : 0;

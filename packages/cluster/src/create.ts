@@ -1,0 +1,139 @@
+// Builds a ClusterNode from configuration (what `wharf start` does with a `cluster` section):
+// a LevelStore in dataDirectory, a ZooKeeper election, replication over TCP, a Broker while
+// master and refusers on the client ports otherwise.
+import { hostname as osHostname } from 'node:os';
+import { createLogger, type BrokerConfig, type Logger } from '@wharf/broker';
+import { ConfigError } from '@wharf/protocol';
+import { LevelStore } from '@wharf/store';
+import { ZooKeeperElection } from './election/zookeeper';
+import { ClusterNode } from './node';
+import { TcpReplicationTransport, parseTcpUrl } from './replication/tcp-transport';
+import { brokerServices, tcpEndpoints, type BrokerServices } from './services';
+import { ZkStatusPublisher } from './status';
+import { SYNC_POLICIES, type SyncPolicy } from './types';
+
+/** The `cluster` section (ActiveMQ's replicatedLevelDB attributes; DESIGN §6). */
+export interface ClusterSettings {
+  replicas?: number;
+  zkAddress?: string;
+  zkPassword?: string;
+  zkPath?: string;
+  /** ms */
+  zkSessionTimeout?: number;
+  replicationBind?: string;
+  /** ms */
+  replicationTimeout?: number;
+  hostname?: string;
+  weight?: number;
+  securityToken?: string;
+  sync?: SyncPolicy | string;
+  /** Unique in the group and stable across restarts (the StatefulSet ordinal). */
+  nodeId?: number | string;
+  /** Retained replication log (batches / bytes): a slave further behind gets a snapshot. */
+  logRetentionBatches?: number;
+  logRetentionBytes?: number;
+}
+
+export const CLUSTER_DEFAULTS = {
+  replicas: 3,
+  zkAddress: '127.0.0.1:2181',
+  zkPath: '/wharf/default',
+  zkSessionTimeout: 2000,
+  replicationBind: 'tcp://0.0.0.0:61619',
+  replicationTimeout: 5000,
+  sync: 'quorum_mem' as SyncPolicy,
+};
+
+export interface BrokerClusterNode {
+  node: ClusterNode;
+  services: BrokerServices;
+  /** The member id in the election. */
+  id: string;
+  clientUrl: string;
+  close(): Promise<void>;
+}
+
+function isWildcard(host: string): boolean {
+  return host === '' || host === '0.0.0.0' || host === '::';
+}
+
+function hostPart(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Validate a cluster section; throws ConfigError naming the key. */
+export function resolveClusterSettings(s: ClusterSettings): Required<Pick<ClusterSettings, 'replicas' | 'zkAddress' | 'zkPath' | 'zkSessionTimeout' | 'replicationBind' | 'replicationTimeout'>> & { sync: SyncPolicy } {
+  const replicas = s.replicas ?? CLUSTER_DEFAULTS.replicas;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas % 2 === 0) throw new ConfigError(`cluster.replicas must be a positive odd integer, got ${replicas}`);
+  const sync = (s.sync ?? CLUSTER_DEFAULTS.sync) as SyncPolicy;
+  if (!SYNC_POLICIES.includes(sync)) throw new ConfigError(`cluster.sync must be one of ${SYNC_POLICIES.join(', ')}, got '${String(s.sync)}'`);
+  const replicationBind = s.replicationBind ?? CLUSTER_DEFAULTS.replicationBind;
+  try {
+    parseTcpUrl(replicationBind);
+  } catch (err) {
+    throw new ConfigError(`cluster.replicationBind: ${(err as Error).message}`);
+  }
+  return {
+    replicas,
+    sync,
+    replicationBind,
+    zkAddress: s.zkAddress ?? CLUSTER_DEFAULTS.zkAddress,
+    zkPath: s.zkPath ?? CLUSTER_DEFAULTS.zkPath,
+    zkSessionTimeout: s.zkSessionTimeout ?? CLUSTER_DEFAULTS.zkSessionTimeout,
+    replicationTimeout: s.replicationTimeout ?? CLUSTER_DEFAULTS.replicationTimeout,
+  };
+}
+
+export function createBrokerClusterNode(config: BrokerConfig, settings: ClusterSettings, opts: { logger?: Logger } = {}): BrokerClusterNode {
+  const s = resolveClusterSettings(settings);
+  const logger = opts.logger ?? createLogger(config.logLevel, config.brokerName);
+  if (!config.persistent) throw new ConfigError('a replicated group needs persistent: true (the replicated store is LevelDB)');
+  const endpoints = tcpEndpoints(config);
+  const first = endpoints[0];
+  if (!first) throw new ConfigError('a cluster node needs a tcp:// transport connector for its clients');
+  if (first.port === 0) throw new ConfigError('a cluster node needs a fixed client port (clients and the other nodes are told its URL)');
+  const advertise = settings.hostname ?? (isWildcard(first.host) ? osHostname() : first.host);
+  const clientUrl = `tcp://${hostPart(advertise)}:${first.port}`;
+  const id = settings.nodeId !== undefined ? `${config.brokerName}-${settings.nodeId}` : `${config.brokerName}@${osHostname()}`;
+  if (settings.zkPassword) logger.warn('cluster.zkPassword is not supported yet: connecting to ZooKeeper without authentication');
+  const bindHost = parseTcpUrl(s.replicationBind).host;
+  const nodeLog = logger.child({ node: id });
+  const store = new LevelStore({
+    directory: config.dataDirectory,
+    ...(settings.logRetentionBatches !== undefined ? { logRetentionBatches: settings.logRetentionBatches } : {}),
+    ...(settings.logRetentionBytes !== undefined ? { logRetentionBytes: settings.logRetentionBytes } : {}),
+  });
+  const election = new ZooKeeperElection({
+    zkAddress: s.zkAddress, zkPath: s.zkPath, zkSessionTimeout: s.zkSessionTimeout, replicas: s.replicas, logger: nodeLog,
+  });
+  const status = new ZkStatusPublisher(s.zkAddress, s.zkPath, s.zkSessionTimeout, nodeLog);
+  const services = brokerServices(config, { logger });
+  const node = new ClusterNode({
+    nodeId: id,
+    replicas: s.replicas,
+    sync: s.sync,
+    replicationTimeout: s.replicationTimeout,
+    // Replication notices a dead link within about the ZooKeeper session timeout.
+    heartbeatMs: Math.max(100, Math.min(1000, Math.floor(s.zkSessionTimeout / 4))),
+    securityToken: settings.securityToken ?? '',
+    ...(settings.weight !== undefined ? { weight: settings.weight } : {}),
+    clientUrl,
+    replicationBind: s.replicationBind,
+    store,
+    election,
+    transport: new TcpReplicationTransport({ advertiseHost: settings.hostname ?? (isWildcard(bindHost) ? osHostname() : bindHost) }),
+    services,
+    logger: nodeLog,
+    statusSink: (st) => status.publish(st),
+  });
+  return {
+    node,
+    services,
+    id,
+    clientUrl,
+    async close() {
+      status.close();
+      await node.stop();
+    },
+  };
+}

@@ -1,0 +1,450 @@
+// ClusterNode: one member of a replicated master-slave group (DESIGN §6). It owns the local
+// store, joins the election, and follows what the election says:
+//   master  — a new term: setEpoch, a ReplicatedStore over the local store, slave sessions;
+//             once floor(replicas/2) slaves have caught up, serve clients (services.serve);
+//   slave   — replicate from the master into the local store; refuse clients, naming the master;
+//   candidate — neither; refuse clients.
+// 'lost' (session or quorum gone) fences at once: the term's store fails its waiting commits
+// and accepts no more before anything else runs; then the service stops and the node rejoins.
+// Role changes run one at a time, in order (a serial task queue).
+import { EventEmitter } from 'node:events';
+import type { Position } from '@wharf/store';
+import type { Election, ElectionState, MemberInfo } from './election/types';
+import { FrameType } from './replication/frames';
+import { ReplicatedStore } from './replication/replicated-store';
+import { SlaveReplicator } from './replication/slave';
+import type { ReplicationLink, ReplicationTransport } from './replication/transport';
+import { fmt, type ClusterLogger, type MasterStatus, type ReplicableStore, type SyncPolicy } from './types';
+
+/** What a node runs while it serves clients (the broker). */
+export interface MasterService {
+  stop(): Promise<void>;
+  /** The group's client URLs changed (tell connected failover clients). */
+  membersChanged?(clientUrls: string[]): void;
+}
+
+export interface Refuser {
+  stop(): Promise<void>;
+}
+
+export interface NodeServices {
+  /** Serve clients on top of the replicated store. */
+  serve(store: ReplicatedStore, clientUrls: string[]): Promise<MasterService>;
+  /** While not serving: answer clients with an error; `reason()` says why and names the master. */
+  refuse(reason: () => string): Promise<Refuser>;
+}
+
+export type NodeRole = 'starting' | 'candidate' | 'slave' | 'syncing' | 'master' | 'stopped';
+
+export interface ClusterNodeOptions {
+  nodeId: string;
+  /** Group size (odd); default 3. */
+  replicas?: number;
+  sync?: SyncPolicy;
+  /** ms a sync commit waits for its quorum; default 5000. */
+  replicationTimeout?: number;
+  /** ms between replication heartbeats; default 500. */
+  heartbeatMs?: number;
+  /** Must match on every node (ActiveMQ securityToken). */
+  securityToken?: string;
+  weight?: number;
+  /** This node's client URL, as clients reach it. */
+  clientUrl: string;
+  /** Where the replication listener binds (tcp://host:port, or anything for the memory hub). */
+  replicationBind: string;
+  store: ReplicableStore;
+  election: Election;
+  transport: ReplicationTransport;
+  services: NodeServices;
+  logger: ClusterLogger;
+  /** Called about once a second while master, and on role changes (ZooKeeper status znode). */
+  statusSink?(status: NodeStatus): void;
+}
+
+export interface NodeStatus {
+  nodeId: string;
+  role: NodeRole;
+  epoch: number;
+  position: Position;
+  master?: MemberInfo;
+  members: MemberInfo[];
+  /** As master: its slaves. */
+  replication?: MasterStatus;
+  updatedAt: number;
+}
+
+interface Term {
+  epoch: number;
+  store: ReplicatedStore;
+  service?: MasterService;
+  /** Waiting for slaves to catch up before serving (again). */
+  syncing: boolean;
+}
+
+export class ClusterNode extends EventEmitter {
+  readonly nodeId: string;
+  readonly replicas: number;
+  readonly sync: SyncPolicy;
+  readonly replicationTimeout: number;
+  readonly heartbeatMs: number;
+  private readonly o: ClusterNodeOptions;
+  private readonly log: ClusterLogger;
+  role: NodeRole = 'starting';
+  replicationUrl = '';
+  private term: Term | undefined;
+  private slave: SlaveReplicator | undefined;
+  private following: { id: string; url: string; epoch: number } | undefined;
+  private refuser: Refuser | undefined;
+  private tasks: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private maxEpochSeen = 0;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private lastMembers = '';
+
+  constructor(opts: ClusterNodeOptions) {
+    super();
+    this.o = opts;
+    this.nodeId = opts.nodeId;
+    this.replicas = opts.replicas ?? 3;
+    this.sync = opts.sync ?? 'quorum_mem';
+    this.replicationTimeout = opts.replicationTimeout ?? 5000;
+    this.heartbeatMs = opts.heartbeatMs ?? 500;
+    this.log = opts.logger;
+  }
+
+  get store(): ReplicableStore {
+    return this.o.store;
+  }
+
+  get election(): Election {
+    return this.o.election;
+  }
+
+  /** The replicated store while this node is master (tests commit through it). */
+  get masterStore(): ReplicatedStore | undefined {
+    return this.term?.store;
+  }
+
+  /** True while clients are served here. */
+  get serving(): boolean {
+    return this.role === 'master';
+  }
+
+  async start(): Promise<void> {
+    const { store, election, transport } = this.o;
+    await store.open();
+    this.maxEpochSeen = store.position.epoch;
+    this.replicationUrl = await transport.listen(this.o.replicationBind, (link) => this.accept(link));
+    this.refuser = await this.o.services.refuse(() => this.refusal());
+    election.on('lost', (reason) => this.onLost(reason));
+    election.on('state', () => this.schedule());
+    await election.start({
+      id: this.nodeId,
+      clientUrl: this.o.clientUrl,
+      replicationUrl: this.replicationUrl,
+      position: store.position,
+      ...(this.o.weight !== undefined ? { weight: this.o.weight } : {}),
+    });
+    this.log.info({ node: this.nodeId, replicationUrl: this.replicationUrl, position: fmt(store.position) }, 'cluster: node started, joined the election');
+    this.setRole('candidate');
+    this.schedule();
+  }
+
+  /** Stops serving first (no acknowledgement after this), then leaves the group. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.term?.store.deactivate('the node is stopping');
+    await this.run(async () => {
+      await this.endTerm('the node is stopping', false);
+      await this.unfollow();
+    });
+    await this.o.election.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'cluster: leaving the election failed'));
+    await this.o.transport.close();
+    await this.refuser?.stop();
+    this.refuser = undefined;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = null;
+    await this.o.store.close();
+    this.setRole('stopped');
+  }
+
+  status(): NodeStatus {
+    const st = this.o.election.state();
+    const s: NodeStatus = {
+      nodeId: this.nodeId,
+      role: this.role,
+      epoch: this.term?.epoch ?? st.epoch,
+      position: this.term ? this.term.store.assignedPosition : (this.slave?.position ?? this.o.store.position),
+      members: st.members,
+      updatedAt: Date.now(),
+    };
+    if (st.master) s.master = st.master;
+    if (this.term) s.replication = this.term.store.status();
+    return s;
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  private onLost(reason: string): void {
+    // Fence now, before any queued task: no commit is acknowledged from here on.
+    if (this.term) {
+      this.log.warn({ node: this.nodeId, epoch: this.term.epoch, reason }, 'cluster: mastership lost; no longer acknowledging');
+      this.term.store.deactivate(`mastership lost: ${reason}`);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    void this.run(() => this.reconcile());
+  }
+
+  private run(task: () => Promise<void>): Promise<void> {
+    const next = this.tasks.then(task).catch((err: Error) => {
+      this.log.error({ node: this.nodeId, err: err.message, stack: err.stack }, 'cluster: role change failed');
+      this.emit('error', err);
+    });
+    this.tasks = next;
+    return next;
+  }
+
+  private accept(link: ReplicationLink): void {
+    const term = this.term;
+    if (term && term.store.active) {
+      term.store.accept(link);
+      return;
+    }
+    link.start({
+      frame: (f) => {
+        if (f.t !== FrameType.HELLO) return;
+        link.send({ t: FrameType.REFUSE, reason: `node ${this.nodeId} is not master` });
+        link.close('not master');
+      },
+      closed: () => undefined,
+    });
+  }
+
+  // ---- role changes ---------------------------------------------------------------------------
+
+  private async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const st = this.o.election.state();
+    this.maxEpochSeen = Math.max(this.maxEpochSeen, st.epoch);
+    const term = this.term;
+    if (term && (st.role !== 'master' || st.epoch !== term.epoch || !term.store.active)) {
+      await this.endTerm(term.store.active ? `the election says ${st.role} (epoch ${st.epoch})` : 'mastership lost', true);
+    }
+    if (st.role === 'master' && !this.term) {
+      await this.beginTerm(st);
+    } else if (st.role === 'slave' && st.master) {
+      await this.follow(st.master, st.epoch);
+    } else if (st.role === 'candidate') {
+      await this.unfollow();
+      this.setRole('candidate');
+    }
+    this.membersChanged(st);
+  }
+
+  private async beginTerm(st: ElectionState): Promise<void> {
+    await this.unfollow();
+    const store = this.o.store;
+    store.setEpoch(st.epoch);
+    const rs = new ReplicatedStore(store, {
+      nodeId: this.nodeId,
+      epoch: st.epoch,
+      replicas: this.replicas,
+      sync: this.sync,
+      replicationTimeout: this.replicationTimeout,
+      heartbeatMs: this.heartbeatMs,
+      token: this.o.securityToken ?? '',
+      logger: this.log,
+      onAssigned: (p) => this.publishPosition(p),
+      onQuorumTimeout: () => this.onQuorumTimeout(term),
+      onFailure: (err) => this.fatal(err),
+      mayAcknowledge: () => this.o.election.state().role === 'master',
+      onDeposed: (epoch) => {
+        this.maxEpochSeen = Math.max(this.maxEpochSeen, epoch);
+        if (this.term === term) this.onLost(`a slave has seen the newer epoch ${epoch}`);
+      },
+    });
+    const term: Term = { epoch: st.epoch, store: rs, syncing: true };
+    this.term = term;
+    this.setRole('syncing');
+    this.log.info({ node: this.nodeId, epoch: st.epoch, position: fmt(store.position), waitingFor: rs.missingSlaves() },
+      'cluster: elected master; waiting for slaves to catch up before serving');
+    this.whenCaughtUp(term);
+  }
+
+  /** Serve once floor(replicas/2) slaves hold everything this master has. */
+  private whenCaughtUp(term: Term): void {
+    const started = Date.now();
+    const progress = setInterval(() => {
+      this.log.info({ node: this.nodeId, epoch: term.epoch, waitingFor: term.store.missingSlaves(), ms: Date.now() - started },
+        'cluster: master still waiting for slaves to catch up');
+    }, 5000);
+    progress.unref();
+    term.store.whenCaughtUp().then(
+      () => {
+        clearInterval(progress);
+        void this.run(() => this.serve(term));
+      },
+      () => clearInterval(progress),
+    );
+  }
+
+  private async serve(term: Term): Promise<void> {
+    if (this.stopped || this.term !== term || !term.store.active || term.service) return;
+    await this.refuser?.stop();
+    this.refuser = undefined;
+    const members = this.clientUrls(this.o.election.state());
+    try {
+      term.service = await this.o.services.serve(term.store, members);
+    } catch (err) {
+      this.log.error({ node: this.nodeId, err: (err as Error).message }, 'cluster: could not start serving');
+      this.refuser = await this.o.services.refuse(() => this.refusal());
+      throw err;
+    }
+    if (this.term !== term || !term.store.active) {
+      // Deposed while starting: the next task ends the term.
+      return;
+    }
+    term.syncing = false;
+    this.setRole('master');
+    this.log.info({ node: this.nodeId, epoch: term.epoch, position: fmt(term.store.assignedPosition) }, 'cluster: master serving clients');
+    this.emit('serving', term.epoch);
+  }
+
+  /**
+   * A commit missed its quorum: the broker's memory may now hold less than its store (the
+   * batch is written here but unacknowledged). Stop serving, wait for slaves to catch up again,
+   * then serve with a broker recovered from the store.
+   */
+  private onQuorumTimeout(term: Term): void {
+    void this.run(async () => {
+      if (this.term !== term || !term.store.active || term.syncing) return;
+      this.log.warn({ node: this.nodeId, epoch: term.epoch }, 'cluster: quorum lost for commits; stopping service until slaves catch up');
+      term.syncing = true;
+      term.store.failWaiting('replication: the master stopped serving: its slaves do not acknowledge');
+      await yieldToIo();
+      const service = term.service;
+      term.service = undefined;
+      await service?.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'cluster: service stop failed'));
+      if (!this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal());
+      this.setRole('syncing');
+      this.whenCaughtUp(term);
+    });
+  }
+
+  private async endTerm(reason: string, refuse: boolean): Promise<void> {
+    const term = this.term;
+    if (!term) return;
+    this.term = undefined;
+    term.store.deactivate(reason);
+    // Let the failed commits' errors reach their clients before the connections close.
+    await yieldToIo();
+    const service = term.service;
+    term.service = undefined;
+    await service?.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'cluster: service stop failed'));
+    await term.store.drain();
+    this.publishPosition(this.o.store.position);
+    this.log.info({ node: this.nodeId, epoch: term.epoch, position: fmt(this.o.store.position), reason }, 'cluster: term ended');
+    if (refuse && !this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal());
+    this.setRole('candidate');
+  }
+
+  private async follow(master: MemberInfo, epoch: number): Promise<void> {
+    const f = this.following;
+    if (this.slave && f && f.id === master.id && f.url === master.replicationUrl && f.epoch === epoch) return;
+    await this.unfollow();
+    if (!this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal());
+    this.following = { id: master.id, url: master.replicationUrl, epoch };
+    const slave = new SlaveReplicator({
+      nodeId: this.nodeId,
+      token: this.o.securityToken ?? '',
+      store: this.o.store,
+      transport: this.o.transport,
+      sync: this.sync,
+      heartbeatMs: this.heartbeatMs,
+      logger: this.log,
+      masterId: master.id,
+      masterUrl: master.replicationUrl,
+      epoch,
+      maxEpochSeen: this.maxEpochSeen,
+      onPosition: (p) => this.publishPosition(p),
+      onFailure: (err) => this.fatal(err),
+    });
+    this.slave = slave;
+    slave.start();
+    this.setRole('slave');
+  }
+
+  private async unfollow(): Promise<void> {
+    const slave = this.slave;
+    if (!slave) return;
+    this.slave = undefined;
+    this.following = undefined;
+    await slave.stop();
+    // Everything received is applied now: the election gets the exact position.
+    this.publishPosition(this.o.store.position);
+  }
+
+  private publishPosition(p: Position): void {
+    this.o.election.updatePosition(p).catch(() => undefined);
+  }
+
+  private fatal(err: Error): void {
+    this.log.error({ node: this.nodeId, err: err.message }, 'cluster: the local store failed; this node stops');
+    this.term?.store.deactivate('the local store failed');
+    this.emit('failure', err);
+  }
+
+  // ---- clients --------------------------------------------------------------------------------
+
+  private clientUrls(st: ElectionState): string[] {
+    const urls = st.members.map((m) => m.clientUrl);
+    if (!urls.includes(this.o.clientUrl)) urls.unshift(this.o.clientUrl);
+    return urls;
+  }
+
+  private membersChanged(st: ElectionState): void {
+    const urls = this.clientUrls(st);
+    const key = urls.join(',');
+    if (key === this.lastMembers) return;
+    this.lastMembers = key;
+    this.term?.service?.membersChanged?.(urls);
+  }
+
+  /** What a refused client is told. */
+  private refusal(): string {
+    const st = this.o.election.state();
+    const term = this.term;
+    if (term) {
+      return `node ${this.nodeId} is the master (epoch ${term.epoch}) but is not serving yet: ` +
+        `waiting for ${term.store.missingSlaves()} slave(s) to catch up`;
+    }
+    if (st.role === 'slave' && st.master) {
+      return `node ${this.nodeId} is a slave; the master is ${st.master.clientUrl} (node ${st.master.id}, epoch ${st.epoch})`;
+    }
+    return `node ${this.nodeId} is not the master: no master is elected yet (${st.members.length} of ${this.replicas} members present)`;
+  }
+
+  private setRole(role: NodeRole): void {
+    if (this.role === role) return;
+    this.role = role;
+    this.emit('role', role);
+    if (role === 'master' && this.o.statusSink && !this.statusTimer) {
+      this.statusTimer = setInterval(() => this.o.statusSink?.(this.status()), 1000);
+      this.statusTimer.unref();
+    } else if (role !== 'master' && this.statusTimer) {
+      clearInterval(this.statusTimer);
+      this.statusTimer = null;
+    }
+    this.o.statusSink?.(this.status());
+  }
+}
+
+/** One turn of the event loop: promise chains settle and their socket writes are queued. */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,422 @@
+// ReplicatedStore: the Store the broker uses on a master (DESIGN §6). It is an ordinary Store to
+// the broker. commit() gives the batch the next position of this master's epoch, writes it to
+// the local store through apply() (the same code path as a slave's) and, at the same time,
+// hands it to every slave session; a sync commit resolves only once the sync policy holds:
+//   quorum_mem  — the local write is done and floor(replicas/2) slaves have received the batch;
+//   quorum_disk — the local write is done and floor(replicas/2) slaves have written it durably;
+//   local_disk  — the local write is done (slaves get it asynchronously).
+// A sync commit whose quorum does not answer within replicationTimeout fails with a StoreError
+// saying how many nodes hold the batch. Non-sync commits (acks, delivered marks) are shipped
+// too but never wait. Once deactivated (mastership lost) every waiting commit fails at once
+// and no commit is accepted: a deposed master acknowledges nothing.
+import { StoreError } from '@wharf/protocol';
+import {
+  encodeBatch, validateOps, ZERO_POSITION,
+  type CommitOptions, type JobRecord, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp,
+  type StoreStats, type StoredMessage,
+} from '@wharf/store';
+import type { WireMessage } from '@wharf/protocol';
+import { MasterSession } from './master-session';
+import type { ReplicationLink } from './transport';
+import {
+  fmt, quorumOf, samePosition, type ClusterLogger, type MasterStatus, type ReplicableStore, type SyncPolicy,
+} from '../types';
+
+export interface ReplicatedStoreOptions {
+  nodeId: string;
+  /** This master's term: every batch it writes carries it. */
+  epoch: number;
+  replicas: number;
+  sync: SyncPolicy;
+  /** ms a sync commit waits for its quorum. */
+  replicationTimeout: number;
+  /** ms between heartbeats on idle slave links; a slave silent for 4 of them is dropped. */
+  heartbeatMs: number;
+  /** Shared secret a slave must present (ActiveMQ securityToken). */
+  token: string;
+  logger: ClusterLogger;
+  /** Every position assigned (the node publishes it to the election). */
+  onAssigned?(p: Position): void;
+  /** A commit missed its quorum deadline. */
+  onQuorumTimeout?(message: string): void;
+  /** The local store failed a write: this node cannot go on. */
+  onFailure?(err: Error): void;
+  /** A slave knows of a newer epoch than ours: we are deposed. */
+  onDeposed?(epoch: number): void;
+  /**
+   * Whether this node may still acknowledge (the election's lease is valid). Checked before a
+   * quorum releases a commit: after the lease, another master may already be elected, and an
+   * acknowledgement now could be of a batch the new master lacks.
+   */
+  mayAcknowledge?(): boolean;
+}
+
+/** A batch of this term, kept in memory until written and while recent (slaves read it here). */
+export interface BufferedBatch {
+  position: Position;
+  bytes: Uint8Array;
+  sync: boolean;
+  written: boolean;
+}
+
+type AckKind = 'received' | 'durable';
+
+interface Waiter {
+  index: number;
+  kind: AckKind;
+  deadline: number;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+const BUFFER_MAX_BATCHES = 256;
+const BUFFER_MAX_BYTES = 8 * 1024 * 1024;
+
+export class ReplicatedStore implements Store {
+  readonly inner: ReplicableStore;
+  readonly epoch: number;
+  readonly opts: ReplicatedStoreOptions;
+  /** Slaves whose acks count towards the quorum: floor(replicas / 2). */
+  readonly needed: number;
+  private activeFlag = true;
+  private reason = '';
+  private assigned: Position;
+  /** Set when this term started: slaves caught up to it make the term ready to serve. */
+  readonly startPosition: Position;
+  private buffer: BufferedBatch[] = [];
+  private bufferHead = 0;
+  private bufferBytes = 0;
+  readonly sessions = new Set<MasterSession>();
+  private waiters: Waiter[] = [];
+  private catchUp: Array<{ index: number; resolve(): void; reject(err: Error): void }> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout;
+  private lastLocal: Promise<unknown> = Promise.resolve();
+  private pumpScheduled = false;
+
+  constructor(inner: ReplicableStore, opts: ReplicatedStoreOptions) {
+    this.inner = inner;
+    this.opts = opts;
+    this.epoch = opts.epoch;
+    this.needed = quorumOf(opts.replicas) - 1;
+    this.assigned = inner.position;
+    this.startPosition = inner.position;
+    this.heartbeat = setInterval(() => {
+      for (const s of this.sessions) s.tick();
+    }, opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get kind(): Store['kind'] {
+    return this.inner.kind;
+  }
+
+  get active(): boolean {
+    return this.activeFlag;
+  }
+
+  /** The last position handed out (written or queued). */
+  get assignedPosition(): Position {
+    return this.assigned;
+  }
+
+  get position(): Position {
+    return this.inner.position;
+  }
+
+  // ---- life of the term ---------------------------------------------------------------------
+
+  /** The broker opens and closes its store; the local store stays open across broker restarts. */
+  async open(): Promise<void> {
+    if (!this.activeFlag) throw this.notMaster();
+  }
+
+  async close(): Promise<void> {}
+
+  setEpoch(_epoch: number): void {
+    // The term's epoch is fixed; a new term is a new ReplicatedStore.
+  }
+
+  /** Mastership is gone: fail every waiting commit, refuse new ones, drop the slaves. */
+  deactivate(reason: string): void {
+    if (!this.activeFlag) return;
+    this.activeFlag = false;
+    this.reason = reason;
+    clearInterval(this.heartbeat);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const err = new StoreError(`replication: the batch is not acknowledged: ${reason}`);
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    for (const c of this.catchUp.splice(0)) c.reject(err);
+    for (const s of [...this.sessions]) s.close(`this node is no longer master: ${reason}`);
+  }
+
+  /** Resolves once every local write this term started has finished. */
+  drain(): Promise<void> {
+    return this.lastLocal.then(() => undefined);
+  }
+
+  /** Accept a slave's link. */
+  accept(link: ReplicationLink): void {
+    const s = new MasterSession(link, this);
+    this.sessions.add(s);
+    s.start();
+  }
+
+  /** Called by a session when it ends. */
+  removeSession(s: MasterSession): void {
+    this.sessions.delete(s);
+    this.acked();
+  }
+
+  // ---- commits ------------------------------------------------------------------------------
+
+  commit(ops: StoreOp[], opts?: CommitOptions): Promise<Position> {
+    if (!this.activeFlag) return Promise.reject(this.notMaster());
+    const position = { epoch: this.epoch, index: this.assigned.index + 1 };
+    let bytes: Uint8Array;
+    try {
+      validateOps(ops);
+      bytes = encodeBatch({ position, ops });
+    } catch (err) {
+      return Promise.reject(err instanceof StoreError ? err : new StoreError((err as Error).message));
+    }
+    const sync = opts?.sync ?? true;
+    // A delivered mark must outlive the master before the message is dispatched (ARCHITECTURE
+    // invariant 4): after a failover it is what makes a redelivery carry `redelivered`. It waits
+    // for a quorum to hold it in memory, without an fsync, like its local write.
+    const mark = !sync && ops.some((op) => op.t === 10);
+    this.assigned = position;
+    const entry: BufferedBatch = { position, bytes, sync, written: false };
+    this.buffer.push(entry);
+    this.bufferBytes += bytes.length;
+    this.opts.onAssigned?.(position);
+    const local = this.inner.apply({ position, ops }, { sync }).then(
+      () => {
+        entry.written = true;
+        this.trimBuffer();
+      },
+      (err: Error) => {
+        this.opts.onFailure?.(err);
+        throw err;
+      },
+    );
+    this.lastLocal = local.catch(() => undefined);
+    this.schedulePump();
+    if ((!sync && !mark) || this.opts.sync === 'local_disk' || this.needed === 0) return local.then(() => position);
+    const kind: AckKind = sync && this.opts.sync === 'quorum_disk' ? 'durable' : 'received';
+    return Promise.all([local, this.waitFor(position.index, kind)]).then(() => position);
+  }
+
+  apply(_batch: LogBatch, _opts?: CommitOptions): Promise<void> {
+    return Promise.reject(new StoreError('replication: a master commits; it does not apply batches'));
+  }
+
+  private notMaster(): StoreError {
+    return new StoreError(`replication: this node is no longer master (${this.reason || 'deactivated'}); nothing is acknowledged`);
+  }
+
+  /**
+   * Slaves are sent what was committed once per turn of the event loop: every commit that
+   * arrived in the same I/O phase goes out in one frame (one write per slave, one ack back).
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      for (const s of this.sessions) s.pump();
+    });
+  }
+
+  private waitFor(index: number, kind: AckKind): Promise<void> {
+    if (this.replicatedIndex(kind) >= index && (this.opts.mayAcknowledge?.() ?? true)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ index, kind, deadline: Date.now() + this.opts.replicationTimeout, resolve, reject });
+      if (!this.timer) this.armTimer();
+    });
+  }
+
+  private armTimer(): void {
+    const head = this.waiters[0];
+    if (!head || !this.activeFlag) return;
+    this.timer = setTimeout(() => this.expire(), Math.max(1, head.deadline - Date.now()));
+    this.timer.unref();
+  }
+
+  private expire(): void {
+    this.timer = null;
+    const now = Date.now();
+    let message: string | undefined;
+    while (this.waiters.length > 0 && this.waiters[0]!.deadline <= now) {
+      const w = this.waiters.shift()!;
+      message = this.timeoutMessage(w.index, w.kind);
+      w.reject(new StoreError(message));
+    }
+    if (message) {
+      this.opts.logger.warn({ epoch: this.epoch, slaves: this.status().slaves }, message);
+      this.opts.onQuorumTimeout?.(message);
+    }
+    this.armTimer();
+  }
+
+  private timeoutMessage(index: number, key: AckKind): string {
+    let holders = 1;
+    for (const s of this.sessions) if (s.isStreaming() && s[key] >= index) holders++;
+    return `replication: only ${holders} of ${this.opts.replicas} nodes hold the batch (quorum ${quorumOf(this.opts.replicas)}) ` +
+      `after ${this.opts.replicationTimeout} ms (sync ${this.opts.sync})`;
+  }
+
+  /** Fails every commit waiting for its quorum now (the node restarts serving after a resync). */
+  failWaiting(message: string): void {
+    const err = new StoreError(message);
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** The highest log index that floor(replicas/2) slaves hold (per the sync policy); -1 if none. */
+  replicatedIndex(kind: AckKind = this.opts.sync === 'quorum_disk' ? 'durable' : 'received'): number {
+    if (this.needed === 0) return this.assigned.index;
+    const acks: number[] = [];
+    for (const s of this.sessions) if (s.isStreaming()) acks.push(s[kind]);
+    if (acks.length < this.needed) return -1;
+    acks.sort((a, b) => b - a);
+    return acks[this.needed - 1]!;
+  }
+
+  /** A slave acknowledged: release the commits and catch-up waits its acks complete. */
+  acked(): void {
+    const rep = this.replicatedIndex();
+    if (this.waiters.length > 0 && (this.opts.mayAcknowledge?.() ?? true)) {
+      const received = this.replicatedIndex('received');
+      const durable = this.replicatedIndex('durable');
+      const waiting: Waiter[] = [];
+      for (const w of this.waiters) {
+        if (w.index <= (w.kind === 'durable' ? durable : received)) w.resolve();
+        else waiting.push(w);
+      }
+      this.waiters = waiting;
+    }
+    if (this.waiters.length === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    for (let i = this.catchUp.length - 1; i >= 0; i--) {
+      const c = this.catchUp[i]!;
+      if (c.index <= rep) {
+        this.catchUp.splice(i, 1);
+        c.resolve();
+      }
+    }
+  }
+
+  /**
+   * Resolves when floor(replicas/2) slaves hold everything this master has now (ActiveMQ's
+   * master start waits the same way): only then does it serve clients.
+   */
+  whenCaughtUp(): Promise<void> {
+    if (!this.activeFlag) return Promise.reject(this.notMaster());
+    const index = this.assigned.index;
+    if (this.replicatedIndex() >= index) return Promise.resolve();
+    return new Promise((resolve, reject) => this.catchUp.push({ index, resolve, reject }));
+  }
+
+  /** Slaves (of `needed`) not yet caught up to the current position. */
+  missingSlaves(): number {
+    let ok = 0;
+    const index = this.assigned.index;
+    const key = this.opts.sync === 'quorum_disk' ? 'durable' : 'received';
+    for (const s of this.sessions) if (s.isStreaming() && s[key] >= index) ok++;
+    return Math.max(0, this.needed - ok);
+  }
+
+  // ---- the log, for sessions ------------------------------------------------------------------
+
+  /** Buffered batches from index `from` on (up to the limits); undefined if `from` is not buffered. */
+  buffered(from: number, maxItems: number, maxBytes: number): BufferedBatch[] | undefined {
+    const first = this.buffer[this.bufferHead];
+    if (!first || from < first.position.index || from > this.assigned.index) return undefined;
+    const out: BufferedBatch[] = [];
+    let bytes = 0;
+    for (let i = this.bufferHead + (from - first.position.index); i < this.buffer.length; i++) {
+      const e = this.buffer[i]!;
+      out.push(e);
+      bytes += e.bytes.length;
+      if (out.length >= maxItems || bytes >= maxBytes) break;
+    }
+    return out;
+  }
+
+  private trimBuffer(): void {
+    while (this.buffer.length - this.bufferHead > 1) {
+      const head = this.buffer[this.bufferHead]!;
+      if (!head.written) break;
+      if (this.buffer.length - this.bufferHead <= BUFFER_MAX_BATCHES && this.bufferBytes <= BUFFER_MAX_BYTES) break;
+      this.bufferBytes -= head.bytes.length;
+      this.buffer[this.bufferHead++] = undefined as unknown as BufferedBatch;
+    }
+    if (this.bufferHead > 4096 && this.bufferHead * 2 > this.buffer.length) {
+      this.buffer = this.buffer.slice(this.bufferHead);
+      this.bufferHead = 0;
+    }
+  }
+
+  /**
+   * Where to stream from for a slave at `p`: `p` itself when `p` is in this master's history and
+   * every batch after it can still be read; undefined when the slave needs a snapshot (its log
+   * diverged, e.g. an old master's unacknowledged tail, or it is older than the retained log).
+   */
+  async startFor(p: Position): Promise<Position | undefined> {
+    // Ahead of this master (an old master's tail beyond our end): diverged.
+    if (p.index > this.assigned.index) return undefined;
+    const first = this.buffer[this.bufferHead];
+    if (first && p.index >= first.position.index) {
+      const e = this.buffer[this.bufferHead + (p.index - first.position.index)]!;
+      return samePosition(e.position, p) ? p : undefined;
+    }
+    // Before the buffer: the batch at p's index is on disk.
+    if (samePosition(p, this.inner.position)) return p;
+    if (p.index === 0) {
+      if (samePosition(p, ZERO_POSITION) && (await this.inner.readLog(ZERO_POSITION, 1)) !== undefined) return p;
+      return undefined;
+    }
+    // The batch at p's index, if the retained log still has it, must be p itself.
+    const probe = await this.inner.readLog({ epoch: p.epoch, index: p.index - 1 }, 1);
+    const found = probe?.[0];
+    return found && samePosition(found.position, p) ? p : undefined;
+  }
+
+  status(): MasterStatus {
+    const slaves = [...this.sessions].filter((s) => s.nodeId !== '').map((s) => s.status(this.assigned.index));
+    return { epoch: this.epoch, position: { ...this.assigned }, slaves };
+  }
+
+  describe(): string {
+    return `epoch ${this.epoch} at ${fmt(this.assigned)}`;
+  }
+
+  // ---- reads: the local store's ---------------------------------------------------------------
+
+  recover(): Promise<RecoveredState> {
+    return this.inner.recover();
+  }
+  loadMessages(dest: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    return this.inner.loadMessages(dest, afterSeq, limit);
+  }
+  loadSubscriptionRefs(dest: string, key: string, afterSeq: number, limit: number): Promise<number[]> {
+    return this.inner.loadSubscriptionRefs(dest, key, afterSeq, limit);
+  }
+  getMessage(dest: string, seq: number): Promise<WireMessage | undefined> {
+    return this.inner.getMessage(dest, seq);
+  }
+  loadJobs(until: number, limit: number, after?: { due: number; id: string }): Promise<JobRecord[]> {
+    return this.inner.loadJobs(until, limit, after);
+  }
+  readLog(from: Position, limit: number): Promise<LogBatch[] | undefined> {
+    return this.inner.readLog(from, limit);
+  }
+  stats(): StoreStats {
+    return this.inner.stats();
+  }
+}

@@ -1,0 +1,85 @@
+// The real services of a cluster node: a Broker on the replicated store while master, and
+// refusers on the native client ports otherwise (refuser.ts).
+import { Broker, type BrokerConfig, type Logger } from '@wharf/broker';
+import { CommandType } from '@wharf/protocol';
+import type { MasterService, NodeServices, Refuser } from './node';
+import { startRefuser } from './refuser';
+import type { ReplicatedStore } from './replication/replicated-store';
+
+export interface TcpEndpoint {
+  host: string;
+  port: number;
+}
+
+/** host and port of every native tcp:// connector. */
+export function tcpEndpoints(config: Pick<BrokerConfig, 'transportConnectors'>): TcpEndpoint[] {
+  const out: TcpEndpoint[] = [];
+  for (const c of config.transportConnectors) {
+    const m = /^(?:tcp|nio):\/\/(\[[^\]]+\]|[^:/?#]*)(?::(\d+))?/i.exec(c.uri);
+    if (m) out.push({ host: (m[1] || '0.0.0.0').replace(/^\[|\]$/g, ''), port: Number(m[2] ?? 61616) });
+  }
+  return out;
+}
+
+export interface BrokerServices extends NodeServices {
+  /** The broker while this node serves. */
+  readonly broker: Broker | undefined;
+}
+
+export function brokerServices(config: BrokerConfig, opts: { logger?: Logger; onBroker?(b: Broker | undefined): void } = {}): BrokerServices {
+  const endpoints = tcpEndpoints(config);
+  let current: Broker | undefined;
+  return {
+    get broker() {
+      return current;
+    },
+    async serve(store: ReplicatedStore, members: string[]): Promise<MasterService> {
+      const broker = await retryInUse(async () => {
+        const b = new Broker({ ...config, advertisedMembers: members }, { store, ...(opts.logger ? { logger: opts.logger } : {}) });
+        await b.start();
+        return b;
+      });
+      current = broker;
+      opts.onBroker?.(broker);
+      return {
+        async stop() {
+          broker.serving = false;
+          broker.notServingReason = 'this node is no longer the master';
+          if (current === broker) {
+            current = undefined;
+            opts.onBroker?.(undefined);
+          }
+          await broker.stop();
+        },
+        membersChanged(urls: string[]) {
+          broker.config.advertisedMembers = urls;
+          for (const c of broker.connections.values()) {
+            if (c.protocol === 'native' && c.helloDone && !c.closed) c.transport.send({ type: CommandType.CLUSTER_UPDATE, members: urls });
+          }
+        },
+      };
+    },
+    async refuse(reason: () => string): Promise<Refuser> {
+      const refusers = await Promise.all(endpoints.map((e) => retryInUse(() => startRefuser({ ...e, reason }))));
+      return {
+        async stop() {
+          await Promise.all(refusers.map((r) => r.stop()));
+        },
+      };
+    },
+  };
+}
+
+/** A port just closed by the other service may take a moment to be free again. */
+async function retryInUse<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      const inUse = code === 'EADDRINUSE' || /EADDRINUSE/.test((err as Error).message);
+      if (!inUse || attempt >= 40) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

@@ -1,0 +1,152 @@
+// Pieces of replication on their own: the frame codec, the slave's fencing and ordering checks
+// against a hand-driven master, and which commits wait for a slave.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { LevelStore, encodeBatch } from '@wharf/store';
+import { FrameReader, FrameType, encodeFrame, type ReplicationFrame } from '../src/replication/frames';
+import { MemoryReplicationHub } from '../src/replication/memory-transport';
+import { SlaveReplicator } from '../src/replication/slave';
+import type { ReplicationLink } from '../src/replication/transport';
+import { TestGroup, TestLog, putOps, settlesWithin, waitFor } from './harness';
+
+/** Bytes as arrays of numbers, so Buffer and Uint8Array compare equal. */
+function plain(v: unknown): unknown {
+  if (v instanceof Uint8Array) return [...v];
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+describe('replication - frames', () => {
+  it('frames - any split of the byte stream decodes to the same frames', () => {
+    const frameArb = fc.oneof(
+      fc.record({ t: fc.constant(FrameType.ACK), received: fc.nat(), durable: fc.integer({ min: -1, max: 1e9 }) }),
+      fc.record({ t: fc.constant(FrameType.REFUSE), reason: fc.string() }),
+      fc.record({ t: fc.constant(FrameType.BATCHES), epoch: fc.nat(), items: fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 4 }), sync: fc.array(fc.boolean(), { maxLength: 4 }) }),
+    );
+    fc.assert(fc.property(fc.array(frameArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (frames, cuts) => {
+      const bytes = Buffer.concat(frames.map((f) => encodeFrame(f as ReplicationFrame)));
+      const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+      const reader = new FrameReader();
+      const out: ReplicationFrame[] = [];
+      let prev = 0;
+      for (const p of [...points, bytes.length]) {
+        if (p > prev) reader.push(bytes.subarray(prev, p), (f) => out.push(f));
+        prev = p;
+      }
+      assert.equal(out.length, frames.length);
+      assert.deepEqual(plain(out), plain(frames));
+    }));
+  });
+
+  it('frames - a length out of bounds is refused', () => {
+    const bad = Buffer.alloc(8);
+    bad.writeUInt32BE(0, 0);
+    assert.throws(() => new FrameReader().push(bad, () => undefined), /out of bounds/);
+  });
+});
+
+describe('replication - the slave against a hand-driven master', function () {
+  this.timeout(10000);
+  let dir: string;
+  let store: LevelStore;
+  let slave: SlaveReplicator | undefined;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wharf-slave-'));
+    store = new LevelStore({ directory: dir });
+    await store.open();
+  });
+
+  afterEach(async () => {
+    await slave?.stop();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A fake master on the hub: answers HELLO with the frames the test gives. */
+  async function fakeMaster(hub: MemoryReplicationHub, answer: (link: ReplicationLink, hello: ReplicationFrame) => void): Promise<string[]> {
+    const seen: string[] = [];
+    await hub.transport('m').listen('mem', (link) => {
+      link.start({
+        frame: (f) => {
+          seen.push(JSON.stringify(f));
+          if (f.t === FrameType.HELLO) answer(link, f);
+        },
+        closed: () => seen.push('closed'),
+      });
+    });
+    return seen;
+  }
+
+  function startSlave(hub: MemoryReplicationHub, log: TestLog, maxEpochSeen: number): SlaveReplicator {
+    const s = new SlaveReplicator({
+      nodeId: 's', token: '', store, transport: hub.transport('s'), sync: 'quorum_mem', heartbeatMs: 1000, logger: log,
+      masterId: 'm', masterUrl: 'mem://m', epoch: maxEpochSeen, maxEpochSeen, onPosition: () => undefined, onFailure: () => undefined,
+    });
+    s.start();
+    return s;
+  }
+
+  it('fencing - a slave refuses a master of an epoch older than one it has seen', async () => {
+    const hub = new MemoryReplicationHub();
+    await fakeMaster(hub, (link) => link.send({ t: FrameType.WELCOME, nodeId: 'm', epoch: 2, snapshot: false }));
+    const log = new TestLog('s');
+    slave = startSlave(hub, log, 3);
+    await waitFor(3000, () => log.has(/dropping the link/), 'the slave to drop the link');
+    assert.ok(log.lines.some((l) => /older than epoch 3/.test(JSON.stringify(l.obj))));
+    assert.equal(slave.attached, false);
+  });
+
+  it('ordering - a batch that does not follow the slave\'s last position is refused; nothing is applied', async () => {
+    const hub = new MemoryReplicationHub();
+    await fakeMaster(hub, (link) => {
+      link.send({ t: FrameType.WELCOME, nodeId: 'm', epoch: 1, snapshot: false });
+      // index 2 after 0: a gap.
+      link.send({ t: FrameType.BATCHES, epoch: 1, items: [encodeBatch({ position: { epoch: 1, index: 2 }, ops: putOps(1) })], sync: [true] });
+    });
+    const log = new TestLog('s');
+    slave = startSlave(hub, log, 1);
+    await waitFor(3000, () => log.has(/dropping the link/), 'the slave to drop the link');
+    assert.ok(log.lines.some((l) => /does not follow/.test(JSON.stringify(l.obj))));
+    assert.equal(store.position.index, 0);
+  });
+
+  it('streaming - batches that follow are applied and acknowledged (received, then written)', async () => {
+    const hub = new MemoryReplicationHub();
+    const seen = await fakeMaster(hub, (link) => {
+      link.send({ t: FrameType.WELCOME, nodeId: 'm', epoch: 1, snapshot: false });
+      const items = [1, 2, 3].map((i) => encodeBatch({ position: { epoch: 1, index: i }, ops: putOps(i) }));
+      link.send({ t: FrameType.BATCHES, epoch: 1, items, sync: [true, false, true] });
+    });
+    slave = startSlave(hub, new TestLog('s'), 1);
+    await waitFor(3000, () => seen.some((f) => f.includes('"durable":3')), 'a written ack');
+    assert.ok(seen.some((f) => f.includes('"received":3,"durable":0')), 'a received ack first');
+    assert.deepEqual(store.position, { epoch: 1, index: 3 });
+  });
+});
+
+describe('replication - which commits wait for a slave', function () {
+  this.timeout(10000);
+  let g: TestGroup;
+  afterEach(async () => {
+    await g?.close();
+  });
+
+  it('marks - a delivered mark waits for a slave to hold it; an ack does not', async () => {
+    g = new TestGroup({ replicationTimeout: 5000 });
+    await Promise.all(['n1', 'n2', 'n3'].map((id) => g.add(id)));
+    const m = await g.waitForMaster();
+    await m.serving!.commit(putOps(1));
+    for (const id of g.nodes.keys()) if (id !== m.id) g.network.partition(m.id, id);
+    const ack = m.serving!.commit([{ t: 2, dest: 'queue://Q', seq: 1 }], { sync: false });
+    assert.equal(await settlesWithin(ack, 100), true, 'an ack is written locally and not waited for');
+    const mark = m.serving!.commit([{ t: 10, dest: 'queue://Q', seq: 1 }], { sync: false });
+    assert.equal(await settlesWithin(mark, 300), false, 'a delivered mark waits for a slave');
+    for (const id of g.nodes.keys()) if (id !== m.id) g.network.heal(m.id, id);
+    await mark;
+  });
+});

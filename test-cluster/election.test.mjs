@@ -1,0 +1,50 @@
+// Acceptance 1 (issue 6): three `wharf start` processes and a real ZooKeeper elect exactly one
+// master; the slaves refuse clients with an error naming the master; `wharf cluster status`
+// reports the same roles.
+import { strict as assert } from 'node:assert';
+import { Group, client, runCli, sharedZooKeeper } from './lib/group.mjs';
+
+describe('cluster (processes) - election', function () {
+  this.timeout(60_000);
+  let g;
+
+  before(async () => {
+    const zk = await sharedZooKeeper();
+    g = await Group.create({ zkAddress: zk.connectString });
+    await g.start();
+  });
+
+  after(async () => {
+    await g?.close();
+  });
+
+  it('cluster - exactly one master; slaves refuse clients naming the master; wharf cluster status agrees', async () => {
+    const m = await g.waitForMaster();
+    const slaves = g.nodes.filter((n) => n !== m);
+    await g.waitForRoles(20_000, g.nodes.map((n) => (n === m ? 'master' : 'slave')));
+
+    for (const s of slaves) {
+      const err = await new client.ConnectionFactory(s.url).createConnection().then(() => null, (e) => e);
+      assert.ok(err, `${s.id} accepted a client`);
+      assert.equal(err.code, 'WHARF_NOT_MASTER', err.message);
+      assert.match(err.message, new RegExp(`the master is ${m.url.replace(/\./g, '\\.')}`));
+    }
+    const sent = await runCli(['produce', '--url', m.url, '--queue', 'ELECTION', '--count', '5', '--quiet']);
+    assert.equal(sent.code, 0, sent.stderr);
+    const refused = await runCli(['produce', '--url', slaves[0].url, '--queue', 'ELECTION', '--count', '1', '--quiet']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /is a slave; the master is tcp:\/\//);
+
+    const view = await g.waitCaughtUp();
+    assert.equal(view.master.id, m.id);
+    assert.equal(view.master.epoch, m.epoch);
+    assert.equal(view.members.length, 3);
+    for (const mem of view.members) assert.equal(mem.role, mem.id === m.id ? 'master' : 'slave', JSON.stringify(view));
+    assert.ok(view.master.position.index >= 5, 'the master reports its log position');
+
+    const text = await runCli(['cluster', 'status', '--zk', g.zkAddress, '--zk-path', g.zkPath]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`master ${m.id} at ${m.url.replace(/\./g, '\\.')}`));
+    for (const s of slaves) assert.match(text.stdout, new RegExp(`^${s.id} +slave +- +\\d+ +\\d+ +0 `, 'm'));
+  });
+});
