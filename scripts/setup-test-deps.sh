@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from Debian's packages when it is missing:
-# ZooKeeper (cluster tests) and Chromium (console browser test). Needs root for apt-get.
+# ZooKeeper (cluster tests), Chromium (console browser test) and docker-compose (validates
+# docker-compose.yml with `config`; no Docker engine runs here). Needs root for apt-get.
 set -euo pipefail
 need=()
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test dependencies present (zookeeper, chromium, java)"
+  echo "test dependencies present (zookeeper, chromium, java, docker-compose)"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
