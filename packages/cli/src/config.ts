@@ -5,29 +5,12 @@ import { resolveConfig, type BrokerConfig } from '@wharf/broker';
 import { ConfigError } from '@wharf/protocol';
 import { coerce, fail, type Origin } from './config-coerce';
 import { readConfigFile } from './config-file';
-import { KEYS, KEY_BY_NAME, SYNC_VALUES, kebab, upperSnake, type KeySpec, type Spec } from './config-spec';
+import { KEYS, KEY_BY_NAME, kebab, upperSnake, type KeySpec, type Spec } from './config-spec';
 import { didYouMean, suggest } from './units';
+import type { ClusterSettings } from '@wharf/cluster';
 
-export interface ClusterConfig {
-  replicas?: number;
-  zkAddress?: string;
-  zkPassword?: string;
-  zkPath?: string;
-  /** ms */
-  zkSessionTimeout?: number;
-  replicationBind?: string;
-  /** ms */
-  replicationTimeout?: number;
-  hostname?: string;
-  weight?: number;
-  securityToken?: string;
-  sync?: (typeof SYNC_VALUES)[number];
-  /** This node's id: WHARF_NODE_ID, or the StatefulSet ordinal at the end of HOSTNAME. */
-  nodeId?: number;
-  /** Retained replication log (a slave further behind catches up by snapshot). */
-  logRetentionBatches?: number;
-  logRetentionBytes?: number;
-}
+/** The `cluster` section, as the cluster package defines it (ActiveMQ's replicatedLevelDB attributes). */
+export type ClusterConfig = ClusterSettings;
 
 export interface ConsoleConfig {
   /** false: no web console. */
