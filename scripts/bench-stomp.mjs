@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { writeSection } from './bench-lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -309,19 +310,6 @@ function fmt(rate) {
   return Number.isFinite(rate) ? String(Math.round(rate)) : 'failed';
 }
 
-function writeSection(markdown) {
-  const name = 'bench-vs-activemq';
-  const file = path.join(root, 'docs', 'PERFORMANCE.md');
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : "# Performance\n\nNumbers measured on this project's machine; each section says how to reproduce it.\n";
-  const start = `<!-- ${name}:start -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${start}\n${markdown.trim()}\n${end}`;
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-}
 
 async function run() {
   const brokers = opts.broker.map((b) => {
@@ -395,7 +383,7 @@ async function run() {
       `- nonpersistent-send: no receipt but on every 100th SEND, at most ${NP_WINDOW} of those outstanding (${NP_WINDOW * 100} messages unconfirmed); nobody consumes (the backlog is drained, untimed, after the phase).`,
       '- nonpersistent-roundtrip: that producer and a consumer; rate at the consumer.',
     ].join('\n');
-    writeSection(md);
+    writeSection('bench-vs-activemq', md);
     console.log('\nwrote docs/PERFORMANCE.md (bench-vs-activemq section)');
   }
 }

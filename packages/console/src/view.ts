@@ -95,17 +95,9 @@ export interface ConnectionInfo {
   producers: number;
 }
 
-export interface JobInfo {
-  id: string;
-  /** Next fire time, ms since the epoch. */
-  due: number;
-  destination?: string;
-  messageId?: string;
-  delay?: number;
-  period?: number;
-  repeat?: number;
-  cron?: string;
-}
+/** A scheduled job as the console shows it: the scheduler's own description. */
+import type { JobInfo } from '@wharf/broker';
+export type { JobInfo };
 
 export interface ClusterMember {
   id: string;
