@@ -2,6 +2,7 @@
 // section of docs/PERFORMANCE.md between markers.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,4 +74,41 @@ export function writeSection(name, markdown) {
   const j = text.indexOf(end);
   text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
   fs.writeFileSync(file, text);
+}
+
+/**
+ * Round trips per second that `connections` TCP connections to an echo server in another
+ * process make on this machine, each with one `size`-byte frame in flight: the loopback ceiling
+ * for synchronous request/response traffic, with no broker work at all.
+ */
+export async function loopbackCeiling(connections, ms, size = 256) {
+  const child = fork(path.join(here, 'bench-echo.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const { port } = await new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`echo server exited with ${code}`)));
+    });
+    const frame = Buffer.alloc(size, 1);
+    let trips = 0;
+    const end = performance.now() + ms;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: connections }, () => new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.setNoDelay(true);
+      let got = 0;
+      s.on('connect', () => s.write(frame));
+      s.on('data', (d) => {
+        got += d.length;
+        if (got < size) return;
+        got -= size;
+        trips++;
+        if (performance.now() < end) s.write(frame);
+        else s.end(resolve);
+      });
+      s.on('error', reject);
+    })));
+    return trips / ((performance.now() - started) / 1000);
+  } finally {
+    child.kill();
+  }
 }

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import { ConnectionFactory, Session, DeliveryMode } from '@wharf/client';
-import { startBrokerProcess, percentile, tempDir, machineLine, writeSection } from './bench-lib.mjs';
+import { loopbackCeiling, startBrokerProcess, percentile, tempDir, machineLine, writeSection } from './bench-lib.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -15,6 +15,11 @@ const { values: opts } = parseArgs({
     size: { type: 'string', default: '256' },
     producers: { type: 'string', default: '32' },
     'no-write': { type: 'boolean', default: false },
+    // Stop after the first (persistent, many producers) phase, e.g. to profile it.
+    'first-only': { type: 'boolean', default: false },
+    // vm: the broker in this process, clients over vm:// (no sockets): what the broker and its
+    // store can do without this machine's loopback TCP cost.
+    transport: { type: 'string', default: 'tcp' },
   },
 });
 const SECONDS = Number(opts.seconds);
@@ -40,7 +45,7 @@ async function phase(url, { queue, producers, persistent, withConsumer }) {
   if (withConsumer) {
     const cc = await connect(url);
     conns.push(cc);
-    const s = cc.createSession(false, Session.DUPS_OK_ACKNOWLEDGE);
+    const s = cc.createSession(false, Session.AUTO_ACKNOWLEDGE);
     const cons = await s.createConsumer(s.createQueue(queue));
     cons.setMessageListener((m) => {
       received++;
@@ -101,46 +106,86 @@ async function phase(url, { queue, producers, persistent, withConsumer }) {
   };
 }
 
+/** The broker in this process, reached over vm:// (same interface as startBrokerProcess). */
+async function startBrokerHere(config) {
+  const { Broker } = await import('@wharf/broker');
+  const b = new Broker({ logLevel: 'warn', ...config });
+  await b.start();
+  return {
+    url: `vm://${config.brokerName}`,
+    stats: async () => ({ store: b.store.stats(), rss: process.memoryUsage().rss }),
+    remove: async (urls) => {
+      for (const u of urls) await b.removeDestination(u).catch(() => false);
+    },
+    stop: () => b.stop(),
+  };
+}
+
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const ms = (n) => (n ? `${n.toFixed(2)} ms` : '—');
 
 const dataDirectory = tempDir('wharf-bench-');
-const broker = await startBrokerProcess({
+const brokerConfig = {
   // The send-only phase leaves non-persistent messages in memory with nobody consuming:
   // give it room, since a full memory limit blocks producers (by design: flow control).
   brokerName: 'bench', persistent: true, dataDirectory, memoryLimit: 2 * 1024 ** 3,
   transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }],
-});
-console.log(`broker (LevelDB) at ${broker.url}; ${SECONDS}s per phase, ${SIZE}-byte messages`);
+};
+const broker = opts.transport === 'vm' ? await startBrokerHere(brokerConfig) : await startBrokerProcess(brokerConfig);
+console.log(`broker (LevelDB) at ${broker.url}${opts.transport === 'vm' ? ' (in this process)' : ''}; ${SECONDS}s per phase, ${SIZE}-byte messages`);
 const rows = [];
-try {
-  const s0 = await broker.stats();
-  const p = await phase(broker.url, { queue: 'bench.persistent', producers: PRODUCERS, persistent: true, withConsumer: true });
-  const s1 = await broker.stats();
+
+/** One persistent phase with P synchronous producers, with or without a consumer: its row. */
+async function persistentRow(b, label, queue, withConsumer) {
+  const s0 = await b.stats();
+  const p = await phase(b.url, { queue, producers: PRODUCERS, persistent: true, withConsumer });
+  const s1 = await b.stats();
   const syncs = s1.store.syncs - s0.store.syncs;
   const commits = s1.store.commits - s0.store.commits;
-  rows.push([`persistent, ${PRODUCERS} producers (sync sends) + 1 consumer`, fmt(p.sendRate), fmt(p.recvRate), `${ms(p.sendP50)} / ${ms(p.sendP99)}`, `${ms(p.e2eP50)} / ${ms(p.e2eP99)}`,
-    `${fmt(syncs / SECONDS)} fsync/s, ${(commits / Math.max(1, syncs)).toFixed(1)} commits per fsync`]);
+  const cancelled = (s1.store.cancelledPuts ?? 0) - (s0.store.cancelledPuts ?? 0);
+  const store = [`${fmt(syncs / SECONDS)} fsync/s`, `${(commits / Math.max(1, syncs)).toFixed(1)} commits per fsync`];
+  if (withConsumer) store.push(`${p.sent ? Math.round((100 * cancelled) / p.sent) : 0}% consumed before written`);
+  rows.push([label, fmt(p.sendRate), withConsumer ? fmt(p.recvRate) : '—', `${ms(p.sendP50)} / ${ms(p.sendP99)}`, withConsumer ? `${ms(p.e2eP50)} / ${ms(p.e2eP99)}` : '—', store.join(', ')]);
   console.log(rows.at(-1).join(' | '));
+  await b.remove([`queue://${queue}`, `queue://${queue}.barrier`]);
+}
 
-  await broker.remove(['queue://bench.persistent', 'queue://bench.persistent.barrier']);
-  const so = await phase(broker.url, { queue: 'bench.np.sendonly', producers: 1, persistent: false, withConsumer: false });
-  await broker.remove(['queue://bench.np.sendonly', 'queue://bench.np.sendonly.barrier']);
-  rows.push(['non-persistent send only, 1 producer (async sends)', fmt(so.sendRate), '—', '—', '—', '']);
-  console.log(rows.at(-1).join(' | '));
+let ceiling = null;
+try {
+  await persistentRow(broker, `persistent, ${PRODUCERS} producers (sync sends) + 1 consumer`, 'bench.persistent', true);
+  if (!opts['first-only']) {
+    await persistentRow(broker, `persistent, ${PRODUCERS} producers (sync sends), no consumer: group commit alone`, 'bench.persistent.nc', false);
+    const so = await phase(broker.url, { queue: 'bench.np.sendonly', producers: 1, persistent: false, withConsumer: false });
+    await broker.remove(['queue://bench.np.sendonly', 'queue://bench.np.sendonly.barrier']);
+    rows.push(['non-persistent send only, 1 producer (async sends)', fmt(so.sendRate), '—', '—', '—', '']);
+    console.log(rows.at(-1).join(' | '));
 
-  const np = await phase(broker.url, { queue: 'bench.np', producers: 1, persistent: false, withConsumer: true });
-  rows.push(['non-persistent, 1 producer + 1 consumer', fmt(np.sendRate), fmt(np.recvRate), '—', `${ms(np.e2eP50)} / ${ms(np.e2eP99)}`, '']);
-  console.log(rows.at(-1).join(' | '));
+    const np = await phase(broker.url, { queue: 'bench.np', producers: 1, persistent: false, withConsumer: true });
+    rows.push(['non-persistent, 1 producer + 1 consumer', fmt(np.sendRate), fmt(np.recvRate), '—', `${ms(np.e2eP50)} / ${ms(np.e2eP99)}`, '']);
+    console.log(rows.at(-1).join(' | '));
 
-  const ps1 = await phase(broker.url, { queue: 'bench.p1', producers: 1, persistent: true, withConsumer: true });
-  rows.push(['persistent, 1 producer (sync sends) + 1 consumer', fmt(ps1.sendRate), fmt(ps1.recvRate), `${ms(ps1.sendP50)} / ${ms(ps1.sendP99)}`, `${ms(ps1.e2eP50)} / ${ms(ps1.e2eP99)}`, '']);
-  console.log(rows.at(-1).join(' | '));
+    const ps1 = await phase(broker.url, { queue: 'bench.p1', producers: 1, persistent: true, withConsumer: true });
+    rows.push(['persistent, 1 producer (sync sends) + 1 consumer', fmt(ps1.sendRate), fmt(ps1.recvRate), `${ms(ps1.sendP50)} / ${ms(ps1.sendP99)}`, `${ms(ps1.e2eP50)} / ${ms(ps1.e2eP99)}`, '']);
+    console.log(rows.at(-1).join(' | '));
+  }
   const st = await broker.stats();
   console.log(`broker RSS ${fmt(st.rss / 2 ** 20)} MiB`);
 } finally {
   await broker.stop();
   fs.rmSync(dataDirectory, { recursive: true, force: true });
+}
+if (!opts['first-only'] && opts.transport !== 'vm') {
+  // The same persistent phase with the broker in this process over vm://: no sockets.
+  const vmDir = tempDir('wharf-bench-vm-');
+  const here = await startBrokerHere({ ...brokerConfig, brokerName: 'benchvm', dataDirectory: vmDir });
+  try {
+    await persistentRow(here, `persistent, ${PRODUCERS} producers (sync sends) + 1 consumer, broker in-process (vm://)`, 'bench.persistent.vm', true);
+  } finally {
+    await here.stop();
+    fs.rmSync(vmDir, { recursive: true, force: true });
+  }
+  ceiling = await loopbackCeiling(PRODUCERS, 3000);
+  console.log(`loopback TCP ceiling: ${fmt(ceiling)} round trips/s over ${PRODUCERS} connections`);
 }
 
 const table = [
@@ -148,7 +193,8 @@ const table = [
   '|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.join(' | ')} |`),
 ].join('\n');
-if (!opts['no-write']) {
-  writeSection('bench-native', `## Native protocol (\`npm run bench\`)\n\n${new Date().toISOString().slice(0, 10)}, ${machineLine()}. Broker and load generator are separate processes on the same machine; ${SIZE}-byte text messages; ${SECONDS} s per phase; LevelDB store with group commit.\n\n${table}`);
+if (!opts['no-write'] && !opts['first-only'] && opts.transport !== 'vm') {
+  const ceilingLine = `Loopback TCP on this machine, measured in the same run: ${PRODUCERS} connections between two Node processes echoing ${SIZE}-byte frames one at a time (no broker at all) make ${fmt(ceiling)} round trips/s. A synchronous send with a consumer needs at least two such round trips (producer to broker, broker to consumer and back), so ${fmt(ceiling / 2)} msg/s is the most any broker process could do here over TCP in the first row.`;
+  writeSection('bench-native', `## Native protocol (\`npm run bench\`)\n\n${new Date().toISOString().slice(0, 10)}, ${machineLine()}. Broker and load generator are separate processes on the same machine (except the vm:// row: one process); ${SIZE}-byte text messages; ${SECONDS} s per phase; LevelDB store with group commit and concurrent store and dispatch (the default).\n\n${table}\n\n${ceilingLine}`);
   console.log('written to docs/PERFORMANCE.md');
 }

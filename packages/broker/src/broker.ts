@@ -72,6 +72,8 @@ export class Broker extends EventEmitter {
   notServingReason = '';
   /** Whether persistent messages are written to the store (not for the memory store). */
   readonly durableStore: boolean;
+  /** Persistent queue messages may be dispatched while their write is queued (see executePlan). */
+  readonly concurrentDispatch: boolean;
 
   constructor(config: Partial<BrokerConfig> = {}, opts: BrokerOptions = {}) {
     super();
@@ -81,6 +83,7 @@ export class Broker extends EventEmitter {
     // message would otherwise be written twice. Cluster nodes pass their own store.
     this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0 }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
+    this.concurrentDispatch = this.durableStore && this.config.concurrentStoreAndDispatchQueues !== false && typeof this.store.cancelQueuedPut === 'function';
     this.memory = new MemoryUsage(this.config.memoryLimit);
     this.router = new Router(this);
     this.advisories = new Advisories(this);
@@ -309,13 +312,60 @@ export class Broker extends EventEmitter {
       this.applyPlan(plan);
       return undefined;
     }
+    if (ops === plan.ops && this.canDispatchConcurrently(plan)) {
+      // Concurrent store and dispatch: the entries go to their consumers now; the producer is
+      // answered when the write is on disk, or when every message was consumed before it.
+      // Each message carries its own delivered mark, so it can go out before it is written.
+      const withMarks: StoreOp[] = [];
+      for (const op of ops) {
+        withMarks.push(op);
+        if (op.t === 1) withMarks.push({ t: 10, dest: op.dest, seq: op.seq });
+      }
+      for (let i = 0; i < plan.entries.length; i++) {
+        const e = plan.entries[i]!;
+        const q = plan.sources[i]!;
+        e.premarked = true;
+        if (e.seq > q.premarkMax) q.premarkMax = e.seq;
+      }
+      const write = this.store.commit(withMarks, { sync: true, dispatchable: true });
+      this.applyPlan(plan);
+      return write.then(
+        () => undefined,
+        (err: Error) => {
+          onFail?.();
+          throw err;
+        },
+      );
+    }
+    const queues = plan.sources;
+    for (const q of queues) if (q instanceof Queue) q.storing++;
     return this.store.commit(ops, { sync: true }).then(
-      () => this.applyPlan(plan),
+      () => {
+        for (const q of queues) if (q instanceof Queue) q.storing--;
+        this.applyPlan(plan);
+      },
       (err: Error) => {
+        for (const q of queues) if (q instanceof Queue) q.storing--;
         onFail?.();
         throw err;
       },
     );
+  }
+
+  /**
+   * A plan may be dispatched before its write (ActiveMQ's concurrentStoreAndDispatchQueues) when
+   * the store can take a queued put back, and every entry is a persistent message for a queue
+   * with a consumer, held in memory (not paging), with no earlier send still waiting for its
+   * write (which would then be enqueued after this one: FIFO).
+   */
+  private canDispatchConcurrently(plan: RoutePlan): boolean {
+    if (!this.concurrentDispatch || plan.entries.length === 0 || this.memory.full) return false;
+    for (let i = 0; i < plan.entries.length; i++) {
+      const q = plan.sources[i];
+      const e = plan.entries[i]!;
+      if (!(q instanceof Queue) || !e.stored || !q.holdsInMemory(e)) return false;
+    }
+    return true;
   }
 
   applyPlan(plan: RoutePlan): void {

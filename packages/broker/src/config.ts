@@ -79,6 +79,12 @@ export interface BrokerConfig {
   sendFailIfNoSpace: boolean;
   /** How long a blocked producer waits before its send fails (ms); 0 = forever (ActiveMQ sendFailIfNoSpaceAfterTimeout). */
   sendFailIfNoSpaceAfterTimeout: number;
+  /**
+   * Dispatch a persistent queue message to a waiting consumer while its store write is queued
+   * (KahaDB's concurrentStoreAndDispatchQueues): a message consumed before its write starts is
+   * never written, and its send completes then. Standalone LevelDB store only.
+   */
+  concurrentStoreAndDispatchQueues: boolean;
   schedulerSupport: boolean;
   useVirtualTopics: boolean;
   virtualTopics: VirtualTopicConfig[];
@@ -110,6 +116,7 @@ export function defaultConfig(): BrokerConfig {
     storeLimit: 0,
     sendFailIfNoSpace: false,
     sendFailIfNoSpaceAfterTimeout: 0,
+    concurrentStoreAndDispatchQueues: true,
     schedulerSupport: false,
     useVirtualTopics: true,
     virtualTopics: [{ name: 'VirtualTopic.>', prefix: 'Consumer.*.', postfix: '' }],

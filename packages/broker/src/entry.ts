@@ -29,6 +29,8 @@ export class Entry {
   storeDest: string;
   /** True when the message is in the store for this source. */
   stored: boolean;
+  /** Its delivered mark is written with the message itself (concurrent store and dispatch). */
+  premarked = false;
 
   constructor(
     readonly seq: number,

@@ -22,8 +22,19 @@ export class Queue extends MessageSource {
   /** Temporary queue owner connection id. */
   owner: string | null = null;
 
+  /** Sends to this queue waiting for their write before they are enqueued. */
+  storing = 0;
+
   removalOps(e: Entry): StoreOp[] {
+    // Consumed before its write started (concurrent store and dispatch): nothing to remove.
+    if (this.broker.concurrentDispatch && this.broker.store.cancelQueuedPut!(this.destination.url, e.seq)) return [];
     return [{ t: 2, dest: this.destination.url, seq: e.seq }];
+  }
+
+  /** True when `e` would stay in memory if enqueued now, with a consumer to take it. */
+  holdsInMemory(e: Entry): boolean {
+    return this.storing === 0 && this.pagedCount === 0 && this.consumers.length > 0 && !this.closed &&
+      this.pending.bytes + e.size <= this.policy.memoryLimit;
   }
 
   override enqueue(e: Entry): void {

@@ -20,6 +20,8 @@ export abstract class MessageSource {
   protected rr = 0;
   /** Highest seq written by MARK_DELIVERED for this source. */
   deliveredMark = 0;
+  /** Highest seq whose delivered mark went into its own write (concurrent store and dispatch). */
+  premarkMax = 0;
   /** Sends wait for the MARK_DELIVERED write before them, to keep dispatch order. */
   private sendChain: Promise<void> | null = null;
   // Statistics, as ActiveMQ's destination statistics.
@@ -171,9 +173,12 @@ export abstract class MessageSource {
     // crash keeps it; see docs/ARCHITECTURE.md, invariants).
     let mark = 0;
     if (this.broker.store.kind !== 'memory') {
-      for (const e of entries) if (e.stored && e.seq > this.deliveredMark) mark = e.seq > mark ? e.seq : mark;
+      // A premarked entry's mark is in its own write (concurrent store and dispatch).
+      for (const e of entries) if (e.stored && !e.premarked && e.seq > this.deliveredMark) mark = e.seq > mark ? e.seq : mark;
     }
     if (mark > 0) {
+      // The one mark key must not go down: a premark of a higher seq may be on disk already.
+      if (this.premarkMax > mark) mark = this.premarkMax;
       this.deliveredMark = mark;
       const op: StoreOp = this.subKey ? { t: 10, dest: this.destination.url, seq: mark, key: this.subKey } : { t: 10, dest: this.destination.url, seq: mark };
       const write = this.broker.store.commit([op], { sync: false });

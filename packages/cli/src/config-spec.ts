@@ -133,6 +133,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'maxFrameSize', section: 'broker', spec: { kind: 'size', min: 1 }, doc: 'largest frame accepted from a client' },
   { key: 'memoryLimit', section: 'broker', spec: nonNegSize, doc: 'memory for messages held in RAM (systemUsage memoryUsage)' },
   { key: 'storeLimit', section: 'broker', spec: nonNegSize, doc: 'store size before producers block; 0 = no limit' },
+  { key: 'concurrentStoreAndDispatchQueues', section: 'broker', spec: bool, doc: 'dispatch a persistent queue message to a waiting consumer while its write is queued; one consumed first is never written (standalone store)' },
   { key: 'sendFailIfNoSpace', section: 'broker', spec: bool, doc: 'fail a send at once when memory or store is full instead of blocking the producer' },
   { key: 'sendFailIfNoSpaceAfterTimeout', section: 'broker', spec: nonNegMs, doc: 'ms a blocked producer waits before its send fails; 0 = forever' },
   { key: 'schedulerSupport', section: 'broker', spec: bool, doc: 'honour AMQ_SCHEDULED_DELAY / _PERIOD / _REPEAT / _CRON' },

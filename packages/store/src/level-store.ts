@@ -13,7 +13,9 @@ import { decodePosition, encodePosition } from './codec';
 import { Kind, LAYOUT_VERSION, logKey, logKeyEpoch, logKeyIndex, POSITION_KEY, VERSION_KEY } from './keys';
 import { openDb, scan, type BatchOp, type Db, type OpenedDb } from './level-db';
 import { getMessage, loadJobs, loadMessages, loadRefs, readLogAfter, recoverState, type ReadCounter } from './level-read';
-import { expandClears, finishClears, pendingClears, prepareWrite, type DeferredClear, type PendingWrite } from './level-write';
+import {
+  batchOp, expandClears, finishClears, pendingClears, prepareWrite, skipSteps, type LazyPutStep, type DeferredClear, type PendingWrite,
+} from './level-write';
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
 import { formatPosition, validateOps, validatePosition } from './ops';
 import { RetainedLog } from './retained-log';
@@ -38,6 +40,10 @@ export interface LevelStoreOptions {
 
 type State = 'closed' | 'opening' | 'open' | 'closing';
 
+/** How long an idle writer waits before writing a dispatchable commit (see enqueue). */
+const DISPATCH_HOLD_MS = 1;
+const EMPTY_GROUP: PendingWrite[] = [];
+
 export class LevelStore implements Store {
   readonly kind = 'leveldb' as const;
   readonly directory: string;
@@ -54,6 +60,8 @@ export class LevelStore implements Store {
   /** Last position on disk. */
   private written: Position = ZERO_POSITION;
   private queue: PendingWrite[] = [];
+  /** Queue message puts of dispatchable commits still in `queue`: dest → seq → its write. */
+  private queuedPuts = new Map<string, Map<number, { p: PendingWrite; first: number; end: number }>>();
   private writing = false;
   private idleWaiters: Array<() => void> = [];
   private failure: StoreError | null = null;
@@ -62,6 +70,7 @@ export class LevelStore implements Store {
 
   private commits = 0;
   private syncs = 0;
+  private cancelled = 0;
   private messages = 0;
   private approxBytes = 0;
   private bytesSinceApprox = 0;
@@ -129,6 +138,7 @@ export class LevelStore implements Store {
     this.epoch = this.written.epoch;
     this.failure = null;
     this.queue = [];
+    this.queuedPuts.clear();
     this.commits = this.syncs = this.messages = 0;
     this.reads.values = this.reads.bytes = 0;
     // A removal a crash interrupted is finished before anything reads the store.
@@ -178,7 +188,9 @@ export class LevelStore implements Store {
       validateOps(ops);
       const last = this.assigned;
       position = { epoch: this.epoch > last.epoch ? this.epoch : last.epoch, index: last.index + 1 };
-      p = prepareWrite(position, ops, opts?.sync ?? true, this.retentionBatches > 0);
+      // With a retained log every batch is replayed as committed: no puts are taken back then.
+      const dispatchable = opts?.dispatchable === true && this.retentionBatches === 0;
+      p = prepareWrite(position, ops, opts?.sync ?? true, this.retentionBatches > 0, dispatchable);
     } catch (err) {
       return Promise.reject(asStoreError(err));
     }
@@ -186,8 +198,51 @@ export class LevelStore implements Store {
     return new Promise<Position>((resolve, reject) => {
       p.resolve = () => resolve(position);
       p.reject = reject;
+      if (p.puts) {
+        // Resolving early is only right when the commit is nothing but those puts (and marks).
+        for (const op of ops) if (op.t !== 10 && !(op.t === 1 && !op.subs)) p.live = -1;
+        for (const put of p.puts) {
+          let m = this.queuedPuts.get(put.dest);
+          if (!m) this.queuedPuts.set(put.dest, (m = new Map()));
+          m.set(put.seq, { p, first: put.first, end: put.end });
+        }
+      }
       this.enqueue(p);
     });
+  }
+
+  cancelQueuedPut(dest: string, seq: number): boolean {
+    const m = this.queuedPuts.get(dest);
+    const q = m?.get(seq);
+    if (!q) return false;
+    m!.delete(seq);
+    this.cancelled++;
+    const { p } = q;
+    skipSteps(p, q.first, q.end);
+    p.messageDelta--;
+    if (p.live > 0 && --p.live === 0) {
+      // Every message of this commit was consumed before it was written: the producer's send is
+      // done, and what is left of the write (producer sequence numbers) needs no fsync.
+      p.sync = false;
+      const resolve = p.resolve;
+      p.resolve = () => undefined;
+      resolve();
+    }
+    return true;
+  }
+
+  /** The writer took these commits: their puts can no longer be taken back. */
+  private unindex(group: PendingWrite[], n: number): void {
+    for (let i = 0; i < n; i++) {
+      const puts = group[i]!.puts;
+      if (!puts) continue;
+      for (const put of puts) {
+        const m = this.queuedPuts.get(put.dest);
+        if (!m) continue;
+        m.delete(put.seq);
+        if (m.size === 0) this.queuedPuts.delete(put.dest);
+      }
+    }
   }
 
   apply(batch: LogBatch, opts?: CommitOptions): Promise<void> {
@@ -219,16 +274,32 @@ export class LevelStore implements Store {
 
   private enqueue(p: PendingWrite): void {
     this.queue.push(p);
+    if (p.puts) p.queuedAt = performance.now();
     if (!this.writing) {
       this.writing = true;
-      // Start on a microtask: commits issued in the same tick share the first write too.
+      // Start on a microtask: commits issued in the same tick share the first write too. A
+      // dispatchable commit's messages are on their way to consumers: the writer gives their
+      // acks DISPATCH_HOLD_MS to arrive (takeGroup), so messages consumed at once are never
+      // written at all.
       queueMicrotask(() => void this.writeLoop());
     }
   }
 
+  private holdTimer: NodeJS.Timeout | null = null;
+  private readonly startHeld = (): void => {
+    this.holdTimer = null;
+    void this.writeLoop();
+  };
+
   private async writeLoop(): Promise<void> {
     while (this.queue.length > 0 && !this.failure) {
       const group = this.takeGroup();
+      if (group.length === 0) {
+        // The head is a young dispatchable commit: come back when it is old enough.
+        const wait = DISPATCH_HOLD_MS - (performance.now() - this.queue[0]!.queuedAt);
+        this.holdTimer = setTimeout(this.startHeld, Math.max(0, Math.ceil(wait)));
+        return;
+      }
       try {
         await this.writeGroup(group);
       } catch (err) {
@@ -241,12 +312,27 @@ export class LevelStore implements Store {
     for (const w of waiters) w();
   }
 
-  /** The queued commits for the next write: all of them, up to maxWriteBytes. */
+  /**
+   * The queued commits for the next write: all of them, up to maxWriteBytes, but not past a
+   * dispatchable commit younger than DISPATCH_HOLD_MS whose messages may still be consumed
+   * (an empty group: the loop waits for it to age).
+   */
   private takeGroup(): PendingWrite[] {
     const q = this.queue;
     let bytes = 0;
     let n = 0;
-    while (n < q.length && (n === 0 || bytes < this.maxWriteBytes)) bytes += q[n++]!.bytes;
+    let now = 0;
+    while (n < q.length && (n === 0 || bytes < this.maxWriteBytes)) {
+      const p = q[n]!;
+      if (p.live > 0) {
+        if (now === 0) now = performance.now();
+        if (now - p.queuedAt < DISPATCH_HOLD_MS) break;
+      }
+      bytes += p.bytes;
+      n++;
+    }
+    if (n === 0) return EMPTY_GROUP;
+    if (this.queuedPuts.size > 0) this.unindex(q, n);
     if (n === q.length) {
       this.queue = [];
       return q;
@@ -268,7 +354,9 @@ export class LevelStore implements Store {
       delta += p.messageDelta;
       bytes += p.bytes;
       if (!p.hasClear) {
-        if (n === 1) ops = p.steps as BatchOp[];
+        if (p.puts) {
+          for (const s of p.steps) if (s.type !== 'skip') ops.push(batchOp(s as BatchOp | LazyPutStep));
+        } else if (n === 1) ops = p.steps as BatchOp[];
         else for (const s of p.steps) ops.push(s as BatchOp);
         continue;
       }
@@ -287,9 +375,13 @@ export class LevelStore implements Store {
       if (p.logSize > 0) this.log.push(p.position.epoch, p.position.index, p.logSize, undefined);
     }
     this.log.trim(this.retentionBatches, this.retentionBytes, (pos) => ops.push({ type: 'del', key: logKey(pos.epoch, pos.index) }));
-    ops.push({ type: 'put', key: POSITION_KEY, value: encodePosition(last) });
-
-    await db.batch(ops, { sync });
+    // Commits whose messages were all consumed before this write leave nothing to write; with no
+    // retained log the position on disk may then stay behind (it only orders the log).
+    const nothing = ops.length === 0 && !sync && this.retentionBatches === 0 && deferred.length === 0;
+    if (!nothing) {
+      ops.push({ type: 'put', key: POSITION_KEY, value: encodePosition(last) });
+      await db.batch(ops, { sync });
+    }
 
     this.written = last;
     this.commits += n;
@@ -312,6 +404,7 @@ export class LevelStore implements Store {
     this.failure = new StoreError(`store ${this.directory} failed and must be reopened: write failed: ${err.message}`);
     const queued = this.queue;
     this.queue = [];
+    this.queuedPuts.clear();
     for (const p of group) p.reject(this.failure);
     for (const p of queued) p.reject(this.failure);
   }
@@ -397,6 +490,7 @@ export class LevelStore implements Store {
       messages: this.messages,
       commits: this.commits,
       syncs: this.syncs,
+      cancelledPuts: this.cancelled,
     };
   }
 

@@ -14,6 +14,7 @@ import {
   clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, logKey, markKey, messageKey, producerKey,
   refKey, refRange, subscriptionKey,
 } from './keys';
+import type { WireMessage } from '@wharf/protocol';
 import type { BatchOp, Db } from './level-db';
 import { OpType, type Position, type StoreOp } from './types';
 
@@ -21,7 +22,25 @@ export interface ClearStep {
   type: 'clear';
   ranges: Array<{ gte: Buffer; lt: Buffer }>;
 }
-export type WriteStep = BatchOp | ClearStep;
+/** A put taken back out of a queued write (concurrent store and dispatch: consumed first). */
+export interface SkipStep {
+  type: 'skip';
+}
+/**
+ * A dispatchable message put, encoded only when the writer takes it: a message consumed before
+ * that is never encoded for the store at all.
+ */
+export interface LazyPutStep {
+  type: 'lazy';
+  key: Buffer;
+  msg: WireMessage;
+}
+export type WriteStep = BatchOp | ClearStep | SkipStep | LazyPutStep;
+
+/** The LevelDB op of a step that is not a clear or skip. */
+export function batchOp(s: BatchOp | LazyPutStep): BatchOp {
+  return s.type === 'lazy' ? { type: 'put', key: s.key, value: encodeValue(s.msg) } : s;
+}
 
 /** One commit (or apply) waiting for the writer. */
 export interface PendingWrite {
@@ -35,6 +54,13 @@ export interface PendingWrite {
   logSize: number;
   /** Change in the number of stored messages (range removals are counted by the writer). */
   messageDelta: number;
+  /** Steps turned into SkipSteps (the writer leaves them out). */
+  skips: number;
+  /** Dispatchable commits: message puts not yet cancelled, and the (dest, seq) of each. */
+  live: number;
+  puts: Array<{ dest: string; seq: number; first: number; end: number }> | null;
+  /** performance.now() when queued (dispatchable commits). */
+  queuedAt: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -42,11 +68,12 @@ export interface PendingWrite {
 const EMPTY = Buffer.alloc(0);
 
 /** Encode a batch's ops into writes (throws on an unencodable value: nothing is queued then). */
-export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, retainLog: boolean): PendingWrite {
+export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, retainLog: boolean, dispatchable = false): PendingWrite {
   const steps: WriteStep[] = [];
   let bytes = 0;
   let delta = 0;
   let hasClear = false;
+  let puts: PendingWrite['puts'] = null;
   const put = (key: Buffer, value: Buffer): void => {
     steps.push({ type: 'put', key, value });
     bytes += key.length + value.length;
@@ -56,12 +83,22 @@ export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, 
   };
   for (const op of ops) {
     switch (op.t) {
-      case OpType.PUT_MESSAGE:
-        put(messageKey(op.dest, op.seq), encodeValue(op.msg));
+      case OpType.PUT_MESSAGE: {
+        // A dispatchable put remembers its steps (message, producer sequence, its own mark):
+        // all are dropped if the message is consumed before the write starts.
+        const first = steps.length;
+        const lazy = dispatchable && !op.subs;
+        if (lazy) {
+          const key = messageKey(op.dest, op.seq);
+          steps.push({ type: 'lazy', key, msg: op.msg });
+          bytes += key.length + estimateSize(op.msg);
+        } else put(messageKey(op.dest, op.seq), encodeValue(op.msg));
         if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
         if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeNumber(op.msg.producerSeq));
+        if (lazy) (puts ??= []).push({ dest: op.dest, seq: op.seq, first, end: steps.length });
         delta++;
         break;
+      }
       case OpType.REMOVE_MESSAGE:
         del(messageKey(op.dest, op.seq));
         delta--;
@@ -91,9 +128,12 @@ export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, 
         steps.push({ type: 'clear', ranges: destinationRanges(op.url) });
         hasClear = true;
         break;
-      case OpType.MARK_DELIVERED:
+      case OpType.MARK_DELIVERED: {
         put(markKey(op.dest, op.key), encodeNumber(op.seq));
+        const last = puts?.[puts.length - 1];
+        if (last && last.end === steps.length - 1 && last.dest === op.dest && last.seq === op.seq && !op.key) last.end++;
         break;
+      }
     }
   }
   let logSize = 0;
@@ -103,7 +143,29 @@ export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, 
     logSize = log.length;
   }
   const noop = (): void => undefined;
-  return { position, steps, hasClear, sync, bytes, logSize, messageDelta: delta, resolve: noop, reject: noop };
+  return {
+    position, steps, hasClear, sync, bytes, logSize, messageDelta: delta, skips: 0, live: puts ? puts.length : 0, puts, queuedAt: 0,
+    resolve: noop, reject: noop,
+  };
+}
+
+const SKIP: SkipStep = { type: 'skip' };
+
+/** Take steps [first, end) (one queued message put with its companions) back out of its write. */
+export function skipSteps(p: PendingWrite, first: number, end: number): void {
+  for (let i = first; i < end; i++) {
+    const s = p.steps[i];
+    if (!s || (s.type !== 'put' && s.type !== 'lazy')) continue;
+    p.steps[i] = SKIP;
+    p.skips++;
+    p.bytes -= s.key.length + (s.type === 'put' ? s.value.length : estimateSize(s.msg));
+  }
+}
+
+/** Bytes a message takes in the store, before it is encoded (body plus headers, roughly). */
+function estimateSize(msg: WireMessage): number {
+  const body = msg.body as { length?: number; byteLength?: number } | null | undefined;
+  return 160 + (body ? (body.byteLength ?? body.length ?? 0) : 0);
 }
 
 /** A large removal left to run after its batch. */
@@ -124,8 +186,9 @@ export async function expandClears(
   let delta = 0;
   for (let i = 0; i < p.steps.length; i++) {
     const step = p.steps[i]!;
+    if (step.type === 'skip') continue;
     if (step.type !== 'clear') {
-      out.push(step);
+      out.push(batchOp(step));
       continue;
     }
     const { ranges } = step;
@@ -173,7 +236,7 @@ async function collect(db: Db, ranges: Array<{ gte: Buffer; lt: Buffer }>, max: 
 function laterPutIn(steps: WriteStep[], from: number, inAny: (key: Buffer) => boolean): boolean {
   for (let j = from + 1; j < steps.length; j++) {
     const s = steps[j]!;
-    if (s.type === 'put' && inAny(s.key)) return true;
+    if ((s.type === 'put' || s.type === 'lazy') && inAny(s.key)) return true;
   }
   return false;
 }

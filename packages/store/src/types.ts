@@ -92,6 +92,14 @@ export interface LogBatch {
 export interface CommitOptions {
   /** true: resolve only once the batch is on disk (fsync, shared with concurrent commits). */
   sync?: boolean;
+  /**
+   * Concurrent store and dispatch (stores with `cancelQueuedPut` only): the broker may dispatch
+   * this commit's queue messages (PUT_MESSAGE without subs) before they are on disk. While the
+   * commit waits for the writer, cancelQueuedPut() takes a consumed message back out of it, and
+   * once every message of a commit made only of such puts (and MARK_DELIVERED ops) is cancelled,
+   * its promise resolves at once: the message was consumed, nothing is left to make durable.
+   */
+  dispatchable?: boolean;
 }
 
 export interface StoredMessage {
@@ -135,6 +143,8 @@ export interface StoreStats {
   /** Commits since open, and the batches (fsyncs) that carried them: group size = commits / syncs. */
   commits: number;
   syncs: number;
+  /** Messages consumed before their write started, so never written (concurrent store and dispatch). */
+  cancelledPuts?: number;
 }
 
 export interface Store {
@@ -147,6 +157,12 @@ export interface Store {
   setEpoch(epoch: number): void;
   /** Assign the next position; resolve once written (durable if sync). Group-commits. */
   commit(ops: StoreOp[], opts?: CommitOptions): Promise<Position>;
+  /**
+   * Concurrent store and dispatch (optional; LevelStore without a retained log has it). True
+   * when the put of queue message (dest, seq) from a dispatchable commit has not started writing:
+   * it is dropped from its write, and the caller must not commit the message's removal.
+   */
+  cancelQueuedPut?(dest: string, seq: number): boolean;
   /** Write a batch that already has a position (slave path). Positions must only grow. */
   apply(batch: LogBatch, opts?: CommitOptions): Promise<void>;
   /** Summaries of everything stored; messages are then paged in with loadMessages. */

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { Level } from 'level';
 import { encodeValue } from '../src/codec';
 import { clearKey, destinationRanges, Kind } from '../src/keys';
-import { LevelStore, StoreLockedError, type LevelStoreOptions, type Store } from '../src/index';
+import { LevelStore, StoreLockedError, type LevelStoreOptions, type Store, type StoreOp } from '../src/index';
 import { storeConformance } from './conformance';
 import { put, rejection, sub, tempDir } from './fixtures';
 
@@ -277,5 +277,78 @@ describe('LevelStore', () => {
       const err = await rejection(new LevelStore({ directory: tmp.dir }).open());
       assert.match(err.message, /not a Wharf store/);
     }
+  });
+
+  describe('concurrent store and dispatch', () => {
+    const mark = (dest: string, seq: number): StoreOp => ({ t: 10, dest, seq });
+    const reopen = async (store: LevelStore, dir: string) => {
+      await store.close();
+      const again = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+      await again.open();
+      cleanups.push(() => again.close());
+      return { again, st: await again.recover() };
+    };
+
+    it('store - a dispatchable put consumed before its write is never written, and its commit resolves then', async () => {
+      const { store, dir } = await open('csd1', { logRetentionBatches: 0 });
+      const before = store.stats();
+      let syncsAt = -1;
+      const done = store.commit([put('queue://C', 1), mark('queue://C', 1)], { sync: true, dispatchable: true })
+        .then(() => (syncsAt = store.stats().syncs));
+      assert.equal(store.cancelQueuedPut('queue://C', 1), true);
+      assert.equal(store.cancelQueuedPut('queue://C', 1), false, 'a put is taken back once');
+      await done;
+      assert.equal(syncsAt, before.syncs, 'resolved without an fsync');
+      assert.equal(store.stats().cancelledPuts, 1);
+      await store.commit([put('queue://C', 2)], { sync: true });
+      const { again, st } = await reopen(store, dir);
+      assert.deepEqual((await again.loadMessages('queue://C', 0, 10)).map((r) => r.seq), [2]);
+      assert.equal(st.destinations.find((d) => d.url === 'queue://C')?.deliveredSeq ?? 0, 0, "the cancelled put's mark was dropped with it");
+    });
+
+    it('store - a put the writer has taken cannot be cancelled: it is stored with its mark', async () => {
+      const { store, dir } = await open('csd2', { logRetentionBatches: 0 });
+      await store.commit([put('queue://C', 1), mark('queue://C', 1)], { sync: true, dispatchable: true });
+      assert.equal(store.cancelQueuedPut('queue://C', 1), false);
+      const { again, st } = await reopen(store, dir);
+      assert.deepEqual((await again.loadMessages('queue://C', 0, 10)).map((r) => r.seq), [1]);
+      assert.equal(st.destinations.find((d) => d.url === 'queue://C')?.deliveredSeq, 1);
+      assert.equal(st.producerSeqs.get('p1'), 1);
+    });
+
+    it('store - a commit with one of two puts cancelled resolves after its write and keeps the other', async () => {
+      const { store, dir } = await open('csd3', { logRetentionBatches: 0 });
+      const before = store.stats().syncs;
+      const done = store.commit([put('queue://A', 1), mark('queue://A', 1), put('queue://B', 1), mark('queue://B', 1)], { sync: true, dispatchable: true });
+      assert.equal(store.cancelQueuedPut('queue://A', 1), true);
+      await done;
+      assert.equal(store.stats().syncs, before + 1, 'the rest was written with an fsync');
+      const { again, st } = await reopen(store, dir);
+      assert.deepEqual((await again.loadMessages('queue://A', 0, 10)).length, 0);
+      assert.deepEqual((await again.loadMessages('queue://B', 0, 10)).map((r) => r.seq), [1]);
+      assert.equal(st.destinations.find((d) => d.url === 'queue://B')?.deliveredSeq, 1);
+      assert.equal(again.stats().messages, 1);
+    });
+
+    it('store - commits after a held dispatchable commit keep their order, and an empty write is skipped', async () => {
+      const { store, dir } = await open('csd4', { logRetentionBatches: 0 });
+      const order: number[] = [];
+      const a = store.commit([put('queue://O', 1)], { sync: true, dispatchable: true }).then((p) => order.push(p.index));
+      const b = store.commit([put('queue://O', 2)], { sync: true }).then((p) => order.push(p.index));
+      const c = store.commit([put('queue://O', 3), mark('queue://O', 3)], { sync: true, dispatchable: true }).then((p) => order.push(p.index));
+      assert.equal(store.cancelQueuedPut('queue://O', 3), true);
+      await Promise.all([a, b, c]);
+      assert.deepEqual(order, [3, 1, 2], 'the cancelled commit resolved first; the others in log order');
+      const { again } = await reopen(store, dir);
+      assert.deepEqual((await again.loadMessages('queue://O', 0, 10)).map((r) => r.seq), [1, 2]);
+    });
+
+    it('store - with a retained log (cluster) no put is taken back', async () => {
+      const { store } = await open('csd5', { logRetentionBatches: 100 });
+      const done = store.commit([put('queue://C', 1)], { sync: true, dispatchable: true });
+      assert.equal(store.cancelQueuedPut('queue://C', 1), false);
+      await done;
+      assert.equal(store.stats().messages, 1);
+    });
   });
 });

@@ -1,5 +1,5 @@
 // Native protocol over a stream socket (tcp or tls): frames in through the streaming decoder,
-// frames out batched per tick (one write for many dispatches).
+// frames out batched per event-loop turn (one write for many dispatches).
 import type { Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, ErrorCode, type Command, type ProtocolError } from '@wharf/protocol';
 import type { Broker } from '../broker';
@@ -41,9 +41,13 @@ export class SocketTransport implements ServerTransport {
     this.out.push(encodeFrame(cmd));
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      // After the poll phase: frames produced by every socket read of this loop turn (many
+      // producers' messages to one consumer) leave in one write.
+      setImmediate(this.flushCb);
     }
   }
+
+  private readonly flushCb = (): void => this.flush();
 
   private flush(): void {
     this.flushScheduled = false;
