@@ -47,6 +47,15 @@ interface Pending {
   sent: boolean;
   timer: NodeJS.Timeout | null;
   txId?: string;
+  /** Bounded by the failover URI's `timeout` while no link carries it. */
+  failoverTimeout: boolean;
+  failoverTimer: NodeJS.Timeout | null;
+}
+
+function clearTimers(p: Pending): void {
+  if (p.timer) clearTimeout(p.timer);
+  if (p.failoverTimer) clearTimeout(p.failoverTimer);
+  p.timer = p.failoverTimer = null;
 }
 
 interface Link {
@@ -128,29 +137,43 @@ export class Channel {
     (cmd as { corr?: number }).corr = corr;
     const body = encodeValue(cmd);
     return new Promise<T>((resolve, reject) => {
-      const p: Pending = { body, resolve: resolve as (d: unknown) => void, reject, rule, sent: false, timer: null, txId: opts.txId };
+      const p: Pending = {
+        body, resolve: resolve as (d: unknown) => void, reject, rule, sent: false, timer: null, txId: opts.txId,
+        failoverTimeout: opts.failoverTimeout === true, failoverTimer: null,
+      };
       this.pending.set(corr, p);
-      let timeout = opts.timeoutMs ?? 0;
-      let failoverMessage = false;
-      if (!this.connected && opts.failoverTimeout && this.schedule && this.schedule.options.timeout > 0) {
-        const ft = this.schedule.options.timeout;
-        if (timeout <= 0 || ft < timeout) {
-          timeout = ft;
-          failoverMessage = true;
-        }
-      }
+      const timeout = opts.timeoutMs ?? 0;
       if (timeout > 0) {
         p.timer = setTimeout(() => {
           if (this.pending.get(corr) !== p) return;
           this.pending.delete(corr);
-          reject(new TimeoutError(failoverMessage ? `Failover timeout of ${timeout} ms reached.` : `no answer from the broker within ${timeout} ms`));
+          clearTimers(p);
+          reject(new TimeoutError(`no answer from the broker within ${timeout} ms`));
         }, timeout);
       }
       if (this.connected && this.link?.transport) {
         p.sent = true;
         this.write(body);
+      } else {
+        this.armFailoverTimer(corr, p);
       }
     });
+  }
+
+  /**
+   * ActiveMQ's failover `timeout`: a request waiting for a link (sent before the link dropped,
+   * or made while there was none) fails after that long instead of waiting for the reconnect.
+   */
+  private armFailoverTimer(corr: number, p: Pending): void {
+    const ms = this.schedule?.options.timeout ?? -1;
+    if (!p.failoverTimeout || ms <= 0 || p.failoverTimer) return;
+    p.failoverTimer = setTimeout(() => {
+      p.failoverTimer = null;
+      if (this.pending.get(corr) !== p || p.sent) return;
+      this.pending.delete(corr);
+      clearTimers(p);
+      p.reject(new TimeoutError(`Failover timeout of ${ms} ms reached.`));
+    }, ms);
   }
 
   /** A one-way command. Returns false (and drops it) while there is no link. */
@@ -259,7 +282,7 @@ export class Channel {
         const p = this.pending.get(cmd.corr);
         if (!p) return;
         this.pending.delete(cmd.corr);
-        if (p.timer) clearTimeout(p.timer);
+        clearTimers(p);
         p.resolve(cmd.data);
         return;
       }
@@ -268,7 +291,7 @@ export class Channel {
         const p = cmd.corr !== undefined ? this.pending.get(cmd.corr) : undefined;
         if (p) {
           this.pending.delete(cmd.corr!);
-          if (p.timer) clearTimeout(p.timer);
+          clearTimers(p);
           p.reject(err);
           if (!cmd.fatal) return;
         } else {
@@ -324,9 +347,12 @@ export class Channel {
     this.state = 'reconnecting';
     for (const [corr, p] of this.pending) {
       p.sent = false;
-      if (p.rule === 'resend') continue;
+      if (p.rule === 'resend') {
+        this.armFailoverTimer(corr, p);
+        continue;
+      }
       this.pending.delete(corr);
-      if (p.timer) clearTimeout(p.timer);
+      clearTimers(p);
       if (p.rule === 'resolve') p.resolve(undefined);
       else p.reject(new TransactionRolledBackError(`Transaction completion in doubt due to failover. Forcing rollback of ${p.txId ?? 'the transaction'}`));
     }
@@ -354,6 +380,8 @@ export class Channel {
             }
             for (const p of [...this.pending.values()].filter((x) => !x.sent)) {
               p.sent = true;
+              if (p.failoverTimer) clearTimeout(p.failoverTimer);
+              p.failoverTimer = null;
               this.write(p.body);
             }
           }
@@ -451,7 +479,7 @@ export class Channel {
 
   private failPending(err: Error): void {
     for (const p of this.pending.values()) {
-      if (p.timer) clearTimeout(p.timer);
+      clearTimers(p);
       p.reject(err);
     }
     this.pending.clear();

@@ -88,6 +88,38 @@ describe('failover transport', () => {
     await conn.close();
   });
 
+  it('failover - a send in flight when the link drops fails after the timeout option if no broker comes back', async () => {
+    const a = fakeBroker();
+    brokers.push(a);
+    const conn = await new ConnectionFactory(`failover:(${a.url})?initialReconnectDelay=5&maxReconnectDelay=20&timeout=100`).createConnection();
+    conn.setExceptionListener(() => undefined);
+    const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const p = await s.createProducer(s.createQueue('Q'));
+    a.hold(CommandType.SEND);
+    const send = p.send(s.createTextMessage('x'));
+    await a.waitFor((c) => c.type === CommandType.SEND);
+    a.close();
+    await assert.rejects(send, /Failover timeout of 100 ms reached/);
+    await conn.close();
+  });
+
+  it('failover - a send in flight is re-sent, not timed out, when a broker is back within the timeout', async () => {
+    const a = fakeBroker();
+    brokers.push(a);
+    const b = fakeBroker();
+    brokers.push(b);
+    const conn = await new ConnectionFactory(`failover:(${a.url},${b.url})?randomize=false&initialReconnectDelay=1&timeout=2000`).createConnection();
+    const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const p = await s.createProducer(s.createQueue('Q'));
+    a.hold(CommandType.SEND);
+    const send = p.send(s.createTextMessage('x'));
+    await a.waitFor((c) => c.type === CommandType.SEND);
+    a.close();
+    await send;
+    assert.equal(b.of(CommandType.SEND).length, 1, 'the send was carried by the second broker');
+    await conn.close();
+  });
+
   it('failover - startupMaxReconnectAttempts bounds the first connection', async () => {
     const f = new ConnectionFactory('failover:(vm://nobody-here)?startupMaxReconnectAttempts=2&initialReconnectDelay=1');
     await assert.rejects(f.createConnection(), /after 2 attempt/);
