@@ -51,6 +51,7 @@ export class NodeProcess {
     this.host = opts.host ?? '127.0.0.1';
     this.clientPort = opts.clientPort;
     this.replicationPort = opts.replicationPort;
+    this.consolePort = opts.consolePort;
     this.prefix = opts.prefix ?? [];
     this.dataDir = path.join(group.dir, `n${index}`);
     this.logFile = path.join(group.dir, `n${index}.log`);
@@ -64,6 +65,11 @@ export class NodeProcess {
     return `tcp://${this.host}:${this.clientPort}`;
   }
 
+  /** The node's web console (groups created with `console: true`). */
+  get consoleUrl() {
+    return `http://${this.host}:${this.consolePort}`;
+  }
+
   args() {
     const g = this.group.opts;
     const flags = {
@@ -73,6 +79,8 @@ export class NodeProcess {
       replicationBind: `tcp://${this.host}:${this.replicationPort}`, replicas: '3', nodeId: String(this.index),
       sync: g.sync ?? 'quorum_mem', replicationTimeout: String(g.replicationTimeout ?? 5000),
       ...(g.logRetentionBatches !== undefined ? { logRetentionBatches: String(g.logRetentionBatches) } : {}),
+      // The console is on by default at 8161: only groups that test it get one (each its own port).
+      ...(this.consolePort ? { 'console.port': String(this.consolePort) } : { 'console.enabled': 'false' }),
     };
     return ['start', ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])];
   }
@@ -158,7 +166,8 @@ export class NodeProcess {
 export class Group {
   /**
    * @param {object} opts  zk (handle or connect string), sync, replicationTimeout,
-   *   logRetentionBatches, zkSessionTimeout, hosts (per node), prefixes (per node), ports
+   *   logRetentionBatches, zkSessionTimeout, hosts (per node), prefixes (per node), ports,
+   *   console (true: every node runs its web console on a port of its own)
    */
   constructor(opts) {
     this.opts = opts;
@@ -171,10 +180,12 @@ export class Group {
 
   static async create(opts) {
     const g = new Group(opts);
-    const ports = opts.ports ?? (await cluster.freePorts(6));
+    // One freePorts call: ports of separate calls may coincide.
+    const ports = opts.ports ?? (await cluster.freePorts(opts.console ? 9 : 6));
+    const consolePorts = !opts.console ? [] : ports.length >= 9 ? ports.slice(6, 9) : await cluster.freePorts(3);
     for (let i = 1; i <= 3; i++) {
       g.nodes.push(new NodeProcess(g, i, {
-        clientPort: ports[i - 1], replicationPort: ports[i + 2],
+        clientPort: ports[i - 1], replicationPort: ports[i + 2], consolePort: consolePorts[i - 1],
         host: opts.hosts?.[i - 1], prefix: opts.prefixes?.[i - 1],
       }));
     }

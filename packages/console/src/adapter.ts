@@ -32,7 +32,7 @@ const DLQ_NAME = /(^|\.)DLQ(\.|$)/;
 const PURGE_PAGE_WAIT_MS = 10000;
 
 let cachedVersion: string | undefined;
-function packageVersion(): string {
+export function packageVersion(): string {
   if (cachedVersion === undefined) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };

@@ -42,6 +42,8 @@ export class ConsoleError extends Error {
   constructor(
     readonly code: ConsoleErrorCodeValue,
     message: string,
+    /** Extra fields of the JSON error body (e.g. the role and the master on a slave). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -26,6 +26,7 @@ export const MetricName = {
   FAILOVERS_TOTAL: 'failovers_total',
   REPLICATION_LAG: 'replication_lag',
   CLUSTER_EPOCH: 'cluster_epoch',
+  CLUSTER_MASTER: 'cluster_master',
   SCHEDULED_JOBS: 'scheduled_jobs',
   BRIDGES: 'network_bridges',
   UPTIME_SECONDS: 'uptime_seconds',

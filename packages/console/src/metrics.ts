@@ -4,6 +4,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BridgeInfo, BrokerInfo, ClusterInfo, JobInfo, QueueInfo, SubscriptionInfo, TopicInfo } from './view';
 import type { BrokerView } from './view';
+import { isNotServing } from './follow';
 import { DEFAULT_METRICS_PREFIX, Label, MetricName } from './metrics-names';
 
 interface Snapshot {
@@ -17,7 +18,7 @@ interface Snapshot {
   bridges: BridgeInfo[];
 }
 
-const ROLES = ['master', 'slave', 'standalone'] as const;
+const ROLES = ['master', 'slave', 'candidate', 'standalone'] as const;
 
 export interface ConsoleMetrics {
   readonly registry: Registry;
@@ -94,6 +95,8 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX)
     for (const [slave, lag] of Object.entries(snap?.cluster?.lag ?? {})) set({ slave }, lag);
   });
   gauge(MetricName.CLUSTER_EPOCH, 'The replicated group\'s epoch', [], (set) => set({}, snap?.cluster?.epoch ?? 0));
+  gauge(MetricName.CLUSTER_MASTER, '1 while this node is the master of its replicated group (elected, serving or catching up its slaves), else 0', [], (set) =>
+    set({}, snap?.cluster && snap.cluster.master === snap.cluster.self ? 1 : 0));
   gauge(MetricName.SCHEDULED_JOBS, 'Scheduled jobs waiting', [], (set) => set({}, snap?.jobs.length ?? 0));
   gauge(MetricName.BRIDGES, 'Network bridges by status', [Label.STATUS], (set) => {
     const counts = { connected: 0, connecting: 0, stopped: 0 };
@@ -105,13 +108,24 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX)
     if (snap) set({ broker: snap.info.name, version: snap.info.version }, 1);
   });
 
+  // A cluster node that does not serve has no broker to read (the view answers NOT_SERVING):
+  // its destinations and connections are empty, the node's own metrics are still there.
+  const read = <T>(fn: () => T, none: T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (isNotServing(err)) return none;
+      throw err;
+    }
+  };
+
   async function render(): Promise<string> {
     snap = {
       info: view.info(),
-      queues: view.queues(),
-      topics: view.topics(),
-      subscriptions: view.subscriptions(),
-      connections: view.connections().length,
+      queues: read(() => view.queues(), []),
+      topics: read(() => view.topics(), []),
+      subscriptions: read(() => view.subscriptions(), []),
+      connections: read(() => view.connections().length, 0),
       jobs: await view.jobs().catch(() => []),
       cluster: view.cluster(),
       bridges: view.bridges(),

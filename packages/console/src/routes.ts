@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { queueUrl, topicUrl } from './adapter';
 import { ConsoleError, ConsoleErrorCode, destinationNotFound } from './errors';
+import { masterOf } from './follow';
 import { parseLimit, parseMove, parseSend } from './validate';
 import type { BrokerView, QueueInfo } from './view';
 
@@ -71,19 +72,31 @@ export function overview(view: BrokerView): Overview {
   };
 }
 
-export function isReady(view: BrokerView): { ready: boolean; role: string; reason?: string } {
+export interface Readiness {
+  ready: boolean;
+  role: string;
+  reason?: string;
+  /** This node's id in its replicated group. */
+  node?: string;
+  /** The group's master (id, client URL, epoch), in a replicated group; null while none is elected. */
+  master?: ReturnType<typeof masterOf>;
+}
+
+export function isReady(view: BrokerView): Readiness {
   const info = view.info();
-  if (info.role === 'slave') return { ready: false, role: info.role, reason: 'a slave does not serve clients' };
-  if (!info.serving) return { ready: false, role: info.role, reason: info.notServingReason ?? 'not serving clients' };
-  return { ready: true, role: info.role };
+  const cluster = view.cluster();
+  const where = cluster ? { node: cluster.self, master: masterOf(cluster) } : {};
+  if (info.serving && info.role !== 'slave' && info.role !== 'candidate') return { ready: true, role: info.role, ...where };
+  const reason = info.notServingReason ?? (info.role === 'slave' ? 'a slave does not serve clients' : 'not serving clients');
+  return { ready: false, role: info.role, reason, ...where };
 }
 
 export function registerHealth(app: FastifyInstance, view: BrokerView): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const r = isReady(view);
-    if (r.ready) return { status: 'ready', role: r.role };
-    return reply.code(503).send({ status: 'not ready', role: r.role, reason: r.reason, code: ConsoleErrorCode.NOT_SERVING });
+    const { ready, ...r } = isReady(view);
+    if (ready) return { status: 'ready', ...r };
+    return reply.code(503).send({ status: 'not ready', ...r, code: ConsoleErrorCode.NOT_SERVING });
   });
 }
 

@@ -95,7 +95,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   app.addHook('onRequest', sameOriginHook);
 
   app.setErrorHandler((err: FastifyError | ConsoleError, req, reply) => {
-    if (err instanceof ConsoleError) return reply.code(err.statusCode).send({ error: err.message, code: err.code });
+    if (err instanceof ConsoleError) return reply.code(err.statusCode).send({ error: err.message, code: err.code, ...(err.details ?? {}) });
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err, url: req.url }, 'console request failed');
     const code = status < 500 ? ConsoleErrorCode.BAD_REQUEST : ConsoleErrorCode.BROKER_ERROR;

@@ -2,7 +2,8 @@
 // broker through narrow interfaces). adapter.ts implements it over @wharf/broker's Broker; tests
 // and other hosts may implement it directly. Everything returned is plain JSON-safe data.
 
-export type Role = 'master' | 'slave' | 'standalone';
+/** `candidate`: a cluster node that is neither master nor slave (no master elected yet). */
+export type Role = 'master' | 'slave' | 'candidate' | 'standalone';
 
 export interface StoreInfo {
   kind: string;
@@ -102,8 +103,9 @@ export type { JobInfo };
 export interface ClusterMember {
   id: string;
   clientUrl?: string;
-  role: Role | 'candidate' | 'unknown';
-  /** Last log position this member reported. */
+  role: Role | 'unknown';
+  replicationUrl?: string;
+  /** Last log position this member reported (this node: its current position). */
   position?: { epoch: number; index: number };
   /** Batches behind the master (slaves). */
   lag?: number;
@@ -113,8 +115,17 @@ export interface ClusterMember {
 export interface ClusterInfo {
   /** This node's id. */
   self: string;
+  /** The master's id. */
   master: string | null;
+  /** The master's client URL. */
+  masterUrl?: string;
   epoch: number;
+  /** This node's state in the group (starting, candidate, slave, syncing, master, stopped). */
+  state?: string;
+  /** This node's log position. */
+  position?: { epoch: number; index: number };
+  /** Group size. */
+  replicas?: number;
   members: ClusterMember[];
   /** Times this node became master after another one (or after losing its mastership). */
   failovers: number;

@@ -37,6 +37,13 @@ const ctx = {
 let current = null;
 let currentRoute = '';
 const navItems = new Map();
+/**
+ * A cluster node that does not serve (a slave, a master waiting for its slaves) has no broker to
+ * show: the API answers 503 naming the master. The notice says so; only the Cluster page, which
+ * every node answers, stays visible.
+ */
+const notice = h('div.notice', { id: 'not-serving', role: 'status', hidden: true });
+let notServing = false;
 
 function buildNav() {
   const side = document.getElementById('sidebar');
@@ -63,16 +70,19 @@ function route() {
   else page = (NAV.find((n) => n.id === section) || NAV[0]).page(ctx);
   for (const [id, item] of navItems) item.a.classList.toggle('active', id === (navItems.has(section) ? section : 'overview'));
   current = page;
-  fill(main, page.el);
+  fill(main, notice, page.el);
+  showPage();
   main.focus({ preventScroll: true });
   window.scrollTo(0, 0);
   if (ctx.overview) page.update(ctx);
 }
 
-function renderHeader() {
-  const o = ctx.overview;
-  if (!o) return;
-  const b = o.broker;
+function showPage() {
+  if (current) current.el.hidden = notServing && currentRoute !== 'cluster';
+}
+
+function renderHeader(b = ctx.overview?.broker) {
+  if (!b) return;
   document.getElementById('broker-name').textContent = b.name;
   document.title = `${b.name} · Wharf console`;
   const role = document.getElementById('broker-role');
@@ -117,14 +127,33 @@ async function tick() {
       hist.add(t, { enqueued: q.enqueued, dequeued: q.dequeued, pending: q.pending });
     }
     for (const k of ctx.qhist.keys()) if (!seen.has(k)) ctx.qhist.delete(k);
+    setNotServing(null);
     renderHeader();
     current?.update(ctx);
     setLive(ctx.live ? 'live' : 'paused');
-  } catch {
-    setLive('error');
+  } catch (err) {
+    if (err && err.code === 'WHARF_CONSOLE_NOT_SERVING') {
+      setNotServing(err.message);
+      try {
+        renderHeader(await api('/api/broker'));
+      } catch {
+        // the header keeps its last state
+      }
+      if (currentRoute === 'cluster') current?.update(ctx);
+      setLive(ctx.live ? 'live' : 'paused');
+    } else {
+      setLive('error');
+    }
   } finally {
     ticking = false;
   }
+}
+
+function setNotServing(message) {
+  notServing = message !== null;
+  notice.hidden = !notServing;
+  if (notServing) fill(notice, h('b', 'This node does not serve clients. '), message);
+  showPage();
 }
 
 function start() {

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Broker } from '@wharf/broker';
 import { AckType } from '@wharf/protocol';
+import { followBroker, startConsole, type ConsoleHandle } from '../src/index';
+import { FakeNode, newBroker } from './fake-node';
 import { NativeClient, http, startHarness, waitFor, type Harness } from './helpers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -122,6 +125,60 @@ describe('console ui - browser', function () {
     await page.click('#nav-queues');
     await waitFor('DLQ listed', async () => (await page.locator('tr[data-id="ActiveMQ.DLQ"]').count()) === 1, 10000);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-queues.png') });
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('console ui - browser, on a cluster node', function () {
+  this.timeout(60000);
+  let browser: Browser | undefined;
+  let page: Page;
+  let node: FakeNode;
+  let c: ConsoleHandle | undefined;
+  let broker: Broker | undefined;
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) this.skip();
+    node = new FakeNode();
+    c = await startConsole(followBroker(node, { name: 'orders' }), { host: '127.0.0.1', port: 0 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      // The browser logs every 503 the slave answers; those are expected here.
+      if (m.type() === 'error' && !/status of 503/.test(m.text())) pageErrors.push(m.text());
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await c?.close();
+    await broker?.stop();
+  });
+
+  it('a slave shows a notice naming the master, and the master\'s broker once the node serves', async () => {
+    await page.goto(`${c!.url}/admin/`);
+    await page.waitForSelector('#not-serving:not([hidden])', { timeout: 10000 });
+    assert.match(await text(page, '#not-serving'), /the master is tcp:\/\/10\.0\.0\.2:61616 \(node orders-2, epoch 3\)/);
+    await waitFor('the role in the header', async () => /slave/.test(await text(page, '#broker-role')), 10000);
+    assert.equal(await text(page, '#broker-name'), 'orders');
+    assert.equal(await text(page, '#live-label'), 'Live');
+    assert.equal(await page.locator('.page-head h1:visible').count(), 0, 'the overview is hidden');
+    await page.click('#nav-cluster');
+    await waitFor('the cluster page', async () => (await text(page, '.page-head h1:visible')) === 'Cluster', 10000);
+    await waitFor('the members', async () => (await page.locator('table.data tbody tr').count()) === 2, 10000);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-slave.png') });
+
+    // The node becomes master with a broker of its own: the console shows that one.
+    broker = await newBroker();
+    node.current = broker;
+    node.nodeRole = 'master';
+    node.master = { id: 'orders-1', clientUrl: 'tcp://10.0.0.1:61616' };
+    await page.waitForSelector('#not-serving', { state: 'hidden', timeout: 10000 });
+    await waitFor('the broker name', async () => (await text(page, '#broker-name')) === broker!.name, 10000);
+    await page.click('#nav-overview');
+    await waitFor('the overview', async () => (await text(page, '.page-head h1:visible')) === 'Overview', 10000);
     assert.deepEqual(pageErrors, []);
   });
 });

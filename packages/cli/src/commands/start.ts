@@ -1,7 +1,9 @@
 // `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
 import path from 'node:path';
-import { Broker } from '@wharf/broker';
+import { Broker, createLogger, type Logger } from '@wharf/broker';
+import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
 import { ConfigError } from '@wharf/protocol';
+import { clusterNodeSource } from '../cluster-console';
 import { brokerConfigOf, loadConfig, type WharfConfig } from '../config';
 import { messageOf, type Io } from '../io';
 import { startHelp } from '../help';
@@ -16,24 +18,21 @@ interface Closeable {
 }
 
 /**
- * HOOK(console): when the configuration has a `console` section and @wharf/console exports
- * `startConsole(broker, consoleConfig)`, start it. The lead wires the real signature here.
+ * Start the web console when the configuration has a `console` section (on by default, on
+ * loopback): over the broker (standalone), or over a view that follows the broker of a cluster
+ * node's current term. A console that cannot start is reported; the broker runs on without it.
  */
-async function startConsoleHook(broker: Broker, config: WharfConfig, io: Io): Promise<Closeable | undefined> {
+async function startConsoleFor(target: Broker | BrokerView, config: WharfConfig, io: Io, logger?: Logger): Promise<Closeable | undefined> {
   if (!config.console) return undefined;
-  let mod: { startConsole?: (b: Broker, c: NonNullable<WharfConfig['console']>) => Promise<Closeable & { url?: string }> };
+  const { enabled: _enabled, ...opts } = config.console;
   try {
-    mod = require('@wharf/console') as typeof mod;
-  } catch {
-    mod = {};
-  }
-  if (typeof mod.startConsole !== 'function') {
-    io.err('wharf: warning: a console section is configured but @wharf/console cannot start one yet; continuing without it');
+    const handle = await startConsole(target, { ...opts, ...(logger ? { logger: logger.child({ component: 'console' }) as unknown as ConsoleOptions['logger'] } : {}) });
+    io.out(`Wharf console started: ${handle.url}`);
+    return handle;
+  } catch (err) {
+    io.err(`wharf: console did not start: ${messageOf(err)}`);
     return undefined;
   }
-  const handle = await mod.startConsole(broker, config.console);
-  if (handle.url) io.out(`Wharf console started: ${handle.url}`);
-  return handle;
 }
 
 /** Resolves with the name of the first SIGTERM/SIGINT; a second signal forces exit. */
@@ -98,12 +97,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
       resolve();
     });
   });
-  let consoleHandle: Closeable | undefined;
-  try {
-    consoleHandle = await startConsoleHook(broker, config, io);
-  } catch (err) {
-    io.err(`wharf: console did not start: ${messageOf(err)}`);
-  }
+  const consoleHandle = await startConsoleFor(broker, config, io);
 
   const why = await Promise.race([signal, stopOnFailure.then(() => undefined)]);
   if (failed) io.err(`wharf: store failure: ${failed.message} — stopping broker ${broker.name}`);
@@ -121,20 +115,22 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
 /**
  * `wharf start` with a cluster section: one node of a replicated group (DESIGN §6). The broker
  * runs only while this node is master; otherwise the client port refuses connections naming
- * the master. Role changes are printed as they happen.
+ * the master. Role changes are printed as they happen. The console runs on every node for the
+ * life of the process: it follows the broker of the current term, and its /readyz is 200 only
+ * on the serving master.
  */
 async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfConfig['cluster']>, signal: Promise<NodeJS.Signals>, io: Io): Promise<number> {
   const { createBrokerClusterNode, resolveClusterSettings } = require('@wharf/cluster') as typeof import('@wharf/cluster');
   let handle: ReturnType<typeof createBrokerClusterNode>;
+  const logger = createLogger(config.logLevel, config.brokerName);
   try {
-    handle = createBrokerClusterNode(brokerConfigOf(config), cluster);
+    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger });
   } catch (err) {
     io.err(`wharf: config error: ${messageOf(err)}`);
     return 2;
   }
   const { node } = handle;
   const settings = resolveClusterSettings(cluster);
-  if (config.console) io.err('wharf: warning: the console is not started in cluster mode yet (it follows one broker; a node runs one per term)');
   let failed: Error | undefined;
   const failure = new Promise<void>((resolve) => {
     node.once('failure', (err: Error) => {
@@ -157,11 +153,15 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   }
   io.out(`Wharf node ${handle.id} started: clients ${handle.clientUrl}, replication ${node.replicationUrl} ` +
     `(group ${settings.zkPath} at ${settings.zkAddress}, replicas ${settings.replicas}, sync ${settings.sync}; store: leveldb at ${path.resolve(config.dataDirectory)})`);
+  const source = clusterNodeSource(handle, settings.replicas);
+  const consoleHandle = await startConsoleFor(followBroker(source, { name: config.brokerName }), config, io, logger);
 
   const why = await Promise.race([signal, failure.then(() => undefined)]);
   if (failed) io.err(`wharf: store failure: ${failed.message} — stopping node ${handle.id}`);
   else io.err(`wharf: ${String(why)} received, stopping node ${handle.id}`);
   try {
+    await consoleHandle?.close();
+    source.close();
     await handle.close();
   } catch (err) {
     io.err(`wharf: node ${handle.id} did not stop cleanly: ${messageOf(err)}`);
