@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
-import { SocketTransport } from './socket';
+import { flushSocket, SocketTransport } from './socket';
 
 export interface Connector {
   readonly name: string;
@@ -52,7 +52,11 @@ export async function listen(server: net.Server, host: string, port: number, wha
 
 export function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
   return new Promise((resolve) => {
-    for (const s of sockets) s.destroy();
+    for (const s of sockets) {
+      // Frames still batched for this turn (an error answering a failed send) go out first.
+      flushSocket(s);
+      s.destroy();
+    }
     server.close(() => resolve());
   });
 }

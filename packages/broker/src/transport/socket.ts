@@ -5,6 +5,12 @@ import { encodeFrame, FrameDecoder, ErrorCode, type Command, type ProtocolError 
 import type { Broker } from '../broker';
 import { ServerConnection, type ServerTransport } from '../connection';
 
+/** Write out what a socket's transport still holds (before the socket is destroyed). */
+const flushers = new WeakMap<Socket, () => void>();
+export function flushSocket(socket: Socket): void {
+  flushers.get(socket)?.();
+}
+
 export class SocketTransport implements ServerTransport {
   readonly remoteAddress: string;
   private out: Buffer[] = [];
@@ -15,6 +21,7 @@ export class SocketTransport implements ServerTransport {
   constructor(private readonly socket: Socket, broker: Broker) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     socket.setNoDelay(true);
+    flushers.set(socket, this.flushCb);
     this.conn = new ServerConnection(broker, this);
     const decoder = new FrameDecoder(
       {
