@@ -273,7 +273,11 @@ export class Channel {
     if (link.welcome) {
       // Handshake: only the answer to HELLO matters.
       if (cmd.type === CommandType.WELCOME && cmd.corr === link.helloCorr) link.welcome(cmd);
-      else if (cmd.type === CommandType.ERROR && (cmd.corr === link.helloCorr || cmd.corr === undefined)) link.refuse!(errorFromCode(cmd.code, cmd.message));
+      else if (cmd.type === CommandType.ERROR && (cmd.corr === link.helloCorr || cmd.corr === undefined)) {
+        // A slave's refusal names the group's members: the master is tried next round.
+        if (cmd.members) this.learn(cmd.members);
+        link.refuse!(errorFromCode(cmd.code, cmd.message));
+      }
       return;
     }
     if (link !== this.link) return;

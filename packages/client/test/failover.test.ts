@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { CommandType, type Command } from '@wharf/protocol';
+import { CommandType, ErrorCode, type Command } from '@wharf/protocol';
 import { ConnectionFactory, Session, TransactionRolledBackError, type TextMessage } from '../src/index';
 import { fakeBroker, type FakeBroker } from './fake-broker';
 
@@ -123,6 +123,20 @@ describe('failover transport', () => {
   it('failover - startupMaxReconnectAttempts bounds the first connection', async () => {
     const f = new ConnectionFactory('failover:(vm://nobody-here)?startupMaxReconnectAttempts=2&initialReconnectDelay=1');
     await assert.rejects(f.createConnection(), /after 2 attempt/);
+  });
+
+  it("failover - a client that knows only a slave learns the master from the slave's refusal", async () => {
+    const master = fakeBroker();
+    brokers.push(master);
+    const slave = fakeBroker({ refuse: { code: ErrorCode.NOT_MASTER, message: 'node n1 is a slave; the master is n2', members: [master.url] } });
+    brokers.push(slave);
+    const conn = await new ConnectionFactory(`failover:(${slave.url})?initialReconnectDelay=1`).createConnection();
+    assert.equal(master.of(CommandType.HELLO).length, 1, 'connected to the master it was told about');
+    await conn.close();
+    // With updateURIsSupported=false the client keeps to its own list.
+    const strict = new ConnectionFactory(`failover:(${slave.url})?initialReconnectDelay=1&updateURIsSupported=false&startupMaxReconnectAttempts=3`);
+    await assert.rejects(strict.createConnection(), /after 3 attempt/);
+    assert.equal(master.of(CommandType.HELLO).length, 1);
   });
 
   it('failover - learns members from WELCOME and cluster updates', async () => {

@@ -25,7 +25,7 @@ export interface FakeBroker {
   close(): void;
 }
 
-export function fakeBroker(opts: { heartbeat?: number; silent?: boolean } = {}): FakeBroker {
+export function fakeBroker(opts: { heartbeat?: number; silent?: boolean; refuse?: { code: string; message: string; members?: string[] } } = {}): FakeBroker {
   const name = `fake-${process.pid}-${++n}`;
   const received: Command[] = [];
   const held = new Set<number>();
@@ -48,6 +48,12 @@ export function fakeBroker(opts: { heartbeat?: number; silent?: boolean } = {}):
             watchers.splice(watchers.indexOf(w), 1);
             w.resolve(cmd);
           }
+        }
+        if (cmd.type === CommandType.HELLO && opts.refuse) {
+          // A node that does not serve (a slave): refuse, naming the members, and hang up.
+          send({ type: CommandType.ERROR, corr: cmd.corr, ...opts.refuse, fatal: true });
+          queueMicrotask(() => queueMicrotask(() => client?.closed()));
+          return;
         }
         if (cmd.type === CommandType.HELLO) {
           send({ type: CommandType.WELCOME, corr: cmd.corr, version: 1, brokerName: 'fake', connectionId: 'ID:fake-1', heartbeat: opts.heartbeat ?? 0, maxFrameSize: 1 << 20 });

@@ -151,6 +151,11 @@ export interface ErrorCommand {
   type: 20; corr?: number; code: string; message: string;
   /** The connection is closing after this error. */
   fatal?: boolean;
+  /**
+   * Client URLs of the group's members, the master first (a slave refusing a client with
+   * WHARF_NOT_MASTER): a failover client adds them to its URIs, as with CLUSTER_UPDATE.
+   */
+  members?: string[];
 }
 export interface Ping { type: 21 }
 export interface Pong { type: 22 }
