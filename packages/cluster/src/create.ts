@@ -2,11 +2,13 @@
 // a LevelStore in dataDirectory, a ZooKeeper election, replication over TCP, a Broker while
 // master and refusers on the client ports otherwise.
 import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
 import { createLogger, type BrokerConfig, type Logger } from '@wharf/broker';
 import { ConfigError } from '@wharf/protocol';
 import { LevelStore } from '@wharf/store';
 import { ZooKeeperElection } from './election/zookeeper';
 import { ClusterNode } from './node';
+import { FileReplicationLog } from './replication/replication-log';
 import { TcpReplicationTransport, parseTcpUrl } from './replication/tcp-transport';
 import { brokerServices, tcpEndpoints, type BrokerServices } from './services';
 import { ZkStatusPublisher } from './status';
@@ -98,10 +100,14 @@ export function createBrokerClusterNode(config: BrokerConfig, settings: ClusterS
   if (settings.zkPassword) logger.warn('cluster.zkPassword is not supported yet: connecting to ZooKeeper without authentication');
   const bindHost = parseTcpUrl(s.replicationBind).host;
   const nodeLog = logger.child({ node: id });
-  const store = new LevelStore({
-    directory: config.dataDirectory,
-    ...(settings.logRetentionBatches !== undefined ? { logRetentionBatches: settings.logRetentionBatches } : {}),
-    ...(settings.logRetentionBytes !== undefined ? { logRetentionBytes: settings.logRetentionBytes } : {}),
+  // The retained replication log is kept in its own files beside LevelDB's (replication-log.ts
+  // says why), so the store keeps none.
+  const store = new LevelStore({ directory: config.dataDirectory, logRetentionBatches: 0 });
+  const log = new FileReplicationLog({
+    directory: join(config.dataDirectory, 'replication-log'),
+    logger: nodeLog,
+    ...(settings.logRetentionBatches !== undefined ? { retentionBatches: settings.logRetentionBatches } : {}),
+    ...(settings.logRetentionBytes !== undefined ? { retentionBytes: settings.logRetentionBytes } : {}),
   });
   const election = new ZooKeeperElection({
     zkAddress: s.zkAddress, zkPath: s.zkPath, zkSessionTimeout: s.zkSessionTimeout, replicas: s.replicas, logger: nodeLog,
@@ -120,6 +126,7 @@ export function createBrokerClusterNode(config: BrokerConfig, settings: ClusterS
     clientUrl,
     replicationBind: s.replicationBind,
     store,
+    log,
     election,
     transport: new TcpReplicationTransport({ advertiseHost: settings.hostname ?? (isWildcard(bindHost) ? osHostname() : bindHost) }),
     services,

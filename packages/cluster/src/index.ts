@@ -8,6 +8,7 @@ export { electionConformanceCases, waitForState, waitForAll, waitForLost, type E
 export { ClusterNode, type ClusterNodeOptions, type MasterService, type NodeRole, type NodeServices, type NodeStatus, type Refuser } from './node';
 export { ReplicatedStore, type ReplicatedStoreOptions } from './replication/replicated-store';
 export { SlaveReplicator, type SlaveOptions } from './replication/slave';
+export { FileReplicationLog, StoreReplicationLog, type FileReplicationLogOptions, type LogRecord, type ReplicationLog } from './replication/replication-log';
 export type { ReplicationLink, ReplicationTransport, LinkHandlers } from './replication/transport';
 export { TcpReplicationTransport, parseTcpUrl } from './replication/tcp-transport';
 export { MemoryReplicationHub } from './replication/memory-transport';

@@ -12,6 +12,7 @@ import type { Position } from '@wharf/store';
 import type { Election, ElectionState, MemberInfo } from './election/types';
 import { FrameType } from './replication/frames';
 import { ReplicatedStore } from './replication/replicated-store';
+import { openAndRecover, type ReplicationLog } from './replication/replication-log';
 import { SlaveReplicator } from './replication/slave';
 import type { ReplicationLink, ReplicationTransport } from './replication/transport';
 import { fmt, type ClusterLogger, type MasterStatus, type ReplicableStore, type SyncPolicy } from './types';
@@ -30,8 +31,11 @@ export interface Refuser {
 export interface NodeServices {
   /** Serve clients on top of the replicated store. */
   serve(store: ReplicatedStore, clientUrls: string[]): Promise<MasterService>;
-  /** While not serving: answer clients with an error; `reason()` says why and names the master. */
-  refuse(reason: () => string): Promise<Refuser>;
+  /**
+   * While not serving: answer clients with an error; `reason()` says why and names the master,
+   * `members()` gives the group's client URLs, the master first (failover clients learn them).
+   */
+  refuse(reason: () => string, members?: () => string[]): Promise<Refuser>;
 }
 
 export type NodeRole = 'starting' | 'candidate' | 'slave' | 'syncing' | 'master' | 'stopped';
@@ -53,6 +57,11 @@ export interface ClusterNodeOptions {
   /** Where the replication listener binds (tcp://host:port, or anything for the memory hub). */
   replicationBind: string;
   store: ReplicableStore;
+  /**
+   * The retained replication log (FileReplicationLog beside the store); without one, the store's
+   * own (Store.readLog) is used.
+   */
+  log?: ReplicationLog;
   election: Election;
   transport: ReplicationTransport;
   services: NodeServices;
@@ -133,9 +142,10 @@ export class ClusterNode extends EventEmitter {
   async start(): Promise<void> {
     const { store, election, transport } = this.o;
     await store.open();
+    await this.recoverLogTail();
     this.maxEpochSeen = store.position.epoch;
     this.replicationUrl = await transport.listen(this.o.replicationBind, (link) => this.accept(link));
-    this.refuser = await this.o.services.refuse(() => this.refusal());
+    this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
     election.on('lost', (reason) => this.onLost(reason));
     election.on('state', () => this.schedule());
     await election.start({
@@ -148,6 +158,21 @@ export class ClusterNode extends EventEmitter {
     this.log.info({ node: this.nodeId, replicationUrl: this.replicationUrl, position: fmt(store.position) }, 'cluster: node started, joined the election');
     this.setRole('candidate');
     this.schedule();
+  }
+
+  /**
+   * Opens the retained log; the batches it holds beyond the store's position (received and
+   * acknowledged as a slave, or committed as master, but not yet written when the process ended)
+   * go to the store first.
+   */
+  private async recoverLogTail(): Promise<void> {
+    const log = this.o.log;
+    if (!log) return;
+    const from = this.o.store.position;
+    const n = await openAndRecover(log, this.o.store, this.log);
+    if (n > 0) {
+      this.log.info({ node: this.nodeId, from: fmt(from), to: fmt(this.o.store.position), batches: n }, 'cluster: batches from the retained log written to the store');
+    }
   }
 
   /** Stops serving first (no acknowledgement after this), then leaves the group. */
@@ -166,6 +191,7 @@ export class ClusterNode extends EventEmitter {
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = null;
     await this.o.store.close();
+    await this.o.log?.close();
     this.setRole('stopped');
   }
 
@@ -259,10 +285,11 @@ export class ClusterNode extends EventEmitter {
       heartbeatMs: this.heartbeatMs,
       token: this.o.securityToken ?? '',
       logger: this.log,
+      ...(this.o.log ? { log: this.o.log } : {}),
       onAssigned: (p) => this.publishPosition(p),
       onQuorumTimeout: () => this.onQuorumTimeout(term),
       onFailure: (err) => this.fatal(err),
-      mayAcknowledge: () => this.o.election.state().role === 'master',
+      mayAcknowledge: () => this.o.election.isMaster(),
       onDeposed: (epoch) => {
         this.maxEpochSeen = Math.max(this.maxEpochSeen, epoch);
         if (this.term === term) this.onLost(`a slave has seen the newer epoch ${epoch}`);
@@ -302,7 +329,7 @@ export class ClusterNode extends EventEmitter {
       term.service = await this.o.services.serve(term.store, members);
     } catch (err) {
       this.log.error({ node: this.nodeId, err: (err as Error).message }, 'cluster: could not start serving');
-      this.refuser = await this.o.services.refuse(() => this.refusal());
+      this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
       throw err;
     }
     if (this.term !== term || !term.store.active) {
@@ -330,7 +357,7 @@ export class ClusterNode extends EventEmitter {
       const service = term.service;
       term.service = undefined;
       await service?.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'cluster: service stop failed'));
-      if (!this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal());
+      if (!this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
       this.setRole('syncing');
       this.whenCaughtUp(term);
     });
@@ -349,7 +376,7 @@ export class ClusterNode extends EventEmitter {
     await term.store.drain();
     this.publishPosition(this.o.store.position);
     this.log.info({ node: this.nodeId, epoch: term.epoch, position: fmt(this.o.store.position), reason }, 'cluster: term ended');
-    if (refuse && !this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal());
+    if (refuse && !this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
     this.setRole('candidate');
   }
 
@@ -357,7 +384,7 @@ export class ClusterNode extends EventEmitter {
     const f = this.following;
     if (this.slave && f && f.id === master.id && f.url === master.replicationUrl && f.epoch === epoch) return;
     await this.unfollow();
-    if (!this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal());
+    if (!this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
     this.following = { id: master.id, url: master.replicationUrl, epoch };
     const slave = new SlaveReplicator({
       nodeId: this.nodeId,
@@ -371,6 +398,7 @@ export class ClusterNode extends EventEmitter {
       masterUrl: master.replicationUrl,
       epoch,
       maxEpochSeen: this.maxEpochSeen,
+      ...(this.o.log ? { log: this.o.log } : {}),
       onPosition: (p) => this.publishPosition(p),
       onFailure: (err) => this.fatal(err),
     });
@@ -413,6 +441,15 @@ export class ClusterNode extends EventEmitter {
     if (key === this.lastMembers) return;
     this.lastMembers = key;
     this.term?.service?.membersChanged?.(urls);
+  }
+
+  /** The group's client URLs for a refused client: the master's first. */
+  private refusalMembers(): string[] {
+    const st = this.o.election.state();
+    const urls: string[] = [];
+    if (st.master) urls.push(st.master.clientUrl);
+    for (const m of st.members) if (!urls.includes(m.clientUrl)) urls.push(m.clientUrl);
+    return urls;
   }
 
   /** What a refused client is told. */

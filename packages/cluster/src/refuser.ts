@@ -1,6 +1,7 @@
 // The client port of a node that is not serving (slave, candidate, master still syncing): every
-// native-protocol HELLO is answered with ERROR WHARF_NOT_MASTER naming the master, and the
-// connection closes, so failover clients move on to the next URL at once.
+// native-protocol HELLO is answered with ERROR WHARF_NOT_MASTER naming the master (in the text,
+// and in `members`: the group's client URLs, master first, which failover clients add to their
+// URIs), and the connection closes, so failover clients move on to the next URL at once.
 import { createServer, type Server, type Socket } from 'node:net';
 import { CommandType, ErrorCode, FrameDecoder, encodeFrame } from '@wharf/protocol';
 import type { Refuser } from './node';
@@ -9,6 +10,8 @@ export interface RefuserOptions {
   host: string;
   port: number;
   reason(): string;
+  /** The group's client URLs, the master first: sent with the error (ERROR.members). */
+  members?(): string[];
 }
 
 export async function startRefuser(opts: RefuserOptions): Promise<Refuser & { port: number }> {
@@ -24,7 +27,10 @@ export async function startRefuser(opts: RefuserOptions): Promise<Refuser & { po
       if (answered) return;
       answered = true;
       clearTimeout(timer);
-      socket.end(encodeFrame({ type: CommandType.ERROR, corr, code: ErrorCode.NOT_MASTER, message: opts.reason(), fatal: true }));
+      const members = opts.members?.() ?? [];
+      socket.end(encodeFrame({
+        type: CommandType.ERROR, corr, code: ErrorCode.NOT_MASTER, message: opts.reason(), fatal: true, ...(members.length ? { members } : {}),
+      }));
     };
     const decoder = new FrameDecoder({
       command: (cmd) => refuse((cmd as { corr?: number }).corr),

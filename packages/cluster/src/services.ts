@@ -59,8 +59,8 @@ export function brokerServices(config: BrokerConfig, opts: { logger?: Logger; on
         },
       };
     },
-    async refuse(reason: () => string): Promise<Refuser> {
-      const refusers = await Promise.all(endpoints.map((e) => retryInUse(() => startRefuser({ ...e, reason }))));
+    async refuse(reason: () => string, members?: () => string[]): Promise<Refuser> {
+      const refusers = await Promise.all(endpoints.map((e) => retryInUse(() => startRefuser({ ...e, reason, ...(members ? { members } : {}) }))));
       return {
         async stop() {
           await Promise.all(refusers.map((r) => r.stop()));

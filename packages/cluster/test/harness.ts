@@ -9,6 +9,7 @@ import { LevelStore, type Position, type StoreOp } from '@wharf/store';
 import { MemoryElection, MemoryElectionHub } from '../src/election/memory';
 import { ClusterNode, type NodeServices } from '../src/node';
 import { MemoryReplicationHub } from '../src/replication/memory-transport';
+import { FileReplicationLog } from '../src/replication/replication-log';
 import type { ReplicatedStore } from '../src/replication/replicated-store';
 import type { ClusterLogger, SyncPolicy } from '../src/types';
 
@@ -72,7 +73,12 @@ export class TestGroup {
     const dir = prev?.dir ?? (await mkdtemp(join(tmpdir(), `wharf-cluster-${id}-`)));
     if (!prev) this.dirs.push(dir);
     const o = { ...this.opts, ...over };
-    const store = new LevelStore({ directory: dir, ...(o.logRetentionBatches !== undefined ? { logRetentionBatches: o.logRetentionBatches } : {}) });
+    // As a `wharf start` node: the retained log in its own files, none in the store.
+    const store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+    const replicationLog = new FileReplicationLog({
+      directory: join(dir, 'replication-log'),
+      ...(o.logRetentionBatches !== undefined ? { retentionBatches: o.logRetentionBatches } : {}),
+    });
     const log = new TestLog(id);
     const t: TestNode = { id, store, dir, log } as TestNode;
     const services: NodeServices = {
@@ -98,6 +104,7 @@ export class TestGroup {
       clientUrl: `tcp://${id}:61616`,
       replicationBind: 'mem',
       store,
+      log: replicationLog,
       election: new MemoryElection(this.election, { replicas: o.replicas ?? 3, logger: log }),
       transport: this.network.transport(id),
       services,

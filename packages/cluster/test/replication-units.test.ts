@@ -9,6 +9,7 @@ import { LevelStore, encodeBatch } from '@wharf/store';
 import { FrameReader, FrameType, encodeFrame, type ReplicationFrame } from '../src/replication/frames';
 import { MemoryReplicationHub } from '../src/replication/memory-transport';
 import { SlaveReplicator } from '../src/replication/slave';
+import { FileReplicationLog, openAndRecover } from '../src/replication/replication-log';
 import type { ReplicationLink } from '../src/replication/transport';
 import { TestGroup, TestLog, putOps, settlesWithin, waitFor } from './harness';
 
@@ -113,6 +114,36 @@ describe('replication - the slave against a hand-driven master', function () {
     await waitFor(3000, () => log.has(/dropping the link/), 'the slave to drop the link');
     assert.ok(log.lines.some((l) => /does not follow/.test(JSON.stringify(l.obj))));
     assert.equal(store.position.index, 0);
+  });
+
+  it('crash - batches acknowledged as received survive the slave process: its retained log gives them to the store', async () => {
+    const hub = new MemoryReplicationHub();
+    const seen = await fakeMaster(hub, (link) => {
+      link.send({ t: FrameType.WELCOME, nodeId: 'm', epoch: 1, snapshot: false });
+      const items = [1, 2, 3].map((i) => encodeBatch({ position: { epoch: 1, index: i }, ops: putOps(i) }));
+      link.send({ t: FrameType.BATCHES, epoch: 1, items, sync: [true, true, true] });
+    });
+    const rlog = new FileReplicationLog({ directory: join(dir, 'replication-log') });
+    await openAndRecover(rlog, store);
+    const s = new SlaveReplicator({
+      nodeId: 's', token: '', store, transport: hub.transport('s'), sync: 'quorum_mem', heartbeatMs: 1000, logger: new TestLog('s'),
+      masterId: 'm', masterUrl: 'mem://m', epoch: 1, maxEpochSeen: 1, onPosition: () => undefined, onFailure: () => undefined, log: rlog,
+    });
+    s.start();
+    await waitFor(3000, () => seen.some((f) => f.includes('"received":3')), 'a received ack');
+    // The process ends now: the store has not been given the batches yet (they wait ~20 ms).
+    assert.equal(store.position.index, 0);
+    await store.close();
+    await s.stop().catch(() => undefined); // (writes to the closed store fail: nothing lands)
+    await rlog.close();
+    store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+    await store.open();
+    assert.equal(store.position.index, 0);
+    const again = new FileReplicationLog({ directory: join(dir, 'replication-log') });
+    assert.equal(await openAndRecover(again, store), 3);
+    assert.deepEqual(store.position, { epoch: 1, index: 3 });
+    assert.equal((await store.loadMessages('queue://Q', 0, 10)).length, 3);
+    await again.close();
   });
 
   it('streaming - batches that follow are applied and acknowledged (received, then written)', async () => {

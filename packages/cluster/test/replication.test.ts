@@ -95,6 +95,8 @@ describe('cluster replication (in-memory election and network)', function () {
     g.network.partition(old.id, c);
     for (let i = 1; i <= 20; i++) await rs.commit(putOps(i));
     const acked = await contents(old.store);
+    // (quorum_mem: b acknowledged what it received; it writes it a moment later.)
+    await g.waitForPosition([b], rs.assignedPosition);
     assert.ok(g.get(b).store.position.index > g.get(c).store.position.index);
     g.network.heal(old.id, c);
 
@@ -155,6 +157,33 @@ describe('cluster replication (in-memory election and network)', function () {
     await g.waitForPosition([s], m.serving!.assignedPosition);
     assert.ok(!m.log.has(/sending a snapshot/), 'no snapshot needed');
     assert.deepEqual(await contents(g.get(s).store), await contents(m.store));
+  });
+
+  it('catch-up - a slave that missed more than the master keeps in memory streams from the retained log, also from a new master', async () => {
+    await group3();
+    const m = await g.waitForMaster();
+    const [b, c] = [...g.nodes.keys()].filter((id) => id !== m.id) as [string, string];
+    const commitMany = async (rs: NonNullable<typeof m.serving>, from: number, n: number): Promise<void> => {
+      for (let i = from; i < from + n; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => rs.commit(putOps(i + k))));
+    };
+    await g.stopNode(c);
+    await commitMany(m.serving!, 1, 400); // more than the 256 recent batches kept in memory
+    await g.add(c);
+    await g.waitForPosition([c], m.serving!.assignedPosition);
+    assert.ok(!m.log.has(/sending a snapshot/), 'streamed from the master\'s log');
+
+    // c misses more; then the master goes. b (which has everything, in its own log as a slave)
+    // is elected with c and catches c up from its log: batches from before its own term.
+    await g.stopNode(c);
+    await commitMany(m.serving!, 401, 300);
+    const acked = await contents(m.store);
+    await g.stopNode(m.id);
+    await g.add(c);
+    const next = await g.waitForMaster(10000, m.id);
+    assert.equal(next.id, b);
+    await g.waitForPosition([c], next.serving!.assignedPosition);
+    assert.ok(!next.log.has(/sending a snapshot/), 'streamed from the new master\'s log');
+    assert.deepEqual(await contents(g.get(c).store), acked);
   });
 
   it('stop - a master that stops cleanly hands over to a slave holding every acknowledged batch', async () => {

@@ -70,6 +70,10 @@ export abstract class GroupElection<V extends GroupView = GroupView>
     if (this.connected && this.current.role === 'candidate') await this.kick();
   }
 
+  isMaster(): boolean {
+    return this.current.role === 'master' && this.leaseValid();
+  }
+
   state(): ElectionState {
     const s = structuredClone(this.current);
     // A master whose lease ran out reports candidate even before the watchdog has fired.

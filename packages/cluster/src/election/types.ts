@@ -58,6 +58,8 @@ export interface Election {
   updatePosition(pos: Position): Promise<void>;
   /** The current view. Never reports 'master' once this node can no longer be sure it is. */
   state(): ElectionState;
+  /** state().role === 'master', without copying the view (asked for every replicated commit). */
+  isMaster(): boolean;
   /** Leaves the group (a master gives up mastership at once). No events after this. */
   stop(): Promise<void>;
   on<K extends keyof ElectionEvents>(event: K, listener: (...args: ElectionEvents[K]) => void): this;

@@ -3,7 +3,7 @@
 // snapshot, a consistent copy of the whole store, and streams from the copy's position. While
 // streaming, the pump sends every batch after the cursor: from the master's in-memory buffer of
 // recent batches when it has them, else from the retained log on disk, several per frame.
-import { encodeBatch, type Position } from '@wharf/store';
+import type { Position } from '@wharf/store';
 import {
   FrameType, REPLICATION_VERSION, type HelloFrame, type ReplicationFrame,
 } from './frames';
@@ -222,14 +222,14 @@ export class MasterSession {
           this.unacked.push(this.cursor.index);
           continue;
         }
-        const batches = await store.inner.readLog(this.cursor, FRAME_MAX_BATCHES);
+        const batches = await store.log.read(this.cursor, FRAME_MAX_BATCHES, FRAME_MAX_BYTES);
         if (this.closed) return;
         if (batches === undefined) {
           this.close(`the slave at ${fmt(this.cursor)} fell out of the retained log; it must reconnect for a snapshot`);
           return;
         }
         if (batches.length === 0) break; // written by now? the next commit pumps again
-        this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: batches.map((b) => encodeBatch(b)), sync: batches.map(() => true) });
+        this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: batches.map((b) => b.bytes), sync: batches.map((b) => b.sync) });
         this.cursor = batches[batches.length - 1]!.position;
         this.unacked.push(this.cursor.index);
       }

@@ -11,12 +11,13 @@
 // and no commit is accepted: a deposed master acknowledges nothing.
 import { StoreError } from '@wharf/protocol';
 import {
-  encodeBatch, validateOps, ZERO_POSITION,
+  encodeBatch, validateOps,
   type CommitOptions, type JobRecord, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp,
   type StoreStats, type StoredMessage,
 } from '@wharf/store';
 import type { WireMessage } from '@wharf/protocol';
 import { MasterSession } from './master-session';
+import { StoreReplicationLog, type ReplicationLog } from './replication-log';
 import type { ReplicationLink } from './transport';
 import {
   fmt, quorumOf, samePosition, type ClusterLogger, type MasterStatus, type ReplicableStore, type SyncPolicy,
@@ -35,6 +36,8 @@ export interface ReplicatedStoreOptions {
   /** Shared secret a slave must present (ActiveMQ securityToken). */
   token: string;
   logger: ClusterLogger;
+  /** The retained log (default: the store's own, Store.readLog). */
+  log?: ReplicationLog;
   /** Every position assigned (the node publishes it to the election). */
   onAssigned?(p: Position): void;
   /** A commit missed its quorum deadline. */
@@ -74,6 +77,8 @@ const BUFFER_MAX_BYTES = 8 * 1024 * 1024;
 
 export class ReplicatedStore implements Store {
   readonly inner: ReplicableStore;
+  /** Batches older than the in-memory buffer are read from here. */
+  readonly log: ReplicationLog;
   readonly epoch: number;
   readonly opts: ReplicatedStoreOptions;
   /** Slaves whose acks count towards the quorum: floor(replicas / 2). */
@@ -96,6 +101,7 @@ export class ReplicatedStore implements Store {
 
   constructor(inner: ReplicableStore, opts: ReplicatedStoreOptions) {
     this.inner = inner;
+    this.log = opts.log ?? new StoreReplicationLog(inner);
     this.opts = opts;
     this.epoch = opts.epoch;
     this.needed = quorumOf(opts.replicas) - 1;
@@ -190,11 +196,13 @@ export class ReplicatedStore implements Store {
     const entry: BufferedBatch = { position, bytes, sync, written: false };
     this.buffer.push(entry);
     this.bufferBytes += bytes.length;
+    this.log.append(position, bytes, sync);
     this.opts.onAssigned?.(position);
     const local = this.inner.apply({ position, ops }, { sync }).then(
       () => {
         entry.written = true;
         this.trimBuffer();
+        this.log.written(position.index);
       },
       (err: Error) => {
         this.opts.onFailure?.(err);
@@ -277,26 +285,33 @@ export class ReplicatedStore implements Store {
 
   /** The highest log index that floor(replicas/2) slaves hold (per the sync policy); -1 if none. */
   replicatedIndex(kind: AckKind = this.opts.sync === 'quorum_disk' ? 'durable' : 'received'): number {
-    if (this.needed === 0) return this.assigned.index;
+    const needed = this.needed;
+    if (needed === 0) return this.assigned.index;
+    if (needed === 1) {
+      // Three nodes: the best slave's (no array, no sort: this runs for every acknowledgement).
+      let best = -1;
+      for (const s of this.sessions) if (s.isStreaming() && s[kind] > best) best = s[kind];
+      return best;
+    }
     const acks: number[] = [];
     for (const s of this.sessions) if (s.isStreaming()) acks.push(s[kind]);
-    if (acks.length < this.needed) return -1;
+    if (acks.length < needed) return -1;
     acks.sort((a, b) => b - a);
-    return acks[this.needed - 1]!;
+    return acks[needed - 1]!;
   }
 
   /** A slave acknowledged: release the commits and catch-up waits its acks complete. */
   acked(): void {
-    const rep = this.replicatedIndex();
+    const received = this.replicatedIndex('received');
+    const durable = this.opts.sync === 'quorum_disk' || this.waiters.length > 0 ? this.replicatedIndex('durable') : -1;
+    const rep = this.opts.sync === 'quorum_disk' ? durable : received;
     if (this.waiters.length > 0 && (this.opts.mayAcknowledge?.() ?? true)) {
-      const received = this.replicatedIndex('received');
-      const durable = this.replicatedIndex('durable');
-      const waiting: Waiter[] = [];
+      let kept = 0;
       for (const w of this.waiters) {
         if (w.index <= (w.kind === 'durable' ? durable : received)) w.resolve();
-        else waiting.push(w);
+        else this.waiters[kept++] = w;
       }
-      this.waiters = waiting;
+      this.waiters.length = kept;
     }
     if (this.waiters.length === 0 && this.timer) {
       clearTimeout(this.timer);
@@ -375,16 +390,9 @@ export class ReplicatedStore implements Store {
       const e = this.buffer[this.bufferHead + (p.index - first.position.index)]!;
       return samePosition(e.position, p) ? p : undefined;
     }
-    // Before the buffer: the batch at p's index is on disk.
+    // Before the buffer: the batch at p's index is on disk, in the retained log.
     if (samePosition(p, this.inner.position)) return p;
-    if (p.index === 0) {
-      if (samePosition(p, ZERO_POSITION) && (await this.inner.readLog(ZERO_POSITION, 1)) !== undefined) return p;
-      return undefined;
-    }
-    // The batch at p's index, if the retained log still has it, must be p itself.
-    const probe = await this.inner.readLog({ epoch: p.epoch, index: p.index - 1 }, 1);
-    const found = probe?.[0];
-    return found && samePosition(found.position, p) ? p : undefined;
+    return (await this.log.holds(p)) ? p : undefined;
   }
 
   status(): MasterStatus {
