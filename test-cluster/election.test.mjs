@@ -29,6 +29,14 @@ describe('cluster (processes) - election', function () {
       assert.equal(err.code, 'WHARF_NOT_MASTER', err.message);
       assert.match(err.message, new RegExp(`the master is ${m.url.replace(/\./g, '\\.')}`));
     }
+    // A failover client that knows only a slave learns the master from the refusal.
+    const viaSlave = await new client.ConnectionFactory(`failover:(${slaves[0].url})?initialReconnectDelay=10&startupMaxReconnectAttempts=5`).createConnection();
+    try {
+      const s = viaSlave.createSession(false, client.Session.AUTO_ACKNOWLEDGE);
+      await (await s.createProducer(s.createQueue('ELECTION.VIA.SLAVE'))).send(s.createTextMessage('found the master'));
+    } finally {
+      await viaSlave.close();
+    }
     const sent = await runCli(['produce', '--url', m.url, '--queue', 'ELECTION', '--count', '5', '--quiet']);
     assert.equal(sent.code, 0, sent.stderr);
     const refused = await runCli(['produce', '--url', slaves[0].url, '--queue', 'ELECTION', '--count', '1', '--quiet']);
