@@ -369,6 +369,7 @@ export class LevelStore implements Store {
         n = i + 1;
       }
     }
+    if (n > 1) ops = lastProducerSeqOnly(ops);
     const last = group[n - 1]!.position;
     for (let i = 0; i < n; i++) {
       const p = group[i]!;
@@ -510,3 +511,24 @@ function asStoreError(err: unknown): Error {
   const e = err as Error;
   return new StoreError(e?.message ?? String(err));
 }
+
+/**
+ * A merged write sets each producer's last sequence number once per commit that sent for it;
+ * only the last of them matters (producer keys are never deleted), so the others are left out.
+ */
+function lastProducerSeqOnly(ops: BatchOp[]): BatchOp[] {
+  let seen: Set<string> | null = null;
+  let drop = 0;
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i]!;
+    if (op.type !== 'put' || op.key[0] !== Kind.PRODUCER) continue;
+    const k = op.key.toString('latin1');
+    seen ??= new Set();
+    if (seen.has(k)) {
+      ops[i] = SKIPPED;
+      drop++;
+    } else seen.add(k);
+  }
+  return drop === 0 ? ops : ops.filter((op) => op !== SKIPPED);
+}
+const SKIPPED: BatchOp = { type: 'del', key: Buffer.alloc(0) };
