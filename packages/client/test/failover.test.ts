@@ -10,6 +10,12 @@ describe('failover transport', () => {
   afterEach(() => {
     for (const b of brokers.splice(0)) b.close();
   });
+  /** Two scripted brokers, closed after the test. */
+  const twoBrokers = (): [FakeBroker, FakeBroker] => {
+    const pair: [FakeBroker, FakeBroker] = [fakeBroker(), fakeBroker()];
+    brokers.push(...pair);
+    return pair;
+  };
 
   it('failover - reconnects to the next URI, replays state and re-sends the unanswered send with its ids', async () => {
     const a = fakeBroker();
@@ -61,10 +67,7 @@ describe('failover transport', () => {
   });
 
   it('failover - a commit in flight when the link drops fails with TransactionRolledBackError', async () => {
-    const a = fakeBroker();
-    brokers.push(a);
-    const b = fakeBroker();
-    brokers.push(b);
+    const [a, b] = twoBrokers();
     const conn = await new ConnectionFactory(`failover:(${a.url},${b.url})?randomize=false&initialReconnectDelay=1`).createConnection();
     const ts = conn.createSession(true, Session.SESSION_TRANSACTED);
     await (await ts.createProducer(ts.createQueue('T'))).send(ts.createTextMessage('x'));
@@ -104,10 +107,7 @@ describe('failover transport', () => {
   });
 
   it('failover - a send in flight is re-sent, not timed out, when a broker is back within the timeout', async () => {
-    const a = fakeBroker();
-    brokers.push(a);
-    const b = fakeBroker();
-    brokers.push(b);
+    const [a, b] = twoBrokers();
     const conn = await new ConnectionFactory(`failover:(${a.url},${b.url})?randomize=false&initialReconnectDelay=1&timeout=2000`).createConnection();
     const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
     const p = await s.createProducer(s.createQueue('Q'));

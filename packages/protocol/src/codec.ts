@@ -65,13 +65,17 @@ export function decodeCommand(bytes: Uint8Array): Command {
   return cmd as unknown as Command;
 }
 
-/** One frame: length prefix and body in a single buffer. */
-export function encodeFrame(cmd: Command): Buffer {
-  const body = encodeCommand(cmd);
+/** A 4-byte big-endian length prefix and `body`, in a single buffer (DESIGN §3 framing). */
+export function lengthPrefixed(body: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, 4);
+  frame.set(body, 4);
   return frame;
+}
+
+/** One frame: length prefix and body in a single buffer. */
+export function encodeFrame(cmd: Command): Buffer {
+  return lengthPrefixed(encodeCommand(cmd));
 }
 
 export interface DecoderEvents {

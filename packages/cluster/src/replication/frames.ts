@@ -3,7 +3,7 @@
 // streams BATCHES (several encoded log batches per frame); the slave ACKs what it received and
 // what it has applied. Frames are msgpack (the protocol's codec); each log batch inside is the
 // store's own encoding (encodeBatch), so master and slave write exactly the same batch.
-import { decodeValue, encodeValue } from '@wharf/protocol';
+import { decodeValue, encodeValue, lengthPrefixed } from '@wharf/protocol';
 import type { Position } from '@wharf/store';
 
 export const REPLICATION_VERSION = 1;
@@ -56,11 +56,7 @@ export type ReplicationFrame =
 export const MAX_REPLICATION_FRAME = 512 * 1024 * 1024;
 
 export function encodeFrame(frame: ReplicationFrame): Buffer {
-  const body = encodeValue(frame);
-  const out = Buffer.allocUnsafe(4 + body.length);
-  out.writeUInt32BE(body.length, 0);
-  body.copy(out, 4);
-  return out;
+  return lengthPrefixed(encodeValue(frame));
 }
 
 /** Streaming decoder of length-prefixed frames; throws on a malformed stream. */
