@@ -20,7 +20,7 @@ import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type S
 import { formatPosition, validateOps, validatePosition } from './ops';
 import { RetainedLog } from './retained-log';
 import {
-  comparePositions, ZERO_POSITION,
+  comparePositions, OpType, ZERO_POSITION,
   type CommitOptions, type JobRecord, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp,
   type StoreStats, type StoredMessage,
 } from './types';
@@ -200,7 +200,7 @@ export class LevelStore implements Store {
       p.reject = reject;
       if (p.puts) {
         // Resolving early is only right when the commit is nothing but those puts (and marks).
-        for (const op of ops) if (op.t !== 10 && !(op.t === 1 && !op.subs)) p.live = -1;
+        for (const op of ops) if (op.t !== OpType.MARK_DELIVERED && !(op.t === OpType.PUT_MESSAGE && !op.subs)) p.live = -1;
         for (const put of p.puts) {
           let m = this.queuedPuts.get(put.dest);
           if (!m) this.queuedPuts.set(put.dest, (m = new Map()));
