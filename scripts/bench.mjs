@@ -1,6 +1,7 @@
 // `npm run bench`: native-protocol throughput and latency of a Wharf broker running in its own
 // process, driven by @wharf/client from this one. Writes its table into docs/PERFORMANCE.md.
-//   persistent:     32 producers with synchronous persistent sends + 1 consumer (LevelDB store)
+//   persistent:     32 producers with synchronous persistent sends + 1 consumer (LevelDB store),
+//                   each producer on its own connection, then as 32 sessions of one connection
 //   non-persistent: 1 producer with asynchronous sends + 1 consumer
 //   send-only:      the same sends with no consumer (throughput of accepting messages)
 // Options: --seconds N (per phase, default 5), --size BYTES (default 256), --producers N (32).
@@ -34,7 +35,7 @@ async function connect(url) {
 }
 
 /** Producers sending for SECONDS while one consumer drains; returns the measurements. */
-async function phase(url, { queue, producers, persistent, withConsumer }) {
+async function phase(url, { queue, producers, persistent, withConsumer, connections = producers }) {
   const conns = [];
   const sendLat = [];
   const e2eLat = [];
@@ -57,9 +58,15 @@ async function phase(url, { queue, producers, persistent, withConsumer }) {
   const start = performance.now();
   const deadline = start + SECONDS * 1000;
   const workers = [];
+  const producerConns = [];
   for (let i = 0; i < producers; i++) {
-    const pc = await connect(url);
-    conns.push(pc);
+    // Producers past `connections` get a session of an existing connection (round robin).
+    let pc = producerConns[i % connections];
+    if (!pc) {
+      pc = await connect(url);
+      conns.push(pc);
+      producerConns.push(pc);
+    }
     const s = pc.createSession(false, Session.AUTO_ACKNOWLEDGE);
     const p = await s.createProducer(s.createQueue(queue));
     p.setDeliveryMode(persistent ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT);
@@ -136,9 +143,9 @@ console.log(`broker (LevelDB) at ${broker.url}${opts.transport === 'vm' ? ' (in 
 const rows = [];
 
 /** One persistent phase with P synchronous producers, with or without a consumer: its row. */
-async function persistentRow(b, label, queue, withConsumer) {
+async function persistentRow(b, label, queue, withConsumer, connections = PRODUCERS) {
   const s0 = await b.stats();
-  const p = await phase(b.url, { queue, producers: PRODUCERS, persistent: true, withConsumer });
+  const p = await phase(b.url, { queue, producers: PRODUCERS, persistent: true, withConsumer, connections });
   const s1 = await b.stats();
   const syncs = s1.store.syncs - s0.store.syncs;
   const commits = s1.store.commits - s0.store.commits;
@@ -154,6 +161,10 @@ let ceiling = null;
 try {
   await persistentRow(broker, `persistent, ${PRODUCERS} producers (sync sends) + 1 consumer`, 'bench.persistent', true);
   if (!opts['first-only']) {
+    // The same load with the producers' sessions on one connection, as an application with a
+    // single shared JMS connection (e.g. Spring's SingleConnectionFactory) sends: sends and
+    // receipts of many producers share socket writes.
+    await persistentRow(broker, `persistent, ${PRODUCERS} producers (sync sends, ${PRODUCERS} sessions of one connection) + 1 consumer`, 'bench.persistent.shared', true, 1);
     await persistentRow(broker, `persistent, ${PRODUCERS} producers (sync sends), no consumer: group commit alone`, 'bench.persistent.nc', false);
     const so = await phase(broker.url, { queue: 'bench.np.sendonly', producers: 1, persistent: false, withConsumer: false });
     await broker.remove(['queue://bench.np.sendonly', 'queue://bench.np.sendonly.barrier']);
@@ -194,7 +205,7 @@ const table = [
   ...rows.map((r) => `| ${r.join(' | ')} |`),
 ].join('\n');
 if (!opts['no-write'] && !opts['first-only'] && opts.transport !== 'vm') {
-  const ceilingLine = `Loopback TCP on this machine, measured in the same run: ${PRODUCERS} connections between two Node processes echoing ${SIZE}-byte frames one at a time (no broker at all) make ${fmt(ceiling)} round trips/s. A synchronous send with a consumer needs at least two such round trips (producer to broker, broker to consumer and back), so ${fmt(ceiling / 2)} msg/s is the most any broker process could do here over TCP in the first row.`;
+  const ceilingLine = `Loopback TCP on this machine, measured in the same run: ${PRODUCERS} connections between two Node processes echoing ${SIZE}-byte frames one at a time (no broker at all) make ${fmt(ceiling)} round trips/s. Every synchronous send in the first row is one such round trip on its producer's connection (send, then receipt), and between the two the message also goes to the consumer and its acknowledgement comes back.`;
   writeSection('bench-native', `## Native protocol (\`npm run bench\`)\n\n${new Date().toISOString().slice(0, 10)}, ${machineLine()}. Broker and load generator are separate processes on the same machine (except the vm:// row: one process); ${SIZE}-byte text messages; ${SECONDS} s per phase; LevelDB store with group commit and concurrent store and dispatch (the default).\n\n${table}\n\n${ceilingLine}`);
   console.log('written to docs/PERFORMANCE.md');
 }
