@@ -1,8 +1,10 @@
 // Acceptance 1 (issue 6): three `wharf start` processes and a real ZooKeeper elect exactly one
 // master; the slaves refuse clients with an error naming the master; `wharf cluster status`
-// reports the same roles.
+// reports the same roles. The group has a cluster.zkPassword, so this also shows the whole path
+// of a protected group: the nodes' election and status znodes, and the CLI reading them.
 import { strict as assert } from 'node:assert';
-import { Group, client, runCli, sharedZooKeeper } from './lib/group.mjs';
+import fs from 'node:fs';
+import { Group, client, cluster, runCli, sharedZooKeeper, tempDir } from './lib/group.mjs';
 
 describe('cluster (processes) - election', function () {
   this.timeout(60_000);
@@ -10,7 +12,7 @@ describe('cluster (processes) - election', function () {
 
   before(async () => {
     const zk = await sharedZooKeeper();
-    g = await Group.create({ zkAddress: zk.connectString });
+    g = await Group.create({ zkAddress: zk.connectString, zkPassword: 'election test secret' });
     await g.start();
   });
 
@@ -50,9 +52,29 @@ describe('cluster (processes) - election', function () {
     for (const mem of view.members) assert.equal(mem.role, mem.id === m.id ? 'master' : 'slave', JSON.stringify(view));
     assert.ok(view.master.position.index >= 5, 'the master reports its log position');
 
-    const text = await runCli(['cluster', 'status', '--zk', g.zkAddress, '--zk-path', g.zkPath]);
+    const text = await runCli(['cluster', 'status', '--zk', g.zkAddress, '--zk-path', g.zkPath, '--zk-password', 'election test secret']);
     assert.equal(text.code, 0, text.stderr);
+    const locked = await runCli(['cluster', 'status', '--zk', g.zkAddress, '--zk-path', g.zkPath], { env: { WHARF_ZK_PASSWORD: '' } });
+    assert.equal(locked.code, 1);
+    assert.match(locked.stderr, /protected by a password\. Set cluster\.zkPassword/);
     assert.match(text.stdout, new RegExp(`master ${m.id} at ${m.url.replace(/\./g, '\\.')}`));
     for (const s of slaves) assert.match(text.stdout, new RegExp(`^${s.id} +slave +- +\\d+ +\\d+ +0 `, 'm'));
+  });
+
+  it('cluster - a node with the wrong zkPassword exits at once, saying so; the group carries on', async () => {
+    const m = await g.waitForMaster();
+    const [clientPort, replicationPort] = await cluster.freePorts(2);
+    const dataDirectory = tempDir('wrong-password');
+    try {
+      const r = await runCli(['start', '--zkAddress', g.zkAddress, '--zkPath', g.zkPath, '--replicas', '3', '--nodeId', '9',
+        '--dataDirectory', dataDirectory, '--console.enabled', 'false', '--replicationBind', `tcp://127.0.0.1:${replicationPort}`,
+        '--transportConnectors', JSON.stringify([{ name: 'openwire', uri: `tcp://127.0.0.1:${clientPort}` }])],
+      { env: { WHARF_ZK_PASSWORD: 'not the secret' } });
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /cannot start cluster node .*-9: ZooKeeper denied access to the group .*another password\. Set cluster\.zkPassword/);
+      assert.equal((await g.waitForMaster()).id, m.id);
+    } finally {
+      fs.rmSync(dataDirectory, { recursive: true, force: true });
+    }
   });
 });

@@ -79,6 +79,7 @@ export class NodeProcess {
       replicationBind: `tcp://${this.host}:${this.replicationPort}`, replicas: '3', nodeId: String(this.index),
       sync: g.sync ?? 'quorum_mem', replicationTimeout: String(g.replicationTimeout ?? 5000),
       ...(g.logRetentionBatches !== undefined ? { logRetentionBatches: String(g.logRetentionBatches) } : {}),
+      ...(g.zkPassword ? { zkPassword: g.zkPassword } : {}),
       // The console is on by default at 8161: only groups that test it get one (each its own port).
       ...(this.consolePort ? { 'console.port': String(this.consolePort) } : { 'console.enabled': 'false' }),
     };
@@ -167,7 +168,8 @@ export class Group {
   /**
    * @param {object} opts  zk (handle or connect string), sync, replicationTimeout,
    *   logRetentionBatches, zkSessionTimeout, hosts (per node), prefixes (per node), ports,
-   *   console (true: every node runs its web console on a port of its own)
+   *   console (true: every node runs its web console on a port of its own),
+   *   zkPassword (the group's cluster.zkPassword; status() passes it as WHARF_ZK_PASSWORD)
    */
   constructor(opts) {
     this.opts = opts;
@@ -229,7 +231,8 @@ export class Group {
 
   /** `wharf cluster status --json` for this group. */
   async status() {
-    const out = await runCli(['cluster', 'status', '--zk', this.zkAddress, '--zk-path', this.zkPath, '--json'], { prefix: this.opts.cliPrefix });
+    const env = this.opts.zkPassword ? { WHARF_ZK_PASSWORD: this.opts.zkPassword } : {};
+    const out = await runCli(['cluster', 'status', '--zk', this.zkAddress, '--zk-path', this.zkPath, '--json'], { prefix: this.opts.cliPrefix, env });
     return { code: out.code, view: out.code === 0 || out.code === 3 ? JSON.parse(out.stdout) : undefined, out };
   }
 

@@ -149,7 +149,7 @@ export const KEYS: readonly KeySpec[] = [
   // Replicated group (ActiveMQ's replicatedLevelDB attributes, DESIGN §6).
   { key: 'replicas', section: 'cluster', spec: { kind: 'integer', min: 1, odd: true }, doc: 'group size (odd); quorum = replicas/2 + 1' },
   { key: 'zkAddress', section: 'cluster', spec: { kind: 'string', nonEmpty: true, check: checkZkAddress }, doc: 'ZooKeeper servers, host:port,host:port' },
-  { key: 'zkPassword', section: 'cluster', spec: str, doc: 'ZooKeeper digest auth' },
+  { key: 'zkPassword', section: 'cluster', spec: str, doc: 'password of the group\'s znodes in ZooKeeper (digest auth, user wharf); every node and `wharf cluster status` need the same one' },
   { key: 'zkPath', section: 'cluster', spec: { kind: 'string', check: (v) => (v.startsWith('/') ? undefined : 'must start with /') }, doc: "the group's ZooKeeper directory" },
   { key: 'zkSessionTimeout', section: 'cluster', spec: { kind: 'duration', min: 1 }, doc: 'ZooKeeper session timeout (2s)' },
   { key: 'replicationBind', section: 'cluster', spec: { kind: 'uri' }, doc: 'replication listener, tcp://0.0.0.0:61619' },

@@ -97,7 +97,6 @@ export function createBrokerClusterNode(config: BrokerConfig, settings: ClusterS
   const advertise = settings.hostname ?? (isWildcard(first.host) ? osHostname() : first.host);
   const clientUrl = `tcp://${hostPart(advertise)}:${first.port}`;
   const id = settings.nodeId !== undefined ? `${config.brokerName}-${settings.nodeId}` : `${config.brokerName}@${osHostname()}`;
-  if (settings.zkPassword) logger.warn('cluster.zkPassword is not supported yet: connecting to ZooKeeper without authentication');
   const bindHost = parseTcpUrl(s.replicationBind).host;
   const nodeLog = logger.child({ node: id });
   // The retained replication log is kept in its own files beside LevelDB's (replication-log.ts
@@ -111,8 +110,9 @@ export function createBrokerClusterNode(config: BrokerConfig, settings: ClusterS
   });
   const election = new ZooKeeperElection({
     zkAddress: s.zkAddress, zkPath: s.zkPath, zkSessionTimeout: s.zkSessionTimeout, replicas: s.replicas, logger: nodeLog,
+    ...(settings.zkPassword ? { zkPassword: settings.zkPassword } : {}),
   });
-  const status = new ZkStatusPublisher(s.zkAddress, s.zkPath, s.zkSessionTimeout, nodeLog);
+  const status = new ZkStatusPublisher(s.zkAddress, s.zkPath, s.zkSessionTimeout, nodeLog, settings.zkPassword || undefined);
   const services = brokerServices(config, { logger });
   const node = new ClusterNode({
     nodeId: id,

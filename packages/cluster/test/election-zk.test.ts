@@ -11,7 +11,10 @@ import {
 import type { ElectionLogger } from '../src/election/types';
 import { ZooKeeperElection } from '../src/election/zookeeper';
 import { startZooKeeper, startZooKeeperEnsemble, type ZooKeeperHandle } from '../src/election/zk-server';
-import { createClient, getChildren, remove, type Client } from '../src/election/zk-client';
+import {
+  Code, create, createClient, digestId, getAcl, getChildren, getData, isCode, remove, type Client,
+} from '../src/election/zk-client';
+import { readClusterStatus } from '../src/status';
 
 const SESSION_MS = 2000;
 const WAIT_MS = 10_000;
@@ -123,10 +126,12 @@ describe('election (zookeeper)', function () {
   });
 
   /** Nodes connected straight to the shared server (for server-side faults). */
-  async function directGroup(connectString = zk.connectString): Promise<{ nodes: ZooKeeperElection[]; stop(): Promise<void> }> {
-    const zkPath = `/wharf-test/direct${++groupSeq}`;
+  async function directGroup(
+    connectString = zk.connectString,
+    { zkPath = `/wharf-test/direct${++groupSeq}`, zkPassword }: { zkPath?: string; zkPassword?: string } = {},
+  ): Promise<{ nodes: ZooKeeperElection[]; stop(): Promise<void> }> {
     const nodes = ['a', 'b', 'c'].map(
-      () => new ZooKeeperElection({ zkAddress: connectString, zkPath, zkSessionTimeout: SESSION_MS, logger }),
+      () => new ZooKeeperElection({ zkAddress: connectString, zkPath, zkSessionTimeout: SESSION_MS, logger, zkPassword }),
     );
     for (const [i, n] of nodes.entries()) await n.start(member(['a', 'b', 'c'][i] ?? '?', { epoch: 1, index: 30 - 10 * i }));
     return { nodes, stop: () => Promise.all(nodes.map((n) => n.stop())).then(() => undefined) };
@@ -325,6 +330,60 @@ describe('election (zookeeper)', function () {
       }
     } finally {
       await ensemble.stop();
+    }
+  });
+
+  it('zkPassword: the group is closed to other sessions, a wrong or missing password fails start() naming it, an open group is locked down', async () => {
+    const zkPath = `/wharf-test/auth${++groupSeq}`;
+    const noAuth = (err: unknown): boolean => isCode(err, Code.NO_AUTH);
+    const admin = await connectClient(zk.connectString); // no credentials
+    try {
+      // The group first ran without a password: its znodes are open to anyone.
+      const before = await directGroup(zk.connectString, { zkPath });
+      await waitForAll(before.nodes, agreed('a', 3), WAIT_MS);
+      await before.stop();
+      await getData(admin, `${zkPath}/epoch`);
+
+      const { nodes, stop } = await directGroup(zk.connectString, { zkPath, zkPassword: 'right horse' });
+      try {
+        await waitForAll(nodes, agreed('a', 3), WAIT_MS);
+        // Locked down, including the znodes the open run had created.
+        await assert.rejects(getData(admin, `${zkPath}/epoch`), noAuth);
+        await assert.rejects(getData(admin, `${zkPath}/master`), noAuth);
+        await assert.rejects(getChildren(admin, `${zkPath}/members`), noAuth);
+        await assert.rejects(create(admin, `${zkPath}/members/intruder`, Buffer.from('{}'), 0), noAuth);
+        await assert.rejects(create(admin, `${zkPath}/master2`, undefined, 0), noAuth);
+        // The parent is shared with other groups and stays open.
+        await create(admin, `/wharf-test/other${groupSeq}`, undefined, 0);
+        const keyed = createClient(zk.connectString, { sessionTimeout: SESSION_MS }, 'right horse');
+        try {
+          await new Promise<void>((ok) => {
+            keyed.once('connected', () => ok());
+            keyed.connect();
+          });
+          const acl = await getAcl(keyed, zkPath);
+          assert.deepEqual(acl.map((a) => `${a.id.scheme}:${a.id.id}:${a.permission}`), [`digest:${digestId('right horse')}:31`]);
+        } finally {
+          keyed.close();
+        }
+
+        // A node with another password, or none, does not join: start() fails and says why.
+        const wrong = new ZooKeeperElection({ zkAddress: zk.connectString, zkPath, zkSessionTimeout: SESSION_MS, logger, zkPassword: 'wrong' });
+        await assert.rejects(wrong.start(member('d', { epoch: 0, index: 0 })), /denied access to the group .*another password.*zkPassword/);
+        const none = new ZooKeeperElection({ zkAddress: zk.connectString, zkPath, zkSessionTimeout: SESSION_MS, logger });
+        await assert.rejects(none.start(member('e', { epoch: 0, index: 0 })), /protected by a password.*zkPassword/);
+        assert.ok(agreed('a', 3)(nodes.map((n) => n.state())), 'the group carries on');
+
+        // `wharf cluster status` reads it with the password only.
+        const view = await readClusterStatus(zk.connectString, zkPath, 5000, 'right horse');
+        assert.equal(view.master?.id, 'a');
+        assert.equal(view.members.length, 3);
+        await assert.rejects(readClusterStatus(zk.connectString, zkPath, 5000), /protected by a password/);
+      } finally {
+        await stop();
+      }
+    } finally {
+      admin.close();
     }
   });
 });

@@ -10,6 +10,8 @@ position, what it has received and written, and how many batches it lags behind 
 
   --zk ADDRESS        ZooKeeper servers (default WHARF_ZK_ADDRESS, else 127.0.0.1:2181) [--zk-address, --zkAddress]
   --zk-path PATH      the group's znode directory (default WHARF_ZK_PATH, else /wharf/default) [--zkPath]
+  --zk-password PW    the group's cluster.zkPassword, if it has one (default WHARF_ZK_PASSWORD;
+                      prefer the variable: a command line is visible to other users) [--zkPassword]
   --timeout MS        how long to wait for ZooKeeper (default 5000)
   --json              print the status as JSON
 
@@ -34,6 +36,7 @@ export async function runCluster(argv: readonly string[], io: Io): Promise<numbe
       options: {
         zk: { type: 'string' }, 'zk-address': { type: 'string' }, zkAddress: { type: 'string' },
         'zk-path': { type: 'string' }, zkPath: { type: 'string' },
+        'zk-password': { type: 'string' }, zkPassword: { type: 'string' },
         timeout: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -48,6 +51,7 @@ export async function runCluster(argv: readonly string[], io: Io): Promise<numbe
   }
   const zk = (values.zk ?? values['zk-address'] ?? values.zkAddress ?? io.env.WHARF_ZK_ADDRESS ?? '127.0.0.1:2181') as string;
   const zkPath = (values['zk-path'] ?? values.zkPath ?? io.env.WHARF_ZK_PATH ?? '/wharf/default') as string;
+  const password = (values['zk-password'] ?? values.zkPassword ?? io.env.WHARF_ZK_PASSWORD) as string | undefined;
   const timeout = values.timeout === undefined ? 5000 : Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout ${String(values.timeout)} must be a positive number of ms`);
   if (!zkPath.startsWith('/')) throw new UsageError(`--zk-path ${zkPath} must start with /`);
@@ -55,7 +59,7 @@ export async function runCluster(argv: readonly string[], io: Io): Promise<numbe
   const { readClusterStatus } = require('@wharf/cluster') as typeof import('@wharf/cluster');
   let view: Awaited<ReturnType<typeof readClusterStatus>>;
   try {
-    view = await readClusterStatus(zk, zkPath, timeout);
+    view = await readClusterStatus(zk, zkPath, timeout, password || undefined);
   } catch (err) {
     io.err(`wharf: cannot read the group ${zkPath} from ZooKeeper ${zk}: ${messageOf(err)}`);
     return 1;

@@ -146,8 +146,10 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   try {
     await node.start();
   } catch (err) {
-    io.err(`wharf: cannot start cluster node ${handle.id}: ${messageOf(err)} — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
-      `and that ${settings.replicationBind} and the client port are free`);
+    // An election error already says what to do (e.g. a wrong cluster.zkPassword).
+    const hint = (err as { name?: unknown }).name === 'ElectionError' ? '' : ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
+      `and that ${settings.replicationBind} and the client port are free`;
+    io.err(`wharf: cannot start cluster node ${handle.id}: ${messageOf(err)}${hint}`);
     await handle.close().catch(() => undefined);
     return 1;
   }

@@ -4,7 +4,9 @@ export type ElectionErrorCode =
   /** start() called twice, or an operation after stop(). */
   | 'ELECTION_STATE'
   /** stop() was called while start() was still waiting to register. */
-  | 'ELECTION_STOPPED';
+  | 'ELECTION_STOPPED'
+  /** ZooKeeper refused the group's znodes to this session (cluster.zkPassword). */
+  | 'ELECTION_AUTH';
 
 export class ElectionError extends Error {
   override readonly name = 'ElectionError';

@@ -198,6 +198,18 @@ export abstract class GroupElection<V extends GroupView = GroupView>
       this.scheduleRetry();
     } catch (err) {
       if (gen !== this.generation || this.stopped) return;
+      if (err instanceof ElectionError && err.code === 'ELECTION_AUTH') {
+        // Wrong or missing zkPassword: no retry will help a node that has not joined yet, so
+        // start() fails with the reason. A member whose access was taken away keeps trying.
+        const registered = this.registered;
+        this.log.error({ id: info.id }, `election: ${err.message}`);
+        if (registered) {
+          this.registered = undefined;
+          registered.reject(err);
+          void this.stop();
+          return;
+        }
+      }
       // Failures while disconnected are expected; the reconnection starts a new pass.
       const level = this.connected ? 'warn' : 'debug';
       this.log[level]({ err, id: info.id }, 'election: group operation failed, retrying');

@@ -1,6 +1,9 @@
-// Promise wrappers for the few node-zookeeper-client calls the election makes.
+// Promise wrappers for the few node-zookeeper-client calls the election makes, and the group's
+// access control (cluster.zkPassword).
 
+import { createHash } from 'node:crypto';
 import * as zk from 'node-zookeeper-client';
+import { ElectionError } from './errors';
 
 export type { Client, Stat, Watcher } from 'node-zookeeper-client';
 
@@ -38,9 +41,9 @@ export function exists(c: zk.Client, path: string, watcher?: zk.Watcher): Promis
   });
 }
 
-export function create(c: zk.Client, path: string, data: Buffer | undefined, mode: number): Promise<string> {
+export function create(c: zk.Client, path: string, data: Buffer | undefined, mode: number, acl: zk.ACL[] = zk.ACL.OPEN_ACL_UNSAFE): Promise<string> {
   return new Promise((resolve, reject) => {
-    c.create(path, data, mode, (err, created) => (err ? reject(err) : resolve(created)));
+    c.create(path, data, acl, mode, (err, created) => (err ? reject(err) : resolve(created)));
   });
 }
 
@@ -77,6 +80,83 @@ export function isConnected(c: zk.Client): boolean {
   return c.getState() === zk.State.SYNC_CONNECTED;
 }
 
-export function createClient(connectString: string, options: zk.ClientOptions): zk.Client {
-  return zk.createClient(connectString, options);
+/**
+ * A client for `connectString`. With a password it authenticates (digest scheme, user
+ * ZK_DIGEST_USER) now and after every reconnection, so it may use a protected group's znodes.
+ */
+export function createClient(connectString: string, options: zk.ClientOptions, password?: string): zk.Client {
+  const c = zk.createClient(connectString, options);
+  if (password) c.addAuthInfo('digest', Buffer.from(`${ZK_DIGEST_USER}:${password}`, 'utf8'));
+  return c;
+}
+
+// --- access control (cluster.zkPassword) ------------------------------------------------------
+//
+// A group with a password keeps every znode under its zkPath (zkPath itself included) readable
+// and writable only by sessions that authenticated with that password: ACL `digest:wharf:<hash>`
+// with all permissions. The ancestors of zkPath stay open, since other groups may share them.
+// Without a password the znodes are open (world:anyone), as ActiveMQ's were.
+
+/** The ZooKeeper user name of a protected group (digest scheme). */
+export const ZK_DIGEST_USER = 'wharf';
+
+/** The ACL of every znode the group creates. */
+export function groupAcl(password?: string): zk.ACL[] {
+  return password ? zk.ACL.CREATOR_ALL_ACL : zk.ACL.OPEN_ACL_UNSAFE;
+}
+
+/** The digest id ZooKeeper stores for `wharf:<password>`: user:base64(sha1(user:password)). */
+export function digestId(password: string): string {
+  return `${ZK_DIGEST_USER}:${createHash('sha1').update(`${ZK_DIGEST_USER}:${password}`, 'utf8').digest('base64')}`;
+}
+
+/** The error for a znode ZooKeeper would not let this session use (NO_AUTH). */
+export function accessDenied(zkPath: string, password?: string): ElectionError {
+  return new ElectionError('ELECTION_AUTH', password
+    ? `ZooKeeper denied access to the group ${zkPath}: its znodes are protected by another password. Set cluster.zkPassword (WHARF_ZK_PASSWORD) to the group's password, or use another zkPath`
+    : `ZooKeeper denied access to the group ${zkPath}: its znodes are protected by a password. Set cluster.zkPassword (WHARF_ZK_PASSWORD) to the group's password`);
+}
+
+export function getAcl(c: zk.Client, path: string): Promise<zk.ACL[]> {
+  return new Promise((resolve, reject) => {
+    c.getACL(path, (err, acls) => (err ? reject(err) : resolve(acls)));
+  });
+}
+
+export function setAcl(c: zk.Client, path: string, acl: zk.ACL[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    c.setACL(path, acl, -1, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * Makes sure the persistent znode `path` of the group exists and, with a password, carries the
+ * group's ACL: one created before the group had a password is locked down now (setACL needs
+ * ADMIN, which an open znode grants to anyone). For zkPath itself, missing ancestors are
+ * created open; a znode inside the group expects zkPath to be there. Throws `accessDenied`
+ * when the znode is protected by another password.
+ */
+export async function ensureGroupNode(c: zk.Client, path: string, zkPath: string, password?: string, data?: Buffer): Promise<void> {
+  const parent = path.slice(0, path.lastIndexOf('/'));
+  if (path === zkPath && parent !== '' && !(await exists(c, parent))) await mkdirp(c, parent);
+  try {
+    await create(c, path, data, zk.CreateMode.PERSISTENT, groupAcl(password));
+    return;
+  } catch (err) {
+    if (!isCode(err, zk.Exception.NODE_EXISTS)) throw denied(err, zkPath, password);
+  }
+  if (!password) return;
+  try {
+    const acl = await getAcl(c, path);
+    const want = digestId(password);
+    const ok = acl.length > 0 && acl.every((a) => a.id.scheme === 'digest' && a.id.id === want && a.permission === zk.Permission.ALL);
+    if (!ok) await setAcl(c, path, zk.ACL.CREATOR_ALL_ACL);
+  } catch (err) {
+    throw denied(err, zkPath, password);
+  }
+}
+
+/** `err`, or the access error when it is ZooKeeper's NO_AUTH. */
+export function denied(err: unknown, zkPath: string, password?: string): unknown {
+  return isCode(err, zk.Exception.NO_AUTH) ? accessDenied(zkPath, password) : err;
 }

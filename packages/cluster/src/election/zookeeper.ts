@@ -29,8 +29,8 @@ import { GroupElection, type MemberData } from './group';
 import { UNREADABLE, isPosition, type GroupView, type MasterRecord, type MemberRecord } from './rules';
 import type { ElectionOptions, MemberInfo } from './types';
 import {
-  Code, CreateMode, commit, create, createClient, dropConnection, exists, getChildren, getData, isCode,
-  isConnected, mkdirp, remove, setData, type Client,
+  Code, CreateMode, commit, create, createClient, denied, dropConnection, ensureGroupNode, exists, getChildren,
+  getData, groupAcl, isCode, isConnected, remove, setData, type Client,
 } from './zk-client';
 
 export interface ZooKeeperElectionOptions extends ElectionOptions {
@@ -43,6 +43,11 @@ export interface ZooKeeperElectionOptions extends ElectionOptions {
    * The server bounds it to [minSessionTimeout, maxSessionTimeout] (defaults 2 and 20 ticks).
    */
   zkSessionTimeout?: number;
+  /**
+   * cluster.zkPassword: the group's znodes are created readable and writable only by sessions
+   * that authenticate with it (digest scheme, user `wharf`); see zk-client.ts.
+   */
+  zkPassword?: string;
 }
 
 interface ZkView extends GroupView {
@@ -58,6 +63,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
   readonly zkAddress: string;
   readonly zkPath: string;
   readonly zkSessionTimeout: number;
+  private readonly zkPassword: string | undefined;
   private readonly membersPath: string;
   private readonly masterPath: string;
   private readonly epochPath: string;
@@ -81,6 +87,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
     this.zkAddress = opts.zkAddress ?? '127.0.0.1:2181';
     this.zkPath = opts.zkPath ?? '/wharf/default';
     this.zkSessionTimeout = opts.zkSessionTimeout ?? 2000;
+    this.zkPassword = opts.zkPassword || undefined;
     if (!/^(\/[^/]+)+$/.test(this.zkPath)) {
       throw new ElectionError('ELECTION_CONFIG', `zkPath must be an absolute znode path without a trailing slash, got '${this.zkPath}'`);
     }
@@ -109,7 +116,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
       sessionTimeout: this.zkSessionTimeout,
       spinDelay: Math.min(1000, Math.max(50, Math.floor(this.zkSessionTimeout / 10))),
       retries: 0,
-    });
+    }, this.zkPassword);
     this.client = client;
     client.on('connected', () => {
       if (client !== this.client || this.stopped) return;
@@ -218,7 +225,14 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
     const client = this.client;
     if (!client) throw new ElectionError('ELECTION_STATE', 'no ZooKeeper client');
     const sent = performance.now();
-    const result = await fn(client);
+    let result: T;
+    try {
+      result = await fn(client);
+    } catch (err) {
+      // An answer all the same: NO_AUTH proves the session is alive.
+      if (client === this.client && isCode(err, Code.NO_AUTH)) this.lastOk = Math.max(this.lastOk, sent);
+      throw denied(err, this.zkPath, this.zkPassword);
+    }
     if (client === this.client) this.lastOk = Math.max(this.lastOk, sent);
     return result;
   }
@@ -248,7 +262,8 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
   }
 
   protected async register(data: MemberData): Promise<string> {
-    await this.call((c) => mkdirp(c, this.membersPath));
+    await this.call((c) => ensureGroupNode(c, this.zkPath, this.zkPath, this.zkPassword));
+    await this.call((c) => ensureGroupNode(c, this.membersPath, this.zkPath, this.zkPassword));
     await this.ensureEpoch();
     const prefix = `m-${this.token}-`;
     const body = encodeMember(data);
@@ -258,7 +273,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
       await this.call((c) => setData(c, `${this.membersPath}/${found}`, body, -1));
       return found;
     }
-    const path = await this.call((c) => create(c, `${this.membersPath}/${prefix}`, body, CreateMode.EPHEMERAL_SEQUENTIAL));
+    const path = await this.call((c) => create(c, `${this.membersPath}/${prefix}`, body, CreateMode.EPHEMERAL_SEQUENTIAL, groupAcl(this.zkPassword)));
     return path.slice(this.membersPath.length + 1);
   }
 
@@ -276,7 +291,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
       await this.call((c) =>
         commit(
           c.transaction()
-            .create(this.masterPath, Buffer.from(JSON.stringify(record)), CreateMode.EPHEMERAL)
+            .create(this.masterPath, Buffer.from(JSON.stringify(record)), groupAcl(this.zkPassword), CreateMode.EPHEMERAL)
             .setData(this.epochPath, Buffer.from(String(record.epoch)), view.epochVersion),
         ),
       );
@@ -297,11 +312,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
 
   /** Creates the epoch znode if needed, and moves it past data version 0 (see zk-types.d.ts). */
   private async ensureEpoch(): Promise<void> {
-    try {
-      await this.call((c) => create(c, this.epochPath, Buffer.from('0'), CreateMode.PERSISTENT));
-    } catch (err) {
-      if (!isCode(err, Code.NODE_EXISTS)) throw err;
-    }
+    await this.call((c) => ensureGroupNode(c, this.epochPath, this.zkPath, this.zkPassword, Buffer.from('0')));
     const { data, stat } = await this.call((c) => getData(c, this.epochPath));
     if (stat.version !== 0) return;
     try {
