@@ -121,6 +121,9 @@ export function createBrokerClusterNode(config: BrokerConfig, settings: ClusterS
     replicationTimeout: s.replicationTimeout,
     // Replication notices a dead link within about the ZooKeeper session timeout.
     heartbeatMs: Math.max(100, Math.min(1000, Math.floor(s.zkSessionTimeout / 4))),
+    // A master the slaves cannot reach steps aside after 2 × replicationTimeout and stays out
+    // long enough for them to elect one of themselves.
+    rejoinAfterMs: Math.max(2000, 2 * s.zkSessionTimeout),
     securityToken: settings.securityToken ?? '',
     ...(settings.weight !== undefined ? { weight: settings.weight } : {}),
     clientUrl,

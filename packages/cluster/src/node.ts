@@ -51,6 +51,15 @@ export interface ClusterNodeOptions {
   heartbeatMs?: number;
   /** Must match on every node (ActiveMQ securityToken). */
   securityToken?: string;
+  /**
+   * A master waiting to serve (after its election, or after a missed quorum) that has had
+   * fewer than floor(replicas/2) slaves connected for this long, while the election still
+   * counts them present (they reach ZooKeeper but not this node), leaves the election for
+   * `rejoinAfterMs` so that they can elect one of themselves. Default 2 × replicationTimeout.
+   */
+  stepAsideMs?: number;
+  /** How long a master that stepped aside stays out of the election; default 4000. */
+  rejoinAfterMs?: number;
   weight?: number;
   /** This node's client URL, as clients reach it. */
   clientUrl: string;
@@ -303,21 +312,53 @@ export class ClusterNode extends EventEmitter {
     this.whenCaughtUp(term);
   }
 
-  /** Serve once floor(replicas/2) slaves hold everything this master has. */
+  /**
+   * Serve once floor(replicas/2) slaves hold everything this master has. Meanwhile, step aside
+   * when too few slaves are even connected for stepAsideMs: the election counts them present,
+   * so they reach ZooKeeper, but not this node (a partition between master and slaves). Without
+   * this the group would keep a master that can never serve. Slaves still catching up (e.g. by
+   * snapshot) are connected and keep the master waiting as long as they need.
+   */
   private whenCaughtUp(term: Term): void {
     const started = Date.now();
+    const needed = Math.floor(this.replicas / 2);
+    const stepAsideMs = this.o.stepAsideMs ?? 2 * this.replicationTimeout;
+    let reachedAt = Date.now();
     const progress = setInterval(() => {
       this.log.info({ node: this.nodeId, epoch: term.epoch, waitingFor: term.store.missingSlaves(), ms: Date.now() - started },
         'cluster: master still waiting for slaves to catch up');
     }, 5000);
+    const watch = setInterval(() => {
+      if (this.term !== term || !term.syncing || !term.store.active) return;
+      const now = Date.now();
+      if (term.store.sessions.size >= needed) reachedAt = now;
+      else if (now - reachedAt >= stepAsideMs) {
+        clearInterval(watch);
+        this.stepAside(term, term.store.sessions.size, now - reachedAt);
+      }
+    }, Math.min(this.heartbeatMs, 1000));
     progress.unref();
+    watch.unref();
+    const done = (): void => {
+      clearInterval(progress);
+      clearInterval(watch);
+    };
     term.store.whenCaughtUp().then(
       () => {
-        clearInterval(progress);
+        done();
         void this.run(() => this.serve(term));
       },
-      () => clearInterval(progress),
+      done,
     );
+  }
+
+  private stepAside(term: Term, connected: number, forMs: number): void {
+    const rejoinAfterMs = this.o.rejoinAfterMs ?? 4000;
+    const reason = `only ${connected} of the ${Math.floor(this.replicas / 2)} slave(s) it needs connected to it for ${forMs} ms, ` +
+      'though the election counts them present: stepping aside so that they can elect a master among themselves';
+    this.log.warn({ node: this.nodeId, epoch: term.epoch, connected, forMs, rejoinAfterMs }, `cluster: master ${reason}`);
+    void this.o.election.withdraw(rejoinAfterMs, reason).catch((err: Error) =>
+      this.log.warn({ node: this.nodeId, err: err.message }, 'cluster: stepping aside failed'));
   }
 
   private async serve(term: Term): Promise<void> {

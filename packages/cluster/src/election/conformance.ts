@@ -316,6 +316,24 @@ export function electionConformanceCases(fixture: ElectionFixture): ElectionCase
       }),
     },
     {
+      name: 'a master that withdraws loses mastership at once; the others elect the best of them; it rejoins as their slave',
+      run: withGroup(async (g) => {
+        const [a, b, c] = await g.startAll([member('a', { epoch: 1, index: 30 }), member('b', { epoch: 1, index: 20 }), member('c', { epoch: 1, index: 10 })]);
+        const [first] = await waitForAll([a, b, c], agreed('a', 3), t, 'a elected');
+        const lost = waitForLost(a, t);
+        const away = a.withdraw(1500, 'its slaves cannot reach it');
+        assert.notEqual(a.state().role, 'master', 'no longer master once withdraw() is called');
+        assert.match(await lost, /slaves cannot reach/);
+        await away;
+        // a still has the best position, yet b is elected: a is not a member meanwhile.
+        const [second] = await waitForAll([b, c], agreed('b', 2), t, 'b elected while a is away');
+        assert.ok((second?.epoch ?? 0) > (first?.epoch ?? 0), 'epoch grows');
+        const states = await waitForAll([a, b, c], agreed('b', 3), t, 'a back as a slave of b');
+        assert.equal(states[0]?.role, 'slave');
+        assert.deepEqual(g.recorder.epochsOf('a'), [first?.epoch]);
+      }),
+    },
+    {
       name: 'a slave whose session expires rejoins; the master keeps its epoch',
       run: withGroup(async (g) => {
         const [a, b, c] = await g.startAll([member('a', { epoch: 1, index: 30 }), member('b', { epoch: 1, index: 20 }), member('c', { epoch: 1, index: 10 })]);

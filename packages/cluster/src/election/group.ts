@@ -40,6 +40,7 @@ export abstract class GroupElection<V extends GroupView = GroupView>
   private running = false;
   private waiters: Array<() => void> = [];
   private retryTimer?: NodeJS.Timeout;
+  private withdrawTimer?: NodeJS.Timeout;
   private registered?: { resolve(): void; reject(err: Error): void };
   private lastReason = '';
   private oversize = 0;
@@ -81,10 +82,26 @@ export abstract class GroupElection<V extends GroupView = GroupView>
     return s;
   }
 
+  async withdraw(ms: number, reason: string): Promise<void> {
+    if (this.stopped || this.withdrawTimer || !this.info) return;
+    this.log.warn({ id: this.info.id, rejoinInMs: ms, reason }, 'election: leaving the group for a while');
+    this.connectionDown(reason);
+    // Set before close(): a second call, or the timer of an earlier one, is ignored meanwhile.
+    this.withdrawTimer = setTimeout(() => {
+      this.withdrawTimer = undefined;
+      if (this.stopped) return;
+      this.log.info({ id: this.info?.id }, 'election: joining the group again');
+      this.open();
+    }, ms);
+    await this.close();
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.withdrawTimer);
+    this.withdrawTimer = undefined;
     this.registered?.reject(new ElectionError('ELECTION_STOPPED', 'the election was stopped before it registered'));
     this.registered = undefined;
     await this.close();

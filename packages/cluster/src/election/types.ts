@@ -60,6 +60,13 @@ export interface Election {
   state(): ElectionState;
   /** state().role === 'master', without copying the view (asked for every replicated commit). */
   isMaster(): boolean;
+  /**
+   * Leaves the group now (a master gives up its mastership at once: 'lost' is emitted and its
+   * records go with its session) and joins again, with a new session, after `ms`. Meanwhile
+   * the other members elect among themselves. For a master that the group's ZooKeeper sees but
+   * its slaves cannot reach (DESIGN §6); does nothing while already withdrawn or stopped.
+   */
+  withdraw(ms: number, reason: string): Promise<void>;
   /** Leaves the group (a master gives up mastership at once). No events after this. */
   stop(): Promise<void>;
   on<K extends keyof ElectionEvents>(event: K, listener: (...args: ElectionEvents[K]) => void): this;
