@@ -90,7 +90,11 @@ describe('cluster (processes) - network partition (namespaces)', function () {
     load = g = zk = net = undefined;
   }
 
-  /** ZooKeeper, three nodes and a client namespace, each in its own namespace; the group started. */
+  /**
+   * ZooKeeper, three nodes and a client, each in its own namespace; the group started and caught
+   * up, and failover load running from the client namespace. Returns the master, the name of
+   * its namespace and those of the others.
+   */
   async function setup() {
     await teardown();
     net = new Netns();
@@ -102,19 +106,17 @@ describe('cluster (processes) - network partition (namespaces)', function () {
       cliPrefix: net.prefix('cl'),
     });
     await g.start();
+    const m = await g.waitForMaster(30_000);
+    await g.waitCaughtUp();
+    load = loadIn(net, 'cl', g.failoverUrl());
+    await load.ready;
+    return { m, mName: `n${m.index}`, others: g.nodes.filter((n) => n !== m).map((n) => `n${n.index}`) };
   }
 
   after(teardown);
 
   it('cluster - a master cut off from ZooKeeper and its slaves acknowledges nothing after the cut; the majority takes over; nothing acknowledged is lost', async () => {
-    await setup();
-    const m = await g.waitForMaster(30_000);
-    await g.waitCaughtUp();
-    const mName = `n${m.index}`;
-    const others = g.nodes.filter((n) => n !== m).map((n) => `n${n.index}`);
-
-    load = loadIn(net, 'cl', g.failoverUrl());
-    await load.ready;
+    const { m, mName, others } = await setup();
     await load.ask({ cmd: 'direct', url: m.url });
     await load.ask({ cmd: 'progress', n: 100 });
 
@@ -152,13 +154,7 @@ describe('cluster (processes) - network partition (namespaces)', function () {
   });
 
   it('cluster - a master cut off from its slaves but not from ZooKeeper steps aside; the slaves elect one of themselves; nothing acknowledged is lost', async () => {
-    await setup();
-    const m = await g.waitForMaster(30_000);
-    await g.waitCaughtUp();
-    const mName = `n${m.index}`;
-    const others = g.nodes.filter((n) => n !== m).map((n) => `n${n.index}`);
-    load = loadIn(net, 'cl', g.failoverUrl());
-    await load.ready;
+    const { m, mName, others } = await setup();
     await load.ask({ cmd: 'progress', n: 100 });
 
     // The cut: master and slaves lose each other; all of them still reach ZooKeeper, so the
