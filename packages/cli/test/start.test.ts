@@ -69,6 +69,22 @@ describe('wharf start - process', function () {
     assert.equal((await running.exit).code, 0);
   });
 
+  it('wharf start - configured networkConnectors (not implemented yet) get a warning saying they will not run', async () => {
+    const cfg = yaml('bridges.yaml', [
+      'brokerName: with-bridges',
+      'persistent: false',
+      'logLevel: silent',
+      'networkConnectors:',
+      '  - uri: static:(tcp://127.0.0.1:1)',
+    ].join('\n'));
+    running = wharf(['start', '--config', cfg, '--port', '0']);
+    await running.line(STARTED);
+    assert.ok(running.stderr.some((l) => /^wharf: warning: networkConnectors: .*not implemented yet; the 1 configured bridge\(s\) will not run/.test(l)),
+      running.stderr.join('\n'));
+    running.child.kill('SIGTERM');
+    assert.equal((await running.exit).code, 0);
+  });
+
   it('wharf start - a bad config prints "wharf: config error: ..." and exits 2', async () => {
     const cfg = yaml('bad.yaml', 'brokerName: x\nmemoryLimit: -64mb\n');
     const r = await wharfDone(['start', '--config', cfg]);

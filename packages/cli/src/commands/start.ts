@@ -70,6 +70,11 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
     throw err;
   }
 
+  const bridges = config.extra?.networkConnectors;
+  if (Array.isArray(bridges) && bridges.length > 0) {
+    io.err(`wharf: warning: networkConnectors: network-of-brokers bridges are not implemented yet; the ${bridges.length} configured ` +
+      'bridge(s) will not run and messages stay on the broker that received them (docs/CLUSTER.md, Known limitations)');
+  }
   const signal = nextSignal(io);
   if (config.cluster) return runClusterNode(config, config.cluster, signal, io);
   let broker: Broker;
