@@ -590,8 +590,8 @@ export class Broker extends EventEmitter {
     this.clientIds.set(clientId, conn);
   }
 
-  queueConsumersChanged(q: Queue): void {
-    this.advisories.consumersChanged(q.destination, q.consumers.length);
+  queueConsumersChanged(q: Queue, c: ServerConsumer, event: 'added' | 'removed'): void {
+    this.advisories.consumersChanged(q.destination, q.consumers.length, c, event);
   }
 
   /** A store write failed: the broker cannot promise durability any more. */

@@ -11,6 +11,7 @@ import type { StoreOp } from '@wharf/store';
 import type { Broker } from './broker';
 import { ServerConsumer } from './consumer';
 import { Entry, EntryState } from './entry';
+import { networkSelector } from './filter';
 import type { MessageSource } from './source';
 import { TopicSubscription } from './topic';
 import { validateMessage } from './validate';
@@ -321,8 +322,10 @@ export class ServerConnection {
       if (owner !== this.id) throw new InvalidDestinationError(`Cannot subscribe to a temporary destination of another connection: ${d.url}`);
     }
     const durableKey = cmd.durableName ? this.durableKey(cmd.durableName, isQ) : null;
-    const c = new ServerConsumer(this, cmd.consumerId, cmd.sessionId, d, selector, prefetch, session.ackMode,
-      cmd.noLocal === true, cmd.exclusive === true, cmd.priority ?? 0, cmd.redelivery ?? null, durableKey);
+    const network = cmd.network === undefined ? null : checkNetwork(cmd.network);
+    const c = new ServerConsumer(this, cmd.consumerId, cmd.sessionId, d, network ? networkSelector(network.target, network.ttl, selector) : selector,
+      prefetch, session.ackMode, cmd.noLocal === true, cmd.exclusive === true, cmd.priority ?? 0, cmd.redelivery ?? null, durableKey);
+    if (network) c.networkPath = network.path;
 
     if (cmd.browser) {
       if (!isQ) throw new InvalidDestinationError('a browser needs a queue');
@@ -335,7 +338,7 @@ export class ServerConnection {
       b.openDurable(this, c, cmd).then(() => {
         this.consumers.set(c.id, c);
         this.receipt(cmd.corr, { prefetch, redelivery: policy.redelivery });
-        b.advisories.consumersChanged(d, 1, c.label);
+        b.advisories.consumersChanged(d, 1, c, 'added');
       }, (err) => this.sendError(err, cmd.corr));
       return;
     }
@@ -352,7 +355,8 @@ export class ServerConnection {
       if (isWildcard(d.name)) b.wildcardTopicSubs.add(sub);
       else b.getTopic(d, true)!.subs.add(sub);
       sub.addConsumer(c);
-      b.advisories.consumersChanged(d, b.topics.get(d.url)?.consumerCount ?? 1, c.label);
+      b.advisories.consumersChanged(d, b.topics.get(d.url)?.consumerCount ?? 1, c, 'added');
+      b.advisories.replayConsumers(sub);
     }
     this.receipt(cmd.corr, { prefetch, redelivery: policy.redelivery });
   }
@@ -400,9 +404,9 @@ export class ServerConnection {
         s.close();
         b.topics.get(s.destination.url)?.subs.delete(s);
         b.wildcardTopicSubs.delete(s);
-        b.advisories.consumersChanged(s.destination, b.topics.get(s.destination.url)?.consumerCount ?? 0, c.label);
+        b.advisories.consumersChanged(s.destination, b.topics.get(s.destination.url)?.consumerCount ?? 0, c, 'removed');
       } else if (c.durableKey) {
-        b.advisories.consumersChanged(s.destination, 0, c.label);
+        b.advisories.consumersChanged(s.destination, 0, c, 'removed');
       }
     }
     b.wildcardQueueConsumers.delete(c);
@@ -607,4 +611,14 @@ function groupBySource(entries: Iterable<Entry>): Map<MessageSource, Entry[]> {
 function parseDestinationOrComposite(text: string): void {
   if (typeof text !== 'string') throw new MessageFormatError('message destination must be a string');
   for (const part of text.split(',')) parseDestination(part.trim(), text.startsWith('topic://') ? 'topic' : 'queue');
+}
+
+/** ConsumerOpen.network, checked (a malformed one is the client's fault, named). */
+function checkNetwork(n: unknown): { target: string; ttl: number; path: string[] } {
+  const o = n as { target?: unknown; ttl?: unknown; path?: unknown } | null;
+  if (typeof o !== 'object' || o === null || typeof o.target !== 'string' || o.target === '' || !Number.isInteger(o.ttl) || (o.ttl as number) < 1 ||
+    !Array.isArray(o.path) || !o.path.every((x) => typeof x === 'string')) {
+    throw new MessageFormatError('consumer network must be {target: broker name, ttl: integer >= 1, path: [broker names]}');
+  }
+  return { target: o.target, ttl: o.ttl as number, path: [...(o.path as string[])] };
 }

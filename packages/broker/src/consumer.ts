@@ -14,6 +14,8 @@ export class ServerConsumer {
   pullTimer: NodeJS.Timeout | null = null;
   readonly sources: MessageSource[] = [];
   closed = false;
+  /** A network bridge's demand consumer: its broker path (ConsumerOpen.network.path); else null. */
+  networkPath: string[] | null = null;
   /** Sources of a wildcard queue consumer are attached as queues appear. */
   constructor(
     readonly conn: ServerConnection,

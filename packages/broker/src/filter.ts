@@ -1,6 +1,6 @@
 // The selector's view of a message (STYLE.md §3): header and property getters over a
 // WireMessage, with one reusable adapter so a match allocates nothing.
-import { DeliveryMode, type WireMessage } from '@wharf/protocol';
+import { DeliveryMode, type Selector, type WireMessage } from '@wharf/protocol';
 
 class MessageFilterable {
   m: WireMessage | null = null;
@@ -40,4 +40,20 @@ export function filterable(m: WireMessage, redelivered = m.redelivered, delivery
   shared.redelivered = redelivered;
   shared.deliveryCount = deliveryCount;
   return shared;
+}
+
+/**
+ * The filter of a network bridge's demand consumer (ActiveMQ's NetworkBridgeFilter): no message
+ * that has already been on `target` (loops) or that has crossed `ttl` brokers, then the
+ * consumer's own selector, if any.
+ */
+export function networkSelector(target: string, ttl: number, inner: Selector | null): Selector {
+  return Object.freeze({
+    text: inner?.text ?? '',
+    matches: (f: unknown): boolean => {
+      const path = (f as MessageFilterable).m?.brokerPath;
+      if (path && (path.length >= ttl || path.includes(target))) return false;
+      return inner ? inner.matches(f as MessageFilterable) : true;
+    },
+  });
 }

@@ -123,7 +123,7 @@ export class Queue extends MessageSource {
   override addConsumer(c: ServerConsumer): void {
     super.addConsumer(c);
     this.chooseExclusive();
-    this.broker.queueConsumersChanged(this);
+    this.broker.queueConsumersChanged(this, c, 'added');
   }
 
   override removeConsumer(c: ServerConsumer): void {
@@ -132,7 +132,7 @@ export class Queue extends MessageSource {
     if (this.exclusiveOwner === c) this.exclusiveOwner = null;
     this.chooseExclusive();
     this.scheduleDispatch();
-    this.broker.queueConsumersChanged(this);
+    this.broker.queueConsumersChanged(this, c, 'removed');
   }
 
   private chooseExclusive(): void {

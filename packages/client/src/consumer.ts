@@ -24,6 +24,8 @@ export interface ConsumerSpec {
   prefetch: number;
   exclusive?: boolean;
   priority?: number;
+  /** @internal A network bridge's demand consumer (ConsumerOpen.network). */
+  network?: { target: string; ttl: number; path: string[] };
 }
 
 const MAX_TIMER = 2 ** 31 - 1;
@@ -89,6 +91,7 @@ export class MessageConsumer implements DispatchTarget, AckSource, MessageAcknow
     if (s.durableName) cmd.durableName = s.durableName;
     if (s.exclusive) cmd.exclusive = true;
     if (s.priority !== undefined) cmd.priority = s.priority;
+    if (s.network) cmd.network = s.network;
     const rp = this.session.connection.settings.redeliveryPolicy;
     if (rp.configured) cmd.redelivery = rp.toData();
     return cmd;

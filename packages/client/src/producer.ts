@@ -2,7 +2,7 @@
 // broker has made the message durable; non-persistent and transacted sends are one-way;
 // `useAsyncSend` / `alwaysSyncSend` change that as in ActiveMQ.
 import {
-  DEFAULT_PRIORITY, IllegalStateError, InvalidDestinationError, JMSError, type Command, type ProducerOpen,
+  DEFAULT_PRIORITY, IllegalStateError, InvalidDestinationError, JMSError, type Command, type ProducerOpen, type WireMessage,
 } from '@wharf/protocol';
 import { CommandType, DeliveryMode } from './wire';
 import type { Session } from './session';
@@ -157,6 +157,19 @@ export class MessageProducer {
     }
     conn.oneway(cmd);
     return conn.channel.drained() ?? Promise.resolve();
+  }
+
+  /**
+   * @internal For network bridges (@wharf/cluster): sends a message received from another
+   * broker on, unchanged (same ids, so a re-send after a failover is dropped as a duplicate),
+   * with `brokerPath` (the brokers it has been on). Always answered by the broker: resolves once
+   * it has the message (stored, when persistent).
+   */
+  _forward(wire: WireMessage, brokerPath: string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new IllegalStateError('the producer is closed'));
+    const conn = this.session.connection;
+    const message: WireMessage = { ...wire, brokerPath, redelivered: false, deliveryCount: 0 };
+    return conn.request({ type: CommandType.SEND, producerId: this.id, message }, 'resend', { timeoutMs: conn.settings.sendTimeout, failoverTimeout: true }).then(noop);
   }
 
   close(): Promise<void> {

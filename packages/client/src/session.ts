@@ -145,7 +145,7 @@ export class Session {
     return this.createDurableSubscriber(topic, name, messageSelector, noLocal);
   }
 
-  private async openConsumer(destination: Destination, spec: Omit<ConsumerSpec, 'prefetch'>): Promise<MessageConsumer> {
+  private async openConsumer(destination: Destination, spec: Omit<ConsumerSpec, 'prefetch'> & { prefetchSize?: number }): Promise<MessageConsumer> {
     this.checkOpen();
     if (!(destination instanceof Destination)) {
       throw new InvalidDestinationError('createConsumer needs a Destination (session.createQueue/createTopic/createTemporaryQueue)');
@@ -154,10 +154,10 @@ export class Session {
     const selector = (spec.selector ?? o.selector)?.trim() || undefined;
     if (selector) compileSelector(selector); // fail fast, with the position, before a round trip
     const pp = this.connection.settings.prefetchPolicy;
-    const prefetch = o.prefetchSize ?? (destination.isQueue() ? pp.queuePrefetch : spec.durableName ? pp.durableTopicPrefetch : pp.topicPrefetch);
+    const prefetch = spec.prefetchSize ?? o.prefetchSize ?? (destination.isQueue() ? pp.queuePrefetch : spec.durableName ? pp.durableTopicPrefetch : pp.topicPrefetch);
     const c = new MessageConsumer(this, this.connection.newConsumerId(), destination, {
       selector, noLocal: spec.noLocal || o.noLocal === true, durableName: spec.durableName, prefetch,
-      exclusive: o.exclusive, priority: o.priority,
+      exclusive: o.exclusive, priority: spec.priority ?? o.priority, network: spec.network,
     });
     this.consumers.add(c);
     this.connection.dispatchTargets.set(c.id, c);
@@ -169,6 +169,15 @@ export class Session {
       throw err;
     }
     return c;
+  }
+
+  /**
+   * @internal For network bridges (@wharf/cluster): a consumer that forwards what it gets to
+   * the broker `network.target`; the broker keeps from it what has been there, or has crossed
+   * `network.ttl` brokers (ConsumerOpen.network).
+   */
+  _createNetworkConsumer(destination: Destination, network: { target: string; ttl: number; path: string[] }, opts: { prefetch: number; priority: number }): Promise<MessageConsumer> {
+    return this.openConsumer(destination, { noLocal: false, network, priority: opts.priority, prefetchSize: opts.prefetch });
   }
 
   /** Look at a queue's messages without consuming them. */

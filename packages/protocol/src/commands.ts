@@ -115,6 +115,14 @@ export interface ConsumerOpen {
   redelivery?: RedeliveryPolicyData;
   /** A STOMP-style selector with convert_string_expressions, etc. */
   selectorOptions?: { convertStringExpressions?: boolean };
+  /**
+   * A network bridge's demand consumer (DESIGN §6, network of brokers): it forwards what it gets
+   * to the broker `target`, so it never gets a message whose brokerPath already names `target`
+   * or that has crossed `ttl` brokers. `path` is the consumer's own broker path (the remote
+   * consumer's, with `target` first), published in its consumer advisories for other bridges'
+   * loop and TTL checks.
+   */
+  network?: { target: string; ttl: number; path: string[] };
 }
 export interface ConsumerClose { type: 8; corr?: number; consumerId: number }
 export interface Send {

@@ -1,0 +1,396 @@
+// Network of brokers (DESIGN §6; ACTIVEMQ-NOTES §3): store-and-forward bridges from this broker
+// to others, forwarding only where there is demand.
+//
+// A bridge is a client of both brokers. On the remote broker it subscribes to the consumer
+// advisories (ActiveMQ.Advisory.Consumer.>; a new subscriber is first told of the consumers that
+// exist already). Each remote consumer that passes the include/exclude lists, the loop check
+// (its broker path must not name this broker) and networkTTL becomes demand: a local "network
+// consumer" on the same destination (one per destination with conduitSubscriptions, the
+// default). What the local broker dispatches to it is sent on to the remote broker, unchanged
+// (same message id, so a re-send is dropped there as a duplicate), with this broker appended to
+// its broker path; the local copy is acknowledged only once the remote broker has answered the
+// send (stored, for a persistent message). The local broker never dispatches to a network
+// consumer a message that has been on its remote broker or has crossed networkTTL brokers
+// (ConsumerOpen.network), so messages do not loop.
+//
+// A lost link tears the bridge down (the unacknowledged messages go back to their local queues)
+// and connects again with ActiveMQ's static-discovery back-off (1 s doubling to 30 s).
+import {
+  ConnectionFactory, Session, type Connection, type Destination, type Message, type MessageConsumer, type MessageProducer,
+} from '@wharf/client';
+import { isTemporary, parseDestination, wildcardMatches, type Destination as WireDestination } from '@wharf/protocol';
+import type { ClusterLogger } from '../types';
+
+/** One `networkConnectors` entry (ActiveMQ's networkConnector attributes of the same names). */
+export interface NetworkConnectorConfig {
+  /** Names the bridge in logs; default `NC`. */
+  name?: string;
+  /** `static:(tcp://host:61616,failover:(...))?initialReconnectDelay=…`: one bridge per URI inside. */
+  uri: string;
+  /** Not supported: a warning, then a one-way bridge. Configure a connector on each side. */
+  duplex?: boolean;
+  /** How many brokers a message (and a demand) may cross; default 1. */
+  networkTTL?: number;
+  /** One network consumer per destination, whatever the number of remote consumers; default true. */
+  conduitSubscriptions?: boolean;
+  /** Network consumers get priority -5 (minus the path length beyond one hop), so local consumers come first; default false (ActiveMQ 5.17). */
+  decreaseNetworkConsumerPriority?: boolean;
+  /** Forward only these (wildcards allowed; `queue://` or `topic://`, bare names are queues); empty = everything. */
+  dynamicallyIncludedDestinations?: string[];
+  /** Never forward these on demand (not applied to the static includes). */
+  excludedDestinations?: string[];
+  /** Always forwarded, with or without remote consumers. */
+  staticallyIncludedDestinations?: string[];
+  /** Prefetch of the network consumers; default 1000. */
+  prefetchSize?: number;
+  userName?: string;
+  password?: string;
+}
+
+export interface NetworkBridgeOptions {
+  /** The local broker's name: reached as vm://<name>, and added to forwarded messages' paths. */
+  brokerName: string;
+  logger: ClusterLogger;
+}
+
+interface Backoff {
+  initial: number;
+  max: number;
+  exponential: boolean;
+  multiplier: number;
+}
+
+/** The URIs inside `static:(…)` (or `masterslave:(…)`, one failover bridge), with the reconnect options. */
+export function parseNetworkUri(uri: string): { urls: string[]; backoff: Backoff } {
+  const m = /^(static|masterslave):\((.*)\)(?:\?(.*))?$/i.exec(uri.trim());
+  if (!m) throw new Error(`network connector uri '${uri}' is not supported: use static:(tcp://host:61616,...) or masterslave:(tcp://a,tcp://b,...)`);
+  const inner = splitTopLevel(m[2] ?? '');
+  if (inner.length === 0) throw new Error(`network connector uri '${uri}' names no broker`);
+  const q = new URLSearchParams(m[3] ?? '');
+  const num = (k: string, d: number): number => {
+    const v = q.get(k);
+    if (v === null) return d;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`network connector uri '${uri}': ${k}=${v} must be a number >= 0`);
+    return n;
+  };
+  const backoff: Backoff = {
+    initial: num('initialReconnectDelay', 1000), max: num('maxReconnectDelay', 30000),
+    exponential: q.get('useExponentialBackOff') !== 'false', multiplier: num('backOffMultiplier', 2),
+  };
+  const urls = m[1]!.toLowerCase() === 'masterslave' ? [`failover:(${inner.join(',')})?randomize=false`] : inner;
+  return { urls, backoff };
+}
+
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      if (cur.trim()) out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+function filterOf(list: string[] | undefined, what: string): WireDestination[] {
+  return (list ?? []).map((t) => {
+    try {
+      return parseDestination(t, 'queue');
+    } catch (err) {
+      throw new Error(`network connector ${what}: '${t}' is not a destination: ${(err as Error).message}`);
+    }
+  });
+}
+
+function matchesAny(list: WireDestination[], d: WireDestination): boolean {
+  return list.some((f) => f.kind === d.kind && wildcardMatches(f.name, d.name));
+}
+
+/** The bridges of one `networkConnectors` entry: one per URI inside `static:(…)`. */
+export class NetworkConnector {
+  readonly name: string;
+  private readonly bridges: Bridge[];
+
+  constructor(readonly config: NetworkConnectorConfig, opts: NetworkBridgeOptions) {
+    this.name = config.name ?? 'NC';
+    const { urls, backoff } = parseNetworkUri(config.uri);
+    const ttl = config.networkTTL ?? 1;
+    if (!Number.isInteger(ttl) || ttl < 1) throw new Error(`network connector ${this.name}: networkTTL must be an integer >= 1, got ${String(config.networkTTL)}`);
+    const prefetch = config.prefetchSize ?? 1000;
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw new Error(`network connector ${this.name}: prefetchSize must be an integer >= 1 (network consumers never pull)`);
+    const rules: Rules = {
+      ttl, prefetch,
+      conduit: config.conduitSubscriptions !== false,
+      decreasePriority: config.decreaseNetworkConsumerPriority === true,
+      dynamic: filterOf(config.dynamicallyIncludedDestinations, 'dynamicallyIncludedDestinations'),
+      excluded: filterOf(config.excludedDestinations, 'excludedDestinations'),
+      statics: filterOf(config.staticallyIncludedDestinations, 'staticallyIncludedDestinations'),
+    };
+    if (config.duplex) opts.logger.warn({ bridge: this.name, uri: config.uri }, 'network connector: duplex is not supported; this bridge forwards one way only (configure a connector on the other broker too)');
+    this.bridges = urls.map((url) => new Bridge(this.name, url, backoff, rules, config, opts));
+  }
+
+  start(): void {
+    for (const b of this.bridges) b.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.bridges.map((b) => b.stop()));
+  }
+
+  /** Per bridge: its remote URL, the remote broker's name once connected, and the destinations it forwards. */
+  status(): Array<{ url: string; remoteBroker: string | null; connected: boolean; forwarding: string[]; forwarded: number }> {
+    return this.bridges.map((b) => b.status());
+  }
+}
+
+/** Start every configured connector; a bad entry throws before any starts. */
+export function startNetworkConnectors(list: NetworkConnectorConfig[] | undefined, opts: NetworkBridgeOptions): NetworkConnector[] {
+  const connectors = (list ?? []).map((c) => new NetworkConnector(c, opts));
+  for (const c of connectors) c.start();
+  return connectors;
+}
+
+interface Rules {
+  ttl: number;
+  prefetch: number;
+  conduit: boolean;
+  decreasePriority: boolean;
+  dynamic: WireDestination[];
+  excluded: WireDestination[];
+  statics: WireDestination[];
+}
+
+/** Local network consumer for one destination (conduit) or one remote consumer. */
+interface Demand {
+  key: string;
+  destination: string;
+  /** Remote consumers (advisory ids) behind it; empty for a static include. */
+  remote: Set<string>;
+  consumer?: Promise<MessageConsumer | undefined>;
+}
+
+/** One link: this broker → one remote broker (or group, through failover). */
+class Bridge {
+  private stopped = true;
+  private session: Generation | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private delay: number;
+  private remoteBroker: string | null = null;
+  private forwarded = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly url: string,
+    private readonly backoff: Backoff,
+    private readonly rules: Rules,
+    private readonly config: NetworkConnectorConfig,
+    private readonly opts: NetworkBridgeOptions,
+  ) {
+    this.delay = backoff.initial;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.session?.close();
+    this.session = undefined;
+  }
+
+  status(): { url: string; remoteBroker: string | null; connected: boolean; forwarding: string[]; forwarded: number } {
+    return {
+      url: this.url, remoteBroker: this.remoteBroker, connected: this.session?.up === true,
+      forwarding: this.session ? [...this.session.demands.values()].filter((d) => d.consumer).map((d) => d.destination) : [],
+      forwarded: this.forwarded,
+    };
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const g = new Generation(this, this.opts.brokerName);
+    this.session = g;
+    try {
+      await g.open(this.url, this.config);
+      if (this.stopped || this.session !== g) return void g.close();
+      this.remoteBroker = g.remoteName;
+      this.delay = this.backoff.initial;
+      this.opts.logger.info({ bridge: this.name, url: this.url, remote: g.remoteName }, `network bridge ${this.opts.brokerName} -> ${g.remoteName} started`);
+    } catch (err) {
+      this.lost(g, err as Error);
+    }
+  }
+
+  /** The link of generation `g` failed: tear it down and try again later. */
+  lost(g: Generation, err: Error): void {
+    if (this.session !== g) return;
+    this.session = undefined;
+    void g.close();
+    if (this.stopped) return;
+    const wait = this.delay;
+    if (this.backoff.exponential) this.delay = Math.min(this.backoff.max, Math.max(1, this.delay) * this.backoff.multiplier);
+    this.opts.logger.warn({ bridge: this.name, url: this.url, err: err.message, retryInMs: wait },
+      `network bridge ${this.opts.brokerName} -> ${this.url} is down; connecting again in ${wait} ms`);
+    this.timer = setTimeout(() => void this.connect(), wait);
+    this.timer.unref?.();
+  }
+
+  countForwarded(): void {
+    this.forwarded++;
+  }
+
+  get ruleset(): Rules {
+    return this.rules;
+  }
+
+  get label(): string {
+    return this.name;
+  }
+
+  get log(): ClusterLogger {
+    return this.opts.logger;
+  }
+}
+
+/** One connected period of a bridge: its two connections and its demand. */
+class Generation {
+  up = false;
+  remoteName = '';
+  readonly demands = new Map<string, Demand>();
+  /** Remote consumer id → the demand key it counts in. */
+  private readonly byRemote = new Map<string, string>();
+  private local?: Connection;
+  private remote?: Connection;
+  private localSession?: Session;
+  private producer?: MessageProducer;
+  private closed = false;
+
+  constructor(private readonly bridge: Bridge, private readonly localName: string) {}
+
+  async open(url: string, config: NetworkConnectorConfig): Promise<void> {
+    const fail = (err: Error): void => this.bridge.lost(this, err);
+    // A failover URL may take long to connect; a bridge stopped meanwhile closes what it gets.
+    const remote = await new ConnectionFactory(url).createConnection(config.userName, config.password);
+    this.remote = remote;
+    if (this.closed) return void (await remote.close().catch(() => undefined));
+    remote.setExceptionListener((err) => fail(err));
+    remote.setTransportListener({ transportInterrupted: (err) => fail(err) });
+    this.remoteName = remote.getBrokerName();
+    if (this.remoteName === this.localName) throw new Error(`the remote broker is this broker (${this.localName}): a bridge to itself would loop`);
+    const local = await new ConnectionFactory(`vm://${this.localName}`).createConnection();
+    this.local = local;
+    if (this.closed) return void (await local.close().catch(() => undefined));
+    local.setExceptionListener((err) => fail(err));
+    this.localSession = this.local.createSession(false, Session.INDIVIDUAL_ACKNOWLEDGE);
+    const remoteSession = this.remote.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    this.producer = await remoteSession.createProducer(null);
+    await this.local.start();
+    await this.remote.start();
+    const r = this.bridge.ruleset;
+    for (const d of r.statics) this.addDemand(`static:${d.url}`, d.url, null);
+    const advisories = await remoteSession.createConsumer(remoteSession.createTopic('ActiveMQ.Advisory.Consumer.>'));
+    advisories.setMessageListener((m) => this.onAdvisory(m));
+    this.up = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.up = false;
+    // Closing the local connection returns what the network consumers hold to their queues.
+    await Promise.all([this.local?.close().catch(() => undefined), this.remote?.close().catch(() => undefined)]);
+  }
+
+  private onAdvisory(m: Message): void {
+    if (this.closed) return;
+    const body = m._w.body as { destination?: unknown; consumerId?: unknown; event?: unknown; brokerPath?: unknown } | null;
+    if (!body || typeof body.destination !== 'string' || typeof body.consumerId !== 'string') return;
+    const id = body.consumerId;
+    if (body.event === 'removed') return this.removeRemote(id);
+    if (body.event !== 'added' || this.byRemote.has(id)) return;
+    const path = Array.isArray(body.brokerPath) ? body.brokerPath.filter((x): x is string => typeof x === 'string') : [];
+    const r = this.bridge.ruleset;
+    // Loops and TTL (consumerTTL = networkTTL): demand that came from here, or from too far.
+    if (path.includes(this.localName) || path.length >= r.ttl) return;
+    let d: WireDestination;
+    try {
+      d = parseDestination(body.destination);
+    } catch {
+      return;
+    }
+    if (isTemporary(d.kind) || d.name.startsWith('ActiveMQ.')) return;
+    if (matchesAny(r.statics, d)) return; // forwarded anyway
+    if (r.dynamic.length > 0 && !matchesAny(r.dynamic, d)) return;
+    if (matchesAny(r.excluded, d)) return;
+    this.addDemand(r.conduit ? d.url : `consumer:${id}`, d.url, { id, path });
+  }
+
+  private addDemand(key: string, destination: string, remote: { id: string; path: string[] } | null): void {
+    let demand = this.demands.get(key);
+    if (!demand) {
+      demand = { key, destination, remote: new Set() };
+      this.demands.set(key, demand);
+      demand.consumer = this.subscribe(destination, remote?.path ?? []);
+    }
+    if (remote) {
+      demand.remote.add(remote.id);
+      this.byRemote.set(remote.id, key);
+    }
+  }
+
+  private removeRemote(id: string): void {
+    const key = this.byRemote.get(id);
+    if (key === undefined) return;
+    this.byRemote.delete(id);
+    const demand = this.demands.get(key);
+    if (!demand) return;
+    demand.remote.delete(id);
+    if (demand.remote.size > 0 || key.startsWith('static:')) return;
+    this.demands.delete(key);
+    void demand.consumer?.then((c) => c?.close()).catch(() => undefined);
+  }
+
+  /** The local network consumer for `destination`, forwarding to the remote broker. */
+  private async subscribe(destination: string, remotePath: string[]): Promise<MessageConsumer | undefined> {
+    const s = this.localSession;
+    if (!s || this.closed) return undefined;
+    const r = this.bridge.ruleset;
+    const d: Destination = destination.startsWith('topic://') ? s.createTopic(destination.slice(8)) : s.createQueue(destination.slice(8));
+    const path = [this.remoteName, ...remotePath];
+    const priority = r.decreasePriority ? -5 - (path.length > 1 ? path.length : 0) : 0;
+    try {
+      const c = await s._createNetworkConsumer(d, { target: this.remoteName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
+      c.setMessageListener((m) => this.forward(m));
+      this.bridge.log.info({ bridge: this.bridge.label, destination, remote: this.remoteName }, 'network bridge: forwarding on demand');
+      return c;
+    } catch (err) {
+      if (!this.closed) this.bridge.lost(this, err as Error);
+      return undefined;
+    }
+  }
+
+  /** Store and forward: the local copy goes only once the remote broker has answered. */
+  private forward(m: Message): void {
+    const p = this.producer;
+    if (!p || this.closed) return;
+    const w = m._w;
+    p._forward(w, [...(w.brokerPath ?? []), this.localName]).then(
+      () => {
+        this.bridge.countForwarded();
+        return m.acknowledge();
+      },
+      (err: Error) => this.bridge.lost(this, err),
+    ).catch((err: Error) => this.bridge.lost(this, err));
+  }
+}

@@ -1,0 +1,189 @@
+// Network of brokers: real brokers on loopback TCP, bridged by NetworkConnector (DESIGN §6).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Broker, type BrokerConfig } from '@wharf/broker';
+import { ConnectionFactory, DeliveryMode, Session, type Connection, type Message } from '@wharf/client';
+import { NetworkConnector, parseNetworkUri, type NetworkConnectorConfig } from '../src/network/bridge';
+import type { ClusterLogger } from '../src/types';
+
+const quiet: ClusterLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const WAIT_MS = 10_000;
+
+async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = WAIT_MS): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+describe('network of brokers (bridges between real brokers)', function () {
+  this.timeout(30_000);
+  const opened: Array<() => Promise<unknown>> = [];
+  const dirs: string[] = [];
+
+  afterEach(async () => {
+    for (const f of opened.splice(0).reverse()) await f().catch(() => undefined);
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  async function broker(name: string, config: Partial<BrokerConfig> = {}): Promise<Broker> {
+    const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), `wharf-net-${name}-`));
+    dirs.push(dataDirectory);
+    const b = new Broker({
+      brokerName: `${name}-${process.pid}`, logLevel: 'silent', persistent: true, dataDirectory,
+      transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }], ...config,
+    });
+    await b.start();
+    opened.push(() => b.stop());
+    return b;
+  }
+
+  async function bridge(from: Broker, to: Broker | string, cfg: Partial<NetworkConnectorConfig> = {}): Promise<NetworkConnector> {
+    const url = typeof to === 'string' ? to : to.connectorUrl('tcp');
+    const nc = new NetworkConnector({ uri: `static:(${url})?initialReconnectDelay=50&maxReconnectDelay=200`, ...cfg }, { brokerName: from.name, logger: quiet });
+    nc.start();
+    opened.push(() => nc.stop());
+    return nc;
+  }
+
+  async function connect(b: Broker | string): Promise<Connection> {
+    const c = await new ConnectionFactory(typeof b === 'string' ? b : b.connectorUrl('tcp')).createConnection();
+    await c.start();
+    opened.push(() => c.close());
+    return c;
+  }
+
+  /** Collects what a consumer on `dest` of broker `b` receives. */
+  async function collect(b: Broker, dest: string): Promise<Message[]> {
+    const s = (await connect(b)).createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const d = dest.startsWith('topic://') ? s.createTopic(dest.slice(8)) : s.createQueue(dest.slice(8));
+    const got: Message[] = [];
+    (await s.createConsumer(d)).setMessageListener((m) => void got.push(m));
+    return got;
+  }
+
+  async function send(b: Broker, dest: string, texts: string[], persistent = true): Promise<string[]> {
+    const s = (await connect(b)).createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const d = dest.startsWith('topic://') ? s.createTopic(dest.slice(8)) : s.createQueue(dest.slice(8));
+    const p = await s.createProducer(d);
+    p.setDeliveryMode(persistent ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT);
+    const ids: string[] = [];
+    for (const t of texts) {
+      const m = s.createTextMessage(t);
+      await p.send(m);
+      ids.push(m.getJMSMessageID() ?? '');
+    }
+    return ids;
+  }
+
+  const texts = (got: Message[]): string[] => got.map((m) => (m as unknown as { getText(): string }).getText());
+  const depth = (b: Broker, q: string): number => b.queues.get(`queue://${q}`)?.depth ?? 0;
+  const range = (tag: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${tag}-${i}`);
+
+  it('network - a queue is forwarded only where there is demand; the consumer on the other broker gets every message once, in order, with its id', async () => {
+    const a = await broker('a');
+    const b = await broker('b');
+    const nc = await bridge(a, b);
+    await until('the bridge', () => nc.status()[0]?.connected);
+    const ids = await send(a, 'queue://NET.Q', range('m', 20));
+    // No consumer anywhere: nothing moves (the bridge has no demand for NET.Q).
+    assert.deepEqual(nc.status()[0]?.forwarding, []);
+    assert.equal(depth(a, 'NET.Q'), 20);
+    const got = await collect(b, 'queue://NET.Q');
+    await until('20 messages on b', () => got.length >= 20);
+    assert.deepEqual(texts(got), range('m', 20));
+    assert.deepEqual(got.map((m) => m.getJMSMessageID()), ids);
+    // Store and forward: a's copies go once b has them.
+    await until('a drained', () => depth(a, 'NET.Q') === 0);
+    assert.equal(nc.status()[0]?.forwarded, 20);
+  });
+
+  it('network - a topic subscriber on the other broker gets each message published here once', async () => {
+    const a = await broker('a');
+    const b = await broker('b');
+    const nc = await bridge(a, b);
+    const got = await collect(b, 'topic://NET.T');
+    await until('demand for NET.T', () => nc.status()[0]?.forwarding.includes('topic://NET.T'));
+    await send(a, 'topic://NET.T', [...range('t', 10), 'end'], false);
+    await until('the end marker', () => texts(got).includes('end'));
+    assert.deepEqual(texts(got), [...range('t', 10), 'end']);
+  });
+
+  it('network - bridges both ways do not loop: each subscriber gets each message once, and each bridge forwards only its own side', async () => {
+    const a = await broker('a');
+    const b = await broker('b');
+    const ab = await bridge(a, b);
+    const ba = await bridge(b, a);
+    const onA = await collect(a, 'topic://NET.LOOP');
+    const onB = await collect(b, 'topic://NET.LOOP');
+    await until('demand both ways', () => ab.status()[0]?.forwarding.includes('topic://NET.LOOP') && ba.status()[0]?.forwarding.includes('topic://NET.LOOP'));
+    await send(a, 'topic://NET.LOOP', [...range('a', 5), 'a-end']);
+    await send(b, 'topic://NET.LOOP', [...range('b', 5), 'b-end']);
+    for (const got of [onA, onB]) await until('both end markers', () => texts(got).includes('a-end') && texts(got).includes('b-end'));
+    for (const got of [onA, onB]) {
+      assert.deepEqual(texts(got).filter((t) => t.startsWith('a')), [...range('a', 5), 'a-end']);
+      assert.deepEqual(texts(got).filter((t) => t.startsWith('b')), [...range('b', 5), 'b-end']);
+    }
+    assert.equal(ab.status()[0]?.forwarded, 6);
+    assert.equal(ba.status()[0]?.forwarded, 6);
+  });
+
+  it('network - networkTTL 2 carries a queue through a middle broker to the consumer two hops away', async () => {
+    const a = await broker('a');
+    const b = await broker('b');
+    const c = await broker('c');
+    await bridge(b, c, { networkTTL: 2 });
+    const ab = await bridge(a, b, { networkTTL: 2 });
+    const got = await collect(c, 'queue://NET.CHAIN');
+    // b's bridge subscribes on b for c's consumer; a's bridge sees that demand (path [c]).
+    await until('demand at a', () => ab.status()[0]?.forwarding.includes('queue://NET.CHAIN'));
+    await send(a, 'queue://NET.CHAIN', range('c', 5));
+    await until('5 messages on c', () => got.length >= 5);
+    assert.deepEqual(texts(got), range('c', 5));
+  });
+
+  it('network - the remote broker restarts: the bridge connects again and forwards what queued meanwhile', async () => {
+    const port = await freePort();
+    const a = await broker('a');
+    const bDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-net-b-'));
+    dirs.push(bDir);
+    const bConfig: Partial<BrokerConfig> = { dataDirectory: bDir, transportConnectors: [{ name: 'openwire', uri: `tcp://127.0.0.1:${port}` }] };
+    let b = await broker('b', bConfig);
+    const nc = await bridge(a, `tcp://127.0.0.1:${port}`);
+    await until('the bridge', () => nc.status()[0]?.connected);
+    await b.stop();
+    await until('the bridge noticed', () => !nc.status()[0]?.connected);
+    await send(a, 'queue://NET.BACK', range('r', 5));
+    b = await broker('b', bConfig);
+    await until('the bridge again', () => nc.status()[0]?.connected);
+    const got = await collect(b, 'queue://NET.BACK');
+    await until('5 messages on b', () => got.length >= 5);
+    assert.deepEqual(texts(got), range('r', 5));
+    await until('a drained', () => depth(a, 'NET.BACK') === 0);
+  });
+
+  it('network - bad connector configuration is refused with the reason', () => {
+    assert.throws(() => parseNetworkUri('multicast://default'), /not supported: use static:\(/);
+    assert.throws(() => parseNetworkUri('static:()'), /names no broker/);
+    assert.deepEqual(parseNetworkUri('static:(tcp://a:1,failover:(tcp://b:2,tcp://c:3)?randomize=false)?maxReconnectDelay=5').urls,
+      ['tcp://a:1', 'failover:(tcp://b:2,tcp://c:3)?randomize=false']);
+    assert.throws(() => new NetworkConnector({ uri: 'static:(tcp://a:1)', networkTTL: 0 }, { brokerName: 'x', logger: quiet }), /networkTTL must be an integer >= 1/);
+    assert.throws(() => new NetworkConnector({ uri: 'static:(tcp://a:1)', excludedDestinations: ['queue://'] }, { brokerName: 'x', logger: quiet }), /excludedDestinations: 'queue:\/\/' is not a destination/);
+  });
+});
