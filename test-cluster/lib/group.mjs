@@ -80,6 +80,7 @@ export class NodeProcess {
       sync: g.sync ?? 'quorum_mem', replicationTimeout: String(g.replicationTimeout ?? 5000),
       ...(g.logRetentionBatches !== undefined ? { logRetentionBatches: String(g.logRetentionBatches) } : {}),
       ...(g.zkPassword ? { zkPassword: g.zkPassword } : {}),
+      ...(g.networkConnectors ? { networkConnectors: JSON.stringify(g.networkConnectors) } : {}),
       // The console is on by default at 8161: only groups that test it get one (each its own port).
       ...(this.consolePort ? { 'console.port': String(this.consolePort) } : { 'console.enabled': 'false' }),
     };
@@ -169,7 +170,8 @@ export class Group {
    * @param {object} opts  zk (handle or connect string), sync, replicationTimeout,
    *   logRetentionBatches, zkSessionTimeout, hosts (per node), prefixes (per node), ports,
    *   console (true: every node runs its web console on a port of its own),
-   *   zkPassword (the group's cluster.zkPassword; status() passes it as WHARF_ZK_PASSWORD)
+   *   zkPassword (the group's cluster.zkPassword; status() passes it as WHARF_ZK_PASSWORD),
+   *   networkConnectors (the nodes' networkConnectors)
    */
   constructor(opts) {
     this.opts = opts;

@@ -25,7 +25,7 @@ export interface ConsoleConfig {
 export type WharfConfig = BrokerConfig & {
   cluster?: ClusterConfig;
   console?: ConsoleConfig;
-  /** Documented keys no package reads yet (networkConnectors). */
+  /** Keys read outside the broker: networkConnectors (@wharf/cluster's network bridges). */
   extra?: Record<string, unknown>;
 };
 

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { ConnectionFactory, Session } from '@wharf/client';
 import { main, version } from '../src/main';
 import { memoryIo, tempDir, wharf, wharfDone, type Run } from './helpers';
 
@@ -69,20 +70,41 @@ describe('wharf start - process', function () {
     assert.equal((await running.exit).code, 0);
   });
 
-  it('wharf start - configured networkConnectors (not implemented yet) get a warning saying they will not run', async () => {
-    const cfg = yaml('bridges.yaml', [
-      'brokerName: with-bridges',
-      'persistent: false',
-      'logLevel: silent',
-      'networkConnectors:',
-      '  - uri: static:(tcp://127.0.0.1:1)',
-    ].join('\n'));
-    running = wharf(['start', '--config', cfg, '--port', '0']);
-    await running.line(STARTED);
-    assert.ok(running.stderr.some((l) => /^wharf: warning: networkConnectors: .*not implemented yet; the 1 configured bridge\(s\) will not run/.test(l)),
-      running.stderr.join('\n'));
-    running.child.kill('SIGTERM');
-    assert.equal((await running.exit).code, 0);
+  it('wharf start - networkConnectors bridge two brokers: a queue message sent to one reaches the consumer on the other', async () => {
+    const b = wharf(['start', '--broker-name', 'net-b', '--persistent', 'false', '--port', '0']);
+    try {
+      const bUrl = STARTED.exec(await b.line(STARTED))![2]!;
+      running = wharf(['start', '--broker-name', 'net-a', '--persistent', 'false', '--port', '0',
+        '--network-connectors', JSON.stringify([{ name: 'to-b', uri: `static:(${bUrl})?initialReconnectDelay=100` }])]);
+      const aUrl = STARTED.exec(await running.line(STARTED))![2]!;
+      await running.line(/^Wharf broker net-a: 1 network connector\(s\) started$/);
+      const consumerConn = await new ConnectionFactory(bUrl).createConnection();
+      const producerConn = await new ConnectionFactory(aUrl).createConnection();
+      try {
+        await consumerConn.start();
+        const cs = consumerConn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        const consumer = await cs.createConsumer(cs.createQueue('CLI.NET'));
+        const ps = producerConn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        await (await ps.createProducer(ps.createQueue('CLI.NET'))).send(ps.createTextMessage('over the bridge'));
+        const m = await consumer.receive(15_000);
+        assert.equal((m as unknown as { getText(): string } | null)?.getText(), 'over the bridge');
+      } finally {
+        await consumerConn.close();
+        await producerConn.close();
+      }
+      running.child.kill('SIGTERM');
+      assert.equal((await running.exit).code, 0, running.stderr.join('\n'));
+    } finally {
+      b.child.kill('SIGKILL');
+      await b.exit;
+    }
+  });
+
+  it('wharf start - a bad network connector uri exits 2 naming it', async () => {
+    running = wharf(['start', '--persistent', 'false', '--port', '0', '--network-connectors', JSON.stringify([{ uri: 'multicast://default' }])]);
+    const { code } = await running.exit;
+    assert.equal(code, 2);
+    assert.ok(running.stderr.some((l) => /^wharf: config error: networkConnectors: network connector uri 'multicast:\/\/default' is not supported: use static:/.test(l)), running.stderr.join('\n'));
   });
 
   it('wharf start - a bad config prints "wharf: config error: ..." and exits 2', async () => {

@@ -7,6 +7,7 @@ import { createLogger, type BrokerConfig, type Logger } from '@wharf/broker';
 import { ConfigError } from '@wharf/protocol';
 import { LevelStore } from '@wharf/store';
 import { ZooKeeperElection } from './election/zookeeper';
+import { NetworkConnector, type NetworkConnectorConfig } from './network/bridge';
 import { ClusterNode } from './node';
 import { FileReplicationLog } from './replication/replication-log';
 import { TcpReplicationTransport, parseTcpUrl } from './replication/tcp-transport';
@@ -86,7 +87,13 @@ export function resolveClusterSettings(s: ClusterSettings): Required<Pick<Cluste
   };
 }
 
-export function createBrokerClusterNode(config: BrokerConfig, settings: ClusterSettings, opts: { logger?: Logger } = {}): BrokerClusterNode {
+const SILENT = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export function createBrokerClusterNode(
+  config: BrokerConfig,
+  settings: ClusterSettings,
+  opts: { logger?: Logger; networkConnectors?: NetworkConnectorConfig[] } = {},
+): BrokerClusterNode {
   const s = resolveClusterSettings(settings);
   const logger = opts.logger ?? createLogger(config.logLevel, config.brokerName);
   if (!config.persistent) throw new ConfigError('a replicated group needs persistent: true (the replicated store is LevelDB)');
@@ -113,7 +120,15 @@ export function createBrokerClusterNode(config: BrokerConfig, settings: ClusterS
     ...(settings.zkPassword ? { zkPassword: settings.zkPassword } : {}),
   });
   const status = new ZkStatusPublisher(s.zkAddress, s.zkPath, s.zkSessionTimeout, nodeLog, settings.zkPassword || undefined);
-  const services = brokerServices(config, { logger });
+  // A bad connector is a configuration error now, not when this node first becomes master.
+  for (const nc of opts.networkConnectors ?? []) {
+    try {
+      void new NetworkConnector(nc, { brokerName: config.brokerName, logger: SILENT });
+    } catch (err) {
+      throw new ConfigError(`networkConnectors: ${(err as Error).message}`);
+    }
+  }
+  const services = brokerServices(config, { logger, ...(opts.networkConnectors ? { networkConnectors: opts.networkConnectors } : {}) });
   const node = new ClusterNode({
     nodeId: id,
     replicas: s.replicas,

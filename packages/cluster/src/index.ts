@@ -18,3 +18,4 @@ export { brokerServices, tcpEndpoints, type BrokerServices } from './services';
 export { ZkStatusPublisher, readClusterStatus, type ClusterView, type MemberView, type PublishedStatus } from './status';
 export { createBrokerClusterNode, resolveClusterSettings, CLUSTER_DEFAULTS, type ClusterSettings, type BrokerClusterNode } from './create';
 export { SYNC_POLICIES, type SyncPolicy, type ReplicableStore, type SlaveStatus, type MasterStatus, type ClusterLogger } from './types';
+export { NetworkConnector, parseNetworkUri, startNetworkConnectors, type NetworkBridgeOptions, type NetworkConnectorConfig } from './network/bridge';

@@ -2,6 +2,7 @@
 // refusers on the native client ports otherwise (refuser.ts).
 import { Broker, type BrokerConfig, type Logger } from '@wharf/broker';
 import { CommandType } from '@wharf/protocol';
+import { startNetworkConnectors, type NetworkConnectorConfig } from './network/bridge';
 import type { MasterService, NodeServices, Refuser } from './node';
 import { startRefuser } from './refuser';
 import type { ReplicatedStore } from './replication/replicated-store';
@@ -26,7 +27,10 @@ export interface BrokerServices extends NodeServices {
   readonly broker: Broker | undefined;
 }
 
-export function brokerServices(config: BrokerConfig, opts: { logger?: Logger; onBroker?(b: Broker | undefined): void } = {}): BrokerServices {
+export function brokerServices(
+  config: BrokerConfig,
+  opts: { logger?: Logger; onBroker?(b: Broker | undefined): void; networkConnectors?: NetworkConnectorConfig[] } = {},
+): BrokerServices {
   const endpoints = tcpEndpoints(config);
   let current: Broker | undefined;
   return {
@@ -41,8 +45,11 @@ export function brokerServices(config: BrokerConfig, opts: { logger?: Logger; on
       });
       current = broker;
       opts.onBroker?.(broker);
+      // The network bridges run on the serving master only (DESIGN §6).
+      const bridges = startNetworkConnectors(opts.networkConnectors, { brokerName: broker.name, logger: broker.log });
       return {
         async stop() {
+          await Promise.all(bridges.map((b) => b.stop()));
           broker.serving = false;
           broker.notServingReason = 'this node is no longer the master';
           if (current === broker) {

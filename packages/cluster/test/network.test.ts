@@ -114,6 +114,17 @@ describe('network of brokers (bridges between real brokers)', function () {
     assert.equal(nc.status()[0]?.forwarded, 20);
   });
 
+  it('network - a consumer that was there before the bridge connected is demand too (the advisories replay it)', async () => {
+    const a = await broker('a');
+    const b = await broker('b');
+    const got = await collect(b, 'queue://NET.EARLY');
+    const nc = await bridge(a, b);
+    await until('demand for NET.EARLY', () => nc.status()[0]?.forwarding.includes('queue://NET.EARLY'));
+    await send(a, 'queue://NET.EARLY', range('e', 3));
+    await until('3 messages on b', () => got.length >= 3);
+    assert.deepEqual(texts(got), range('e', 3));
+  });
+
   it('network - a topic subscriber on the other broker gets each message published here once', async () => {
     const a = await broker('a');
     const b = await broker('b');

@@ -70,11 +70,6 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
     throw err;
   }
 
-  const bridges = config.extra?.networkConnectors;
-  if (Array.isArray(bridges) && bridges.length > 0) {
-    io.err(`wharf: warning: networkConnectors: network-of-brokers bridges are not implemented yet; the ${bridges.length} configured ` +
-      'bridge(s) will not run and messages stay on the broker that received them (docs/CLUSTER.md, Known limitations)');
-  }
   const signal = nextSignal(io);
   if (config.cluster) return runClusterNode(config, config.cluster, signal, io);
   let broker: Broker;
@@ -92,6 +87,19 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   }
   for (const c of broker.connectors) io.out(`Wharf broker ${broker.name} started: ${c.url} (${storeText(broker)})`);
   if (broker.connectors.length === 0) io.out(`Wharf broker ${broker.name} started: no transport connectors, vm://${broker.name} only (${storeText(broker)})`);
+  let bridges: Array<{ stop(): Promise<void> }> = [];
+  const networkConnectors = networkConnectorsOf(config);
+  if (networkConnectors) {
+    const { startNetworkConnectors } = require('@wharf/cluster') as typeof import('@wharf/cluster');
+    try {
+      bridges = startNetworkConnectors(networkConnectors, { brokerName: broker.name, logger: broker.log });
+    } catch (err) {
+      io.err(`wharf: config error: networkConnectors: ${messageOf(err)}`);
+      await broker.stop().catch(() => undefined);
+      return 2;
+    }
+    io.out(`Wharf broker ${broker.name}: ${networkConnectors.length} network connector(s) started`);
+  }
 
   let failed: Error | undefined;
   const stopOnFailure = new Promise<void>((resolve) => {
@@ -109,6 +117,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   else io.err(`wharf: ${String(why)} received, stopping broker ${broker.name}`);
   try {
     await consoleHandle?.close();
+    await Promise.all(bridges.map((b) => b.stop()));
     await broker.stop();
   } catch (err) {
     io.err(`wharf: broker ${broker.name} did not stop cleanly: ${messageOf(err)}`);
@@ -129,7 +138,8 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   let handle: ReturnType<typeof createBrokerClusterNode>;
   const logger = createLogger(config.logLevel, config.brokerName);
   try {
-    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger });
+    const networkConnectors = networkConnectorsOf(config);
+    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger, ...(networkConnectors ? { networkConnectors } : {}) });
   } catch (err) {
     io.err(`wharf: config error: ${messageOf(err)}`);
     return 2;
@@ -175,4 +185,10 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
     return 1;
   }
   return failed ? 1 : 0;
+}
+
+/** The configured network connectors (checked by the config loader), if any. */
+function networkConnectorsOf(config: WharfConfig): Array<import('@wharf/cluster').NetworkConnectorConfig> | undefined {
+  const list = config.extra?.networkConnectors;
+  return Array.isArray(list) && list.length > 0 ? (list as Array<import('@wharf/cluster').NetworkConnectorConfig>) : undefined;
 }
