@@ -189,6 +189,27 @@ describe('network of brokers (bridges between real brokers)', function () {
     await until('a drained', () => depth(a, 'NET.BACK') === 0);
   });
 
+  it('network - a message the remote broker keeps refusing stays queued here, however often the bridge reconnects (never dead-lettered)', async () => {
+    const a = await broker('a');
+    // b: 64 KiB of memory, full at once: a send fails rather than waits (non-persistent messages).
+    const b = await broker('b', { persistent: false, memoryLimit: 64 * 1024, sendFailIfNoSpace: true });
+    await send(b, 'queue://NET.FILLER', [Buffer.alloc(70 * 1024, 'f').toString()], false).catch(() => undefined);
+    let downs = 0;
+    const counting: ClusterLogger = { ...quiet, warn: (_o, msg) => void (msg.includes('is down') && downs++) };
+    const nc = new NetworkConnector({ uri: `static:(${b.connectorUrl('tcp')})?initialReconnectDelay=10&maxReconnectDelay=20` }, { brokerName: a.name, logger: counting });
+    nc.start();
+    opened.push(() => nc.stop());
+    const got = await collect(b, 'queue://NET.REFUSED');
+    await send(a, 'queue://NET.REFUSED', ['stubborn'], false);
+    await until('10 refused forwards', () => downs >= 10);
+    assert.equal(depth(a, 'ActiveMQ.DLQ'), 0, 'nothing dead-lettered');
+    assert.equal(depth(a, 'NET.REFUSED'), 1);
+    // b gets room: the next attempt goes through.
+    await until('b purged', async () => (await b.removeDestination('queue://NET.FILLER')) || true);
+    await until('the message on b', () => got.length === 1);
+    assert.deepEqual(texts(got), ['stubborn']);
+  });
+
   it('network - bad connector configuration is refused with the reason', () => {
     assert.throws(() => parseNetworkUri('multicast://default'), /not supported: use static:\(/);
     assert.throws(() => parseNetworkUri('static:()'), /names no broker/);

@@ -288,7 +288,11 @@ class Generation {
     remote.setTransportListener({ transportInterrupted: (err) => fail(err) });
     this.remoteName = remote.getBrokerName();
     if (this.remoteName === this.localName) throw new Error(`the remote broker is this broker (${this.localName}): a bridge to itself would loop`);
-    const local = await new ConnectionFactory(`vm://${this.localName}`).createConnection();
+    // A message that went back to its queue when a link dropped is forwarded again at once,
+    // however often that happens: no redelivery delay, never a dead letter for the bridge.
+    const local = await new ConnectionFactory(`vm://${this.localName}`, {
+      redeliveryPolicy: { maximumRedeliveries: -1, initialRedeliveryDelay: 0, redeliveryDelay: 0, useExponentialBackOff: false },
+    }).createConnection();
     this.local = local;
     if (this.closed) return void (await local.close().catch(() => undefined));
     local.setExceptionListener((err) => fail(err));
