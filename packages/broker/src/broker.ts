@@ -297,7 +297,11 @@ export class Broker extends EventEmitter {
    * the producer after that. `origin` is the sending connection's id (noLocal, temp owners).
    */
   send(msg: WireMessage, origin: ServerConnection | null): Promise<void> | undefined {
-    if (this.audit.isDuplicate(msg.producerId, msg.producerSeq, origin?.failover ?? false)) {
+    // A message forwarded by a network bridge (it has a broker path) may come out of its
+    // producer's order (one queue's demand before another's), so the stored high-water mark of a
+    // failover reconnect must not judge it: only the window of sequences seen does.
+    const failover = (origin?.failover ?? false) && !(msg.brokerPath && msg.brokerPath.length > 0);
+    if (this.audit.isDuplicate(msg.producerId, msg.producerSeq, failover)) {
       this.log.debug({ messageId: msg.messageId }, 'suppressing duplicate message send');
       return undefined;
     }

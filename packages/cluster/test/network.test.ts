@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Broker, type BrokerConfig } from '@wharf/broker';
 import { ConnectionFactory, DeliveryMode, Session, type Connection, type Message } from '@wharf/client';
+import { BodyKind, type WireMessage } from '@wharf/protocol';
 import { NetworkConnector, parseNetworkUri, type NetworkConnectorConfig } from '../src/network/bridge';
 import type { ClusterLogger } from '../src/types';
 
@@ -208,6 +209,33 @@ describe('network of brokers (bridges between real brokers)', function () {
     await until('b purged', async () => (await b.removeDestination('queue://NET.FILLER')) || true);
     await until('the message on b', () => got.length === 1);
     assert.deepEqual(texts(got), ['stubborn']);
+  });
+
+  it('network - a forwarded message older than its producer\'s stored high-water mark is kept after a restart (bridges reorder producers)', async () => {
+    const port = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-net-hw-'));
+    dirs.push(dir);
+    const config: Partial<BrokerConfig> = { dataDirectory: dir, transportConnectors: [{ name: 'openwire', uri: `tcp://127.0.0.1:${port}` }] };
+    const wire = (seq: number): WireMessage => ({
+      messageId: `ID:far-producer:${seq}`, destination: 'queue://NET.SEQ', deliveryMode: DeliveryMode.PERSISTENT, priority: 4,
+      timestamp: Date.now(), expiration: 0, deliveryTime: 0, redelivered: false, deliveryCount: 0,
+      producerId: 'far-producer', producerSeq: seq, properties: {}, bodyKind: BodyKind.TEXT, body: `seq-${seq}`,
+    });
+    let b = await broker('b', config);
+    // One failover connection, as a bridge to a group has: after the restart it reconnects.
+    const c = await new ConnectionFactory(`failover:(tcp://127.0.0.1:${port})?initialReconnectDelay=20&maxReconnectDelay=100`).createConnection();
+    opened.push(() => c.close());
+    let resumed = 0;
+    c.setTransportListener({ transportResumed: () => void resumed++ });
+    const p = await c.createSession(false, Session.AUTO_ACKNOWLEDGE).createProducer(null);
+    await p._forward(wire(10), ['elsewhere']);
+    await b.stop();
+    b = await broker('b', config); // the store says: far-producer's highest sequence is 10
+    await until('the reconnection', () => resumed > 0);
+    await p._forward(wire(5), ['elsewhere']);
+    const got = await collect(b, 'queue://NET.SEQ');
+    await until('both messages', () => got.length >= 2);
+    assert.deepEqual(texts(got).sort(), ['seq-10', 'seq-5']);
   });
 
   it('network - bad connector configuration is refused with the reason', () => {
