@@ -156,6 +156,35 @@ describe('network of brokers (bridges between real brokers)', function () {
     assert.equal(ba.status()[0]?.forwarded, 6);
   });
 
+  it('network - duplex: one connector carries both ways (the other broker has none), without loops', async () => {
+    const a = await broker('a');
+    const b = await broker('b');
+    const nc = await bridge(a, b, { duplex: true });
+    const queueOnA = await collect(a, 'queue://NET.DUPLEX.IN');
+    const queueOnB = await collect(b, 'queue://NET.DUPLEX.OUT');
+    const topicOnA = await collect(a, 'topic://NET.DUPLEX.T');
+    const topicOnB = await collect(b, 'topic://NET.DUPLEX.T');
+    await until('demand both ways', () => {
+      const st = nc.status()[0];
+      return st?.forwarding.includes('queue://NET.DUPLEX.OUT') && st.forwarding.includes('topic://NET.DUPLEX.T') &&
+        st.forwardingBack.includes('queue://NET.DUPLEX.IN') && st.forwardingBack.includes('topic://NET.DUPLEX.T');
+    });
+    await send(b, 'queue://NET.DUPLEX.IN', range('in', 3));
+    await send(a, 'queue://NET.DUPLEX.OUT', range('out', 3));
+    await send(a, 'topic://NET.DUPLEX.T', [...range('a', 3), 'a-end']);
+    await send(b, 'topic://NET.DUPLEX.T', [...range('b', 3), 'b-end']);
+    await until('the queues', () => queueOnA.length >= 3 && queueOnB.length >= 3);
+    assert.deepEqual(texts(queueOnA), range('in', 3));
+    assert.deepEqual(texts(queueOnB), range('out', 3));
+    for (const got of [topicOnA, topicOnB]) {
+      await until('both end markers', () => texts(got).includes('a-end') && texts(got).includes('b-end'));
+      assert.deepEqual(texts(got).filter((t) => t.startsWith('a')), [...range('a', 3), 'a-end']);
+      assert.deepEqual(texts(got).filter((t) => t.startsWith('b')), [...range('b', 3), 'b-end']);
+    }
+    assert.equal(nc.status()[0]?.forwarded, 3 + 4);
+    assert.equal(nc.status()[0]?.forwardedBack, 3 + 4);
+  });
+
   it('network - networkTTL 2 carries a queue through a middle broker to the consumer two hops away', async () => {
     const a = await broker('a');
     const b = await broker('b');

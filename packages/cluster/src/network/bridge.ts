@@ -13,8 +13,10 @@
 // consumer a message that has been on its remote broker or has crossed networkTTL brokers
 // (ConsumerOpen.network), so messages do not loop.
 //
-// A lost link tears the bridge down (the unacknowledged messages go back to their local queues)
-// and connects again with ActiveMQ's static-discovery back-off (1 s doubling to 30 s).
+// With `duplex` the same connection also carries the other way (demand from this broker's
+// consumers, network consumers on the remote broker), so the remote broker needs no connector.
+// A lost link tears the bridge down (the unacknowledged messages go back to their queues) and
+// connects again with ActiveMQ's static-discovery back-off (1 s doubling to 30 s).
 import {
   ConnectionFactory, Session, type Connection, type Destination, type Message, type MessageConsumer, type MessageProducer,
 } from '@wharf/client';
@@ -27,7 +29,10 @@ export interface NetworkConnectorConfig {
   name?: string;
   /** `static:(tcp://host:61616,failover:(...))?initialReconnectDelay=…`: one bridge per URI inside. */
   uri: string;
-  /** Not supported: a warning, then a one-way bridge. Configure a connector on each side. */
+  /**
+   * Forward both ways over this one connection: the other broker needs no connector of its own
+   * (e.g. it cannot connect to this one). Default false.
+   */
   duplex?: boolean;
   /** How many brokers a message (and a demand) may cross; default 1. */
   networkTTL?: number;
@@ -132,7 +137,6 @@ export class NetworkConnector {
       excluded: filterOf(config.excludedDestinations, 'excludedDestinations'),
       statics: filterOf(config.staticallyIncludedDestinations, 'staticallyIncludedDestinations'),
     };
-    if (config.duplex) opts.logger.warn({ bridge: this.name, uri: config.uri }, 'network connector: duplex is not supported; this bridge forwards one way only (configure a connector on the other broker too)');
     this.bridges = urls.map((url) => new Bridge(this.name, url, backoff, rules, config, opts));
   }
 
@@ -144,8 +148,8 @@ export class NetworkConnector {
     await Promise.all(this.bridges.map((b) => b.stop()));
   }
 
-  /** Per bridge: its remote URL, the remote broker's name once connected, and the destinations it forwards. */
-  status(): Array<{ url: string; remoteBroker: string | null; connected: boolean; forwarding: string[]; forwarded: number }> {
+  /** Per bridge: its remote URL, the remote broker's name once connected, what it forwards and how much it has. */
+  status(): BridgeStatus[] {
     return this.bridges.map((b) => b.status());
   }
 }
@@ -155,6 +159,21 @@ export function startNetworkConnectors(list: NetworkConnectorConfig[] | undefine
   const connectors = (list ?? []).map((c) => new NetworkConnector(c, opts));
   for (const c of connectors) c.start();
   return connectors;
+}
+
+/**
+ * A bridge now: `forwarding` lists the destinations with demand on the remote broker and
+ * `forwarded` counts the messages sent there; with duplex, `forwardingBack`/`forwardedBack` are
+ * the same for the other way.
+ */
+export interface BridgeStatus {
+  url: string;
+  remoteBroker: string | null;
+  connected: boolean;
+  forwarding: string[];
+  forwarded: number;
+  forwardingBack: string[];
+  forwardedBack: number;
 }
 
 interface Rules {
@@ -183,7 +202,7 @@ class Bridge {
   private timer: NodeJS.Timeout | undefined;
   private delay: number;
   private remoteBroker: string | null = null;
-  private forwarded = 0;
+  private readonly counts = [0, 0];
 
   constructor(
     private readonly name: string,
@@ -209,11 +228,11 @@ class Bridge {
     this.session = undefined;
   }
 
-  status(): { url: string; remoteBroker: string | null; connected: boolean; forwarding: string[]; forwarded: number } {
+  status(): BridgeStatus {
+    const forwarding = (i: number): string[] => [...(this.session?.directions[i]?.demands.values() ?? [])].map((d) => d.destination);
     return {
       url: this.url, remoteBroker: this.remoteBroker, connected: this.session?.up === true,
-      forwarding: this.session ? [...this.session.demands.values()].filter((d) => d.consumer).map((d) => d.destination) : [],
-      forwarded: this.forwarded,
+      forwarding: forwarding(0), forwarded: this.counts[0]!, forwardingBack: forwarding(1), forwardedBack: this.counts[1]!,
     };
   }
 
@@ -246,8 +265,9 @@ class Bridge {
     this.timer.unref?.();
   }
 
-  countForwarded(): void {
-    this.forwarded++;
+  /** A message crossed: direction 0 to the remote broker, 1 back (duplex). */
+  countForwarded(direction: number): void {
+    this.counts[direction]!++;
   }
 
   get ruleset(): Rules {
@@ -263,48 +283,41 @@ class Bridge {
   }
 }
 
-/** One connected period of a bridge: its two connections and its demand. */
+/** A message that went back to its queue when a link dropped is forwarded again at once, however
+ * often that happens: no redelivery delay, never a dead letter for a bridge's consumers. */
+const BRIDGE_REDELIVERY = { maximumRedeliveries: -1, initialRedeliveryDelay: 0, redeliveryDelay: 0, useExponentialBackOff: false };
+
+/** One connected period of a bridge: its two connections, and one direction (two with duplex). */
 class Generation {
   up = false;
   remoteName = '';
-  readonly demands = new Map<string, Demand>();
-  /** Remote consumer id → the demand key it counts in. */
-  private readonly byRemote = new Map<string, string>();
+  /** [this broker → remote, remote → this broker (duplex)]. */
+  readonly directions: Direction[] = [];
   private local?: Connection;
   private remote?: Connection;
-  private localSession?: Session;
-  private producer?: MessageProducer;
-  private closed = false;
+  closed = false;
 
-  constructor(private readonly bridge: Bridge, private readonly localName: string) {}
+  constructor(readonly bridge: Bridge, private readonly localName: string) {}
 
   async open(url: string, config: NetworkConnectorConfig): Promise<void> {
     const fail = (err: Error): void => this.bridge.lost(this, err);
     // A failover URL may take long to connect; a bridge stopped meanwhile closes what it gets.
-    const remote = await new ConnectionFactory(url).createConnection(config.userName, config.password);
+    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY }).createConnection(config.userName, config.password);
     this.remote = remote;
     if (this.closed) return void (await remote.close().catch(() => undefined));
     remote.setExceptionListener((err) => fail(err));
     remote.setTransportListener({ transportInterrupted: (err) => fail(err) });
     this.remoteName = remote.getBrokerName();
     if (this.remoteName === this.localName) throw new Error(`the remote broker is this broker (${this.localName}): a bridge to itself would loop`);
-    // A message that went back to its queue when a link dropped is forwarded again at once,
-    // however often that happens: no redelivery delay, never a dead letter for the bridge.
-    const local = await new ConnectionFactory(`vm://${this.localName}`, {
-      redeliveryPolicy: { maximumRedeliveries: -1, initialRedeliveryDelay: 0, redeliveryDelay: 0, useExponentialBackOff: false },
-    }).createConnection();
+    const local = await new ConnectionFactory(`vm://${this.localName}`, { redeliveryPolicy: BRIDGE_REDELIVERY }).createConnection();
     this.local = local;
     if (this.closed) return void (await local.close().catch(() => undefined));
     local.setExceptionListener((err) => fail(err));
-    this.localSession = this.local.createSession(false, Session.INDIVIDUAL_ACKNOWLEDGE);
-    const remoteSession = this.remote.createSession(false, Session.AUTO_ACKNOWLEDGE);
-    this.producer = await remoteSession.createProducer(null);
-    await this.local.start();
-    await this.remote.start();
-    const r = this.bridge.ruleset;
-    for (const d of r.statics) this.addDemand(`static:${d.url}`, d.url, null);
-    const advisories = await remoteSession.createConsumer(remoteSession.createTopic('ActiveMQ.Advisory.Consumer.>'));
-    advisories.setMessageListener((m) => this.onAdvisory(m));
+    await local.start();
+    await remote.start();
+    this.directions.push(new Direction(this, 0, local, remote, this.localName, this.remoteName));
+    if (config.duplex) this.directions.push(new Direction(this, 1, remote, local, this.remoteName, this.localName));
+    for (const d of this.directions) await d.start();
     this.up = true;
   }
 
@@ -312,21 +325,52 @@ class Generation {
     if (this.closed) return;
     this.closed = true;
     this.up = false;
-    // Closing the local connection returns what the network consumers hold to their queues.
+    // Closing a connection returns what its network consumers hold to their queues.
     await Promise.all([this.local?.close().catch(() => undefined), this.remote?.close().catch(() => undefined)]);
+  }
+}
+
+/**
+ * Forwarding one way: demand is the sink broker's consumers (its consumer advisories); network
+ * consumers on the source broker take what the sink wants and send it there.
+ */
+class Direction {
+  readonly demands = new Map<string, Demand>();
+  /** Sink consumer id → the demand key it counts in. */
+  private readonly bySinkConsumer = new Map<string, string>();
+  private sourceSession?: Session;
+  private producer?: MessageProducer;
+
+  constructor(
+    private readonly g: Generation,
+    private readonly index: number,
+    private readonly source: Connection,
+    private readonly sink: Connection,
+    readonly sourceName: string,
+    readonly sinkName: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.sourceSession = this.source.createSession(false, Session.INDIVIDUAL_ACKNOWLEDGE);
+    const sinkSession = this.sink.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    this.producer = await sinkSession.createProducer(null);
+    const r = this.g.bridge.ruleset;
+    for (const d of r.statics) this.addDemand(`static:${d.url}`, d.url, null);
+    const advisories = await sinkSession.createConsumer(sinkSession.createTopic('ActiveMQ.Advisory.Consumer.>'));
+    advisories.setMessageListener((m) => this.onAdvisory(m));
   }
 
   private onAdvisory(m: Message): void {
-    if (this.closed) return;
+    if (this.g.closed) return;
     const body = m._w.body as { destination?: unknown; consumerId?: unknown; event?: unknown; brokerPath?: unknown } | null;
     if (!body || typeof body.destination !== 'string' || typeof body.consumerId !== 'string') return;
     const id = body.consumerId;
-    if (body.event === 'removed') return this.removeRemote(id);
-    if (body.event !== 'added' || this.byRemote.has(id)) return;
+    if (body.event === 'removed') return this.removeSinkConsumer(id);
+    if (body.event !== 'added' || this.bySinkConsumer.has(id)) return;
     const path = Array.isArray(body.brokerPath) ? body.brokerPath.filter((x): x is string => typeof x === 'string') : [];
-    const r = this.bridge.ruleset;
-    // Loops and TTL (consumerTTL = networkTTL): demand that came from here, or from too far.
-    if (path.includes(this.localName) || path.length >= r.ttl) return;
+    const r = this.g.bridge.ruleset;
+    // Loops and TTL (consumerTTL = networkTTL): demand that came from the source, or from too far.
+    if (path.includes(this.sourceName) || path.length >= r.ttl) return;
     let d: WireDestination;
     try {
       d = parseDestination(body.destination);
@@ -340,23 +384,23 @@ class Generation {
     this.addDemand(r.conduit ? d.url : `consumer:${id}`, d.url, { id, path });
   }
 
-  private addDemand(key: string, destination: string, remote: { id: string; path: string[] } | null): void {
+  private addDemand(key: string, destination: string, sinkConsumer: { id: string; path: string[] } | null): void {
     let demand = this.demands.get(key);
     if (!demand) {
       demand = { key, destination, remote: new Set() };
       this.demands.set(key, demand);
-      demand.consumer = this.subscribe(destination, remote?.path ?? []);
+      demand.consumer = this.subscribe(destination, sinkConsumer?.path ?? []);
     }
-    if (remote) {
-      demand.remote.add(remote.id);
-      this.byRemote.set(remote.id, key);
+    if (sinkConsumer) {
+      demand.remote.add(sinkConsumer.id);
+      this.bySinkConsumer.set(sinkConsumer.id, key);
     }
   }
 
-  private removeRemote(id: string): void {
-    const key = this.byRemote.get(id);
+  private removeSinkConsumer(id: string): void {
+    const key = this.bySinkConsumer.get(id);
     if (key === undefined) return;
-    this.byRemote.delete(id);
+    this.bySinkConsumer.delete(id);
     const demand = this.demands.get(key);
     if (!demand) return;
     demand.remote.delete(id);
@@ -365,36 +409,36 @@ class Generation {
     void demand.consumer?.then((c) => c?.close()).catch(() => undefined);
   }
 
-  /** The local network consumer for `destination`, forwarding to the remote broker. */
-  private async subscribe(destination: string, remotePath: string[]): Promise<MessageConsumer | undefined> {
-    const s = this.localSession;
-    if (!s || this.closed) return undefined;
-    const r = this.bridge.ruleset;
+  /** The network consumer for `destination` on the source broker, forwarding to the sink. */
+  private async subscribe(destination: string, sinkPath: string[]): Promise<MessageConsumer | undefined> {
+    const s = this.sourceSession;
+    if (!s || this.g.closed) return undefined;
+    const r = this.g.bridge.ruleset;
     const d: Destination = destination.startsWith('topic://') ? s.createTopic(destination.slice(8)) : s.createQueue(destination.slice(8));
-    const path = [this.remoteName, ...remotePath];
+    const path = [this.sinkName, ...sinkPath];
     const priority = r.decreasePriority ? -5 - (path.length > 1 ? path.length : 0) : 0;
     try {
-      const c = await s._createNetworkConsumer(d, { target: this.remoteName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
+      const c = await s._createNetworkConsumer(d, { target: this.sinkName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
       c.setMessageListener((m) => this.forward(m));
-      this.bridge.log.info({ bridge: this.bridge.label, destination, remote: this.remoteName }, 'network bridge: forwarding on demand');
+      this.g.bridge.log.info({ bridge: this.g.bridge.label, destination, from: this.sourceName, to: this.sinkName }, 'network bridge: forwarding on demand');
       return c;
     } catch (err) {
-      if (!this.closed) this.bridge.lost(this, err as Error);
+      if (!this.g.closed) this.g.bridge.lost(this.g, err as Error);
       return undefined;
     }
   }
 
-  /** Store and forward: the local copy goes only once the remote broker has answered. */
+  /** Store and forward: the source's copy goes only once the sink broker has answered. */
   private forward(m: Message): void {
     const p = this.producer;
-    if (!p || this.closed) return;
+    if (!p || this.g.closed) return;
     const w = m._w;
-    p._forward(w, [...(w.brokerPath ?? []), this.localName]).then(
+    p._forward(w, [...(w.brokerPath ?? []), this.sourceName]).then(
       () => {
-        this.bridge.countForwarded();
+        this.g.bridge.countForwarded(this.index);
         return m.acknowledge();
       },
-      (err: Error) => this.bridge.lost(this, err),
-    ).catch((err: Error) => this.bridge.lost(this, err));
+      (err: Error) => this.g.bridge.lost(this.g, err),
+    ).catch((err: Error) => this.g.bridge.lost(this.g, err));
   }
 }
