@@ -3,7 +3,10 @@ export * from './types';
 export { StoreError, StoreLockedError } from './errors';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store';
 export { LevelStore, type LevelStoreOptions } from './level-store';
-export { encodeBatch, decodeBatch } from './codec';
+export {
+  encodeBatch, decodeBatch, encodeBatchForApply, decodeEncodedBatch, isEncodedPut,
+  type EncodedBatch, type EncodedOp, type EncodedPutMessageOp,
+} from './codec';
 export { validateOps } from './ops';
 export { SnapshotReader, type SnapshotEntry } from './level-snapshot';
 

@@ -9,12 +9,12 @@
 // apply() (the slave path) queues a batch that already has its position through the same code.
 import { resolve } from 'node:path';
 import { StoreError, type WireMessage } from '@wharf/protocol';
-import { decodePosition, encodePosition } from './codec';
+import { decodePosition, encodePosition, type EncodedBatch } from './codec';
 import { Kind, LAYOUT_VERSION, logKey, logKeyEpoch, logKeyIndex, POSITION_KEY, VERSION_KEY } from './keys';
 import { openDb, scan, type BatchOp, type Db, type OpenedDb } from './level-db';
 import { getMessage, loadJobs, loadMessages, loadRefs, readLogAfter, recoverState, type ReadCounter } from './level-read';
 import {
-  batchOp, expandClears, finishClears, pendingClears, prepareWrite, skipSteps, type LazyPutStep, type DeferredClear, type PendingWrite,
+  batchOp, expandClears, finishClears, pendingClears, prepareWrite, skipSteps, validateApplyOps, type LazyPutStep, type DeferredClear, type PendingWrite,
 } from './level-write';
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
 import { formatPosition, validateOps, validatePosition } from './ops';
@@ -245,7 +245,11 @@ export class LevelStore implements Store {
     }
   }
 
-  apply(batch: LogBatch, opts?: CommitOptions): Promise<void> {
+  /**
+   * Writes a batch that already has its position (a slave's, and a master's own write). Its
+   * messages may come encoded (EncodedBatch, codec.ts): they are then written as they are.
+   */
+  apply(batch: LogBatch | EncodedBatch, opts?: CommitOptions): Promise<void> {
     let p: PendingWrite;
     try {
       this.checkWritable();
@@ -253,7 +257,7 @@ export class LevelStore implements Store {
       if (comparePositions(batch.position, this.assigned) <= 0) {
         throw new StoreError(`apply: position ${formatPosition(batch.position)} does not follow the store's position ${formatPosition(this.assigned)}`);
       }
-      validateOps(batch.ops);
+      validateApplyOps(batch.ops);
       const position = { epoch: batch.position.epoch, index: batch.position.index };
       p = prepareWrite(position, batch.ops, opts?.sync ?? true, this.retentionBatches > 0);
     } catch (err) {

@@ -9,13 +9,15 @@
 // right after that write, before any later batch, the writer deletes the ranges in chunks and
 // then the marker. open() finishes any marker a crash left, before the store is used, so a
 // reopened store always shows the removal complete.
-import { decodeValue, encodeBatch, encodeNumber, encodeValue } from './codec';
+import { decodeValue, encodeBatch, encodeNumber, encodeValue, isEncodedPut, type EncodedOp } from './codec';
 import {
   clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, logKey, markKey, messageKey, producerKey,
   refKey, refRange, subscriptionKey,
 } from './keys';
 import type { WireMessage } from '@wharf/protocol';
 import type { BatchOp, Db } from './level-db';
+import { validateOps } from './ops';
+import { StoreError } from '@wharf/protocol';
 import { OpType, type Position, type StoreOp } from './types';
 
 export interface ClearStep {
@@ -67,8 +69,11 @@ export interface PendingWrite {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Encode a batch's ops into writes (throws on an unencodable value: nothing is queued then). */
-export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, retainLog: boolean, dispatchable = false): PendingWrite {
+/**
+ * Encode a batch's ops into writes (throws on an unencodable value: nothing is queued then). A
+ * PUT_MESSAGE whose message is already encoded (a replicated batch) is written as it came.
+ */
+export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | EncodedOp>, sync: boolean, retainLog: boolean, dispatchable = false): PendingWrite {
   const steps: WriteStep[] = [];
   let bytes = 0;
   let delta = 0;
@@ -84,6 +89,13 @@ export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, 
   for (const op of ops) {
     switch (op.t) {
       case OpType.PUT_MESSAGE: {
+        if (isEncodedPut(op)) {
+          put(messageKey(op.dest, op.seq), asBuffer(op.m));
+          if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
+          if (op.pid) put(producerKey(op.pid), encodeNumber(op.ps));
+          delta++;
+          break;
+        }
         // A dispatchable put remembers its steps (message, producer sequence, its own mark):
         // all are dropped if the message is consumed before the write starts.
         const first = steps.length;
@@ -138,7 +150,7 @@ export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, 
   }
   let logSize = 0;
   if (retainLog) {
-    const log = encodeBatch({ position, ops });
+    const log = encodeBatch({ position, ops: ops as EncodedOp[] });
     put(logKey(position.epoch, position.index), log);
     logSize = log.length;
   }
@@ -147,6 +159,35 @@ export function prepareWrite(position: Position, ops: StoreOp[], sync: boolean, 
     position, steps, hasClear, sync, bytes, logSize, messageDelta: delta, skips: 0, live: puts ? puts.length : 0, puts, queuedAt: 0,
     resolve: noop, reject: noop,
   };
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** validateOps for a batch that may carry encoded messages (apply). */
+export function validateApplyOps(ops: ReadonlyArray<StoreOp | EncodedOp>): void {
+  if (!Array.isArray(ops)) throw new StoreError('store ops must be an array');
+  let encoded = false;
+  for (const op of ops) {
+    if (!isEncoded(op)) continue;
+    encoded = true;
+    if (!isName(op.dest)) throw new StoreError('PUT_MESSAGE dest must be a non-empty string without NUL characters');
+    if (typeof op.seq !== 'number' || !Number.isSafeInteger(op.seq) || op.seq < 0) throw new StoreError(`PUT_MESSAGE seq must be a non-negative safe integer, got ${String(op.seq)}`);
+    if (!(op.m instanceof Uint8Array)) throw new StoreError('PUT_MESSAGE m must be the encoded message');
+    if (typeof op.pid !== 'string' || op.pid.indexOf('\0') !== -1) throw new StoreError('PUT_MESSAGE pid must be a string without NUL characters');
+    if (typeof op.ps !== 'number') throw new StoreError('PUT_MESSAGE ps must be a number');
+    if (op.subs && !op.subs.every(isName)) throw new StoreError('PUT_MESSAGE subscription keys must be non-empty strings without NUL characters');
+  }
+  validateOps((encoded ? ops.filter((op) => !isEncoded(op)) : ops) as StoreOp[]);
+}
+
+function isEncoded(op: StoreOp | EncodedOp): op is Extract<EncodedOp, { m: Uint8Array }> {
+  return op !== null && typeof op === 'object' && isEncodedPut(op);
+}
+
+function isName(s: unknown): boolean {
+  return typeof s === 'string' && s.length > 0 && s.indexOf('\0') === -1;
 }
 
 const SKIP: SkipStep = { type: 'skip' };

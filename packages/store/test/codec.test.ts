@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { decodeBatch, decodeNumber, decodePosition, decodeValue, encodeBatch, encodeNumber, encodePosition, encodeValue } from '../src/codec';
+import {
+  decodeBatch, decodeEncodedBatch, decodeNumber, decodePosition, decodeValue, encodeBatch, encodeBatchForApply, encodeNumber, encodePosition, encodeValue,
+  type EncodedPutMessageOp,
+} from '../src/codec';
 import type { LogBatch } from '../src/index';
 import { msg } from './fixtures';
 
@@ -35,6 +38,29 @@ describe('store codec', () => {
   it('store - codec: a log batch decodes on its own, with no shared structures', () => {
     const batch: LogBatch = { position: { epoch: 3, index: 2 ** 40 }, ops: [{ t: 1, dest: 'queue://A', seq: 7, msg: msg(7), subs: ['c:a'] }, { t: 9, url: 'queue://B' }] };
     assert.deepEqual(decodeBatch(encodeBatch(batch)), batch);
+  });
+
+  it('store - codec: a batch carries its messages encoded, as the store writes them; batches of the older form decode too', () => {
+    const batch: LogBatch = {
+      position: { epoch: 2, index: 9 },
+      ops: [{ t: 1, dest: 'queue://A', seq: 7, msg: msg(7) }, { t: 1, dest: 'topic://T', seq: 8, msg: msg(8), subs: ['c:a', 'c:b'] }, { t: 2, dest: 'queue://A', seq: 3 }],
+    };
+    const { bytes, batch: encoded } = encodeBatchForApply(batch);
+    assert.ok(bytes.equals(encodeBatch(batch)));
+    const put = encoded.ops[0] as EncodedPutMessageOp;
+    assert.deepEqual(Buffer.from(put.m), encodeValue(msg(7)), 'the message as its store value');
+    assert.equal(put.pid, 'p1');
+    assert.equal(put.ps, 7);
+    assert.equal('subs' in put, false);
+    assert.deepEqual((encoded.ops[1] as EncodedPutMessageOp).subs, ['c:a', 'c:b']);
+    const viewed = decodeEncodedBatch(bytes);
+    assert.deepEqual(viewed.ops.map((op) => ('m' in op ? Buffer.from(op.m) : op)), encoded.ops.map((op) => ('m' in op ? Buffer.from(op.m) : op)));
+    // Written before batches carried encoded messages: the batch itself, msgpack'd.
+    const older = encodeValue(batch);
+    assert.deepEqual(decodeBatch(older), batch);
+    const upgraded = decodeEncodedBatch(older);
+    assert.deepEqual(Buffer.from((upgraded.ops[1] as EncodedPutMessageOp).m), encodeValue(msg(8)));
+    assert.ok(encodeBatch(upgraded).equals(bytes), 'the same batch, whichever form it came in');
   });
 
   it('store - codec: positions and numbers have fixed binary forms', () => {
