@@ -1,5 +1,5 @@
 // Shared types of the replication layer and the cluster node.
-import type { Position, SnapshotEntry, SnapshotReader, Store } from '@wharf/store';
+import type { CommitOptions, EncodedBatch, LogBatch, Position, SnapshotEntry, SnapshotReader, Store } from '@wharf/store';
 import type { ElectionLogger } from './election/types';
 
 /** DESIGN §6: when a replicated commit counts as done. */
@@ -8,6 +8,8 @@ export const SYNC_POLICIES: readonly SyncPolicy[] = ['quorum_mem', 'quorum_disk'
 
 /** A store that can be copied whole: LevelStore. */
 export interface ReplicableStore extends Store {
+  /** Also takes a batch whose messages are encoded (what replication ships). */
+  apply(batch: LogBatch | EncodedBatch, opts?: CommitOptions): Promise<void>;
   exportSnapshot(): SnapshotReader;
   importSnapshot(chunks: AsyncIterable<SnapshotEntry[]>): Promise<Position>;
 }

@@ -77,7 +77,8 @@ describe('replication - the retained log in its own files', function () {
   });
 
   it('log - trims by bytes and deletes whole segments it no longer needs', async () => {
-    const size = bytesOf(pos(1, 1)).length; // the bound counts batches' bytes, not record headers
+    // The bound counts batches' bytes, not record headers (the last batches are the biggest).
+    const size = bytesOf(pos(1, 2000)).length;
     const l = await openLog(pos(0, 0), { retentionBatches: 1000, retentionBytes: 100 * size });
     appendRange(l, 1, 1, 2000);
     await l.read(pos(1, 1999), 1, Infinity); // writes what is queued
@@ -208,6 +209,53 @@ describe('replication - the retained log in its own files', function () {
     await l.close();
     const again = await openLog(pos(3, 510));
     assert.equal(again.count, 1, 'the restarted log reopens');
+  });
+
+  it('log - sync (quorum_disk) writes and syncs what was appended; a synced log preallocates its segments with zeros, which reopen as its end', async () => {
+    let l = await openLog(pos(0, 0), { retentionBatches: 80 }); // segments of 10 batches
+    appendRange(l, 1, 1, 3, true);
+    assert.equal(l.sync(), 3, 'the last index on disk');
+    assert.equal(l.sync(), 3, 'nothing new: nothing to sync');
+    appendRange(l, 1, 4, 25, true); // into three segments, each preallocated
+    assert.equal(l.sync(), 25);
+    const files = (await readdir(dir)).sort();
+    assert.equal(files.length, 3);
+    for (const f of files) assert.equal((await stat(join(dir, f))).size % (1024 * 1024), 0, `${f} is preallocated`);
+    await l.close();
+    // A crash after the sync, before the store wrote anything: every batch comes back.
+    l = new FileReplicationLog({ directory: dir, retentionBatches: 80 });
+    const tail = await l.open(pos(0, 0));
+    log = l;
+    assert.deepEqual(tail.map((r) => r.position.index), Array.from({ length: 25 }, (_, i) => i + 1));
+    for (const r of tail) assert.deepEqual(Buffer.from(r.bytes), bytesOf(r.position));
+    // Appends go on after the records, over the zeros.
+    l.written(25);
+    appendRange(l, 1, 26, 28, true);
+    assert.equal(l.sync(), 28);
+    await l.close();
+    l = await openLog(pos(1, 28), { retentionBatches: 80 });
+    assert.deepEqual(l.end, pos(1, 28));
+    assert.deepEqual((await l.read(pos(1, 20), 100, Infinity))!.map((r) => r.position.index), [21, 22, 23, 24, 25, 26, 27, 28]);
+  });
+
+  it('log - zeros where a record should be, with records after them, are a hole: the log is cut there', async () => {
+    let l = await openLog(pos(0, 0), { retentionBatches: 1000 });
+    appendRange(l, 1, 1, 10, true);
+    l.sync();
+    await l.close();
+    const [file] = await readdir(dir);
+    const path = join(dir, file!);
+    // Record 4 lost (a page the disk never got): zeros, then records 5..10.
+    const data = await readFile(path);
+    let off = 0;
+    for (let i = 1; i < 4; i++) off += 25 + data.readUInt32BE(off);
+    data.fill(0, off, off + 25 + data.readUInt32BE(off));
+    await writeFile(path, data);
+    l = new FileReplicationLog({ directory: dir, retentionBatches: 1000 });
+    const tail = await l.open(pos(0, 0));
+    log = l;
+    assert.deepEqual(tail.map((r) => r.position.index), [1, 2, 3]);
+    assert.deepEqual(l.end, pos(1, 3));
   });
 
   it('log - retention 0 keeps nothing', async () => {

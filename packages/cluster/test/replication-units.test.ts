@@ -116,23 +116,32 @@ describe('replication - the slave against a hand-driven master', function () {
     assert.equal(store.position.index, 0);
   });
 
-  it('crash - batches acknowledged as received survive the slave process: its retained log gives them to the store', async () => {
+  /**
+   * A fake master that sends batches 1..3 (`durable` as given) to a slave with a retained log
+   * file under `sync`; returns the frames the master saw, the log and the slave.
+   */
+  async function slaveWithLog(sync: 'quorum_mem' | 'quorum_disk', durable?: boolean): Promise<{ seen: string[]; rlog: FileReplicationLog; s: SlaveReplicator }> {
     const hub = new MemoryReplicationHub();
     const seen = await fakeMaster(hub, (link) => {
       link.send({ t: FrameType.WELCOME, nodeId: 'm', epoch: 1, snapshot: false });
       const items = [1, 2, 3].map((i) => encodeBatch({ position: { epoch: 1, index: i }, ops: putOps(i) }));
-      link.send({ t: FrameType.BATCHES, epoch: 1, items, sync: [true, true, true] });
+      link.send({ t: FrameType.BATCHES, epoch: 1, items, sync: [true, true, true], ...(durable === undefined ? {} : { durable }) });
     });
     const rlog = new FileReplicationLog({ directory: join(dir, 'replication-log') });
     await openAndRecover(rlog, store);
     const s = new SlaveReplicator({
-      nodeId: 's', token: '', store, transport: hub.transport('s'), sync: 'quorum_mem', heartbeatMs: 1000, logger: new TestLog('s'),
+      nodeId: 's', token: '', store, transport: hub.transport('s'), sync, heartbeatMs: 1000, logger: new TestLog('s'),
       masterId: 'm', masterUrl: 'mem://m', epoch: 1, maxEpochSeen: 1, onPosition: () => undefined, onFailure: () => undefined, log: rlog,
     });
     s.start();
-    await waitFor(3000, () => seen.some((f) => f.includes('"received":3')), 'a received ack');
-    // The process ends now: the store has not been given the batches yet (they wait ~20 ms).
-    assert.equal(store.position.index, 0);
+    return { seen, rlog, s };
+  }
+
+  /**
+   * The slave process ends before its store has the batches (it is closed under the slave);
+   * a restart gives the store batches 1..3 from the retained log.
+   */
+  async function crashAndRecover(s: SlaveReplicator, rlog: FileReplicationLog): Promise<void> {
     await store.close();
     await s.stop().catch(() => undefined); // (writes to the closed store fail: nothing lands)
     await rlog.close();
@@ -142,8 +151,37 @@ describe('replication - the slave against a hand-driven master', function () {
     const again = new FileReplicationLog({ directory: join(dir, 'replication-log') });
     assert.equal(await openAndRecover(again, store), 3);
     assert.deepEqual(store.position, { epoch: 1, index: 3 });
-    assert.equal((await store.loadMessages('queue://Q', 0, 10)).length, 3);
+    assert.deepEqual((await store.loadMessages('queue://Q', 0, 10)).map((m) => m.seq), [1, 2, 3]);
     await again.close();
+  }
+
+  it('crash - batches acknowledged as received survive the slave process: its retained log gives them to the store', async () => {
+    const { seen, rlog, s } = await slaveWithLog('quorum_mem');
+    await waitFor(3000, () => seen.some((f) => f.includes('"received":3')), 'a received ack');
+    // The process ends now: the store has not been given the batches yet (they wait ~20 ms).
+    assert.equal(store.position.index, 0);
+    await crashAndRecover(s, rlog);
+  });
+
+  it('quorum_disk - a slave acknowledges batches as written once its retained log is synced; a crash before its store has them loses nothing', async () => {
+    const { seen, rlog, s } = await slaveWithLog('quorum_disk');
+    await waitFor(3000, () => seen.some((f) => f.includes('"received":3,"durable":3')), 'a written ack');
+    // One acknowledgement, after the sync: received and written together.
+    assert.ok(!seen.some((f) => f.includes('"received":3,"durable":0')), 'no ack before the log is on disk');
+    // The store gets the batches about 20 ms later: the process ends before that.
+    assert.equal(store.position.index, 0);
+    await crashAndRecover(s, rlog);
+  });
+
+  it('quorum_disk - batches the master does not need on this slave\'s disk now (durable: false) are written with its next store write', async () => {
+    const { seen, rlog, s } = await slaveWithLog('quorum_disk', false);
+    slave = s;
+    await waitFor(3000, () => seen.some((f) => f.includes('"received":3,"durable":3')), 'a written ack');
+    assert.ok(seen.some((f) => f.includes('"received":3,"durable":0')), 'received first, not synced');
+    assert.deepEqual(store.position, { epoch: 1, index: 3 }, 'written means in the store (synced)');
+    await slave.stop();
+    slave = undefined;
+    await rlog.close();
   });
 
   it('streaming - batches that follow are applied and acknowledged (received, then written)', async () => {

@@ -6,7 +6,8 @@
 import { decodeValue, encodeValue, lengthPrefixed } from '@wharf/protocol';
 import type { Position } from '@wharf/store';
 
-export const REPLICATION_VERSION = 1;
+/** 2: batches carry their messages encoded (store codec.ts); 1 carried them as objects. */
+export const REPLICATION_VERSION = 2;
 
 /** Frame types. On the wire: ONLY ADD TO THE END. */
 export const FrameType = {
@@ -37,8 +38,12 @@ export interface HelloFrame {
 export interface WelcomeFrame { t: 2; nodeId: string; epoch: number; snapshot: boolean }
 /** master → slave: no session (not master, stale epoch, bad token); the link closes. */
 export interface RefuseFrame { t: 3; reason: string }
-/** master → slave: consecutive log batches; `sync[i]` says whether batch i was a sync commit. */
-export interface BatchesFrame { t: 4; epoch: number; items: Uint8Array[]; sync: boolean[] }
+/**
+ * master → slave: consecutive log batches; `sync[i]` says whether batch i was a sync commit.
+ * `durable: false` (quorum_disk): the master does not wait for this slave to have these batches
+ * on disk (enough other slaves do), so it need not sync its log for them now.
+ */
+export interface BatchesFrame { t: 4; epoch: number; items: Uint8Array[]; sync: boolean[]; durable?: boolean }
 /** slave → master: log indexes received (in memory) and applied (written; fsynced when asked). */
 export interface AckFrame { t: 5; received: number; durable: number }
 export interface SnapBeginFrame { t: 6; epoch: number }

@@ -217,7 +217,7 @@ export class MasterSession {
         const next = this.cursor.index + 1;
         const buffered = store.buffered(next, FRAME_MAX_BATCHES, FRAME_MAX_BYTES);
         if (buffered) {
-          this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: buffered.map((b) => b.bytes), sync: buffered.map((b) => b.sync) });
+          this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: buffered.map((b) => b.bytes), sync: buffered.map((b) => b.sync), durable: store.wantsDurable(this) });
           this.cursor = buffered[buffered.length - 1]!.position;
           this.unacked.push(this.cursor.index);
           continue;
@@ -229,7 +229,7 @@ export class MasterSession {
           return;
         }
         if (batches.length === 0) break; // written by now? the next commit pumps again
-        this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: batches.map((b) => b.bytes), sync: batches.map((b) => b.sync) });
+        this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: batches.map((b) => b.bytes), sync: batches.map((b) => b.sync), durable: store.wantsDurable(this) });
         this.cursor = batches[batches.length - 1]!.position;
         this.unacked.push(this.cursor.index);
       }

@@ -11,7 +11,7 @@
 // and no commit is accepted: a deposed master acknowledges nothing.
 import { StoreError } from '@wharf/protocol';
 import {
-  encodeBatch, validateOps,
+  encodeBatchForApply, validateOps, type EncodedBatch,
   type CommitOptions, type JobRecord, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp,
   type StoreStats, type StoredMessage,
 } from '@wharf/store';
@@ -181,9 +181,11 @@ export class ReplicatedStore implements Store {
     if (!this.activeFlag) return Promise.reject(this.notMaster());
     const position = { epoch: this.epoch, index: this.assigned.index + 1 };
     let bytes: Uint8Array;
+    let batch: EncodedBatch;
     try {
       validateOps(ops);
-      bytes = encodeBatch({ position, ops });
+      // Each message is encoded once: the same bytes go to the local store, the log and the slaves.
+      ({ bytes, batch } = encodeBatchForApply({ position, ops }));
     } catch (err) {
       return Promise.reject(err instanceof StoreError ? err : new StoreError((err as Error).message));
     }
@@ -198,7 +200,7 @@ export class ReplicatedStore implements Store {
     this.bufferBytes += bytes.length;
     this.log.append(position, bytes, sync);
     this.opts.onAssigned?.(position);
-    const local = this.inner.apply({ position, ops }, { sync }).then(
+    const local = this.inner.apply(batch, { sync }).then(
       () => {
         entry.written = true;
         this.trimBuffer();
@@ -281,6 +283,24 @@ export class ReplicatedStore implements Store {
     for (const w of this.waiters.splice(0)) w.reject(err);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * quorum_disk: whether the next frame to `session` asks it to sync at once (BatchesFrame
+   * durable). floor(replicas/2) slaves are asked, those furthest ahead on disk (the first of
+   * equals): a commit needs that many, and every other slave's sync would only cost its CPU. The
+   * others have the batches on disk with their next store write (about 20 ms later), so a
+   * commit still completes when an asked slave stops answering, and the next frames ask them.
+   */
+  wantsDurable(session: MasterSession): boolean {
+    if (this.opts.sync !== 'quorum_disk') return true;
+    let ahead = 0;
+    let before = true;
+    for (const s of this.sessions) {
+      if (s === session) before = false;
+      else if (s.isStreaming() && (s.durable > session.durable || (before && s.durable === session.durable))) ahead++;
+    }
+    return ahead < this.needed;
   }
 
   /** The highest log index that floor(replicas/2) slaves hold (per the sync policy); -1 if none. */

@@ -10,7 +10,7 @@
 // master's pace, and replicated throughput fell by half (docs/PERFORMANCE.md, bench-cluster).
 // Here a batch is written once, as the bytes shipped to the slaves (no re-encoding), with one
 // synchronous write per turn of the event loop into the page cache (a thread-pool hand-off per
-// write costs more than the write), and never fsynced.
+// write costs more than the write), and fsynced only on a quorum_disk slave (sync(), below).
 //
 // Crash safety without fsync: the store is the truth about what is written, the log an index
 // into its history and a buffer for what the store has not written yet. A slave writes what it
@@ -22,15 +22,24 @@
 // completed). A log that does not hold the store's position starts afresh there. A log that
 // ends early or starts late only means that a slave further behind gets a snapshot.
 //
+// quorum_disk: a slave syncs the log (fdatasync of the segments written since the last sync,
+// and of the directory after a segment was created) before it acknowledges batches as written,
+// so they survive a power loss before its store has them; its store writes are synced too, and
+// only batches the store has written are trimmed, so the log always reaches back to a position
+// the store has on disk. A synced log preallocates its segments with zeros (zeroFill); open()
+// takes zeros after a segment's last record as its end, and zeros followed by records as a hole.
+//
 // Record: u32 payload length, u32 epoch, u32 index (high), u32 index (low), u32 epoch of the
 // batch before (0xffffffff: unknown), u8 flags (1: sync commit), u32 CRC-32 of the bytes from
 // the epoch to the end of the payload; then the payload (the batch as encodeBatch wrote it).
 // Segment files are named by their first index.
-import { promises as fsp, closeSync, openSync, read, unlinkSync, writevSync } from 'node:fs';
+import {
+  promises as fsp, closeSync, fdatasyncSync, fsyncSync, openSync, read, unlinkSync, writeSync, writevSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { decodeBatch, encodeBatch, ZERO_POSITION, type LogBatch, type Position, type Store } from '@wharf/store';
-import { fmt, samePosition, type ClusterLogger } from '../types';
+import { decodeEncodedBatch, encodeBatch, ZERO_POSITION, type EncodedBatch, type Position, type Store } from '@wharf/store';
+import { fmt, samePosition, type ClusterLogger, type ReplicableStore } from '../types';
 
 /** One retained batch. */
 export interface LogRecord {
@@ -53,6 +62,12 @@ export interface ReplicationLog {
    * appended is in the log's files: a crash of the process no longer loses it.
    */
   flush(): boolean;
+  /**
+   * Writes what was appended and makes it durable, now, on this thread (fdatasync of the files
+   * written since the last sync: one sync serves every batch appended before it). Returns the
+   * last index on disk; throws when the log cannot keep batches (then flush() says false too).
+   */
+  sync(): number;
   /** The store has written every batch up to `index`: retention may drop them now. */
   written(index: number): void;
   /** Whether a slave at `p` can stream from here: p is a retained batch or the point the log starts after. */
@@ -70,14 +85,14 @@ export interface ReplicationLog {
  * store's position: received (and acknowledged) as a slave or committed as master, but not yet
  * written when the process ended. Resolves with how many there were.
  */
-export async function openAndRecover(log: ReplicationLog, store: Pick<Store, 'position' | 'apply'>, logger?: ClusterLogger): Promise<number> {
+export async function openAndRecover(log: ReplicationLog, store: Pick<ReplicableStore, 'position' | 'apply'>, logger?: ClusterLogger): Promise<number> {
   const tail = await log.open(store.position);
   if (tail.length === 0) return 0;
-  const batches: LogBatch[] = [];
+  const batches: EncodedBatch[] = [];
   for (const r of tail) {
-    let batch: LogBatch | undefined;
+    let batch: EncodedBatch | undefined;
     try {
-      batch = decodeBatch(r.bytes);
+      batch = decodeEncodedBatch(r.bytes);
     } catch {
       batch = undefined;
     }
@@ -108,6 +123,9 @@ export class StoreReplicationLog implements ReplicationLog {
   append(): void {}
   flush(): boolean {
     return false;
+  }
+  sync(): number {
+    throw new Error('the store keeps the retained log: nothing to sync');
   }
   written(): void {}
   async reset(): Promise<void> {}
@@ -143,6 +161,14 @@ const UNKNOWN_EPOCH = 0xffffffff;
 const MAX_RECORD = 512 * 1024 * 1024;
 const SEGMENT_NAME = /^(\d{20})\.seg$/;
 const FLAG_SYNC = 1;
+/** Preallocation step of a synced log's segments (zeroFill). */
+const PREALLOCATE = 1024 * 1024;
+let zeros: Buffer | undefined;
+
+function isZero(data: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to && i < data.length; i++) if (data[i] !== 0) return false;
+  return true;
+}
 
 interface Segment {
   /** Index of its first record (its name). */
@@ -158,6 +184,8 @@ interface Segment {
   /** Reads in progress (a dropped segment's descriptor is closed only when none). */
   readers: number;
   dropped: boolean;
+  /** Length of the file: records, then zeros written ahead of them (preallocation). */
+  allocated: number;
 }
 
 interface Pending {
@@ -195,6 +223,13 @@ export class FileReplicationLog implements ReplicationLog {
   private opened = false;
   /** The store holds every batch up to this index: only those may be trimmed. */
   private writtenIndex = -1;
+  /** Segments written to since the last sync, and whether a segment was created since. */
+  private dirty = new Set<Segment>();
+  private dirDirty = false;
+  /** Last index known to be on disk (fdatasync done). */
+  private syncedIndex = -1;
+  /** Set once the log is synced: its segments are then preallocated (zeroFill). */
+  private preallocate = false;
 
   constructor(opts: FileReplicationLogOptions) {
     this.directory = opts.directory;
@@ -246,10 +281,18 @@ export class FileReplicationLog implements ReplicationLog {
         continue;
       }
       const data = await fsp.readFile(path);
-      const seg: Segment = { first: Number(SEGMENT_NAME.exec(name)![1]), path, fd: -1, size: 0, records: 0, live: 0, readers: 0, dropped: false };
+      const seg: Segment = {
+        first: Number(SEGMENT_NAME.exec(name)![1]), path, fd: -1, size: 0, records: 0, live: 0, readers: 0, dropped: false, allocated: data.length,
+      };
       let off = 0;
       let bad: string | undefined;
       while (off < data.length) {
+        if (isZero(data, off, off + HEADER)) {
+          // Zeros written ahead of the records (preallocation): the segment's records end here.
+          // A zeroed record with records after it is a hole (data lost with the page cache).
+          if (!isZero(data, off + HEADER, data.length)) bad = 'a zeroed record';
+          break;
+        }
         if (data.length - off < HEADER) {
           bad = 'a torn record header';
           break;
@@ -288,6 +331,7 @@ export class FileReplicationLog implements ReplicationLog {
           continue;
         }
         await fsp.truncate(path, off);
+        seg.allocated = off;
       }
       contents.set(seg, data);
       this.segments.push(seg);
@@ -316,6 +360,11 @@ export class FileReplicationLog implements ReplicationLog {
     }
     for (const seg of this.segments) seg.fd = openSync(seg.path, 'r+');
     this.tail = this.segments[this.segments.length - 1] ?? null;
+    // What the files hold may be only in the page cache (a process crash leaves it there): the
+    // first sync makes it durable too.
+    this.dirty = new Set(this.segments);
+    this.dirDirty = true;
+    this.syncedIndex = storePosition.index;
     this.opened = true;
     this.trim();
     return replay;
@@ -325,6 +374,7 @@ export class FileReplicationLog implements ReplicationLog {
     if (!this.opened) return;
     this.flush();
     this.opened = false;
+    this.dirty.clear();
     for (const seg of this.segments) this.closeFd(seg);
     this.segments = [];
     this.tail = null;
@@ -416,11 +466,13 @@ export class FileReplicationLog implements ReplicationLog {
     this.tail = null;
     if (tail && tail.live === 0) this.dropSegment(tail);
     this.base = { epoch: -1, index: p.index - 1 };
+    if (this.syncedIndex > this.base.index) this.syncedIndex = this.base.index;
   }
 
   private newSegment(first: number): Segment {
     const path = join(this.directory, `${String(first).padStart(20, '0')}.seg`);
-    const seg: Segment = { first, path, fd: openSync(path, 'w+'), size: 0, records: 0, live: 0, readers: 0, dropped: false };
+    const seg: Segment = { first, path, fd: openSync(path, 'w+'), size: 0, records: 0, live: 0, readers: 0, dropped: false, allocated: 0 };
+    this.dirDirty = true;
     this.segments.push(seg);
     this.tail = seg;
     return seg;
@@ -460,6 +512,7 @@ export class FileReplicationLog implements ReplicationLog {
 
   private dropSegment(seg: Segment): void {
     seg.dropped = true;
+    this.dirty.delete(seg);
     this.segments = this.segments.filter((s) => s !== seg);
     // The name is free at once; a read in progress goes on on its descriptor, closed after it.
     try {
@@ -506,6 +559,7 @@ export class FileReplicationLog implements ReplicationLog {
       const job = this.queue.shift()!;
       if (job.seg.fd < 0) continue;
       try {
+        if (this.preallocate && job.offset + job.bytes > job.seg.allocated) this.zeroFill(job.seg, job.offset + job.bytes);
         let done = 0;
         let bufs = job.bufs;
         while (done < job.bytes) {
@@ -513,12 +567,59 @@ export class FileReplicationLog implements ReplicationLog {
           done += n;
           if (done < job.bytes) bufs = remaining(job.bufs, done);
         }
+        this.dirty.add(job.seg);
       } catch (err) {
         this.fail(err as Error);
         return false;
       }
     }
     return this.opened && this.failure === null && this.retentionBatches > 0;
+  }
+
+  // ---- durability (quorum_disk) -------------------------------------------------------------
+
+  sync(): number {
+    this.preallocate = true;
+    if (!this.opened || this.failure || this.retentionBatches === 0 || !this.flush()) {
+      throw this.failure ?? new Error('the replication log keeps no batches');
+    }
+    const index = this.end.index;
+    if (index <= this.syncedIndex) return this.syncedIndex;
+    // Synchronous: on a slave (its only user, under quorum_disk) frames that arrive meanwhile
+    // wait in the socket and share the next sync, and no thread hand-off is paid per sync, which
+    // on the benchmark machine cost more CPU than the fdatasync itself.
+    try {
+      for (const seg of this.dirty) if (seg.fd >= 0) fdatasyncSync(seg.fd);
+      if (this.dirDirty) {
+        // The names of segments created since the last sync.
+        const fd = openSync(this.directory, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    } catch (err) {
+      this.fail(err as Error);
+      throw err;
+    }
+    this.dirty.clear();
+    this.dirDirty = false;
+    this.syncedIndex = index;
+    return index;
+  }
+
+  /**
+   * Writes zeros ahead of the records, up to the next PREALLOCATE boundary past `end`: records
+   * then overwrite blocks the file already has, and an fdatasync has no file size or block
+   * allocation to write (on ext4 no journal commit): about half the cost, and the time, of a sync
+   * of an appended file on the benchmark machine. A synced log preallocates (quorum_disk).
+   */
+  private zeroFill(seg: Segment, end: number): void {
+    const target = Math.ceil(end / PREALLOCATE) * PREALLOCATE;
+    zeros ??= Buffer.alloc(PREALLOCATE);
+    for (let at = seg.allocated; at < target;) at += writeSync(seg.fd, zeros, 0, Math.min(zeros.length, target - at), at);
+    seg.allocated = target;
   }
 
   private fail(err: Error): void {

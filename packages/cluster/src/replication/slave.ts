@@ -1,14 +1,16 @@
 // The slave's side of replication: connect to the master's replication URL, say where our log
 // ends, then apply what the master sends through store.apply() (the master's own write path),
-// acknowledging each frame as soon as it is decoded and in the retained log's file (received:
-// what quorum_mem counts) and again once the store has written it (what quorum_disk counts).
-// Without quorum_disk no commit waits for the store, so the batches of about 20 ms go to it
-// together (the retained log gives them back after a crash: replication-log.ts).
+// with its messages left encoded (the master's bytes are written as they are). Each frame is
+// acknowledged as soon as it is in the retained log's file (received: what quorum_mem counts);
+// under quorum_disk the log's files are synced first and that acknowledgement also says written
+// (on disk: what quorum_disk counts). No commit waits for the store, so the batches of about
+// 20 ms go to it together (the retained log gives them back after a crash: replication-log.ts);
+// the store's writes report progress (written) to the master a little later.
 // A snapshot replaces the whole store (LevelStore.importSnapshot: written beside it, swapped in
 // when complete). Fencing: frames of an epoch older than one this node has seen are refused,
 // and every batch must follow the last one exactly (index + 1), or the link is dropped and the
 // handshake decides again. The link is re-established until stop().
-import { decodeBatch, type LogBatch, type Position, type SnapshotEntry } from '@wharf/store';
+import { decodeEncodedBatch, type EncodedBatch, type Position, type SnapshotEntry } from '@wharf/store';
 import {
   FrameType, REPLICATION_VERSION, type BatchesFrame, type ReplicationFrame, type SnapChunkFrame,
 } from './frames';
@@ -44,12 +46,13 @@ export interface SlaveOptions {
 }
 
 /**
- * Without quorum_disk no commit waits for a slave's store (quorum_mem counts batches received,
- * local_disk none), so the batches received within this many ms go to the store together: a busy
- * slave then writes its LevelDB about 50 times a second instead of once per frame (each store
- * write is a hand-off to libuv's thread pool and to LevelDB's writer). What it acknowledged is
- * already in its retained log's file, which a restarted node writes to its store first; stop()
- * and a snapshot write what is pending first, and so does a link that closes (the timer runs).
+ * No commit waits for a slave's store (quorum_mem counts batches received, quorum_disk batches in
+ * the synced retained log, local_disk none), so the batches received within this many ms go to
+ * the store together: a busy slave then writes its LevelDB about 50 times a second instead of
+ * once per frame (each store write is a hand-off to libuv's thread pool and to LevelDB's writer).
+ * What it acknowledged is already in its retained log's file, which a restarted node writes to
+ * its store first; stop() and a snapshot write what is pending first, and so does a link that
+ * closes (the timer runs).
  */
 const APPLY_DELAY_MS = 20;
 const APPLY_MAX_BYTES = 4 * 1024 * 1024;
@@ -73,7 +76,11 @@ export class SlaveReplicator {
   private ackScheduled = false;
   private lazyTimer: NodeJS.Timeout | null = null;
   /** Batches received (and acknowledged as received) that the store has not been given yet. */
-  private pending: Array<{ batch: LogBatch; sync: boolean }> = [];
+  private pending: EncodedBatch[] = [];
+  /** quorum_disk with a retained log that keeps batches: written acks follow its syncs. */
+  private logSyncs = false;
+  /** quorum_disk: the log's sync at the end of this turn is scheduled. */
+  private syncTurn: NodeJS.Immediate | null = null;
   private pendingBytes = 0;
   private applyTimer: NodeJS.Timeout | null = null;
   /** Set when the session is attached and streaming (for status and tests). */
@@ -145,6 +152,8 @@ export class SlaveReplicator {
         closed: (reason) => resolve(reason),
       });
     });
+    // The master counts the position we announce as written: under quorum_disk, on disk.
+    if (this.o.sync === 'quorum_disk') await this.onDisk();
     link.send({
       t: FrameType.HELLO, version: REPLICATION_VERSION, nodeId: this.o.nodeId, position: this.received,
       epoch: this.maxEpochSeen, token: this.o.token,
@@ -224,7 +233,8 @@ export class SlaveReplicator {
     const n = f.items.length;
     if (n === 0) return;
     for (let i = 0; i < n; i++) {
-      const batch = decodeBatch(f.items[i]!);
+      // Messages stay encoded: the store writes the bytes the master wrote.
+      const batch = decodeEncodedBatch(f.items[i]!);
       const p = batch.position;
       const prev = this.received;
       if (p.index !== prev.index + 1 || p.epoch < prev.epoch || p.epoch > f.epoch) {
@@ -232,19 +242,58 @@ export class SlaveReplicator {
       }
       this.received = p;
       this.o.log?.append(p, f.items[i]!, f.sync[i] === true);
-      this.pending.push({ batch, sync: f.sync[i] === true });
+      this.pending.push(batch);
       this.pendingBytes += f.items[i]!.length;
     }
     // In the retained log's file before the acknowledgement (a microtask away): a batch
     // acknowledged as received survives this process.
     const kept = this.o.log?.flush() ?? false;
     this.o.onPosition(this.received);
-    this.scheduleAck(link);
-    // quorum_disk commits wait for this node's write: it starts now; so it does when the log
-    // cannot keep what was received. Otherwise a write only reports progress, and the batches
-    // received within APPLY_DELAY_MS go to the store together.
-    if (this.o.sync === 'quorum_disk' || !kept || this.pendingBytes >= APPLY_MAX_BYTES) this.applyPending();
+    // quorum_disk commits wait for this node to hold the batch on disk: the retained log's files
+    // are synced at the end of this turn (one fdatasync for every frame read in it), and one ACK
+    // then says received and written. A frame the master does not need on this node's disk now
+    // (durable: false: enough other slaves sync theirs) is on disk with the next store write
+    // instead. The store gets the batches a little later, as under the other policies (a
+    // restarted node writes the log's tail to its store first): the batches received within
+    // APPLY_DELAY_MS go to it together. When the log cannot keep what was received, the store
+    // writes it at once instead (with fsync under quorum_disk).
+    this.logSyncs = kept && this.o.sync === 'quorum_disk';
+    if (this.logSyncs && f.durable !== false) this.syncTurn ??= setImmediate(() => this.syncLog(link));
+    else if (!this.syncTurn) this.scheduleAck(link);
+    if (!kept || this.pendingBytes >= APPLY_MAX_BYTES) this.applyPending();
     else this.applyTimer ??= setTimeout(() => this.applyPending(), APPLY_DELAY_MS);
+  }
+
+  /** quorum_disk: the retained log's files to disk, then the acknowledgement. */
+  private syncLog(link: ReplicationLink): void {
+    this.syncTurn = null;
+    if (link.closed || link !== this.link) return;
+    try {
+      const index = this.o.log!.sync();
+      if (index > this.durable) this.durable = index;
+    } catch (err) {
+      this.logSyncs = false;
+      this.o.logger.warn({ err: (err as Error).message }, 'replication: the retained log could not be synced; writing to the store at once');
+      this.applyPending();
+    }
+    this.scheduleAck(link);
+  }
+
+  /** Resolves once every batch received is on disk (the log synced, or else the store written). */
+  private async onDisk(): Promise<void> {
+    const index = this.received.index;
+    if (this.durable >= index) return;
+    if (this.o.log?.flush()) {
+      try {
+        const synced = this.o.log.sync();
+        this.durable = Math.max(this.durable, synced);
+        if (synced >= index) return;
+      } catch {
+        // the store writes them instead
+      }
+    }
+    this.applyPending();
+    await this.lastApply.catch(() => undefined);
   }
 
   /** Hands the received batches to the store (one write), in order. */
@@ -257,19 +306,23 @@ export class SlaveReplicator {
     this.pendingBytes = 0;
     const quorumDisk = this.o.sync === 'quorum_disk';
     let last!: Promise<void>;
-    for (const { batch, sync } of batches) {
-      last = this.o.store.apply(batch, { sync: quorumDisk && sync });
+    // Under quorum_disk every store write is synced (one fsync per write of about 20 ms of
+    // batches): the retained log drops only batches the store has written, and those must
+    // survive a power loss as the log's synced batches do.
+    for (const batch of batches) {
+      last = this.o.store.apply(batch, { sync: quorumDisk });
       last.catch((err: Error) => this.failed(err));
     }
     this.lastApply = last;
-    const index = batches[batches.length - 1]!.batch.position.index;
+    const index = batches[batches.length - 1]!.position.index;
     last.then(() => {
       if (index > this.durable) this.durable = index;
       this.o.log?.written(index);
       const link = this.link;
       if (!link) return;
-      // Only quorum_disk commits wait for written acks; otherwise they are progress reports
-      // (status, lag) and ride on the next received ack, or go out a little later.
+      // Written acks are progress reports (status, lag) that ride on the next received ack, or
+      // go out a little later; under quorum_disk commits may wait for them (the frame did not ask
+      // for a sync, or the log cannot keep batches).
       if (quorumDisk) this.scheduleAck(link);
       else this.lazyAck(link);
     }, () => undefined);
