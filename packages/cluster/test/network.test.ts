@@ -185,6 +185,20 @@ describe('network of brokers (bridges between real brokers)', function () {
     assert.equal(nc.status()[0]?.forwardedBack, 3 + 4);
   });
 
+  it('network - decreaseNetworkConsumerPriority: a local consumer with room comes first; the bridge gets only the overflow', async () => {
+    const a = await broker('a');
+    const b = await broker('b');
+    const nc = await bridge(a, b, { decreaseNetworkConsumerPriority: true });
+    const local = await collect(a, 'queue://NET.PRIO');
+    const remote = await collect(b, 'queue://NET.PRIO');
+    await until('demand for NET.PRIO', () => nc.status()[0]?.forwarding.includes('queue://NET.PRIO'));
+    await send(a, 'queue://NET.PRIO', range('p', 20));
+    await until('20 messages on a', () => local.length >= 20);
+    assert.deepEqual(texts(local), range('p', 20));
+    assert.equal(nc.status()[0]?.forwarded, 0);
+    assert.equal(remote.length, 0);
+  });
+
   it('network - networkTTL 2 carries a queue through a middle broker to the consumer two hops away', async () => {
     const a = await broker('a');
     const b = await broker('b');
