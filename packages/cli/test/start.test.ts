@@ -74,10 +74,11 @@ describe('wharf start - process', function () {
     const b = wharf(['start', '--broker-name', 'net-b', '--persistent', 'false', '--port', '0']);
     try {
       const bUrl = STARTED.exec(await b.line(STARTED))![2]!;
-      running = wharf(['start', '--broker-name', 'net-a', '--persistent', 'false', '--port', '0',
+      running = wharf(['start', '--broker-name', 'net-a', '--persistent', 'false', '--port', '0', '--console.port', '0',
         '--network-connectors', JSON.stringify([{ name: 'to-b', uri: `static:(${bUrl})?initialReconnectDelay=100` }])]);
       const aUrl = STARTED.exec(await running.line(STARTED))![2]!;
       await running.line(/^Wharf broker net-a: 1 network connector\(s\) started$/);
+      const consoleUrl = /^Wharf console started: (\S+)$/.exec(await running.line(/^Wharf console started: /))![1]!;
       const consumerConn = await new ConnectionFactory(bUrl).createConnection();
       const producerConn = await new ConnectionFactory(aUrl).createConnection();
       try {
@@ -88,6 +89,15 @@ describe('wharf start - process', function () {
         await (await ps.createProducer(ps.createQueue('CLI.NET'))).send(ps.createTextMessage('over the bridge'));
         const m = await consumer.receive(15_000);
         assert.equal((m as unknown as { getText(): string } | null)?.getText(), 'over the bridge');
+        // The console's Network page lists the bridge (GET /api/bridges); the bridge counts the
+        // message once net-b has answered its send, which may be just after the consumer got it.
+        const bridgesUrl = `${consoleUrl.replace(/\/admin\/?$/, '')}/api/bridges`;
+        let rows: Array<Record<string, unknown>> = [];
+        for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+          rows = await (await fetch(bridgesUrl)).json() as Array<Record<string, unknown>>;
+          if (rows[0]?.forwarded === 1) break;
+        }
+        assert.deepEqual(rows, [{ name: 'to-b', remote: `net-b at ${bUrl}`, status: 'connected', duplex: false, forwarded: 1 }]);
       } finally {
         await consumerConn.close();
         await producerConn.close();

@@ -2,7 +2,7 @@
 // refusers on the native client ports otherwise (refuser.ts).
 import { Broker, type BrokerConfig, type Logger } from '@wharf/broker';
 import { CommandType } from '@wharf/protocol';
-import { startNetworkConnectors, type NetworkConnectorConfig } from './network/bridge';
+import { startNetworkConnectors, type NetworkConnector, type NetworkConnectorConfig } from './network/bridge';
 import type { MasterService, NodeServices, Refuser } from './node';
 import { startRefuser } from './refuser';
 import type { ReplicatedStore } from './replication/replicated-store';
@@ -25,6 +25,8 @@ export function tcpEndpoints(config: Pick<BrokerConfig, 'transportConnectors'>):
 export interface BrokerServices extends NodeServices {
   /** The broker while this node serves. */
   readonly broker: Broker | undefined;
+  /** The network bridges of the current term (none while this node does not serve). */
+  readonly bridges: readonly NetworkConnector[];
 }
 
 export function brokerServices(
@@ -33,9 +35,13 @@ export function brokerServices(
 ): BrokerServices {
   const endpoints = tcpEndpoints(config);
   let current: Broker | undefined;
+  let bridges: NetworkConnector[] = [];
   return {
     get broker() {
       return current;
+    },
+    get bridges() {
+      return bridges;
     },
     async serve(store: ReplicatedStore, members: string[]): Promise<MasterService> {
       const broker = await retryInUse(async () => {
@@ -46,10 +52,12 @@ export function brokerServices(
       current = broker;
       opts.onBroker?.(broker);
       // The network bridges run on the serving master only (DESIGN §6).
-      const bridges = startNetworkConnectors(opts.networkConnectors, { brokerName: broker.name, logger: broker.log });
+      const termBridges = startNetworkConnectors(opts.networkConnectors, { brokerName: broker.name, logger: broker.log });
+      bridges = termBridges;
       return {
         async stop() {
-          await Promise.all(bridges.map((b) => b.stop()));
+          if (bridges === termBridges) bridges = [];
+          await Promise.all(termBridges.map((b) => b.stop()));
           broker.serving = false;
           broker.notServingReason = 'this node is no longer the master';
           if (current === broker) {

@@ -152,6 +152,9 @@ describe('network of brokers (bridges between real brokers)', function () {
       assert.deepEqual(texts(got).filter((t) => t.startsWith('a')), [...range('a', 5), 'a-end']);
       assert.deepEqual(texts(got).filter((t) => t.startsWith('b')), [...range('b', 5), 'b-end']);
     }
+    // A bridge counts a message once the other broker has answered its send, which may be just
+    // after a subscriber there got it.
+    await until('the counts', () => (ab.status()[0]?.forwarded ?? 0) >= 6 && (ba.status()[0]?.forwarded ?? 0) >= 6);
     assert.equal(ab.status()[0]?.forwarded, 6);
     assert.equal(ba.status()[0]?.forwarded, 6);
   });
@@ -181,6 +184,7 @@ describe('network of brokers (bridges between real brokers)', function () {
       assert.deepEqual(texts(got).filter((t) => t.startsWith('a')), [...range('a', 3), 'a-end']);
       assert.deepEqual(texts(got).filter((t) => t.startsWith('b')), [...range('b', 3), 'b-end']);
     }
+    await until('the counts', () => (nc.status()[0]?.forwarded ?? 0) >= 7 && (nc.status()[0]?.forwardedBack ?? 0) >= 7);
     assert.equal(nc.status()[0]?.forwarded, 3 + 4);
     assert.equal(nc.status()[0]?.forwardedBack, 3 + 4);
   });

@@ -22,11 +22,14 @@ interface Closeable {
  * loopback): over the broker (standalone), or over a view that follows the broker of a cluster
  * node's current term. A console that cannot start is reported; the broker runs on without it.
  */
-async function startConsoleFor(target: Broker | BrokerView, config: WharfConfig, io: Io, logger?: Logger): Promise<Closeable | undefined> {
+async function startConsoleFor(target: Broker | BrokerView, config: WharfConfig, io: Io, logger?: Logger, sources?: ConsoleOptions['sources']): Promise<Closeable | undefined> {
   if (!config.console) return undefined;
   const { enabled: _enabled, ...opts } = config.console;
   try {
-    const handle = await startConsole(target, { ...opts, ...(logger ? { logger: logger.child({ component: 'console' }) as unknown as ConsoleOptions['logger'] } : {}) });
+    const handle = await startConsole(target, {
+      ...opts, ...(sources ? { sources } : {}),
+      ...(logger ? { logger: logger.child({ component: 'console' }) as unknown as ConsoleOptions['logger'] } : {}),
+    });
     io.out(`Wharf console started: ${handle.url}`);
     return handle;
   } catch (err) {
@@ -87,7 +90,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   }
   for (const c of broker.connectors) io.out(`Wharf broker ${broker.name} started: ${c.url} (${storeText(broker)})`);
   if (broker.connectors.length === 0) io.out(`Wharf broker ${broker.name} started: no transport connectors, vm://${broker.name} only (${storeText(broker)})`);
-  let bridges: Array<{ stop(): Promise<void> }> = [];
+  let bridges: Array<import('@wharf/cluster').NetworkConnector> = [];
   const networkConnectors = networkConnectorsOf(config);
   if (networkConnectors) {
     const { startNetworkConnectors } = require('@wharf/cluster') as typeof import('@wharf/cluster');
@@ -110,7 +113,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
       resolve();
     });
   });
-  const consoleHandle = await startConsoleFor(broker, config, io);
+  const consoleHandle = await startConsoleFor(broker, config, io, undefined, { bridges: { list: () => bridges.flatMap((b) => b.describe()) } });
 
   const why = await Promise.race([signal, stopOnFailure.then(() => undefined)]);
   if (failed) io.err(`wharf: store failure: ${failed.message} — stopping broker ${broker.name}`);
@@ -171,7 +174,8 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   io.out(`Wharf node ${handle.id} started: clients ${handle.clientUrl}, replication ${node.replicationUrl} ` +
     `(group ${settings.zkPath} at ${settings.zkAddress}, replicas ${settings.replicas}, sync ${settings.sync}; store: leveldb at ${path.resolve(config.dataDirectory)})`);
   const source = clusterNodeSource(handle, settings.replicas);
-  const consoleHandle = await startConsoleFor(followBroker(source, { name: config.brokerName }), config, io, logger);
+  const bridges = { list: () => handle.services.bridges.flatMap((b) => b.describe()) };
+  const consoleHandle = await startConsoleFor(followBroker(source, { name: config.brokerName, bridges }), config, io, logger);
 
   const why = await Promise.race([signal, failure.then(() => undefined)]);
   if (failed) io.err(`wharf: store failure: ${failed.message} — stopping node ${handle.id}`);

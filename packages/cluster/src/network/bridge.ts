@@ -152,6 +152,20 @@ export class NetworkConnector {
   status(): BridgeStatus[] {
     return this.bridges.map((b) => b.status());
   }
+
+  /** Per bridge, the console's row (its Network page, /api/bridges, the wharf_bridges metric). */
+  describe(): Array<{ name: string; remote: string; status: 'connected' | 'connecting' | 'stopped'; duplex: boolean; forwarded: number }> {
+    return this.bridges.map((b) => {
+      const st = b.status();
+      return {
+        name: this.bridges.length > 1 ? `${this.name} (${st.url})` : this.name,
+        remote: st.remoteBroker ? `${st.remoteBroker} at ${st.url}` : st.url,
+        status: b.stopped ? 'stopped' : st.connected ? 'connected' : 'connecting',
+        duplex: this.config.duplex === true,
+        forwarded: st.forwarded + st.forwardedBack,
+      };
+    });
+  }
 }
 
 /** Start every configured connector; a bad entry throws before any starts. */
@@ -197,7 +211,7 @@ interface Demand {
 
 /** One link: this broker → one remote broker (or group, through failover). */
 class Bridge {
-  private stopped = true;
+  stopped = true;
   private session: Generation | undefined;
   private timer: NodeJS.Timeout | undefined;
   private delay: number;
