@@ -73,7 +73,7 @@ export class NodeProcess {
   args() {
     const g = this.group.opts;
     const flags = {
-      brokerName: 'wharf', dataDirectory: this.dataDir, logLevel: process.env.WHARF_TEST_LOG ? 'info' : (g.logLevel ?? 'warn'),
+      brokerName: g.brokerName ?? 'wharf', dataDirectory: this.dataDir, logLevel: process.env.WHARF_TEST_LOG ? 'info' : (g.logLevel ?? 'warn'),
       transportConnectors: JSON.stringify([{ name: 'openwire', uri: `tcp://${this.host}:${this.clientPort}` }]),
       zkAddress: this.group.zkAddress, zkPath: this.group.zkPath, zkSessionTimeout: String(g.zkSessionTimeout ?? 2000),
       replicationBind: `tcp://${this.host}:${this.replicationPort}`, replicas: '3', nodeId: String(this.index),
@@ -171,7 +171,7 @@ export class Group {
    *   logRetentionBatches, zkSessionTimeout, hosts (per node), prefixes (per node), ports,
    *   console (true: every node runs its web console on a port of its own),
    *   zkPassword (the group's cluster.zkPassword; status() passes it as WHARF_ZK_PASSWORD),
-   *   networkConnectors (the nodes' networkConnectors)
+   *   networkConnectors (the nodes' networkConnectors), brokerName (default wharf)
    */
   constructor(opts) {
     this.opts = opts;
