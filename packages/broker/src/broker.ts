@@ -297,16 +297,23 @@ export class Broker extends EventEmitter {
    * the producer after that. `origin` is the sending connection's id (noLocal, temp owners).
    */
   send(msg: WireMessage, origin: ServerConnection | null): Promise<void> | undefined {
-    // A message forwarded by a network bridge (it has a broker path) may come out of its
-    // producer's order (one queue's demand before another's), so the stored high-water mark of a
-    // failover reconnect must not judge it: only the window of sequences seen does.
-    const failover = (origin?.failover ?? false) && !(msg.brokerPath && msg.brokerPath.length > 0);
-    if (this.audit.isDuplicate(msg.producerId, msg.producerSeq, failover)) {
+    if (this.isDuplicateSend(msg, origin)) {
       this.log.debug({ messageId: msg.messageId }, 'suppressing duplicate message send');
       return undefined;
     }
     const plan = this.router.plan(msg, origin);
     return this.executePlan(plan, () => this.audit.forget(msg.producerId, msg.producerSeq));
+  }
+
+  /**
+   * Was this send seen before (duplicate detection; records it otherwise)? A message forwarded
+   * by a network bridge (it has a broker path) may come out of its producer's order (one queue's
+   * demand before another's), so the stored high-water mark of a failover reconnect must not
+   * judge it: only the window of sequences seen does.
+   */
+  isDuplicateSend(msg: WireMessage, origin: ServerConnection | null): boolean {
+    const failover = (origin?.failover ?? false) && !(msg.brokerPath && msg.brokerPath.length > 0);
+    return this.audit.isDuplicate(msg.producerId, msg.producerSeq, failover);
   }
 
   /** Commit a plan's store ops (one group-committed write), then enqueue its entries. */

@@ -511,7 +511,7 @@ export class ServerConnection {
     const b = this.broker;
     const plans: RoutePlan[] = [];
     for (const m of tx.sends) {
-      if (b.audit.isDuplicate(m.producerId, m.producerSeq, this.failover)) continue;
+      if (b.isDuplicateSend(m, this)) continue;
       plans.push(b.router.plan(m, this));
     }
     const ackOps: StoreOp[] = [];
