@@ -152,9 +152,7 @@ export class MessageProducer {
       return conn.channel.drained() ?? Promise.resolve();
     }
     const persistent = deliveryMode === DeliveryMode.PERSISTENT;
-    if (settings.alwaysSyncSend || (persistent && !settings.useAsyncSend)) {
-      return conn.request(cmd, 'resend', { timeoutMs: settings.sendTimeout, failoverTimeout: true }).then(noop);
-    }
+    if (settings.alwaysSyncSend || (persistent && !settings.useAsyncSend)) return this.sendAnswered(cmd);
     conn.oneway(cmd);
     return conn.channel.drained() ?? Promise.resolve();
   }
@@ -167,9 +165,14 @@ export class MessageProducer {
    */
   _forward(wire: WireMessage, brokerPath: string[]): Promise<void> {
     if (this.closed) return Promise.reject(new IllegalStateError('the producer is closed'));
-    const conn = this.session.connection;
     const message: WireMessage = { ...wire, brokerPath, redelivered: false, deliveryCount: 0 };
-    return conn.request({ type: CommandType.SEND, producerId: this.id, message }, 'resend', { timeoutMs: conn.settings.sendTimeout, failoverTimeout: true }).then(noop);
+    return this.sendAnswered({ type: CommandType.SEND, producerId: this.id, message });
+  }
+
+  /** A SEND the broker answers (re-sent on a new failover link); resolves with the answer. */
+  private sendAnswered(cmd: Command): Promise<void> {
+    const conn = this.session.connection;
+    return conn.request(cmd, 'resend', { timeoutMs: conn.settings.sendTimeout, failoverTimeout: true }).then(noop);
   }
 
   close(): Promise<void> {
