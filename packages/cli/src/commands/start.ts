@@ -76,8 +76,19 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   const signal = nextSignal(io);
   if (config.cluster) return runClusterNode(config, config.cluster, signal, io);
   let broker: Broker;
+  let bridges: Array<import('@wharf/cluster').NetworkConnector> = [];
   try {
     broker = new Broker(brokerConfigOf(config));
+    // A bad network connector is a configuration error before anything starts.
+    const networkConnectors = networkConnectorsOf(config);
+    if (networkConnectors) {
+      const { NetworkConnector } = require('@wharf/cluster') as typeof import('@wharf/cluster');
+      try {
+        bridges = networkConnectors.map((c) => new NetworkConnector(c, { brokerName: broker.name, logger: broker.log }));
+      } catch (err) {
+        throw new ConfigError(`networkConnectors: ${messageOf(err)}`);
+      }
+    }
     await broker.start();
   } catch (err) {
     // Port in use, unknown connector scheme, bad TLS files: the configuration must change.
@@ -90,18 +101,9 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   }
   for (const c of broker.connectors) io.out(`Wharf broker ${broker.name} started: ${c.url} (${storeText(broker)})`);
   if (broker.connectors.length === 0) io.out(`Wharf broker ${broker.name} started: no transport connectors, vm://${broker.name} only (${storeText(broker)})`);
-  let bridges: Array<import('@wharf/cluster').NetworkConnector> = [];
-  const networkConnectors = networkConnectorsOf(config);
-  if (networkConnectors) {
-    const { startNetworkConnectors } = require('@wharf/cluster') as typeof import('@wharf/cluster');
-    try {
-      bridges = startNetworkConnectors(networkConnectors, { brokerName: broker.name, logger: broker.log });
-    } catch (err) {
-      io.err(`wharf: config error: networkConnectors: ${messageOf(err)}`);
-      await broker.stop().catch(() => undefined);
-      return 2;
-    }
-    io.out(`Wharf broker ${broker.name}: ${networkConnectors.length} network connector(s) started`);
+  if (bridges.length > 0) {
+    for (const b of bridges) b.start();
+    io.out(`Wharf broker ${broker.name}: ${bridges.length} network connector(s) started`);
   }
 
   let failed: Error | undefined;
