@@ -6,18 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '@wharf/broker';
-
-async function registerStomp() {
-  try {
-    await import('@wharf/stomp');
-  } catch (err) {
-    if (err?.code !== 'ERR_MODULE_NOT_FOUND' && err?.code !== 'MODULE_NOT_FOUND') throw err;
-    await import('@wharf/broker/dist/src/stomp/index.js');
-  }
-}
+import { stompProtocol } from '@wharf/stomp';
 
 export async function startWharf(extra = {}) {
-  await registerStomp();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-stomp-diff-'));
   const config = (stomp, ws) => ({
     brokerName: 'stompdiff',
@@ -31,7 +22,7 @@ export async function startWharf(extra = {}) {
     logLevel: 'silent',
     ...extra,
   });
-  let broker = new Broker(config(0, 0));
+  let broker = new Broker(config(0, 0), { protocols: [stompProtocol] });
   await broker.start();
   const port = Number(new URL(broker.connectorUrl('stomp')).port);
   const wsPort = Number(new URL(broker.connectorUrl('ws')).port);
@@ -45,7 +36,7 @@ export async function startWharf(extra = {}) {
     },
     async restart() {
       await broker.stop();
-      broker = new Broker(config(port, wsPort));
+      broker = new Broker(config(port, wsPort), { protocols: [stompProtocol] });
       await broker.start();
     },
     async close() {
