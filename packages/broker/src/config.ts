@@ -38,6 +38,11 @@ export interface PolicyEntryConfig {
   expireMessagesPeriod?: number;
   /** How many pending messages one dispatch pass looks at (ActiveMQ maxPageSize). */
   maxPageSize?: number;
+  /**
+   * Dispatch a queue's (or durable subscription's) pending messages highest priority first.
+   * ActiveMQ's default, false, keeps arrival (FIFO) order whatever the JMSPriority.
+   */
+  prioritizedMessages?: boolean;
 }
 
 export interface VirtualTopicConfig {

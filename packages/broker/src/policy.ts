@@ -13,6 +13,8 @@ export interface ResolvedPolicy {
   producerFlowControl: boolean;
   expireMessagesPeriod: number;
   maxPageSize: number;
+  /** Dispatch pending messages by priority first (ActiveMQ's prioritizedMessages, default false: FIFO). */
+  prioritizedMessages: boolean;
 }
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
@@ -25,6 +27,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   producerFlowControl: true,
   expireMessagesPeriod: 30000,
   maxPageSize: 200,
+  prioritizedMessages: false,
 };
 
 function matches(entry: PolicyEntryConfig, d: Destination): boolean {
@@ -47,6 +50,7 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.producerFlowControl !== undefined) p.producerFlowControl = e.producerFlowControl;
     if (e.expireMessagesPeriod !== undefined) p.expireMessagesPeriod = e.expireMessagesPeriod;
     if (e.maxPageSize !== undefined) p.maxPageSize = e.maxPageSize;
+    if (e.prioritizedMessages !== undefined) p.prioritizedMessages = e.prioritizedMessages;
   }
   return p;
 }
