@@ -217,10 +217,8 @@ export class StompParser {
     }
     const text = buf.toString('utf8', start, end);
     const colon = text.indexOf(':');
-    if (colon < 0) {
-      this.fail(out, `header line without ':' ('${printable(text)}')`);
-      return;
-    }
+    // ActiveMQ skips a header line without ':' and takes the rest of the frame.
+    if (colon < 0) return;
     let name = text.slice(0, colon);
     let value = text.slice(colon + 1);
     if (this.version !== '1.0' && !UNESCAPED_COMMANDS.has(this.command)) {

@@ -62,8 +62,12 @@ describe('stomp parser', () => {
     assert.deepEqual(frames(parser('1.1').parse(Buffer.from('SEND\nx:a\\rb\n\n\0')))[0]!.headers, { x: 'a\\rb' });
   });
 
-  it('stomp parser - malformed input: bad command line, header without colon, bad content-length, missing NUL', () => {
-    for (const bad of ['\u0001\u0002\n\n\0', 'SEND\nnocolon\n\n\0', 'SEND\ncontent-length:x\n\n\0', 'SEND\ncontent-length:1\n\nab\0']) {
+  it('stomp parser - a header line without a colon is skipped (ActiveMQ)', () => {
+    assert.deepEqual(frames(parser('1.2').parse(Buffer.from('SEND\nnocolon\na:b\n\n\0')))[0]!.headers, { a: 'b' });
+  });
+
+  it('stomp parser - malformed input: bad command line, bad content-length, missing NUL', () => {
+    for (const bad of ['\u0001\u0002\n\n\0', 'SEND\ncontent-length:x\n\n\0', 'SEND\ncontent-length:1\n\nab\0']) {
       const p = parser();
       const ev = p.parse(Buffer.from(bad));
       assert.equal(ev.at(-1)!.type, 'error', JSON.stringify(bad));
