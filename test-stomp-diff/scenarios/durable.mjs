@@ -5,6 +5,18 @@ function durable(t, extra = {}) {
   return { destination: t.topic(), id: 'd', 'activemq.subscriptionName': t.n('sub'), ...extra };
 }
 
+/** a asks b's service with a temporary `replyTo` of its own; b answers to the reply-to it got. */
+async function requestReply(t, replyTo) {
+  const a = await t.connect('a');
+  const b = await t.connect('b');
+  await b.send('SUBSCRIBE', { destination: t.q('service'), id: 'svc', receipt: 'r1' });
+  await a.send('SUBSCRIBE', { destination: replyTo, id: 'rep', receipt: 'r2' });
+  await a.send('SEND', { destination: t.q('service'), 'reply-to': replyTo, receipt: 's1' }, 'request');
+  const req = await b.nextMessage();
+  await b.send('SEND', { destination: req?.h['reply-to'] ?? '/queue/none', receipt: 's2' }, 'reply');
+  await a.nextMessage();
+}
+
 export default [
   {
     name: 'durable-backlog-while-offline',
@@ -106,16 +118,11 @@ export default [
   // ---- temporary destinations -----------------------------------------------------------------
   {
     name: 'temp-queue-request-reply',
-    async run(t) {
-      const a = await t.connect('a');
-      const b = await t.connect('b');
-      await b.send('SUBSCRIBE', { destination: t.q('service'), id: 'svc', receipt: 'r1' });
-      await a.send('SUBSCRIBE', { destination: '/temp-queue/replies', id: 'rep', receipt: 'r2' });
-      await a.send('SEND', { destination: t.q('service'), 'reply-to': '/temp-queue/replies', receipt: 's1' }, 'request');
-      const req = await b.nextMessage();
-      await b.send('SEND', { destination: req?.h['reply-to'] ?? '/queue/none', receipt: 's2' }, 'reply');
-      await a.nextMessage();
-    },
+    run: (t) => requestReply(t, '/temp-queue/replies'),
+  },
+  {
+    name: 'temp-topic-remote-send',
+    run: (t) => requestReply(t, '/temp-topic/events'),
   },
   {
     name: 'temp-topic-send-and-receive',

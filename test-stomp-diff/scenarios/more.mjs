@@ -55,19 +55,6 @@ export default [
     },
   },
   {
-    name: 'temp-topic-remote-send',
-    async run(t) {
-      const a = await t.connect('a');
-      const b = await t.connect('b');
-      await b.send('SUBSCRIBE', { destination: t.q('service'), id: 'svc', receipt: 'r1' });
-      await a.send('SUBSCRIBE', { destination: '/temp-topic/events', id: 'ev', receipt: 'r2' });
-      await a.send('SEND', { destination: t.q('service'), 'reply-to': '/temp-topic/events', receipt: 's1' }, 'where to?');
-      const req = await b.nextMessage();
-      await b.send('SEND', { destination: req?.h['reply-to'] ?? '/topic/none', receipt: 's2' }, 'event');
-      await a.nextMessage();
-    },
-  },
-  {
     name: 'header-escaped-colon-in-value',
     async run(t) {
       const a = await t.connect('a');
