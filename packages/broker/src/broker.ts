@@ -31,6 +31,7 @@ import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
 import { Advisories } from './advisory';
+import { BrokerAdmin } from './admin';
 import { startConnector, type Connector } from './transport/connectors';
 import { vmRegistry } from './transport/vm';
 import { Scheduler, type SchedulerOptions } from './scheduler/index';
@@ -68,6 +69,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly audit = new ProducerAudit();
   readonly router: Router;
   readonly advisories: Advisories;
+  /** Admin operations: the console, the CLI and the cluster use these (admin.ts). */
+  readonly admin: BrokerAdmin;
   readonly interceptors: SendInterceptor[] = [];
   /** The job scheduler, when `schedulerSupport` is on (list and remove jobs: the console). */
   readonly scheduler: Scheduler | null = null;
@@ -100,6 +103,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.memory = new MemoryUsage(this.config.memoryLimit);
     this.router = new Router(this);
     this.advisories = new Advisories(this);
+    this.admin = new BrokerAdmin(this);
     for (const p of opts.protocols ?? []) for (const [scheme, f] of Object.entries(p.schemes)) this.protocolSchemes.set(scheme, f);
     if (this.config.schedulerSupport) {
       this.scheduler = new Scheduler(this, opts.scheduler);

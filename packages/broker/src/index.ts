@@ -3,6 +3,9 @@
 // describes it. Other packages import only from here.
 export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage, Connector, ConnectorFactory } from './core';
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
+export {
+  BrokerAdmin, type BrokerStats, type MessageView, type BrowseOptions, type MoveOptions, type QueueStats, type TopicStats, type SubscriptionStats, type ConnectionStats,
+} from './admin';
 export * from './config';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
 export { ServerConnection } from './connection';
