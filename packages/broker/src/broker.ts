@@ -18,6 +18,7 @@ import type { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import type { ServerConnection } from './connection';
 import { MemoryUsage } from './memory';
+import { isTransientStoreError, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
@@ -43,6 +44,7 @@ export class Broker extends EventEmitter {
   readonly config: BrokerConfig;
   readonly store: Store;
   readonly log: Logger;
+  private readonly storeWarnings = new StoreWarnings();
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   readonly topics = new Map<string, Topic>();
@@ -605,8 +607,16 @@ export class Broker extends EventEmitter {
     this.advisories.consumersChanged(q.destination, q.consumers.length, c, event);
   }
 
-  /** A store write failed: the broker cannot promise durability any more. */
+  /**
+   * A store write failed: the broker cannot promise durability any more. Unless the cause is
+   * transient (disk full, out of descriptors): the store then refuses writes until it heals by
+   * itself, each caller sees the failure, and the broker runs on.
+   */
   onStoreFailure(err: Error): void {
+    if (isTransientStoreError(err)) {
+      this.storeWarnings.warn(this.log, err);
+      return;
+    }
     this.log.error({ err }, 'store write failed');
     this.emit('storeFailure', err);
   }

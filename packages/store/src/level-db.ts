@@ -83,6 +83,13 @@ export async function openDb(directory: string): Promise<OpenedDb> {
   return { db: level as unknown as Db, directory: dir, release };
 }
 
+/** Open the LevelDB of a directory this process already claimed again (after closing it). */
+export async function reopenDb(directory: string): Promise<Db> {
+  const level = new Level<Buffer, Buffer>(directory, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await level.open();
+  return level as unknown as Db;
+}
+
 /** Visit every item of a range in chunks, so a large range is never in memory at once. */
 export async function scan<T>(cursor: Cursor<T>, visit: (item: T) => void, chunk = 1000): Promise<void> {
   try {
