@@ -3,6 +3,7 @@
 // restart; nothing acknowledged is lost.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConnectionFactory, DeliveryMode, Session, type Connection, type MessageProducer } from '@wharf/client';
@@ -30,7 +31,8 @@ export function unmount(dir: string): void {
   }
 }
 
-const BODY = 'x'.repeat(64 * 1024);
+// Incompressible: LevelDB compresses its tables, and the disk must really fill.
+const BODY = randomBytes(48 * 1024).toString('base64');
 
 describe('store resources', function () {
   this.timeout(60000);

@@ -465,3 +465,20 @@ export async function checkFiles(dir: string, progress?: CheckProgress): Promise
   }
   return { damage, files: all.length, bytes };
 }
+
+/** The checks a store runs before LevelDB opens: its logs, and its tables when small enough. */
+export async function verifyAtOpen(dir: string, tableBudget: number): Promise<StoreDamage[]> {
+  let damage: StoreDamage[];
+  let tables: string[];
+  try {
+    damage = await scanLogs(dir);
+    tables = await tableFiles(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  let total = 0;
+  for (const f of tables) total += (await stat(join(dir, f))).size;
+  if (total <= tableBudget) for (const f of tables) damage.push(...(await checkTable(dir, f)));
+  return damage;
+}

@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { StoreError, type WireMessage } from '@wharf/protocol';
 import { isTransientIoError, StoreDamagedError, StoreUnavailableError } from './errors';
-import { checkFiles, CommittedMark, describeDamage, missingBatches, scanLogs, type StoreDamage } from './integrity';
+import { checkFiles, CommittedMark, describeDamage, missingBatches, verifyAtOpen, type StoreDamage } from './integrity';
 import { decodePosition, encodePosition, type EncodedBatch } from './codec';
 import { Kind, LAYOUT_VERSION, logKey, logKeyEpoch, logKeyIndex, POSITION_KEY, VERSION_KEY } from './keys';
 import { openDb, reopenDb, scan, type BatchOp, type Db, type OpenedDb } from './level-db';
@@ -44,6 +44,12 @@ export interface LevelStoreOptions {
    * StoreDamagedError naming the damage). What was accepted is in `damageAccepted`.
    */
   acceptDamage?: boolean;
+  /**
+   * Verify every table block's checksum at open when the tables total at most this many bytes
+   * (default 32 MiB; LevelDB itself does not check them on read). Larger stores are checked by
+   * `wharf store check`.
+   */
+  verifyTablesUpTo?: number;
 }
 
 type State = 'closed' | 'opening' | 'open' | 'closing';
@@ -99,7 +105,9 @@ export class LevelStore implements Store {
     this.inlineRemoveLimit = opts.inlineRemoveLimit ?? 10000;
     this.maxWriteBytes = opts.maxWriteBytes ?? 16 * 1024 * 1024;
     this.acceptDamage = opts.acceptDamage === true;
+    this.verifyTablesUpTo = opts.verifyTablesUpTo ?? 32 * 1024 * 1024;
   }
+  private readonly verifyTablesUpTo: number;
 
   get position(): Position {
     return this.written;
@@ -121,10 +129,7 @@ export class LevelStore implements Store {
     try {
       await settleSnapshotDirs(dir);
       // Before LevelDB reads its logs: it would drop a damaged record without a word.
-      const damage = await scanLogs(dir).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return [];
-        throw err;
-      });
+      const damage = await verifyAtOpen(dir, this.verifyTablesUpTo);
       if (damage.length > 0) {
         if (!this.acceptDamage) throw new StoreDamagedError(dir, damage, describeDamage);
         this.damageAccepted.push(...damage);
