@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { Position } from '@wharf/store';
 import type { Election, ElectionState, MemberInfo } from './election/types';
+import { openOrSetAside } from './damaged-store';
 import { FrameType } from './replication/frames';
 import { ReplicatedStore } from './replication/replicated-store';
 import { openAndRecover, type ReplicationLog } from './replication/replication-log';
@@ -150,7 +151,7 @@ export class ClusterNode extends EventEmitter {
 
   async start(): Promise<void> {
     const { store, election, transport } = this.o;
-    await store.open();
+    await openOrSetAside(store, this.replicas, this.nodeId, this.log);
     await this.recoverLogTail();
     this.maxEpochSeen = store.position.epoch;
     this.replicationUrl = await transport.listen(this.o.replicationBind, (link) => this.accept(link));

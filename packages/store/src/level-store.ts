@@ -7,6 +7,7 @@
 // busy store writes fewer, bigger batches. Every batch also carries its commits' retained-log
 // entries (L), the last position (P) and the deletes that trim the log to its bounds.
 // apply() (the slave path) queues a batch that already has its position through the same code.
+import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StoreError, type WireMessage } from '@wharf/protocol';
 import { isTransientIoError, StoreDamagedError, StoreUnavailableError } from './errors';
@@ -151,6 +152,19 @@ export class LevelStore implements Store {
       throw await this.damaged(dir, err as Error);
     }
     this.state = 'open';
+  }
+
+  /**
+   * Move a (closed) store's directory aside, to `<directory>.damaged-<time>`, so that the next
+   * open starts empty: a replicated node does this with a damaged store and catches up from its
+   * master. Resolves with the new path; nothing is deleted.
+   */
+  async setAside(): Promise<string> {
+    if (this.state !== 'closed') throw new StoreError(`store ${this.directory} must be closed to be set aside`);
+    const dir = resolve(this.directory);
+    const aside = `${dir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(dir, aside);
+    return aside;
   }
 
   /** A LevelDB corruption error becomes a StoreDamagedError naming the damaged blocks. */
