@@ -18,7 +18,7 @@ import type { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import type { ServerConnection } from './connection';
 import { MemoryUsage } from './memory';
-import { isTransientStoreError, StoreWarnings } from './store-health';
+import { isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
@@ -83,7 +83,7 @@ export class Broker extends EventEmitter {
     this.log = opts.logger ?? createLogger(this.config.logLevel, this.config.brokerName);
     // A standalone broker keeps no retained replication log (logRetentionBatches 0): every
     // message would otherwise be written twice. Cluster nodes pass their own store.
-    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0 }) : new MemoryStore());
+    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
     this.concurrentDispatch = this.durableStore && this.config.concurrentStoreAndDispatchQueues !== false && typeof this.store.cancelQueuedPut === 'function';
     this.memory = new MemoryUsage(this.config.memoryLimit);
@@ -125,6 +125,7 @@ export class Broker extends EventEmitter {
   async start(): Promise<void> {
     if (this.started) return;
     await this.store.open();
+    logAcceptedDamage(this.store, this.log);
     await this.recover();
     await this.scheduler?.start();
     this.startExpiryScan();

@@ -75,6 +75,11 @@ export interface BrokerConfig {
   memoryLimit: number;
   /** Store size limit in bytes before producers are blocked (systemUsage storeUsage); 0 = none. */
   storeLimit: number;
+  /**
+   * Serve a store whose files are damaged (what the damage held is lost) instead of refusing to
+   * start; the damage is logged. Default false: start fails naming the damage.
+   */
+  acceptStoreDamage: boolean;
   /** Fail a send at once when memory or store is full, instead of blocking the producer (ActiveMQ sendFailIfNoSpace). */
   sendFailIfNoSpace: boolean;
   /** How long a blocked producer waits before its send fails (ms); 0 = forever (ActiveMQ sendFailIfNoSpaceAfterTimeout). */
@@ -114,6 +119,7 @@ export function defaultConfig(): BrokerConfig {
     maxFrameSize: 100 * 1024 * 1024,
     memoryLimit: 256 * 1024 * 1024,
     storeLimit: 0,
+    acceptStoreDamage: false,
     sendFailIfNoSpace: false,
     sendFailIfNoSpaceAfterTimeout: 0,
     concurrentStoreAndDispatchQueues: true,

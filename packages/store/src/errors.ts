@@ -30,7 +30,7 @@ export class StoreDamagedError extends StoreError {
       `store ${directory} is damaged${cause ? ` (${cause})` : ''}; serving it would lose what the damaged range held:${list}\n` +
         `  Run 'wharf store check --data-directory ${directory}' for a full report, then either restore a backup, ` +
         `or run 'wharf store repair --data-directory ${directory}' (keeps what is readable, drops the rest), ` +
-        `or start with --accept-store-damage to serve what is left.`,
+        `or start with --accept-store-damage (acceptStoreDamage: true) to serve what is left.`,
     );
     this.name = 'StoreDamagedError';
     this.directory = directory;
