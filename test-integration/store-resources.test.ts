@@ -113,4 +113,36 @@ describe('store resources', function () {
       unmount(mnt!);
     }
   });
+
+  it('store resources - on a small disk the default storeLimit fits the disk: sends are refused as store-full before ENOSPC', async function () {
+    const mnt = mountTmpfs('20m');
+    if (!mnt) this.skip(); // needs root (mount -t tmpfs)
+    let broker: Broker | undefined;
+    let c: Connection | undefined;
+    try {
+      broker = await startBroker({ persistent: true, dataDirectory: path.join(mnt!, 'data'), sendFailIfNoSpace: true });
+      assert.ok(broker.config.storeLimit > 0 && broker.config.storeLimit < 20 * 1024 * 1024, `limit ${broker.config.storeLimit}`);
+      let storeFailure: Error | undefined;
+      broker.on('storeFailure', (err: Error) => (storeFailure = err));
+      c = await new ConnectionFactory(broker.connectorUrl('tcp')).createConnection();
+      const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const producer = await s.createProducer(s.createQueue('FITS'));
+      producer.setDeliveryMode(DeliveryMode.PERSISTENT);
+      let failure: Error | undefined;
+      let sent = 0;
+      for (let i = 0; i < 1000 && !failure; i++) {
+        await producer.send(s.createTextMessage(BODY)).then(() => sent++, (err: Error) => (failure = err));
+      }
+      assert.ok(failure, 'a send was refused');
+      assert.match(failure.message, /Store is Full/);
+      assert.ok(sent > 0);
+      assert.equal(storeFailure, undefined);
+      // The disk still has room: the store itself never failed.
+      assert.doesNotMatch(failure.message, /No space left/);
+    } finally {
+      await c?.close().catch(() => undefined);
+      if (broker) await stopBroker(broker, { keepData: true }).catch(() => undefined);
+      unmount(mnt!);
+    }
+  });
 });

@@ -18,7 +18,7 @@ import type { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import type { ServerConnection } from './connection';
 import { MemoryUsage } from './memory';
-import { isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
+import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
@@ -126,6 +126,7 @@ export class Broker extends EventEmitter {
     if (this.started) return;
     await this.store.open();
     logAcceptedDamage(this.store, this.log);
+    if (this.durableStore) this.config.storeLimit = await fitStoreLimit(this.config.storeLimit, this.config.dataDirectory, this.store, this.log);
     await this.recover();
     await this.scheduler?.start();
     this.startExpiryScan();

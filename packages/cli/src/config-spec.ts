@@ -132,7 +132,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'destinationPolicy', section: 'broker', spec: { kind: 'array', of: policyEntry }, doc: '[{queue|topic, redeliveryPolicy, deadLetterStrategy, queuePrefetch, memoryLimit, ...}]' },
   { key: 'maxFrameSize', section: 'broker', spec: { kind: 'size', min: 1 }, doc: 'largest frame accepted from a client' },
   { key: 'memoryLimit', section: 'broker', spec: nonNegSize, doc: 'memory for messages held in RAM (systemUsage memoryUsage)' },
-  { key: 'storeLimit', section: 'broker', spec: nonNegSize, doc: 'store size before producers block; 0 = no limit' },
+  { key: 'storeLimit', section: 'broker', spec: nonNegSize, doc: 'store size before producers block (100 gb, lowered at start to what the disk can hold); 0 = no limit' },
   { key: 'acceptStoreDamage', section: 'broker', spec: bool, doc: 'start on a damaged store, serving what is left (what the damage held is lost); default: refuse, naming the damage (see wharf store check)' },
   { key: 'concurrentStoreAndDispatchQueues', section: 'broker', spec: bool, doc: 'dispatch a persistent queue message to a waiting consumer while its write is queued; one consumed first is never written (standalone store)' },
   { key: 'sendFailIfNoSpace', section: 'broker', spec: bool, doc: 'fail a send at once when memory or store is full instead of blocking the producer' },
