@@ -6,6 +6,7 @@ export {
 } from './integrity';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store';
 export { LevelStore, type LevelStoreOptions } from './level-store';
+export { fdLimit, storeMaxOpenFiles } from './level-db';
 export {
   encodeBatch, decodeBatch, encodeBatchForApply, decodeEncodedBatch, isEncodedPut,
   type EncodedBatch, type EncodedOp, type EncodedPutMessageOp,

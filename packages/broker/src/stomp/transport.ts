@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
 import fs from 'node:fs';
+import { guardAccepts } from '../transport/fd-reserve';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
@@ -138,6 +139,7 @@ function hostPart(host: string): string {
 export async function startStompServer(broker: Broker, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
   const sockets = new Set<net.Socket>();
   const onSocket = (socket: net.Socket): void => {
+    if (socket.destroyed) return; // refused by the descriptor reserve
     sockets.add(socket);
     socket.setNoDelay(true);
     const stomp = new StompConnection(broker, new SocketSink(socket), opts);
@@ -150,6 +152,7 @@ export async function startStompServer(broker: Broker, cfg: TransportConnectorCo
   };
   const secure = scheme.endsWith('ssl');
   const server = secure ? tls.createServer(tlsMaterial(cfg), onSocket) : net.createServer(onSocket);
+  guardAccepts(server, broker.log, cfg.name);
   const bound = await listen(server, host, port, `connector ${cfg.name}`);
   return { name: cfg.name, url: `${scheme}://${hostPart(host)}:${bound}`, close: () => closeServer(server, sockets) };
 }
@@ -164,7 +167,9 @@ export async function startWebSocketServer(broker: Broker, cfg: TransportConnect
     res.writeHead(426, { 'content-type': 'text/plain' }).end('STOMP over WebSocket: use a WebSocket client\n');
   });
   const sockets = new Set<net.Socket>();
+  guardAccepts(server, broker.log, cfg.name);
   server.on('connection', (s: net.Socket) => {
+    if (s.destroyed) return;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
