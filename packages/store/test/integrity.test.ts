@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Level } from 'level';
 import { checkFiles, LevelStore, StoreDamagedError, type StoreOp } from '../src/index';
 import { put, rejection, tempDir } from './fixtures';
@@ -30,6 +31,43 @@ async function count(store: LevelStore): Promise<number> {
   const state = await store.recover();
   return state.destinations.reduce((n, d) => n + d.count, 0);
 }
+
+const DIST = resolve(__dirname, '../src/index.js');
+
+// A store in a process at ulimit -n 128 whose descriptors are then all taken: commits fail with
+// the cause, and resume by themselves once the descriptors are given back.
+const OUT_OF_FDS = `
+const fs = require('node:fs');
+const { randomBytes } = require('node:crypto');
+const { LevelStore } = require(${JSON.stringify(DIST)});
+const msg = (i, body) => ({ messageId: 'ID:f:' + i, destination: 'queue://F', deliveryMode: 2, priority: 4, timestamp: 1, expiration: 0,
+  deliveryTime: 0, redelivered: false, deliveryCount: 0, producerId: 'f', producerSeq: i, properties: {}, bodyKind: 1, body });
+(async () => {
+  const dir = process.argv[1];
+  const store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+  await store.open();
+  const acked = [];
+  const put = async (i) => { await store.commit([{ t: 1, dest: 'queue://F', seq: i, msg: msg(i, randomBytes(24 * 1024).toString('base64')) }]); acked.push(i); };
+  await put(1);
+  const fds = [];
+  try { for (;;) fds.push(fs.openSync('/dev/null', 'r')); } catch {}
+  let failure;
+  let i = 2;
+  for (; i < 1000 && !failure; i++) await put(i).catch((e) => (failure = e));
+  console.log('FAILED ' + failure.name + ' ' + failure.message);
+  for (const fd of fds) fs.closeSync(fd);
+  const t0 = Date.now();
+  for (;;) {
+    try { await put(i); break; } catch (e) { if (Date.now() - t0 > 20000) throw e; await new Promise((r) => setImmediate(r)); }
+  }
+  console.log('RESUMED');
+  await store.close();
+  const again = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+  await again.open();
+  const left = new Set((await again.loadMessages('queue://F', 0, 100000)).map((m) => m.seq));
+  console.log('LOST ' + acked.filter((s) => !left.has(s)).length + ' OF ' + acked.length);
+  await again.close();
+})().catch((e) => { console.log('ERROR ' + e.message); process.exit(1); });`;
 
 describe('store integrity', function () {
   this.timeout(30000);
@@ -127,6 +165,24 @@ describe('store integrity', function () {
       assert.ok(err instanceof StoreDamagedError, String(err));
       assert.match(err.message, new RegExp(`${biggest.f}.*message queue://orders`));
       assert.doesNotMatch(err.message, /writable/);
+    } finally {
+      await tmp.remove();
+    }
+  });
+
+  it('store resources - out of file descriptors: commits fail with the cause and resume once descriptors are free; nothing acknowledged lost', async () => {
+    const tmp = await tempDir('emfile');
+    try {
+      const out = await new Promise<string>((done, fail) => {
+        const child = spawn('bash', ['-c', 'ulimit -n 128 && exec "$0" "$@"', process.execPath, '-e', OUT_OF_FDS, tmp.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let text = '';
+        child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+        child.once('error', fail);
+        child.once('close', () => done(text));
+      });
+      assert.match(out, /^FAILED StoreUnavailableError .*Too many open files/m, out);
+      assert.match(out, /^RESUMED$/m, out);
+      assert.match(out, /^LOST 0 OF \d+$/m, out);
     } finally {
       await tmp.remove();
     }
