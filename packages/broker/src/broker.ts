@@ -27,6 +27,7 @@ import type { ServerConsumer } from './consumer';
 import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
+import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
@@ -55,6 +56,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly config: BrokerConfig;
   readonly store: Store;
   readonly log: Logger;
+  private readonly storeWarnings = new StoreWarnings();
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   readonly topics = new Map<string, Topic>();
@@ -97,7 +99,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.log = opts.logger ?? createLogger(this.config.logLevel, this.config.brokerName);
     // A standalone broker keeps no retained replication log (logRetentionBatches 0): every
     // message would otherwise be written twice. Cluster nodes pass their own store.
-    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0 }) : new MemoryStore());
+    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
     this.concurrentDispatch = this.durableStore && this.config.concurrentStoreAndDispatchQueues !== false && typeof this.store.cancelQueuedPut === 'function';
     this.memory = new MemoryUsage(this.config.memoryLimit);
@@ -141,6 +143,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   async start(): Promise<void> {
     if (this.started) return;
     await this.store.open();
+    logAcceptedDamage(this.store, this.log);
+    if (this.durableStore) this.config.storeLimit = await fitStoreLimit(this.config.storeLimit, this.config.dataDirectory, this.store, this.log);
     await this.recover();
     await this.scheduler?.start();
     this.startExpiryScan();
@@ -374,8 +378,16 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.advisories.consumersChanged(q.destination, q.consumers.length, c, event);
   }
 
-  /** A store write failed: the broker cannot promise durability any more. */
+  /**
+   * A store write failed: the broker cannot promise durability any more. Unless the cause is
+   * transient (disk full, out of descriptors): the store then refuses writes until it heals by
+   * itself, each caller sees the failure, and the broker runs on.
+   */
   onStoreFailure(err: Error): void {
+    if (isTransientStoreError(err)) {
+      this.storeWarnings.warn(this.log, err);
+      return;
+    }
     this.log.error({ err }, 'store write failed');
     this.emit('storeFailure', err);
   }

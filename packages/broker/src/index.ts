@@ -15,6 +15,7 @@ export { MessageSource } from './source';
 export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';
 export { parseConnectorUri, listen, closeServer } from './transport/connectors';
+export { guardAccepts, FdReserve } from './transport/fd-reserve';
 export { emptyPlan, type RoutePlan } from './router';
 export { createLogger, type Logger } from './logger';
 export {

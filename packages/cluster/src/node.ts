@@ -8,6 +8,7 @@
 // and accepts no more before anything else runs; then the service stops and the node rejoins.
 // Role changes run one at a time, in order (a serial task queue).
 import type { ElectionState, MemberInfo } from './election/types';
+import { openOrSetAside } from './damaged-store';
 import { FrameType } from './replication/frames';
 import { ReplicatedStore } from './replication/replicated-store';
 import { openAndRecover } from './replication/replication-log';
@@ -22,7 +23,7 @@ export type { MasterService, Refuser, NodeServices, NodeRole, ClusterNodeOptions
 export class ClusterNode extends ClusterNodeCore {
   async start(): Promise<void> {
     const { store, election, transport } = this.o;
-    await store.open();
+    await openOrSetAside(store, this.replicas, this.nodeId, this.log);
     await this.recoverLogTail();
     this.maxEpochSeen = store.position.epoch;
     this.replicationUrl = await transport.listen(this.o.replicationBind, (link) => this.accept(link));

@@ -8,6 +8,7 @@ import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
 import type { Connector } from '../core';
+import { guardAccepts } from './fd-reserve';
 import { flushSocket, SocketTransport } from './socket';
 
 export type { Connector, ConnectorFactory } from '../core';
@@ -56,6 +57,7 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
     const secure = scheme.endsWith('ssl');
     const sockets = new Set<net.Socket>();
     const onSocket = (socket: net.Socket): void => {
+      if (socket.destroyed) return; // refused by the descriptor reserve
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       new SocketTransport(socket, broker);
@@ -67,6 +69,7 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
     } else {
       server = net.createServer(onSocket);
     }
+    guardAccepts(server, broker.log, cfg.name);
     const bound = await listen(server, host, port, `connector ${cfg.name}`);
     return { name: cfg.name, url: `${secure ? 'ssl' : 'tcp'}://${host.includes(':') ? `[${host}]` : host}:${bound}`, close: () => closeServer(server, sockets) };
   }
