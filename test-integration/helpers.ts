@@ -1,6 +1,9 @@
 // Shared set-up for the integration tier: a real broker on a free loopback port, real TCP
 // clients, and a ledger that closes everything each test opened.
-import { ConnectionFactory, type Connection } from '@wharf/client';
+import net from 'node:net';
+import { strict as assert } from 'node:assert';
+import { ConnectionFactory, Session, type Connection } from '@wharf/client';
+import { CommandType, FrameDecoder, encodeFrame, PROTOCOL_VERSION, type Command } from '@wharf/protocol';
 import type { Broker, BrokerConfig } from '@wharf/broker';
 import { Ledger, startBroker, stopBroker } from '@wharf/testkit';
 
@@ -32,4 +35,58 @@ export async function world(config: Partial<BrokerConfig> = {}): Promise<World> 
 
 export function text(m: unknown): string {
   return (m as { getText(): string }).getText();
+}
+
+export interface RawPeer {
+  sock: net.Socket;
+  next(): Promise<Command>;
+  closed: Promise<void>;
+  send(c: Command): void;
+  /** Write one frame around already encoded bytes (values the typed encoder would not make). */
+  sendBytes(body: Uint8Array): void;
+}
+
+/** A raw native-protocol peer: frames out, decoded commands in. */
+export async function raw(url: string): Promise<RawPeer> {
+  const { hostname, port } = new URL(url.replace('tcp:', 'http:'));
+  const sock = net.connect(Number(port), hostname);
+  await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+  const inbox: Command[] = [];
+  const waiters: Array<(c: Command) => void> = [];
+  const dec = new FrameDecoder({ command: (c) => (waiters.length ? waiters.shift()!(c) : inbox.push(c)), error: () => undefined });
+  sock.on('data', (d) => dec.push(d));
+  sock.on('error', () => undefined);
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  return {
+    sock,
+    closed,
+    send: (c) => sock.write(encodeFrame(c)),
+    sendBytes: (body) => {
+      const f = Buffer.alloc(4 + body.length);
+      f.writeUInt32BE(body.length);
+      f.set(body, 4);
+      sock.write(f);
+    },
+    next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((r) => waiters.push(r))),
+  };
+}
+
+export async function hello(p: RawPeer, extra: Record<string, unknown> = {}): Promise<void> {
+  p.send({ type: CommandType.HELLO, corr: 1, version: PROTOCOL_VERSION, heartbeat: 0, ...extra });
+  const w = await p.next();
+  assert.equal(w.type, CommandType.WELCOME, JSON.stringify(w));
+}
+
+/** A client of `w` that checks the broker still serves: each call sends one message and receives it. */
+export async function healthCheck(w: World): Promise<() => Promise<void>> {
+  const c = await w.connect();
+  const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+  const q = s.createQueue('HEALTH');
+  const p = await s.createProducer(q);
+  const cons = await s.createConsumer(q);
+  let n = 0;
+  return async () => {
+    await p.send(s.createTextMessage(`ok${++n}`));
+    assert.equal(text(await cons.receive(2000)), `ok${n}`, 'other clients keep working');
+  };
 }

@@ -14,7 +14,7 @@ import { Entry, EntryState } from './entry';
 import { networkSelector } from './filter';
 import type { MessageSource } from './source';
 import { TopicSubscription } from './topic';
-import { validateMessage } from './validate';
+import { bridgeAllowed, checkClientCommand, messageDefaults } from './validate';
 import type { RoutePlan } from './router';
 
 /** What a connection needs from its transport. */
@@ -44,6 +44,8 @@ export class ServerConnection {
   clientId: string | null = null;
   user: string | null = null;
   failover = false;
+  /** A network bridge's connection (HELLO networkBridge, allowed by bridgeAllowed). */
+  networkBridge = false;
   helloDone = false;
   closed = false;
   readonly sessions = new Map<number, { ackMode: AckModeValue }>();
@@ -101,6 +103,7 @@ export class ServerConnection {
     if (this.closed) return;
     const corr = (cmd as { corr?: number }).corr;
     try {
+      checkClientCommand(cmd, this);
       if (!this.helloDone) {
         if (cmd.type !== CommandType.HELLO) throw new ProtocolError(`expected HELLO as the first command, got command type ${cmd.type}`);
         this.onHello(cmd);
@@ -109,7 +112,7 @@ export class ServerConnection {
       this.dispatchCommand(cmd);
     } catch (err) {
       const fatal = !this.helloDone || err instanceof JMSSecurityError;
-      this.sendError(err, typeof corr === 'number' ? corr : undefined, fatal);
+      this.sendError(err, typeof corr === 'number' && Number.isSafeInteger(corr) ? corr : undefined, fatal);
     }
   }
 
@@ -170,6 +173,10 @@ export class ServerConnection {
       this.user = u.username;
     } else if (cmd.user) this.user = cmd.user;
     this.failover = cmd.failover === true;
+    if (cmd.networkBridge === true) {
+      if (!bridgeAllowed(this.user, b.config.users.length > 0)) throw new JMSSecurityError('a network bridge must authenticate');
+      this.networkBridge = true;
+    }
     if (cmd.clientId) this.setClientId(cmd.clientId);
     const requested = typeof cmd.heartbeat === 'number' && cmd.heartbeat > 0 ? cmd.heartbeat : 0;
     this.heartbeat = requested > 0 ? Math.min(Math.max(requested, 100), b.config.maxInactivityDuration || requested) : 0;
@@ -226,7 +233,7 @@ export class ServerConnection {
 
   private onSend(cmd: Send): void {
     const msg = cmd.message;
-    validateMessage(msg);
+    messageDefaults(msg);
     if (this.blocked.length > 0) {
       // Keep the producer's order: sends queue behind the one waiting for space.
       this.blocked.push({ cmd, since: Date.now() });

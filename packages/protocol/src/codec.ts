@@ -4,6 +4,7 @@ import { Packr } from 'msgpackr';
 import { FrameTooLargeError, ProtocolError } from './errors';
 import { CommandType, isKnownCommandType, type Command } from './commands';
 import type { WireMessage } from './message';
+import { describeValue } from './schema';
 
 export const DEFAULT_MAX_FRAME_SIZE = 100 * 1024 * 1024;
 
@@ -124,7 +125,7 @@ export class FrameDecoder {
       if (!isKnownCommandType(t)) {
         // An unknown command type in a well-formed frame: the stream is still in sync, so the
         // caller may answer with an error and carry on.
-        this.events.error(new ProtocolError(`unknown command type ${JSON.stringify(t)?.slice(0, 40)}`, 'WHARF_UNKNOWN_COMMAND'));
+        this.events.error(new ProtocolError(`unknown command type ${describeValue(t)}`, 'WHARF_UNKNOWN_COMMAND'));
         continue;
       }
       this.events.command(cmd as Command);
