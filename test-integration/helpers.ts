@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { strict as assert } from 'node:assert';
 import { ConnectionFactory, Session, type Connection } from '@wharf/client';
-import { CommandType, FrameDecoder, encodeFrame, PROTOCOL_VERSION, type Command } from '@wharf/protocol';
+import { CommandType, FrameDecoder, encodeFrame, PROTOCOL_VERSION, type Command, type WireMessage } from '@wharf/protocol';
 import type { Broker, BrokerConfig } from '@wharf/broker';
 import { Ledger, startBroker, stopBroker } from '@wharf/testkit';
 
@@ -89,4 +89,37 @@ export async function healthCheck(w: World): Promise<() => Promise<void>> {
     await p.send(s.createTextMessage(`ok${++n}`));
     assert.equal(text(await cons.receive(2000)), `ok${n}`, 'other clients keep working');
   };
+}
+
+/** A whole persistent text message for raw peers and direct broker sends; `over` replaces fields (any type). */
+export function wireMessage(over: Record<string, unknown>): WireMessage {
+  return {
+    messageId: 'ID:raw:1:1', destination: 'queue://RAW', deliveryMode: 2, priority: 4, timestamp: Date.now(), expiration: 0,
+    deliveryTime: 0, redelivered: false, deliveryCount: 0, producerId: 'raw:1', producerSeq: 1, properties: {}, bodyKind: 1, body: 'x',
+    ...over,
+  } as WireMessage;
+}
+
+/** A STOMP subscriber on raw TCP (ack auto); `bodies` fills as MESSAGE frames come. */
+export async function stompSubscribe(port: number, destination: string, ledger: Ledger): Promise<{ bodies: string[]; subscribed: Promise<void> }> {
+  const sock = net.connect(port, '127.0.0.1');
+  ledger.defer(() => sock.destroy());
+  await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+  sock.on('error', () => undefined);
+  const bodies: string[] = [];
+  let onReceipt: () => void = () => undefined;
+  const subscribed = new Promise<void>((r) => (onReceipt = r));
+  let buf = '';
+  sock.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    let i;
+    while ((i = buf.indexOf('\0')) >= 0) {
+      const f = buf.slice(0, i).replace(/^\n+/, '');
+      buf = buf.slice(i + 1);
+      if (f.startsWith('RECEIPT')) onReceipt();
+      else if (f.startsWith('MESSAGE')) bodies.push(f.slice(f.indexOf('\n\n') + 2));
+    }
+  });
+  sock.write(`CONNECT\naccept-version:1.2\nhost:x\n\n\0SUBSCRIBE\nid:1\ndestination:${destination}\nack:auto\nreceipt:r1\n\n\0`);
+  return { bodies, subscribed };
 }

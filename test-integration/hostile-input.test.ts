@@ -1,19 +1,14 @@
 // Hostile native commands, each a few bytes, that used to end the broker process: each is now an
 // ERROR for the connection that sent it, and the broker goes on serving everyone else.
 import { strict as assert } from 'node:assert';
-import net from 'node:net';
 import { CommandType, encodeValue, type Command, type WireMessage } from '@wharf/protocol';
 import { checkFor } from '@wharf/testkit';
-import { healthCheck, hello, raw, world, type RawPeer, type World } from './helpers';
+import { healthCheck, hello, raw, stompSubscribe, wireMessage, world, type RawPeer, type World } from './helpers';
 
 type ErrorCmd = Extract<Command, { type: 20 }>;
 
 function message(over: Record<string, unknown>): WireMessage {
-  return {
-    messageId: 'ID:evil:1:1', destination: 'queue://EVIL', deliveryMode: 2, priority: 4, timestamp: Date.now(), expiration: 0,
-    deliveryTime: 0, redelivered: false, deliveryCount: 0, producerId: 'evil:1', producerSeq: 1, properties: {}, bodyKind: 1, body: 'x',
-    ...over,
-  } as WireMessage;
+  return wireMessage({ messageId: 'ID:evil:1:1', destination: 'queue://EVIL', producerId: 'evil:1', ...over });
 }
 
 async function nextError(p: RawPeer): Promise<ErrorCmd> {
@@ -21,30 +16,6 @@ async function nextError(p: RawPeer): Promise<ErrorCmd> {
     const c = await p.next();
     if (c.type === CommandType.ERROR) return c;
   }
-}
-
-/** A STOMP subscriber on raw TCP: CONNECT, SUBSCRIBE, then the MESSAGE frames' text. */
-async function stompSubscriber(port: number, destination: string): Promise<{ frames: string[]; sock: net.Socket; subscribed: Promise<void> }> {
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
-  sock.on('error', () => undefined);
-  const frames: string[] = [];
-  let buf = '';
-  let onReceipt: () => void = () => undefined;
-  const subscribed = new Promise<void>((r) => (onReceipt = r));
-  sock.on('data', (d) => {
-    buf += d.toString('latin1');
-    let i;
-    while ((i = buf.indexOf('\0')) >= 0) {
-      const f = buf.slice(0, i).replace(/^\n+/, '');
-      buf = buf.slice(i + 1);
-      if (f.startsWith('RECEIPT')) onReceipt();
-      else if (f.startsWith('MESSAGE')) frames.push(f);
-    }
-  });
-  sock.write('CONNECT\naccept-version:1.2\nhost:x\n\n\0');
-  sock.write(`SUBSCRIBE\nid:1\ndestination:${destination}\nack:auto\nreceipt:r1\n\n\0`);
-  return { frames, sock, subscribed };
 }
 
 describe('hostile input', () => {
@@ -83,8 +54,7 @@ describe('hostile input', () => {
   for (const [field, value] of [['replyTo', 5], ['originalDestination', { a: 1 }], ['correlationId', ['a']], ['type', ['a']], ['groupId', ['a']], ['userId', ['a']]] as const) {
     it(`hostile input - a SEND whose ${field} is not a string is refused, and a STOMP subscriber is not crashed`, async () => {
       const port = Number(new URL(w.broker.connectorUrl('stomp')).port);
-      const sub = await stompSubscriber(port, '/queue/EVIL');
-      w.ledger.defer(() => sub.sock.destroy());
+      const sub = await stompSubscribe(port, '/queue/EVIL', w.ledger);
       await sub.subscribed;
       const p = await raw(w.url);
       await hello(p);
@@ -94,8 +64,8 @@ describe('hostile input', () => {
       assert.match(err.message, new RegExp(`message ${field} must be`));
       p.send({ type: CommandType.SEND, corr: 8, producerId: 'evil:1', message: message({ producerSeq: 2, messageId: 'ID:evil:1:2', body: 'fine' }) });
       assert.equal((await p.next()).type, CommandType.RECEIPT);
-      await checkFor(5000, () => sub.frames.length > 0, 'the STOMP subscriber gets the good message');
-      assert.match(sub.frames[0]!, /fine$/);
+      await checkFor(5000, () => sub.bodies.length > 0, 'the STOMP subscriber gets the good message');
+      assert.deepEqual(sub.bodies, ['fine']);
       p.sock.destroy();
       await healthy();
     });

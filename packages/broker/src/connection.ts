@@ -92,7 +92,7 @@ export class ServerConnection {
   /** Report an error to the client; fatal errors close the connection after sending. */
   sendError(err: unknown, corr?: number, fatal = false): void {
     const e = err instanceof JMSError ? err : new JMSError(err instanceof Error ? err.message : String(err));
-    if (!(err instanceof JMSError)) this.broker.log.warn({ err, conn: this.id }, 'unexpected error handling a command');
+    if (!(err instanceof JMSError)) this.broker.log.error({ err, conn: this.id, remote: this.remoteAddress }, 'unexpected error handling a command');
     this.write({ type: CommandType.ERROR, corr, code: e.code, message: e.message, fatal: fatal || undefined });
     if (fatal) this.close(e, false);
   }
@@ -111,7 +111,9 @@ export class ServerConnection {
       }
       this.dispatchCommand(cmd);
     } catch (err) {
-      const fatal = !this.helloDone || err instanceof JMSSecurityError;
+      // Not a JMSError: a fault of the broker's, whose state for this connection is now in
+      // doubt. It ends this connection only (logged with its cause in sendError).
+      const fatal = !this.helloDone || err instanceof JMSSecurityError || !(err instanceof JMSError);
       this.sendError(err, typeof corr === 'number' && Number.isSafeInteger(corr) ? corr : undefined, fatal);
     }
   }
