@@ -344,11 +344,19 @@ export class ServerConnection {
       return;
     }
     if (durableKey) {
+      // The id is taken now, while the subscription is written: another open with the same id
+      // is refused, and a close of the connection meanwhile closes this consumer too (else it
+      // would attach afterwards and hold the subscription active for ever).
+      this.consumers.set(c.id, c);
       b.openDurable(this, c, cmd).then(() => {
-        this.consumers.set(c.id, c);
+        if (c.closed) return;
         this.receipt(cmd.corr, { prefetch, redelivery: policy.redelivery });
         b.advisories.consumersChanged(d, 1, c, 'added');
-      }, (err) => this.sendError(err, cmd.corr));
+      }, (err) => {
+        if (this.consumers.get(c.id) === c) this.consumers.delete(c.id);
+        c.closed = true;
+        this.sendError(err, cmd.corr);
+      });
       return;
     }
     this.consumers.set(c.id, c);
@@ -595,6 +603,7 @@ export class ServerConnection {
     if (this.hbTimer) clearInterval(this.hbTimer);
     for (const c of [...this.consumers.values()]) this.closeConsumer(c);
     this.txs.clear();
+    this.blocked = [];
     for (const p of [...this.producers.keys()]) this.onProducerClose(p);
     this.closed = true;
     for (const url of this.temps) void this.broker.removeDestination(url).catch(() => undefined);
