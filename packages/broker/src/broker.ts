@@ -390,7 +390,9 @@ export class Broker extends EventEmitter {
    * Why a send of `msg` must wait now, or null. Persistent messages need store space (they
    * page out of memory); non-persistent ones need memory (ActiveMQ systemUsage).
    */
-  usageBlock(msg: WireMessage): string | null {
+  usageBlock(msg: WireMessage, transacted = false): string | null {
+    // An open transaction's sends wait in memory until commit, whatever their delivery mode.
+    if (transacted && this.memory.full) return this.memoryFull(msg);
     if (msg.deliveryMode === DeliveryMode.PERSISTENT && this.durableStore) {
       const limit = this.config.storeLimit;
       if (limit > 0) {
@@ -401,10 +403,11 @@ export class Broker extends EventEmitter {
       }
       return null;
     }
-    if (this.memory.full) {
-      return `Usage Manager Memory Limit reached (${this.memory.used} of ${this.memory.limit} bytes). Stopping producer (${msg.producerId}) to prevent flooding ${msg.destination}: consume messages or raise memoryLimit`;
-    }
-    return null;
+    return this.memory.full ? this.memoryFull(msg) : null;
+  }
+
+  private memoryFull(msg: WireMessage): string {
+    return `Usage Manager Memory Limit reached (${this.memory.used} of ${this.memory.limit} bytes). Stopping producer (${msg.producerId}) to prevent flooding ${msg.destination}: consume messages or raise memoryLimit`;
   }
 
   /** Resolves when memory was released or after `ms` (store space has no event: re-check). */

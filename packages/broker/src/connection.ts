@@ -2,10 +2,10 @@
 // sessions, producers, consumers, transactions and temporary destinations. Every transport
 // (native tcp/ssl, vm, STOMP via its converter) drives the broker through this class.
 import {
-  AckMode, AckType, CommandType, ErrorCode, IllegalStateError, InvalidDestinationError, JMSError,
+  AckMode, AckType, CommandType, ErrorCode, IllegalStateError, TransactionRolledBackError, InvalidDestinationError, JMSError,
   JMSSecurityError, MessageFormatError, PROTOCOL_VERSION, ProtocolError, ResourceAllocationError, destinationMatches,
   isQueueKind, isTemporary, isWildcard, parseDestination,
-  type Ack, type Command, type ConsumerOpen, type Send, type WireMessage, type AckModeValue,
+  type Ack, type Command, type ConsumerOpen, type Send, type TxCommit, type TxRollback, type WireMessage, type AckModeValue,
 } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
 import type { Broker } from './broker';
@@ -37,6 +37,10 @@ interface Tx {
   sessionId: number;
   sends: WireMessage[];
   acks: Entry[];
+  /** Memory the sends hold until commit or rollback (accounted in broker.memory). */
+  bytes: number;
+  /** Why a send of this transaction was refused: its commit rolls back instead. */
+  failed?: string;
 }
 
 export class ServerConnection {
@@ -140,8 +144,11 @@ export class ServerConnection {
         return;
       }
       case CommandType.TX_BEGIN: this.txFor(cmd.txId, cmd.sessionId); this.receipt(cmd.corr); return;
-      case CommandType.TX_COMMIT: return this.onCommit(cmd.corr, cmd.sessionId, cmd.txId);
-      case CommandType.TX_ROLLBACK: return this.onRollback(cmd.corr, cmd.sessionId, cmd.txId);
+      case CommandType.TX_COMMIT:
+      case CommandType.TX_ROLLBACK:
+        // After this connection's sends still waiting for memory: they may belong to it.
+        if (this.blocked.length > 0) return void this.blocked.push({ cmd, since: Date.now() });
+        return this.endTx(cmd);
       case CommandType.UNSUBSCRIBE: {
         if (!this.clientId) throw new IllegalStateError('unsubscribe needs a clientID on the connection');
         this.broker.unsubscribe(this.clientId, cmd.name).then(() => this.receipt(cmd.corr), (err) => this.sendError(err, cmd.corr));
@@ -242,21 +249,20 @@ export class ServerConnection {
       if (this.blocked.length > MAX_BLOCKED) this.transport.pause?.();
       return;
     }
-    if (!cmd.txId) {
-      const why = this.broker.usageBlock(msg);
-      if (why) {
-        if (cmd.failIfNoSpace || this.broker.config.sendFailIfNoSpace) throw new ResourceAllocationError(why);
-        this.broker.log.info({ conn: this.id, why }, 'producer blocked by flow control');
-        this.blocked.push({ cmd, since: Date.now() });
-        void this.drainBlocked();
-        return;
-      }
+    const why = this.broker.usageBlock(msg, cmd.txId !== undefined);
+    if (why) {
+      if (cmd.failIfNoSpace || this.broker.config.sendFailIfNoSpace) throw this.refuseSend(cmd, why);
+      this.broker.log.info({ conn: this.id, why }, 'producer blocked by flow control');
+      this.blocked.push({ cmd, since: Date.now() });
+      void this.drainBlocked();
+      return;
     }
     this.acceptSend(cmd);
   }
 
   /** Sends waiting for memory or store space, in arrival order. */
-  private blocked: Array<{ cmd: Send; since: number }> = [];
+  /** Sends waiting for memory or store space, and the commits and rollbacks behind them. */
+  private blocked: Array<{ cmd: Send | TxCommit | TxRollback; since: number }> = [];
   get blockedSends(): number {
     return this.blocked.length;
   }
@@ -266,11 +272,20 @@ export class ServerConnection {
     const timeout = b.config.sendFailIfNoSpaceAfterTimeout;
     while (this.blocked.length > 0 && !this.closed) {
       const head = this.blocked[0]!;
-      const why = head.cmd.txId ? null : b.usageBlock(head.cmd.message);
+      if (head.cmd.type !== CommandType.SEND) {
+        this.blocked.shift();
+        try {
+          this.endTx(head.cmd);
+        } catch (err) {
+          this.sendError(err, head.cmd.corr);
+        }
+        continue;
+      }
+      const why = b.usageBlock(head.cmd.message, head.cmd.txId !== undefined);
       if (why) {
         if (timeout > 0 && Date.now() - head.since >= timeout) {
           this.blocked.shift();
-          this.sendError(new ResourceAllocationError(`${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), head.cmd.corr);
+          this.sendError(this.refuseSend(head.cmd, `${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), head.cmd.corr);
           continue;
         }
         await b.waitForUsage(100);
@@ -278,12 +293,18 @@ export class ServerConnection {
       }
       this.blocked.shift();
       try {
-        this.acceptSend(head.cmd);
+        this.acceptSend(head.cmd as Send);
       } catch (err) {
         this.sendError(err, head.cmd.corr);
       }
     }
     this.transport.resume?.();
+  }
+
+  /** A send refused for lack of space; a transaction that loses a send cannot commit. */
+  private refuseSend(cmd: Send, why: string): ResourceAllocationError {
+    if (cmd.txId !== undefined) this.txFor(cmd.txId, -1).failed ??= why;
+    return new ResourceAllocationError(why);
   }
 
   private acceptSend(cmd: Send): void {
@@ -293,7 +314,12 @@ export class ServerConnection {
     if (cmd.txId) {
       // Transacted sends wait for commit; still reject a bad destination now.
       parseDestinationOrComposite(msg.destination);
-      this.txFor(cmd.txId, -1).sends.push(msg);
+      const tx = this.txFor(cmd.txId, -1);
+      tx.sends.push(msg);
+      // Held in memory until commit: counted like any message, so flow control sees it.
+      const size = this.broker.sizeOf(msg);
+      tx.bytes += size;
+      this.broker.memory.add(size);
       this.receipt(cmd.corr);
       return;
     }
@@ -505,10 +531,20 @@ export class ServerConnection {
     if (typeof txId !== 'string' || !txId) throw new ProtocolError('transaction id is required');
     let tx = this.txs.get(txId);
     if (!tx) {
-      tx = { sessionId, sends: [], acks: [] };
+      tx = { sessionId, sends: [], acks: [], bytes: 0 };
       this.txs.set(txId, tx);
     }
     return tx;
+  }
+
+  private endTx(cmd: TxCommit | TxRollback): void {
+    if (cmd.type === CommandType.TX_COMMIT) this.onCommit(cmd.corr, cmd.sessionId, cmd.txId);
+    else this.onRollback(cmd.corr, cmd.sessionId, cmd.txId);
+  }
+
+  private releaseTx(tx: Tx): void {
+    this.broker.memory.release(tx.bytes);
+    tx.bytes = 0;
   }
 
   private checkTransacted(sessionId: number): void {
@@ -524,6 +560,12 @@ export class ServerConnection {
     if (!tx) {
       this.receipt(corr);
       return;
+    }
+    // The routed copies are accounted by the destinations they go to.
+    this.releaseTx(tx);
+    if (tx.failed !== undefined) {
+      for (const e of tx.acks) if (e.txId === txId) e.txId = null;
+      throw new TransactionRolledBackError(`transaction ${txId} was rolled back: one of its sends was refused (${tx.failed})`);
     }
     const b = this.broker;
     const plans: RoutePlan[] = [];
@@ -548,6 +590,7 @@ export class ServerConnection {
     this.checkTransacted(sessionId);
     const tx = this.txs.get(txId);
     this.txs.delete(txId);
+    if (tx) this.releaseTx(tx);
     // Acked-in-transaction messages stay with the consumer: the client redelivers them
     // itself (ActiveMQ's client-side redelivery) and acks them again in its next transaction.
     if (tx) for (const e of tx.acks) if (e.txId === txId) e.txId = null;
@@ -560,6 +603,7 @@ export class ServerConnection {
     for (const [id, tx] of [...this.txs]) {
       if (tx.sessionId === sessionId) {
         for (const e of tx.acks) if (e.txId === id) e.txId = null;
+        this.releaseTx(tx);
         this.txs.delete(id);
       }
     }
@@ -602,6 +646,7 @@ export class ServerConnection {
     if (err && tellClient) this.sendError(err instanceof JMSError ? err : new JMSError(err.message), undefined, false);
     if (this.hbTimer) clearInterval(this.hbTimer);
     for (const c of [...this.consumers.values()]) this.closeConsumer(c);
+    for (const tx of this.txs.values()) this.releaseTx(tx);
     this.txs.clear();
     this.blocked = [];
     for (const p of [...this.producers.keys()]) this.onProducerClose(p);
