@@ -7,6 +7,7 @@ import pino from 'pino';
 import { ConnectionFactory, Session } from '@wharf/client';
 import { CommandType, type WireMessage } from '@wharf/protocol';
 import { Broker } from '@wharf/broker';
+import { stompProtocol } from '@wharf/stomp';
 import { Ledger, checkFor, startBroker, stopBroker, tempDir } from '@wharf/testkit';
 import { hello, raw, stompSubscribe, text, wireMessage } from './helpers';
 
@@ -34,11 +35,11 @@ describe('containment', () => {
     const dataDirectory = tempDir();
     ledger.defer(() => import('node:fs').then((fs) => fs.rmSync(dataDirectory, { recursive: true, force: true })));
     const connectors = [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }, { name: 'stomp', uri: 'stomp://127.0.0.1:0' }];
-    const first = await startBroker({ persistent: true, dataDirectory, transportConnectors: connectors });
+    const first = await startBroker({ persistent: true, dataDirectory, transportConnectors: connectors }, { protocols: [stompProtocol] });
     await first.send(storedBad({ replyTo: 5 }), null);
     await stopBroker(first, { keepData: true });
 
-    const b = await startBroker({ persistent: true, dataDirectory, transportConnectors: connectors });
+    const b = await startBroker({ persistent: true, dataDirectory, transportConnectors: connectors }, { protocols: [stompProtocol] });
     ledger.defer(() => stopBroker(b, { keepData: true }));
     const { bodies } = await stompSubscribe(Number(new URL(b.connectorUrl('stomp')).port), '/queue/OLD', ledger);
     assert.match(await dlqCause(b, ledger), /cannot deliver to consumer .*: /);

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { strict as assert } from 'node:assert';
 import { ConnectionFactory, Session, type Connection } from '@wharf/client';
 import { CommandType, FrameDecoder, encodeFrame, PROTOCOL_VERSION, type Command, type WireMessage } from '@wharf/protocol';
-import type { Broker, BrokerConfig } from '@wharf/broker';
+import type { Broker, BrokerConfig, BrokerOptions } from '@wharf/broker';
 import { Ledger, startBroker, stopBroker } from '@wharf/testkit';
 
 export interface World {
@@ -14,9 +14,9 @@ export interface World {
   connect(opts?: ConstructorParameters<typeof ConnectionFactory>[1], start?: boolean): Promise<Connection>;
 }
 
-export async function world(config: Partial<BrokerConfig> = {}): Promise<World> {
+export async function world(config: Partial<BrokerConfig> = {}, opts: BrokerOptions = {}): Promise<World> {
   const ledger = new Ledger();
-  const broker = await startBroker(config);
+  const broker = await startBroker(config, opts);
   ledger.defer(() => stopBroker(broker));
   const url = broker.connectorUrl('tcp');
   return {

@@ -2,6 +2,7 @@
 // ERROR for the connection that sent it, and the broker goes on serving everyone else.
 import { strict as assert } from 'node:assert';
 import { CommandType, encodeValue, type Command, type WireMessage } from '@wharf/protocol';
+import { stompProtocol } from '@wharf/stomp';
 import { checkFor } from '@wharf/testkit';
 import { healthCheck, hello, raw, stompSubscribe, wireMessage, world, type RawPeer, type World } from './helpers';
 
@@ -22,7 +23,7 @@ describe('hostile input', () => {
   let w: World;
   let healthy: () => Promise<void>;
   beforeEach(async () => {
-    w = await world({ transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }, { name: 'stomp', uri: 'stomp://127.0.0.1:0' }] });
+    w = await world({ transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }, { name: 'stomp', uri: 'stomp://127.0.0.1:0' }] }, { protocols: [stompProtocol] });
     healthy = await healthCheck(w);
   });
   afterEach(() => w.ledger.closeAll());
