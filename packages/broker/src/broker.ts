@@ -269,8 +269,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   // ---- producer flow control ------------------------------------------------------------
 
   /** Why a send of `msg` must wait now, or null (see usage.ts). */
-  usageBlock(msg: WireMessage): string | null {
-    return usageBlock(this, msg);
+  usageBlock(msg: WireMessage, transacted = false): string | null {
+    return usageBlock(this, msg, transacted);
   }
 
   /** Resolves when memory was released or after `ms`. */

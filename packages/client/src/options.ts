@@ -87,6 +87,8 @@ export interface ConnectionFactoryOptions {
   tls?: tls.ConnectionOptions;
   /** Our name in the broker's logs and advisories. */
   clientName?: string;
+  /** @internal A network bridge's connection (@wharf/cluster): may open network consumers. */
+  networkBridge?: boolean;
 }
 
 /** The factory's settings, copied into each connection it creates. */
@@ -104,6 +106,7 @@ export interface FactorySettings {
   connectTimeout: number | undefined;
   tls: tls.ConnectionOptions | undefined;
   clientName: string;
+  networkBridge: boolean;
 }
 
 export function defaultSettings(): FactorySettings {
@@ -121,6 +124,7 @@ export function defaultSettings(): FactorySettings {
     connectTimeout: undefined,
     tls: undefined,
     clientName: `${os.hostname()}-${process.pid}`,
+    networkBridge: false,
   };
 }
 
@@ -196,4 +200,5 @@ export function applyOptions(s: FactorySettings, o: ConnectionFactoryOptions): v
   if (o.connectTimeout !== undefined) s.connectTimeout = o.connectTimeout;
   if (o.tls !== undefined) s.tls = o.tls;
   if (o.clientName !== undefined) s.clientName = o.clientName;
+  if (o.networkBridge !== undefined) s.networkBridge = o.networkBridge === true;
 }
