@@ -9,7 +9,7 @@ export { Topic, DurableSubscription, TopicSubscription } from './topic';
 export { MessageSource } from './source';
 export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';
-export { registerConnectorFactory, parseConnectorUri, listen, closeServer, type Connector, type ConnectorFactory } from './transport/connectors';
+export { registerConnectorFactory, registerProtocolSniffer, type ProtocolSniffer, parseConnectorUri, listen, closeServer, type Connector, type ConnectorFactory } from './transport/connectors';
 export { emptyPlan, type RoutePlan } from './router';
 export { createLogger, type Logger } from './logger';
 export {

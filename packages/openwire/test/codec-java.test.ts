@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WireFormat, FrameReader, DataType, Reader, readPrimitiveMap, Typed, type Struct } from '../src/index';
-import { compileJava, javaAvailable, runJava } from './java';
+import { classpath, compileJava, runJava } from './java';
 
 const CLASSES = path.join(__dirname, '..', 'java-build', 'codec');
 const SRC = path.join(__dirname, '..', '..', 'test', 'java');
@@ -23,7 +23,7 @@ describe('openwire - codec against the Java client', function () {
   this.timeout(120000);
   let dir = '';
   before(function () {
-    if (!javaAvailable()) this.skip();
+    if (!classpath()) this.skip();
     compileJava(SRC, CLASSES);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-ow-'));
   });
@@ -35,11 +35,12 @@ describe('openwire - codec against the Java client', function () {
     for (const tight of [false, true]) {
       for (const cache of [false, true]) {
         const label = `v${version} ${tight ? 'tight' : 'loose'} cache ${cache ? 'on' : 'off'}`;
-        it(`openwire - ${label}: Java's frames decode and re-encode byte for byte, both ways`, () => {
+        it(`openwire - ${label}: Java's frames decode and re-encode byte for byte, both ways`, async () => {
           const stack = tight; // vary the stack trace option too
           const flags = [String(version), String(tight), String(cache), String(stack)];
           const javaFile = path.join(dir, `java-${label}.bin`);
-          runJava(CLASSES, 'OwCodec', ['gen', ...flags, javaFile]);
+          const gen = await runJava(CLASSES, 'OwCodec', ['gen', ...flags, javaFile]);
+          assert.equal(gen.code, 0, gen.stderr);
           const javaBytes = fs.readFileSync(javaFile);
           const opts = { version, tightEncoding: tight, cacheEnabled: cache, stackTraceEnabled: stack };
           const dec = new WireFormat(opts);
@@ -74,7 +75,8 @@ describe('openwire - codec against the Java client', function () {
           const ourFile = path.join(dir, `ours-${label}.bin`);
           const echoFile = path.join(dir, `echo-${label}.bin`);
           fs.writeFileSync(ourFile, ourBytes);
-          runJava(CLASSES, 'OwCodec', ['echo', ...flags, ourFile, echoFile]);
+          const echo = await runJava(CLASSES, 'OwCodec', ['echo', ...flags, ourFile, echoFile]);
+          assert.equal(echo.code, 0, echo.stderr);
           assert.equal(fs.readFileSync(echoFile).toString('hex'), ourBytes.toString('hex'));
         });
       }

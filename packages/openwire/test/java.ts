@@ -1,23 +1,24 @@
 // The real Java client for tests: compiles Java sources with javac against ActiveMQ 5.17's client
-// jar from Debian (cached in dist/java-build, rebuilt when a source is newer) and runs them.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// jar from Debian (scripts/java-classpath.sh; cached in a build directory, rebuilt when a source
+// is newer) and runs them, asynchronously, so an in-process broker keeps serving meanwhile.
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const JARS = ['activemq-client.jar', 'geronimo-jms_1.1_spec.jar', 'hawtbuf.jar', 'slf4j-api.jar', 'slf4j-nop.jar'];
-const JAVA_DIR = process.env.WHARF_JAVA_LIB ?? '/usr/share/java';
+export const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 
-export function javaAvailable(): boolean {
+let cp: string | null | undefined;
+
+/** The client jars' classpath, or null when Java or the jars are missing. */
+export function classpath(): string | null {
+  if (cp !== undefined) return cp;
   try {
     execFileSync('javac', ['-version'], { stdio: 'ignore' });
+    cp = execFileSync('bash', [path.join(REPO, 'scripts', 'java-classpath.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    return false;
+    cp = null;
   }
-  return JARS.every((j) => fs.existsSync(path.join(JAVA_DIR, j)));
-}
-
-export function classpath(extra: string[] = []): string {
-  return [...extra, ...JARS.map((j) => path.join(JAVA_DIR, j))].join(path.delimiter);
+  return cp;
 }
 
 /** Compile every .java file in `srcDir` into `outDir` unless the classes are newer. */
@@ -27,15 +28,16 @@ export function compileJava(srcDir: string, outDir: string): string {
   const newest = Math.max(...sources.map((s) => fs.statSync(s).mtimeMs));
   if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newest) return outDir;
   fs.mkdirSync(outDir, { recursive: true });
-  execFileSync('javac', ['-nowarn', '-encoding', 'UTF-8', '-cp', classpath(), '-d', outDir, ...sources], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('javac', ['-nowarn', '-encoding', 'UTF-8', '-cp', classpath()!, '-d', outDir, ...sources], { stdio: ['ignore', 'ignore', 'inherit'] });
   fs.writeFileSync(stamp, '');
   return outDir;
 }
 
-export function runJava(classDir: string, main: string, args: string[], opts: { timeout?: number } = {}): string {
-  return execFileSync('java', ['-cp', classpath([classDir]), main, ...args], { encoding: 'utf8', timeout: opts.timeout ?? 60000, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-}
+export interface JavaResult { code: number; stdout: string; stderr: string }
 
-export function spawnJava(classDir: string, main: string, args: string[]): ChildProcess {
-  return spawn('java', ['-cp', classpath([classDir]), main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runJava(classDir: string, main: string, args: string[], timeout = 60000): Promise<JavaResult> {
+  return new Promise((resolve) => {
+    execFile('java', ['-cp', `${classDir}${path.delimiter}${classpath()!}`, main, ...args], { encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+  });
 }

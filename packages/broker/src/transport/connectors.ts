@@ -1,5 +1,7 @@
 // Transport connectors (ActiveMQ <transportConnector name uri>): native tcp and ssl here;
-// other schemes (stomp, ws) register a factory from their own module.
+// other schemes (stomp, ws) register a factory from their own module. A tcp/ssl connector
+// recognises each connection's protocol from its first bytes, as ActiveMQ's auto:// transport
+// does: protocol modules (OpenWire) register a sniffer; Wharf's native protocol is the rest.
 import net from 'node:net';
 import tls from 'node:tls';
 import fs from 'node:fs';
@@ -17,6 +19,53 @@ export interface Connector {
 
 export type ConnectorFactory = (broker: Broker, cfg: TransportConnectorConfig, host: string, port: number) => Promise<Connector>;
 const factories = new Map<string, ConnectorFactory>();
+
+/** A protocol a tcp/ssl connector recognises from a connection's first bytes. */
+export interface ProtocolSniffer {
+  readonly name: string;
+  /** true: this protocol; false: not it; undefined: too few bytes to tell yet. */
+  matches(head: Buffer): boolean | undefined;
+  /** Take the socket; `head` is what was read so far. */
+  accept(broker: Broker, socket: net.Socket, head: Buffer, cfg: TransportConnectorConfig): void;
+}
+const sniffers: ProtocolSniffer[] = [];
+
+export function registerProtocolSniffer(s: ProtocolSniffer): void {
+  if (!sniffers.some((x) => x.name === s.name)) sniffers.push(s);
+}
+
+/** As ActiveMQ's protocolDetectionTimeOut: a connection that says nothing is closed. */
+const DETECTION_TIMEOUT = 30000;
+
+function acceptSocket(broker: Broker, socket: net.Socket, cfg: TransportConnectorConfig): void {
+  if (sniffers.length === 0) {
+    new SocketTransport(socket, broker);
+    return;
+  }
+  let head: Buffer = Buffer.alloc(0);
+  const timer = setTimeout(() => socket.destroy(), DETECTION_TIMEOUT);
+  timer.unref();
+  const onData = (chunk: Buffer): void => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    let undecided = false;
+    for (const s of sniffers) {
+      const r = s.matches(head);
+      if (r === true) {
+        socket.off('data', onData);
+        clearTimeout(timer);
+        s.accept(broker, socket, head, cfg);
+        return;
+      }
+      if (r === undefined) undecided = true;
+    }
+    if (undecided) return;
+    socket.off('data', onData);
+    clearTimeout(timer);
+    new SocketTransport(socket, broker, head);
+  };
+  socket.on('data', onData);
+  socket.on('error', () => undefined);
+}
 
 /** Add a scheme (stomp://, ws://, …). */
 export function registerConnectorFactory(scheme: string, f: ConnectorFactory): void {
@@ -63,13 +112,13 @@ export function closeServer(server: net.Server, sockets: Set<net.Socket>): Promi
 
 export async function startConnector(broker: Broker, cfg: TransportConnectorConfig): Promise<Connector> {
   const { scheme, host, port } = parseConnectorUri(cfg.uri);
-  if (scheme === 'tcp' || scheme === 'ssl' || scheme === 'nio' || scheme === 'nio+ssl') {
+  if (['tcp', 'ssl', 'nio', 'nio+ssl', 'auto', 'auto+ssl', 'auto+nio', 'auto+nio+ssl'].includes(scheme)) {
     const secure = scheme.endsWith('ssl');
     const sockets = new Set<net.Socket>();
     const onSocket = (socket: net.Socket): void => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      new SocketTransport(socket, broker);
+      acceptSocket(broker, socket, cfg);
     };
     let server: net.Server;
     if (secure) {

@@ -1,6 +1,8 @@
 // `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
 import path from 'node:path';
 import { Broker, createLogger, type Logger } from '@wharf/broker';
+// OpenWire (Java clients on ActiveMQ's client jar) on the tcp:// and ssl:// connectors.
+import '@wharf/openwire';
 import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
 import { ConfigError } from '@wharf/protocol';
 import { clusterNodeSource } from '../cluster-console';
