@@ -352,8 +352,11 @@ export class OpenWireConnection implements ServerTransport {
         const key = `${String(id.connectionId)}|${String(id.value)}`;
         const n = this.sessions.get(key);
         this.sessions.delete(key);
+        // The session's lastDeliveredSequenceId covers all its consumers (ActiveMQSession.close).
         for (const [k, jc] of [...this.consumers]) {
-          if (String(jc.id.sessionId) === String(id.value) && String(jc.id.connectionId) === String(id.connectionId)) this.forgetConsumer(k, jc);
+          if (String(jc.id.sessionId) !== String(id.value) || String(jc.id.connectionId) !== String(id.connectionId)) continue;
+          this.forgetConsumer(k, jc);
+          if (!jc.local) this.releaseUnseen(jc, c.lastDeliveredSequenceId);
         }
         if (n === undefined) return this.answerOk(answer);
         this.conn.handle({ type: CommandType.SESSION_CLOSE, corr: this.expect(answer), sessionId: n });
@@ -365,13 +368,7 @@ export class OpenWireConnection implements ServerTransport {
         if (!jc) return this.answerOk(answer);
         this.forgetConsumer(key, jc);
         if (jc.local) return this.answerOk(answer);
-        // Prefetched messages the application never saw go back unchanged, not as redeliveries.
-        const last = Number(c.lastDeliveredSequenceId);
-        const sc = this.conn.consumers.get(jc.nativeId);
-        if (sc && Number.isFinite(last) && last >= 0) {
-          const unseen = [...sc.inflight.keys()].filter((d) => d > last);
-          if (unseen.length) this.conn.handle({ type: CommandType.ACK, consumerId: jc.nativeId, ackType: AckType.RELEASE, deliveryIds: unseen });
-        }
+        this.releaseUnseen(jc, c.lastDeliveredSequenceId);
         this.conn.handle({ type: CommandType.CONSUMER_CLOSE, corr: this.expect(answer), consumerId: jc.nativeId });
         return;
       }
@@ -384,6 +381,18 @@ export class OpenWireConnection implements ServerTransport {
       default:
         return this.answerOk(answer);
     }
+  }
+
+  /**
+   * On close, prefetched messages the application never saw (dispatched after the client's
+   * lastDeliveredSequenceId) go back unchanged, not as redeliveries.
+   */
+  private releaseUnseen(jc: JavaConsumer, lastDelivered: unknown): void {
+    const last = Number(lastDelivered);
+    const sc = this.conn.consumers.get(jc.nativeId);
+    if (!sc || !Number.isFinite(last) || last < 0) return;
+    const unseen = [...sc.inflight.keys()].filter((d) => d > last);
+    if (unseen.length) this.conn.handle({ type: CommandType.ACK, consumerId: jc.nativeId, ackType: AckType.RELEASE, deliveryIds: unseen });
   }
 
   private forgetConsumer(key: string, jc: JavaConsumer): void {
