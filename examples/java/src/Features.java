@@ -53,6 +53,41 @@ public class Features {
             }
             Check.pass("temporary queue - request/reply works; a send to a deleted one is InvalidDestinationException");
 
+            // Request/reply across connections: the responder's client learns of the requester's
+            // temporary queue, and of its deletion, from the broker's advisories.
+            Connection responderConn = new ActiveMQConnectionFactory(url).createConnection();
+            responderConn.start();
+            Session rs = responderConn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            javax.jms.Queue service = rs.createQueue(Check.unique("features.service"));
+            MessageConsumer requests = rs.createConsumer(service);
+            MessageProducer responder = rs.createProducer(null);
+            responder.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+            TemporaryQueue replyQueue = s.createTemporaryQueue();
+            MessageConsumer replyConsumer = s.createConsumer(replyQueue);
+            TextMessage request = s.createTextMessage("2+2");
+            request.setJMSReplyTo(replyQueue);
+            s.createProducer(service).send(request);
+            Message got = requests.receive(5000);
+            Check.ok(got != null, "the request arrives");
+            Destination back = got.getJMSReplyTo();
+            Check.equal("reply-to", replyQueue, back);
+            responder.send(back, rs.createTextMessage("4"));
+            Check.equal("reply across connections", "4", ((TextMessage) replyConsumer.receive(5000)).getText());
+            replyConsumer.close();
+            replyQueue.delete();
+            boolean refused = false;
+            for (int i = 0; i < 50 && !refused; i++) {
+                try {
+                    responder.send(back, rs.createTextMessage("late"));
+                    Thread.sleep(100);
+                } catch (InvalidDestinationException expected) {
+                    refused = true;
+                }
+            }
+            Check.ok(refused, "the responder learns that the temporary queue was deleted");
+            responderConn.close();
+            Check.pass("temporary queue - request/reply across connections; the other connection learns of the deletion");
+
             Topic t = s.createTopic(Check.unique("features.nolocal"));
             MessageConsumer noLocal = s.createConsumer(t, null, true);
             MessageConsumer all = s.createConsumer(t);

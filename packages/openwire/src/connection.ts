@@ -12,7 +12,7 @@ import { FrameReader } from './frame';
 import { Writer } from './io';
 import { DataType, MESSAGE_TYPES, MAX_VERSION } from './schema';
 import { negotiate, wireFormatInfo, type Negotiated, type WireFormatPrefs } from './wireformat-info';
-import { destinationUrl, fromOpenWire, toOpenWire } from './message';
+import { destinationStruct, destinationUrl, fromOpenWire, toOpenWire } from './message';
 import { OpenWireError } from './errors';
 
 /** The byte channel under a connection (a TCP or TLS socket). */
@@ -89,6 +89,12 @@ function throwableText(t: WireThrowable | null | undefined): string | undefined 
   return t.message ? `${t.className ?? 'java.lang.Throwable'}: ${t.message}` : (t.className ?? undefined);
 }
 
+/** The OpenWire connections of each broker: temp-destination removals are told to all of them. */
+const connectionsOf = new WeakMap<Broker, Set<OpenWireConnection>>();
+
+const ADVISORY_TEMP_QUEUE = 'ActiveMQ.Advisory.TempQueue';
+const ADVISORY_TEMP_TOPIC = 'ActiveMQ.Advisory.TempTopic';
+
 export class OpenWireConnection implements ServerTransport {
   readonly conn: ServerConnection;
   private phase = Phase.WIRE_FORMAT;
@@ -112,12 +118,24 @@ export class OpenWireConnection implements ServerTransport {
   private lastWrite = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private paused = false;
+  /**
+   * The client's advisory consumer (session -1, ActiveMQ.Advisory.TempQueue,TempTopic): the Java
+   * client refuses to send to a temporary destination it has not heard of from it.
+   */
+  private advisory: JavaConsumer | null = null;
+  /** Native consumers on the broker's temp-destination advisory topics, feeding `advisory`. */
+  private readonly advisoryFeeds = new Set<number>();
+  private readonly myTemps = new Set<string>();
+  private advisorySeq = 0;
 
   constructor(private readonly broker: Broker, private readonly sink: OpenWireSink, private readonly opts: OpenWireOptions) {
     this.conn = new ServerConnection(broker, this, 'openwire');
     // Until negotiated, both sides speak loose encoding without the cache (OpenWireFormat's start).
     this.wf = new WireFormat({ version: MAX_VERSION, tightEncoding: false, cacheEnabled: false });
     this.frames = new FrameReader(Math.max(1024, opts.prefs.maxFrameSize));
+    let set = connectionsOf.get(broker);
+    if (!set) connectionsOf.set(broker, (set = new Set()));
+    set.add(this);
     this.writeCommand(wireFormatInfo(opts.prefs));
   }
 
@@ -145,7 +163,18 @@ export class OpenWireConnection implements ServerTransport {
     }
   }
 
+  /** The connection ends: its temporary destinations go with it (tell the others). */
+  private released = false;
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    connectionsOf.get(this.broker)?.delete(this);
+    for (const url of this.myTemps) this.tellTempRemoved(destinationStruct(url));
+    this.myTemps.clear();
+  }
+
   onClosed(): void {
+    this.release();
     this.stopTimer();
     this.phase = Phase.CLOSED;
     this.conn.close(undefined, false);
@@ -317,7 +346,9 @@ export class OpenWireConnection implements ServerTransport {
       if (dest.type === DataType.TOPIC && names.every((n) => n.startsWith('ActiveMQ.Advisory.'))) {
         const jc: JavaConsumer = { nativeId, id: cid, destination: dest, local: true };
         this.consumers.set(key, jc);
-        return this.answerOk(answer);
+        this.answerOk(answer);
+        this.startAdvisories(jc, sessionId);
+        return;
       }
       throw new JMSError(`consuming from the composite destination ${url} is not supported`, ErrorCode.INVALID_DESTINATION);
     }
@@ -496,7 +527,15 @@ export class OpenWireConnection implements ServerTransport {
     const temp = url.startsWith('temp-');
     const add = Number(c.operationType) === 0;
     if (!temp) return this.answerOk(answer);
-    this.conn.handle({ type: add ? CommandType.TEMP_CREATE : CommandType.TEMP_DELETE, corr: this.expect(answer), destination: url });
+    const d = c.destination as Struct;
+    this.conn.handle({
+      type: add ? CommandType.TEMP_CREATE : CommandType.TEMP_DELETE, destination: url,
+      corr: this.expect(answer, () => {
+        if (add) this.myTemps.add(url);
+        else this.myTemps.delete(url);
+        if (!add) this.tellTempRemoved(d);
+      }),
+    });
   }
 
   private onRemoveSubscription(c: Struct, answer: number): void {
@@ -539,7 +578,66 @@ export class OpenWireConnection implements ServerTransport {
     if (p?.onError) p.onError();
   }
 
+  // ---- temporary destination advisories ------------------------------------------------------
+
+  private startAdvisories(jc: JavaConsumer, sessionId: number): void {
+    this.advisory = jc;
+    // As ActiveMQ's AdvisoryBroker: the temporary destinations that exist now, first.
+    const b = this.broker;
+    for (const url of [...b.queues.keys(), ...b.topics.keys()]) if (url.startsWith('temp-')) this.tellTemp(destinationStruct(url), 0);
+    if (!b.config.advisorySupport) return;
+    for (const topic of [ADVISORY_TEMP_QUEUE, ADVISORY_TEMP_TOPIC]) {
+      const nativeId = ++this.consumerSeq;
+      this.advisoryFeeds.add(nativeId);
+      this.conn.handle({ type: CommandType.CONSUMER_OPEN, corr: this.expect(-1), sessionId, consumerId: nativeId, destination: `topic://${topic}`, prefetch: 1000 });
+    }
+  }
+
+  /** A Wharf advisory (a map body naming the destination) as the DestinationInfo ActiveMQ sends. */
+  private onAdvisoryFeed(d: Dispatch): void {
+    if (d.message) {
+      const body = d.message.body as { destination?: unknown; event?: unknown } | null;
+      if (body && typeof body.destination === 'string' && body.destination.startsWith('temp-')) {
+        this.tellTemp(destinationStruct(body.destination), body.event === 'removed' ? 1 : 0);
+      }
+    }
+    if (d.deliveryId > 0) this.conn.handle({ type: CommandType.ACK, consumerId: d.consumerId, ackType: AckType.STANDARD, deliveryIds: [d.deliveryId] });
+  }
+
+  /** Tell every OpenWire connection of this broker that a temporary destination is gone. */
+  private tellTempRemoved(dest: Struct): void {
+    for (const c of connectionsOf.get(this.broker) ?? []) c.tellTemp(dest, 1);
+  }
+
+  tellTemp(dest: Struct, operationType: number): void {
+    const jc = this.advisory;
+    if (!jc || this.phase !== Phase.OPEN) return;
+    const name = String(dest.physicalName);
+    const owner = name.slice(0, Math.max(0, name.lastIndexOf(':')));
+    const topic = { type: DataType.TOPIC, physicalName: dest.type === DataType.TEMP_QUEUE ? ADVISORY_TEMP_QUEUE : ADVISORY_TEMP_TOPIC };
+    const seq = ++this.advisorySeq;
+    const message: Struct = {
+      type: DataType.MESSAGE, commandId: 0, responseRequired: false,
+      producerId: { type: DataType.PRODUCER_ID, connectionId: `ID:${this.broker.name}-advisory`, value: 1, sessionId: 1 },
+      destination: topic, transactionId: null, originalDestination: null,
+      messageId: {
+        type: DataType.MESSAGE_ID, textView: null, producerSequenceId: seq, brokerSequenceId: 0,
+        producerId: { type: DataType.PRODUCER_ID, connectionId: `ID:${this.broker.name}-advisory`, value: 1, sessionId: 1 },
+      },
+      originalTransactionId: null, groupId: null, groupSequence: 0, correlationId: null, persistent: false, expiration: 0, priority: 4,
+      replyTo: null, timestamp: Date.now(), jmsType: 'Advisory', content: null, marshalledProperties: null,
+      dataStructure: {
+        type: DataType.DESTINATION_INFO, commandId: 0, responseRequired: false,
+        connectionId: { type: DataType.CONNECTION_ID, value: owner }, destination: dest, operationType, timeout: 0, brokerPath: null,
+      },
+      targetConsumerId: null, compressed: false, redeliveryCounter: 0, brokerPath: null, arrival: 0, userId: null,
+      receivedByDFBridge: false, droppable: false, cluster: null, brokerInTime: 0, brokerOutTime: 0, jmsxGroupFirstForConsumer: false,
+    };
+    this.writeCommand({ type: DataType.MESSAGE_DISPATCH, commandId: 0, responseRequired: false, consumerId: jc.id, destination: topic, message, redeliveryCounter: 0 });
+  }
+
   private onDispatch(d: Dispatch): void {
+    if (this.advisoryFeeds.has(d.consumerId)) return this.onAdvisoryFeed(d);
     const jc = this.byNative.get(d.consumerId);
     if (!jc || this.phase !== Phase.OPEN) return;
     const v = this.negotiated?.version ?? MAX_VERSION;
@@ -609,6 +707,7 @@ export class OpenWireConnection implements ServerTransport {
   /** ShutdownInfo or a fault: release everything and close the socket. */
   private shutdown(): void {
     if (this.phase === Phase.CLOSED) return;
+    this.release();
     this.flush();
     this.stopTimer();
     this.phase = Phase.CLOSED;
@@ -619,6 +718,7 @@ export class OpenWireConnection implements ServerTransport {
   // ---- ServerTransport ---------------------------------------------------------------------
 
   close(): void {
+    this.release();
     this.flush();
     this.stopTimer();
     this.phase = Phase.CLOSED;
