@@ -6,7 +6,7 @@ import {
   AckMode, AckType, CommandType, ErrorCode, JMSError,
   type AckTypeValue, type Command, type ConsumerOpen, type Dispatch, type ErrorCommand, type Send, type Welcome,
 } from '@wharf/protocol';
-import { ServerConnection, type Broker, type ServerTransport } from '@wharf/broker';
+import type { ProtocolConnection, ProtocolHost, ServerTransport } from '@wharf/broker';
 import { WireFormat, type Struct, type WireThrowable } from './codec';
 import { FrameReader } from './frame';
 import { Writer } from './io';
@@ -63,6 +63,8 @@ interface JavaConsumer {
   destination: Struct;
   /** Accepted but not opened on the broker (the client's temp-destination advisory consumer). */
   local: boolean;
+  /** Delivery ids dispatched and not yet consumed, in dispatch order (acks name ranges of them). */
+  readonly delivered: Set<number>;
 }
 
 interface JavaProducer {
@@ -90,13 +92,13 @@ function throwableText(t: WireThrowable | null | undefined): string | undefined 
 }
 
 /** The OpenWire connections of each broker: temp-destination removals are told to all of them. */
-const connectionsOf = new WeakMap<Broker, Set<OpenWireConnection>>();
+const connectionsOf = new WeakMap<ProtocolHost, Set<OpenWireConnection>>();
 
 const ADVISORY_TEMP_QUEUE = 'ActiveMQ.Advisory.TempQueue';
 const ADVISORY_TEMP_TOPIC = 'ActiveMQ.Advisory.TempTopic';
 
 export class OpenWireConnection implements ServerTransport {
-  readonly conn: ServerConnection;
+  readonly conn: ProtocolConnection;
   private phase = Phase.WIRE_FORMAT;
   private wf: WireFormat;
   private negotiated: Negotiated | null = null;
@@ -112,7 +114,7 @@ export class OpenWireConnection implements ServerTransport {
   private readonly byNative = new Map<number, JavaConsumer>();
   private consumerSeq = 0;
   private readonly producers = new Map<string, JavaProducer>();
-  private readonly openTxs = new Set<string>();
+  private readonly txAcks = new Map<string, Array<{ jc: JavaConsumer; ids: number[] }>>();
   private readonly scratch = new Writer(1024);
   private lastRead = Date.now();
   private lastWrite = Date.now();
@@ -128,8 +130,8 @@ export class OpenWireConnection implements ServerTransport {
   private readonly myTemps = new Set<string>();
   private advisorySeq = 0;
 
-  constructor(private readonly broker: Broker, private readonly sink: OpenWireSink, private readonly opts: OpenWireOptions) {
-    this.conn = new ServerConnection(broker, this, 'openwire');
+  constructor(private readonly broker: ProtocolHost, private readonly sink: OpenWireSink, private readonly opts: OpenWireOptions) {
+    this.conn = broker.openConnection(this, 'openwire');
     // Until negotiated, both sides speak loose encoding without the cache (OpenWireFormat's start).
     this.wf = new WireFormat({ version: MAX_VERSION, tightEncoding: false, cacheEnabled: false });
     this.frames = new FrameReader(Math.max(1024, opts.prefs.maxFrameSize));
@@ -344,7 +346,7 @@ export class OpenWireConnection implements ServerTransport {
     if (url.includes(',')) {
       const names = url.replace(/^[a-z-]+:\/\//, '').split(',');
       if (dest.type === DataType.TOPIC && names.every((n) => n.startsWith('ActiveMQ.Advisory.'))) {
-        const jc: JavaConsumer = { nativeId, id: cid, destination: dest, local: true };
+        const jc: JavaConsumer = { nativeId, id: cid, destination: dest, local: true, delivered: new Set() };
         this.consumers.set(key, jc);
         this.answerOk(answer);
         this.startAdvisories(jc, sessionId);
@@ -352,7 +354,7 @@ export class OpenWireConnection implements ServerTransport {
       }
       throw new JMSError(`consuming from the composite destination ${url} is not supported`, ErrorCode.INVALID_DESTINATION);
     }
-    const jc: JavaConsumer = { nativeId, id: cid, destination: dest, local: false };
+    const jc: JavaConsumer = { nativeId, id: cid, destination: dest, local: false, delivered: new Set() };
     this.consumers.set(key, jc);
     this.byNative.set(nativeId, jc);
     const open: ConsumerOpen = {
@@ -420,9 +422,8 @@ export class OpenWireConnection implements ServerTransport {
    */
   private releaseUnseen(jc: JavaConsumer, lastDelivered: unknown): void {
     const last = Number(lastDelivered);
-    const sc = this.conn.consumers.get(jc.nativeId);
-    if (!sc || !Number.isFinite(last) || last < 0) return;
-    const unseen = [...sc.inflight.keys()].filter((d) => d > last);
+    if (!Number.isFinite(last) || last < 0) return;
+    const unseen = [...jc.delivered].filter((d) => d > last);
     if (unseen.length) this.conn.handle({ type: CommandType.ACK, consumerId: jc.nativeId, ackType: AckType.RELEASE, deliveryIds: unseen });
   }
 
@@ -453,17 +454,15 @@ export class OpenWireConnection implements ServerTransport {
   private onAck(c: Struct, answer: number): void {
     const jc = this.consumers.get(idKey(c.consumerId));
     if (!jc || jc.local) return this.answerOk(answer);
-    const sc = this.conn.consumers.get(jc.nativeId);
-    if (!sc) return this.answerOk(answer);
     const last = Number((c.lastMessageId as Struct | null)?.brokerSequenceId);
     const firstId = c.firstMessageId as Struct | null;
     const first = firstId ? Number(firstId.brokerSequenceId) : -Infinity;
     let ackType = Number(c.ackType) as AckTypeValue;
     let ids: number[];
-    if (ackType === AckType.INDIVIDUAL) ids = sc.inflight.has(last) ? [last] : [];
+    if (ackType === AckType.INDIVIDUAL) ids = jc.delivered.has(last) ? [last] : [];
     else {
       ids = [];
-      for (const d of sc.inflight.keys()) if (d >= first && d <= last) ids.push(d);
+      for (const d of jc.delivered) if (d >= first && d <= last) ids.push(d);
     }
     // The Java client redelivers a rolled-back message itself; its REDELIVERED ack only reports
     // that. UNMATCHED is a network bridge's "consumed".
@@ -472,6 +471,16 @@ export class OpenWireConnection implements ServerTransport {
     if (ackType < 0 || ackType > 6) throw new JMSError(`unknown acknowledgement type ${ackType}`);
     if (ids.length === 0) return this.answerOk(answer);
     const tx = txKey(c.transactionId);
+    // Consumed (or given up on) deliveries are no longer the consumer's; DELIVERED keeps them,
+    // and a transaction's acks count only once it commits (after a rollback the client acks the
+    // same deliveries again).
+    if (ackType !== AckType.DELIVERED) {
+      if (tx) {
+        let l = this.txAcks.get(tx);
+        if (!l) this.txAcks.set(tx, (l = []));
+        l.push({ jc, ids });
+      } else for (const d of ids) jc.delivered.delete(d);
+    }
     const cause = ackType === AckType.POISON ? throwableText(c.poisonCause as WireThrowable | null) : undefined;
     this.conn.handle({
       type: CommandType.ACK, consumerId: jc.nativeId, ackType, deliveryIds: ids,
@@ -500,16 +509,20 @@ export class OpenWireConnection implements ServerTransport {
     }
     switch (Number(c.txType)) {
       case Tx.BEGIN:
-        this.openTxs.add(txId);
         this.conn.handle({ type: CommandType.TX_BEGIN, sessionId: TX_SESSION, txId, ...(answer >= 0 ? { corr: this.expect(answer) } : {}) });
         return;
       case Tx.COMMIT_ONE_PHASE:
       case Tx.COMMIT_TWO_PHASE:
-        this.openTxs.delete(txId);
-        this.conn.handle({ type: CommandType.TX_COMMIT, corr: this.expect(answer), sessionId: TX_SESSION, txId });
+        this.conn.handle({
+          type: CommandType.TX_COMMIT, sessionId: TX_SESSION, txId,
+          corr: this.expect(answer, () => {
+            for (const a of this.txAcks.get(txId) ?? []) for (const d of a.ids) a.jc.delivered.delete(d);
+            this.txAcks.delete(txId);
+          }, () => this.txAcks.delete(txId)),
+        });
         return;
       case Tx.ROLLBACK:
-        this.openTxs.delete(txId);
+        this.txAcks.delete(txId);
         this.conn.handle({ type: CommandType.TX_ROLLBACK, corr: this.expect(answer), sessionId: TX_SESSION, txId });
         return;
       case Tx.END:
@@ -584,7 +597,7 @@ export class OpenWireConnection implements ServerTransport {
     this.advisory = jc;
     // As ActiveMQ's AdvisoryBroker: the temporary destinations that exist now, first.
     const b = this.broker;
-    for (const url of [...b.queues.keys(), ...b.topics.keys()]) if (url.startsWith('temp-')) this.tellTemp(destinationStruct(url), 0);
+    for (const url of b.temporaryDestinations()) this.tellTemp(destinationStruct(url), 0);
     if (!b.config.advisorySupport) return;
     for (const topic of [ADVISORY_TEMP_QUEUE, ADVISORY_TEMP_TOPIC]) {
       const nativeId = ++this.consumerSeq;
@@ -640,6 +653,7 @@ export class OpenWireConnection implements ServerTransport {
     if (this.advisoryFeeds.has(d.consumerId)) return this.onAdvisoryFeed(d);
     const jc = this.byNative.get(d.consumerId);
     if (!jc || this.phase !== Phase.OPEN) return;
+    if (d.message !== null && d.deliveryId > 0) jc.delivered.add(d.deliveryId);
     const v = this.negotiated?.version ?? MAX_VERSION;
     const message = d.message === null ? null : toOpenWire(d.message, {
       version: v, brokerSequenceId: d.deliveryId, redeliveryCounter: Math.max(0, (d.deliveryCount ?? 1) - 1), scratch: this.scratch,

@@ -10,5 +10,4 @@ export { readMutf8, writeMutf8, mutf8Length } from './mutf8';
 export { wireFormatInfo, readWireFormatInfo, negotiate, type WireFormatPrefs, type Negotiated } from './wireformat-info';
 export { OpenWireConnection, type OpenWireSink, type OpenWireOptions } from './connection';
 export { fromOpenWire, toOpenWire, destinationUrl, destinationStruct, messageIdText, messageIdStruct } from './message';
-// Registers OpenWire protocol detection on the broker's tcp:// and ssl:// connectors.
-export { acceptOpenWire, looksLikeOpenWire, prefsFor, defaultPrefs } from './server';
+export { openwireProtocol, acceptOpenWire, looksLikeOpenWire, prefsFor, defaultPrefs } from './server';

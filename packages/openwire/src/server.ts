@@ -1,9 +1,8 @@
 // OpenWire on the broker's tcp:// and ssl:// connectors: a connection whose first frame is a
-// WireFormatInfo (size, type 1, magic "ActiveMQ") is an OpenWire connection. Importing this
-// module registers the sniffer.
+// WireFormatInfo (size, type 1, magic "ActiveMQ") is an OpenWire connection.
 import type net from 'node:net';
 import { ConfigError } from '@wharf/protocol';
-import { registerProtocolSniffer, type Broker, type TransportConnectorConfig } from '@wharf/broker';
+import type { ProtocolHost, ProtocolPackage, TransportConnectorConfig } from '@wharf/broker';
 import { OpenWireConnection, type OpenWireSink } from './connection';
 import { MAGIC } from './codec';
 import { DataType, MAX_VERSION } from './schema';
@@ -38,7 +37,7 @@ class SocketSink implements OpenWireSink {
 }
 
 /** What the broker advertises: ActiveMQ's defaults, so the client's own settings decide. */
-export function defaultPrefs(broker: Broker): WireFormatPrefs {
+export function defaultPrefs(broker: Pick<ProtocolHost, 'config'>): WireFormatPrefs {
   return {
     version: MAX_VERSION,
     tightEncodingEnabled: true,
@@ -54,7 +53,7 @@ export function defaultPrefs(broker: Broker): WireFormatPrefs {
 }
 
 /** The connector URI's `wireFormat.*` options over the defaults (as ActiveMQ's transportConnector). */
-export function prefsFor(broker: Broker, cfg: TransportConnectorConfig): WireFormatPrefs {
+export function prefsFor(broker: ProtocolHost, cfg: TransportConnectorConfig): WireFormatPrefs {
   const p = defaultPrefs(broker);
   const q = cfg.uri.indexOf('?');
   if (q < 0) return p;
@@ -95,7 +94,7 @@ export function looksLikeOpenWire(head: Buffer): boolean | undefined {
   return n < 13 ? undefined : true;
 }
 
-export function acceptOpenWire(broker: Broker, socket: net.Socket, head: Buffer, cfg: TransportConnectorConfig): OpenWireConnection {
+export function acceptOpenWire(broker: ProtocolHost, socket: net.Socket, head: Buffer, cfg: TransportConnectorConfig): OpenWireConnection {
   socket.setNoDelay(true);
   const ow = new OpenWireConnection(broker, new SocketSink(socket), { prefs: prefsFor(broker, cfg) });
   socket.on('data', (chunk: Buffer) => ow.onData(chunk));
@@ -105,4 +104,12 @@ export function acceptOpenWire(broker: Broker, socket: net.Socket, head: Buffer,
   return ow;
 }
 
-registerProtocolSniffer({ name: 'openwire', matches: looksLikeOpenWire, accept: acceptOpenWire });
+/**
+ * The OpenWire protocol package: pass it in BrokerOptions.protocols and the broker's tcp:// and
+ * ssl:// connectors serve Java clients on ActiveMQ's client jar beside Wharf's native clients.
+ */
+export const openwireProtocol: ProtocolPackage = {
+  name: 'openwire',
+  schemes: {},
+  detect: { matches: looksLikeOpenWire, accept: (broker, socket, head, cfg) => void acceptOpenWire(broker, socket, head, cfg) },
+};

@@ -3,10 +3,9 @@
 // other clients keep working. Errors a Java application can catch carry JMS exception classes.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import '../src/index';
 import type { Broker } from '@wharf/broker';
 import { ConnectionFactory } from '@wharf/client';
-import { startBroker, stopBroker } from '@wharf/testkit';
+import { startBroker, stopBroker } from './broker';
 import { DataType, type Struct } from '../src/index';
 import { CLIENT_PREFS, RawOpenWire } from './raw-client';
 

@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import '../src/index';
 import type { Broker } from '@wharf/broker';
 import { ConnectionFactory, type Connection, type Message, type Session, type StreamMessage } from '@wharf/client';
-import { startBroker, stopBroker } from '@wharf/testkit';
+import { startBroker, stopBroker } from './broker';
 import { classpath, compileJava, runJava } from './java';
 
 const CLASSES = path.join(__dirname, '..', 'java-build', 'codec');

@@ -7,7 +7,7 @@ import { fromOpenWire, WireFormat, FrameReader, OpenWireError, DataType, Reader,
 
 const MODES = [
   { tightEncoding: false, cacheEnabled: false }, { tightEncoding: true, cacheEnabled: false },
-  { tightEncoding: false, cacheEnabled: true }, { tightEncoding: true, cacheEnabled: true },
+  { tightEncoding: false, cacheEnabled: true, cacheSize: 256 }, { tightEncoding: true, cacheEnabled: true, cacheSize: 256 },
 ];
 
 const cid: Struct = { type: DataType.CONNECTION_ID, value: 'ID:fuzz-1' };

@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import '../src/index';
 import type { Broker } from '@wharf/broker';
-import { startBroker, stopBroker } from '@wharf/testkit';
+import { startBroker, stopBroker } from './broker';
 import { REPO, classpath, compileJava, runJava } from './java';
 
 const BUILD = path.join(__dirname, '..', 'java-build', 'examples');

@@ -1,76 +1,19 @@
 // Transport connectors (ActiveMQ <transportConnector name uri>): native tcp and ssl here;
-// other schemes (stomp, ws) register a factory from their own module. A tcp/ssl connector
-// recognises each connection's protocol from its first bytes, as ActiveMQ's auto:// transport
-// does: protocol modules (OpenWire) register a sniffer; Wharf's native protocol is the rest.
+// other schemes (stomp, ws, ...) come from the protocol packages the broker was given
+// (BrokerOptions.protocols, see core.ts). A tcp/ssl connector recognises each connection's
+// protocol from its first bytes, as ActiveMQ's auto:// transport does: packages with a detector
+// (OpenWire) claim theirs; the rest speak Wharf's native protocol.
 import net from 'node:net';
 import tls from 'node:tls';
 import fs from 'node:fs';
 import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
+import type { Connector } from '../core';
+import { guardAccepts } from './fd-reserve';
 import { flushSocket, SocketTransport } from './socket';
 
-export interface Connector {
-  readonly name: string;
-  /** The bound URL (with the real port when 0 was asked). */
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-export type ConnectorFactory = (broker: Broker, cfg: TransportConnectorConfig, host: string, port: number) => Promise<Connector>;
-const factories = new Map<string, ConnectorFactory>();
-
-/** A protocol a tcp/ssl connector recognises from a connection's first bytes. */
-export interface ProtocolSniffer {
-  readonly name: string;
-  /** true: this protocol; false: not it; undefined: too few bytes to tell yet. */
-  matches(head: Buffer): boolean | undefined;
-  /** Take the socket; `head` is what was read so far. */
-  accept(broker: Broker, socket: net.Socket, head: Buffer, cfg: TransportConnectorConfig): void;
-}
-const sniffers: ProtocolSniffer[] = [];
-
-export function registerProtocolSniffer(s: ProtocolSniffer): void {
-  if (!sniffers.some((x) => x.name === s.name)) sniffers.push(s);
-}
-
-/** As ActiveMQ's protocolDetectionTimeOut: a connection that says nothing is closed. */
-const DETECTION_TIMEOUT = 30000;
-
-function acceptSocket(broker: Broker, socket: net.Socket, cfg: TransportConnectorConfig): void {
-  if (sniffers.length === 0) {
-    new SocketTransport(socket, broker);
-    return;
-  }
-  let head: Buffer = Buffer.alloc(0);
-  const timer = setTimeout(() => socket.destroy(), DETECTION_TIMEOUT);
-  timer.unref();
-  const onData = (chunk: Buffer): void => {
-    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-    let undecided = false;
-    for (const s of sniffers) {
-      const r = s.matches(head);
-      if (r === true) {
-        socket.off('data', onData);
-        clearTimeout(timer);
-        s.accept(broker, socket, head, cfg);
-        return;
-      }
-      if (r === undefined) undecided = true;
-    }
-    if (undecided) return;
-    socket.off('data', onData);
-    clearTimeout(timer);
-    new SocketTransport(socket, broker, head);
-  };
-  socket.on('data', onData);
-  socket.on('error', () => undefined);
-}
-
-/** Add a scheme (stomp://, ws://, …). */
-export function registerConnectorFactory(scheme: string, f: ConnectorFactory): void {
-  factories.set(scheme, f);
-}
+export type { Connector, ConnectorFactory } from '../core';
 
 export function parseConnectorUri(uri: string): { scheme: string; host: string; port: number } {
   const m = /^([a-z+]+):\/\/([^:/?]*|\[[^\]]+\])(?::(\d+))?/i.exec(uri);
@@ -110,12 +53,47 @@ export function closeServer(server: net.Server, sockets: Set<net.Socket>): Promi
   });
 }
 
+/** As ActiveMQ's protocolDetectionTimeOut: a connection that says nothing is closed. */
+const DETECTION_TIMEOUT = 30000;
+
+function acceptSocket(broker: Broker, socket: net.Socket, cfg: TransportConnectorConfig): void {
+  const detectors = broker.protocolDetectors;
+  if (detectors.length === 0) {
+    new SocketTransport(socket, broker);
+    return;
+  }
+  let head: Buffer = Buffer.alloc(0);
+  const timer = setTimeout(() => socket.destroy(), DETECTION_TIMEOUT);
+  timer.unref();
+  const onData = (chunk: Buffer): void => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    let undecided = false;
+    for (const d of detectors) {
+      const r = d.matches(head);
+      if (r === true) {
+        socket.off('data', onData);
+        clearTimeout(timer);
+        d.accept(broker, socket, head, cfg);
+        return;
+      }
+      if (r === undefined) undecided = true;
+    }
+    if (undecided) return;
+    socket.off('data', onData);
+    clearTimeout(timer);
+    new SocketTransport(socket, broker, head);
+  };
+  socket.on('data', onData);
+  socket.on('error', () => undefined);
+}
+
 export async function startConnector(broker: Broker, cfg: TransportConnectorConfig): Promise<Connector> {
   const { scheme, host, port } = parseConnectorUri(cfg.uri);
   if (['tcp', 'ssl', 'nio', 'nio+ssl', 'auto', 'auto+ssl', 'auto+nio', 'auto+nio+ssl'].includes(scheme)) {
     const secure = scheme.endsWith('ssl');
     const sockets = new Set<net.Socket>();
     const onSocket = (socket: net.Socket): void => {
+      if (socket.destroyed) return; // refused by the descriptor reserve
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       acceptSocket(broker, socket, cfg);
@@ -127,10 +105,11 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
     } else {
       server = net.createServer(onSocket);
     }
+    guardAccepts(server, broker.log, cfg.name);
     const bound = await listen(server, host, port, `connector ${cfg.name}`);
     return { name: cfg.name, url: `${secure ? 'ssl' : 'tcp'}://${host.includes(':') ? `[${host}]` : host}:${bound}`, close: () => closeServer(server, sockets) };
   }
-  const f = factories.get(scheme);
-  if (!f) throw new ConfigError(`connector ${cfg.name}: unknown transport scheme '${scheme}' (known: tcp, ssl${[...factories.keys()].map((k) => `, ${k}`).join('')})`);
+  const f = broker.protocolSchemes.get(scheme);
+  if (!f) throw new ConfigError(`connector ${cfg.name}: unknown transport scheme '${scheme}' (known: tcp, ssl${[...broker.protocolSchemes.keys()].map((k) => `, ${k}`).join('')})`);
   return f(broker, cfg, host, port);
 }

@@ -1,14 +1,18 @@
 // `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
 import path from 'node:path';
-import { Broker, createLogger, type Logger } from '@wharf/broker';
-// OpenWire (Java clients on ActiveMQ's client jar) on the tcp:// and ssl:// connectors.
-import '@wharf/openwire';
+import { Broker, createLogger, type Logger, type ProtocolPackage } from '@wharf/broker';
+import { stompProtocol } from '@wharf/stomp';
+import { openwireProtocol } from '@wharf/openwire';
 import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
 import { ConfigError } from '@wharf/protocol';
 import { clusterNodeSource } from '../cluster-console';
 import { brokerConfigOf, loadConfig, type WharfConfig } from '../config';
 import { messageOf, type Io } from '../io';
 import { startHelp } from '../help';
+
+/** The wire protocol packages `wharf start` serves, besides the native tcp/ssl connectors. */
+// OpenWire: Java clients on ActiveMQ's client jar, recognised on the tcp:// and ssl:// connectors.
+const PROTOCOLS: readonly ProtocolPackage[] = [stompProtocol, openwireProtocol];
 
 function storeText(broker: Broker): string {
   const kind = broker.store.kind;
@@ -80,7 +84,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   let broker: Broker;
   let bridges: Array<import('@wharf/cluster').NetworkConnector> = [];
   try {
-    broker = new Broker(brokerConfigOf(config));
+    broker = new Broker(brokerConfigOf(config), { protocols: PROTOCOLS });
     // A bad network connector is a configuration error before anything starts.
     const networkConnectors = networkConnectorsOf(config);
     if (networkConnectors) {
@@ -98,7 +102,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
       io.err(`wharf: config error: ${err.message}`);
       return 2;
     }
-    io.err(`wharf: cannot start broker ${config.brokerName}: ${messageOf(err)} — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker`);
+    io.err(`wharf: cannot start broker ${config.brokerName}: ${messageOf(err)}${startHint(err, config)}`);
     return 1;
   }
   for (const c of broker.connectors) io.out(`Wharf broker ${broker.name} started: ${c.url} (${storeText(broker)})`);
@@ -146,7 +150,7 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   const logger = createLogger(config.logLevel, config.brokerName);
   try {
     const networkConnectors = networkConnectorsOf(config);
-    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger, ...(networkConnectors ? { networkConnectors } : {}) });
+    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger, protocols: PROTOCOLS, ...(networkConnectors ? { networkConnectors } : {}) });
   } catch (err) {
     io.err(`wharf: config error: ${messageOf(err)}`);
     return 2;
@@ -169,7 +173,8 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
     await node.start();
   } catch (err) {
     // An election error already says what to do (e.g. a wrong cluster.zkPassword).
-    const hint = (err as { name?: unknown }).name === 'ElectionError' ? '' : ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
+    const name = (err as { name?: unknown }).name;
+    const hint = name === 'ElectionError' || name === 'StoreDamagedError' ? '' : ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
       `and that ${settings.replicationBind} and the client port are free`;
     io.err(`wharf: cannot start cluster node ${handle.id}: ${messageOf(err)}${hint}`);
     await handle.close().catch(() => undefined);
@@ -193,6 +198,12 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
     return 1;
   }
   return failed ? 1 : 0;
+}
+
+/** What to check when a broker does not start; a damaged store already says what to do. */
+function startHint(err: unknown, config: WharfConfig): string {
+  if ((err as { name?: unknown }).name === 'StoreDamagedError') return '';
+  return ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker`;
 }
 
 /** The configured network connectors (checked by the config loader), if any. */
