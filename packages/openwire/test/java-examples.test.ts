@@ -24,6 +24,13 @@ describe('openwire - the tutorial Java programs against Wharf', function () {
     if (broker) await stopBroker(broker);
   });
 
+  it('java examples - P2P through failover:(tcp://...) with jms.* options, as on ActiveMQ', async () => {
+    const url = `failover:(${broker.connectorUrl('tcp')})?jms.useAsyncSend=true&jms.prefetchPolicy.queuePrefetch=5&jms.alwaysSessionAsync=false`;
+    const r = await runJava(BUILD, 'P2P', [url], 90000);
+    assert.equal(r.code, 0, `P2P failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^PASS p2p - a MessageListener/m);
+  });
+
   for (const p of PROGRAMS) {
     it(`java examples - ${p.name}: ${p.what}`, async () => {
       const r = await runJava(BUILD, p.name, [broker.connectorUrl('tcp')], 90000);
