@@ -122,7 +122,18 @@ class BrokerAdapter implements BrokerView {
     };
   }
 
+  /** Producers per destination URL (ActiveMQ's ProducerCount). */
+  private producerCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const c of this.broker.connections.values()) {
+      for (const p of c.producers.values()) if (p.destination) counts.set(p.destination, (counts.get(p.destination) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   queues(): QueueInfo[] {
+    const producers = this.producerCounts();
+    const memoryLimit = this.broker.memory.limit;
     const out: QueueInfo[] = [];
     for (const q of this.broker.queues.values()) {
       const d = q.destination;
@@ -131,8 +142,11 @@ class BrokerAdapter implements BrokerView {
         url: d.url,
         pending: q.depth,
         consumers: q.consumers.length,
+        producers: producers.get(d.url) ?? 0,
         enqueued: q.enqueued,
         dequeued: q.dequeued,
+        forwarded: q.forwarded,
+        memoryPercent: memoryLimit > 0 ? Math.floor((q.pending.bytes * 100) / memoryLimit) : 0,
         dispatched: q.dispatched,
         inflight: q.inflightCount,
         expired: q.expired,
@@ -144,14 +158,28 @@ class BrokerAdapter implements BrokerView {
   }
 
   topics(): TopicInfo[] {
+    const producers = this.producerCounts();
     const out: TopicInfo[] = [];
     for (const t of this.broker.topics.values()) {
       const d = t.destination;
+      let dequeued = 0;
+      let forwarded = 0;
+      for (const s of t.subs) {
+        dequeued += s.dequeued;
+        forwarded += s.forwarded;
+      }
+      for (const s of t.durables) {
+        dequeued += s.dequeued;
+        forwarded += s.forwarded;
+      }
       out.push({
         name: d.name,
         url: d.url,
         consumers: t.consumerCount,
+        producers: producers.get(d.url) ?? 0,
         enqueued: t.enqueued,
+        dequeued,
+        forwarded,
         durables: [...t.durables].map(durableInfo),
         temporary: isTemporary(d.kind),
         advisory: d.name.startsWith('ActiveMQ.Advisory.'),
