@@ -6,6 +6,7 @@ module.exports = {
     'test-integration/dist/**/*.test.js',
     'examples/test/**/*.test.mjs',
     'test-cluster/**/*.test.mjs',
+    'test-install/**/*.test.mjs',
   ],
   timeout: 30000,
   exit: true,
