@@ -5,3 +5,4 @@ export * from './commands';
 export * from './codec';
 export * from './vm';
 export * from './selector';
+export * from './suggest';
