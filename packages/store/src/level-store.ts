@@ -19,6 +19,7 @@ import {
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
 import { formatPosition, validateOps, validatePosition } from './ops';
 import { RetainedLog } from './retained-log';
+import { directoryBytes } from './dir-size';
 import {
   comparePositions, OpType, ZERO_POSITION,
   type CommitOptions, type JobRecord, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp,
@@ -148,7 +149,7 @@ export class LevelStore implements Store {
     await scan(db.iterator({ gte: Buffer.from([Kind.LOG]), lt: Buffer.from([Kind.LOG + 1]), fillCache: false }), ([k, v]) => {
       this.log.push(logKeyEpoch(k), logKeyIndex(k), v.length, undefined);
     });
-    this.approxBytes = await db.approximateSize(Buffer.from([0]), Buffer.from([0xff]));
+    this.approxBytes = await directoryBytes(this.opened!.directory);
     this.bytesSinceApprox = 0;
     this.approxAt = Date.now();
   }
@@ -401,7 +402,7 @@ export class LevelStore implements Store {
       this.messages = Math.max(0, this.messages - (await finishClears(db, deferred)));
       group[n - 1]!.resolve();
     }
-    if (Date.now() - this.approxAt > 5000 && !this.approxRefresh) this.refreshApprox(db);
+    if (Date.now() - this.approxAt > 5000 && !this.approxRefresh) this.refreshApprox();
   }
 
   /** A failed write leaves the store's state unknown: fail it and everything queued. */
@@ -414,17 +415,30 @@ export class LevelStore implements Store {
     for (const p of queued) p.reject(this.failure);
   }
 
-  private refreshApprox(db: Db): void {
+  /**
+   * Measure the files again. Writes made while measuring may or may not be in the files' sizes;
+   * they stay counted on top (an overestimate by at most one interval's writes).
+   */
+  private refreshApprox(): Promise<void> {
+    if (this.approxRefresh) return this.approxRefresh;
     this.approxAt = Date.now();
-    this.approxRefresh = db.approximateSize(Buffer.from([0]), Buffer.from([0xff])).then(
+    const counted = this.bytesSinceApprox;
+    this.approxRefresh = directoryBytes(this.opened!.directory).then(
       (size) => {
         this.approxBytes = size;
-        this.bytesSinceApprox = 0;
+        this.bytesSinceApprox -= counted;
       },
       () => undefined,
     ).finally(() => {
       this.approxRefresh = null;
     });
+    return this.approxRefresh;
+  }
+
+  /** Measure the store's files now (stats().bytes is otherwise at most 5 s old plus later writes). */
+  async refreshSize(): Promise<number> {
+    if (this.state === 'open') await this.refreshApprox();
+    return this.stats().bytes;
   }
 
   // ---- whole-store copies (replication snapshots, level-snapshot.ts) -------------------------
