@@ -235,7 +235,8 @@ export class Group {
   async status() {
     const env = this.opts.zkPassword ? { WHARF_ZK_PASSWORD: this.opts.zkPassword } : {};
     const out = await runCli(['cluster', 'status', '--zk', this.zkAddress, '--zk-path', this.zkPath, '--json'], { prefix: this.opts.cliPrefix, env });
-    return { code: out.code, view: out.code === 0 || out.code === 3 ? JSON.parse(out.stdout) : undefined, out };
+    // 0 complete, 3 no master, 4 members missing: each prints the view.
+    return { code: out.code, view: [0, 3, 4].includes(out.code) ? JSON.parse(out.stdout) : undefined, out };
   }
 
   /**

@@ -82,6 +82,8 @@ export interface ClusterNodeOptions {
 export interface NodeStatus {
   nodeId: string;
   role: NodeRole;
+  /** The group's full size (cluster.replicas). */
+  replicas: number;
   epoch: number;
   position: Position;
   master?: MemberInfo;
@@ -209,6 +211,7 @@ export class ClusterNode extends EventEmitter {
     const s: NodeStatus = {
       nodeId: this.nodeId,
       role: this.role,
+      replicas: this.replicas,
       epoch: this.term?.epoch ?? st.epoch,
       position: this.term ? this.term.store.assignedPosition : (this.slave?.position ?? this.o.store.position),
       members: st.members,

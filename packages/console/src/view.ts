@@ -120,6 +120,9 @@ export interface ClusterMember {
   position?: { epoch: number; index: number };
   /** Batches behind the master (slaves). */
   lag?: number;
+  /** Log index a slave has received, and written (from the master's status, as `wharf cluster status`). */
+  received?: number;
+  written?: number;
   connected?: boolean;
 }
 

@@ -175,7 +175,7 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   }
   io.out(`Wharf node ${handle.id} started: clients ${handle.clientUrl}, replication ${node.replicationUrl} ` +
     `(group ${settings.zkPath} at ${settings.zkAddress}, replicas ${settings.replicas}, sync ${settings.sync}; store: leveldb at ${path.resolve(config.dataDirectory)})`);
-  const source = clusterNodeSource(handle, settings.replicas);
+  const source = clusterNodeSource(handle, settings.replicas, { zkAddress: settings.zkAddress, zkPath: settings.zkPath, ...(cluster.zkPassword ? { zkPassword: cluster.zkPassword } : {}) });
   const bridges = { list: () => handle.services.bridges.flatMap((b) => b.describe()) };
   const consoleHandle = await startConsoleFor(followBroker(source, { name: config.brokerName, bridges }), config, io, logger);
 
