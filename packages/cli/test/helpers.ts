@@ -18,9 +18,11 @@ export interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function wharf(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', WHARF_LOG_LEVEL: 'silent', ...env },
+export function wharf(args: string[], env: Record<string, string> = {}, prefix: string[] = []): Run {
+  const [cmd, ...pre] = prefix.length ? prefix : [process.execPath];
+  const child = spawn(cmd!, [...pre, ...(prefix.length ? [process.execPath] : []), BIN, ...args], {
+    // The console on a free port unless a test says otherwise: 8161 may be taken on this machine.
+    env: { PATH: process.env.PATH ?? '', WHARF_LOG_LEVEL: 'silent', WHARF_CONSOLE_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
@@ -55,8 +57,8 @@ export function wharf(args: string[], env: Record<string, string> = {}): Run {
 }
 
 /** Run to completion. */
-export async function wharfDone(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
-  const r = wharf(args, env);
+export async function wharfDone(args: string[], env: Record<string, string> = {}, prefix: string[] = []): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
+  const r = wharf(args, env, prefix);
   const { code } = await r.exit;
   return { code, stdout: r.stdout, stderr: r.stderr };
 }
