@@ -5,6 +5,7 @@
 // and shows its broker (with the messages the old master replicated).
 /* global AbortSignal -- a Node 20 global */
 import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
 import { Group, runCli, sharedZooKeeper, until } from './lib/group.mjs';
 
 async function get(url, init = {}) {
@@ -131,5 +132,14 @@ describe('cluster (processes) - console on every node', function () {
       return c.members.length === 2 ? c : undefined;
     }, 'the console lists the two members left');
     assert.equal(page.replicas, 3);
+
+    // The nodes' stdout is JSON (not a terminal), one format, every key once (a node's lines
+    // named it twice).
+    for (const n of g.nodes) {
+      for (const line of fs.readFileSync(n.logFile, 'utf8').split('\n').filter((l) => l.startsWith('{'))) {
+        const again = JSON.stringify(JSON.parse(line));
+        for (const k of Object.keys(JSON.parse(line))) assert.equal(line.split(`"${k}":`).length, again.split(`"${k}":`).length, `${k} repeated in ${line}`);
+      }
+    }
   });
 });

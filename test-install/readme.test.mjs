@@ -74,7 +74,8 @@ describe('README - a newcomer\'s first hour on a fresh clone', function () {
     start.stderr.on('data', (d) => (stderr += d));
     const url = await new Promise((resolve, reject) => {
       readline.createInterface({ input: start.stdout }).on('line', (l) => {
-        const m = /^Wharf broker \S+ started: (tcp:\/\/\S+) /.exec(l);
+        // Not a terminal: stdout is JSON log lines, the status line among them.
+        const m = /"msg":"Wharf broker \S+ started: (tcp:\/\/[^ "]+) /.exec(l) ?? /^Wharf broker \S+ started: (tcp:\/\/\S+) /.exec(l);
         if (m) resolve(m[1]);
       });
       void startExit.then((code) => reject(new Error(`'${commands[0]}' ended (${code}) before the broker started:\n${stderr}`)));

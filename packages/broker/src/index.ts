@@ -11,7 +11,7 @@ export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';
 export { registerConnectorFactory, parseConnectorUri, listen, closeServer, type Connector, type ConnectorFactory } from './transport/connectors';
 export { emptyPlan, type RoutePlan } from './router';
-export { createLogger, type Logger } from './logger';
+export { createLogger, logFormat, prettyLine, type LogFormat, type Logger } from './logger';
 export {
   Scheduler, ScheduledProperty, SchedulerAction, MANAGEMENT_DESTINATION, type SchedulerOptions, type SchedulerStats, type JobInfo,
 } from './scheduler/index';

@@ -18,6 +18,17 @@ export interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** A JSON log line's message (stdout is JSON when it is not a terminal); other lines as they are. */
+export function logMessage(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const rec = JSON.parse(line) as { msg?: unknown };
+    return typeof rec.msg === 'string' ? rec.msg : line;
+  } catch {
+    return line;
+  }
+}
+
 export function wharf(args: string[], env: Record<string, string> = {}, prefix: string[] = []): Run {
   const [cmd, ...pre] = prefix.length ? prefix : [process.execPath];
   const child = spawn(cmd!, [...pre, ...(prefix.length ? [process.execPath] : []), BIN, ...args], {
@@ -32,7 +43,8 @@ export function wharf(args: string[], env: Record<string, string> = {}, prefix: 
     // 'close' comes after stdout and stderr ended, so every line has been read by then.
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
-  readline.createInterface({ input: child.stdout! }).on('line', (l) => {
+  readline.createInterface({ input: child.stdout! }).on('line', (raw) => {
+    const l = logMessage(raw);
     stdout.push(l);
     for (const w of waiters.splice(0)) {
       if (w.re.test(l)) w.resolve(l);

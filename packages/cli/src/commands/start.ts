@@ -1,6 +1,6 @@
 // `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
 import path from 'node:path';
-import { Broker, createLogger, type Logger } from '@wharf/broker';
+import { Broker, createLogger, logFormat, type Logger } from '@wharf/broker';
 import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
 import { ConfigError, StoreError } from '@wharf/protocol';
 import { clusterNodeSource } from '../cluster-console';
@@ -46,6 +46,15 @@ async function startConsoleFor(target: Broker | BrokerView, config: WharfConfig,
       'or console.enabled: false (WHARF_CONSOLE_ENABLED=false) to run without a console');
     return null;
   }
+}
+
+/**
+ * The status lines on stdout ("Wharf broker x started: ...") in the logs' format: as pino's
+ * JSON records when the logs are JSON, so stdout holds one format a collector can parse.
+ */
+function statusLinesAsLogs(io: Io, brokerName: string): Io {
+  if (logFormat(io.env) !== 'json') return io;
+  return { ...io, out: (line) => io.out(JSON.stringify({ level: 30, time: Date.now(), broker: brokerName, msg: line })) };
 }
 
 /** What the checks before a start found: a message for stderr and the exit code. */
@@ -107,6 +116,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
     throw err;
   }
 
+  io = statusLinesAsLogs(io, config.brokerName);
   const checked = preflight(config, io, config.cluster !== undefined || config.persistent);
   if (checked !== 0) return checked;
   const signal = nextSignal(io);
