@@ -16,6 +16,7 @@ Commands:
   dstat      a table of queue and topic statistics (like 'activemq dstat')
   bstat      the broker's totals and destinations (like 'activemq bstat')
   cluster    show a replicated group: roles, epoch, positions, lag (wharf cluster status)
+  store      check or repair a stopped broker's store (wharf store check --data-directory DIR)
 
 Options:
   -h, --help       show help (also: wharf <command> --help)

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Command> = {
   dstat: () => (require('./commands/admin') as typeof import('./commands/admin')).runDstat,
   bstat: () => (require('./commands/admin') as typeof import('./commands/admin')).runBstat,
   cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).runCluster,
+  store: () => (require('./commands/store') as typeof import('./commands/store')).runStore,
 };
 
 /** Run `wharf <argv>`; resolves with the exit code. */

@@ -1,6 +1,7 @@
 // `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
 import path from 'node:path';
-import { Broker, createLogger, logFormat, type Logger } from '@wharf/broker';
+import { Broker, createLogger, logFormat, type Logger, type ProtocolPackage } from '@wharf/broker';
+import { stompProtocol } from '@wharf/stomp';
 import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
 import { ConfigError, StoreError } from '@wharf/protocol';
 import { clusterNodeSource } from '../cluster-console';
@@ -8,6 +9,9 @@ import { brokerConfigOf, loadConfig, type WharfConfig } from '../config';
 import { messageOf, type Io } from '../io';
 import { startHelp } from '../help';
 import { checkDataDirectory, checkTlsFiles } from '../preflight';
+
+/** The wire protocol packages `wharf start` serves, besides the native tcp/ssl connectors. */
+const PROTOCOLS: readonly ProtocolPackage[] = [stompProtocol];
 
 function storeText(broker: Broker): string {
   const kind = broker.store.kind;
@@ -73,9 +77,9 @@ function preflight(config: WharfConfig, io: Io, persistent: boolean): number {
   }
 }
 
-/** Why a broker did not start, with the check that fits the error. */
+/** Why a broker did not start, with the check that fits the error (a damaged store already says what to do). */
 function startFailure(config: WharfConfig, err: unknown): string {
-  const hint = err instanceof StoreError
+  const hint = err instanceof StoreError && (err as { name?: unknown }).name !== 'StoreDamagedError'
     ? ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker`
     : (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' — another process listens on that port: change the port in transportConnectors (or --port)' : '';
   return `wharf: cannot start broker ${config.brokerName}: ${messageOf(err)}${hint}`;
@@ -124,7 +128,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   let broker: Broker;
   let bridges: Array<import('@wharf/cluster').NetworkConnector> = [];
   try {
-    broker = new Broker(brokerConfigOf(config));
+    broker = new Broker(brokerConfigOf(config), { protocols: PROTOCOLS });
     // A bad network connector is a configuration error before anything starts.
     const networkConnectors = networkConnectorsOf(config);
     if (networkConnectors) {
@@ -195,7 +199,7 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   const logger = createLogger(config.logLevel, config.brokerName);
   try {
     const networkConnectors = networkConnectorsOf(config);
-    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger, ...(networkConnectors ? { networkConnectors } : {}) });
+    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger, protocols: PROTOCOLS, ...(networkConnectors ? { networkConnectors } : {}) });
   } catch (err) {
     io.err(`wharf: config error: ${messageOf(err)}`);
     return 2;
@@ -218,7 +222,8 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
     await node.start();
   } catch (err) {
     // An election error already says what to do (e.g. a wrong cluster.zkPassword).
-    const hint = (err as { name?: unknown }).name === 'ElectionError' ? '' : ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
+    const name = (err as { name?: unknown }).name;
+    const hint = name === 'ElectionError' || name === 'StoreDamagedError' ? '' : ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
       `and that ${settings.replicationBind} and the client port are free`;
     io.err(`wharf: cannot start cluster node ${handle.id}: ${messageOf(err)}${hint}`);
     await handle.close().catch(() => undefined);

@@ -1,0 +1,314 @@
+// One STOMP connection, translated to and from the native commands of a ProtocolConnection (the
+// broker's core API), as ActiveMQ's ProtocolConverter does: the broker core never sees a STOMP
+// frame. This class is the connection's ServerTransport (the broker's commands come in through
+// send(), connection-base.ts) and feeds the client's frames, translated, into conn.handle(). The byte channel (TCP or WebSocket) is a
+// StompSink; every ERROR frame is followed by closing the connection (STOMP 1.2 ERROR).
+import {
+  AckMode, AckType, CommandType, CONVERT_STRING_EXPRESSIONS_PREFIX,
+  type Ack, type ConsumerOpen, type Send,
+} from '@wharf/protocol';
+import type { ProtocolHost } from '@wharf/broker';
+import { SUPPORTED_VERSIONS, HEARTBEAT, type StompFrame } from './parser';
+import { fromStompDestination, sendToMessage } from './mapping';
+import { ACK_MODES, type StompAckMode } from './subscriptions';
+import { HeartBeat, negotiateHeartBeat } from './heartbeat';
+import type { StompOptions, StompSink } from './options';
+import { Phase, SESSION, StompConnectionBase, StompError, TX_SESSION, remember, type StompTx } from './connection-base';
+
+export class StompConnection extends StompConnectionBase {
+  constructor(broker: ProtocolHost, sink: StompSink, opts: StompOptions) {
+    super(broker, sink, opts);
+  }
+
+  // ---- bytes from the client -------------------------------------------------------------
+
+  onData(chunk: Uint8Array): void {
+    this.lastRead = Date.now();
+    if (this.isClosed()) return;
+    this.parser.push(chunk);
+    this.processFrames();
+  }
+
+  /** Handle the parsed frames in order; stops while an earlier frame's work is pending. */
+  protected processFrames(): void {
+    while (!this.isClosed() && !this.disconnecting && this.waitingFor === null) {
+      const ev = this.parser.next();
+      if (!ev) break;
+      if (ev.type === 'heartbeat') continue;
+      if (ev.type === 'error') {
+        this.fail(ev.error.tooLarge ? `frame too large: ${ev.error.message} (maxFrameSize)` : `malformed frame: ${ev.error.message}`);
+        break;
+      }
+      const receipt = ev.frame.headers.get('receipt');
+      try {
+        this.onFrame(ev.frame);
+      } catch (err) {
+        this.fail(err instanceof Error ? err.message : String(err), receipt);
+      }
+    }
+  }
+
+  /** The peer went away (socket closed). */
+  onClosed(): void {
+    this.stopTimers();
+    this.phase = Phase.CLOSED;
+    this.conn.close(undefined, false);
+  }
+
+  private onFrame(frame: StompFrame): void {
+    const h = frame.headers;
+    if (this.phase === Phase.NEW) {
+      if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
+        throw new StompError(`Not connected: expected CONNECT or STOMP, got ${frame.command}`);
+      }
+      return this.onConnect(h);
+    }
+    switch (frame.command) {
+      case 'SEND': return this.onSend(h, frame.body);
+      case 'SUBSCRIBE': return this.onSubscribe(h);
+      case 'UNSUBSCRIBE': return this.onUnsubscribe(h);
+      case 'ACK': return this.onAck(h, false);
+      case 'NACK': return this.onAck(h, true);
+      case 'BEGIN': return this.onBegin(h);
+      case 'COMMIT': return this.onEnd(h, true);
+      case 'ABORT': return this.onEnd(h, false);
+      case 'DISCONNECT': return this.onDisconnect(h);
+      case 'CONNECT':
+      case 'STOMP':
+        throw new StompError('Already connected');
+      default:
+        throw new StompError(`Unknown STOMP action: ${frame.command}`);
+    }
+  }
+
+  // ---- CONNECT and heart-beats ------------------------------------------------------------
+
+  private onConnect(h: Map<string, string>): void {
+    const accept = h.get('accept-version');
+    const offered = accept === undefined ? ['1.0'] : accept.split(',').map((v) => v.trim());
+    const version = [...SUPPORTED_VERSIONS].reverse().find((v) => offered.includes(v));
+    if (!version) {
+      this.fail(`Supported protocol versions are ${SUPPORTED_VERSIONS.join(',')}`, undefined, [['version', SUPPORTED_VERSIONS.join(',')]]);
+      return;
+    }
+    this.version = version;
+    const hb = negotiateHeartBeat(h.get('heart-beat'), version, this.opts);
+    if (!hb) throw new StompError(`heart-beat header '${h.get('heart-beat')}' is not 'cx,cy'`);
+    const clientId = h.get('client-id');
+    const login = h.get('login');
+    const passcode = h.get('passcode');
+    this.conn.handle({
+      type: CommandType.HELLO, corr: this.nextCorr(), version: 1, heartbeat: 0, clientName: 'stomp',
+      ...(clientId ? { clientId } : {}), ...(login !== undefined ? { user: login } : {}), ...(passcode !== undefined ? { password: passcode } : {}),
+    });
+    const welcome = this.welcome;
+    if (this.isClosed() || !welcome) return;
+    this.connectionId = welcome.connectionId;
+    this.producerId = `${welcome.connectionId.replace(/^ID:/, '')}:1:1`;
+    this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: SESSION, ackMode: AckMode.CLIENT_ACKNOWLEDGE });
+    this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: TX_SESSION, ackMode: AckMode.SESSION_TRANSACTED });
+    this.conn.handle({ type: CommandType.PRODUCER_OPEN, corr: this.nextCorr(), sessionId: SESSION, producerId: this.producerId });
+    if (this.isClosed()) return;
+    const headers: Array<[string, string]> = [['version', version], ['session', welcome.connectionId], ['server', 'Wharf']];
+    if (hb.header !== undefined) headers.push(['heart-beat', hb.header]);
+    this.phase = Phase.CONNECTED;
+    this.writeFrame('CONNECTED', headers);
+    this.parser.version = version;
+    this.heartBeat = new HeartBeat(hb, this.opts.hbGracePeriodMultiplier, {
+      sinceRead: () => Date.now() - this.lastRead,
+      sinceWrite: () => Date.now() - this.lastWrite,
+      beat: () => this.writeRaw(HEARTBEAT, false),
+      silent: (ms) => this.fail(`no data from the client for ${ms} ms (heart-beat ${hb.readEvery} ms)`),
+    });
+  }
+
+  protected stopTimers(): void {
+    this.heartBeat?.stop();
+    this.heartBeat = null;
+  }
+
+  // ---- SEND -------------------------------------------------------------------------------
+
+  private onSend(h: Map<string, string>, body: Buffer): void {
+    const dest = h.get('destination');
+    if (!dest) throw new StompError('SEND received without a Destination specified!');
+    const url = this.destination(dest);
+    let replyTo: string | undefined;
+    const rt = h.get('reply-to');
+    if (rt !== undefined) {
+      try {
+        replyTo = this.destination(rt);
+      } catch {
+        // Not a STOMP destination: it travels as the string property `reply-to` (ActiveMQ).
+      }
+    }
+    const tx = this.txFor(h);
+    const seq = ++this.producerSeq;
+    const message = sendToMessage(h, body, {
+      messageId: `ID:${this.producerId}:${seq}`, producerId: this.producerId, producerSeq: seq, destination: url, now: Date.now(),
+      ...(replyTo !== undefined ? { replyTo } : {}),
+    });
+    const cmd: Send = { type: CommandType.SEND, producerId: this.producerId, message };
+    if (tx) cmd.txId = tx.txId;
+    const receipt = h.get('receipt');
+    if (receipt !== undefined) cmd.corr = this.expect(receipt);
+    this.conn.handle(cmd);
+  }
+
+  /** A STOMP destination as a Wharf URL; this connection's temporaries are made on first use. */
+  private destination(text: string): string {
+    const known = this.toUrl.get(text);
+    if (known !== undefined) return known;
+    const d = fromStompDestination(text, this.connectionId);
+    for (const url of d.temps) {
+      if (this.temps.has(url)) continue;
+      this.conn.handle({ type: CommandType.TEMP_CREATE, corr: this.nextCorr(), destination: url });
+      if (this.isClosed()) throw new StompError(`cannot create ${url}`);
+      this.temps.add(url);
+    }
+    remember(this.toUrl, text, d.url);
+    return d.url;
+  }
+
+  // ---- SUBSCRIBE / UNSUBSCRIBE ------------------------------------------------------------
+
+  private onSubscribe(h: Map<string, string>): void {
+    const dest = h.get('destination');
+    if (!dest) throw new StompError('SUBSCRIBE received without a Destination specified!');
+    let id = h.get('id');
+    const hasId = id !== undefined;
+    if (id === undefined) {
+      if (this.version !== '1.0') throw new StompError('SUBSCRIBE received without a subscription id!');
+      id = dest;
+    }
+    if (this.subs.get(id)) throw new StompError(`Duplicate subscription id: ${id}`);
+    const ack = h.get('ack') ?? 'auto';
+    if (!ACK_MODES.has(ack)) throw new StompError(`Invalid ack mode '${ack}': use auto, client or client-individual`);
+    const url = this.destination(dest);
+    const open: ConsumerOpen = {
+      type: CommandType.CONSUMER_OPEN, corr: this.expect(h.get('receipt')), sessionId: SESSION, consumerId: 0,
+      destination: url, prefetch: -1, selectorOptions: { convertStringExpressions: true },
+    };
+    const selector = h.get('selector');
+    // As ActiveMQ: the selector text itself carries the prefix, so a durable subscription's
+    // stored selector keeps comparing numeric strings as numbers after a restart.
+    if (selector !== undefined && selector.trim() !== '') {
+      open.selector = CONVERT_STRING_EXPRESSIONS_PREFIX + selector.replace(/^\s*convert_string_expressions:/i, '');
+    }
+    const prefetch = h.get('activemq.prefetchSize');
+    if (prefetch !== undefined) {
+      if (!/^\s*\d+\s*$/.test(prefetch) || Number(prefetch) <= 0) throw new StompError(`activemq.prefetchSize must be a number > 0, got '${prefetch}'`);
+      open.prefetch = Number(prefetch);
+    }
+    if (flag(h, 'activemq.exclusive')) open.exclusive = true;
+    if (flag(h, 'activemq.noLocal')) open.noLocal = true;
+    const priority = h.get('activemq.priority');
+    if (priority !== undefined) {
+      if (!/^\s*-?\d+\s*$/.test(priority)) throw new StompError(`activemq.priority must be a number, got '${priority}'`);
+      open.priority = Number(priority);
+    }
+    const durable = h.get('activemq.subscriptionName');
+    if (durable) open.durableName = durable;
+    const browser = flag(h, 'browser');
+    if (browser) open.browser = true;
+    const sub = this.subs.create(id, hasId, ack as StompAckMode, browser, dest);
+    open.consumerId = sub.consumerId;
+    if (open.durableName) this.holdUntil(open.corr);
+    this.conn.handle(open);
+  }
+
+  private onUnsubscribe(h: Map<string, string>): void {
+    const id = h.get('id');
+    const durable = h.get('activemq.subscriptionName');
+    let sub = id !== undefined ? this.subs.get(id) : undefined;
+    if (!sub && id === undefined) {
+      const dest = h.get('destination');
+      if (dest !== undefined) sub = this.subs.findByDestination(dest);
+    }
+    if (!sub && !durable) throw new StompError(`No subscription matched${id !== undefined ? ` id ${id}` : ''}.`);
+    const receipt = h.get('receipt');
+    if (sub) {
+      this.flushAutoAcks(sub.consumerId);
+      this.subs.remove(sub);
+      this.conn.handle({ type: CommandType.CONSUMER_CLOSE, consumerId: sub.consumerId, ...(durable ? {} : { corr: this.expect(receipt) }) });
+    }
+    if (durable && !this.isClosed()) {
+      const corr = this.expect(receipt);
+      this.holdUntil(corr);
+      this.conn.handle({ type: CommandType.UNSUBSCRIBE, corr, name: durable });
+    }
+  }
+
+  // ---- ACK / NACK and transactions --------------------------------------------------------
+
+  private onAck(h: Map<string, string>, nack: boolean): void {
+    const found = this.subs.resolve(h);
+    if (typeof found === 'string') throw new StompError(nack ? found.replace('ACK', 'NACK') : found);
+    const { sub, deliveryId } = found;
+    const tx = this.txFor(h);
+    // client: cumulative; client-individual and NACK: that message only (StompSubscription).
+    const deliveries = this.subs.take(sub, deliveryId, !nack && sub.ack === 'client');
+    const cmd: Ack = {
+      type: CommandType.ACK, consumerId: sub.consumerId, deliveryIds: deliveries.map((d) => d[0]),
+      ackType: nack ? AckType.POISON : sub.ack === 'client' ? AckType.STANDARD : AckType.INDIVIDUAL,
+    };
+    // ActiveMQ: a NACKed message goes to the dead letter queue at once, no redelivery.
+    if (nack) cmd.cause = 'NACK';
+    else if (tx) {
+      cmd.txId = tx.txId;
+      tx.acks.push({ sub, deliveries });
+    }
+    const receipt = h.get('receipt');
+    if (receipt !== undefined) cmd.corr = this.expect(receipt);
+    this.conn.handle(cmd);
+  }
+
+  private txFor(h: Map<string, string>): StompTx | undefined {
+    const name = h.get('transaction');
+    if (name === undefined) return undefined;
+    const tx = this.txs.get(name);
+    if (!tx) throw new StompError(`Invalid transaction id: ${name}`);
+    return tx;
+  }
+
+  private onBegin(h: Map<string, string>): void {
+    const name = h.get('transaction');
+    if (!name) throw new StompError('BEGIN received without a transaction id!');
+    if (this.txs.has(name)) throw new StompError(`The transaction ${name} is already started`);
+    const tx: StompTx = { txId: `stomp-tx-${++this.txSeq}`, acks: [] };
+    this.txs.set(name, tx);
+    const receipt = h.get('receipt');
+    this.conn.handle({ type: CommandType.TX_BEGIN, sessionId: TX_SESSION, txId: tx.txId, ...(receipt !== undefined ? { corr: this.expect(receipt) } : {}) });
+  }
+
+  private onEnd(h: Map<string, string>, commit: boolean): void {
+    const name = h.get('transaction');
+    if (!name) throw new StompError(`${commit ? 'COMMIT' : 'ABORT'} received without a transaction id!`);
+    const tx = this.txFor(h)!;
+    this.txs.delete(name);
+    // An aborted ACK does not redeliver (ActiveMQ): the messages stay with this subscription,
+    // unacknowledged again, so the client may ACK them later; closing returns them.
+    if (!commit) for (const a of tx.acks) this.subs.restore(a.sub, a.deliveries);
+    const corr = this.expect(h.get('receipt'));
+    if (commit) this.holdUntil(corr);
+    this.conn.handle({ type: commit ? CommandType.TX_COMMIT : CommandType.TX_ROLLBACK, corr, sessionId: TX_SESSION, txId: tx.txId });
+  }
+
+  private onDisconnect(h: Map<string, string>): void {
+    this.disconnecting = true;
+    this.flushAutoAcks();
+    const receipt = h.get('receipt');
+    // Receipts still owed are written first, so the DISCONNECT receipt means "all done".
+    this.whenIdle(() => {
+      if (this.isClosed()) return;
+      if (receipt !== undefined) this.writeFrame('RECEIPT', [['receipt-id', receipt]]);
+      this.phase = Phase.CLOSED;
+      this.conn.close(undefined, false);
+    });
+  }
+
+}
+
+function flag(h: Map<string, string>, name: string): boolean {
+  return h.get(name)?.trim().toLowerCase() === 'true';
+}

@@ -1,0 +1,201 @@
+// The byte channels under STOMP: a TCP (or TLS) socket, and a WebSocket. Each is a StompSink
+// for the converter; the servers accept connections and hand each one a StompConnection.
+import net from 'node:net';
+import tls from 'node:tls';
+import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { ConfigError } from '@wharf/protocol';
+import { guardAccepts, listen, closeServer, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
+import { StompConnection } from './converter';
+import type { StompOptions, StompSink } from './options';
+
+const CONGESTED_BYTES = 1024 * 1024;
+
+/** TCP: frames written in one tick go out in one write. */
+class SocketSink implements StompSink {
+  readonly remoteAddress: string;
+  private out: Buffer[] = [];
+  private scheduled = false;
+  private ended = false;
+  private drainFns: Array<() => void> = [];
+
+  constructor(private readonly socket: net.Socket) {
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    socket.on('drain', () => {
+      const fns = this.drainFns;
+      this.drainFns = [];
+      for (const fn of fns) fn();
+    });
+  }
+
+  write(data: Buffer): void {
+    if (this.ended) return;
+    this.out.push(data);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.ended || this.out.length === 0) return;
+    const bufs = this.out;
+    this.out = [];
+    this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.flush();
+    this.ended = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /**
+   * Congested past a MiB waiting for the network, not at the socket's 16 KiB high-water mark:
+   * one tick's MESSAGE frames often exceed that, and holding auto-acks for every drain would
+   * stall dispatch. Past the threshold write() has returned false, so 'drain' will come.
+   */
+  congested(): boolean {
+    return this.socket.writableLength > CONGESTED_BYTES;
+  }
+
+  onDrain(fn: () => void): void {
+    if (this.congested()) this.drainFns.push(fn);
+    else process.nextTick(fn);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+}
+
+const WS_HIGH_WATER = 1024 * 1024;
+
+/** WebSocket: one STOMP frame per message; text frames unless the body is bytes. */
+class WebSocketSink implements StompSink {
+  private buffered = 0;
+  private drainFns: Array<() => void> = [];
+
+  constructor(private readonly ws: WebSocket, readonly remoteAddress: string) {}
+
+  write(data: Buffer, binary: boolean): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.buffered += data.length;
+    this.ws.send(data, { binary }, () => {
+      this.buffered -= data.length;
+      if (this.buffered < WS_HIGH_WATER && this.drainFns.length) {
+        const fns = this.drainFns;
+        this.drainFns = [];
+        for (const fn of fns) fn();
+      }
+    });
+  }
+
+  end(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  congested(): boolean {
+    return this.buffered >= WS_HIGH_WATER;
+  }
+
+  onDrain(fn: () => void): void {
+    if (this.congested()) this.drainFns.push(fn);
+    else process.nextTick(fn);
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+}
+
+function tlsMaterial(cfg: TransportConnectorConfig): { key: Buffer; cert: Buffer; ca?: Buffer } {
+  if (!cfg.key || !cfg.cert) throw new ConfigError(`connector ${cfg.name}: ssl needs 'key' and 'cert' file paths`);
+  return { key: fs.readFileSync(cfg.key), cert: fs.readFileSync(cfg.cert), ...(cfg.ca ? { ca: fs.readFileSync(cfg.ca) } : {}) };
+}
+
+function hostPart(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `stomp://`, `stomp+nio://`, `stomp+ssl://`, `stomp+nio+ssl://`. */
+export async function startStompServer(broker: ProtocolHost, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
+  const sockets = new Set<net.Socket>();
+  const onSocket = (socket: net.Socket): void => {
+    if (socket.destroyed) return; // refused by the descriptor reserve
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const stomp = new StompConnection(broker, new SocketSink(socket), opts);
+    socket.on('data', (chunk: Buffer) => stomp.onData(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      stomp.onClosed();
+    });
+  };
+  const secure = scheme.endsWith('ssl');
+  const server = secure ? tls.createServer(tlsMaterial(cfg), onSocket) : net.createServer(onSocket);
+  guardAccepts(server, broker.log, cfg.name);
+  const bound = await listen(server, host, port, `connector ${cfg.name}`);
+  return { name: cfg.name, url: `${scheme}://${hostPart(host)}:${bound}`, close: () => closeServer(server, sockets) };
+}
+
+const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp'];
+
+/** `ws://` and `wss://`: STOMP over WebSocket, subprotocols v10.stomp, v11.stomp, v12.stomp. */
+export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
+  const secure = scheme === 'wss';
+  const server = secure ? https.createServer(tlsMaterial(cfg)) : http.createServer();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('STOMP over WebSocket: use a WebSocket client\n');
+  });
+  const sockets = new Set<net.Socket>();
+  guardAccepts(server, broker.log, cfg.name);
+  server.on('connection', (s: net.Socket) => {
+    if (s.destroyed) return;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const wss = new WebSocketServer({
+    server,
+    perMessageDeflate: false,
+    // Room for the largest body plus headers; bigger frames get a STOMP ERROR from the parser.
+    maxPayload: opts.maxFrameSize + 1024 * 1024 + 16,
+    handleProtocols: (offered: Set<string>) => SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
+  wss.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
+    const stomp = new StompConnection(broker, new WebSocketSink(ws, remote), opts);
+    ws.on('message', (data: RawData) => {
+      if (Buffer.isBuffer(data)) stomp.onData(data);
+      else if (Array.isArray(data)) stomp.onData(Buffer.concat(data));
+      else stomp.onData(Buffer.from(data));
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => stomp.onClosed());
+  });
+  const bound = await listen(server, host, port, `connector ${cfg.name}`);
+  return {
+    name: cfg.name,
+    url: `${scheme}://${hostPart(host)}:${bound}`,
+    close: async () => {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await closeServer(server, sockets);
+    },
+  };
+}
