@@ -364,10 +364,14 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   addConnection(conn: ServerConnection): void {
     this.connections.set(conn.id, conn);
+    this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId }, 'connection opened');
     this.emit('connection', conn.id);
   }
 
   removeConnection(conn: ServerConnection): void {
+    if (this.connections.has(conn.id)) {
+      this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId, ms: Date.now() - conn.connectedAt }, 'connection closed');
+    }
     this.connections.delete(conn.id);
     if (conn.clientId && this.clientIds.get(conn.clientId) === conn) this.clientIds.delete(conn.clientId);
   }
