@@ -25,12 +25,14 @@ import type { Entry } from './entry';
 import type { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import { ServerConnection } from './connection';
-import type { ConnectorFactory, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
+import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
+import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
 import { Advisories } from './advisory';
+import { BrokerAdmin } from './admin';
 import { startConnector, type Connector } from './transport/connectors';
 import { vmRegistry } from './transport/vm';
 import { Scheduler, type SchedulerOptions } from './scheduler/index';
@@ -54,6 +56,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly config: BrokerConfig;
   readonly store: Store;
   readonly log: Logger;
+  private readonly storeWarnings = new StoreWarnings();
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   readonly topics = new Map<string, Topic>();
@@ -68,12 +71,16 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly audit = new ProducerAudit();
   readonly router: Router;
   readonly advisories: Advisories;
+  /** Admin operations: the console, the CLI and the cluster use these (admin.ts). */
+  readonly admin: BrokerAdmin;
   readonly interceptors: SendInterceptor[] = [];
   /** The job scheduler, when `schedulerSupport` is on (list and remove jobs: the console). */
   readonly scheduler: Scheduler | null = null;
   connectors: Connector[] = [];
   /** Connector schemes served by the protocol packages given in the options. */
   readonly protocolSchemes = new Map<string, ConnectorFactory>();
+  /** Protocols the tcp/ssl connectors recognise from a connection's first bytes. */
+  readonly protocolDetectors: ProtocolDetector[] = [];
   private seq = 0;
   private connCounter = 0;
   private expiryTimer: NodeJS.Timeout | null = null;
@@ -94,13 +101,17 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.log = opts.logger ?? createLogger(this.config.logLevel, this.config.brokerName);
     // A standalone broker keeps no retained replication log (logRetentionBatches 0): every
     // message would otherwise be written twice. Cluster nodes pass their own store.
-    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0 }) : new MemoryStore());
+    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
     this.concurrentDispatch = this.durableStore && this.config.concurrentStoreAndDispatchQueues !== false && typeof this.store.cancelQueuedPut === 'function';
     this.memory = new MemoryUsage(this.config.memoryLimit);
     this.router = new Router(this);
     this.advisories = new Advisories(this);
-    for (const p of opts.protocols ?? []) for (const [scheme, f] of Object.entries(p.schemes)) this.protocolSchemes.set(scheme, f);
+    this.admin = new BrokerAdmin(this);
+    for (const p of opts.protocols ?? []) {
+      for (const [scheme, f] of Object.entries(p.schemes)) this.protocolSchemes.set(scheme, f);
+      if (p.detect) this.protocolDetectors.push(p.detect);
+    }
     if (this.config.schedulerSupport) {
       this.scheduler = new Scheduler(this, opts.scheduler);
       this.interceptors.push(this.scheduler);
@@ -137,6 +148,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   async start(): Promise<void> {
     if (this.started) return;
     await this.store.open();
+    logAcceptedDamage(this.store, this.log);
+    if (this.durableStore) this.config.storeLimit = await fitStoreLimit(this.config.storeLimit, this.config.dataDirectory, this.store, this.log);
     await this.recover();
     await this.scheduler?.start();
     this.startExpiryScan();
@@ -261,8 +274,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   // ---- producer flow control ------------------------------------------------------------
 
   /** Why a send of `msg` must wait now, or null (see usage.ts). */
-  usageBlock(msg: WireMessage): string | null {
-    return usageBlock(this, msg);
+  usageBlock(msg: WireMessage, transacted = false): string | null {
+    return usageBlock(this, msg, transacted);
   }
 
   /** Resolves when memory was released or after `ms`. */
@@ -337,6 +350,13 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   // ---- connections ------------------------------------------------------------------------
 
+  temporaryDestinations(): string[] {
+    const out: string[] = [];
+    for (const url of this.queues.keys()) if (url.startsWith('temp-')) out.push(url);
+    for (const url of this.topics.keys()) if (url.startsWith('temp-')) out.push(url);
+    return out;
+  }
+
   /** Open a server connection driven by a protocol adapter's transport (core.ts). */
   openConnection(transport: ServerTransport, protocol: string): ServerConnection {
     return new ServerConnection(this, transport, protocol);
@@ -344,10 +364,14 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   addConnection(conn: ServerConnection): void {
     this.connections.set(conn.id, conn);
+    this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId }, 'connection opened');
     this.emit('connection', conn.id);
   }
 
   removeConnection(conn: ServerConnection): void {
+    if (this.connections.has(conn.id)) {
+      this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId, ms: Date.now() - conn.connectedAt }, 'connection closed');
+    }
     this.connections.delete(conn.id);
     if (conn.clientId && this.clientIds.get(conn.clientId) === conn) this.clientIds.delete(conn.clientId);
   }
@@ -370,8 +394,16 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.advisories.consumersChanged(q.destination, q.consumers.length, c, event);
   }
 
-  /** A store write failed: the broker cannot promise durability any more. */
+  /**
+   * A store write failed: the broker cannot promise durability any more. Unless the cause is
+   * transient (disk full, out of descriptors): the store then refuses writes until it heals by
+   * itself, each caller sees the failure, and the broker runs on.
+   */
   onStoreFailure(err: Error): void {
+    if (isTransientStoreError(err)) {
+      this.storeWarnings.warn(this.log, err);
+      return;
+    }
     this.log.error({ err }, 'store write failed');
     this.emit('storeFailure', err);
   }

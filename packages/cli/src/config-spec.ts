@@ -46,7 +46,7 @@ const connector: Spec = {
   required: ['name', 'uri'],
   check: (c) => {
     const uri = String(c.uri);
-    if (/^(ssl|nio\+ssl|stomp\+ssl|wss):/i.test(uri) && (c.key === undefined || c.cert === undefined)) {
+    if (/^(ssl|nio\+ssl|auto\+ssl|auto\+nio\+ssl|stomp\+ssl|wss):/i.test(uri) && (c.key === undefined || c.cert === undefined)) {
       return { field: 'key', problem: `connector '${String(c.name)}' uses ${uri.split(':')[0]} but has no key/cert`, hint: 'add key: and cert: with the paths of a PEM private key and certificate' };
     }
     return undefined;
@@ -129,11 +129,12 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'brokerName', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'name of this broker (all nodes of a replicated group share it)' },
   { key: 'dataDirectory', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'where the LevelDB store lives' },
   { key: 'persistent', section: 'broker', spec: bool, doc: 'false: keep everything in memory' },
-  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri}] listeners: tcp://, ssl://, stomp://, ws://' },
+  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri}] listeners: tcp:// and ssl:// (Wharf and OpenWire clients on one port; auto:// is the same), stomp://, ws://' },
   { key: 'destinationPolicy', section: 'broker', spec: { kind: 'array', of: policyEntry }, doc: '[{queue|topic, redeliveryPolicy, deadLetterStrategy, queuePrefetch, memoryLimit, ...}]' },
   { key: 'maxFrameSize', section: 'broker', spec: { kind: 'size', min: 1 }, doc: 'largest frame accepted from a client' },
   { key: 'memoryLimit', section: 'broker', spec: nonNegSize, doc: 'memory for messages held in RAM (systemUsage memoryUsage)' },
-  { key: 'storeLimit', section: 'broker', spec: nonNegSize, doc: 'store size before producers block; 0 = no limit' },
+  { key: 'storeLimit', section: 'broker', spec: nonNegSize, doc: 'store size before producers block (100 gb, lowered at start to what the disk can hold); 0 = no limit' },
+  { key: 'acceptStoreDamage', section: 'broker', spec: bool, doc: 'start on a damaged store, serving what is left (what the damage held is lost); default: refuse, naming the damage (see wharf store check)' },
   { key: 'concurrentStoreAndDispatchQueues', section: 'broker', spec: bool, doc: 'dispatch a persistent queue message to a waiting consumer while its write is queued; one consumed first is never written (standalone store)' },
   { key: 'sendFailIfNoSpace', section: 'broker', spec: bool, doc: 'fail a send at once when memory or store is full instead of blocking the producer' },
   { key: 'sendFailIfNoSpaceAfterTimeout', section: 'broker', spec: nonNegMs, doc: 'ms a blocked producer waits before its send fails; 0 = forever' },
