@@ -112,7 +112,8 @@ export default [
       await t.sleep(2600);
       t.observe('beats-at-least-3', a.beats.length >= 3);
       const gaps = a.beats.slice(1).map((x, i) => x - a.beats[i]);
-      t.time('mean-gap', Math.round(gaps.reduce((s, x) => s + x, 0) / Math.max(1, gaps.length)), { abs: 200, rel: 0.3 });
+      // ActiveMQ's own gaps vary from run to run (417-633 ms seen for 500): hence the wide tolerance.
+      t.time('mean-gap', Math.round(gaps.reduce((s, x) => s + x, 0) / Math.max(1, gaps.length)), { abs: 250, rel: 0.3 });
     },
   },
   {
