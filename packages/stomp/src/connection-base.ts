@@ -257,7 +257,11 @@ export abstract class StompConnectionBase implements ServerTransport {
   /** An ERROR frame (with `receipt-id` when the failed frame asked for a receipt); fatal ones close. */
   protected writeError(message: string, receipt: string | undefined, fatal: boolean): void {
     if (this.isClosed()) return;
-    this.broker.log.info({ conn: this.connectionId || undefined, remote: this.remoteAddress, err: message, fatal }, 'stomp: error');
+    // A connection that stays open may repeat its mistake endlessly: only closing errors go to
+    // the info log, so one client cannot flood it.
+    const fields = { conn: this.connectionId || undefined, remote: this.remoteAddress, err: message };
+    if (fatal) this.broker.log.info(fields, 'stomp: error: closing');
+    else this.broker.log.debug(fields, 'stomp: error');
     const headers: HeaderList = [['message', message.split('\n')[0]!.slice(0, 1000)]];
     if (receipt !== undefined) headers.push(['receipt-id', receipt]);
     const body = `${message}\n`;

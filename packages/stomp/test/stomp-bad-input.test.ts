@@ -78,6 +78,13 @@ describe('stomp bad input', function () {
     await c.request('SEND', { destination: '/queue/a' }, 'x');
   });
 
+  it('stomp bad input - a thousand recoverable errors in one packet: as many ERRORs, the connection still serves', async () => {
+    const c = await connected();
+    c.write('SEND\n\nx\0'.repeat(1000));
+    for (let i = 0; i < 1000; i++) await c.expectErrorAndCarryOn(/SEND received without a Destination/);
+    await c.request('SEND', { destination: '/queue/a' }, 'x');
+  });
+
   it('stomp bad input - a bad selector on SUBSCRIBE: ERROR naming the selector, the connection carries on', async () => {
     const c = await connected();
     c.send('SUBSCRIBE', { id: '1', destination: '/queue/a', selector: 'a = = 1', receipt: 'r-sub' });
