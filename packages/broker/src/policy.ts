@@ -33,6 +33,16 @@ function matches(entry: PolicyEntryConfig, d: Destination): boolean {
   return pattern === d.name || pattern === '>' || (isWildcard(pattern) && wildcardMatches(pattern, d.name));
 }
 
+/**
+ * Which entries apply to `d` (their indexes): destinations with the same key share one resolved
+ * policy, however many destinations there are.
+ */
+export function policyKey(entries: PolicyEntryConfig[], d: Destination): string {
+  let key = isQueueKind(d.kind) ? 'q' : 't';
+  for (let i = 0; i < entries.length; i++) if (matches(entries[i]!, d)) key += `,${i}`;
+  return key;
+}
+
 export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): ResolvedPolicy {
   const found = entries.filter((e) => matches(e, d));
   found.sort((a, b) => Number(!isWildcard(a.queue ?? a.topic ?? '')) - Number(!isWildcard(b.queue ?? b.topic ?? '')));
