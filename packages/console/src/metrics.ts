@@ -3,7 +3,8 @@
 // broker's hot paths never touch prom-client).
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BridgeInfo, BrokerInfo, ClusterInfo, JobInfo, QueueInfo, SubscriptionInfo, TopicInfo } from './view';
-import type { BrokerView } from './view';
+import type { BrokerView, MetricsDestinations } from './view';
+import { truncateForMetrics } from './metrics-destinations';
 import { isNotServing } from './follow';
 import { DEFAULT_METRICS_PREFIX, Label, MetricName } from './metrics-names';
 
@@ -11,6 +12,8 @@ interface Snapshot {
   info: BrokerInfo;
   queues: QueueInfo[];
   topics: TopicInfo[];
+  queueCount: number;
+  topicCount: number;
   subscriptions: SubscriptionInfo[];
   connections: number;
   jobs: JobInfo[];
@@ -27,15 +30,19 @@ export interface ConsoleMetrics {
   scrape(): Promise<string>;
 }
 
-export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX): ConsoleMetrics {
+/** Destinations of each kind with series of their own (per-destination metrics), by default. */
+export const DEFAULT_METRICS_DESTINATION_LIMIT = 1000;
+
+export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX, destinationLimit = DEFAULT_METRICS_DESTINATION_LIMIT): ConsoleMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let snap: Snapshot | null = null;
   const name = (n: string): string => prefix + n;
   // Temporary destinations (one per request/reply client) and advisories would only add series
-  // churn: they are left out of the per-destination metrics.
-  const userQueues = (): QueueInfo[] => (snap?.queues ?? []).filter((q) => !q.temporary);
-  const userTopics = (): TopicInfo[] => (snap?.topics ?? []).filter((t) => !t.advisory && !t.temporary);
+  // churn: they are left out of the per-destination metrics; beyond destinationLimit of each
+  // kind, only the deepest queues and busiest topics have series (metrics-destinations.ts).
+  const userQueues = (): QueueInfo[] => snap?.queues ?? [];
+  const userTopics = (): TopicInfo[] => snap?.topics ?? [];
 
   // A counter mirrors a total the broker keeps: reset, then set each series to the total.
   function counter(n: string, help: string, labels: string[], fill: (set: (l: Record<string, string>, v: number) => void) => void): void {
@@ -74,6 +81,14 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX)
     for (const s of snap?.subscriptions ?? []) {
       if (s.durable) set({ destination: s.destination.replace(/^topic:\/\//, ''), subscription: `${s.clientId}:${s.name}`, status: s.active ? 'active' : 'offline' }, s.pending);
     }
+  });
+  gauge(MetricName.DESTINATIONS, 'Destinations (not temporary, not advisory)', [Label.TYPE], (set) => {
+    set({ type: 'queue' }, snap?.queueCount ?? 0);
+    set({ type: 'topic' }, snap?.topicCount ?? 0);
+  });
+  gauge(MetricName.METRICS_DESTINATIONS_OMITTED, 'Destinations without per-destination series (beyond metricsDestinationLimit)', [Label.TYPE], (set) => {
+    set({ type: 'queue' }, Math.max(0, (snap?.queueCount ?? 0) - (snap?.queues.length ?? 0)));
+    set({ type: 'topic' }, Math.max(0, (snap?.topicCount ?? 0) - (snap?.topics.length ?? 0)));
   });
   gauge(MetricName.CONNECTIONS, 'Open client connections', [], (set) => set({}, snap?.connections ?? 0));
   gauge(MetricName.MEMORY_USED_BYTES, 'Bytes of messages held in memory', [], (set) => set({}, snap?.info.memory.used ?? 0));
@@ -120,10 +135,19 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX)
   };
 
   async function render(): Promise<string> {
+    const empty: MetricsDestinations = { queues: [], topics: [], queueCount: 0, topicCount: 0 };
+    let dests: MetricsDestinations;
+    try {
+      dests = view.metricsDestinations
+        ? await view.metricsDestinations(destinationLimit)
+        : truncateForMetrics(read(() => view.queues(), []), read(() => view.topics(), []), destinationLimit);
+    } catch (err) {
+      if (!isNotServing(err)) throw err;
+      dests = empty;
+    }
     snap = {
       info: view.info(),
-      queues: read(() => view.queues(), []),
-      topics: read(() => view.topics(), []),
+      ...dests,
       subscriptions: read(() => view.subscriptions(), []),
       connections: read(() => view.connections().length, 0),
       jobs: await view.jobs().catch(() => []),
