@@ -28,6 +28,7 @@ import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
 import { PageLimiter } from './page-limiter';
+import { DestinationGc } from './destination-gc';
 import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
@@ -59,6 +60,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   private readonly storeWarnings = new StoreWarnings();
   /** Paging queue messages in from the store, a few queues at a time. */
   readonly pageLimiter = new PageLimiter();
+  private readonly destinationGc = new DestinationGc(this);
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   readonly topics = new Map<string, Topic>();
@@ -148,6 +150,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     await this.recover();
     await this.scheduler?.start();
     this.startExpiryScan();
+    this.destinationGc.start(this.config.schedulePeriodForDestinationPurge);
     vmRegistry.register(this.config.brokerName, this);
     try {
       for (const c of this.config.transportConnectors) this.connectors.push(await startConnector(this, c));
@@ -164,6 +167,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     vmRegistry.unregister(this.config.brokerName, this);
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.expiryTimer = null;
+    this.destinationGc.stop();
     this.scheduler?.stop();
     for (const c of this.connectors) await c.close().catch(() => undefined);
     this.connectors = [];

@@ -13,6 +13,8 @@ export interface ResolvedPolicy {
   producerFlowControl: boolean;
   expireMessagesPeriod: number;
   maxPageSize: number;
+  gcInactiveDestinations: boolean;
+  inactiveTimoutBeforeGC: number;
 }
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
@@ -25,6 +27,8 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   producerFlowControl: true,
   expireMessagesPeriod: 30000,
   maxPageSize: 200,
+  gcInactiveDestinations: false,
+  inactiveTimoutBeforeGC: 60000,
 };
 
 function matches(entry: PolicyEntryConfig, d: Destination): boolean {
@@ -57,6 +61,8 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.producerFlowControl !== undefined) p.producerFlowControl = e.producerFlowControl;
     if (e.expireMessagesPeriod !== undefined) p.expireMessagesPeriod = e.expireMessagesPeriod;
     if (e.maxPageSize !== undefined) p.maxPageSize = e.maxPageSize;
+    if (e.gcInactiveDestinations !== undefined) p.gcInactiveDestinations = e.gcInactiveDestinations;
+    if (e.inactiveTimoutBeforeGC !== undefined) p.inactiveTimoutBeforeGC = e.inactiveTimoutBeforeGC;
   }
   return p;
 }
