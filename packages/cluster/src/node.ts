@@ -7,148 +7,20 @@
 // 'lost' (session or quorum gone) fences at once: the term's store fails its waiting commits
 // and accepts no more before anything else runs; then the service stops and the node rejoins.
 // Role changes run one at a time, in order (a serial task queue).
-import { EventEmitter } from 'node:events';
-import type { Position } from '@wharf/store';
-import type { Election, ElectionState, MemberInfo } from './election/types';
+import type { ElectionState, MemberInfo } from './election/types';
 import { openOrSetAside } from './damaged-store';
 import { FrameType } from './replication/frames';
 import { ReplicatedStore } from './replication/replicated-store';
-import { openAndRecover, type ReplicationLog } from './replication/replication-log';
+import { openAndRecover } from './replication/replication-log';
 import { SlaveReplicator } from './replication/slave';
-import type { ReplicationLink, ReplicationTransport } from './replication/transport';
-import { fmt, type ClusterLogger, type MasterStatus, type ReplicableStore, type SyncPolicy } from './types';
+import type { ReplicationLink } from './replication/transport';
+import { fmt } from './types';
+import { ClusterNodeCore } from './node-core';
+import type { Term } from './node-types';
 
-/** What a node runs while it serves clients (the broker). */
-export interface MasterService {
-  stop(): Promise<void>;
-  /** The group's client URLs changed (tell connected failover clients). */
-  membersChanged?(clientUrls: string[]): void;
-}
+export type { MasterService, Refuser, NodeServices, NodeRole, ClusterNodeOptions, NodeStatus } from './node-types';
 
-export interface Refuser {
-  stop(): Promise<void>;
-}
-
-export interface NodeServices {
-  /** Serve clients on top of the replicated store. */
-  serve(store: ReplicatedStore, clientUrls: string[]): Promise<MasterService>;
-  /**
-   * While not serving: answer clients with an error; `reason()` says why and names the master,
-   * `members()` gives the group's client URLs, the master first (failover clients learn them).
-   */
-  refuse(reason: () => string, members?: () => string[]): Promise<Refuser>;
-}
-
-export type NodeRole = 'starting' | 'candidate' | 'slave' | 'syncing' | 'master' | 'stopped';
-
-export interface ClusterNodeOptions {
-  nodeId: string;
-  /** Group size (odd); default 3. */
-  replicas?: number;
-  sync?: SyncPolicy;
-  /** ms a sync commit waits for its quorum; default 5000. */
-  replicationTimeout?: number;
-  /** ms between replication heartbeats; default 500. */
-  heartbeatMs?: number;
-  /** Must match on every node (ActiveMQ securityToken). */
-  securityToken?: string;
-  /**
-   * A master waiting to serve (after its election, or after a missed quorum) that has had
-   * fewer than floor(replicas/2) slaves connected for this long, while the election still
-   * counts them present (they reach ZooKeeper but not this node), leaves the election for
-   * `rejoinAfterMs` so that they can elect one of themselves. Default 2 × replicationTimeout.
-   */
-  stepAsideMs?: number;
-  /** How long a master that stepped aside stays out of the election; default 4000. */
-  rejoinAfterMs?: number;
-  weight?: number;
-  /** This node's client URL, as clients reach it. */
-  clientUrl: string;
-  /** Where the replication listener binds (tcp://host:port, or anything for the memory hub). */
-  replicationBind: string;
-  store: ReplicableStore;
-  /**
-   * The retained replication log (FileReplicationLog beside the store); without one, the store's
-   * own (Store.readLog) is used.
-   */
-  log?: ReplicationLog;
-  election: Election;
-  transport: ReplicationTransport;
-  services: NodeServices;
-  logger: ClusterLogger;
-  /** Called about once a second while master, and on role changes (ZooKeeper status znode). */
-  statusSink?(status: NodeStatus): void;
-}
-
-export interface NodeStatus {
-  nodeId: string;
-  role: NodeRole;
-  epoch: number;
-  position: Position;
-  master?: MemberInfo;
-  members: MemberInfo[];
-  /** As master: its slaves. */
-  replication?: MasterStatus;
-  updatedAt: number;
-}
-
-interface Term {
-  epoch: number;
-  store: ReplicatedStore;
-  service?: MasterService;
-  /** Waiting for slaves to catch up before serving (again). */
-  syncing: boolean;
-}
-
-export class ClusterNode extends EventEmitter {
-  readonly nodeId: string;
-  readonly replicas: number;
-  readonly sync: SyncPolicy;
-  readonly replicationTimeout: number;
-  readonly heartbeatMs: number;
-  private readonly o: ClusterNodeOptions;
-  private readonly log: ClusterLogger;
-  role: NodeRole = 'starting';
-  replicationUrl = '';
-  private term: Term | undefined;
-  private slave: SlaveReplicator | undefined;
-  private following: { id: string; url: string; epoch: number } | undefined;
-  private refuser: Refuser | undefined;
-  private tasks: Promise<void> = Promise.resolve();
-  private stopped = false;
-  private maxEpochSeen = 0;
-  private statusTimer: NodeJS.Timeout | null = null;
-  private lastMembers = '';
-
-  constructor(opts: ClusterNodeOptions) {
-    super();
-    this.o = opts;
-    this.nodeId = opts.nodeId;
-    this.replicas = opts.replicas ?? 3;
-    this.sync = opts.sync ?? 'quorum_mem';
-    this.replicationTimeout = opts.replicationTimeout ?? 5000;
-    this.heartbeatMs = opts.heartbeatMs ?? 500;
-    this.log = opts.logger;
-  }
-
-  get store(): ReplicableStore {
-    return this.o.store;
-  }
-
-  get election(): Election {
-    return this.o.election;
-  }
-
-  /** The replicated store while this node is master (tests commit through it). */
-  get masterStore(): ReplicatedStore | undefined {
-    return this.term?.store;
-  }
-
-  /** True while clients are served here. */
-  get serving(): boolean {
-    return this.role === 'master';
-  }
-
+export class ClusterNode extends ClusterNodeCore {
   async start(): Promise<void> {
     const { store, election, transport } = this.o;
     await openOrSetAside(store, this.replicas, this.nodeId, this.log);
@@ -165,7 +37,7 @@ export class ClusterNode extends EventEmitter {
       position: store.position,
       ...(this.o.weight !== undefined ? { weight: this.o.weight } : {}),
     });
-    this.log.info({ node: this.nodeId, replicationUrl: this.replicationUrl, position: fmt(store.position) }, 'cluster: node started, joined the election');
+    this.log.info({ replicationUrl: this.replicationUrl, position: fmt(store.position) }, 'cluster: node started, joined the election');
     this.setRole('candidate');
     this.schedule();
   }
@@ -181,7 +53,7 @@ export class ClusterNode extends EventEmitter {
     const from = this.o.store.position;
     const n = await openAndRecover(log, this.o.store, this.log);
     if (n > 0) {
-      this.log.info({ node: this.nodeId, from: fmt(from), to: fmt(this.o.store.position), batches: n }, 'cluster: batches from the retained log written to the store');
+      this.log.info({ from: fmt(from), to: fmt(this.o.store.position), batches: n }, 'cluster: batches from the retained log written to the store');
     }
   }
 
@@ -205,27 +77,13 @@ export class ClusterNode extends EventEmitter {
     this.setRole('stopped');
   }
 
-  status(): NodeStatus {
-    const st = this.o.election.state();
-    const s: NodeStatus = {
-      nodeId: this.nodeId,
-      role: this.role,
-      epoch: this.term?.epoch ?? st.epoch,
-      position: this.term ? this.term.store.assignedPosition : (this.slave?.position ?? this.o.store.position),
-      members: st.members,
-      updatedAt: Date.now(),
-    };
-    if (st.master) s.master = st.master;
-    if (this.term) s.replication = this.term.store.status();
-    return s;
-  }
 
   // ---- events ---------------------------------------------------------------------------------
 
   private onLost(reason: string): void {
     // Fence now, before any queued task: no commit is acknowledged from here on.
     if (this.term) {
-      this.log.warn({ node: this.nodeId, epoch: this.term.epoch, reason }, 'cluster: mastership lost; no longer acknowledging');
+      this.log.warn({ epoch: this.term.epoch, reason }, 'cluster: mastership lost; no longer acknowledging');
       this.term.store.deactivate(`mastership lost: ${reason}`);
     }
     this.schedule();
@@ -238,7 +96,7 @@ export class ClusterNode extends EventEmitter {
 
   private run(task: () => Promise<void>): Promise<void> {
     const next = this.tasks.then(task).catch((err: Error) => {
-      this.log.error({ node: this.nodeId, err: err.message, stack: err.stack }, 'cluster: role change failed');
+      this.log.error({ err: err.message, stack: err.stack }, 'cluster: role change failed');
       this.emit('error', err);
     });
     this.tasks = next;
@@ -308,7 +166,7 @@ export class ClusterNode extends EventEmitter {
     const term: Term = { epoch: st.epoch, store: rs, syncing: true };
     this.term = term;
     this.setRole('syncing');
-    this.log.info({ node: this.nodeId, epoch: st.epoch, position: fmt(store.position), waitingFor: rs.missingSlaves() },
+    this.log.info({ epoch: st.epoch, position: fmt(store.position), waitingFor: rs.missingSlaves() },
       'cluster: elected master; waiting for slaves to catch up before serving');
     this.whenCaughtUp(term);
   }
@@ -326,7 +184,7 @@ export class ClusterNode extends EventEmitter {
     const stepAsideMs = this.o.stepAsideMs ?? 2 * this.replicationTimeout;
     let reachedAt = Date.now();
     const progress = setInterval(() => {
-      this.log.info({ node: this.nodeId, epoch: term.epoch, waitingFor: term.store.missingSlaves(), ms: Date.now() - started },
+      this.log.info({ epoch: term.epoch, waitingFor: term.store.missingSlaves(), ms: Date.now() - started },
         'cluster: master still waiting for slaves to catch up');
     }, 5000);
     const watch = setInterval(() => {
@@ -357,9 +215,9 @@ export class ClusterNode extends EventEmitter {
     const rejoinAfterMs = this.o.rejoinAfterMs ?? 4000;
     const reason = `only ${connected} of the ${Math.floor(this.replicas / 2)} slave(s) it needs connected to it for ${forMs} ms, ` +
       'though the election counts them present: stepping aside so that they can elect a master among themselves';
-    this.log.warn({ node: this.nodeId, epoch: term.epoch, connected, forMs, rejoinAfterMs }, `cluster: master ${reason}`);
+    this.log.warn({ epoch: term.epoch, connected, forMs, rejoinAfterMs }, `cluster: master ${reason}`);
     void this.o.election.withdraw(rejoinAfterMs, reason).catch((err: Error) =>
-      this.log.warn({ node: this.nodeId, err: err.message }, 'cluster: stepping aside failed'));
+      this.log.warn({ err: err.message }, 'cluster: stepping aside failed'));
   }
 
   private async serve(term: Term): Promise<void> {
@@ -370,7 +228,7 @@ export class ClusterNode extends EventEmitter {
     try {
       term.service = await this.o.services.serve(term.store, members);
     } catch (err) {
-      this.log.error({ node: this.nodeId, err: (err as Error).message }, 'cluster: could not start serving');
+      this.log.error({ err: (err as Error).message }, 'cluster: could not start serving');
       this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
       throw err;
     }
@@ -380,7 +238,7 @@ export class ClusterNode extends EventEmitter {
     }
     term.syncing = false;
     this.setRole('master');
-    this.log.info({ node: this.nodeId, epoch: term.epoch, position: fmt(term.store.assignedPosition) }, 'cluster: master serving clients');
+    this.log.info({ epoch: term.epoch, position: fmt(term.store.assignedPosition) }, 'cluster: master serving clients');
     this.emit('serving', term.epoch);
   }
 
@@ -392,7 +250,7 @@ export class ClusterNode extends EventEmitter {
   private onQuorumTimeout(term: Term): void {
     void this.run(async () => {
       if (this.term !== term || !term.store.active || term.syncing) return;
-      this.log.warn({ node: this.nodeId, epoch: term.epoch }, 'cluster: quorum lost for commits; stopping service until slaves catch up');
+      this.log.warn({ epoch: term.epoch }, 'cluster: quorum lost for commits; stopping service until slaves catch up');
       term.syncing = true;
       term.store.failWaiting('replication: the master stopped serving: its slaves do not acknowledge');
       await yieldToIo();
@@ -417,7 +275,7 @@ export class ClusterNode extends EventEmitter {
     await service?.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'cluster: service stop failed'));
     await term.store.drain();
     this.publishPosition(this.o.store.position);
-    this.log.info({ node: this.nodeId, epoch: term.epoch, position: fmt(this.o.store.position), reason }, 'cluster: term ended');
+    this.log.info({ epoch: term.epoch, position: fmt(this.o.store.position), reason }, 'cluster: term ended');
     if (refuse && !this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
     this.setRole('candidate');
   }
@@ -459,69 +317,8 @@ export class ClusterNode extends EventEmitter {
     this.publishPosition(this.o.store.position);
   }
 
-  private publishPosition(p: Position): void {
-    this.o.election.updatePosition(p).catch(() => undefined);
-  }
-
-  private fatal(err: Error): void {
-    this.log.error({ node: this.nodeId, err: err.message }, 'cluster: the local store failed; this node stops');
-    this.term?.store.deactivate('the local store failed');
-    this.emit('failure', err);
-  }
-
-  // ---- clients --------------------------------------------------------------------------------
-
-  private clientUrls(st: ElectionState): string[] {
-    const urls = st.members.map((m) => m.clientUrl);
-    if (!urls.includes(this.o.clientUrl)) urls.unshift(this.o.clientUrl);
-    return urls;
-  }
-
-  private membersChanged(st: ElectionState): void {
-    const urls = this.clientUrls(st);
-    const key = urls.join(',');
-    if (key === this.lastMembers) return;
-    this.lastMembers = key;
-    this.term?.service?.membersChanged?.(urls);
-  }
-
-  /** The group's client URLs for a refused client: the master's first. */
-  private refusalMembers(): string[] {
-    const st = this.o.election.state();
-    const urls: string[] = [];
-    if (st.master) urls.push(st.master.clientUrl);
-    for (const m of st.members) if (!urls.includes(m.clientUrl)) urls.push(m.clientUrl);
-    return urls;
-  }
-
-  /** What a refused client is told. */
-  private refusal(): string {
-    const st = this.o.election.state();
-    const term = this.term;
-    if (term) {
-      return `node ${this.nodeId} is the master (epoch ${term.epoch}) but is not serving yet: ` +
-        `waiting for ${term.store.missingSlaves()} slave(s) to catch up`;
-    }
-    if (st.role === 'slave' && st.master) {
-      return `node ${this.nodeId} is a slave; the master is ${st.master.clientUrl} (node ${st.master.id}, epoch ${st.epoch})`;
-    }
-    return `node ${this.nodeId} is not the master: no master is elected yet (${st.members.length} of ${this.replicas} members present)`;
-  }
-
-  private setRole(role: NodeRole): void {
-    if (this.role === role) return;
-    this.role = role;
-    this.emit('role', role);
-    if (role === 'master' && this.o.statusSink && !this.statusTimer) {
-      this.statusTimer = setInterval(() => this.o.statusSink?.(this.status()), 1000);
-      this.statusTimer.unref();
-    } else if (role !== 'master' && this.statusTimer) {
-      clearInterval(this.statusTimer);
-      this.statusTimer = null;
-    }
-    this.o.statusSink?.(this.status());
-  }
 }
+
 
 /** One turn of the event loop: promise chains settle and their socket writes are queued. */
 function yieldToIo(): Promise<void> {

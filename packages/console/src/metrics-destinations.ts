@@ -3,7 +3,7 @@
 // broker for seconds. So at most `limit` queues (the deepest) and topics (the busiest) get their
 // own series; the counts of all are always reported. The broker's maps are read a chunk at a
 // time, yielding to the event loop between chunks.
-import type { Broker, Queue, Topic } from '@wharf/broker';
+import type { BrokerAdmin, Queue, Topic } from '@wharf/broker';
 import type { MetricsDestinations, QueueInfo, TopicInfo } from './view';
 
 const CHUNK = 2000;
@@ -39,20 +39,20 @@ class Top<T> {
 const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function brokerMetricsDestinations(
-  broker: Broker, limit: number, queueInfo: (q: Queue) => QueueInfo, topicInfo: (t: Topic) => TopicInfo,
+  admin: BrokerAdmin, limit: number, queueInfo: (q: Queue) => QueueInfo, topicInfo: (t: Topic) => TopicInfo,
 ): Promise<MetricsDestinations> {
   const queues = new Top<QueueInfo>(limit);
   const topics = new Top<TopicInfo>(limit);
   let queueCount = 0;
   let topicCount = 0;
   let n = 0;
-  for (const q of broker.queues.values()) {
+  for (const q of admin.liveQueues()) {
     if (q.destination.kind !== 'queue') continue; // temporary queues churn: left out
     queueCount++;
     queues.add(q.depth, () => queueInfo(q));
     if (++n % CHUNK === 0) await yieldLoop();
   }
-  for (const t of broker.topics.values()) {
+  for (const t of admin.liveTopics()) {
     const d = t.destination;
     if (d.kind !== 'topic' || d.name.startsWith('ActiveMQ.Advisory.')) continue;
     topicCount++;

@@ -20,102 +20,13 @@
 import {
   ConnectionFactory, Session, type Connection, type Destination, type Message, type MessageConsumer, type MessageProducer,
 } from '@wharf/client';
-import { isTemporary, parseDestination, wildcardMatches, type Destination as WireDestination } from '@wharf/protocol';
+import { createNetworkConsumer, forwardMessage, wireOf } from '@wharf/client/internal';
+import { isTemporary, parseDestination, type Destination as WireDestination } from '@wharf/protocol';
 import type { ClusterLogger } from '../types';
 
-/** One `networkConnectors` entry (ActiveMQ's networkConnector attributes of the same names). */
-export interface NetworkConnectorConfig {
-  /** Names the bridge in logs; default `NC`. */
-  name?: string;
-  /** `static:(tcp://host:61616,failover:(...))?initialReconnectDelay=…`: one bridge per URI inside. */
-  uri: string;
-  /**
-   * Forward both ways over this one connection: the other broker needs no connector of its own
-   * (e.g. it cannot connect to this one). Default false.
-   */
-  duplex?: boolean;
-  /** How many brokers a message (and a demand) may cross; default 1. */
-  networkTTL?: number;
-  /** One network consumer per destination, whatever the number of remote consumers; default true. */
-  conduitSubscriptions?: boolean;
-  /** Network consumers get priority -5 (minus the path length beyond one hop), so local consumers come first; default false (ActiveMQ 5.17). */
-  decreaseNetworkConsumerPriority?: boolean;
-  /** Forward only these (wildcards allowed; `queue://` or `topic://`, bare names are queues); empty = everything. */
-  dynamicallyIncludedDestinations?: string[];
-  /** Never forward these on demand (not applied to the static includes). */
-  excludedDestinations?: string[];
-  /** Always forwarded, with or without remote consumers. */
-  staticallyIncludedDestinations?: string[];
-  /** Prefetch of the network consumers; default 1000. */
-  prefetchSize?: number;
-  userName?: string;
-  password?: string;
-}
+import { filterOf, matchesAny, parseNetworkUri, type Backoff, type NetworkBridgeOptions, type NetworkConnectorConfig } from './config';
 
-export interface NetworkBridgeOptions {
-  /** The local broker's name: reached as vm://<name>, and added to forwarded messages' paths. */
-  brokerName: string;
-  logger: ClusterLogger;
-}
-
-interface Backoff {
-  initial: number;
-  max: number;
-  exponential: boolean;
-  multiplier: number;
-}
-
-/** The URIs inside `static:(…)` (or `masterslave:(…)`, one failover bridge), with the reconnect options. */
-export function parseNetworkUri(uri: string): { urls: string[]; backoff: Backoff } {
-  const m = /^(static|masterslave):\((.*)\)(?:\?(.*))?$/i.exec(uri.trim());
-  if (!m) throw new Error(`network connector uri '${uri}' is not supported: use static:(tcp://host:61616,...) or masterslave:(tcp://a,tcp://b,...)`);
-  const inner = splitTopLevel(m[2] ?? '');
-  if (inner.length === 0) throw new Error(`network connector uri '${uri}' names no broker`);
-  const q = new URLSearchParams(m[3] ?? '');
-  const num = (k: string, d: number): number => {
-    const v = q.get(k);
-    if (v === null) return d;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`network connector uri '${uri}': ${k}=${v} must be a number >= 0`);
-    return n;
-  };
-  const backoff: Backoff = {
-    initial: num('initialReconnectDelay', 1000), max: num('maxReconnectDelay', 30000),
-    exponential: q.get('useExponentialBackOff') !== 'false', multiplier: num('backOffMultiplier', 2),
-  };
-  const urls = m[1]!.toLowerCase() === 'masterslave' ? [`failover:(${inner.join(',')})?randomize=false`] : inner;
-  return { urls, backoff };
-}
-
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      if (cur.trim()) out.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
-}
-
-function filterOf(list: string[] | undefined, what: string): WireDestination[] {
-  return (list ?? []).map((t) => {
-    try {
-      return parseDestination(t, 'queue');
-    } catch (err) {
-      throw new Error(`network connector ${what}: '${t}' is not a destination: ${(err as Error).message}`);
-    }
-  });
-}
-
-function matchesAny(list: WireDestination[], d: WireDestination): boolean {
-  return list.some((f) => f.kind === d.kind && wildcardMatches(f.name, d.name));
-}
+export { parseNetworkUri, type NetworkBridgeOptions, type NetworkConnectorConfig } from './config';
 
 /** The bridges of one `networkConnectors` entry: one per URI inside `static:(…)`. */
 export class NetworkConnector {
@@ -316,14 +227,14 @@ class Generation {
   async open(url: string, config: NetworkConnectorConfig): Promise<void> {
     const fail = (err: Error): void => this.bridge.lost(this, err);
     // A failover URL may take long to connect; a bridge stopped meanwhile closes what it gets.
-    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY }).createConnection(config.userName, config.password);
+    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, networkBridge: true }).createConnection(config.userName, config.password);
     this.remote = remote;
     if (this.closed) return void (await remote.close().catch(() => undefined));
     remote.setExceptionListener((err) => fail(err));
     remote.setTransportListener({ transportInterrupted: (err) => fail(err) });
     this.remoteName = remote.getBrokerName();
     if (this.remoteName === this.localName) throw new Error(`the remote broker is this broker (${this.localName}): a bridge to itself would loop`);
-    const local = await new ConnectionFactory(`vm://${this.localName}`, { redeliveryPolicy: BRIDGE_REDELIVERY }).createConnection();
+    const local = await new ConnectionFactory(`vm://${this.localName}`, { redeliveryPolicy: BRIDGE_REDELIVERY, networkBridge: true }).createConnection();
     this.local = local;
     if (this.closed) return void (await local.close().catch(() => undefined));
     local.setExceptionListener((err) => fail(err));
@@ -376,7 +287,7 @@ class Direction {
 
   private onAdvisory(m: Message): void {
     if (this.g.closed) return;
-    const body = m._w.body as { destination?: unknown; consumerId?: unknown; event?: unknown; brokerPath?: unknown } | null;
+    const body = wireOf(m).body as { destination?: unknown; consumerId?: unknown; event?: unknown; brokerPath?: unknown } | null;
     if (!body || typeof body.destination !== 'string' || typeof body.consumerId !== 'string') return;
     const id = body.consumerId;
     if (body.event === 'removed') return this.removeSinkConsumer(id);
@@ -432,7 +343,7 @@ class Direction {
     const path = [this.sinkName, ...sinkPath];
     const priority = r.decreasePriority ? -5 - (path.length > 1 ? path.length : 0) : 0;
     try {
-      const c = await s._createNetworkConsumer(d, { target: this.sinkName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
+      const c = await createNetworkConsumer(s, d, { target: this.sinkName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
       c.setMessageListener((m) => this.forward(m));
       this.g.bridge.log.info({ bridge: this.g.bridge.label, destination, from: this.sourceName, to: this.sinkName }, 'network bridge: forwarding on demand');
       return c;
@@ -446,8 +357,8 @@ class Direction {
   private forward(m: Message): void {
     const p = this.producer;
     if (!p || this.g.closed) return;
-    const w = m._w;
-    p._forward(w, [...(w.brokerPath ?? []), this.sourceName]).then(
+    const w = wireOf(m);
+    forwardMessage(p, w, [...(w.brokerPath ?? []), this.sourceName]).then(
       () => {
         this.g.bridge.countForwarded(this.index);
         return m.acknowledge();
