@@ -87,7 +87,7 @@ export interface ConnectionFactoryOptions {
   tls?: tls.ConnectionOptions;
   /** Our name in the broker's logs and advisories. */
   clientName?: string;
-  /** @internal A network bridge's connection (@wharf/cluster): may open network consumers. */
+  /** A network bridge's connection (@wharf/cluster): asks the broker to let it open network consumers. */
   networkBridge?: boolean;
 }
 
@@ -187,7 +187,7 @@ export function applyJmsOptions(s: FactorySettings, jms: Record<string, string>,
 
 const FACTORY_OPTIONS: ReadonlyArray<keyof ConnectionFactoryOptions> = [
   'userName', 'password', 'clientID', 'redeliveryPolicy', 'prefetchPolicy', 'useAsyncSend', 'alwaysSyncSend', 'sendTimeout',
-  'heartbeat', 'closeTimeout', 'connectTimeout', 'tls', 'clientName',
+  'heartbeat', 'closeTimeout', 'connectTimeout', 'tls', 'clientName', 'networkBridge',
 ];
 
 /** Apply the options object (it wins over the URL). Unknown names are errors naming the closest one. */
