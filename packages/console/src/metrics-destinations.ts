@@ -46,7 +46,12 @@ export async function brokerMetricsDestinations(
   let queueCount = 0;
   let topicCount = 0;
   let n = 0;
+  const totals = { enqueued: 0, dequeued: 0, pending: 0, inflight: 0 };
   for (const q of admin.liveQueues()) {
+    totals.enqueued += q.enqueued;
+    totals.dequeued += q.dequeued;
+    totals.pending += q.depth;
+    totals.inflight += q.inflightCount;
     if (q.destination.kind !== 'queue') continue; // temporary queues churn: left out
     queueCount++;
     queues.add(q.depth, () => queueInfo(q));
@@ -54,19 +59,29 @@ export async function brokerMetricsDestinations(
   }
   for (const t of admin.liveTopics()) {
     const d = t.destination;
+    if (!d.name.startsWith('ActiveMQ.Advisory.')) totals.enqueued += t.enqueued;
     if (d.kind !== 'topic' || d.name.startsWith('ActiveMQ.Advisory.')) continue;
     topicCount++;
     topics.add(t.enqueued, () => topicInfo(t));
     if (++n % CHUNK === 0) await yieldLoop();
   }
-  return { queues: queues.result(), topics: topics.result(), queueCount, topicCount };
+  return { queues: queues.result(), topics: topics.result(), queueCount, topicCount, totals };
 }
 
 /** The same choice over lists a view already made (views without metricsDestinations). */
 export function truncateForMetrics(allQueues: QueueInfo[], allTopics: TopicInfo[], limit: number): MetricsDestinations {
   const queues = allQueues.filter((q) => !q.temporary);
   const topics = allTopics.filter((t) => !t.temporary && !t.advisory);
+  const totals = { enqueued: 0, dequeued: 0, pending: 0, inflight: 0 };
+  for (const q of allQueues) {
+    totals.enqueued += q.enqueued;
+    totals.dequeued += q.dequeued;
+    totals.pending += q.pending;
+    totals.inflight += q.inflight;
+  }
+  for (const t of allTopics) if (!t.advisory) totals.enqueued += t.enqueued;
   return {
+    totals,
     queues: [...queues].sort((a, b) => b.pending - a.pending).slice(0, limit),
     topics: [...topics].sort((a, b) => b.enqueued - a.enqueued).slice(0, limit),
     queueCount: queues.length,

@@ -157,7 +157,7 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX,
   };
 
   async function render(): Promise<string> {
-    const empty: MetricsDestinations = { queues: [], topics: [], queueCount: 0, topicCount: 0 };
+    const empty: MetricsDestinations = { queues: [], topics: [], queueCount: 0, topicCount: 0, totals: { enqueued: 0, dequeued: 0, pending: 0, inflight: 0 } };
     let dests: MetricsDestinations;
     try {
       dests = view.metricsDestinations

@@ -204,6 +204,8 @@ export interface MetricsDestinations {
   topics: TopicInfo[];
   queueCount: number;
   topicCount: number;
+  /** Sums over every queue (and topic, for enqueued), temporary ones included, as overview's. */
+  totals: { enqueued: number; dequeued: number; pending: number; inflight: number };
 }
 
 export interface BrokerView {
