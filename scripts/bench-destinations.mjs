@@ -6,6 +6,7 @@
 //   node scripts/bench-destinations.mjs [--queues 100000] [--scrapes 5] [--no-write]
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConnectionFactory, DeliveryMode, Session } from '@wharf/client';
@@ -19,6 +20,7 @@ const N = Number(o.queues);
 const SCRAPES = Number(o.scrapes);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const dir = tempDir('wharf-destinations-');
+const loadBefore = os.loadavg()[0];
 
 // ---- the store: N queues, one message each --------------------------------------------------
 const store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
@@ -110,7 +112,7 @@ if (!o['no-write']) {
   writeSection('bench-destinations', `
 ## Many destinations (\`node scripts/bench-destinations.mjs --queues ${N}\`)
 
-${new Date().toISOString().slice(0, 10)}, ${machineLine()}. A store of ${fmt(N)} queues holding one small persistent message each (${(storeBytes / 2 ** 20).toFixed(1)} MiB of LevelDB files), then a broker with its console started on it (\`scripts/bench-destinations-broker.mjs\`); ${SCRAPES} scrapes of \`/metrics\` while one client sends and receives a non-persistent message in a loop (its longest round trip is how long the broker kept other clients waiting).
+${new Date().toISOString().slice(0, 10)}, ${machineLine()}, load average ${loadBefore.toFixed(1)} while it ran (the machine is shared: timings scale with it). A store of ${fmt(N)} queues holding one small persistent message each (${(storeBytes / 2 ** 20).toFixed(1)} MiB of LevelDB files), then a broker with its console started on it (\`scripts/bench-destinations-broker.mjs\`); ${SCRAPES} scrapes of \`/metrics\` while one client sends and receives a non-persistent message in a loop (its longest round trip is how long the broker kept other clients waiting).
 
 | measure | value | target |
 |---|---|---|
