@@ -10,7 +10,7 @@ import {
   type Destination, type Selector, type WireMessage,
 } from '@wharf/protocol';
 import { filterable } from './filter';
-import { LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
+import { OpType, LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import { resolveConfig, type BrokerConfig } from './config';
 import { resolvePolicy, type ResolvedPolicy } from './policy';
 import { recoverBroker } from './recovery';
@@ -199,7 +199,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
       this.queues.set(d.url, q);
       for (const c of this.wildcardQueueConsumers) if (destinationMatches(c.destination, d)) q.addConsumer(c);
       if (persist && this.durableStore && !isTemporary(d.kind)) {
-        void this.store.commit([{ t: 8, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
+        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
       }
       this.advisories.destinationCreated(d);
       this.emit('destination', d.url);
@@ -213,7 +213,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
       t = new Topic(d);
       this.topics.set(d.url, t);
       if (persist && this.durableStore && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
-        void this.store.commit([{ t: 8, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
+        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
       }
       for (const sub of this.wildcardDurables) {
         if (destinationMatches(sub.destination, d)) t.durables.add(sub);
