@@ -20,7 +20,7 @@ export interface ChannelConfig {
 
 export interface ChannelHandler {
   /** Credentials and clientId for each HELLO. */
-  helloFields(): { clientId?: string; user?: string; password?: string; clientName?: string };
+  helloFields(): { clientId?: string; user?: string; password?: string; clientName?: string; networkBridge?: boolean };
   /** Commands for the connection: DISPATCH, and anything the channel does not handle itself. */
   onCommand(cmd: Command): void;
   /** An ERROR without corr. */

@@ -270,7 +270,7 @@ describe('network of brokers (bridges between real brokers)', function () {
     });
     let b = await broker('b', config);
     // One failover connection, as a bridge to a group has: after the restart it reconnects.
-    const c = await new ConnectionFactory(`failover:(tcp://127.0.0.1:${port})?initialReconnectDelay=20&maxReconnectDelay=100`).createConnection();
+    const c = await new ConnectionFactory(`failover:(tcp://127.0.0.1:${port})?initialReconnectDelay=20&maxReconnectDelay=100`, { networkBridge: true }).createConnection();
     opened.push(() => c.close());
     let resumed = 0;
     c.setTransportListener({ transportResumed: () => void resumed++ });

@@ -227,14 +227,14 @@ class Generation {
   async open(url: string, config: NetworkConnectorConfig): Promise<void> {
     const fail = (err: Error): void => this.bridge.lost(this, err);
     // A failover URL may take long to connect; a bridge stopped meanwhile closes what it gets.
-    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY }).createConnection(config.userName, config.password);
+    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, networkBridge: true }).createConnection(config.userName, config.password);
     this.remote = remote;
     if (this.closed) return void (await remote.close().catch(() => undefined));
     remote.setExceptionListener((err) => fail(err));
     remote.setTransportListener({ transportInterrupted: (err) => fail(err) });
     this.remoteName = remote.getBrokerName();
     if (this.remoteName === this.localName) throw new Error(`the remote broker is this broker (${this.localName}): a bridge to itself would loop`);
-    const local = await new ConnectionFactory(`vm://${this.localName}`, { redeliveryPolicy: BRIDGE_REDELIVERY }).createConnection();
+    const local = await new ConnectionFactory(`vm://${this.localName}`, { redeliveryPolicy: BRIDGE_REDELIVERY, networkBridge: true }).createConnection();
     this.local = local;
     if (this.closed) return void (await local.close().catch(() => undefined));
     local.setExceptionListener((err) => fail(err));
