@@ -1,4 +1,4 @@
-// The Broker (DESIGN §5): destinations, subscriptions, routing, store recovery, dead letters,
+// The Broker (docs/ARCHITECTURE.md: inside the broker): destinations, subscriptions, routing, store recovery, dead letters,
 // expiry and advisories. Connections (connection.ts) turn wire commands into calls on it;
 // routing of one send is planned in router.ts and executed in execute.ts. Recovery, durable
 // subscriptions, dead letters and expiry, flow control and destination removal live in their

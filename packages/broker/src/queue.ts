@@ -1,6 +1,6 @@
 // A queue: each message to exactly one consumer, in order within a priority; round-robin over
 // consumers with credit; exclusive consumers; message groups; a bounded window of messages in
-// memory with the rest paged in from the store in order (DESIGN §4, large backlogs).
+// memory with the rest paged in from the store in order (docs/ARCHITECTURE.md: invariants, large backlogs).
 import { OpType, type StoreOp } from '@wharf/store';
 import { Entry, EntryState } from './entry';
 import { MessageSource } from './source';

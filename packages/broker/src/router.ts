@@ -1,6 +1,6 @@
 // Routing of one send: which sources get an entry, and which store ops make it durable.
 // Composite destinations, virtual topics and mirrored queues are routing rules, all here
-// (ACTIVEMQ-NOTES §6; CompositeDestinationBroker, VirtualTopicInterceptor, MirroredQueue).
+// (docs/ACTIVEMQ-BEHAVIOUR.md: virtual topics, composite and mirrored destinations; CompositeDestinationBroker, VirtualTopicInterceptor, MirroredQueue).
 import {
   DeliveryMode, InvalidDestinationError, isComposite, isQueueKind, isTemporary, isWildcard, parseComposite,
   parseDestination, destinationOf, wildcardMatches, copyMessage, type Destination, type WireMessage,

@@ -1,7 +1,7 @@
 // Topics: every current subscriber gets every message. Each subscription is a source of its
 // own: a non-durable one lives as long as its consumer; a durable one (clientId + name) keeps
 // messages while its consumer is away. A persistent message for durable subscribers is stored
-// once, with one reference per subscription present at send time (DESIGN §4).
+// once, with one reference per subscription present at send time (docs/ARCHITECTURE.md: invariants).
 import type { Destination } from '@wharf/protocol';
 import { OpType, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import type { Entry } from './entry';

@@ -1,4 +1,4 @@
-// Replicated groups in-process (DESIGN §6): in-memory election and replication network, real
+// Replicated groups in-process (docs/CLUSTER.md): in-memory election and replication network, real
 // LevelStores. Each case drives the group through a failure and checks what was acknowledged.
 import assert from 'node:assert/strict';
 import { StoreError } from '@wharf/protocol';

@@ -1,4 +1,4 @@
-// The Store contract (DESIGN §4). Every durable change of broker state is an op in a batch; a
+// The Store contract (docs/ARCHITECTURE.md: invariants). Every durable change of broker state is an op in a batch; a
 // batch gets a position {epoch, index} from commit() (master) or carries one into apply()
 // (slave). Master and slave write through the same code, so their stores hold the same state.
 import type { WireMessage } from '@wharf/protocol';

@@ -1,4 +1,4 @@
-// The one Store conformance suite (STYLE §4): every store passes it. Tests marked durable run
+// The one Store conformance suite (docs/CONVENTIONS.md: one contract, one conformance suite): every store passes it. Tests marked durable run
 // only for stores whose state survives a reopen by a new instance (LevelStore).
 import assert from 'node:assert/strict';
 import { StoreError } from '@wharf/protocol';

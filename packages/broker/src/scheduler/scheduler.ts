@@ -1,4 +1,4 @@
-// The broker's job scheduler (ACTIVEMQ-NOTES §5, `schedulerSupport`): a send interceptor that
+// The broker's job scheduler (docs/ACTIVEMQ-BEHAVIOUR.md: the scheduler, `schedulerSupport`): a send interceptor that
 // turns messages carrying AMQ_SCHEDULED_* properties into jobs, and fires them when due.
 //
 // Jobs live in the store (PUT_JOB / REMOVE_JOB in the same batches as the messages they make),

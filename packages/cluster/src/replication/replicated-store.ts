@@ -1,4 +1,4 @@
-// ReplicatedStore: the Store the broker uses on a master (DESIGN §6). It is an ordinary Store to
+// ReplicatedStore: the Store the broker uses on a master (docs/CLUSTER.md). It is an ordinary Store to
 // the broker. commit() gives the batch the next position of this master's epoch, writes it to
 // the local store through apply() (the same code path as a slave's) and, at the same time,
 // hands it to every slave session; a sync commit resolves only once the sync policy holds:
