@@ -30,7 +30,25 @@ export function destinationUrl(d: unknown): string | undefined {
   }
 }
 
+/**
+ * Destination and producer-id structs are shared per name (read-only): the marshal cache keys
+ * them once per object, so a dispatch reuses the key instead of rebuilding it.
+ */
+const shared = new Map<string, Struct>();
+function sharedStruct(key: string, make: () => Struct): Struct {
+  let s = shared.get(key);
+  if (!s) {
+    if (shared.size >= 10000) shared.clear();
+    shared.set(key, (s = make()));
+  }
+  return s;
+}
+
 export function destinationStruct(url: string): Struct {
+  return sharedStruct(url, () => makeDestination(url));
+}
+
+function makeDestination(url: string): Struct {
   const i = url.indexOf('://');
   const kind = url.slice(0, i);
   const type = KIND_TO_TYPE[kind];
@@ -58,7 +76,7 @@ export function messageIdStruct(text: string, brokerSequenceId: number, version:
   if (m) {
     return {
       type: DataType.MESSAGE_ID, textView: null,
-      producerId: { type: DataType.PRODUCER_ID, connectionId: m[1]!, value: Number(m[3]), sessionId: Number(m[2]) },
+      producerId: sharedStruct(`p|${m[1]!}|${m[2]!}|${m[3]!}`, () => ({ type: DataType.PRODUCER_ID, connectionId: m[1]!, value: Number(m[3]), sessionId: Number(m[2]) })),
       producerSequenceId: Number(m[4]), brokerSequenceId,
     };
   }

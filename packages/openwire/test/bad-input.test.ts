@@ -105,6 +105,23 @@ describe('openwire - bad input', function () {
     await othersStillWork(b);
   });
 
+  it('openwire bad input - a wrong password is refused with JMSSecurityException and the connection closes', async () => {
+    const secured = await startBroker({ users: [{ username: 'app', password: 'secret' }] });
+    try {
+      const c = await RawOpenWire.connect(portOf(secured));
+      const r = await c.request({ type: DataType.CONNECTION_INFO, connectionId: { ...cid, value: 'ID:sec' }, clientId: null, userName: 'app', password: 'wrong', brokerPath: null });
+      assert.equal(r.type, DataType.EXCEPTION_RESPONSE);
+      assert.equal((r.exception as { className: string }).className, 'javax.jms.JMSSecurityException');
+      await c.closedP;
+      const ok = await RawOpenWire.connect(portOf(secured));
+      const r2 = await ok.request({ type: DataType.CONNECTION_INFO, connectionId: { ...cid, value: 'ID:sec2' }, clientId: null, userName: 'app', password: 'secret', brokerPath: null });
+      assert.equal(r2.type, DataType.RESPONSE);
+      ok.close();
+    } finally {
+      await stopBroker(secured);
+    }
+  });
+
   it('openwire bad input - refusals answer with JMS exception class names and keep the connection', async () => {
     const c = await connected(portOf(b), 'taken-id');
     const other = await RawOpenWire.connect(portOf(b));
