@@ -68,16 +68,29 @@ export function messageIdText(m: Struct): string {
   return `${p ? producerKey(p) : ''}:${String(m.producerSequenceId)}`;
 }
 
-const ID_RE = /^(.*):(-?\d+):(-?\d+):(\d+)$/;
+/** Split `prefix:session:value:seq` at its last three colons (no regex: this runs per dispatch). */
+function splitMessageId(text: string): [string, string, string, string] | null {
+  const c3 = text.lastIndexOf(':');
+  const c2 = c3 > 0 ? text.lastIndexOf(':', c3 - 1) : -1;
+  const c1 = c2 > 0 ? text.lastIndexOf(':', c2 - 1) : -1;
+  if (c1 <= 0) return null;
+  const session = text.slice(c1 + 1, c2);
+  const value = text.slice(c2 + 1, c3);
+  const seq = text.slice(c3 + 1);
+  if (!INT.test(session) || !INT.test(value) || !/^\d{1,15}$/.test(seq)) return null;
+  return [text.slice(0, c1), session, value, seq];
+}
+const INT = /^-?\d{1,15}$/;
 
 /** A Wharf message id as a Java MessageId; ids of Wharf's form parse, others travel as text. */
 export function messageIdStruct(text: string, brokerSequenceId: number, version: number): Struct {
-  const m = ID_RE.exec(text);
+  const m = splitMessageId(text);
   if (m) {
+    const [conn, session, value, seq] = m;
     return {
       type: DataType.MESSAGE_ID, textView: null,
-      producerId: sharedStruct(`p|${m[1]!}|${m[2]!}|${m[3]!}`, () => ({ type: DataType.PRODUCER_ID, connectionId: m[1]!, value: Number(m[3]), sessionId: Number(m[2]) })),
-      producerSequenceId: Number(m[4]), brokerSequenceId,
+      producerId: sharedStruct(`p|${conn}|${session}|${value}`, () => ({ type: DataType.PRODUCER_ID, connectionId: conn, value: Number(value), sessionId: Number(session) })),
+      producerSequenceId: Number(seq), brokerSequenceId,
     };
   }
   return {
