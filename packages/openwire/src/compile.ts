@@ -61,17 +61,22 @@ function compile(spec: TypeSpec, tight: boolean): Decoder {
   return new Function('h', 'r', 'bs', 'depth', body) as Decoder;
 }
 
-const compiled = new Map<string, Array<Decoder | undefined>>();
+/** Compiled functions of one version and encoding, indexed by type number, made once. */
+function perType<F>(cache: Map<string, Array<F | undefined>>, version: number, tight: boolean, make: (spec: TypeSpec, tight: boolean) => F): Array<F | undefined> {
+  const key = `${version}:${tight ? 't' : 'l'}`;
+  let fns = cache.get(key);
+  if (!fns) {
+    fns = tableFor(version).map((spec) => (spec ? make(spec, tight) : undefined));
+    cache.set(key, fns);
+  }
+  return fns;
+}
+
+const compiledDec = new Map<string, Array<Decoder | undefined>>();
 
 /** The decoders of one version and encoding, indexed by type number. */
 export function decodersFor(version: number, tight: boolean): Array<Decoder | undefined> {
-  const key = `${version}:${tight ? 't' : 'l'}`;
-  let d = compiled.get(key);
-  if (!d) {
-    d = tableFor(version).map((spec) => (spec ? compile(spec, tight) : undefined));
-    compiled.set(key, d);
-  }
-  return d;
+  return perType(compiledDec, version, tight, compile);
 }
 
 /** What compiled encoders call: the field writer of the WireFormat. */
@@ -94,11 +99,5 @@ const compiledEnc = new Map<string, Array<Encoder | undefined>>();
 
 /** The encoders of one version and encoding, indexed by type number. */
 export function encodersFor(version: number, tight: boolean): Array<Encoder | undefined> {
-  const key = `${version}:${tight ? 't' : 'l'}`;
-  let e = compiledEnc.get(key);
-  if (!e) {
-    e = tableFor(version).map((spec) => (spec ? compileEncoder(spec, tight) : undefined));
-    compiledEnc.set(key, e);
-  }
-  return e;
+  return perType(compiledEnc, version, tight, compileEncoder);
 }
