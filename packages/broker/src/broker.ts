@@ -274,8 +274,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   // ---- producer flow control ------------------------------------------------------------
 
   /** Why a send of `msg` must wait now, or null (see usage.ts). */
-  usageBlock(msg: WireMessage): string | null {
-    return usageBlock(this, msg);
+  usageBlock(msg: WireMessage, transacted = false): string | null {
+    return usageBlock(this, msg, transacted);
   }
 
   /** Resolves when memory was released or after `ms`. */
@@ -364,10 +364,14 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   addConnection(conn: ServerConnection): void {
     this.connections.set(conn.id, conn);
+    this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId }, 'connection opened');
     this.emit('connection', conn.id);
   }
 
   removeConnection(conn: ServerConnection): void {
+    if (this.connections.has(conn.id)) {
+      this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId, ms: Date.now() - conn.connectedAt }, 'connection closed');
+    }
     this.connections.delete(conn.id);
     if (conn.clientId && this.clientIds.get(conn.clientId) === conn) this.clientIds.delete(conn.clientId);
   }

@@ -17,7 +17,7 @@ export type { ServerConsumer } from './consumer';
 export { parseConnectorUri, listen, closeServer } from './transport/connectors';
 export { guardAccepts, FdReserve } from './transport/fd-reserve';
 export { emptyPlan, type RoutePlan } from './router';
-export { createLogger, type Logger } from './logger';
+export { createLogger, logFormat, prettyLine, type LogFormat, type Logger } from './logger';
 export {
   Scheduler, ScheduledProperty, SchedulerAction, MANAGEMENT_DESTINATION, type SchedulerOptions, type SchedulerStats, type JobInfo,
 } from './scheduler/index';

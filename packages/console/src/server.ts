@@ -7,7 +7,9 @@ import type { Broker } from '@wharf/broker';
 import { brokerView, type AdapterOptions } from './adapter';
 import { basicAuthHook, checkSecurity, sameOriginHook } from './auth';
 import { ConsoleError, ConsoleErrorCode } from './errors';
+import { History } from './history';
 import { createMetrics } from './metrics';
+import { replacer } from './messages';
 import { registerApi, registerHealth } from './routes';
 import { registerStatic, STATIC_DIR } from './static';
 import { isBrokerView, type BrokerView } from './view';
@@ -101,6 +103,9 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     const code = status < 500 ? ConsoleErrorCode.BAD_REQUEST : ConsoleErrorCode.BROKER_ERROR;
     return reply.code(status).send({ error: err.message, code });
   });
+  // Values that came from clients may hold bigints (a msgpack uint64), which JSON.stringify
+  // refuses: one such value must not turn a listing into a 500.
+  app.setReplySerializer((payload) => JSON.stringify(payload, replacer));
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: `no such resource: ${req.method} ${req.url.split('?')[0]}`, code: ConsoleErrorCode.NOT_FOUND }),
   );
@@ -109,6 +114,9 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
   registerHealth(app, view);
   registerApi(app, view);
+  const history = new History(view);
+  history.start();
+  app.get('/api/history', async () => history.toJSON());
   registerStatic(app, opts.staticDir ?? STATIC_DIR);
 
   await app.listen({ host, port });
@@ -125,6 +133,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     async close() {
       if (closed) return;
       closed = true;
+      history.stop();
       await app.close();
     },
   };

@@ -73,18 +73,35 @@ export function isExpired(m: WireMessage, now: number): boolean {
   return m.expiration > 0 && m.expiration <= now;
 }
 
-/** A rough size for memory accounting and flow control; cheap, never exact. */
+/**
+ * A message's size for memory accounting and flow control: what its body and properties hold,
+ * whatever the body kind (a map, stream or object body is walked, never guessed), plus a fixed
+ * overhead for the headers. Strings count two bytes a character (their size in memory).
+ */
 export function estimateSize(m: WireMessage): number {
   let size = 200 + m.messageId.length + m.destination.length;
   const b = m.body;
   if (typeof b === 'string') size += b.length * 2;
   else if (b instanceof Uint8Array) size += b.byteLength;
-  else if (b != null) size += 256;
-  for (const k in m.properties) {
-    const v = m.properties[k];
-    size += k.length + (typeof v === 'string' ? v.length * 2 : v instanceof Uint8Array ? v.byteLength : 8);
-  }
+  else if (b != null) size += valueSize(b, 0);
+  for (const k in m.properties) size += k.length * 2 + valueSize(m.properties[k], 0);
   return size;
+}
+
+function valueSize(v: unknown, depth: number): number {
+  if (typeof v === 'string') return 16 + v.length * 2;
+  if (v === null || typeof v !== 'object') return 8;
+  if (v instanceof Uint8Array) return 16 + v.byteLength;
+  // The schema bounds nesting; a deeper structure (made in process) is counted as far as this.
+  if (depth > 64) return 16;
+  let n = 16;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) n += valueSize(v[i], depth + 1);
+  } else {
+    const o = v as Record<string, unknown>;
+    for (const k in o) n += k.length * 2 + valueSize(o[k], depth + 1);
+  }
+  return n;
 }
 
 /** A copy for a second destination (DLQ, virtual topic, mirror, composite fan-out). */
