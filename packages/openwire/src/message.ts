@@ -298,8 +298,17 @@ export interface ToJavaContext {
 }
 
 /** A Wharf message as the Java message struct a MessageDispatch carries. */
-export function toOpenWire(m: WireMessage, ctx: ToJavaContext): Struct {
-  const w = ctx.scratch;
+interface Encoded { type: number; content: Uint8Array | null; marshalledProperties: Uint8Array | null }
+
+/**
+ * A message's body and properties in OpenWire form, made once per message: a topic message for
+ * many Java subscribers, or a redelivery, reuses them (a stored message is never changed).
+ */
+const encodedBodies = new WeakMap<WireMessage, Encoded>();
+
+function encoded(m: WireMessage, w: Writer): Encoded {
+  let e = encodedBodies.get(m);
+  if (e) return e;
   const { type, content } = encodeBody(m, w);
   let marshalledProperties: Uint8Array | null = null;
   const keys = Object.keys(m.properties);
@@ -311,6 +320,13 @@ export function toOpenWire(m: WireMessage, ctx: ToJavaContext): Struct {
     writePrimitiveMap(w, map);
     marshalledProperties = w.toBuffer();
   }
+  e = { type, content, marshalledProperties };
+  encodedBodies.set(m, e);
+  return e;
+}
+
+export function toOpenWire(m: WireMessage, ctx: ToJavaContext): Struct {
+  const { type, content, marshalledProperties } = encoded(m, ctx.scratch);
   const messageId = messageIdStruct(m.messageId, ctx.brokerSequenceId, ctx.version);
   return {
     type,
