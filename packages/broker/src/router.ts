@@ -83,7 +83,12 @@ export class Router {
         b.advisories.expired(d, msg);
         if (!isQueueKind(d.kind) || isTemporary(d.kind)) return;
         const q = b.getQueue(d, true);
-        if (q) b.sendToDeadLetter(q, [new Entry(0, msg, q, 0, false, origin?.id ?? null)], expiryCause(msg), true);
+        if (!q) return;
+        // Counted as a message that arrived and left by expiry, as one that expires while pending.
+        q.enqueued++;
+        q.expired++;
+        q.dequeued++;
+        b.sendToDeadLetter(q, [new Entry(0, msg, q, 0, false, origin?.id ?? null)], expiryCause(msg), true);
       });
       return;
     }
