@@ -50,6 +50,10 @@ export interface QueueStats {
   temporary: boolean;
   /** Pending and in flight, including messages paged out to the store. */
   depth: number;
+  /** Waiting for a consumer, held in memory. */
+  pending: number;
+  /** Waiting, only in the store (paged out). */
+  paged: number;
   consumers: number;
   /** Producers opened on this destination (anonymous producers are not counted, as in ActiveMQ). */
   producers: number;
@@ -180,7 +184,7 @@ export class BrokerAdmin {
     for (const q of this.broker.queues.values()) {
       const d = q.destination;
       out.push({
-        url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, consumers: q.consumers.length,
+        url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, pending: q.pending.size, paged: q.pagedCount, consumers: q.consumers.length,
         producers: producers.get(d.url) ?? 0, enqueued: q.enqueued, dequeued: q.dequeued, forwarded: q.forwarded,
         dispatched: q.dispatched, inflight: q.inflightCount, expired: q.expired,
         memoryPercent: memoryLimit > 0 ? Math.floor((q.pending.bytes * 100) / memoryLimit) : 0,
