@@ -56,7 +56,10 @@ export class Queue extends MessageSource {
   }
 
   protected override afterDispatch(): void {
-    if (this.pagedCount === 0 || this.pagingIn || this.closed) return;
+    // Without a consumer nothing would leave memory again: stored messages stay in the store
+    // (a restart with many queues would otherwise read them all in), and are paged in when a
+    // consumer comes (browsing reads the store directly).
+    if (this.pagedCount === 0 || this.pagingIn || this.closed || this.consumers.length === 0) return;
     const lowWater = Math.max(this.policy.maxPageSize * 2, 400);
     if (this.pending.size >= lowWater && this.pending.bytes > 0) return;
     if (this.pending.bytes > this.policy.memoryLimit / 2) return;
@@ -65,7 +68,10 @@ export class Queue extends MessageSource {
 
   private async pageIn(batch: number): Promise<void> {
     this.pagingIn = true;
+    const limiter = this.broker.pageLimiter;
+    await limiter.acquire(this.consumers.length > 0);
     try {
+      if (this.closed) return;
       const rows = await this.broker.store.loadMessages(this.destination.url, this.storeCursor, batch);
       if (this.closed) return;
       let added = 0;
@@ -86,6 +92,7 @@ export class Queue extends MessageSource {
     } catch (err) {
       this.broker.onStoreFailure(err as Error);
     } finally {
+      limiter.release();
       this.pagingIn = false;
     }
     this.scheduleDispatch();

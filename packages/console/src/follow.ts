@@ -9,8 +9,9 @@ import { brokerView, packageVersion, type AdapterOptions } from './adapter';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 import type {
   BridgeSource, BrokerInfo, BrokerView, ClusterInfo, ClusterStatusSource, ConnectionInfo, JobInfo, MessageDetail,
-  MessageSummary, QueueInfo, SchedulerSource, SendRequest, StoreInfo, SubscriptionInfo, TopicInfo,
+  MessageSummary, MetricsDestinations, QueueInfo, SchedulerSource, SendRequest, StoreInfo, SubscriptionInfo, TopicInfo,
 } from './view';
+import { truncateForMetrics } from './metrics-destinations';
 
 /** A cluster node as its console sees it (the cli implements it over @wharf/cluster's ClusterNode). */
 export interface NodeSource extends ClusterStatusSource {
@@ -105,6 +106,11 @@ export class FollowingView implements BrokerView {
       memory: { used: 0, limit: 0, percent: 0 },
       connectors: [],
     };
+  }
+
+  metricsDestinations(limit: number): Promise<MetricsDestinations> {
+    const v = this.serving();
+    return v.metricsDestinations ? v.metricsDestinations(limit) : Promise.resolve(truncateForMetrics(v.queues(), v.topics(), limit));
   }
 
   queues(): QueueInfo[] {

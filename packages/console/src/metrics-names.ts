@@ -31,6 +31,8 @@ export const MetricName = {
   BRIDGES: 'network_bridges',
   UPTIME_SECONDS: 'uptime_seconds',
   INFO: 'info',
+  DESTINATIONS: 'destinations',
+  METRICS_DESTINATIONS_OMITTED: 'metrics_destinations_omitted',
 } as const;
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 
