@@ -3,7 +3,7 @@
 // (groups, exclusive consumers, paging) live in queue.ts; subscription rules in topic.ts.
 import { isTransientStoreError } from './store-health';
 import { AckType, type Destination, type WireMessage } from '@wharf/protocol';
-import type { StoreOp } from '@wharf/store';
+import { OpType, type StoreOp } from '@wharf/store';
 import { Entry, EntryState } from './entry';
 import { PendingList } from './pending';
 import type { ServerConsumer } from './consumer';
@@ -199,7 +199,7 @@ export abstract class MessageSource {
       // The one mark key must not go down: a premark of a higher seq may be on disk already.
       if (this.premarkMax > mark) mark = this.premarkMax;
       this.deliveredMark = mark;
-      const op: StoreOp = this.subKey ? { t: 10, dest: this.destination.url, seq: mark, key: this.subKey } : { t: 10, dest: this.destination.url, seq: mark };
+      const op: StoreOp = this.subKey ? { t: OpType.MARK_DELIVERED, dest: this.destination.url, seq: mark, key: this.subKey } : { t: OpType.MARK_DELIVERED, dest: this.destination.url, seq: mark };
       const write = this.broker.store.commit([op], { sync: false });
       const prev = this.sendChain;
       const chain: Promise<void> = (prev ? prev.then(() => write) : write).then(
