@@ -1,4 +1,4 @@
-// The Broker (DESIGN §5): destinations, subscriptions, routing, store recovery, dead letters,
+// The Broker (docs/ARCHITECTURE.md: inside the broker): destinations, subscriptions, routing, store recovery, dead letters,
 // expiry and advisories. Connections (connection.ts) turn wire commands into calls on it;
 // routing of one send is planned in router.ts and executed in execute.ts. Recovery, durable
 // subscriptions, dead letters and expiry, flow control and destination removal live in their
@@ -10,7 +10,7 @@ import {
   type Destination, type Selector, type WireMessage,
 } from '@wharf/protocol';
 import { filterable } from './filter';
-import { LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
+import { OpType, LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import { resolveConfig, type BrokerConfig } from './config';
 import { policyKey, resolvePolicy, type ResolvedPolicy } from './policy';
 import { recoverBroker } from './recovery';
@@ -212,7 +212,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
       this.queues.set(d.url, q);
       for (const c of this.wildcardQueueConsumers) if (destinationMatches(c.destination, d)) q.addConsumer(c);
       if (persist && this.durableStore && !isTemporary(d.kind)) {
-        void this.store.commit([{ t: 8, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
+        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
       }
       this.advisories.destinationCreated(d);
       this.emit('destination', d.url);
@@ -226,7 +226,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
       t = new Topic(d);
       this.topics.set(d.url, t);
       if (persist && this.durableStore && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
-        void this.store.commit([{ t: 8, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
+        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
       }
       for (const sub of this.wildcardDurables) {
         if (destinationMatches(sub.destination, d)) t.durables.add(sub);

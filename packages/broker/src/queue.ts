@@ -1,7 +1,7 @@
 // A queue: each message to exactly one consumer, in order within a priority; round-robin over
 // consumers with credit; exclusive consumers; message groups; a bounded window of messages in
-// memory with the rest paged in from the store in order (DESIGN §4, large backlogs).
-import type { StoreOp } from '@wharf/store';
+// memory with the rest paged in from the store in order (docs/ARCHITECTURE.md: invariants, large backlogs).
+import { OpType, type StoreOp } from '@wharf/store';
 import { Entry, EntryState } from './entry';
 import { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
@@ -28,7 +28,7 @@ export class Queue extends MessageSource {
   removalOps(e: Entry): StoreOp[] {
     // Consumed before its write started (concurrent store and dispatch): nothing to remove.
     if (this.broker.concurrentDispatch && this.broker.store.cancelQueuedPut!(this.destination.url, e.seq)) return [];
-    return [{ t: 2, dest: this.destination.url, seq: e.seq }];
+    return [{ t: OpType.REMOVE_MESSAGE, dest: this.destination.url, seq: e.seq }];
   }
 
   /** True when `e` would stay in memory if enqueued now, with a consumer to take it. */

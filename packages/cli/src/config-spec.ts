@@ -106,6 +106,7 @@ const policyEntry: Spec = {
     maxPageSize: { kind: 'integer', min: 1 },
     gcInactiveDestinations: bool,
     inactiveTimoutBeforeGC: nonNegMs,
+    prioritizedMessages: bool,
   },
   check: (p) => (p.queue === undefined) === (p.topic === undefined)
     ? { field: 'queue', problem: 'a policy entry needs exactly one of queue or topic', hint: "write queue: '>' for every queue, or topic: 'PRICES.>' for a pattern" }
@@ -151,7 +152,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; empty = no authentication' },
   { key: 'logLevel', section: 'broker', spec: { kind: 'enum', values: LOG_LEVELS }, doc: LOG_LEVELS.join(' | ') },
   { key: 'advertisedMembers', section: 'broker', spec: { kind: 'array', of: { kind: 'string', nonEmpty: true } }, doc: 'client URLs told to failover clients' },
-  // Replicated group (ActiveMQ's replicatedLevelDB attributes, DESIGN §6).
+  // Replicated group (ActiveMQ's replicatedLevelDB attributes, docs/CLUSTER.md).
   { key: 'replicas', section: 'cluster', spec: { kind: 'integer', min: 1, odd: true }, doc: 'group size (odd); quorum = replicas/2 + 1' },
   { key: 'zkAddress', section: 'cluster', spec: { kind: 'string', nonEmpty: true, check: checkZkAddress }, doc: 'ZooKeeper servers, host:port,host:port' },
   { key: 'zkPassword', section: 'cluster', spec: str, doc: 'password of the group\'s znodes in ZooKeeper (digest auth, user wharf); every node and `wharf cluster status` need the same one' },

@@ -10,7 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { ConnectionFactory, DeliveryMode, Session } from '@wharf/client';
 import { checkFor } from '@wharf/testkit';
-import { BIN, tempDir } from './helpers';
+import { BIN, logMessage, tempDir } from './helpers';
 
 const STARTED = /^Wharf broker \S+ started: (tcp:\/\/127\.0\.0\.1:\d+)/;
 const CONSOLE = /^Wharf console started: (http:\/\/\S+)/;
@@ -29,19 +29,11 @@ describe('wharf start - file descriptor reserve', function () {
       '--transportConnectors', '[{"name":"openwire","uri":"tcp://127.0.0.1:0"}]', '--console', '{"enabled":true,"port":0}',
     ];
     const child = spawn('bash', ['-c', 'ulimit -n 256 && exec "$0" "$@"', process.execPath, ...args], {
-      env: { PATH: process.env.PATH ?? '', WHARF_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', WHARF_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];
     const stderr: string[] = [];
-    // Lines are plain text or, with a log level set, pino's JSON: keep the message.
-    const text = (l: string): string => {
-      try {
-        return String((JSON.parse(l) as { msg?: unknown }).msg ?? l);
-      } catch {
-        return l;
-      }
-    };
-    readline.createInterface({ input: child.stdout }).on('line', (l) => lines.push(text(l)));
+    readline.createInterface({ input: child.stdout }).on('line', (l) => lines.push(logMessage(l)));
     readline.createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const sockets: net.Socket[] = [];

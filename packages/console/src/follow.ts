@@ -1,4 +1,4 @@
-// The console of a cluster node (DESIGN §6, docs/CLUSTER.md). A node runs a new Broker for every
+// The console of a cluster node (docs/CLUSTER.md). A node runs a new Broker for every
 // term in which it is master, and none while it is a slave or a candidate, but its console lives
 // as long as the process. followBroker() is a BrokerView over whatever the node runs now: it
 // asks the node for the current term's broker on every call and reads that one (a new term

@@ -1,4 +1,4 @@
-// Every metric the console exports (DESIGN §8), in one place. Dashboards and alerts depend on
+// Every metric the console exports (docs/CONFIGURATION.md), in one place. Dashboards and alerts depend on
 // these names: rename only with a note in the changelog, and update deploy/grafana too.
 
 export const DEFAULT_METRICS_PREFIX = 'wharf_';

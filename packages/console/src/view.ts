@@ -1,4 +1,4 @@
-// What the console reads and does: a narrow view of a broker (DESIGN §1: the console reads the
+// What the console reads and does: a narrow view of a broker (docs/ARCHITECTURE.md: the console reads the
 // broker through narrow interfaces). adapter.ts implements it over @wharf/broker's Broker; tests
 // and other hosts may implement it directly. Everything returned is plain JSON-safe data.
 
