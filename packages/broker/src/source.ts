@@ -111,7 +111,12 @@ export abstract class MessageSource {
     this.dispatchScheduled = true;
     queueMicrotask(() => {
       this.dispatchScheduled = false;
-      this.dispatch();
+      try {
+        this.dispatch();
+      } catch (err) {
+        // A fault here would end the process from a microtask: log it; the next event retries.
+        this.broker.log.error({ err, destination: this.destination.url }, 'dispatch failed');
+      }
     });
   }
 
@@ -124,6 +129,7 @@ export abstract class MessageSource {
     const now = Date.now();
     const assigned: Entry[] = [];
     const expired: Entry[] = [];
+    let faulty = null as Array<{ e: Entry; err: unknown }> | null;
     let wake = Infinity;
     this.pending.scan((e) => {
       if (e.msg.expiration > 0 && e.msg.expiration <= now) {
@@ -138,7 +144,15 @@ export abstract class MessageSource {
         if (e.msg.deliveryTime < wake) wake = e.msg.deliveryTime;
         return;
       }
-      const c = this.pickConsumer(e);
+      let c: ServerConsumer | null;
+      try {
+        c = this.pickConsumer(e);
+      } catch (err) {
+        // A message no filter can read (stored by an older version, or by a bug): it would
+        // fail the same way at every dispatch, so it leaves for the dead letter queue.
+        (faulty ??= []).push({ e, err });
+        return;
+      }
       if (!c) return !this.hasConsumerWithCredit;
       this.assign(c, e);
       assigned.push(e);
@@ -150,6 +164,7 @@ export abstract class MessageSource {
       this.expired += expired.length;
       this.broker.expire(this, expired);
     }
+    if (faulty) for (const { e, err } of faulty) this.undeliverable(e, err, 'cannot select');
     if (wake < Infinity) this.wakeUpAt(wake);
     if (assigned.length) this.send(assigned);
     this.afterDispatch();
@@ -213,8 +228,23 @@ export abstract class MessageSource {
     for (const e of entries) {
       const c = e.consumer;
       if (!c || c.closed || e.state !== EntryState.INFLIGHT) continue;
-      c.conn.sendDispatch(c, e);
+      try {
+        c.conn.sendDispatch(c, e);
+      } catch (err) {
+        this.undeliverable(e, err, `cannot deliver to consumer ${c.label}`);
+      }
     }
+  }
+
+  /**
+   * A message that cannot be delivered (its conversion for the consumer's protocol failed, or
+   * a filter could not read it): to the dead letter queue with the cause, never back to
+   * pending, where it would fail again at every dispatch and every restart.
+   */
+  private undeliverable(e: Entry, err: unknown, what: string): void {
+    const cause = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    this.broker.log.warn({ err, messageId: describeId(e.msg.messageId), destination: this.destination.url }, `${what}: message sent to the dead letter queue`);
+    this.deadLetter([e], cause.slice(0, 1000));
   }
 
   private wakeUpAt(t: number): void {
@@ -377,6 +407,10 @@ export abstract class MessageSource {
     });
     return found;
   }
+}
+
+function describeId(id: unknown): string {
+  return typeof id === 'string' ? id.slice(0, 200) : typeof id;
 }
 
 export function sumSize(entries: Entry[]): number {

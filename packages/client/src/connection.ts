@@ -81,7 +81,8 @@ export class Connection implements TempOwner {
     this.clientId = settings.clientID ?? null;
     this.channel = new Channel({ url, heartbeat: settings.heartbeat, connectTimeout: settings.connectTimeout, tls: settings.tls }, {
       helloFields: () => {
-        const f: { clientId?: string; user?: string; password?: string; clientName?: string } = { clientName: settings.clientName };
+        const f: { clientId?: string; user?: string; password?: string; clientName?: string; networkBridge?: boolean } = { clientName: settings.clientName };
+        if (settings.networkBridge) f.networkBridge = true;
         if (this.clientId) f.clientId = this.clientId;
         if (settings.userName !== undefined) f.user = settings.userName;
         if (settings.password !== undefined) f.password = settings.password;

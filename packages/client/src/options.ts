@@ -87,6 +87,8 @@ export interface ConnectionFactoryOptions {
   tls?: tls.ConnectionOptions;
   /** Our name in the broker's logs and advisories. */
   clientName?: string;
+  /** A network bridge's connection (@wharf/cluster): asks the broker to let it open network consumers. */
+  networkBridge?: boolean;
 }
 
 /** The factory's settings, copied into each connection it creates. */
@@ -104,6 +106,7 @@ export interface FactorySettings {
   connectTimeout: number | undefined;
   tls: tls.ConnectionOptions | undefined;
   clientName: string;
+  networkBridge: boolean;
 }
 
 export function defaultSettings(): FactorySettings {
@@ -121,6 +124,7 @@ export function defaultSettings(): FactorySettings {
     connectTimeout: undefined,
     tls: undefined,
     clientName: `${os.hostname()}-${process.pid}`,
+    networkBridge: false,
   };
 }
 
@@ -183,7 +187,7 @@ export function applyJmsOptions(s: FactorySettings, jms: Record<string, string>,
 
 const FACTORY_OPTIONS: ReadonlyArray<keyof ConnectionFactoryOptions> = [
   'userName', 'password', 'clientID', 'redeliveryPolicy', 'prefetchPolicy', 'useAsyncSend', 'alwaysSyncSend', 'sendTimeout',
-  'heartbeat', 'closeTimeout', 'connectTimeout', 'tls', 'clientName',
+  'heartbeat', 'closeTimeout', 'connectTimeout', 'tls', 'clientName', 'networkBridge',
 ];
 
 /** Apply the options object (it wins over the URL). Unknown names are errors naming the closest one. */
@@ -211,4 +215,5 @@ export function applyOptions(s: FactorySettings, o: ConnectionFactoryOptions): v
   if (o.connectTimeout !== undefined) s.connectTimeout = o.connectTimeout;
   if (o.tls !== undefined) s.tls = o.tls;
   if (o.clientName !== undefined) s.clientName = o.clientName;
+  if (o.networkBridge !== undefined) s.networkBridge = o.networkBridge === true;
 }

@@ -9,6 +9,7 @@ import { basicAuthHook, checkSecurity, sameOriginHook } from './auth';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 import { History } from './history';
 import { createMetrics } from './metrics';
+import { replacer } from './messages';
 import { registerApi, registerHealth } from './routes';
 import { registerStatic, STATIC_DIR } from './static';
 import { isBrokerView, type BrokerView } from './view';
@@ -102,6 +103,9 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     const code = status < 500 ? ConsoleErrorCode.BAD_REQUEST : ConsoleErrorCode.BROKER_ERROR;
     return reply.code(status).send({ error: err.message, code });
   });
+  // Values that came from clients may hold bigints (a msgpack uint64), which JSON.stringify
+  // refuses: one such value must not turn a listing into a 500.
+  app.setReplySerializer((payload) => JSON.stringify(payload, replacer));
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: `no such resource: ${req.method} ${req.url.split('?')[0]}`, code: ConsoleErrorCode.NOT_FOUND }),
   );

@@ -91,6 +91,11 @@ export interface Hello {
   failover?: boolean;
   /** Its own name for logs and advisories. */
   clientName?: string;
+  /**
+   * A network bridge's connection: it may open network consumers and forward messages with a
+   * broker path. Allowed when the broker has no users, or the HELLO authenticated.
+   */
+  networkBridge?: boolean;
 }
 export interface Welcome {
   type: 2; corr: number; version: number; brokerName: string; connectionId: string;

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { Broker, type BrokerConfig } from '@wharf/broker';
+import { Broker, type BrokerConfig, type BrokerOptions } from '@wharf/broker';
 
 let counter = 0;
 
@@ -28,7 +28,7 @@ export function du(dir: string): number {
  * A broker on a free loopback port. `persistent: true` gives it a LevelDB store in a fresh
  * temporary directory (removed by stopBroker unless keepData).
  */
-export async function startBroker(config: Partial<BrokerConfig> = {}): Promise<Broker> {
+export async function startBroker(config: Partial<BrokerConfig> = {}, opts: BrokerOptions = {}): Promise<Broker> {
   const persistent = config.persistent ?? false;
   const dataDirectory = config.dataDirectory ?? (persistent ? tempDir() : path.join(os.tmpdir(), 'wharf-unused'));
   const broker = new Broker({
@@ -38,7 +38,7 @@ export async function startBroker(config: Partial<BrokerConfig> = {}): Promise<B
     ...config,
     persistent,
     dataDirectory,
-  });
+  }, opts);
   await broker.start();
   return broker;
 }

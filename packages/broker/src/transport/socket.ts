@@ -18,7 +18,8 @@ export class SocketTransport implements ServerTransport {
   private ended = false;
   readonly conn: ServerConnection;
 
-  constructor(private readonly socket: Socket, broker: Broker) {
+  /** `initial`: bytes already read from the socket (protocol detection). */
+  constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     socket.setNoDelay(true);
     flushers.set(socket, this.flushCb);
@@ -36,6 +37,7 @@ export class SocketTransport implements ServerTransport {
       broker.config.maxFrameSize,
     );
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    if (initial && initial.length) decoder.push(initial);
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.ended = true;

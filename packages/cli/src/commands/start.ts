@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Broker, createLogger, logFormat, type Logger, type ProtocolPackage } from '@wharf/broker';
 import { stompProtocol } from '@wharf/stomp';
+import { openwireProtocol } from '@wharf/openwire';
 import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
 import { ConfigError, StoreError } from '@wharf/protocol';
 import { clusterNodeSource } from '../cluster-console';
@@ -11,7 +12,8 @@ import { startHelp } from '../help';
 import { checkDataDirectory, checkTlsFiles } from '../preflight';
 
 /** The wire protocol packages `wharf start` serves, besides the native tcp/ssl connectors. */
-const PROTOCOLS: readonly ProtocolPackage[] = [stompProtocol];
+// OpenWire: Java clients on ActiveMQ's client jar, recognised on the tcp:// and ssl:// connectors.
+const PROTOCOLS: readonly ProtocolPackage[] = [stompProtocol, openwireProtocol];
 
 function storeText(broker: Broker): string {
   const kind = broker.store.kind;
