@@ -6,6 +6,7 @@ export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export {
   BrokerAdmin, type BrokerStats, type MessageView, type BrowseOptions, type MoveOptions, type QueueStats, type TopicStats, type SubscriptionStats, type ConnectionStats,
 } from './admin';
+export { destinationConsumers, type ConsumerStats } from './admin-consumers';
 export * from './config';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
 export { ServerConnection } from './connection';
