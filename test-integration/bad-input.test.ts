@@ -1,26 +1,7 @@
 import { strict as assert } from 'node:assert';
-import net from 'node:net';
 import { Session, InvalidSelectorError, InvalidDestinationError } from '@wharf/client';
-import { CommandType, FrameDecoder, encodeFrame, encodeValue, PROTOCOL_VERSION, type Command } from '@wharf/protocol';
-import { world, text, type World } from './helpers';
-
-/** A raw native-protocol peer: frames out, decoded commands in. */
-async function raw(url: string): Promise<{ sock: net.Socket; next(): Promise<Command>; closed: Promise<void>; send(c: Command): void }> {
-  const { hostname, port } = new URL(url.replace('tcp:', 'http:'));
-  const sock = net.connect(Number(port), hostname);
-  await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
-  const inbox: Command[] = [];
-  const waiters: Array<(c: Command) => void> = [];
-  const dec = new FrameDecoder({ command: (c) => (waiters.length ? waiters.shift()!(c) : inbox.push(c)), error: () => undefined });
-  sock.on('data', (d) => dec.push(d));
-  const closed = new Promise<void>((r) => sock.once('close', () => r()));
-  return {
-    sock,
-    closed,
-    send: (c) => sock.write(encodeFrame(c)),
-    next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((r) => waiters.push(r))),
-  };
-}
+import { CommandType, encodeValue, PROTOCOL_VERSION, type Command } from '@wharf/protocol';
+import { world, text, raw, type World } from './helpers';
 
 async function hello(p: Awaited<ReturnType<typeof raw>>): Promise<void> {
   p.send({ type: CommandType.HELLO, corr: 1, version: PROTOCOL_VERSION, heartbeat: 0 });

@@ -22,7 +22,8 @@ import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
 import { Advisories } from './advisory';
-import { startConnector, type Connector } from './transport/connectors';
+import { parseConnectorUri, startConnector, type Connector } from './transport/connectors';
+import { Security } from './security/index';
 import { vmRegistry } from './transport/vm';
 import { Scheduler, type SchedulerOptions } from './scheduler/index';
 
@@ -57,6 +58,8 @@ export class Broker extends EventEmitter {
   readonly audit = new ProducerAudit();
   readonly router: Router;
   readonly advisories: Advisories;
+  /** Authentication and authorization for every protocol (security/). */
+  readonly security: Security;
   readonly interceptors: SendInterceptor[] = [];
   /** The job scheduler, when `schedulerSupport` is on (list and remove jobs: the console). */
   readonly scheduler: Scheduler | null = null;
@@ -87,6 +90,7 @@ export class Broker extends EventEmitter {
     this.memory = new MemoryUsage(this.config.memoryLimit);
     this.router = new Router(this);
     this.advisories = new Advisories(this);
+    this.security = new Security(this.config, this.log, { exists: (d) => (isQueueKind(d.kind) ? this.queues : this.topics).has(d.url) });
     if (this.config.schedulerSupport) {
       this.scheduler = new Scheduler(this, opts.scheduler);
       this.interceptors.push(this.scheduler);
@@ -122,6 +126,7 @@ export class Broker extends EventEmitter {
   /** Open the store, recover, start the transport connectors. */
   async start(): Promise<void> {
     if (this.started) return;
+    for (const c of this.config.transportConnectors) this.security.checkExposure(`connector ${c.name}`, parseConnectorUri(c.uri).host);
     await this.store.open();
     await this.recover();
     await this.scheduler?.start();

@@ -16,6 +16,7 @@ import type { MessageSource } from './source';
 import { TopicSubscription } from './topic';
 import { validateMessage } from './validate';
 import type { RoutePlan } from './router';
+import type { Principal } from './security/index';
 
 /** What a connection needs from its transport. */
 export interface ServerTransport {
@@ -43,6 +44,10 @@ export class ServerConnection {
   readonly id: string;
   clientId: string | null = null;
   user: string | null = null;
+  /** Who the client authenticated as (set at HELLO). */
+  principal: Principal | null = null;
+  /** A login was refused; its answer is held back (repeated failures are slowed down). */
+  private loginRefused = false;
   failover = false;
   helloDone = false;
   closed = false;
@@ -98,7 +103,7 @@ export class ServerConnection {
   /** Entry point for every command read from the transport. */
   handle(cmd: Command): void {
     this.lastRead = Date.now();
-    if (this.closed) return;
+    if (this.closed || this.loginRefused) return;
     const corr = (cmd as { corr?: number }).corr;
     try {
       if (!this.helloDone) {
@@ -108,8 +113,9 @@ export class ServerConnection {
       }
       this.dispatchCommand(cmd);
     } catch (err) {
-      const fatal = !this.helloDone || err instanceof JMSSecurityError;
-      this.sendError(err, typeof corr === 'number' ? corr : undefined, fatal);
+      if (!this.helloDone && err instanceof JMSSecurityError) return this.refuseLogin(err, corr);
+      // After HELLO a refusal is about one operation: the connection stays usable.
+      this.sendError(err, typeof corr === 'number' ? corr : undefined, !this.helloDone);
     }
   }
 
@@ -164,11 +170,7 @@ export class ServerConnection {
       throw new JMSError(b.notServingReason || 'this broker is not serving clients', ErrorCode.NOT_MASTER);
     }
     if (typeof cmd.version !== 'number' || cmd.version < 1) throw new ProtocolError(`unsupported protocol version ${String(cmd.version)}`);
-    if (b.config.users.length > 0) {
-      const u = b.config.users.find((x) => x.username === cmd.user);
-      if (!u || u.password !== cmd.password) throw new JMSSecurityError(`User name [${cmd.user ?? ''}] or password is invalid.`);
-      this.user = u.username;
-    } else if (cmd.user) this.user = cmd.user;
+    this.user = b.security.login(this, cmd.user, cmd.password).user || null;
     this.failover = cmd.failover === true;
     if (cmd.clientId) this.setClientId(cmd.clientId);
     const requested = typeof cmd.heartbeat === 'number' && cmd.heartbeat > 0 ? cmd.heartbeat : 0;
@@ -181,6 +183,15 @@ export class ServerConnection {
     });
     if (this.heartbeat > 0) this.startHeartbeat();
     b.advisories.connection('added', this.id, this.clientId, this.remoteAddress);
+  }
+
+  /** Answer a refused login only after the delay the failures from this address have earned. */
+  private refuseLogin(err: JMSSecurityError, corr: unknown): void {
+    this.loginRefused = true;
+    const answer = (): void => this.sendError(err, typeof corr === 'number' ? corr : undefined, true);
+    const delay = this.broker.security.failureDelay(this.remoteAddress);
+    if (delay > 0) setTimeout(answer, delay).unref();
+    else answer();
   }
 
   private setClientId(clientId: string): void {
@@ -211,6 +222,7 @@ export class ServerConnection {
     if (destination && destination.includes(',')) parseDestinationOrComposite(destination);
     else if (destination) d = parseDestination(destination);
     this.producers.set(producerId, { sessionId, destination: d?.url ?? null });
+    if (d) this.broker.security.authorizeProducer(this, d);
     if (d) {
       const n = [...this.broker.connections.values()].reduce((a, c) => a + [...c.producers.values()].filter((p) => p.destination === d!.url).length, 0);
       this.broker.advisories.producersChanged(d, n, producerId);
@@ -227,6 +239,7 @@ export class ServerConnection {
   private onSend(cmd: Send): void {
     const msg = cmd.message;
     validateMessage(msg);
+    this.broker.security.authorizeSend(this, msg);
     if (this.blocked.length > 0) {
       // Keep the producer's order: sends queue behind the one waiting for space.
       this.blocked.push({ cmd, since: Date.now() });
@@ -280,7 +293,6 @@ export class ServerConnection {
   private acceptSend(cmd: Send): void {
     const msg = cmd.message;
     this.messagesIn++;
-    if (this.user && !msg.userId) msg.userId = this.user;
     if (cmd.txId) {
       // Transacted sends wait for commit; still reject a bad destination now.
       parseDestinationOrComposite(msg.destination);
@@ -321,6 +333,7 @@ export class ServerConnection {
       if (owner === undefined) throw new InvalidDestinationError(`temporary destination ${d.url} does not exist`);
       if (owner !== this.id) throw new InvalidDestinationError(`Cannot subscribe to a temporary destination of another connection: ${d.url}`);
     }
+    b.security.authorizeConsumer(this, d);
     const durableKey = cmd.durableName ? this.durableKey(cmd.durableName, isQ) : null;
     const network = cmd.network === undefined ? null : checkNetwork(cmd.network);
     const c = new ServerConsumer(this, cmd.consumerId, cmd.sessionId, d, network ? networkSelector(network.target, network.ttl, selector) : selector,
@@ -554,6 +567,7 @@ export class ServerConnection {
   private onTempCreate(corr: number, destination: string): void {
     const d = parseDestination(destination);
     if (!isTemporary(d.kind)) throw new InvalidDestinationError(`${destination} is not a temporary destination`);
+    this.broker.security.authorizeTempCreate(this, d);
     if (isQueueKind(d.kind)) {
       if (this.broker.queues.has(d.url)) throw new InvalidDestinationError(`${d.url} already exists`);
       this.broker.getQueue(d, true)!.owner = this.id;

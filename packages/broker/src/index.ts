@@ -2,6 +2,10 @@
 import './stomp';
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export * from './config';
+export {
+  Security, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
+  type Principal, type Operation,
+} from './security/index';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
 export { ServerConnection, type ServerTransport } from './connection';
 export { Queue } from './queue';

@@ -110,6 +110,14 @@ const policyEntry: Spec = {
     : undefined,
 };
 
+const authorizationEntry: Spec = {
+  kind: 'object',
+  fields: { queue: { kind: 'string', nonEmpty: true }, topic: { kind: 'string', nonEmpty: true }, read: str, write: str, admin: str },
+  check: (e) => (e.queue === undefined) === (e.topic === undefined)
+    ? { field: 'queue', problem: 'an authorization entry needs exactly one of queue or topic', hint: "write queue: '>' for every queue, or topic: 'ActiveMQ.Advisory.>'" }
+    : undefined,
+};
+
 const consoleSection: Spec = {
   kind: 'object',
   fields: {
@@ -143,7 +151,15 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'mirroredQueue', section: 'broker', spec: mirroredQueue, doc: '{prefix, postfix, copyMessage}' },
   { key: 'advisorySupport', section: 'broker', spec: bool, doc: 'publish ActiveMQ.Advisory.* topics' },
   { key: 'maxInactivityDuration', section: 'broker', spec: nonNegMs, doc: 'longest heartbeat interval accepted (ms)' },
-  { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; empty = no authentication' },
+  { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; password plain, an scrypt hash from `wharf hash-password`, or `${ENV_VAR}`; no users (and no jaasProperties) = no authentication (docs/SECURITY.md)' },
+  { key: 'jaasProperties', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user: users.properties, group: groups.properties, reload} ActiveMQ's JAAS property files; re-read when changed (reload, default true)" },
+  { key: 'anonymousAccessAllowed', section: 'broker', spec: bool, doc: 'clients without a username connect as anonymousUser in anonymousGroup' },
+  { key: 'anonymousUser', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'user name of anonymous clients' },
+  { key: 'anonymousGroup', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'group of anonymous clients' },
+  { key: 'authorizationEntries', section: 'broker', spec: { kind: 'array', of: authorizationEntry }, doc: "[{queue|topic, read, write, admin}] comma-separated groups per operation, matched as ActiveMQ's authorizationMap; empty = every authenticated user may do everything" },
+  { key: 'tempDestinationAuthorizationEntry', section: 'broker', spec: { kind: 'object', fields: { read: str, write: str, admin: str } }, doc: '{read, write, admin} groups for temporary destinations; absent = open to every user' },
+  { key: 'populateJMSXUserID', section: 'broker', spec: bool, doc: "set JMSXUserID to the sender's authenticated user (a client's own value is always dropped)" },
+  { key: 'allowUnauthenticatedNetworkAccess', section: 'broker', spec: bool, doc: 'let connectors listen beyond loopback with no users configured (otherwise the broker refuses to start)' },
   { key: 'logLevel', section: 'broker', spec: { kind: 'enum', values: LOG_LEVELS }, doc: LOG_LEVELS.join(' | ') },
   { key: 'advertisedMembers', section: 'broker', spec: { kind: 'array', of: { kind: 'string', nonEmpty: true } }, doc: 'client URLs told to failover clients' },
   // Replicated group (ActiveMQ's replicatedLevelDB attributes, DESIGN §6).

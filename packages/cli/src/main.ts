@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Command> = {
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).runConsume,
   browse: () => (require('./commands/browse') as typeof import('./commands/browse')).runBrowse,
   cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).runCluster,
+  'hash-password': () => (require('./commands/hash-password') as typeof import('./commands/hash-password')).runHashPassword,
 };
 
 /** Run `wharf <argv>`; resolves with the exit code. */

@@ -3,7 +3,7 @@
 // sends basic credentials with any request to the console, so a foreign page must not be able
 // to post a purge through it).
 import { timingSafeEqual, createHash } from 'node:crypto';
-import net from 'node:net';
+import { isLoopbackHost } from '@wharf/broker';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 
@@ -12,13 +12,8 @@ export const REALM = 'Wharf console';
 /** Paths open to everyone: orchestrators probe them without credentials. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === 'localhost.') return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h);
-  return false;
-}
+/** The broker's rule: the same listen addresses count as loopback for every listener. */
+export const isLoopback = isLoopbackHost;
 
 export interface Credentials {
   username: string;

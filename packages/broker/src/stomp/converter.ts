@@ -4,7 +4,7 @@
 // client's frames, translated, into conn.handle(). The byte channel (TCP or WebSocket) is a
 // StompSink; every ERROR frame is followed by closing the connection (STOMP 1.2 ERROR).
 import {
-  AckMode, AckType, CommandType, CONVERT_STRING_EXPRESSIONS_PREFIX,
+  AckMode, AckType, CommandType, CONVERT_STRING_EXPRESSIONS_PREFIX, ErrorCode,
   type Ack, type Command, type ConsumerOpen, type Dispatch, type ErrorCommand, type Send, type Welcome,
 } from '@wharf/protocol';
 import type { Broker } from '../broker';
@@ -391,6 +391,7 @@ export class StompConnection implements ServerTransport {
   private onBrokerError(cmd: ErrorCommand): void {
     const r = cmd.corr !== undefined ? this.replies.get(cmd.corr) : undefined;
     if (cmd.corr !== undefined) this.replies.delete(cmd.corr);
+    if (cmd.code === ErrorCode.SECURITY && this.phase === Phase.CONNECTED) return this.refused(cmd, r?.receipt);
     this.fail(cmd.message, r?.receipt, [['error-code', cmd.code]]);
   }
 
@@ -479,18 +480,31 @@ export class StompConnection implements ServerTransport {
     for (const fn of w) fn();
   }
 
+  /**
+   * A refused operation (authorization): an ERROR frame, and the connection stays open, as
+   * ActiveMQ answers a SecurityException on one command.
+   */
+  private refused(cmd: ErrorCommand, receipt: string | undefined): void {
+    this.errorFrame(cmd.message, receipt, [['error-code', cmd.code]]);
+    if (cmd.corr !== undefined && cmd.corr === this.waitingFor) this.release();
+  }
+
   /** ERROR frame (with `receipt-id` when the failed frame asked for a receipt), then close. */
   private fail(message: string, receipt?: string, extra: HeaderList = []): void {
     if (this.isClosed()) return;
     this.broker.log.info({ conn: this.connectionId || undefined, remote: this.remoteAddress, err: message }, 'stomp: error: closing');
+    this.errorFrame(message, receipt, extra);
+    this.phase = Phase.CLOSED;
+    this.stopTimers();
+    this.conn.close(undefined, false);
+  }
+
+  private errorFrame(message: string, receipt: string | undefined, extra: HeaderList): void {
     const headers: HeaderList = [['message', message.split('\n')[0]!.slice(0, 1000)], ...extra];
     if (receipt !== undefined) headers.push(['receipt-id', receipt]);
     const body = `${message}\n`;
     headers.push(['content-type', 'text/plain'], ['content-length', String(Buffer.byteLength(body))]);
     this.writeFrame('ERROR', headers, body);
-    this.phase = Phase.CLOSED;
-    this.stopTimers();
-    this.conn.close(undefined, false);
   }
 
   private writeFrame(command: string, headers: HeaderList, body?: string | Uint8Array): void {
