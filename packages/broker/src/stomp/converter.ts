@@ -17,6 +17,8 @@ import type { StompOptions, StompSink } from './options';
 
 /** A fault in the client's frames: answered by an ERROR frame, then the connection closes. */
 class StompError extends Error {}
+/** The broker refused the frame (authorization): an ERROR frame, and the connection goes on. */
+class StompRefused extends Error {}
 
 const SESSION = 1;
 const TX_SESSION = 2;
@@ -58,6 +60,11 @@ export class StompConnection implements ServerTransport {
   private autoAckScheduled = false;
   private heartBeat: HeartBeat | null = null;
   private lastRead = Date.now();
+  /** The TEMP_CREATE being made for the current frame, and the broker's refusal of it. */
+  private tempCorr = 0;
+  private tempRefusal: string | null = null;
+  /** SUBSCRIBEs the broker has not answered yet: a refused one is forgotten (its id is free again). */
+  private readonly subscribing = new Map<number, Subscription>();
   private lastWrite = Date.now();
 
   constructor(private readonly broker: Broker, private readonly sink: StompSink, private readonly opts: StompOptions) {
@@ -97,7 +104,8 @@ export class StompConnection implements ServerTransport {
       try {
         this.onFrame(ev.frame);
       } catch (err) {
-        this.fail(err instanceof Error ? err.message : String(err), receipt);
+        if (err instanceof StompRefused) this.errorFrame(err.message, receipt, [['error-code', ErrorCode.SECURITY]]);
+        else this.fail(err instanceof Error ? err.message : String(err), receipt);
       }
     }
   }
@@ -216,8 +224,11 @@ export class StompConnection implements ServerTransport {
     const d = fromStompDestination(text, this.connectionId);
     for (const url of d.temps) {
       if (this.temps.has(url)) continue;
-      this.conn.handle({ type: CommandType.TEMP_CREATE, corr: this.nextCorr(), destination: url });
+      const corr = (this.tempCorr = this.nextCorr());
+      this.tempRefusal = null;
+      this.conn.handle({ type: CommandType.TEMP_CREATE, corr, destination: url });
       if (this.isClosed()) throw new StompError(`cannot create ${url}`);
+      if (this.tempRefusal !== null) throw new StompRefused(this.tempRefusal);
       this.temps.add(url);
     }
     remember(this.toUrl, text, d.url);
@@ -274,6 +285,7 @@ export class StompConnection implements ServerTransport {
     if (browser) open.browser = true;
     const sub = this.subs.create(id, hasId, ack as StompAckMode, browser, dest);
     open.consumerId = sub.consumerId;
+    this.subscribing.set(open.corr, sub);
     if (open.durableName) this.holdUntil(open.corr);
     this.conn.handle(open);
   }
@@ -374,6 +386,7 @@ export class StompConnection implements ServerTransport {
     switch (cmd.type) {
       case CommandType.DISPATCH: return this.onDispatch(cmd);
       case CommandType.RECEIPT: {
+        this.subscribing.delete(cmd.corr);
         if (cmd.corr === this.waitingFor) this.release();
         const r = this.replies.get(cmd.corr);
         if (!r) return;
@@ -485,6 +498,16 @@ export class StompConnection implements ServerTransport {
    * ActiveMQ answers a SecurityException on one command.
    */
   private refused(cmd: ErrorCommand, receipt: string | undefined): void {
+    // A temporary destination made for a frame: the frame itself is refused (see destination()).
+    if (cmd.corr !== undefined && cmd.corr === this.tempCorr) {
+      this.tempRefusal = cmd.message;
+      return;
+    }
+    const sub = cmd.corr !== undefined ? this.subscribing.get(cmd.corr) : undefined;
+    if (sub) {
+      this.subscribing.delete(cmd.corr!);
+      this.subs.remove(sub);
+    }
     this.errorFrame(cmd.message, receipt, [['error-code', cmd.code]]);
     if (cmd.corr !== undefined && cmd.corr === this.waitingFor) this.release();
   }
