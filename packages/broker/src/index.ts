@@ -6,6 +6,7 @@ export {
   Security, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
   type Principal, type Operation,
 } from './security/index';
+export { Authenticator } from './security/authentication';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
 export { ServerConnection, type ServerTransport } from './connection';
 export { Queue } from './queue';

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Broker } from '@wharf/broker';
 import { brokerView, type AdapterOptions } from './adapter';
-import { basicAuthHook, checkSecurity, sameOriginHook } from './auth';
+import { checkSecurity, sameOriginHook } from './auth';
+import { ConsoleAccess, type ConsoleUserSource } from './access';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 import { createMetrics } from './metrics';
 import { registerApi, registerHealth } from './routes';
@@ -30,6 +31,14 @@ export interface ConsoleOptions {
   port?: number;
   username?: string;
   password?: string;
+  /** The broker's users: they log in with their own passwords, roles from their groups. */
+  users?: ConsoleUserSource;
+  /** Comma-separated groups whose members may act (purge, delete, move, send); default `admins`. */
+  adminGroups?: string;
+  /** Comma-separated groups whose members may look; default `viewers`. */
+  viewerGroups?: string;
+  /** Host names the console answers besides loopback, IP addresses and this machine's name (DNS rebinding). */
+  allowedHosts?: string[];
   /** Serve HTTPS with this key and certificate. */
   tls?: TlsOptions;
   /** Prefix of the broker metrics (default `wharf_`). */
@@ -71,7 +80,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   const host = opts.host ?? opts.bind ?? '127.0.0.1';
   const port = opts.port ?? DEFAULT_CONSOLE_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConsoleError(ConsoleErrorCode.CONFIG, `console: port must be 0–65535, got ${port}`);
-  const creds = checkSecurity(host, opts.username, opts.password);
+  const creds = checkSecurity(host, opts.username, opts.password, opts.users?.enabled === true);
   const view = isBrokerView(target) ? target : brokerView(target, opts.sources);
   const logger = opts.logger ?? (isBrokerView(target) ? undefined : target.log.child({ component: 'console' }));
   const https = opts.tls ? { key: pem(opts.tls.key, 'key'), cert: pem(opts.tls.cert, 'certificate'), ca: pem(opts.tls.ca, 'CA') } : undefined;
@@ -86,12 +95,9 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
-  app.addHook('onRequest', async (_req, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
-  });
-  if (creds) app.addHook('onRequest', basicAuthHook(creds));
+  new ConsoleAccess({
+    creds, users: opts.users, adminGroups: opts.adminGroups, viewerGroups: opts.viewerGroups, allowedHosts: opts.allowedHosts, bind: host, https: !!https,
+  }).register(app);
   app.addHook('onRequest', sameOriginHook);
 
   app.setErrorHandler((err: FastifyError | ConsoleError, req, reply) => {
