@@ -23,7 +23,7 @@ import { writeSection } from './bench-lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const { StompParser } = await import(path.join(root, 'packages/broker/dist/src/stomp/parser.js'));
+const { StompParser } = await import(path.join(root, 'packages/stomp/dist/src/parser.js'));
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -46,7 +46,7 @@ const { values: opts, positionals } = parseArgs({
 
 async function serve() {
   const { Broker } = await import(path.join(root, 'packages/broker/dist/src/index.js'));
-  await import(path.join(root, 'packages/broker/dist/src/stomp/index.js'));
+  const { stompProtocol } = await import(path.join(root, 'packages/stomp/dist/src/index.js'));
   const broker = new Broker({
     brokerName: 'wharf-bench',
     persistent: true,
@@ -54,7 +54,7 @@ async function serve() {
     transportConnectors: [{ name: 'stomp', uri: 'stomp://127.0.0.1:0' }],
     advisorySupport: false,
     logLevel: 'warn',
-  });
+  }, { protocols: [stompProtocol] });
   await broker.start();
   process.stdout.write(`port ${new URL(broker.connectorUrl('stomp')).port}\n`);
   const stop = async () => {

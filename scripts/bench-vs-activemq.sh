@@ -40,9 +40,9 @@ fi
 # The package's init script may not start it (containers): nothing to stop, we run our own.
 
 # ---- Wharf build --------------------------------------------------------------------------------
-if [ ! -f packages/broker/dist/src/stomp/index.js ] || [ ! -f packages/store/dist/src/index.js ]; then
+if [ ! -f packages/stomp/dist/src/index.js ] || [ ! -f packages/store/dist/src/index.js ]; then
   echo "building Wharf"
-  npx tsc -b packages/broker
+  npx tsc -b packages/stomp
 fi
 
 WORK=$(mktemp -d /tmp/wharf-bench-vs-activemq-XXXXXX)

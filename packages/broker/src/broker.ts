@@ -1,22 +1,31 @@
 // The Broker (DESIGN §5): destinations, subscriptions, routing, store recovery, dead letters,
 // expiry and advisories. Connections (connection.ts) turn wire commands into calls on it;
-// routing of one send is planned in router.ts.
+// routing of one send is planned in router.ts and executed in execute.ts. Recovery, durable
+// subscriptions, dead letters and expiry, flow control and destination removal live in their
+// own modules (recovery.ts, durables.ts, dead-letter.ts, usage.ts, destinations.ts).
 import { EventEmitter } from 'node:events';
 import {
-  DeliveryMode, IllegalStateError, InvalidDestinationError, JMSError, destinationMatches, destinationOf,
-  compileSelector, estimateSize, isQueueKind, isTemporary, isWildcard, makeDestination,
-  type Destination, type Properties, type Selector, type WireMessage,
+  IllegalStateError, JMSError, destinationMatches, destinationOf,
+  compileSelector, estimateSize, isQueueKind, isTemporary, makeDestination,
+  type Destination, type Selector, type WireMessage,
 } from '@wharf/protocol';
 import { filterable } from './filter';
 import { LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import { resolveConfig, type BrokerConfig } from './config';
-import { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
+import { resolvePolicy, type ResolvedPolicy } from './policy';
+import { recoverBroker } from './recovery';
+import { attachDurable, dropDurable, openDurable, unsubscribe, type DurableOpen } from './durables';
+import { expire, expireScan, expiryScanPeriod, sendToDeadLetter } from './dead-letter';
+import { usageBlock, waitForUsage } from './usage';
+import { removeDestination } from './destinations';
+import { executePlan } from './execute';
 import { Queue } from './queue';
 import { DurableSubscription, Topic, TopicSubscription } from './topic';
-import { Entry, type SharedRef } from './entry';
+import type { Entry } from './entry';
 import type { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
-import type { ServerConnection } from './connection';
+import { ServerConnection } from './connection';
+import type { ConnectorFactory, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
@@ -33,6 +42,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Scheduler settings (an injected clock for tests, the in-memory window size). */
   scheduler?: SchedulerOptions;
+  /** The wire protocol packages whose connector schemes this broker serves (e.g. @wharf/stomp). */
+  protocols?: readonly ProtocolPackage[];
 }
 
 /** A hook that may take a message before routing (the scheduler). */
@@ -40,7 +51,7 @@ export interface SendInterceptor {
   intercept(msg: WireMessage, plan: RoutePlan): boolean;
 }
 
-export class Broker extends EventEmitter {
+export class Broker extends EventEmitter implements ProtocolHost {
   readonly config: BrokerConfig;
   readonly store: Store;
   readonly log: Logger;
@@ -64,6 +75,8 @@ export class Broker extends EventEmitter {
   /** The job scheduler, when `schedulerSupport` is on (list and remove jobs: the console). */
   readonly scheduler: Scheduler | null = null;
   connectors: Connector[] = [];
+  /** Connector schemes served by the protocol packages given in the options. */
+  readonly protocolSchemes = new Map<string, ConnectorFactory>();
   private seq = 0;
   private connCounter = 0;
   private expiryTimer: NodeJS.Timeout | null = null;
@@ -91,6 +104,7 @@ export class Broker extends EventEmitter {
     this.router = new Router(this);
     this.advisories = new Advisories(this);
     this.security = new Security(this.config, this.log, { exists: (d) => (isQueueKind(d.kind) ? this.queues : this.topics).has(d.url) });
+    for (const p of opts.protocols ?? []) for (const [scheme, f] of Object.entries(p.schemes)) this.protocolSchemes.set(scheme, f);
     if (this.config.schedulerSupport) {
       this.scheduler = new Scheduler(this, opts.scheduler);
       this.interceptors.push(this.scheduler);
@@ -169,66 +183,8 @@ export class Broker extends EventEmitter {
   // ---- recovery -------------------------------------------------------------------------
 
   private async recover(): Promise<void> {
-    const state = await this.store.recover();
-    this.audit.storedHighWater = state.producerSeqs;
-    let maxSeq = 0;
-    for (const d of state.destinations) {
-      if (d.lastSeq > maxSeq) maxSeq = d.lastSeq;
-      const dest = destinationOf(d.url);
-      if (isQueueKind(dest.kind)) {
-        const q = this.getQueue(dest, true, false)!;
-        q.recoveredDeliveredMark = d.deliveredSeq;
-        q.deliveredMark = d.deliveredSeq;
-        if (d.count > 0) {
-          q.pagedCount = d.count;
-          q.pagedMaxSeq = d.lastSeq;
-          q.storeCursor = d.firstSeq - 1;
-          q.enqueued += 0;
-          q.scheduleDispatch();
-        }
-      } else {
-        this.getTopic(dest, true, false);
-      }
-    }
+    const maxSeq = await recoverBroker(this);
     this.seq = Math.max(this.seq, maxSeq);
-    // Durable subscriptions, with their backlogs. A topic message is stored once: the shared
-    // reference count is rebuilt from the subscriptions that still hold it.
-    const shared = new Map<string, { ref: SharedRef; msg: WireMessage }>();
-    for (const s of state.subscriptions) {
-      const sub = this.attachDurable(s, false);
-      sub.recoveredDeliveredMark = s.deliveredSeq;
-      sub.deliveredMark = s.deliveredSeq;
-      const topics = isWildcard(destinationOf(s.destination).name)
-        ? [...this.topics.keys()].filter((t) => destinationMatches(destinationOf(s.destination), destinationOf(t)))
-        : [s.dest];
-      for (const t of topics) {
-        let after = 0;
-        for (;;) {
-          const seqs = await this.store.loadSubscriptionRefs(t, s.key, after, 1000);
-          for (const seq of seqs) {
-            const k = `${t}|${seq}`;
-            let item = shared.get(k);
-            if (!item) {
-              const msg = await this.store.getMessage(t, seq);
-              if (!msg) continue;
-              item = { ref: { refs: 0 }, msg };
-              shared.set(k, item);
-            }
-            item.ref.refs++;
-            const e = new Entry(seq, item.msg, sub, this.sizeOf(item.msg), true, null, item.ref);
-            e.storeDest = t;
-            if (seq <= s.deliveredSeq) e.redelivered = true;
-            sub.enqueue(e);
-            if (seq > this.seq) this.seq = seq;
-          }
-          if (seqs.length < 1000) break;
-          after = seqs[seqs.length - 1]!;
-        }
-      }
-    }
-    if (state.destinations.length || state.subscriptions.length) {
-      this.log.info({ destinations: state.destinations.length, subscriptions: state.subscriptions.length, position: state.position }, 'recovered store');
-    }
   }
 
   // ---- destinations -----------------------------------------------------------------------
@@ -266,33 +222,9 @@ export class Broker extends EventEmitter {
 
   /** Remove a destination with its messages (console delete, temp destination end). */
   async removeDestination(url: string): Promise<boolean> {
-    const d = destinationOf(url);
-    const ops: StoreOp[] = [];
-    if (isQueueKind(d.kind)) {
-      const q = this.queues.get(url);
-      if (!q) return false;
-      for (const c of [...q.consumers]) c.conn.closeConsumerFromBroker(c, new InvalidDestinationError(`destination ${url} was removed`));
-      q.close();
-      this.queues.delete(url);
-    } else {
-      const t = this.topics.get(url);
-      if (!t) return false;
-      for (const s of [...t.subs]) s.consumer.conn.closeConsumerFromBroker(s.consumer, new InvalidDestinationError(`destination ${url} was removed`));
-      for (const s of [...t.durables]) {
-        if (s.active) s.active.conn.closeConsumerFromBroker(s.active, new InvalidDestinationError(`destination ${url} was removed`));
-        if (s.destination.url === url) {
-          s.close();
-          this.durables.delete(s.record.key);
-        }
-      }
-      this.topics.delete(url);
-    }
-    if (this.durableStore && !isTemporary(d.kind)) {
-      ops.push({ t: 9, url });
-      await this.store.commit(ops, { sync: true });
-    }
-    this.policyCache.delete(url);
-    return true;
+    const removed = await removeDestination(this, url);
+    if (removed) this.policyCache.delete(url);
+    return removed;
   }
 
   // ---- sending ------------------------------------------------------------------------------
@@ -323,65 +255,7 @@ export class Broker extends EventEmitter {
 
   /** Commit a plan's store ops (one group-committed write), then enqueue its entries. */
   executePlan(plan: RoutePlan, onFail?: () => void, extraOps?: StoreOp[]): Promise<void> | undefined {
-    const ops = extraOps && extraOps.length ? [...plan.ops, ...extraOps] : plan.ops;
-    if (ops.length === 0) {
-      this.applyPlan(plan);
-      return undefined;
-    }
-    if (ops === plan.ops && this.canDispatchConcurrently(plan)) {
-      // Concurrent store and dispatch: the entries go to their consumers now; the producer is
-      // answered when the write is on disk, or when every message was consumed before it.
-      // Each message carries its own delivered mark, so it can go out before it is written.
-      const withMarks: StoreOp[] = [];
-      for (const op of ops) {
-        withMarks.push(op);
-        if (op.t === 1) withMarks.push({ t: 10, dest: op.dest, seq: op.seq });
-      }
-      for (let i = 0; i < plan.entries.length; i++) {
-        const e = plan.entries[i]!;
-        const q = plan.sources[i]!;
-        e.premarked = true;
-        if (e.seq > q.premarkMax) q.premarkMax = e.seq;
-      }
-      const write = this.store.commit(withMarks, { sync: true, dispatchable: true });
-      this.applyPlan(plan);
-      return write.then(
-        () => undefined,
-        (err: Error) => {
-          onFail?.();
-          throw err;
-        },
-      );
-    }
-    const queues = plan.sources;
-    for (const q of queues) if (q instanceof Queue) q.storing++;
-    return this.store.commit(ops, { sync: true }).then(
-      () => {
-        for (const q of queues) if (q instanceof Queue) q.storing--;
-        this.applyPlan(plan);
-      },
-      (err: Error) => {
-        for (const q of queues) if (q instanceof Queue) q.storing--;
-        onFail?.();
-        throw err;
-      },
-    );
-  }
-
-  /**
-   * A plan may be dispatched before its write (ActiveMQ's concurrentStoreAndDispatchQueues) when
-   * the store can take a queued put back, and every entry is a persistent message for a queue
-   * with a consumer, held in memory (not paging), with no earlier send still waiting for its
-   * write (which would then be enqueued after this one: FIFO).
-   */
-  private canDispatchConcurrently(plan: RoutePlan): boolean {
-    if (!this.concurrentDispatch || plan.entries.length === 0 || this.memory.full) return false;
-    for (let i = 0; i < plan.entries.length; i++) {
-      const q = plan.sources[i];
-      const e = plan.entries[i]!;
-      if (!(q instanceof Queue) || !e.stored || !q.holdsInMemory(e)) return false;
-    }
-    return true;
+    return executePlan(this, plan, onFail, extraOps);
   }
 
   applyPlan(plan: RoutePlan): void {
@@ -391,81 +265,25 @@ export class Broker extends EventEmitter {
 
   // ---- producer flow control ------------------------------------------------------------
 
-  /**
-   * Why a send of `msg` must wait now, or null. Persistent messages need store space (they
-   * page out of memory); non-persistent ones need memory (ActiveMQ systemUsage).
-   */
+  /** Why a send of `msg` must wait now, or null (see usage.ts). */
   usageBlock(msg: WireMessage): string | null {
-    if (msg.deliveryMode === DeliveryMode.PERSISTENT && this.durableStore) {
-      const limit = this.config.storeLimit;
-      if (limit > 0) {
-        const used = this.store.stats().bytes;
-        if (used >= limit) {
-          return `Usage Manager Store is Full (${Math.round((used / limit) * 100)}% of ${limit} bytes). Stopping producer (${msg.producerId}) to prevent flooding ${msg.destination}: consume messages or raise storeLimit`;
-        }
-      }
-      return null;
-    }
-    if (this.memory.full) {
-      return `Usage Manager Memory Limit reached (${this.memory.used} of ${this.memory.limit} bytes). Stopping producer (${msg.producerId}) to prevent flooding ${msg.destination}: consume messages or raise memoryLimit`;
-    }
-    return null;
+    return usageBlock(this, msg);
   }
 
-  /** Resolves when memory was released or after `ms` (store space has no event: re-check). */
+  /** Resolves when memory was released or after `ms`. */
   waitForUsage(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      void this.memory.whenAvailable().then(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    return waitForUsage(this, ms);
   }
 
   // ---- subscriptions ----------------------------------------------------------------------
 
   attachDurable(record: SubscriptionRecord & { dest?: string }, _persist: boolean): DurableSubscription {
-    const d = destinationOf(record.destination);
-    const sub = new DurableSubscription(this, d, this.policyFor(d), record);
-    this.durables.set(record.key, sub);
-    if (isWildcard(d.name)) {
-      this.wildcardDurables.add(sub);
-      for (const t of this.topics.values()) if (destinationMatches(d, t.destination)) t.durables.add(sub);
-    } else {
-      this.getTopic(d, true)!.durables.add(sub);
-    }
-    return sub;
+    return attachDurable(this, record);
   }
 
   /** Attach a consumer to its durable subscription, creating or replacing the subscription. */
-  async openDurable(conn: ServerConnection, c: ServerConsumer, cmd: { durableName?: string; selector?: string; noLocal?: boolean; selectorOptions?: { convertStringExpressions?: boolean } }): Promise<void> {
-    const key = c.durableKey!;
-    const name = cmd.durableName!;
-    let sub = this.durables.get(key);
-    // The stored selector keeps its options in ActiveMQ's text form, so a restart compiles it alike.
-    const convert = cmd.selectorOptions?.convertStringExpressions && cmd.selector && !cmd.selector.trimStart().startsWith('convert_string_expressions:');
-    const selector = (convert ? `convert_string_expressions:${cmd.selector}` : cmd.selector) || undefined;
-    if (sub) {
-      if (sub.active && !sub.active.closed) {
-        throw new IllegalStateError(`Durable consumer is in use for client: ${conn.clientId} and subscriptionName: ${name}`);
-      }
-      // JMS: a changed topic, selector or noLocal replaces the subscription.
-      if (sub.record.destination !== c.destination.url || (sub.record.selector ?? '') !== (selector ?? '') || !!sub.record.noLocal !== !!cmd.noLocal) {
-        await this.dropDurable(sub);
-        sub = undefined;
-      }
-    }
-    if (!sub) {
-      const record: SubscriptionRecord = {
-        key, clientId: conn.clientId!, name, destination: c.destination.url, createdAt: Date.now(),
-        ...(selector ? { selector } : {}), ...(cmd.noLocal ? { noLocal: true } : {}),
-      };
-      if (this.durableStore) await this.store.commit([{ t: 3, dest: record.destination, sub: record }], { sync: true });
-      sub = this.attachDurable(record, true);
-    }
-    if (c.closed) return;
-    sub.addConsumer(c);
+  openDurable(conn: ServerConnection, c: ServerConsumer, cmd: DurableOpen): Promise<void> {
+    return openDurable(this, conn, c, cmd);
   }
 
   private readonly selectorCache = new Map<string, Selector>();
@@ -486,27 +304,12 @@ export class Broker extends EventEmitter {
   }
 
   /** Remove a durable subscription with its backlog (Session.unsubscribe). */
-  async unsubscribe(clientId: string, name: string): Promise<void> {
-    const key = `${clientId}:${name}`;
-    const sub = this.durables.get(key);
-    if (!sub) throw new InvalidDestinationError(`no durable subscription '${name}' for client ${clientId}`);
-    if (sub.active) throw new IllegalStateError(`Durable consumer is in use for client: ${clientId} and subscriptionName: ${name}`);
-    await this.dropDurable(sub);
+  unsubscribe(clientId: string, name: string): Promise<void> {
+    return unsubscribe(this, clientId, name);
   }
 
-  async dropDurable(sub: DurableSubscription): Promise<void> {
-    const ops: StoreOp[] = [];
-    const topics = new Set<string>([sub.destination.url]);
-    for (const e of sub.pending.toArray()) {
-      topics.add(e.storeDest);
-      if (e.shared && --e.shared.refs <= 0 && e.stored) ops.push({ t: 2, dest: e.storeDest, seq: e.seq });
-    }
-    for (const t of topics) ops.unshift({ t: 4, dest: t, key: sub.record.key });
-    sub.close();
-    this.durables.delete(sub.record.key);
-    this.wildcardDurables.delete(sub);
-    for (const t of this.topics.values()) t.durables.delete(sub);
-    if (this.durableStore) await this.store.commit(ops, { sync: true });
+  dropDurable(sub: DurableSubscription): Promise<void> {
+    return dropDurable(this, sub);
   }
 
   // ---- acknowledgement, dead letters, expiry ---------------------------------------------
@@ -520,67 +323,29 @@ export class Broker extends EventEmitter {
   }
 
   sendToDeadLetter(source: MessageSource, entries: Entry[], cause: string, expired: boolean): void {
-    const ops: StoreOp[] = [];
-    const plans: RoutePlan[] = [];
-    const strategy = source.policy.deadLetter;
-    for (const e of entries) {
-      if (e.stored) for (const op of source.removalOps(e)) ops.push(op);
-      const persistent = e.msg.deliveryMode === DeliveryMode.PERSISTENT;
-      const dlq = deadLetterQueueFor(strategy, source.destination, persistent, expired);
-      if (!dlq || dlq === source.destination.url) {
-        this.log.debug({ messageId: e.msg.messageId, cause }, 'message discarded by the dead letter strategy');
-        continue;
-      }
-      const props: Properties = { ...e.msg.properties, dlqDeliveryFailureCause: cause };
-      if (e.msg.expiration > 0) props.originalExpiration = e.msg.expiration;
-      if (!persistent) props.originalDeliveryMode = 'NON_PERSISTENT';
-      const copy: WireMessage = {
-        ...e.msg,
-        destination: dlq,
-        originalDestination: e.msg.originalDestination ?? source.destination.url,
-        deliveryMode: DeliveryMode.PERSISTENT,
-        expiration: 0,
-        redelivered: false,
-        deliveryCount: 0,
-        properties: props,
-      };
-      plans.push(this.router.plan(copy, null));
-      this.advisories.messageDLQd(source.destination, e.msg);
-    }
-    const merged = this.router.merge(plans);
-    const p = this.executePlan(merged, undefined, ops);
-    p?.catch((err: Error) => this.onStoreFailure(err));
+    sendToDeadLetter(this, source, entries, cause, expired);
   }
 
   expire(source: MessageSource, entries: Entry[]): void {
-    for (const e of entries) this.advisories.expired(source.destination, e.msg);
-    source.deadLetter(entries, `Message Expired. Expiration:${entries[0]?.msg.expiration ?? 0}`, true);
+    expire(this, source, entries);
   }
 
   private startExpiryScan(): void {
-    const periods = this.config.destinationPolicy.map((p) => p.expireMessagesPeriod ?? 30000).filter((x) => x > 0);
-    const period = Math.min(30000, ...periods);
-    this.expiryTimer = setInterval(() => this.expireScan(), period);
+    this.expiryTimer = setInterval(() => this.expireScan(), expiryScanPeriod(this));
     this.expiryTimer.unref();
   }
 
   /** Remove expired pending messages from every queue and subscription. */
   expireScan(): void {
-    const now = Date.now();
-    const sources: MessageSource[] = [...this.queues.values(), ...this.durables.values()];
-    for (const t of this.topics.values()) for (const s of t.subs) sources.push(s);
-    for (const s of sources) {
-      if (s.policy.expireMessagesPeriod <= 0 || s.pending.size === 0) continue;
-      const expired = s.pending.removeWhere((e) => e.msg.expiration > 0 && e.msg.expiration <= now);
-      if (expired.length) {
-        for (const e of expired) e.state = 0;
-        s.expired += expired.length;
-        this.expire(s, expired);
-      }
-    }
+    expireScan(this);
   }
 
   // ---- connections ------------------------------------------------------------------------
+
+  /** Open a server connection driven by a protocol adapter's transport (core.ts). */
+  openConnection(transport: ServerTransport, protocol: string): ServerConnection {
+    return new ServerConnection(this, transport, protocol);
+  }
 
   addConnection(conn: ServerConnection): void {
     this.connections.set(conn.id, conn);

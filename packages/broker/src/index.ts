@@ -1,5 +1,7 @@
-// Registers the stomp://, stomp+ssl://, ws:// and wss:// connector schemes.
-import './stomp';
+// @wharf/broker's public entry. The core API (core.ts: ProtocolHost, ProtocolConnection,
+// ServerTransport, ProtocolPackage) is what protocol packages use; docs/ARCHITECTURE.md
+// describes it. Other packages import only from here.
+export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage, Connector, ConnectorFactory } from './core';
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export * from './config';
 export {
@@ -8,13 +10,13 @@ export {
 } from './security/index';
 export { Authenticator } from './security/authentication';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
-export { ServerConnection, type ServerTransport } from './connection';
+export { ServerConnection } from './connection';
 export { Queue } from './queue';
 export { Topic, DurableSubscription, TopicSubscription } from './topic';
 export { MessageSource } from './source';
 export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';
-export { registerConnectorFactory, parseConnectorUri, listen, closeServer, type Connector, type ConnectorFactory } from './transport/connectors';
+export { parseConnectorUri, listen, closeServer } from './transport/connectors';
 export { emptyPlan, type RoutePlan } from './router';
 export { createLogger, type Logger } from './logger';
 export {

@@ -4,15 +4,14 @@
 // redelivery policy are poison-acked (ACTIVEMQ-NOTES §4.1). Client-side redelivery (rollback,
 // recover, a failing listener) puts messages back at the head of the buffer after a delay.
 import {
-  ConnectionClosedError, IllegalStateError, JMSError, type AckTypeValue, type Command, type ConsumerOpen, type RedeliveryPolicyData,
+  IllegalStateError, JMSError, type Command, type ConsumerOpen, type RedeliveryPolicyData,
 } from '@wharf/protocol';
 import { AckMode, AckType, CommandType } from './wire';
 import type { Session } from './session';
 import type { AckSource, DispatchTarget } from './connection';
 import type { Destination } from './destinations';
 import { Message, messageFromWire, type MessageAcknowledger } from './messages/index';
-import { MessageBuffer } from './buffer';
-import { AckBatcher } from './acks';
+import { ConsumerCore } from './consumer-core';
 import { exceedsRedeliveries, poisonCause, redeliveryDelayFor, DEFAULT_REDELIVERY_POLICY } from './redelivery';
 
 export type MessageListener = (message: Message) => void | Promise<void>;
@@ -30,32 +29,10 @@ export interface ConsumerSpec {
 
 const MAX_TIMER = 2 ** 31 - 1;
 
-export class MessageConsumer implements DispatchTarget, AckSource, MessageAcknowledger, AsyncIterable<Message> {
-  /** @internal */ opened = false;
-  /** @internal */ inReady = false;
-  private closed = false;
-  private closingLocally = false;
-  private listener: MessageListener | null = null;
-  private readonly buf = new MessageBuffer();
-  private waiters: Array<() => void> = [];
-  private receiving = 0;
-  private readonly acks: AckBatcher;
-  private pausedUntil = 0;
-  private pauseTimer: NodeJS.Timeout | null = null;
-  private brokerRedelivery: RedeliveryPolicyData | null = null;
-  // prefetch 0: one PULL at a time; a null DISPATCH answers it.
-  private pullOutstanding = false;
-  private pullGen = 0;
-  private emptyPullGen = 0;
-  private readonly ackMode: number;
-
+export class MessageConsumer extends ConsumerCore implements DispatchTarget, AckSource, MessageAcknowledger, AsyncIterable<Message> {
   /** @internal Use session.createConsumer(). */
-  constructor(private readonly session: Session, /** @internal */ readonly id: number, readonly destination: Destination, private readonly spec: ConsumerSpec) {
-    this.ackMode = session.ackMode;
-    this.acks = new AckBatcher({
-      sendAck: (type, ids) => this.sendAck(type, ids),
-      ackLater: () => session.connection.ackLater(this),
-    }, this.ackMode === AckMode.DUPS_OK_ACKNOWLEDGE, Math.max(1, spec.prefetch >> 1));
+  constructor(session: Session, id: number, destination: Destination, spec: ConsumerSpec) {
+    super(session, id, destination, spec);
   }
 
   getMessageSelector(): string | null {
@@ -171,7 +148,7 @@ export class MessageConsumer implements DispatchTarget, AckSource, MessageAcknow
     else this.notify();
   }
 
-  private notify(): void {
+  protected notify(): void {
     if (this.waiters.length === 0) return;
     const w = this.waiters;
     this.waiters = [];
@@ -342,73 +319,6 @@ export class MessageConsumer implements DispatchTarget, AckSource, MessageAcknow
     this.redeliverLocally([m], err);
   }
 
-  // ---- acknowledgement --------------------------------------------------------------------
-
-  /** A message goes to the application: record it as the acknowledge mode wants. */
-  private deliveredToApp(m: Message, viaListener = false): Message {
-    switch (this.ackMode) {
-      case AckMode.AUTO_ACKNOWLEDGE:
-      case AckMode.DUPS_OK_ACKNOWLEDGE:
-        if (!viaListener) this.consumed(m);
-        break;
-      default:
-        if (this.ackMode === AckMode.SESSION_TRANSACTED) this.session.currentTxId();
-        this.session.delivered.add(m);
-        this.reportDelivered(m);
-    }
-    return m;
-  }
-
-  /** Consumed in AUTO/DUPS_OK mode: acknowledge in a batch. */
-  private consumed(m: Message): void {
-    if (m._epoch !== this.session.connection.channel.epoch || this.closed) return;
-    this.acks.consumedOne(m._deliveryId);
-  }
-
-  /** Delivered but not consumed: tell the broker at half the window so it keeps sending. */
-  private reportDelivered(m: Message): void {
-    if (this.spec.prefetch === 0 || m._epoch !== this.session.connection.channel.epoch) return;
-    this.acks.deliveredOne(m._deliveryId);
-  }
-
-  /** @internal Send the batched acknowledgements. */
-  flushAcks(): void {
-    this.acks.flush();
-  }
-
-  private sendAck(ackType: AckTypeValue, deliveryIds: number[], cause?: string, txId?: string): void {
-    const cmd: Command = { type: CommandType.ACK, consumerId: this.id, ackType, deliveryIds };
-    if (cause !== undefined) cmd.cause = cause;
-    if (txId !== undefined) cmd.txId = txId;
-    this.session.connection.oneway(cmd);
-  }
-
-  private currentEpochIds(ms: Message[]): number[] {
-    const epoch = this.session.connection.channel.epoch;
-    const ids: number[] = [];
-    for (const m of ms) if (m._epoch === epoch) ids.push(m._deliveryId);
-    return ids;
-  }
-
-  /** @internal CLIENT/INDIVIDUAL acknowledge: consumed, and wait for the broker. */
-  async ackNow(ms: Message[], individual = false): Promise<void> {
-    const ids = this.currentEpochIds(ms);
-    if (ids.length === 0) return;
-    const cmd: Command = { type: CommandType.ACK, corr: 0, consumerId: this.id, ackType: individual ? AckType.INDIVIDUAL : AckType.STANDARD, deliveryIds: ids };
-    await this.session.connection.request(cmd, 'resolve');
-  }
-
-  /** @internal commit(): this consumer's part of the transaction. */
-  ackInTransaction(ms: Message[], txId: string): void {
-    const ids = this.currentEpochIds(ms);
-    if (ids.length) this.sendAck(AckType.STANDARD, ids, undefined, txId);
-  }
-
-  /** MessageAcknowledger: message.acknowledge(). */
-  acknowledgeMessage(m: Message): Promise<void> {
-    return this.session.acknowledgeOne(m);
-  }
-
   // ---- client-side redelivery -------------------------------------------------------------
 
   /**
@@ -457,82 +367,4 @@ export class MessageConsumer implements DispatchTarget, AckSource, MessageAcknow
     }, Math.min(ms, MAX_TIMER));
   }
 
-  // ---- failover ---------------------------------------------------------------------------
-
-  /** @internal The link dropped: prefetched messages are gone (the broker sends them again). */
-  onInterrupted(): void {
-    this.buf.drain();
-    this.acks.clear();
-    this.pullOutstanding = false;
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = null;
-    this.pausedUntil = 0;
-    this.notify();
-  }
-
-  // ---- closing ----------------------------------------------------------------------------
-
-  /** Close: prefetched messages go back to the broker unchanged; receive() returns null. */
-  async close(): Promise<void> {
-    if (this.closed || this.closingLocally) return;
-    if (this.session.deferClose(this)) {
-      // JMS: a consumer closed inside a transaction still takes part in its commit/rollback.
-      this.closingLocally = true;
-      this.releaseBuffered();
-      this.notify();
-      return;
-    }
-    this.closeLocal(true);
-    await this.finishClose();
-  }
-
-  /** @internal Ask the broker to close it (after closeLocal). */
-  async finishClose(): Promise<void> {
-    const conn = this.session.connection;
-    this.closed = true;
-    if (conn.canTalk() && !this.session.isClosed()) {
-      try {
-        await conn.request({ type: CommandType.CONSUMER_CLOSE, corr: 0, consumerId: this.id }, 'resolve');
-      } catch (err) {
-        if (!(err instanceof ConnectionClosedError)) throw err;
-      }
-    }
-    conn.dispatchTargets.delete(this.id);
-    this.session.consumers.delete(this);
-  }
-
-  /** @internal Stop locally; with `tellBroker`, flush acks and release the prefetched messages. */
-  closeLocal(tellBroker: boolean): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.listener = null;
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = null;
-    if (tellBroker && this.session.connection.canTalk()) {
-      // Closed from its own listener: the message in hand counts as consumed (ActiveMQ's
-      // dispose() acknowledges what was delivered), so it is not delivered again.
-      const cur = this.session.current;
-      const auto = this.ackMode === AckMode.AUTO_ACKNOWLEDGE || this.ackMode === AckMode.DUPS_OK_ACKNOWLEDGE;
-      if (auto && cur && cur._acker === this && !cur._recovered && cur._epoch === this.session.connection.channel.epoch) {
-        this.acks.consumedOne(cur._deliveryId);
-      }
-      this.acks.flush();
-      this.releaseBuffered();
-    }
-    this.acks.clear();
-    this.buf.drain();
-    for (const m of this.session.delivered) if (m._acker === this) this.session.delivered.delete(m);
-    this.notify();
-  }
-
-  /** Prefetched, never delivered: back to the broker as they were (RELEASE). */
-  private releaseBuffered(): void {
-    const epoch = this.session.connection.channel.epoch;
-    const ids: number[] = [];
-    for (const m of this.buf.drain()) {
-      // Messages given back by a rollback were delivered: the broker redelivers those.
-      if (!m._returned && m._epoch === epoch) ids.push(m._deliveryId);
-    }
-    if (ids.length) this.sendAck(AckType.RELEASE, ids);
-  }
 }

@@ -3,7 +3,7 @@
 // master and refusers on the client ports otherwise.
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type BrokerConfig, type Logger } from '@wharf/broker';
+import { createLogger, type BrokerConfig, type Logger, type ProtocolPackage } from '@wharf/broker';
 import { ConfigError } from '@wharf/protocol';
 import { LevelStore } from '@wharf/store';
 import { ZooKeeperElection } from './election/zookeeper';
@@ -92,7 +92,7 @@ const SILENT = { debug: () => undefined, info: () => undefined, warn: () => unde
 export function createBrokerClusterNode(
   config: BrokerConfig,
   settings: ClusterSettings,
-  opts: { logger?: Logger; networkConnectors?: NetworkConnectorConfig[] } = {},
+  opts: { logger?: Logger; networkConnectors?: NetworkConnectorConfig[]; protocols?: readonly ProtocolPackage[] } = {},
 ): BrokerClusterNode {
   const s = resolveClusterSettings(settings);
   const logger = opts.logger ?? createLogger(config.logLevel, config.brokerName);
@@ -128,7 +128,7 @@ export function createBrokerClusterNode(
       throw new ConfigError(`networkConnectors: ${(err as Error).message}`);
     }
   }
-  const services = brokerServices(config, { logger, ...(opts.networkConnectors ? { networkConnectors: opts.networkConnectors } : {}) });
+  const services = brokerServices(config, { logger, ...(opts.protocols ? { protocols: opts.protocols } : {}), ...(opts.networkConnectors ? { networkConnectors: opts.networkConnectors } : {}) });
   const node = new ClusterNode({
     nodeId: id,
     replicas: s.replicas,

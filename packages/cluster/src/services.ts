@@ -1,6 +1,6 @@
 // The real services of a cluster node: a Broker on the replicated store while master, and
 // refusers on the native client ports otherwise (refuser.ts).
-import { Broker, type BrokerConfig, type Logger } from '@wharf/broker';
+import { Broker, type BrokerConfig, type Logger, type ProtocolPackage } from '@wharf/broker';
 import { CommandType } from '@wharf/protocol';
 import { startNetworkConnectors, type NetworkConnector, type NetworkConnectorConfig } from './network/bridge';
 import type { MasterService, NodeServices, Refuser } from './node';
@@ -31,7 +31,7 @@ export interface BrokerServices extends NodeServices {
 
 export function brokerServices(
   config: BrokerConfig,
-  opts: { logger?: Logger; onBroker?(b: Broker | undefined): void; networkConnectors?: NetworkConnectorConfig[] } = {},
+  opts: { logger?: Logger; onBroker?(b: Broker | undefined): void; networkConnectors?: NetworkConnectorConfig[]; protocols?: readonly ProtocolPackage[] } = {},
 ): BrokerServices {
   const endpoints = tcpEndpoints(config);
   let current: Broker | undefined;
@@ -45,7 +45,7 @@ export function brokerServices(
     },
     async serve(store: ReplicatedStore, members: string[]): Promise<MasterService> {
       const broker = await retryInUse(async () => {
-        const b = new Broker({ ...config, advertisedMembers: members }, { store, ...(opts.logger ? { logger: opts.logger } : {}) });
+        const b = new Broker({ ...config, advertisedMembers: members }, { store, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.protocols ? { protocols: opts.protocols } : {}) });
         await b.start();
         return b;
       });

@@ -1,27 +1,16 @@
 // Transport connectors (ActiveMQ <transportConnector name uri>): native tcp and ssl here;
-// other schemes (stomp, ws) register a factory from their own module.
+// other schemes (stomp, ws, ...) come from the protocol packages the broker was given
+// (BrokerOptions.protocols, see core.ts).
 import net from 'node:net';
 import tls from 'node:tls';
 import fs from 'node:fs';
 import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
+import type { Connector } from '../core';
 import { flushSocket, SocketTransport } from './socket';
 
-export interface Connector {
-  readonly name: string;
-  /** The bound URL (with the real port when 0 was asked). */
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-export type ConnectorFactory = (broker: Broker, cfg: TransportConnectorConfig, host: string, port: number) => Promise<Connector>;
-const factories = new Map<string, ConnectorFactory>();
-
-/** Add a scheme (stomp://, ws://, …). */
-export function registerConnectorFactory(scheme: string, f: ConnectorFactory): void {
-  factories.set(scheme, f);
-}
+export type { Connector, ConnectorFactory } from '../core';
 
 export function parseConnectorUri(uri: string): { scheme: string; host: string; port: number } {
   const m = /^([a-z+]+):\/\/([^:/?]*|\[[^\]]+\])(?::(\d+))?/i.exec(uri);
@@ -81,7 +70,7 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
     const bound = await listen(server, host, port, `connector ${cfg.name}`);
     return { name: cfg.name, url: `${secure ? 'ssl' : 'tcp'}://${host.includes(':') ? `[${host}]` : host}:${bound}`, close: () => closeServer(server, sockets) };
   }
-  const f = factories.get(scheme);
-  if (!f) throw new ConfigError(`connector ${cfg.name}: unknown transport scheme '${scheme}' (known: tcp, ssl${[...factories.keys()].map((k) => `, ${k}`).join('')})`);
+  const f = broker.protocolSchemes.get(scheme);
+  if (!f) throw new ConfigError(`connector ${cfg.name}: unknown transport scheme '${scheme}' (known: tcp, ssl${[...broker.protocolSchemes.keys()].map((k) => `, ${k}`).join('')})`);
   return f(broker, cfg, host, port);
 }

@@ -1,12 +1,16 @@
 // `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
 import path from 'node:path';
-import { Authenticator, Broker, createLogger, type Logger } from '@wharf/broker';
+import { Authenticator, Broker, createLogger, type Logger, type ProtocolPackage } from '@wharf/broker';
+import { stompProtocol } from '@wharf/stomp';
 import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
 import { ConfigError } from '@wharf/protocol';
 import { clusterNodeSource } from '../cluster-console';
 import { brokerConfigOf, loadConfig, type WharfConfig } from '../config';
 import { messageOf, type Io } from '../io';
 import { startHelp } from '../help';
+
+/** The wire protocol packages `wharf start` serves, besides the native tcp/ssl connectors. */
+const PROTOCOLS: readonly ProtocolPackage[] = [stompProtocol];
 
 function storeText(broker: Broker): string {
   const kind = broker.store.kind;
@@ -79,7 +83,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   let broker: Broker;
   let bridges: Array<import('@wharf/cluster').NetworkConnector> = [];
   try {
-    broker = new Broker(brokerConfigOf(config));
+    broker = new Broker(brokerConfigOf(config), { protocols: PROTOCOLS });
     // A bad network connector is a configuration error before anything starts.
     const networkConnectors = networkConnectorsOf(config);
     if (networkConnectors) {
@@ -145,7 +149,7 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   const logger = createLogger(config.logLevel, config.brokerName);
   try {
     const networkConnectors = networkConnectorsOf(config);
-    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger, ...(networkConnectors ? { networkConnectors } : {}) });
+    handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger, protocols: PROTOCOLS, ...(networkConnectors ? { networkConnectors } : {}) });
   } catch (err) {
     io.err(`wharf: config error: ${messageOf(err)}`);
     return 2;

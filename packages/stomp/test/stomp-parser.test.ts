@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { StompParser, encodeFrame, escapeHeader, unescapeHeader, type ParseEvent, type StompVersion } from '../src/stomp/parser';
-import { fromStompDestination, messageToFrame, sendToMessage, toStompDestination } from '../src/stomp/mapping';
-import { negotiateHeartBeat } from '../src/stomp/heartbeat';
-import { DEFAULT_STOMP_OPTIONS } from '../src/stomp/options';
+import { StompParser, encodeFrame, escapeHeader, unescapeHeader, type ParseEvent, type StompVersion } from '../src/parser';
+import { fromStompDestination, messageToFrame, sendToMessage, toStompDestination } from '../src/mapping';
+import { negotiateHeartBeat } from '../src/heartbeat';
+import { DEFAULT_STOMP_OPTIONS } from '../src/options';
 
 function frames(events: ParseEvent[]): Array<{ command: string; headers: Record<string, string>; body: string }> {
   return events.flatMap((e) => (e.type === 'frame' ? [{ command: e.frame.command, headers: Object.fromEntries(e.frame.headers), body: e.frame.body.toString('latin1') }] : []));

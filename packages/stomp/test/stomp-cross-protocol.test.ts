@@ -1,7 +1,7 @@
 // A message crosses protocols: STOMP in, native (@wharf/client) out, and back. Text vs bytes is
 // chosen by content-length, as ActiveMQ does.
 import { strict as assert } from 'node:assert';
-import type { Broker } from '../src';
+import type { Broker } from '@wharf/broker';
 import { startBroker, stompjs, type StompJs } from './stomp-harness.test';
 
 // The broker package has no build dependency on the client (DESIGN §1 graph), so the client is

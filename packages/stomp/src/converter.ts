@@ -7,8 +7,7 @@ import {
   AckMode, AckType, CommandType, CONVERT_STRING_EXPRESSIONS_PREFIX, ErrorCode,
   type Ack, type Command, type ConsumerOpen, type Dispatch, type ErrorCommand, type Send, type Welcome,
 } from '@wharf/protocol';
-import type { Broker } from '../broker';
-import { ServerConnection, type ServerTransport } from '../connection';
+import type { ProtocolConnection, ProtocolHost, ServerTransport } from '@wharf/broker';
 import { StompParser, SUPPORTED_VERSIONS, encodeFrame, HEARTBEAT, type HeaderList, type StompFrame, type StompVersion } from './parser';
 import { fromStompDestination, messageToFrame, sendToMessage, toStompDestination } from './mapping';
 import { ACK_MODES, SubscriptionTable, type Delivery, type StompAckMode, type Subscription } from './subscriptions';
@@ -30,7 +29,7 @@ interface Reply { receipt?: string }
 interface StompTx { txId: string; acks: Array<{ sub: Subscription; deliveries: Delivery[] }> }
 
 export class StompConnection implements ServerTransport {
-  readonly conn: ServerConnection;
+  readonly conn: ProtocolConnection;
   private readonly parser: StompParser;
   private version: StompVersion = '1.0';
   private phase = Phase.NEW;
@@ -67,10 +66,10 @@ export class StompConnection implements ServerTransport {
   private readonly subscribing = new Map<number, Subscription>();
   private lastWrite = Date.now();
 
-  constructor(private readonly broker: Broker, private readonly sink: StompSink, private readonly opts: StompOptions) {
+  constructor(private readonly broker: ProtocolHost, private readonly sink: StompSink, private readonly opts: StompOptions) {
     const cap = Math.max(1024, opts.maxFrameSize);
     this.parser = new StompParser({ maxBodyBytes: cap, maxHeaderBytes: Math.min(cap, 1024 * 1024) });
-    this.conn = new ServerConnection(broker, this, 'stomp');
+    this.conn = broker.openConnection(this, 'stomp');
   }
 
   get remoteAddress(): string {

@@ -6,9 +6,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { WebSocket } from 'ws';
 import type { Client, IMessage, IFrame, StompHeaders } from '@stomp/stompjs' with { 'resolution-mode': 'import' };
-import { Broker, type BrokerConfig } from '../src';
-import '../src/stomp';
-import { StompParser, encodeFrame, type StompFrame, type StompVersion } from '../src/stomp';
+import { Broker, type BrokerConfig } from '@wharf/broker';
+import { StompParser, encodeFrame, stompProtocol, type StompFrame, type StompVersion } from '../src';
 
 let counter = 0;
 
@@ -28,7 +27,7 @@ export async function startBroker(config: Partial<BrokerConfig> = {}): Promise<B
     ],
     logLevel: 'silent',
     ...config,
-  });
+  }, { protocols: [stompProtocol] });
   await b.start();
   return b;
 }

@@ -2,7 +2,7 @@
 // broker restart on the same LevelDB directory.
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
-import type { Broker } from '../src';
+import type { Broker } from '@wharf/broker';
 import { RawStomp, portOf, startBroker, stompjs, tempDir, waitFor } from './stomp-harness.test';
 
 describe('stomp durable subscriptions', function () {

@@ -1,11 +1,10 @@
 // STOMP connectors (ActiveMQ's `stomp://`, `stomp+nio://`, `stomp+ssl://`, `stomp+nio+ssl://`)
-// and STOMP over WebSocket (`ws://`, `wss://`). Importing this module registers the schemes.
+// and STOMP over WebSocket (`ws://`, `wss://`): `stompProtocol`, given to a broker in
+// BrokerOptions.protocols, serves these schemes.
 // URI options, as ActiveMQ's: `transport.hbGracePeriodMultiplier`, `transport.defaultHeartBeat`
 // (`cx,cy`), `wireFormat.maxFrameSize` (otherwise the broker's maxFrameSize).
 import { ConfigError } from '@wharf/protocol';
-import type { Broker } from '../broker';
-import type { TransportConnectorConfig } from '../config';
-import { registerConnectorFactory, type Connector } from '../transport/connectors';
+import type { ConnectorFactory, Connector, ProtocolHost, ProtocolPackage, TransportConnectorConfig } from '@wharf/broker';
 import { DEFAULT_STOMP_OPTIONS, type StompOptions } from './options';
 import { startStompServer, startWebSocketServer } from './transport';
 
@@ -17,7 +16,7 @@ export type { StompFrame, StompVersion, ParseEvent, ParserLimits, HeaderList } f
 export { fromStompDestination, toStompDestination, sendToMessage, messageToFrame } from './mapping';
 
 /** The STOMP options of a connector: its URI query over the broker's config. */
-export function stompOptions(broker: Broker, cfg: TransportConnectorConfig): StompOptions {
+export function stompOptions(broker: ProtocolHost, cfg: TransportConnectorConfig): StompOptions {
   const opts: StompOptions = { ...DEFAULT_STOMP_OPTIONS, maxFrameSize: broker.config.maxFrameSize };
   const q = cfg.uri.indexOf('?');
   if (q < 0) return opts;
@@ -50,9 +49,19 @@ export function stompOptions(broker: Broker, cfg: TransportConnectorConfig): Sto
   return opts;
 }
 
-function register(scheme: string, start: typeof startStompServer): void {
-  registerConnectorFactory(scheme, (broker, cfg, host, port): Promise<Connector> => start(broker, cfg, host, port, scheme, stompOptions(broker, cfg)));
+function factory(scheme: string, start: typeof startStompServer): ConnectorFactory {
+  return (broker, cfg, host, port): Promise<Connector> => start(broker, cfg, host, port, scheme, stompOptions(broker, cfg));
 }
 
-for (const scheme of ['stomp', 'stomp+nio', 'stomp+ssl', 'stomp+nio+ssl']) register(scheme, startStompServer);
-for (const scheme of ['ws', 'wss']) register(scheme, startWebSocketServer);
+/** The STOMP protocol package: pass it in BrokerOptions.protocols to serve stomp:// and ws:// connectors. */
+export const stompProtocol: ProtocolPackage = {
+  name: 'stomp',
+  schemes: {
+    'stomp': factory('stomp', startStompServer),
+    'stomp+nio': factory('stomp+nio', startStompServer),
+    'stomp+ssl': factory('stomp+ssl', startStompServer),
+    'stomp+nio+ssl': factory('stomp+nio+ssl', startStompServer),
+    'ws': factory('ws', startWebSocketServer),
+    'wss': factory('wss', startWebSocketServer),
+  },
+};

@@ -3,7 +3,7 @@
 // (with the receipt-id of the refused frame) and the connection goes on, as ActiveMQ answers a
 // SecurityException on one command.
 import { strict as assert } from 'node:assert';
-import type { Broker, BrokerConfig } from '../src';
+import type { Broker, BrokerConfig } from '@wharf/broker';
 import { RawStomp, portOf, startBroker, stompjs } from './stomp-harness.test';
 
 /** admin in admins, alice in users, guest in guests; password: the name + 'pw'. */

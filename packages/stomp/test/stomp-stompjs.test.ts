@@ -1,7 +1,7 @@
 // @stomp/stompjs (STOMP 1.2) against the broker, over TCP and over WebSocket.
 import { strict as assert } from 'node:assert';
 import { BodyKind } from '@wharf/protocol';
-import type { Broker } from '../src';
+import type { Broker } from '@wharf/broker';
 import { RawStomp, portOf, startBroker, stompjs, waitFor, type StompJs, type Transport } from './stomp-harness.test';
 
 let seq = 0;

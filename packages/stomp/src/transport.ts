@@ -7,9 +7,7 @@ import https from 'node:https';
 import fs from 'node:fs';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { ConfigError } from '@wharf/protocol';
-import type { Broker } from '../broker';
-import type { TransportConnectorConfig } from '../config';
-import { listen, closeServer, type Connector } from '../transport/connectors';
+import { listen, closeServer, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
 import { StompConnection } from './converter';
 import type { StompOptions, StompSink } from './options';
 
@@ -135,7 +133,7 @@ function hostPart(host: string): string {
 }
 
 /** `stomp://`, `stomp+nio://`, `stomp+ssl://`, `stomp+nio+ssl://`. */
-export async function startStompServer(broker: Broker, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
+export async function startStompServer(broker: ProtocolHost, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
   const sockets = new Set<net.Socket>();
   const onSocket = (socket: net.Socket): void => {
     sockets.add(socket);
@@ -157,7 +155,7 @@ export async function startStompServer(broker: Broker, cfg: TransportConnectorCo
 const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp'];
 
 /** `ws://` and `wss://`: STOMP over WebSocket, subprotocols v10.stomp, v11.stomp, v12.stomp. */
-export async function startWebSocketServer(broker: Broker, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
+export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
   const secure = scheme === 'wss';
   const server = secure ? https.createServer(tlsMaterial(cfg)) : http.createServer();
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {

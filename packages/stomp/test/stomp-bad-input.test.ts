@@ -1,10 +1,10 @@
 // Bad input over raw sockets: every fault gets an ERROR frame with a `message` header, then the
 // broker closes that connection and keeps serving the others.
 import { strict as assert } from 'node:assert';
-import type { Broker } from '../src';
+import type { Broker } from '@wharf/broker';
 import { WebSocket } from 'ws';
 import { RawStomp, portOf, startBroker, stompjs } from './stomp-harness.test';
-import { StompParser, encodeFrame, type StompFrame } from '../src/stomp';
+import { StompParser, encodeFrame, type StompFrame } from '../src';
 
 const MAX = 64 * 1024;
 

@@ -1,6 +1,6 @@
 // stompit (a Node STOMP client over TCP) against the broker, in STOMP 1.0, 1.1 and 1.2.
 import { strict as assert } from 'node:assert';
-import type { Broker } from '../src';
+import type { Broker } from '@wharf/broker';
 import {
   AsyncQueue, readString, startBroker, stompit, stompitDisconnect, stompitSend, waitFor, type StompitClient, type StompitMessage,
 } from './stomp-harness.test';

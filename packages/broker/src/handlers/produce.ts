@@ -1,0 +1,107 @@
+// Producers and sends on a server connection: producer open/close (with advisories), producer
+// flow control (sends wait, in order, for memory or store space), and accepted sends.
+import { JMSError, MessageFormatError, ResourceAllocationError, parseDestination, type Send } from '@wharf/protocol';
+import type { ServerConnection } from '../connection';
+import { validateMessage } from '../validate';
+import { txFor } from './transactions';
+
+/** Blocked sends held before the connection stops reading (TCP backpressure to the producer). */
+const MAX_BLOCKED = 1000;
+
+export function onProducerOpen(conn: ServerConnection, corr: number, sessionId: number, producerId: string, destination?: string): void {
+  if (typeof producerId !== 'string' || !producerId) throw new JMSError('producerId is required');
+  let d = null;
+  if (destination && destination.includes(',')) parseDestinationOrComposite(destination);
+  else if (destination) d = parseDestination(destination);
+  conn.producers.set(producerId, { sessionId, destination: d?.url ?? null });
+  if (d) conn.broker.security.authorizeProducer(conn, d);
+  if (d) {
+    const n = [...conn.broker.connections.values()].reduce((a, c) => a + [...c.producers.values()].filter((p) => p.destination === d!.url).length, 0);
+    conn.broker.advisories.producersChanged(d, n, producerId);
+  }
+  conn.receipt(corr);
+}
+
+export function onProducerClose(conn: ServerConnection, producerId: string): void {
+  const p = conn.producers.get(producerId);
+  conn.producers.delete(producerId);
+  if (p?.destination) conn.broker.advisories.producersChanged(parseDestination(p.destination), 0, producerId);
+}
+
+export function onSend(conn: ServerConnection, cmd: Send): void {
+  const msg = cmd.message;
+  validateMessage(msg);
+  conn.broker.security.authorizeSend(conn, msg);
+  const blocked = conn.blocked;
+  if (blocked.length > 0) {
+    // Keep the producer's order: sends queue behind the one waiting for space.
+    blocked.push({ cmd, since: Date.now() });
+    if (blocked.length > MAX_BLOCKED) conn.transport.pause?.();
+    return;
+  }
+  if (!cmd.txId) {
+    const why = conn.broker.usageBlock(msg);
+    if (why) {
+      if (cmd.failIfNoSpace || conn.broker.config.sendFailIfNoSpace) throw new ResourceAllocationError(why);
+      conn.broker.log.info({ conn: conn.id, why }, 'producer blocked by flow control');
+      blocked.push({ cmd, since: Date.now() });
+      void drainBlocked(conn);
+      return;
+    }
+  }
+  acceptSend(conn, cmd);
+}
+
+async function drainBlocked(conn: ServerConnection): Promise<void> {
+  const b = conn.broker;
+  const blocked = conn.blocked;
+  const timeout = b.config.sendFailIfNoSpaceAfterTimeout;
+  while (blocked.length > 0 && !conn.closed) {
+    const head = blocked[0]!;
+    const why = head.cmd.txId ? null : b.usageBlock(head.cmd.message);
+    if (why) {
+      if (timeout > 0 && Date.now() - head.since >= timeout) {
+        blocked.shift();
+        conn.sendError(new ResourceAllocationError(`${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), head.cmd.corr);
+        continue;
+      }
+      await b.waitForUsage(100);
+      continue;
+    }
+    blocked.shift();
+    try {
+      acceptSend(conn, head.cmd);
+    } catch (err) {
+      conn.sendError(err, head.cmd.corr);
+    }
+  }
+  conn.transport.resume?.();
+}
+
+function acceptSend(conn: ServerConnection, cmd: Send): void {
+  const msg = cmd.message;
+  conn.messagesIn++;
+  if (cmd.txId) {
+    // Transacted sends wait for commit; still reject a bad destination now.
+    parseDestinationOrComposite(msg.destination);
+    txFor(conn, cmd.txId, -1).sends.push(msg);
+    conn.receipt(cmd.corr);
+    return;
+  }
+  const p = conn.broker.send(msg, conn);
+  if (!p) {
+    conn.receipt(cmd.corr);
+    return;
+  }
+  if (cmd.corr === undefined) {
+    p.catch((err: Error) => conn.sendError(err));
+    return;
+  }
+  const corr = cmd.corr;
+  p.then(() => conn.receipt(corr), (err: Error) => conn.sendError(err, corr));
+}
+
+export function parseDestinationOrComposite(text: string): void {
+  if (typeof text !== 'string') throw new MessageFormatError('message destination must be a string');
+  for (const part of text.split(',')) parseDestination(part.trim(), text.startsWith('topic://') ? 'topic' : 'queue');
+}
