@@ -165,4 +165,12 @@ describe('console access - roles from the broker\'s groups, CSRF, headers, audit
     assert.equal(logged.length, 3);
     assert.match(logged[2]!.msg, /console audit: root DELETE \/api\/queues\/:name \/api\/queues\/AUDITED -> 200/);
   });
+
+  it('console access - refused logins and refused operations of clients are counted in /metrics', async () => {
+    const conn = { id: 'test', protocol: 'native', remoteAddress: '192.0.2.1:4000', principal: null };
+    assert.throws(() => s.broker.security.login(conn, 'app', 'wrong'), /User name \[app\] or password is invalid/);
+    const m = await http(`${s.url}/metrics`, 'GET', undefined, basic('watcher', 'watchpw'));
+    assert.match(m.text, /^wharf_authentication_failures_total 1$/m);
+    assert.match(m.text, /^wharf_authorization_refusals_total 0$/m);
+  });
 });
