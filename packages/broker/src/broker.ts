@@ -32,7 +32,7 @@ import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
 import { Advisories } from './advisory';
 import { parseConnectorUri, startConnector, type Connector } from './transport/connectors';
-import { Security } from './security/index';
+import { Security, needsClientAuth } from './security/index';
 import { vmRegistry } from './transport/vm';
 import { Scheduler, type SchedulerOptions } from './scheduler/index';
 
@@ -140,7 +140,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   /** Open the store, recover, start the transport connectors. */
   async start(): Promise<void> {
     if (this.started) return;
-    for (const c of this.config.transportConnectors) this.security.checkExposure(`connector ${c.name}`, parseConnectorUri(c.uri).host);
+    for (const c of this.config.transportConnectors) this.security.checkExposure(`connector ${c.name}`, parseConnectorUri(c.uri).host, needsClientAuth(c));
     await this.store.open();
     await this.recover();
     await this.scheduler?.start();

@@ -10,6 +10,10 @@ export interface TransportConnectorConfig {
   key?: string;
   cert?: string;
   ca?: string;
+  /** TLS: clients must present a certificate signed by `ca` (also `?needClientAuth=true` on the URI). */
+  needClientAuth?: boolean;
+  /** TLS: clients may present one (it then names the user when jaasCertificateLogin maps it). */
+  wantClientAuth?: boolean;
 }
 
 export type DeadLetterStrategyConfig =
@@ -123,6 +127,11 @@ export interface BrokerConfig {
   users: UserConfig[];
   /** Users and groups from ActiveMQ's JAAS property files, besides `users`. */
   jaasProperties?: JaasPropertiesConfig;
+  /**
+   * ActiveMQ's TextFileCertificateLoginModule: `user=DN` lines name the user of a verified client
+   * certificate; `group=user1,user2` lines its groups.
+   */
+  jaasCertificateLogin?: JaasPropertiesConfig;
   /** Clients without a username connect as `anonymousUser` in `anonymousGroup`. */
   anonymousAccessAllowed: boolean;
   anonymousUser: string;

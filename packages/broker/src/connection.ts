@@ -53,6 +53,10 @@ export class ServerConnection implements ProtocolConnection {
     return this.transport.remoteAddress;
   }
 
+  get clientDN(): string | null {
+    return this.transport.peerDN ?? null;
+  }
+
   nextDeliveryId(): number {
     return ++this.deliveryCounter;
   }

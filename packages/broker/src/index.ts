@@ -5,7 +5,7 @@ export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export * from './config';
 export {
-  Security, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
+  Security, tlsServerOptions, watchTls, peerDN, needsClientAuth, MIN_TLS_VERSION, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
   type Principal, type Operation,
 } from './security/index';
 export { Authenticator } from './security/authentication';

@@ -42,7 +42,7 @@ export const SYNC_VALUES = ['quorum_mem', 'quorum_disk', 'local_disk'] as const;
 
 const connector: Spec = {
   kind: 'object',
-  fields: { name: { kind: 'string', nonEmpty: true }, uri: { kind: 'uri' }, key: str, cert: str, ca: str },
+  fields: { name: { kind: 'string', nonEmpty: true }, uri: { kind: 'uri' }, key: str, cert: str, ca: str, needClientAuth: bool, wantClientAuth: bool },
   required: ['name', 'uri'],
   check: (c) => {
     const uri = String(c.uri);
@@ -139,7 +139,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'brokerName', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'name of this broker (all nodes of a replicated group share it)' },
   { key: 'dataDirectory', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'where the LevelDB store lives' },
   { key: 'persistent', section: 'broker', spec: bool, doc: 'false: keep everything in memory' },
-  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri}] listeners: tcp://, ssl://, stomp://, ws://' },
+  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri, key, cert, ca, needClientAuth}] listeners: tcp://, ssl://, stomp://, stomp+ssl://, ws://, wss:// (TLS 1.2+; certificate files reloaded when they change)' },
   { key: 'destinationPolicy', section: 'broker', spec: { kind: 'array', of: policyEntry }, doc: '[{queue|topic, redeliveryPolicy, deadLetterStrategy, queuePrefetch, memoryLimit, ...}]' },
   { key: 'maxFrameSize', section: 'broker', spec: { kind: 'size', min: 1 }, doc: 'largest frame accepted from a client' },
   { key: 'memoryLimit', section: 'broker', spec: nonNegSize, doc: 'memory for messages held in RAM (systemUsage memoryUsage)' },
@@ -156,6 +156,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'maxInactivityDuration', section: 'broker', spec: nonNegMs, doc: 'longest heartbeat interval accepted (ms)' },
   { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; password plain, an scrypt hash from `wharf hash-password`, or `${ENV_VAR}`; no users (and no jaasProperties) = no authentication (docs/SECURITY.md)' },
   { key: 'jaasProperties', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user: users.properties, group: groups.properties, reload} ActiveMQ's JAAS property files; re-read when changed (reload, default true)" },
+  { key: 'jaasCertificateLogin', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user, group, reload} ActiveMQ's TextFileCertificateLoginModule: `user=DN` lines name the user of a verified client certificate (needClientAuth), `group=users` lines its groups" },
   { key: 'anonymousAccessAllowed', section: 'broker', spec: bool, doc: 'clients without a username connect as anonymousUser in anonymousGroup' },
   { key: 'anonymousUser', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'user name of anonymous clients' },
   { key: 'anonymousGroup', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'group of anonymous clients' },

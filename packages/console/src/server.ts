@@ -3,7 +3,7 @@
 // 8161 and so does this one.
 import fs from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import type { Broker } from '@wharf/broker';
+import { MIN_TLS_VERSION, watchTls, type Broker } from '@wharf/broker';
 import { brokerView, type AdapterOptions } from './adapter';
 import { checkSecurity, sameOriginHook } from './auth';
 import { ConsoleAccess, type ConsoleUserSource } from './access';
@@ -83,7 +83,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   const creds = checkSecurity(host, opts.username, opts.password, opts.users?.enabled === true);
   const view = isBrokerView(target) ? target : brokerView(target, opts.sources);
   const logger = opts.logger ?? (isBrokerView(target) ? undefined : target.log.child({ component: 'console' }));
-  const https = opts.tls ? { key: pem(opts.tls.key, 'key'), cert: pem(opts.tls.cert, 'certificate'), ca: pem(opts.tls.ca, 'CA') } : undefined;
+  const https = opts.tls ? { key: pem(opts.tls.key, 'key'), cert: pem(opts.tls.cert, 'certificate'), ca: pem(opts.tls.ca, 'CA'), minVersion: MIN_TLS_VERSION } : undefined;
 
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
@@ -118,6 +118,12 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   registerStatic(app, opts.staticDir ?? STATIC_DIR);
 
   await app.listen({ host, port });
+  // Certificate files (not PEM text) are served anew when they change: renewals need no restart.
+  const t = opts.tls;
+  const files = t && typeof t.key === 'string' && typeof t.cert === 'string' && !t.key.includes('-----BEGIN') && !t.cert.includes('-----BEGIN');
+  const unwatch = files && logger
+    ? watchTls(app.server as unknown as import('node:tls').Server, { name: 'console', uri: 'https://', key: t.key as string, cert: t.cert as string, ...(typeof t.ca === 'string' ? { ca: t.ca } : {}) }, logger as unknown as Broker['log'])
+    : () => undefined;
   const addr = app.server.address();
   const boundPort = addr && typeof addr === 'object' ? addr.port : port;
   const url = `${https ? 'https' : 'http'}://${urlHost(host)}:${boundPort}`;
@@ -131,6 +137,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     async close() {
       if (closed) return;
       closed = true;
+      unwatch();
       await app.close();
     },
   };

@@ -76,6 +76,10 @@ export class StompConnection implements ServerTransport {
     return this.sink.remoteAddress;
   }
 
+  get peerDN(): string | null {
+    return this.sink.peerDN ?? null;
+  }
+
   private isClosed(): boolean {
     return this.phase === Phase.CLOSED;
   }

@@ -6,6 +6,7 @@ import type { BrokerConfig } from '../config';
 import type { Logger } from '../logger';
 import { isHashed, parseHash, resolveSecret, verifyPassword } from './passwords';
 import { PropertiesFile } from './properties';
+import { normalizeDN } from './tls';
 
 export interface Principal {
   readonly user: string;
@@ -25,6 +26,8 @@ export class Authenticator {
   private readonly configUsers = new Map<string, { stored: Stored; groups: string[] }>();
   private readonly usersFile: PropertiesFile | null;
   private readonly groupsFile: PropertiesFile | null;
+  private readonly certUsersFile: PropertiesFile | null;
+  private readonly certGroupsFile: PropertiesFile | null;
   /** A password verified against a hash once is checked by its digest after (scrypt is slow). */
   private readonly verified = new Map<string, Buffer>();
   private readonly failures = new Map<string, { count: number; last: number }>();
@@ -44,7 +47,10 @@ export class Authenticator {
     const onError = (err: Error): void => this.log.warn({ err }, 'security: property file not reloaded');
     this.usersFile = jaas ? new PropertiesFile(jaas.user, reload, onError) : null;
     this.groupsFile = jaas?.group ? new PropertiesFile(jaas.group, reload, onError) : null;
-    this.enabled = this.configUsers.size > 0 || this.usersFile !== null;
+    const certs = config.jaasCertificateLogin;
+    this.certUsersFile = certs ? new PropertiesFile(certs.user, certs.reload !== false, onError) : null;
+    this.certGroupsFile = certs?.group ? new PropertiesFile(certs.group, certs.reload !== false, onError) : null;
+    this.enabled = this.configUsers.size > 0 || this.usersFile !== null || this.certUsersFile !== null;
   }
 
   /**
@@ -66,6 +72,22 @@ export class Authenticator {
     }
     this.failures.delete(addressOf(remote));
     return { user: name!, groups };
+  }
+
+  /**
+   * The user a verified client certificate names (`user=DN` in the certificate login file), with
+   * the groups of the certificate groups file; null when the DN is not listed.
+   */
+  certificateUser(dn: string): Principal | null {
+    if (!this.certUsersFile) return null;
+    const want = normalizeDN(dn);
+    for (const [user, userDN] of this.certUsersFile.get()) {
+      if (normalizeDN(userDN) !== want) continue;
+      const groups = new Set<string>();
+      for (const [group, members] of this.certGroupsFile?.get() ?? []) if (members.split(',').some((m) => m.trim() === user)) groups.add(group);
+      return { user, groups };
+    }
+    return null;
   }
 
   /** The user's groups when the password is right, else null. */

@@ -18,12 +18,15 @@ export { hashPassword, verifyPassword, sameSecret, resolveSecret } from './passw
 export { AuthorizationMap, patternsOverlap, type Operation } from './authorization';
 export { parseProperties } from './properties';
 export { isLoopbackHost } from './network';
+export { tlsServerOptions, watchTls, peerDN, needsClientAuth, rfc2253, MIN_TLS_VERSION } from './tls';
 
 /** What the security layer needs to know of a connection. */
 export interface SecuredConnection {
   readonly id: string;
   readonly protocol: string;
   readonly remoteAddress: string;
+  /** Subject of the client's verified TLS certificate. */
+  readonly clientDN?: string | null;
   principal: Principal | null;
 }
 
@@ -57,6 +60,11 @@ export class Security {
     if (conn.protocol === 'vm' && (user === undefined || user === '')) {
       conn.principal = { user: '', groups: new Set(), broker: true };
       return conn.principal;
+    }
+    const byCert = conn.clientDN ? this.authenticator.certificateUser(conn.clientDN) : null;
+    if (byCert) {
+      conn.principal = byCert;
+      return byCert;
     }
     try {
       conn.principal = this.authenticator.authenticate(user, password, conn.remoteAddress);
@@ -126,8 +134,8 @@ export class Security {
   }
 
   /** Throws ConfigError when a connector would listen beyond loopback with no one asked who they are. */
-  checkExposure(what: string, host: string): void {
-    if (this.config.allowUnauthenticatedNetworkAccess === true || isLoopbackHost(host)) return;
+  checkExposure(what: string, host: string, clientCertificates = false): void {
+    if (this.config.allowUnauthenticatedNetworkAccess === true || isLoopbackHost(host) || clientCertificates) return;
     const open = !this.authenticationEnabled || (this.config.anonymousAccessAllowed && this.authorization === null);
     if (!open) return;
     throw new ConfigError(`${what}: refusing to listen on ${host} without authentication: configure users (or jaasProperties), ` +
