@@ -129,6 +129,7 @@ const consoleSection: Spec = {
     allowedHosts: { kind: 'array', of: { kind: 'string', nonEmpty: true } },
     adminGroups: str,
     viewerGroups: str,
+    tls: { kind: 'object', fields: { key: { kind: 'string', nonEmpty: true }, cert: { kind: 'string', nonEmpty: true }, ca: str }, required: ['key', 'cert'] },
   },
 };
 
@@ -181,7 +182,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'nodeId', section: 'cluster', spec: nonNegInt, doc: "this node's id (default: the StatefulSet ordinal of HOSTNAME)" },
   { key: 'logRetentionBatches', section: 'cluster', spec: nonNegInt, doc: 'retained replication log in batches (100000); a slave further behind catches up by snapshot' },
   { key: 'logRetentionBytes', section: 'cluster', spec: nonNegSize, doc: 'retained replication log in bytes (64mb)' },
-  { key: 'console', section: 'console', spec: consoleSection, doc: '{enabled, bind, port, username, password, allowedHosts, adminGroups, viewerGroups} of the web console; on by default at 127.0.0.1:8161, as ActiveMQ\'s; the broker\'s users log in, admins (adminGroups, default admins) act, viewers (viewerGroups, default viewers) look (docs/SECURITY.md)' },
+  { key: 'console', section: 'console', spec: consoleSection, doc: '{enabled, bind, port, username, password, allowedHosts, adminGroups, viewerGroups, tls: {key, cert, ca}} of the web console; on by default at 127.0.0.1:8161, as ActiveMQ\'s; the broker\'s users log in, admins (adminGroups, default admins) act, viewers (viewerGroups, default viewers) look (docs/SECURITY.md)' },
   { key: 'networkConnectors', section: 'extra', spec: { kind: 'array', of: { kind: 'object', fields: { name: str, uri: { kind: 'string', nonEmpty: true }, duplex: bool, networkTTL: nonNegInt, conduitSubscriptions: bool, decreaseNetworkConsumerPriority: bool, dynamicallyIncludedDestinations: { kind: 'array', of: str }, excludedDestinations: { kind: 'array', of: str }, staticallyIncludedDestinations: { kind: 'array', of: str }, prefetchSize: { kind: 'integer', min: 1 }, userName: str, password: str }, required: ['uri'] } }, doc: 'network-of-brokers bridges run by this broker (a group: by its master), [{uri: static:(tcp://other:61616), networkTTL, ...}] (docs/CLUSTER.md, Network of brokers)' },
 ];
 

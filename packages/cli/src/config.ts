@@ -24,6 +24,8 @@ export interface ConsoleConfig {
   /** Comma-separated groups of the broker's users who may act / only look. */
   adminGroups?: string;
   viewerGroups?: string;
+  /** HTTPS: key and certificate file paths (reloaded when they change). */
+  tls?: { key: string; cert: string; ca?: string };
 }
 
 /** The broker's configuration plus the sections other packages read (passed through as given). */
