@@ -178,6 +178,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'hostname', section: 'cluster', spec: { kind: 'string', nonEmpty: true }, doc: 'host advertised in the replication URL' },
   { key: 'weight', section: 'cluster', spec: nonNegInt, doc: 'election tie-breaker' },
   { key: 'securityToken', section: 'cluster', spec: str, doc: 'must match on every node' },
+  { key: 'replicationTls', section: 'cluster', spec: { kind: 'object', fields: { key: { kind: 'string', nonEmpty: true }, cert: { kind: 'string', nonEmpty: true }, ca: { kind: 'string', nonEmpty: true } }, required: ['key', 'cert', 'ca'] }, doc: "{key, cert, ca} mutual TLS on the replication link: this node's key and certificate, the group's CA (every node needs one)" },
   { key: 'sync', section: 'cluster', spec: { kind: 'enum', values: SYNC_VALUES }, doc: SYNC_VALUES.join(' | ') },
   { key: 'nodeId', section: 'cluster', spec: nonNegInt, doc: "this node's id (default: the StatefulSet ordinal of HOSTNAME)" },
   { key: 'logRetentionBatches', section: 'cluster', spec: nonNegInt, doc: 'retained replication log in batches (100000); a slave further behind catches up by snapshot' },

@@ -29,6 +29,8 @@ export interface ClusterSettings {
   hostname?: string;
   weight?: number;
   securityToken?: string;
+  /** Mutual TLS on the replication link: this member's key and certificate, the group's CA (PEM paths). */
+  replicationTls?: { key: string; cert: string; ca: string };
   sync?: SyncPolicy | string;
   /** Unique in the group and stable across restarts (the StatefulSet ordinal). */
   nodeId?: number | string;
@@ -146,7 +148,7 @@ export function createBrokerClusterNode(
     store,
     log,
     election,
-    transport: new TcpReplicationTransport({ advertiseHost: settings.hostname ?? (isWildcard(bindHost) ? osHostname() : bindHost) }),
+    transport: new TcpReplicationTransport({ advertiseHost: settings.hostname ?? (isWildcard(bindHost) ? osHostname() : bindHost), ...(settings.replicationTls ? { tls: settings.replicationTls } : {}) }),
     services,
     logger: nodeLog,
     statusSink: (st) => status.publish(st),
