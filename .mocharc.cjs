@@ -5,6 +5,7 @@ module.exports = {
     'packages/*/dist/test/**/*.test.js',
     'test-integration/dist/**/*.test.js',
     'examples/test/**/*.test.mjs',
+    'test-stomp-diff/*.test.mjs',
     'test-cluster/**/*.test.mjs',
   ],
   timeout: 30000,

@@ -27,12 +27,14 @@ import type { ServerConsumer } from './consumer';
 import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
+import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
 import { Advisories } from './advisory';
 import { parseConnectorUri, startConnector, type Connector } from './transport/connectors';
 import { Security, needsClientAuth } from './security/index';
+import { BrokerAdmin } from './admin';
 import { vmRegistry } from './transport/vm';
 import { Scheduler, type SchedulerOptions } from './scheduler/index';
 
@@ -55,6 +57,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly config: BrokerConfig;
   readonly store: Store;
   readonly log: Logger;
+  private readonly storeWarnings = new StoreWarnings();
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   readonly topics = new Map<string, Topic>();
@@ -69,6 +72,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly audit = new ProducerAudit();
   readonly router: Router;
   readonly advisories: Advisories;
+  /** Admin operations: the console, the CLI and the cluster use these (admin.ts). */
+  readonly admin: BrokerAdmin;
   /** Authentication and authorization for every protocol (security/). */
   readonly security: Security;
   readonly interceptors: SendInterceptor[] = [];
@@ -97,12 +102,13 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.log = opts.logger ?? createLogger(this.config.logLevel, this.config.brokerName);
     // A standalone broker keeps no retained replication log (logRetentionBatches 0): every
     // message would otherwise be written twice. Cluster nodes pass their own store.
-    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0 }) : new MemoryStore());
+    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
     this.concurrentDispatch = this.durableStore && this.config.concurrentStoreAndDispatchQueues !== false && typeof this.store.cancelQueuedPut === 'function';
     this.memory = new MemoryUsage(this.config.memoryLimit);
     this.router = new Router(this);
     this.advisories = new Advisories(this);
+    this.admin = new BrokerAdmin(this);
     this.security = new Security(this.config, this.log, { exists: (d) => (isQueueKind(d.kind) ? this.queues : this.topics).has(d.url) });
     for (const p of opts.protocols ?? []) for (const [scheme, f] of Object.entries(p.schemes)) this.protocolSchemes.set(scheme, f);
     if (this.config.schedulerSupport) {
@@ -142,6 +148,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
     if (this.started) return;
     for (const c of this.config.transportConnectors) this.security.checkExposure(`connector ${c.name}`, parseConnectorUri(c.uri).host, needsClientAuth(c));
     await this.store.open();
+    logAcceptedDamage(this.store, this.log);
+    if (this.durableStore) this.config.storeLimit = await fitStoreLimit(this.config.storeLimit, this.config.dataDirectory, this.store, this.log);
     await this.recover();
     await this.scheduler?.start();
     this.startExpiryScan();
@@ -375,8 +383,16 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.advisories.consumersChanged(q.destination, q.consumers.length, c, event);
   }
 
-  /** A store write failed: the broker cannot promise durability any more. */
+  /**
+   * A store write failed: the broker cannot promise durability any more. Unless the cause is
+   * transient (disk full, out of descriptors): the store then refuses writes until it heals by
+   * itself, each caller sees the failure, and the broker runs on.
+   */
   onStoreFailure(err: Error): void {
+    if (isTransientStoreError(err)) {
+      this.storeWarnings.warn(this.log, err);
+      return;
+    }
     this.log.error({ err }, 'store write failed');
     this.emit('storeFailure', err);
   }

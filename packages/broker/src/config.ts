@@ -103,8 +103,17 @@ export interface BrokerConfig {
   maxFrameSize: number;
   /** Broker-wide memory for messages held in RAM (systemUsage memoryUsage). */
   memoryLimit: number;
-  /** Store size limit in bytes before producers are blocked (systemUsage storeUsage); 0 = none. */
+  /**
+   * Store size limit in bytes before producers are blocked (systemUsage storeUsage); 0 = none.
+   * Default 100 GB as ActiveMQ's; at start a limit the disk cannot hold is lowered to the free
+   * space plus the store's size, minus a margin (store-health.ts).
+   */
   storeLimit: number;
+  /**
+   * Serve a store whose files are damaged (what the damage held is lost) instead of refusing to
+   * start; the damage is logged. Default false: start fails naming the damage.
+   */
+  acceptStoreDamage: boolean;
   /** Fail a send at once when memory or store is full, instead of blocking the producer (ActiveMQ sendFailIfNoSpace). */
   sendFailIfNoSpace: boolean;
   /** How long a blocked producer waits before its send fails (ms); 0 = forever (ActiveMQ sendFailIfNoSpaceAfterTimeout). */
@@ -161,7 +170,8 @@ export function defaultConfig(): BrokerConfig {
     destinationPolicy: [],
     maxFrameSize: 100 * 1024 * 1024,
     memoryLimit: 256 * 1024 * 1024,
-    storeLimit: 0,
+    storeLimit: 100 * 1024 * 1024 * 1024,
+    acceptStoreDamage: false,
     sendFailIfNoSpace: false,
     sendFailIfNoSpaceAfterTimeout: 0,
     concurrentStoreAndDispatchQueues: true,

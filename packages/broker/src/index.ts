@@ -3,6 +3,9 @@
 // describes it. Other packages import only from here.
 export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage, Connector, ConnectorFactory } from './core';
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
+export {
+  BrokerAdmin, type BrokerStats, type MessageView, type BrowseOptions, type MoveOptions, type QueueStats, type TopicStats, type SubscriptionStats, type ConnectionStats,
+} from './admin';
 export * from './config';
 export {
   Security, tlsServerOptions, watchTls, peerDN, needsClientAuth, MIN_TLS_VERSION, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
@@ -17,6 +20,7 @@ export { MessageSource } from './source';
 export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';
 export { parseConnectorUri, listen, closeServer } from './transport/connectors';
+export { guardAccepts, FdReserve } from './transport/fd-reserve';
 export { emptyPlan, type RoutePlan } from './router';
 export { createLogger, type Logger } from './logger';
 export {

@@ -1,6 +1,7 @@
 // A source of deliveries: a queue, or one subscription of a topic. It owns pending messages
 // and dispatches them to its consumers within their prefetch windows. Queue-specific rules
 // (groups, exclusive consumers, paging) live in queue.ts; subscription rules in topic.ts.
+import { isTransientStoreError } from './store-health';
 import { AckType, type Destination, type WireMessage } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
 import { Entry, EntryState } from './entry';
@@ -185,7 +186,12 @@ export abstract class MessageSource {
       const prev = this.sendChain;
       const chain: Promise<void> = (prev ? prev.then(() => write) : write).then(
         () => this.transmit(entries),
-        (err) => this.broker.onStoreFailure(err as Error),
+        (err) => {
+          this.broker.onStoreFailure(err as Error);
+          // A mark that could not be written for now only weakens the redelivered flag after a
+          // crash: the messages still go out.
+          if (isTransientStoreError(err)) this.transmit(entries);
+        },
       ).finally(() => {
         if (this.sendChain === chain) this.sendChain = null;
       });

@@ -12,6 +12,7 @@ Commands:
   consume    receive messages (like 'activemq consumer')
   browse     look at the messages on a queue without consuming them (like 'activemq browse')
   cluster    show a replicated group: roles, epoch, positions, lag (wharf cluster status)
+  store      check or repair a stopped broker's store (wharf store check --data-directory DIR)
   hash-password  print the scrypt hash of a password read from stdin (for users[].password)
 
 Options:

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Command> = {
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).runConsume,
   browse: () => (require('./commands/browse') as typeof import('./commands/browse')).runBrowse,
   cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).runCluster,
+  store: () => (require('./commands/store') as typeof import('./commands/store')).runStore,
   'hash-password': () => (require('./commands/hash-password') as typeof import('./commands/hash-password')).runHashPassword,
 };
 

@@ -7,150 +7,23 @@
 // 'lost' (session or quorum gone) fences at once: the term's store fails its waiting commits
 // and accepts no more before anything else runs; then the service stops and the node rejoins.
 // Role changes run one at a time, in order (a serial task queue).
-import { EventEmitter } from 'node:events';
-import type { Position } from '@wharf/store';
-import type { Election, ElectionState, MemberInfo } from './election/types';
+import type { ElectionState, MemberInfo } from './election/types';
+import { openOrSetAside } from './damaged-store';
 import { FrameType } from './replication/frames';
 import { ReplicatedStore } from './replication/replicated-store';
-import { openAndRecover, type ReplicationLog } from './replication/replication-log';
+import { openAndRecover } from './replication/replication-log';
 import { SlaveReplicator } from './replication/slave';
-import type { ReplicationLink, ReplicationTransport } from './replication/transport';
-import { fmt, type ClusterLogger, type MasterStatus, type ReplicableStore, type SyncPolicy } from './types';
+import type { ReplicationLink } from './replication/transport';
+import { fmt } from './types';
+import { ClusterNodeCore } from './node-core';
+import type { Term } from './node-types';
 
-/** What a node runs while it serves clients (the broker). */
-export interface MasterService {
-  stop(): Promise<void>;
-  /** The group's client URLs changed (tell connected failover clients). */
-  membersChanged?(clientUrls: string[]): void;
-}
+export type { MasterService, Refuser, NodeServices, NodeRole, ClusterNodeOptions, NodeStatus } from './node-types';
 
-export interface Refuser {
-  stop(): Promise<void>;
-}
-
-export interface NodeServices {
-  /** Serve clients on top of the replicated store. */
-  serve(store: ReplicatedStore, clientUrls: string[]): Promise<MasterService>;
-  /**
-   * While not serving: answer clients with an error; `reason()` says why and names the master,
-   * `members()` gives the group's client URLs, the master first (failover clients learn them).
-   */
-  refuse(reason: () => string, members?: () => string[]): Promise<Refuser>;
-}
-
-export type NodeRole = 'starting' | 'candidate' | 'slave' | 'syncing' | 'master' | 'stopped';
-
-export interface ClusterNodeOptions {
-  nodeId: string;
-  /** Group size (odd); default 3. */
-  replicas?: number;
-  sync?: SyncPolicy;
-  /** ms a sync commit waits for its quorum; default 5000. */
-  replicationTimeout?: number;
-  /** ms between replication heartbeats; default 500. */
-  heartbeatMs?: number;
-  /** Must match on every node (ActiveMQ securityToken). */
-  securityToken?: string;
-  /**
-   * A master waiting to serve (after its election, or after a missed quorum) that has had
-   * fewer than floor(replicas/2) slaves connected for this long, while the election still
-   * counts them present (they reach ZooKeeper but not this node), leaves the election for
-   * `rejoinAfterMs` so that they can elect one of themselves. Default 2 × replicationTimeout.
-   */
-  stepAsideMs?: number;
-  /** How long a master that stepped aside stays out of the election; default 4000. */
-  rejoinAfterMs?: number;
-  weight?: number;
-  /** This node's client URL, as clients reach it. */
-  clientUrl: string;
-  /** Where the replication listener binds (tcp://host:port, or anything for the memory hub). */
-  replicationBind: string;
-  store: ReplicableStore;
-  /**
-   * The retained replication log (FileReplicationLog beside the store); without one, the store's
-   * own (Store.readLog) is used.
-   */
-  log?: ReplicationLog;
-  election: Election;
-  transport: ReplicationTransport;
-  services: NodeServices;
-  logger: ClusterLogger;
-  /** Called about once a second while master, and on role changes (ZooKeeper status znode). */
-  statusSink?(status: NodeStatus): void;
-}
-
-export interface NodeStatus {
-  nodeId: string;
-  role: NodeRole;
-  epoch: number;
-  position: Position;
-  master?: MemberInfo;
-  members: MemberInfo[];
-  /** As master: its slaves. */
-  replication?: MasterStatus;
-  updatedAt: number;
-}
-
-interface Term {
-  epoch: number;
-  store: ReplicatedStore;
-  service?: MasterService;
-  /** Waiting for slaves to catch up before serving (again). */
-  syncing: boolean;
-}
-
-export class ClusterNode extends EventEmitter {
-  readonly nodeId: string;
-  readonly replicas: number;
-  readonly sync: SyncPolicy;
-  readonly replicationTimeout: number;
-  readonly heartbeatMs: number;
-  private readonly o: ClusterNodeOptions;
-  private readonly log: ClusterLogger;
-  role: NodeRole = 'starting';
-  replicationUrl = '';
-  private term: Term | undefined;
-  private slave: SlaveReplicator | undefined;
-  private following: { id: string; url: string; epoch: number } | undefined;
-  private refuser: Refuser | undefined;
-  private tasks: Promise<void> = Promise.resolve();
-  private stopped = false;
-  private maxEpochSeen = 0;
-  private statusTimer: NodeJS.Timeout | null = null;
-  private lastMembers = '';
-
-  constructor(opts: ClusterNodeOptions) {
-    super();
-    this.o = opts;
-    this.nodeId = opts.nodeId;
-    this.replicas = opts.replicas ?? 3;
-    this.sync = opts.sync ?? 'quorum_mem';
-    this.replicationTimeout = opts.replicationTimeout ?? 5000;
-    this.heartbeatMs = opts.heartbeatMs ?? 500;
-    this.log = opts.logger;
-  }
-
-  get store(): ReplicableStore {
-    return this.o.store;
-  }
-
-  get election(): Election {
-    return this.o.election;
-  }
-
-  /** The replicated store while this node is master (tests commit through it). */
-  get masterStore(): ReplicatedStore | undefined {
-    return this.term?.store;
-  }
-
-  /** True while clients are served here. */
-  get serving(): boolean {
-    return this.role === 'master';
-  }
-
+export class ClusterNode extends ClusterNodeCore {
   async start(): Promise<void> {
     const { store, election, transport } = this.o;
-    await store.open();
+    await openOrSetAside(store, this.replicas, this.nodeId, this.log);
     await this.recoverLogTail();
     this.maxEpochSeen = store.position.epoch;
     this.replicationUrl = await transport.listen(this.o.replicationBind, (link) => this.accept(link));
@@ -204,20 +77,6 @@ export class ClusterNode extends EventEmitter {
     this.setRole('stopped');
   }
 
-  status(): NodeStatus {
-    const st = this.o.election.state();
-    const s: NodeStatus = {
-      nodeId: this.nodeId,
-      role: this.role,
-      epoch: this.term?.epoch ?? st.epoch,
-      position: this.term ? this.term.store.assignedPosition : (this.slave?.position ?? this.o.store.position),
-      members: st.members,
-      updatedAt: Date.now(),
-    };
-    if (st.master) s.master = st.master;
-    if (this.term) s.replication = this.term.store.status();
-    return s;
-  }
 
   // ---- events ---------------------------------------------------------------------------------
 
@@ -458,69 +317,8 @@ export class ClusterNode extends EventEmitter {
     this.publishPosition(this.o.store.position);
   }
 
-  private publishPosition(p: Position): void {
-    this.o.election.updatePosition(p).catch(() => undefined);
-  }
-
-  private fatal(err: Error): void {
-    this.log.error({ node: this.nodeId, err: err.message }, 'cluster: the local store failed; this node stops');
-    this.term?.store.deactivate('the local store failed');
-    this.emit('failure', err);
-  }
-
-  // ---- clients --------------------------------------------------------------------------------
-
-  private clientUrls(st: ElectionState): string[] {
-    const urls = st.members.map((m) => m.clientUrl);
-    if (!urls.includes(this.o.clientUrl)) urls.unshift(this.o.clientUrl);
-    return urls;
-  }
-
-  private membersChanged(st: ElectionState): void {
-    const urls = this.clientUrls(st);
-    const key = urls.join(',');
-    if (key === this.lastMembers) return;
-    this.lastMembers = key;
-    this.term?.service?.membersChanged?.(urls);
-  }
-
-  /** The group's client URLs for a refused client: the master's first. */
-  private refusalMembers(): string[] {
-    const st = this.o.election.state();
-    const urls: string[] = [];
-    if (st.master) urls.push(st.master.clientUrl);
-    for (const m of st.members) if (!urls.includes(m.clientUrl)) urls.push(m.clientUrl);
-    return urls;
-  }
-
-  /** What a refused client is told. */
-  private refusal(): string {
-    const st = this.o.election.state();
-    const term = this.term;
-    if (term) {
-      return `node ${this.nodeId} is the master (epoch ${term.epoch}) but is not serving yet: ` +
-        `waiting for ${term.store.missingSlaves()} slave(s) to catch up`;
-    }
-    if (st.role === 'slave' && st.master) {
-      return `node ${this.nodeId} is a slave; the master is ${st.master.clientUrl} (node ${st.master.id}, epoch ${st.epoch})`;
-    }
-    return `node ${this.nodeId} is not the master: no master is elected yet (${st.members.length} of ${this.replicas} members present)`;
-  }
-
-  private setRole(role: NodeRole): void {
-    if (this.role === role) return;
-    this.role = role;
-    this.emit('role', role);
-    if (role === 'master' && this.o.statusSink && !this.statusTimer) {
-      this.statusTimer = setInterval(() => this.o.statusSink?.(this.status()), 1000);
-      this.statusTimer.unref();
-    } else if (role !== 'master' && this.statusTimer) {
-      clearInterval(this.statusTimer);
-      this.statusTimer = null;
-    }
-    this.o.statusSink?.(this.status());
-  }
 }
+
 
 /** One turn of the event loop: promise chains settle and their socket writes are queued. */
 function yieldToIo(): Promise<void> {

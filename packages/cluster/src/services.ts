@@ -1,7 +1,6 @@
 // The real services of a cluster node: a Broker on the replicated store while master, and
 // refusers on the native client ports otherwise (refuser.ts).
 import { Broker, type BrokerConfig, type Logger, type ProtocolPackage } from '@wharf/broker';
-import { CommandType } from '@wharf/protocol';
 import { startNetworkConnectors, type NetworkConnector, type NetworkConnectorConfig } from './network/bridge';
 import type { MasterService, NodeServices, Refuser } from './node';
 import { startRefuser } from './refuser';
@@ -58,8 +57,7 @@ export function brokerServices(
         async stop() {
           if (bridges === termBridges) bridges = [];
           await Promise.all(termBridges.map((b) => b.stop()));
-          broker.serving = false;
-          broker.notServingReason = 'this node is no longer the master';
+          broker.admin.stopServing('this node is no longer the master');
           if (current === broker) {
             current = undefined;
             opts.onBroker?.(undefined);
@@ -67,10 +65,7 @@ export function brokerServices(
           await broker.stop();
         },
         membersChanged(urls: string[]) {
-          broker.config.advertisedMembers = urls;
-          for (const c of broker.connections.values()) {
-            if (c.protocol === 'native' && c.helloDone && !c.closed) c.transport.send({ type: CommandType.CLUSTER_UPDATE, members: urls });
-          }
+          broker.admin.announceMembers(urls);
         },
       };
     },

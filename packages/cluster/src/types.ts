@@ -12,6 +12,8 @@ export interface ReplicableStore extends Store {
   apply(batch: LogBatch | EncodedBatch, opts?: CommitOptions): Promise<void>;
   exportSnapshot(): SnapshotReader;
   importSnapshot(chunks: AsyncIterable<SnapshotEntry[]>): Promise<Position>;
+  /** Move a closed, damaged store's files aside so that it opens empty (LevelStore). */
+  setAside?(): Promise<string>;
 }
 
 /** pino-compatible: `(fields, message)`. */

@@ -1,13 +1,13 @@
-// The BrokerView over @wharf/broker's Broker: reads its maps and statistics, and performs the
-// console's actions with the broker's own operations (send, purge + commitAcks, removeDestination,
-// route + executePlan for DLQ moves), so the store sees exactly what a client action would write.
+// The BrokerView over @wharf/broker's Broker: its statistics and the console's actions come from
+// the broker's admin operations (broker.admin, packages/broker/src/admin.ts), which write to the
+// store exactly what a client action would.
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BodyKind, DeliveryMode, InvalidDestinationError, JMSError, isComposite, isQueueKind, isTemporary,
+  BodyKind, DeliveryMode, InvalidDestinationError, isComposite, isQueueKind,
   parseComposite, parseDestination, type Destination, type WireMessage,
 } from '@wharf/protocol';
-import type { Broker, DurableSubscription, Entry, Queue, RoutePlan } from '@wharf/broker';
+import type { Broker, BrokerAdmin, MessageView, SubscriptionStats } from '@wharf/broker';
 import { ConsoleError, ConsoleErrorCode, destinationNotFound } from './errors';
 import { describeMessage, messageDetail } from './messages';
 import type {
@@ -18,18 +18,14 @@ import type {
 export interface AdapterOptions {
   /** Role and status of the replicated group (from @wharf/cluster); standalone without it. */
   cluster?: ClusterStatusSource;
-  /** Scheduled jobs; defaults to `broker.scheduler` when it has list() and remove(). */
+  /** Scheduled jobs; defaults to the broker's own (broker.admin) when schedulerSupport is on. */
   scheduler?: SchedulerSource;
   bridges?: BridgeSource;
   /** Reported version; defaults to this package's version. */
   version?: string;
 }
 
-type StoreOps = Parameters<Queue['purge']>[0];
-
 const DLQ_NAME = /(^|\.)DLQ(\.|$)/;
-/** Upper bound for one purge that pages stored messages in from a large backlog. */
-const PURGE_PAGE_WAIT_MS = 10000;
 
 let cachedVersion: string | undefined;
 export function packageVersion(): string {
@@ -42,11 +38,6 @@ export function packageVersion(): string {
     }
   }
   return cachedVersion;
-}
-
-function isSchedulerSource(x: unknown): x is SchedulerSource {
-  const s = x as Partial<SchedulerSource> | null | undefined;
-  return !!s && typeof s.list === 'function' && typeof s.remove === 'function';
 }
 
 /** Parse a destination URL, turning the protocol's error into a 400. */
@@ -71,41 +62,46 @@ export function topicUrl(nameOrUrl: string): string {
   return d.url;
 }
 
-function durableInfo(s: DurableSubscription): DurableInfo {
+function durableInfo(s: SubscriptionStats): DurableInfo {
   return {
-    clientId: s.record.clientId,
-    name: s.record.name,
-    destination: s.record.destination,
-    ...(s.record.selector ? { selector: s.record.selector } : {}),
-    active: s.active !== null && !s.active.closed,
-    pending: s.pending.size,
-    inflight: s.inflightCount,
+    clientId: s.clientId,
+    name: s.name,
+    destination: s.destination,
+    ...(s.selector ? { selector: s.selector } : {}),
+    active: s.active,
+    pending: s.pending,
+    inflight: s.inflight,
     enqueued: s.enqueued,
     dequeued: s.dequeued,
     dispatched: s.dispatched,
   };
 }
 
+function flags(v: MessageView): { redelivered: boolean; deliveryCount: number; inflight: boolean } {
+  return { redelivered: v.redelivered, deliveryCount: v.deliveryCount, inflight: v.inflight };
+}
+
 class BrokerAdapter implements BrokerView {
   private readonly producerId: string;
   private seq = 0;
 
+  private readonly admin: BrokerAdmin;
+
   constructor(
-    private readonly broker: Broker,
+    broker: Broker,
     private readonly opts: AdapterOptions,
   ) {
+    this.admin = broker.admin;
     this.producerId = `console-${broker.name}-${process.pid}-${Date.now().toString(36)}`;
   }
 
   private get scheduler(): SchedulerSource | undefined {
     if (this.opts.scheduler) return this.opts.scheduler;
-    const own = (this.broker as unknown as { scheduler?: unknown }).scheduler;
-    return isSchedulerSource(own) ? own : undefined;
+    return this.admin.info().schedulerSupport ? { list: (limit) => this.admin.listJobs(limit), remove: (id) => this.admin.removeJob(id) } : undefined;
   }
 
   info(): BrokerInfo {
-    const b = this.broker;
-    const s = b.store.stats();
+    const b = this.admin.info();
     const now = Date.now();
     return {
       name: b.name,
@@ -116,92 +112,47 @@ class BrokerAdapter implements BrokerView {
       uptimeMs: now - b.startedAt,
       version: this.opts.version ?? packageVersion(),
       nodeVersion: process.version,
-      store: { kind: b.store.kind, bytes: s.bytes, messages: s.messages, commits: s.commits, syncs: s.syncs },
-      memory: { used: b.memory.used, limit: b.memory.limit, percent: b.memory.percent },
-      connectors: b.connectors.map((c) => c.url),
-      security: { ...b.security.stats },
+      store: b.store as BrokerInfo['store'],
+      memory: b.memory,
+      connectors: b.connectors,
+      security: b.security,
     };
   }
 
   queues(): QueueInfo[] {
-    const out: QueueInfo[] = [];
-    for (const q of this.broker.queues.values()) {
-      const d = q.destination;
-      out.push({
-        name: d.name,
-        url: d.url,
-        pending: q.depth,
-        consumers: q.consumers.length,
-        enqueued: q.enqueued,
-        dequeued: q.dequeued,
-        dispatched: q.dispatched,
-        inflight: q.inflightCount,
-        expired: q.expired,
-        dlq: DLQ_NAME.test(d.name),
-        temporary: isTemporary(d.kind),
-      });
-    }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return this.admin.queues().map((q) => ({
+      name: q.name,
+      url: q.url,
+      pending: q.depth,
+      consumers: q.consumers,
+      enqueued: q.enqueued,
+      dequeued: q.dequeued,
+      dispatched: q.dispatched,
+      inflight: q.inflight,
+      expired: q.expired,
+      dlq: DLQ_NAME.test(q.name),
+      temporary: q.temporary,
+    })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   topics(): TopicInfo[] {
-    const out: TopicInfo[] = [];
-    for (const t of this.broker.topics.values()) {
-      const d = t.destination;
-      out.push({
-        name: d.name,
-        url: d.url,
-        consumers: t.consumerCount,
-        enqueued: t.enqueued,
-        durables: [...t.durables].map(durableInfo),
-        temporary: isTemporary(d.kind),
-        advisory: d.name.startsWith('ActiveMQ.Advisory.'),
-      });
-    }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return this.admin.topics().map((t) => ({
+      name: t.name,
+      url: t.url,
+      consumers: t.consumers,
+      enqueued: t.enqueued,
+      durables: t.durables.map(durableInfo),
+      temporary: t.temporary,
+      advisory: t.name.startsWith('ActiveMQ.Advisory.'),
+    })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   subscriptions(): SubscriptionInfo[] {
-    const out: SubscriptionInfo[] = [];
-    for (const s of this.broker.durables.values()) out.push({ ...durableInfo(s), durable: true });
-    for (const t of this.broker.topics.values()) {
-      if (t.destination.name.startsWith('ActiveMQ.Advisory.')) continue;
-      for (const s of t.subs) {
-        out.push({
-          clientId: s.consumer.conn.clientId ?? s.consumer.conn.id,
-          name: s.consumer.label,
-          destination: s.destination.url,
-          ...(s.consumer.selector ? { selector: s.consumer.selector.text } : {}),
-          active: !s.consumer.closed,
-          pending: s.pending.size,
-          inflight: s.inflightCount,
-          enqueued: s.enqueued,
-          dequeued: s.dequeued,
-          dispatched: s.dispatched,
-          durable: false,
-        });
-      }
-    }
-    return out;
+    return this.admin.subscriptions().map((s) => ({ ...durableInfo(s), durable: s.durable }));
   }
 
   connections(): ConnectionInfo[] {
-    const out: ConnectionInfo[] = [];
-    for (const c of this.broker.connections.values()) {
-      out.push({
-        id: c.id,
-        clientId: c.clientId,
-        user: c.user,
-        remoteAddress: c.remoteAddress,
-        protocol: c.protocol,
-        connectedAt: c.connectedAt,
-        messagesIn: c.messagesIn,
-        messagesOut: c.messagesOut,
-        consumers: c.consumers.size,
-        producers: c.producers.size,
-      });
-    }
-    return out.sort((a, b) => a.connectedAt - b.connectedAt);
+    return this.admin.connections().map((c) => ({ ...c })).sort((a, b) => a.connectedAt - b.connectedAt);
   }
 
   async jobs(): Promise<JobInfo[]> {
@@ -237,7 +188,7 @@ class BrokerAdapter implements BrokerView {
     const properties: WireMessage['properties'] = { ...(req.properties ?? {}) };
     // With the scheduler on, a delay is ActiveMQ's AMQ_SCHEDULED_DELAY (a visible job);
     // without it, JMS 2 delivery delay on the message itself.
-    const scheduled = delay > 0 && this.broker.config.schedulerSupport;
+    const scheduled = delay > 0 && this.admin.info().schedulerSupport;
     if (scheduled) properties.AMQ_SCHEDULED_DELAY = delay;
     const msg: WireMessage = {
       messageId: `ID:${this.producerId}:${seq}`,
@@ -256,7 +207,7 @@ class BrokerAdapter implements BrokerView {
       body: req.body,
     };
     try {
-      await this.broker.send(msg, null);
+      await this.admin.send(msg);
     } catch (err) {
       if (err instanceof InvalidDestinationError) throw new ConsoleError(ConsoleErrorCode.INVALID_DESTINATION, err.message);
       throw new ConsoleError(ConsoleErrorCode.BROKER_ERROR, `send failed: ${(err as Error).message}`);
@@ -264,43 +215,32 @@ class BrokerAdapter implements BrokerView {
     return { messageId: msg.messageId };
   }
 
-  private queue(nameOrUrl: string): Queue {
+  /** The URL of an existing queue (404 otherwise). */
+  private queue(nameOrUrl: string): string {
     const url = queueUrl(nameOrUrl);
-    const q = this.broker.queues.get(url);
-    if (!q) throw destinationNotFound(url);
-    return q;
+    if (!this.admin.hasQueue(url)) throw destinationNotFound(url);
+    return url;
   }
 
   async browse(queue: string, limit: number): Promise<MessageSummary[]> {
-    const entries = await this.queue(queue).browse(limit);
-    return entries.map((e) => describeMessage(e.msg, { redelivered: e.redelivered, deliveryCount: e.deliveryCount, inflight: e.consumer !== null }));
+    const views = await this.admin.browse(this.queue(queue), { limit });
+    return views.map((v) => describeMessage(v.message, flags(v)));
   }
 
   async getMessage(queue: string, messageId: string): Promise<MessageDetail | undefined> {
-    const q = this.queue(queue);
-    let e: Entry | undefined = q.findPending(messageId);
-    if (!e) e = (await q.browse(q.depth + 1)).find((x) => x.msg.messageId === messageId);
-    return e && messageDetail(e.msg, { redelivered: e.redelivered, deliveryCount: e.deliveryCount, inflight: e.consumer !== null });
+    const v = await this.admin.getMessage(this.queue(queue), messageId);
+    return v && messageDetail(v.message, flags(v));
   }
 
   async purge(queue: string): Promise<number> {
-    const q = this.queue(queue);
-    const ops: StoreOps = [];
-    let n = q.purge(ops);
-    // Messages of a large backlog that live only in the store are paged in and purged too.
-    const deadline = Date.now() + PURGE_PAGE_WAIT_MS;
-    while (q.pagedCount > 0 && !q.closed && Date.now() < deadline) {
-      q.scheduleDispatch();
-      await new Promise((r) => setTimeout(r, 5));
-      n += q.purge(ops);
-    }
-    await this.commit(ops);
-    return n;
+    const url = this.queue(queue);
+    return this.storeAction(() => this.admin.purge(url));
   }
 
-  private async commit(ops: StoreOps): Promise<void> {
+  /** A store failure of an admin action is the broker's, named (500). */
+  private async storeAction<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      await this.broker.commitAcks(ops, true);
+      return await fn();
     } catch (err) {
       throw new ConsoleError(ConsoleErrorCode.BROKER_ERROR, `store write failed: ${(err as Error).message}`);
     }
@@ -308,37 +248,12 @@ class BrokerAdapter implements BrokerView {
 
   async deleteDestination(url: string): Promise<boolean> {
     const d = parseUrl(url);
-    return this.broker.removeDestination(d.url);
+    return this.admin.deleteDestination(d.url);
   }
 
   async moveDlqMessages(dlq: string, opts: { messageId?: string }): Promise<number> {
-    const q = this.queue(dlq);
-    const candidates = q.snapshot().filter((e) => e.msg.originalDestination && (opts.messageId === undefined || e.msg.messageId === opts.messageId));
-    const plans: RoutePlan[] = [];
-    const moved: Entry[] = [];
-    for (const e of candidates) {
-      const { dlqDeliveryFailureCause: _cause, originalExpiration: _exp, originalDeliveryMode: _mode, ...properties } = e.msg.properties;
-      const { originalDestination, ...rest } = e.msg;
-      const copy: WireMessage = { ...rest, destination: originalDestination!, redelivered: false, deliveryCount: 0, properties };
-      try {
-        plans.push(this.broker.router.plan(copy, null));
-        moved.push(e);
-      } catch (err) {
-        if (!(err instanceof JMSError)) throw err;
-        // The original destination cannot take it (a deleted temporary queue): it stays here.
-      }
-    }
-    if (moved.length === 0) return 0;
-    for (const e of moved) q.pending.remove(e);
-    const ops: StoreOps = [];
-    q.consume(moved, ops);
-    try {
-      await this.broker.executePlan(this.broker.router.merge(plans), undefined, ops);
-    } catch (err) {
-      this.broker.onStoreFailure(err as Error);
-      throw new ConsoleError(ConsoleErrorCode.BROKER_ERROR, `store write failed: ${(err as Error).message}`);
-    }
-    return moved.length;
+    const url = this.queue(dlq);
+    return this.storeAction(() => this.admin.moveMessages(url, opts.messageId === undefined ? {} : { messageId: opts.messageId }));
   }
 
   async removeJob(id: string): Promise<boolean> {

@@ -1,87 +1,24 @@
-// One STOMP connection, translated to and from the native commands of a ServerConnection, as
-// ActiveMQ's ProtocolConverter does: the broker core never sees a STOMP frame. This class is the
-// connection's ServerTransport (the broker's commands come in through send()) and feeds the
-// client's frames, translated, into conn.handle(). The byte channel (TCP or WebSocket) is a
-// StompSink; every ERROR frame is followed by closing the connection (STOMP 1.2 ERROR).
+// One STOMP connection, translated to and from the native commands of a ProtocolConnection (the
+// broker's core API), as ActiveMQ's ProtocolConverter does: the broker core never sees a STOMP
+// frame. This class is the connection's ServerTransport (the broker's commands come in through
+// send(), connection-base.ts) and feeds the client's frames, translated, into conn.handle(). The byte channel (TCP or WebSocket) is a
+// StompSink; every ERROR frame is followed by closing the connection (STOMP 1.2 ERROR), but
+// for a security refusal, after which the connection goes on (as ActiveMQ).
 import {
   AckMode, AckType, CommandType, CONVERT_STRING_EXPRESSIONS_PREFIX, ErrorCode,
-  type Ack, type Command, type ConsumerOpen, type Dispatch, type ErrorCommand, type Send, type Welcome,
+  type Ack, type ConsumerOpen, type Send,
 } from '@wharf/protocol';
-import type { ProtocolConnection, ProtocolHost, ServerTransport } from '@wharf/broker';
-import { StompParser, SUPPORTED_VERSIONS, encodeFrame, HEARTBEAT, type HeaderList, type StompFrame, type StompVersion } from './parser';
-import { fromStompDestination, messageToFrame, sendToMessage, toStompDestination } from './mapping';
-import { ACK_MODES, SubscriptionTable, type Delivery, type StompAckMode, type Subscription } from './subscriptions';
+import type { ProtocolHost } from '@wharf/broker';
+import { SUPPORTED_VERSIONS, HEARTBEAT, type StompFrame } from './parser';
+import { fromStompDestination, sendToMessage } from './mapping';
+import { ACK_MODES, type StompAckMode } from './subscriptions';
 import { HeartBeat, negotiateHeartBeat } from './heartbeat';
 import type { StompOptions, StompSink } from './options';
+import { Phase, SESSION, StompConnectionBase, StompError, StompRefused, TX_SESSION, remember, type StompTx } from './connection-base';
 
-/** A fault in the client's frames: answered by an ERROR frame, then the connection closes. */
-class StompError extends Error {}
-/** The broker refused the frame (authorization): an ERROR frame, and the connection goes on. */
-class StompRefused extends Error {}
-
-const SESSION = 1;
-const TX_SESSION = 2;
-const enum Phase { NEW, CONNECTED, CLOSED }
-const FLOW_CONTROL = 1;
-const HELD = 2;
-
-interface Reply { receipt?: string }
-interface StompTx { txId: string; acks: Array<{ sub: Subscription; deliveries: Delivery[] }> }
-
-export class StompConnection implements ServerTransport {
-  readonly conn: ProtocolConnection;
-  private readonly parser: StompParser;
-  private version: StompVersion = '1.0';
-  private phase = Phase.NEW;
-  /** DISCONNECT was received: later frames are ignored while owed receipts are written. */
-  private disconnecting = false;
-  /**
-   * The corr of a native command that completes asynchronously (durable subscribe or
-   * unsubscribe, COMMIT): later frames wait for it, so a connection's frames take effect in
-   * order, as ActiveMQ handles a connection's commands one after another.
-   */
-  private waitingFor: number | null = null;
-  private pausedBy = 0;
-  private connectionId = '';
-  private producerId = '';
-  private producerSeq = 0;
-  private corrSeq = 0;
-  private readonly replies = new Map<number, Reply>();
-  private idleWaiters: Array<() => void> = [];
-  private welcome: Welcome | null = null;
-  private readonly subs = new SubscriptionTable();
-  private readonly txs = new Map<string, StompTx>();
-  private txSeq = 0;
-  private readonly temps = new Set<string>();
-  private readonly toUrl = new Map<string, string>();
-  private readonly toStomp = new Map<string, string>();
-  private autoAcks = new Map<number, number[]>();
-  private autoAckScheduled = false;
-  private heartBeat: HeartBeat | null = null;
-  private lastRead = Date.now();
-  /** The TEMP_CREATE being made for the current frame, and the broker's refusal of it. */
-  private tempCorr = 0;
-  private tempRefusal: string | null = null;
-  /** SUBSCRIBEs the broker has not answered yet: a refused one is forgotten (its id is free again). */
-  private readonly subscribing = new Map<number, Subscription>();
-  private lastWrite = Date.now();
-
-  constructor(private readonly broker: ProtocolHost, private readonly sink: StompSink, private readonly opts: StompOptions) {
-    const cap = Math.max(1024, opts.maxFrameSize);
-    this.parser = new StompParser({ maxBodyBytes: cap, maxHeaderBytes: Math.min(cap, 1024 * 1024) });
-    this.conn = broker.openConnection(this, 'stomp');
-  }
-
-  get remoteAddress(): string {
-    return this.sink.remoteAddress;
-  }
-
-  get peerDN(): string | null {
-    return this.sink.peerDN ?? null;
-  }
-
-  private isClosed(): boolean {
-    return this.phase === Phase.CLOSED;
+export class StompConnection extends StompConnectionBase {
+  constructor(broker: ProtocolHost, sink: StompSink, opts: StompOptions) {
+    super(broker, sink, opts);
   }
 
   // ---- bytes from the client -------------------------------------------------------------
@@ -94,7 +31,7 @@ export class StompConnection implements ServerTransport {
   }
 
   /** Handle the parsed frames in order; stops while an earlier frame's work is pending. */
-  private processFrames(): void {
+  protected processFrames(): void {
     while (!this.isClosed() && !this.disconnecting && this.waitingFor === null) {
       const ev = this.parser.next();
       if (!ev) break;
@@ -187,7 +124,7 @@ export class StompConnection implements ServerTransport {
     });
   }
 
-  private stopTimers(): void {
+  protected stopTimers(): void {
     this.heartBeat?.stop();
     this.heartBeat = null;
   }
@@ -237,13 +174,6 @@ export class StompConnection implements ServerTransport {
     remember(this.toUrl, text, d.url);
     return d.url;
   }
-
-  /** A Wharf URL as this connection writes it in MESSAGE headers (memoised). */
-  private readonly stompName = (url: string): string => {
-    let name = this.toStomp.get(url);
-    if (name === undefined) remember(this.toStomp, url, (name = toStompDestination(url, this.connectionId)));
-    return name;
-  };
 
   // ---- SUBSCRIBE / UNSUBSCRIBE ------------------------------------------------------------
 
@@ -383,194 +313,6 @@ export class StompConnection implements ServerTransport {
     });
   }
 
-  // ---- the broker's commands ---------------------------------------------------------------
-
-  send(cmd: Command): void {
-    switch (cmd.type) {
-      case CommandType.DISPATCH: return this.onDispatch(cmd);
-      case CommandType.RECEIPT: {
-        this.subscribing.delete(cmd.corr);
-        if (cmd.corr === this.waitingFor) this.release();
-        const r = this.replies.get(cmd.corr);
-        if (!r) return;
-        this.replies.delete(cmd.corr);
-        if (r.receipt !== undefined && !this.isClosed()) this.writeFrame('RECEIPT', [['receipt-id', r.receipt]]);
-        if (this.replies.size === 0) this.runIdle();
-        return;
-      }
-      case CommandType.WELCOME: this.welcome = cmd; return;
-      case CommandType.ERROR: return this.onBrokerError(cmd);
-      default: return; // PING/PONG: STOMP has its own heart-beats
-    }
-  }
-
-  private onBrokerError(cmd: ErrorCommand): void {
-    const r = cmd.corr !== undefined ? this.replies.get(cmd.corr) : undefined;
-    if (cmd.corr !== undefined) this.replies.delete(cmd.corr);
-    if (cmd.code === ErrorCode.SECURITY && this.phase === Phase.CONNECTED) return this.refused(cmd, r?.receipt);
-    this.fail(cmd.message, r?.receipt, [['error-code', cmd.code]]);
-  }
-
-  private onDispatch(d: Dispatch): void {
-    const sub = this.subs.forConsumer(d.consumerId);
-    if (!sub || this.phase !== Phase.CONNECTED) return;
-    if (d.message === null) {
-      // End of a browse (ActiveMQ sends an empty MESSAGE with `browser:end`).
-      if (sub.browser) {
-        this.writeFrame('MESSAGE', [['subscription', sub.id], ['destination', sub.destination], ['message-id', 'BrowseDone'], ['browser', 'end']]);
-      }
-      return;
-    }
-    const browsing = sub.browser || d.deliveryId === 0;
-    const { headers, body } = messageToFrame(d.message, {
-      connectionId: this.connectionId, redelivered: d.redelivered === true, version: this.version, stompName: this.stompName,
-      ...(sub.hasId ? { subscription: sub.id } : {}),
-      // STOMP 1.2: `ack` is for the client acknowledgement modes (ActiveMQ omits it for auto).
-      ...(this.version === '1.2' && !browsing && sub.ack !== 'auto' ? { ackId: String(d.deliveryId) } : {}),
-    });
-    this.writeFrame('MESSAGE', headers, body);
-    if (browsing) return;
-    if (sub.ack === 'auto') this.autoAck(sub.consumerId, d.deliveryId);
-    else this.subs.delivered(sub, d.deliveryId, d.message.messageId);
-  }
-
-  /** ActiveMQ acks `ack:auto` messages as they are dispatched; batched per tick here. */
-  private autoAck(consumerId: number, deliveryId: number): void {
-    let l = this.autoAcks.get(consumerId);
-    if (!l) this.autoAcks.set(consumerId, (l = []));
-    l.push(deliveryId);
-    if (this.autoAckScheduled) return;
-    this.autoAckScheduled = true;
-    process.nextTick(() => {
-      // A slow reader holds its acks (and so the broker's dispatch) until the socket drains.
-      if (this.sink.congested()) this.sink.onDrain(() => this.flushAutoAcks());
-      else this.flushAutoAcks();
-    });
-  }
-
-  private flushAutoAcks(onlyConsumer?: number): void {
-    if (onlyConsumer === undefined) this.autoAckScheduled = false;
-    for (const [consumerId, ids] of [...this.autoAcks]) {
-      if (onlyConsumer !== undefined && consumerId !== onlyConsumer) continue;
-      this.autoAcks.delete(consumerId);
-      if (this.isClosed() || !this.subs.forConsumer(consumerId)) continue;
-      this.conn.handle({ type: CommandType.ACK, consumerId, ackType: AckType.STANDARD, deliveryIds: ids });
-    }
-  }
-
-  // ---- replies, errors and output ------------------------------------------------------------
-
-  private nextCorr(): number {
-    return ++this.corrSeq;
-  }
-
-  /** A corr for a native command; its RECEIPT becomes a STOMP RECEIPT when `receipt` is set. */
-  private expect(receipt: string | undefined): number {
-    const corr = this.nextCorr();
-    if (receipt !== undefined) this.replies.set(corr, { receipt });
-    return corr;
-  }
-
-  /** Read no further frames until the broker answers `corr` (see waitingFor). */
-  private holdUntil(corr: number): void {
-    this.waitingFor = corr;
-    this.setPaused(HELD, true);
-  }
-
-  private release(): void {
-    this.waitingFor = null;
-    this.setPaused(HELD, false);
-    // The answer may come inside conn.handle(), while processFrames is on the stack: go on
-    // after it returns.
-    queueMicrotask(() => this.processFrames());
-  }
-
-  private whenIdle(fn: () => void): void {
-    if (this.replies.size === 0) fn();
-    else this.idleWaiters.push(fn);
-  }
-
-  private runIdle(): void {
-    const w = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const fn of w) fn();
-  }
-
-  /**
-   * A refused operation (authorization): an ERROR frame, and the connection stays open, as
-   * ActiveMQ answers a SecurityException on one command.
-   */
-  private refused(cmd: ErrorCommand, receipt: string | undefined): void {
-    // A temporary destination made for a frame: the frame itself is refused (see destination()).
-    if (cmd.corr !== undefined && cmd.corr === this.tempCorr) {
-      this.tempRefusal = cmd.message;
-      return;
-    }
-    const sub = cmd.corr !== undefined ? this.subscribing.get(cmd.corr) : undefined;
-    if (sub) {
-      this.subscribing.delete(cmd.corr!);
-      this.subs.remove(sub);
-    }
-    this.errorFrame(cmd.message, receipt, [['error-code', cmd.code]]);
-    if (cmd.corr !== undefined && cmd.corr === this.waitingFor) this.release();
-  }
-
-  /** ERROR frame (with `receipt-id` when the failed frame asked for a receipt), then close. */
-  private fail(message: string, receipt?: string, extra: HeaderList = []): void {
-    if (this.isClosed()) return;
-    this.broker.log.info({ conn: this.connectionId || undefined, remote: this.remoteAddress, err: message }, 'stomp: error: closing');
-    this.errorFrame(message, receipt, extra);
-    this.phase = Phase.CLOSED;
-    this.stopTimers();
-    this.conn.close(undefined, false);
-  }
-
-  private errorFrame(message: string, receipt: string | undefined, extra: HeaderList): void {
-    const headers: HeaderList = [['message', message.split('\n')[0]!.slice(0, 1000)], ...extra];
-    if (receipt !== undefined) headers.push(['receipt-id', receipt]);
-    const body = `${message}\n`;
-    headers.push(['content-type', 'text/plain'], ['content-length', String(Buffer.byteLength(body))]);
-    this.writeFrame('ERROR', headers, body);
-  }
-
-  private writeFrame(command: string, headers: HeaderList, body?: string | Uint8Array): void {
-    this.writeRaw(encodeFrame(command, headers, body, this.version), body instanceof Uint8Array);
-  }
-
-  private writeRaw(data: Buffer, binary: boolean): void {
-    this.lastWrite = Date.now();
-    this.sink.write(data, binary);
-  }
-
-  // ---- ServerTransport ---------------------------------------------------------------------
-
-  close(): void {
-    this.stopTimers();
-    this.phase = Phase.CLOSED;
-    this.sink.end();
-  }
-
-  /** Producer flow control (the broker) and held frames (holdUntil) pause reading independently. */
-  private setPaused(reason: number, on: boolean): void {
-    const before = this.pausedBy;
-    this.pausedBy = on ? before | reason : before & ~reason;
-    if (before === 0 && this.pausedBy !== 0) this.sink.pause();
-    else if (before !== 0 && this.pausedBy === 0) this.sink.resume();
-  }
-
-  pause(): void {
-    this.setPaused(FLOW_CONTROL, true);
-  }
-
-  resume(): void {
-    this.setPaused(FLOW_CONTROL, false);
-  }
-}
-
-/** A bounded memo: a client naming endless destinations cannot grow it without limit. */
-function remember(m: Map<string, string>, k: string, v: string): void {
-  if (m.size >= 1000) m.clear();
-  m.set(k, v);
 }
 
 function flag(h: Map<string, string>, name: string): boolean {

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { listen, closeServer, peerDN, tlsServerOptions, watchTls, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
+import { guardAccepts, listen, closeServer, peerDN, tlsServerOptions, watchTls, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
 import { StompConnection } from './converter';
 import type { StompOptions, StompSink } from './options';
 
@@ -131,6 +131,7 @@ function hostPart(host: string): string {
 export async function startStompServer(broker: ProtocolHost, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
   const sockets = new Set<net.Socket>();
   const onSocket = (socket: net.Socket): void => {
+    if (socket.destroyed) return; // refused by the descriptor reserve
     sockets.add(socket);
     socket.setNoDelay(true);
     const stomp = new StompConnection(broker, new SocketSink(socket), opts);
@@ -143,6 +144,7 @@ export async function startStompServer(broker: ProtocolHost, cfg: TransportConne
   };
   const secure = scheme.endsWith('ssl');
   const server = secure ? tls.createServer(tlsServerOptions(cfg), onSocket) : net.createServer(onSocket);
+  guardAccepts(server, broker.log, cfg.name);
   const unwatch = secure ? watchTls(server as tls.Server, cfg, broker.log) : () => undefined;
   const bound = await listen(server, host, port, `connector ${cfg.name}`).catch((err: Error) => {
     unwatch();
@@ -168,7 +170,9 @@ export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportC
     res.writeHead(426, { 'content-type': 'text/plain' }).end('STOMP over WebSocket: use a WebSocket client\n');
   });
   const sockets = new Set<net.Socket>();
+  guardAccepts(server, broker.log, cfg.name);
   server.on('connection', (s: net.Socket) => {
+    if (s.destroyed) return;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });

@@ -64,9 +64,9 @@ for (const transport of ['tcp', 'ws'] as Transport[]) {
       const q = unique('kind');
       await c.publish(`/queue/${q}`, 'text body');
       await c.publish(`/queue/${q}`, new Uint8Array([104, 105]));
-      const entries = b.queues.get(`queue://${q}`)!.pending.toArray();
-      assert.deepEqual(entries.map((e) => [e.msg.bodyKind, e.msg.deliveryMode]), [[BodyKind.TEXT, 1], [BodyKind.BYTES, 1]]);
-      assert.equal(entries[0]!.msg.body, 'text body');
+      const entries = (await b.admin.browse(`queue://${q}`)).map((v) => v.message);
+      assert.deepEqual(entries.map((m) => [m.bodyKind, m.deliveryMode]), [[BodyKind.TEXT, 1], [BodyKind.BYTES, 1]]);
+      assert.equal(entries[0]!.body, 'text body');
     });
 
     it(`stomp ${transport} - binary bodies with NUL bytes arrive intact`, async () => {

@@ -1,8 +1,12 @@
 // @wharf/store: the Store contract (DESIGN §4), LevelStore (LevelDB) and MemoryStore.
 export * from './types';
-export { StoreError, StoreLockedError } from './errors';
+export { StoreError, StoreLockedError, StoreDamagedError, StoreUnavailableError, isTransientIoError } from './errors';
+export {
+  checkFiles, describeDamage, describeKey, readMark, scanLogs, MARK_FILE, type StoreDamage, type CheckProgress,
+} from './integrity';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store';
 export { LevelStore, type LevelStoreOptions } from './level-store';
+export { fdLimit, storeMaxOpenFiles } from './level-db';
 export {
   encodeBatch, decodeBatch, encodeBatchForApply, decodeEncodedBatch, isEncodedPut,
   type EncodedBatch, type EncodedOp, type EncodedPutMessageOp,

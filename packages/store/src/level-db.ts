@@ -1,6 +1,7 @@
 // The part of classic-level (through `level`) that LevelStore uses, typed narrowly: `level`'s
 // own types hide classic-level's `sync` batch option and approximateSize. Keys and values are
 // Buffers throughout.
+import { readFileSync } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Level } from 'level';
@@ -56,6 +57,27 @@ export interface OpenedDb {
   release(): void;
 }
 
+/** The process's soft limit on open file descriptors (Infinity where it cannot be read). */
+export function fdLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m && m[1] !== 'unlimited' ? Number(m[1]) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Table files LevelDB keeps open (its own default is 1000): a quarter of the process's
+ * descriptors at most, so client connections can never take the ones the store needs.
+ */
+export function storeMaxOpenFiles(limit = fdLimit()): number {
+  return Number.isFinite(limit) ? Math.max(20, Math.min(1000, Math.floor(limit / 4))) : 1000;
+}
+
+const levelOptions = (): { keyEncoding: 'buffer'; valueEncoding: 'buffer'; maxOpenFiles: number } =>
+  ({ keyEncoding: 'buffer', valueEncoding: 'buffer', maxOpenFiles: storeMaxOpenFiles() });
+
 /** Open (creating it if missing) the LevelDB at `directory`, failing fast if it is locked. */
 export async function openDb(directory: string): Promise<OpenedDb> {
   let dir = resolve(directory);
@@ -71,7 +93,7 @@ export async function openDb(directory: string): Promise<OpenedDb> {
   const release = (): void => {
     claimed.delete(dir);
   };
-  const level = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  const level = new Level<Buffer, Buffer>(dir, levelOptions());
   try {
     await level.open();
   } catch (err) {
@@ -81,6 +103,13 @@ export async function openDb(directory: string): Promise<OpenedDb> {
     throw new StoreError(`cannot open data directory ${dir}: ${e.cause?.message ?? e.message}`);
   }
   return { db: level as unknown as Db, directory: dir, release };
+}
+
+/** Open the LevelDB of a directory this process already claimed again (after closing it). */
+export async function reopenDb(directory: string): Promise<Db> {
+  const level = new Level<Buffer, Buffer>(directory, levelOptions());
+  await level.open();
+  return level as unknown as Db;
 }
 
 /** Visit every item of a range in chunks, so a large range is never in memory at once. */

@@ -7,15 +7,19 @@
 // busy store writes fewer, bigger batches. Every batch also carries its commits' retained-log
 // entries (L), the last position (P) and the deletes that trim the log to its bounds.
 // apply() (the slave path) queues a batch that already has its position through the same code.
+import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StoreError, type WireMessage } from '@wharf/protocol';
+import { isTransientIoError, StoreDamagedError, StoreUnavailableError } from './errors';
+import { checkFiles, CommittedMark, describeDamage, missingBatches, verifyAtOpen, type StoreDamage } from './integrity';
 import { decodePosition, encodePosition, type EncodedBatch } from './codec';
 import { Kind, LAYOUT_VERSION, logKey, logKeyEpoch, logKeyIndex, POSITION_KEY, VERSION_KEY } from './keys';
-import { openDb, scan, type BatchOp, type Db, type OpenedDb } from './level-db';
+import { openDb, reopenDb, scan, type BatchOp, type Db, type OpenedDb } from './level-db';
 import { getMessage, loadJobs, loadMessages, loadRefs, readLogAfter, recoverState, type ReadCounter } from './level-read';
 import {
   batchOp, expandClears, finishClears, pendingClears, prepareWrite, skipSteps, validateApplyOps, type LazyPutStep, type DeferredClear, type PendingWrite,
 } from './level-write';
+import { healDelay, resourcesBack } from './level-heal';
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
 import { formatPosition, validateOps, validatePosition } from './ops';
 import { RetainedLog } from './retained-log';
@@ -36,6 +40,17 @@ export interface LevelStoreOptions {
   inlineRemoveLimit?: number;
   /** A merged write stops growing past this many bytes (default 16 MiB). */
   maxWriteBytes?: number;
+  /**
+   * Open a store whose files are damaged, serving what is left (default false: open() throws
+   * StoreDamagedError naming the damage). What was accepted is in `damageAccepted`.
+   */
+  acceptDamage?: boolean;
+  /**
+   * Verify every table block's checksum at open when the tables total at most this many bytes
+   * (default 32 MiB; LevelDB itself does not check them on read). Larger stores are checked by
+   * `wharf store check`.
+   */
+  verifyTablesUpTo?: number;
 }
 
 type State = 'closed' | 'opening' | 'open' | 'closing';
@@ -51,6 +66,10 @@ export class LevelStore implements Store {
   private readonly retentionBatches: number;
   private readonly inlineRemoveLimit: number;
   private readonly maxWriteBytes: number;
+  private readonly acceptDamage: boolean;
+  private mark: CommittedMark | null = null;
+  /** Damage found and accepted at the last open (acceptDamage). */
+  damageAccepted: StoreDamage[] = [];
 
   private state: State = 'closed';
   private opened: OpenedDb | null = null;
@@ -86,7 +105,10 @@ export class LevelStore implements Store {
     this.retentionBatches = opts.logRetentionBatches ?? 100000;
     this.inlineRemoveLimit = opts.inlineRemoveLimit ?? 10000;
     this.maxWriteBytes = opts.maxWriteBytes ?? 16 * 1024 * 1024;
+    this.acceptDamage = opts.acceptDamage === true;
+    this.verifyTablesUpTo = opts.verifyTablesUpTo ?? 32 * 1024 * 1024;
   }
+  private readonly verifyTablesUpTo: number;
 
   get position(): Position {
     return this.written;
@@ -103,9 +125,17 @@ export class LevelStore implements Store {
     if (this.state === 'open') return;
     if (this.state !== 'closed') throw new StoreError(`store ${this.directory} is ${this.state}`);
     this.state = 'opening';
+    const dir = resolve(this.directory);
+    this.damageAccepted = [];
     try {
-      await settleSnapshotDirs(resolve(this.directory));
-      this.opened = await openDb(this.directory);
+      await settleSnapshotDirs(dir);
+      // Before LevelDB reads its logs: it would drop a damaged record without a word.
+      const damage = await verifyAtOpen(dir, this.verifyTablesUpTo);
+      if (damage.length > 0) {
+        if (!this.acceptDamage) throw new StoreDamagedError(dir, damage, describeDamage);
+        this.damageAccepted.push(...damage);
+      }
+      this.opened = await openDb(this.directory).catch((err: Error) => this.damaged(dir, err));
     } catch (err) {
       this.state = 'closed';
       throw err;
@@ -113,13 +143,36 @@ export class LevelStore implements Store {
     try {
       await this.load(this.opened.db);
     } catch (err) {
+      this.mark?.close();
+      this.mark = null;
       await this.opened.db.close().catch(() => undefined);
       this.opened.release();
       this.opened = null;
       this.state = 'closed';
-      throw err;
+      throw await this.damaged(dir, err as Error);
     }
     this.state = 'open';
+  }
+
+  /**
+   * Move a (closed) store's directory aside, to `<directory>.damaged-<time>`, so that the next
+   * open starts empty: a replicated node does this with a damaged store and catches up from its
+   * master. Resolves with the new path; nothing is deleted.
+   */
+  async setAside(): Promise<string> {
+    if (this.state !== 'closed') throw new StoreError(`store ${this.directory} must be closed to be set aside`);
+    const dir = resolve(this.directory);
+    const aside = `${dir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(dir, aside);
+    return aside;
+  }
+
+  /** A LevelDB corruption error becomes a StoreDamagedError naming the damaged blocks. */
+  private async damaged(dir: string, err: Error): Promise<never> {
+    if (err instanceof StoreDamagedError || !/Corruption/i.test(err.message + String((err as { cause?: unknown }).cause ?? ''))) throw err;
+    const found = await checkFiles(dir).catch(() => ({ damage: [] as StoreDamage[] }));
+    const cause = (err.message.match(/Corruption:[^\n]*/)?.[0] ?? err.message).trim();
+    throw new StoreDamagedError(dir, found.damage, describeDamage, `LevelDB: ${cause}`);
   }
 
   private async load(db: Db): Promise<void> {
@@ -135,6 +188,15 @@ export class LevelStore implements Store {
       await db.batch([{ type: 'put', key: VERSION_KEY, value: v }], { sync: true });
     }
     this.written = this.assigned = pos ? decodePosition(pos) : ZERO_POSITION;
+    this.mark = new CommittedMark(this.opened!.directory);
+    const committed = this.mark.read;
+    if (committed && comparePositions(committed, this.written) > 0) {
+      const lost = missingBatches(this.written, committed);
+      if (!this.acceptDamage) throw new StoreDamagedError(this.opened!.directory, [lost], describeDamage);
+      this.damageAccepted.push(lost);
+    }
+    if (this.damageAccepted.length > 0) this.mark.reset(this.written);
+    else this.mark.write(this.written);
     this.epoch = this.written.epoch;
     this.failure = null;
     this.queue = [];
@@ -144,22 +206,31 @@ export class LevelStore implements Store {
     // A removal a crash interrupted is finished before anything reads the store.
     await finishClears(db, await pendingClears(db));
     this.markerSeq = 0;
-    this.log = new RetainedLog();
-    await scan(db.iterator({ gte: Buffer.from([Kind.LOG]), lt: Buffer.from([Kind.LOG + 1]), fillCache: false }), ([k, v]) => {
-      this.log.push(logKeyEpoch(k), logKeyIndex(k), v.length, undefined);
-    });
+    await this.loadLogIndex(db);
     this.approxBytes = await db.approximateSize(Buffer.from([0]), Buffer.from([0xff]));
     this.bytesSinceApprox = 0;
     this.approxAt = Date.now();
   }
 
+  private async loadLogIndex(db: Db): Promise<void> {
+    this.log = new RetainedLog();
+    await scan(db.iterator({ gte: Buffer.from([Kind.LOG]), lt: Buffer.from([Kind.LOG + 1]), fillCache: false }), ([k, v]) => {
+      this.log.push(logKeyEpoch(k), logKeyIndex(k), v.length, undefined);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'closing';
+    if (this.healTimer) clearTimeout(this.healTimer);
+    this.healTimer = null;
+    await this.healing;
     await this.idle();
     await this.approxRefresh;
     const o = this.opened!;
     this.opened = null;
+    this.mark?.close();
+    this.mark = null;
     try {
       await o.db.close();
     } finally {
@@ -386,6 +457,7 @@ export class LevelStore implements Store {
     if (!nothing) {
       ops.push({ type: 'put', key: POSITION_KEY, value: encodePosition(last) });
       await db.batch(ops, { sync });
+      if (sync) this.mark?.write(last);
     }
 
     this.written = last;
@@ -404,14 +476,82 @@ export class LevelStore implements Store {
     if (Date.now() - this.approxAt > 5000 && !this.approxRefresh) this.refreshApprox(db);
   }
 
-  /** A failed write leaves the store's state unknown: fail it and everything queued. */
+  /**
+   * A failed write fails everything queued. A transient cause (disk full, out of descriptors)
+   * makes the store refuse writes until it heals (scheduleHeal); any other leaves its state
+   * unknown: it must be reopened.
+   */
   private fail(err: Error, group: PendingWrite[]): void {
-    this.failure = new StoreError(`store ${this.directory} failed and must be reopened: write failed: ${err.message}`);
+    if (isTransientIoError(err)) {
+      this.failure = new StoreUnavailableError(
+        `store ${this.directory} cannot write: ${err.message} — free disk space (or file descriptors); writes resume by themselves once one succeeds`,
+      );
+      this.scheduleHeal();
+    } else {
+      this.failure = new StoreError(`store ${this.directory} failed and must be reopened: write failed: ${err.message}`);
+    }
     const queued = this.queue;
     this.queue = [];
     this.queuedPuts.clear();
     for (const p of group) p.reject(this.failure);
     for (const p of queued) p.reject(this.failure);
+  }
+
+  private healTimer: NodeJS.Timeout | null = null;
+  private healing: Promise<void> | null = null;
+  private healAttempts = 0;
+
+  private scheduleHeal(): void {
+    if (this.healTimer || this.healing || this.state !== 'open') return;
+    this.healTimer = setTimeout(() => {
+      this.healTimer = null;
+      this.healing = this.heal().then(
+        (healed) => {
+          this.healing = null;
+          if (!healed) this.scheduleHeal();
+        },
+        () => {
+          this.healing = null;
+          this.scheduleHeal();
+        },
+      );
+    }, healDelay(this.healAttempts++));
+    this.healTimer.unref();
+  }
+
+  /**
+   * Reopen LevelDB once the cause of a transient failure is gone (LevelDB keeps a failed write's
+   * error until reopened). The position is read back: a write reported failed may have reached
+   * the log after all (its fsync failed), and then it counts.
+   */
+  private async heal(): Promise<boolean> {
+    if (this.state !== 'open' || !(this.failure instanceof StoreUnavailableError)) return true;
+    const o = this.opened!;
+    if (!(await resourcesBack(o.directory))) return false;
+    await this.approxRefresh;
+    await o.db.close().catch(() => undefined);
+    let db: Db;
+    try {
+      db = await reopenDb(o.directory);
+    } catch {
+      return false;
+    }
+    o.db = db;
+    try {
+      const [pos] = await db.getMany([POSITION_KEY]);
+      const onDisk = pos ? decodePosition(pos) : ZERO_POSITION;
+      if (comparePositions(onDisk, this.written) > 0) this.written = onDisk;
+      this.assigned = this.written;
+      await db.batch([{ type: 'put', key: POSITION_KEY, value: encodePosition(this.written) }], { sync: true });
+      if (this.retentionBatches > 0) await this.loadLogIndex(db);
+    } catch {
+      await db.close().catch(() => undefined);
+      return false;
+    }
+    this.mark?.write(this.written);
+    this.failure = null;
+    this.healAttempts = 0;
+    return true;
   }
 
   private refreshApprox(db: Db): void {
@@ -455,7 +595,7 @@ export class LevelStore implements Store {
   // ---- reading ----------------------------------------------------------------------------
 
   async recover(): Promise<RecoveredState> {
-    const { state, messages } = await recoverState(this.db(), this.written, this.reads);
+    const { state, messages } = await recoverState(this.db(), this.written, this.reads).catch((err: Error) => this.damaged(this.opened?.directory ?? resolve(this.directory), err));
     // Exact as of the scan; writes made while it ran are counted twice or not at all, so
     // recover before writing (as the broker does).
     this.messages = messages;
@@ -500,13 +640,24 @@ export class LevelStore implements Store {
   }
 
   private read<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return fn().catch((err: unknown) => {
-        throw asStoreError(err);
-      });
-    } catch (err) {
-      return Promise.reject(asStoreError(err));
-    }
+    const run = (): Promise<T> => {
+      try {
+        return fn().catch((err: unknown) => {
+          throw this.readError(err);
+        });
+      } catch (err) {
+        return Promise.reject(this.readError(err));
+      }
+    };
+    // A read waits out a reopen in progress rather than fail on the closed database.
+    return this.healing ? this.healing.then(run) : run();
+  }
+
+  /** While the store is out of a resource, its reads fail with that cause, not fatally. */
+  private readError(err: unknown): Error {
+    if (this.failure instanceof StoreUnavailableError) return this.failure;
+    if (isTransientIoError(err)) return new StoreUnavailableError(`store ${this.directory} cannot read: ${(err as Error).message}`);
+    return asStoreError(err);
   }
 }
 

@@ -7,6 +7,7 @@ import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
 import type { Connector } from '../core';
+import { guardAccepts } from './fd-reserve';
 import { flushSocket, SocketTransport } from './socket';
 import { tlsServerOptions, watchTls } from '../security/tls';
 
@@ -56,11 +57,13 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
     const secure = scheme.endsWith('ssl');
     const sockets = new Set<net.Socket>();
     const onSocket = (socket: net.Socket): void => {
+      if (socket.destroyed) return; // refused by the descriptor reserve
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       new SocketTransport(socket, broker);
     };
     const server = secure ? tls.createServer(tlsServerOptions(cfg), onSocket) : net.createServer(onSocket);
+    guardAccepts(server, broker.log, cfg.name);
     const unwatch = secure ? watchTls(server as tls.Server, cfg, broker.log) : () => undefined;
     const bound = await listen(server, host, port, `connector ${cfg.name}`).catch((err: Error) => {
       unwatch();

@@ -101,7 +101,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
       io.err(`wharf: config error: ${err.message}`);
       return 2;
     }
-    io.err(`wharf: cannot start broker ${config.brokerName}: ${messageOf(err)} — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker`);
+    io.err(`wharf: cannot start broker ${config.brokerName}: ${messageOf(err)}${startHint(err, config)}`);
     return 1;
   }
   for (const c of broker.connectors) io.out(`Wharf broker ${broker.name} started: ${c.url} (${storeText(broker)})`);
@@ -172,7 +172,8 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
     await node.start();
   } catch (err) {
     // An election error already says what to do (e.g. a wrong cluster.zkPassword).
-    const hint = (err as { name?: unknown }).name === 'ElectionError' ? '' : ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
+    const name = (err as { name?: unknown }).name;
+    const hint = name === 'ElectionError' || name === 'StoreDamagedError' ? '' : ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker, ` +
       `and that ${settings.replicationBind} and the client port are free`;
     io.err(`wharf: cannot start cluster node ${handle.id}: ${messageOf(err)}${hint}`);
     await handle.close().catch(() => undefined);
@@ -196,6 +197,12 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
     return 1;
   }
   return failed ? 1 : 0;
+}
+
+/** What to check when a broker does not start; a damaged store already says what to do. */
+function startHint(err: unknown, config: WharfConfig): string {
+  if ((err as { name?: unknown }).name === 'StoreDamagedError') return '';
+  return ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker`;
 }
 
 /** The configured network connectors (checked by the config loader), if any. */

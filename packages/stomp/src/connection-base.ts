@@ -1,0 +1,283 @@
+// The state of one STOMP connection and its broker-facing half: the native commands coming back
+// from the broker (DISPATCH, RECEIPT, ERROR) turned into frames, replies owed to the client,
+// ERROR-then-close, output and flow control. converter.ts handles the client's frames on it.
+import {
+  AckType, CommandType, ErrorCode, type Command, type Dispatch, type ErrorCommand, type Welcome,
+} from '@wharf/protocol';
+import type { ProtocolConnection, ProtocolHost, ServerTransport } from '@wharf/broker';
+import { StompParser, encodeFrame, type HeaderList, type StompVersion } from './parser';
+import { messageToFrame, toStompDestination } from './mapping';
+import { SubscriptionTable, type Delivery, type Subscription } from './subscriptions';
+import type { HeartBeat } from './heartbeat';
+import type { StompOptions, StompSink } from './options';
+
+export class StompError extends Error {}
+/** The broker refused the frame (authorization): an ERROR frame, and the connection goes on. */
+export class StompRefused extends Error {}
+
+export const SESSION = 1;
+export const TX_SESSION = 2;
+export const enum Phase { NEW, CONNECTED, CLOSED }
+const FLOW_CONTROL = 1;
+const HELD = 2;
+
+export interface Reply { receipt?: string }
+export interface StompTx { txId: string; acks: Array<{ sub: Subscription; deliveries: Delivery[] }> }
+
+/** The broker-facing half of StompConnection. */
+export abstract class StompConnectionBase implements ServerTransport {
+  readonly conn: ProtocolConnection;
+  protected readonly parser: StompParser;
+  protected version: StompVersion = '1.0';
+  protected phase = Phase.NEW;
+  /** DISCONNECT was received: later frames are ignored while owed receipts are written. */
+  protected disconnecting = false;
+  /**
+   * The corr of a native command that completes asynchronously (durable subscribe or
+   * unsubscribe, COMMIT): later frames wait for it, so a connection's frames take effect in
+   * order, as ActiveMQ handles a connection's commands one after another.
+   */
+  protected waitingFor: number | null = null;
+  protected pausedBy = 0;
+  protected connectionId = '';
+  protected producerId = '';
+  protected producerSeq = 0;
+  protected corrSeq = 0;
+  protected readonly replies = new Map<number, Reply>();
+  protected idleWaiters: Array<() => void> = [];
+  protected welcome: Welcome | null = null;
+  protected readonly subs = new SubscriptionTable();
+  protected readonly txs = new Map<string, StompTx>();
+  protected txSeq = 0;
+  protected readonly temps = new Set<string>();
+  protected readonly toUrl = new Map<string, string>();
+  protected readonly toStomp = new Map<string, string>();
+  protected autoAcks = new Map<number, number[]>();
+  protected autoAckScheduled = false;
+  protected heartBeat: HeartBeat | null = null;
+  protected lastRead = Date.now();
+  protected lastWrite = Date.now();
+  /** The TEMP_CREATE being made for the current frame, and the broker's refusal of it. */
+  protected tempCorr = 0;
+  protected tempRefusal: string | null = null;
+  /** SUBSCRIBEs the broker has not answered yet: a refused one is forgotten (its id is free again). */
+  protected readonly subscribing = new Map<number, Subscription>();
+
+  constructor(protected readonly broker: ProtocolHost, protected readonly sink: StompSink, protected readonly opts: StompOptions) {
+    const cap = Math.max(1024, opts.maxFrameSize);
+    this.parser = new StompParser({ maxBodyBytes: cap, maxHeaderBytes: Math.min(cap, 1024 * 1024) });
+    this.conn = broker.openConnection(this, 'stomp');
+  }
+
+  get remoteAddress(): string {
+    return this.sink.remoteAddress;
+  }
+
+  get peerDN(): string | null {
+    return this.sink.peerDN ?? null;
+  }
+
+  protected isClosed(): boolean {
+    return this.phase === Phase.CLOSED;
+  }
+
+  /** A Wharf URL as this connection writes it in MESSAGE headers (memoised). */
+  protected readonly stompName = (url: string): string => {
+    let name = this.toStomp.get(url);
+    if (name === undefined) remember(this.toStomp, url, (name = toStompDestination(url, this.connectionId)));
+    return name;
+  };
+
+  /** Go on reading the frames held back (after a hold is released). */
+  protected abstract processFrames(): void;
+  protected abstract stopTimers(): void;
+
+  // ---- the broker's commands ---------------------------------------------------------------
+
+  send(cmd: Command): void {
+    switch (cmd.type) {
+      case CommandType.DISPATCH: return this.onDispatch(cmd);
+      case CommandType.RECEIPT: {
+        this.subscribing.delete(cmd.corr);
+        if (cmd.corr === this.waitingFor) this.release();
+        const r = this.replies.get(cmd.corr);
+        if (!r) return;
+        this.replies.delete(cmd.corr);
+        if (r.receipt !== undefined && !this.isClosed()) this.writeFrame('RECEIPT', [['receipt-id', r.receipt]]);
+        if (this.replies.size === 0) this.runIdle();
+        return;
+      }
+      case CommandType.WELCOME: this.welcome = cmd; return;
+      case CommandType.ERROR: return this.onBrokerError(cmd);
+      default: return; // PING/PONG: STOMP has its own heart-beats
+    }
+  }
+
+  protected onBrokerError(cmd: ErrorCommand): void {
+    const r = cmd.corr !== undefined ? this.replies.get(cmd.corr) : undefined;
+    if (cmd.corr !== undefined) this.replies.delete(cmd.corr);
+    if (cmd.code === ErrorCode.SECURITY && this.phase === Phase.CONNECTED) return this.refused(cmd, r?.receipt);
+    this.fail(cmd.message, r?.receipt, [['error-code', cmd.code]]);
+  }
+
+  /**
+   * A refused operation (authorization): an ERROR frame, and the connection stays open, as
+   * ActiveMQ answers a SecurityException on one command.
+   */
+  private refused(cmd: ErrorCommand, receipt: string | undefined): void {
+    // A temporary destination made for a frame: the frame itself is refused (converter.ts).
+    if (cmd.corr !== undefined && cmd.corr === this.tempCorr) {
+      this.tempRefusal = cmd.message;
+      return;
+    }
+    const sub = cmd.corr !== undefined ? this.subscribing.get(cmd.corr) : undefined;
+    if (sub) {
+      this.subscribing.delete(cmd.corr!);
+      this.subs.remove(sub);
+    }
+    this.errorFrame(cmd.message, receipt, [['error-code', cmd.code]]);
+    if (cmd.corr !== undefined && cmd.corr === this.waitingFor) this.release();
+  }
+
+  protected onDispatch(d: Dispatch): void {
+    const sub = this.subs.forConsumer(d.consumerId);
+    if (!sub || this.phase !== Phase.CONNECTED) return;
+    if (d.message === null) {
+      // End of a browse (ActiveMQ sends an empty MESSAGE with `browser:end`).
+      if (sub.browser) {
+        this.writeFrame('MESSAGE', [['subscription', sub.id], ['destination', sub.destination], ['message-id', 'BrowseDone'], ['browser', 'end']]);
+      }
+      return;
+    }
+    const browsing = sub.browser || d.deliveryId === 0;
+    const { headers, body } = messageToFrame(d.message, {
+      connectionId: this.connectionId, redelivered: d.redelivered === true, version: this.version, stompName: this.stompName,
+      ...(sub.hasId ? { subscription: sub.id } : {}),
+      // STOMP 1.2: `ack` is for the client acknowledgement modes (ActiveMQ omits it for auto).
+      ...(this.version === '1.2' && !browsing && sub.ack !== 'auto' ? { ackId: String(d.deliveryId) } : {}),
+    });
+    this.writeFrame('MESSAGE', headers, body);
+    if (browsing) return;
+    if (sub.ack === 'auto') this.autoAck(sub.consumerId, d.deliveryId);
+    else this.subs.delivered(sub, d.deliveryId, d.message.messageId);
+  }
+
+  /** ActiveMQ acks `ack:auto` messages as they are dispatched; batched per tick here. */
+  protected autoAck(consumerId: number, deliveryId: number): void {
+    let l = this.autoAcks.get(consumerId);
+    if (!l) this.autoAcks.set(consumerId, (l = []));
+    l.push(deliveryId);
+    if (this.autoAckScheduled) return;
+    this.autoAckScheduled = true;
+    process.nextTick(() => {
+      // A slow reader holds its acks (and so the broker's dispatch) until the socket drains.
+      if (this.sink.congested()) this.sink.onDrain(() => this.flushAutoAcks());
+      else this.flushAutoAcks();
+    });
+  }
+
+  protected flushAutoAcks(onlyConsumer?: number): void {
+    if (onlyConsumer === undefined) this.autoAckScheduled = false;
+    for (const [consumerId, ids] of [...this.autoAcks]) {
+      if (onlyConsumer !== undefined && consumerId !== onlyConsumer) continue;
+      this.autoAcks.delete(consumerId);
+      if (this.isClosed() || !this.subs.forConsumer(consumerId)) continue;
+      this.conn.handle({ type: CommandType.ACK, consumerId, ackType: AckType.STANDARD, deliveryIds: ids });
+    }
+  }
+
+  // ---- replies, errors and output ------------------------------------------------------------
+
+  protected nextCorr(): number {
+    return ++this.corrSeq;
+  }
+
+  /** A corr for a native command; its RECEIPT becomes a STOMP RECEIPT when `receipt` is set. */
+  protected expect(receipt: string | undefined): number {
+    const corr = this.nextCorr();
+    if (receipt !== undefined) this.replies.set(corr, { receipt });
+    return corr;
+  }
+
+  /** Read no further frames until the broker answers `corr` (see waitingFor). */
+  protected holdUntil(corr: number): void {
+    this.waitingFor = corr;
+    this.setPaused(HELD, true);
+  }
+
+  protected release(): void {
+    this.waitingFor = null;
+    this.setPaused(HELD, false);
+    // The answer may come inside conn.handle(), while processFrames is on the stack: go on
+    // after it returns.
+    queueMicrotask(() => this.processFrames());
+  }
+
+  protected whenIdle(fn: () => void): void {
+    if (this.replies.size === 0) fn();
+    else this.idleWaiters.push(fn);
+  }
+
+  protected runIdle(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const fn of w) fn();
+  }
+
+  /** ERROR frame (with `receipt-id` when the failed frame asked for a receipt), then close. */
+  protected fail(message: string, receipt?: string, extra: HeaderList = []): void {
+    if (this.isClosed()) return;
+    this.broker.log.info({ conn: this.connectionId || undefined, remote: this.remoteAddress, err: message }, 'stomp: error: closing');
+    this.errorFrame(message, receipt, extra);
+    this.phase = Phase.CLOSED;
+    this.stopTimers();
+    this.conn.close(undefined, false);
+  }
+
+  protected errorFrame(message: string, receipt: string | undefined, extra: HeaderList): void {
+    const headers: HeaderList = [['message', message.split('\n')[0]!.slice(0, 1000)], ...extra];
+    if (receipt !== undefined) headers.push(['receipt-id', receipt]);
+    const body = `${message}\n`;
+    headers.push(['content-type', 'text/plain'], ['content-length', String(Buffer.byteLength(body))]);
+    this.writeFrame('ERROR', headers, body);
+  }
+
+  protected writeFrame(command: string, headers: HeaderList, body?: string | Uint8Array): void {
+    this.writeRaw(encodeFrame(command, headers, body, this.version), body instanceof Uint8Array);
+  }
+
+  protected writeRaw(data: Buffer, binary: boolean): void {
+    this.lastWrite = Date.now();
+    this.sink.write(data, binary);
+  }
+
+  // ---- ServerTransport ---------------------------------------------------------------------
+
+  close(): void {
+    this.stopTimers();
+    this.phase = Phase.CLOSED;
+    this.sink.end();
+  }
+
+  /** Producer flow control (the broker) and held frames (holdUntil) pause reading independently. */
+  protected setPaused(reason: number, on: boolean): void {
+    const before = this.pausedBy;
+    this.pausedBy = on ? before | reason : before & ~reason;
+    if (before === 0 && this.pausedBy !== 0) this.sink.pause();
+    else if (before !== 0 && this.pausedBy === 0) this.sink.resume();
+  }
+
+  pause(): void {
+    this.setPaused(FLOW_CONTROL, true);
+  }
+
+  resume(): void {
+    this.setPaused(FLOW_CONTROL, false);
+  }
+}
+
+/** A bounded memo: a client naming endless destinations cannot grow it without limit. */
+export function remember(m: Map<string, string>, k: string, v: string): void {
+  if (m.size >= 1000) m.clear();
+  m.set(k, v);
+}
