@@ -4,7 +4,6 @@
 // certificate login file (ActiveMQ's TextFileCertificateLoginModule); renewed certificate files
 // are served to new connections without a restart.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,25 +12,11 @@ import { WebSocket } from 'ws';
 import { ConnectionFactory, JMSSecurityError, Session, type Connection } from '@wharf/client';
 import { Broker, type BrokerConfig } from '@wharf/broker';
 import { stompProtocol } from '@wharf/stomp';
-import { checkFor } from '@wharf/testkit';
+import { TestPki, checkFor } from '@wharf/testkit';
 import { text } from './helpers';
 
-let dir = '';
-const file = (name: string): string => path.join(dir, name);
-const openssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' });
-
-/** A key and a certificate signed by `ca` (or self-signed CA when ca is null). */
-function makeCert(name: string, subject: string, ca: string | null, san?: string): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file(`${name}.key`)];
-  if (ca === null) {
-    openssl('req', '-x509', ...ec, '-out', file(`${name}.pem`), '-days', '2', '-subj', subject);
-    return;
-  }
-  openssl('req', ...ec, '-out', file(`${name}.csr`), '-subj', subject);
-  const ext = file(`${name}.ext`);
-  fs.writeFileSync(ext, san ? `subjectAltName=${san}\n` : 'basicConstraints=CA:FALSE\n');
-  openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${ca}.pem`), '-CAkey', file(`${ca}.key`), '-CAcreateserial', '-out', file(`${name}.pem`), '-days', '2', '-extfile', ext);
-}
+let pki: TestPki;
+const file = (name: string): string => pki.file(name);
 
 const read = (name: string): Buffer => fs.readFileSync(file(name));
 const clientTls = (who?: string, ca = 'ca'): tls.ConnectionOptions => ({
@@ -44,18 +29,15 @@ describe('tls', function () {
   const conns: Connection[] = [];
 
   before(function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-tls-'));
-    try {
-      makeCert('ca', '/CN=Wharf Test CA', null);
-      makeCert('other-ca', '/CN=Some Other CA', null);
-      makeCert('server', '/CN=localhost', 'ca', 'DNS:localhost,IP:127.0.0.1');
-      makeCert('server2', '/CN=renewed.localhost', 'ca', 'DNS:localhost,IP:127.0.0.1');
-      makeCert('alice', '/O=Wharf Test/OU=Billing/CN=alice', 'ca');
-      makeCert('bob', '/O=Wharf Test/CN=bob', 'ca');
-      makeCert('mallory', '/O=Wharf Test/CN=alice', 'other-ca');
-    } catch {
-      this.skip();
-    }
+    if (!TestPki.available()) this.skip();
+    pki = new TestPki(fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-tls-')));
+    const ca = pki.ca('ca');
+    const other = pki.ca('other-ca');
+    pki.issue(ca, 'server', '/CN=localhost', 'DNS:localhost,IP:127.0.0.1');
+    pki.issue(ca, 'server2', '/CN=renewed.localhost', 'DNS:localhost,IP:127.0.0.1');
+    pki.issue(ca, 'alice', '/O=Wharf Test/OU=Billing/CN=alice');
+    pki.issue(ca, 'bob', '/O=Wharf Test/CN=bob');
+    pki.issue(other, 'mallory', '/O=Wharf Test/CN=alice');
     fs.writeFileSync(file('cert-users.properties'), 'alice=CN=alice, OU=Billing, O=Wharf Test\n');
     fs.writeFileSync(file('cert-groups.properties'), 'billing=alice\n');
   });
@@ -63,7 +45,7 @@ describe('tls', function () {
     for (const c of conns.splice(0)) await c.close().catch(() => undefined);
     for (const b of brokers.splice(0)) await b.stop();
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
 
   async function start(config: Partial<BrokerConfig>): Promise<Broker> {
     const b = new Broker({ persistent: false, logLevel: 'silent', brokerName: `tls-${brokers.length}-${process.pid}`, ...config }, { protocols: [stompProtocol] });

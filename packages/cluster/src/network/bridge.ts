@@ -17,6 +17,7 @@
 // consumers, network consumers on the remote broker), so the remote broker needs no connector.
 // A lost link tears the bridge down (the unacknowledged messages go back to their queues) and
 // connects again with ActiveMQ's static-discovery back-off (1 s doubling to 30 s).
+import fs from 'node:fs';
 import {
   ConnectionFactory, Session, type Connection, type Destination, type Message, type MessageConsumer, type MessageProducer,
 } from '@wharf/client';
@@ -226,7 +227,7 @@ class Generation {
   async open(url: string, config: NetworkConnectorConfig): Promise<void> {
     const fail = (err: Error): void => this.bridge.lost(this, err);
     // A failover URL may take long to connect; a bridge stopped meanwhile closes what it gets.
-    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY }).createConnection(config.userName, config.password);
+    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, ...bridgeTls(config) }).createConnection(config.userName, config.password);
     this.remote = remote;
     if (this.closed) return void (await remote.close().catch(() => undefined));
     remote.setExceptionListener((err) => fail(err));
@@ -365,4 +366,15 @@ class Direction {
       (err: Error) => this.g.bridge.lost(this.g, err),
     ).catch((err: Error) => this.g.bridge.lost(this.g, err));
   }
+}
+
+/** The TLS files of an ssl:// bridge, read at each (re)connect so renewed files are used. */
+function bridgeTls(config: NetworkConnectorConfig): { tls?: import('node:tls').ConnectionOptions } {
+  const s = config.ssl;
+  if (!s) return {};
+  const read = (p: string | undefined): Buffer | undefined => (p ? fs.readFileSync(p) : undefined);
+  const ca = read(s.ca);
+  const cert = read(s.cert);
+  const key = read(s.key);
+  return { tls: { minVersion: 'TLSv1.2', ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } };
 }
