@@ -87,8 +87,10 @@ describe('tls between brokers', function () {
     const withoutCert = new NetworkConnector({ uri: `static:(${b.connectorUrl('ssl')})?initialReconnectDelay=50&maxReconnectDelay=200`, userName: 'bridge', password: 'bridgepw', ssl: { ca: ca.cert } }, { brokerName: a.name, logger: quiet });
     withoutCert.start();
     closers.push(() => withoutCert.stop());
+    process.env.WHARF_TEST_BRIDGE_PASSWORD = 'bridgepw';
+    closers.push(async () => delete process.env.WHARF_TEST_BRIDGE_PASSWORD);
     const nc = new NetworkConnector({
-      uri: `static:(${b.connectorUrl('ssl')})?initialReconnectDelay=50&maxReconnectDelay=200`, userName: 'bridge', password: 'bridgepw',
+      uri: `static:(${b.connectorUrl('ssl')})?initialReconnectDelay=50&maxReconnectDelay=200`, userName: 'bridge', password: '${WHARF_TEST_BRIDGE_PASSWORD}',
       ssl: { ca: ca.cert, cert: bridgeCert.cert, key: bridgeCert.key },
     }, { brokerName: a.name, logger: quiet });
     nc.start();

@@ -18,6 +18,7 @@
 // A lost link tears the bridge down (the unacknowledged messages go back to their queues) and
 // connects again with ActiveMQ's static-discovery back-off (1 s doubling to 30 s).
 import fs from 'node:fs';
+import { resolveSecret } from '@wharf/broker';
 import {
   ConnectionFactory, Session, type Connection, type Destination, type Message, type MessageConsumer, type MessageProducer,
 } from '@wharf/client';
@@ -227,7 +228,7 @@ class Generation {
   async open(url: string, config: NetworkConnectorConfig): Promise<void> {
     const fail = (err: Error): void => this.bridge.lost(this, err);
     // A failover URL may take long to connect; a bridge stopped meanwhile closes what it gets.
-    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, ...bridgeTls(config) }).createConnection(config.userName, config.password);
+    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, ...bridgeTls(config) }).createConnection(config.userName, config.password === undefined ? undefined : resolveSecret(config.password, `network connector ${url}`));
     this.remote = remote;
     if (this.closed) return void (await remote.close().catch(() => undefined));
     remote.setExceptionListener((err) => fail(err));
