@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConnectionFactory, JMSSecurityError, Session, type Connection } from '@wharf/client';
-import { Broker, hashPassword, type BrokerConfig } from '@wharf/broker';
+import { Broker, hashPassword, resolveConfig, type BrokerConfig } from '@wharf/broker';
+import { createBrokerClusterNode } from '@wharf/cluster';
 import { CommandType, ConfigError, PROTOCOL_VERSION } from '@wharf/protocol';
 import { checkFor } from '@wharf/testkit';
 import { world, text, raw, type World } from './helpers';
@@ -256,6 +257,9 @@ describe('security (native protocol)', () => {
     await assert.rejects(stomp.start(), /connector stomp: refusing to listen on 0.0.0.0/);
     const anonOnly = new Broker({ persistent: false, logLevel: 'silent', users: USERS, anonymousAccessAllowed: true, transportConnectors: [{ name: 'ws', uri: 'ws://0.0.0.0:0' }] });
     await assert.rejects(anonOnly.start(), /allowUnauthenticatedNetworkAccess/, 'anonymous access without authorization is open too');
+    // A cluster node refuses at creation, before it joins its group (not each time it becomes master).
+    assert.throws(() => createBrokerClusterNode(resolveConfig({ persistent: true, transportConnectors: [{ name: 'openwire', uri: 'tcp://0.0.0.0:61616' }] }), { zkAddress: '127.0.0.1:1', replicas: 3 }),
+      (e: Error) => e instanceof ConfigError && /allowUnauthenticatedNetworkAccess/.test(e.message));
     for (const cfg of [{ allowUnauthenticatedNetworkAccess: true }, { users: USERS }]) {
       const ok = new Broker({ persistent: false, logLevel: 'silent', transportConnectors: [{ name: 'openwire', uri: 'tcp://0.0.0.0:0' }], ...cfg });
       await ok.start();

@@ -32,8 +32,8 @@ import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
 import { Advisories } from './advisory';
-import { parseConnectorUri, startConnector, type Connector } from './transport/connectors';
-import { Security, needsClientAuth } from './security/index';
+import { startConnector, type Connector } from './transport/connectors';
+import { Security, checkConnectorExposure } from './security/index';
 import { BrokerAdmin } from './admin';
 import { vmRegistry } from './transport/vm';
 import { Scheduler, type SchedulerOptions } from './scheduler/index';
@@ -146,7 +146,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   /** Open the store, recover, start the transport connectors. */
   async start(): Promise<void> {
     if (this.started) return;
-    for (const c of this.config.transportConnectors) this.security.checkExposure(`connector ${c.name}`, parseConnectorUri(c.uri).host, needsClientAuth(c));
+    checkConnectorExposure(this.security, this.config.transportConnectors);
     await this.store.open();
     logAcceptedDamage(this.store, this.log);
     if (this.durableStore) this.config.storeLimit = await fitStoreLimit(this.config.storeLimit, this.config.dataDirectory, this.store, this.log);

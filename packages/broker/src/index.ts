@@ -8,7 +8,7 @@ export {
 } from './admin';
 export * from './config';
 export {
-  Security, tlsServerOptions, watchTls, peerDN, needsClientAuth, MIN_TLS_VERSION, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
+  Security, checkConnectorExposure, tlsServerOptions, watchTls, peerDN, needsClientAuth, MIN_TLS_VERSION, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
   type Principal, type Operation,
 } from './security/index';
 export { Authenticator } from './security/authentication';

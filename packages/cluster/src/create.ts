@@ -3,7 +3,7 @@
 // master and refusers on the client ports otherwise.
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type BrokerConfig, type Logger, type ProtocolPackage } from '@wharf/broker';
+import { Security, checkConnectorExposure, createLogger, resolveConfig, type BrokerConfig, type Logger, type ProtocolPackage } from '@wharf/broker';
 import { ConfigError } from '@wharf/protocol';
 import { LevelStore } from '@wharf/store';
 import { ZooKeeperElection } from './election/zookeeper';
@@ -99,6 +99,9 @@ export function createBrokerClusterNode(
   const s = resolveClusterSettings(settings);
   const logger = opts.logger ?? createLogger(config.logLevel, config.brokerName);
   if (!config.persistent) throw new ConfigError('a replicated group needs persistent: true (the replicated store is LevelDB)');
+  // An unauthenticated listener beyond loopback is refused now, not each time this node becomes master.
+  const resolved = resolveConfig(config);
+  checkConnectorExposure(new Security(resolved, logger, { exists: () => false }), resolved.transportConnectors);
   const endpoints = tcpEndpoints(config);
   const first = endpoints[0];
   if (!first) throw new ConfigError('a cluster node needs a tcp:// transport connector for its clients');

@@ -7,7 +7,9 @@ import {
   ConfigError, JMSSecurityError, isComposite, isTemporary, isWildcard, parseComposite, parseDestination,
   type Destination, type WireMessage,
 } from '@wharf/protocol';
-import type { BrokerConfig } from '../config';
+import type { BrokerConfig, TransportConnectorConfig } from '../config';
+import { parseConnectorUri } from '../transport/connectors';
+import { needsClientAuth } from './tls';
 import type { Logger } from '../logger';
 import { Authenticator, type Principal } from './authentication';
 import { AuthorizationMap, type Operation } from './authorization';
@@ -19,6 +21,7 @@ export { AuthorizationMap, patternsOverlap, type Operation } from './authorizati
 export { parseProperties } from './properties';
 export { isLoopbackHost } from './network';
 export { tlsServerOptions, watchTls, peerDN, needsClientAuth, rfc2253, MIN_TLS_VERSION } from './tls';
+export { Authenticator } from './authentication';
 
 /** What the security layer needs to know of a connection. */
 export interface SecuredConnection {
@@ -144,3 +147,11 @@ export class Security {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * Throws ConfigError when a connector of this configuration would listen beyond loopback with no
+ * one asked who they are (a broker's start, and a cluster node's before it joins its group).
+ */
+export function checkConnectorExposure(security: Security, connectors: readonly TransportConnectorConfig[]): void {
+  for (const c of connectors) security.checkExposure(`connector ${c.name}`, parseConnectorUri(c.uri).host, needsClientAuth(c));
+}
