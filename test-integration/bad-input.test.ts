@@ -1,29 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { Session, InvalidSelectorError, InvalidDestinationError } from '@wharf/client';
-import { CommandType, encodeValue, PROTOCOL_VERSION, type Command } from '@wharf/protocol';
-import { world, text, raw, type World } from './helpers';
-
-async function hello(p: Awaited<ReturnType<typeof raw>>): Promise<void> {
-  p.send({ type: CommandType.HELLO, corr: 1, version: PROTOCOL_VERSION, heartbeat: 0 });
-  const w = await p.next();
-  assert.equal(w.type, CommandType.WELCOME);
-}
+import { CommandType, encodeValue, type Command } from '@wharf/protocol';
+import { healthCheck, hello, raw, world, type World } from './helpers';
 
 describe('bad input', () => {
   let w: World;
   let healthy: () => Promise<void>;
   beforeEach(async () => {
     w = await world({ maxFrameSize: 64 * 1024 });
-    const c = await w.connect();
-    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
-    const q = s.createQueue('HEALTH');
-    const p = await s.createProducer(q);
-    const cons = await s.createConsumer(q);
-    let n = 0;
-    healthy = async () => {
-      await p.send(s.createTextMessage(`ok${++n}`));
-      assert.equal(text(await cons.receive(2000)), `ok${n}`, 'other clients keep working');
-    };
+    healthy = await healthCheck(w);
   });
   afterEach(() => w.ledger.closeAll());
 

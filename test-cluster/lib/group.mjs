@@ -16,6 +16,8 @@ export const BIN = path.join(root, 'packages', 'cli', 'dist', 'src', 'bin.js');
 const require = createRequire(import.meta.url);
 export const cluster = require(path.join(root, 'packages', 'cluster', 'dist', 'src', 'index.js'));
 export const client = require(path.join(root, 'packages', 'client', 'dist', 'src', 'index.js'));
+/** Test helpers: real ZooKeeper servers. */
+export const testkit = require(path.join(root, 'packages', 'testkit', 'dist', 'src', 'index.js'));
 
 const live = new Set();
 process.once('exit', () => {
@@ -23,6 +25,17 @@ process.once('exit', () => {
 });
 
 /** Poll `fn` until it returns a truthy value; throw after `ms` naming `what`. */
+/** A JSON log line's message (a node's stdout is JSON: not a terminal); other lines as they are. */
+export function logMessage(line) {
+  if (!line.startsWith('{')) return line;
+  try {
+    const rec = JSON.parse(line);
+    return typeof rec.msg === 'string' ? rec.msg : line;
+  } catch {
+    return line;
+  }
+}
+
 export async function until(ms, fn, what) {
   const deadline = Date.now() + ms;
   let last;
@@ -122,7 +135,7 @@ export class NodeProcess {
       buf += text;
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
+        const line = logMessage(buf.slice(0, nl));
         buf = buf.slice(nl + 1);
         const m = /^Wharf node \S+: (\w+) \(epoch (\d+)/.exec(line);
         if (m && this.child === child) {
@@ -187,8 +200,8 @@ export class Group {
   static async create(opts) {
     const g = new Group(opts);
     // One freePorts call: ports of separate calls may coincide.
-    const ports = opts.ports ?? (await cluster.freePorts(opts.console ? 9 : 6));
-    const consolePorts = !opts.console ? [] : ports.length >= 9 ? ports.slice(6, 9) : await cluster.freePorts(3);
+    const ports = opts.ports ?? (await testkit.freePorts(opts.console ? 9 : 6));
+    const consolePorts = !opts.console ? [] : ports.length >= 9 ? ports.slice(6, 9) : await testkit.freePorts(3);
     for (let i = 1; i <= 3; i++) {
       g.nodes.push(new NodeProcess(g, i, {
         clientPort: ports[i - 1], replicationPort: ports[i + 2], consolePort: consolePorts[i - 1],
@@ -237,7 +250,8 @@ export class Group {
   async status() {
     const env = this.opts.zkPassword ? { WHARF_ZK_PASSWORD: this.opts.zkPassword } : {};
     const out = await runCli(['cluster', 'status', '--zk', this.zkAddress, '--zk-path', this.zkPath, '--json'], { prefix: this.opts.cliPrefix, env });
-    return { code: out.code, view: out.code === 0 || out.code === 3 ? JSON.parse(out.stdout) : undefined, out };
+    // 0 complete, 3 no master, 4 members missing: each prints the view.
+    return { code: out.code, view: [0, 3, 4].includes(out.code) ? JSON.parse(out.stdout) : undefined, out };
   }
 
   /**
@@ -281,7 +295,7 @@ export function runCli(args, opts = {}) {
 let shared;
 /** One ZooKeeper for every test file that does not stop or pause it (killed at exit). */
 export function sharedZooKeeper() {
-  shared ??= cluster.startZooKeeper();
+  shared ??= testkit.startZooKeeper();
   return shared;
 }
 

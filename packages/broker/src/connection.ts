@@ -5,7 +5,7 @@
 // are in handlers/ (produce.ts, consume.ts, transactions.ts, temporary.ts).
 import {
   CommandType, ErrorCode, IllegalStateError, JMSError, JMSSecurityError, PROTOCOL_VERSION, ProtocolError,
-  type Command, type Send, type AckModeValue,
+  type Command, type Send, type TxCommit, type TxRollback, type AckModeValue,
 } from '@wharf/protocol';
 import type { Broker } from './broker';
 import type { ProtocolConnection, ServerTransport } from './core';
@@ -13,9 +13,10 @@ import type { ServerConsumer } from './consumer';
 import type { Entry } from './entry';
 import { onProducerClose, onProducerOpen, onSend } from './handlers/produce';
 import { closeConsumer, onConsumerOpen, onPull } from './handlers/consume';
-import { dropSessionTransactions, onAck, onCommit, onRollback, txFor, type Tx } from './handlers/transactions';
+import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
 import type { Principal } from './security/index';
+import { bridgeAllowed, checkClientCommand } from './validate';
 
 export type { ServerTransport } from './core';
 
@@ -28,6 +29,8 @@ export class ServerConnection implements ProtocolConnection {
   /** A login was refused; its answer is held back (repeated failures are slowed down). */
   private loginRefused = false;
   failover = false;
+  /** A network bridge's connection (HELLO networkBridge, allowed by bridgeAllowed). */
+  networkBridge = false;
   helloDone = false;
   closed = false;
   readonly sessions = new Map<number, { ackMode: AckModeValue }>();
@@ -81,7 +84,7 @@ export class ServerConnection implements ProtocolConnection {
   /** Report an error to the client; fatal errors close the connection after sending. */
   sendError(err: unknown, corr?: number, fatal = false): void {
     const e = err instanceof JMSError ? err : new JMSError(err instanceof Error ? err.message : String(err));
-    if (!(err instanceof JMSError)) this.broker.log.warn({ err, conn: this.id }, 'unexpected error handling a command');
+    if (!(err instanceof JMSError)) this.broker.log.error({ err, conn: this.id, remote: this.remoteAddress }, 'unexpected error handling a command');
     this.write({ type: CommandType.ERROR, corr, code: e.code, message: e.message, fatal: fatal || undefined });
     if (fatal) this.close(e, false);
   }
@@ -92,6 +95,7 @@ export class ServerConnection implements ProtocolConnection {
     if (this.closed || this.loginRefused) return;
     const corr = (cmd as { corr?: number }).corr;
     try {
+      checkClientCommand(cmd, this);
       if (!this.helloDone) {
         if (cmd.type !== CommandType.HELLO) throw new ProtocolError(`expected HELLO as the first command, got command type ${cmd.type}`);
         this.onHello(cmd);
@@ -100,8 +104,11 @@ export class ServerConnection implements ProtocolConnection {
       this.dispatchCommand(cmd);
     } catch (err) {
       if (!this.helloDone && err instanceof JMSSecurityError) return this.refuseLogin(err, corr);
-      // After HELLO a refusal is about one operation: the connection stays usable.
-      this.sendError(err, typeof corr === 'number' ? corr : undefined, !this.helloDone);
+      // After HELLO a refusal (authorization) is about one operation: the connection stays
+      // usable. Not a JMSError: a fault of the broker's, whose state for this connection is now
+      // in doubt. It ends this connection only (logged with its cause in sendError).
+      const fatal = !this.helloDone || !(err instanceof JMSError);
+      this.sendError(err, typeof corr === 'number' && Number.isSafeInteger(corr) ? corr : undefined, fatal);
     }
   }
 
@@ -127,8 +134,11 @@ export class ServerConnection implements ProtocolConnection {
         return;
       }
       case CommandType.TX_BEGIN: txFor(this, cmd.txId, cmd.sessionId); this.receipt(cmd.corr); return;
-      case CommandType.TX_COMMIT: return onCommit(this, cmd.corr, cmd.sessionId, cmd.txId);
-      case CommandType.TX_ROLLBACK: return onRollback(this, cmd.corr, cmd.sessionId, cmd.txId);
+      case CommandType.TX_COMMIT:
+      case CommandType.TX_ROLLBACK:
+        // After this connection's sends still waiting for memory: they may belong to it.
+        if (this.blocked.length > 0) return void this.blocked.push({ cmd, since: Date.now() });
+        return this.endTx(cmd);
       case CommandType.UNSUBSCRIBE: {
         if (!this.clientId) throw new IllegalStateError('unsubscribe needs a clientID on the connection');
         this.broker.unsubscribe(this.clientId, cmd.name).then(() => this.receipt(cmd.corr), (err) => this.sendError(err, cmd.corr));
@@ -158,6 +168,10 @@ export class ServerConnection implements ProtocolConnection {
     if (typeof cmd.version !== 'number' || cmd.version < 1) throw new ProtocolError(`unsupported protocol version ${String(cmd.version)}`);
     this.user = b.security.login(this, cmd.user, cmd.password).user || null;
     this.failover = cmd.failover === true;
+    if (cmd.networkBridge === true) {
+      if (!bridgeAllowed(this.user, b.config.users.length > 0)) throw new JMSSecurityError('a network bridge must authenticate');
+      this.networkBridge = true;
+    }
     if (cmd.clientId) this.setClientId(cmd.clientId);
     const requested = typeof cmd.heartbeat === 'number' && cmd.heartbeat > 0 ? cmd.heartbeat : 0;
     this.heartbeat = requested > 0 ? Math.min(Math.max(requested, 100), b.config.maxInactivityDuration || requested) : 0;
@@ -200,10 +214,19 @@ export class ServerConnection implements ProtocolConnection {
     this.hbTimer.unref();
   }
 
-  /** @internal sends waiting for memory or store space, in arrival order (handlers/produce.ts) */
-  readonly blocked: Array<{ cmd: Send; since: number }> = [];
+  /**
+   * @internal sends waiting for memory or store space, in arrival order, and the commits and
+   * rollbacks behind them (handlers/produce.ts)
+   */
+  blocked: Array<{ cmd: Send | TxCommit | TxRollback; since: number }> = [];
   get blockedSends(): number {
     return this.blocked.length;
+  }
+
+  /** @internal */
+  endTx(cmd: TxCommit | TxRollback): void {
+    if (cmd.type === CommandType.TX_COMMIT) onCommit(this, cmd.corr, cmd.sessionId, cmd.txId);
+    else onRollback(this, cmd.corr, cmd.sessionId, cmd.txId);
   }
 
   // ---- consumers and sessions ---------------------------------------------------------------
@@ -237,7 +260,9 @@ export class ServerConnection implements ProtocolConnection {
     if (err && tellClient) this.sendError(err instanceof JMSError ? err : new JMSError(err.message), undefined, false);
     if (this.hbTimer) clearInterval(this.hbTimer);
     for (const c of [...this.consumers.values()]) this.closeConsumer(c);
+    for (const tx of this.txs.values()) releaseTx(this, tx);
     this.txs.clear();
+    this.blocked = [];
     for (const p of [...this.producers.keys()]) onProducerClose(this, p);
     this.closed = true;
     for (const url of this.temps) void this.broker.removeDestination(url).catch(() => undefined);

@@ -3,7 +3,7 @@
 import { DeliveryMode, type Properties, type WireMessage } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
 import type { Broker } from './broker';
-import type { Entry } from './entry';
+import { EntryState, type Entry } from './entry';
 import { deadLetterQueueFor } from './policy';
 import type { RoutePlan } from './router';
 import type { MessageSource } from './source';
@@ -61,7 +61,7 @@ export function expireScan(b: Broker): void {
     if (s.policy.expireMessagesPeriod <= 0 || s.pending.size === 0) continue;
     const expired = s.pending.removeWhere((e) => e.msg.expiration > 0 && e.msg.expiration <= now);
     if (expired.length) {
-      for (const e of expired) e.state = 0;
+      for (const e of expired) e.state = EntryState.PENDING;
       s.expired += expired.length;
       b.expire(s, expired);
     }

@@ -4,8 +4,9 @@
 import type { Entry } from './entry';
 
 export class PendingList {
-  private readonly buckets: Entry[][] = Array.from({ length: 10 }, () => []);
-  private readonly heads: number[] = new Array(10).fill(0);
+  // Made on the first add: a broker may hold 100,000 destinations, most of them empty.
+  private buckets: Entry[][] = NO_BUCKETS;
+  private heads: number[] = NO_HEADS;
   private count = 0;
   bytes = 0;
 
@@ -14,6 +15,10 @@ export class PendingList {
   }
 
   add(e: Entry): void {
+    if (this.buckets === NO_BUCKETS) {
+      this.buckets = Array.from({ length: 10 }, () => []);
+      this.heads = new Array<number>(10).fill(0);
+    }
     const p = clampPriority(e.msg.priority);
     const b = this.buckets[p]!;
     const head = this.heads[p]!;
@@ -77,6 +82,7 @@ export class PendingList {
 
   /** Remove one entry known to be pending; cheap when it is at a bucket's head. */
   remove(e: Entry): boolean {
+    if (this.count === 0) return false;
     const p = clampPriority(e.msg.priority);
     const b = this.buckets[p]!;
     const head = this.heads[p]!;
@@ -123,6 +129,11 @@ export class PendingList {
     return out;
   }
 }
+
+// Shared by every list that never held an entry: ten empty buckets nobody writes to (add
+// replaces them before its first write; removeWhere only writes a bucket it removed from).
+const NO_BUCKETS: Entry[][] = Object.freeze(Array.from({ length: 10 }, () => Object.freeze([]) as unknown as Entry[])) as unknown as Entry[][];
+const NO_HEADS: number[] = Object.freeze(new Array<number>(10).fill(0)) as unknown as number[];
 
 function clampPriority(p: number): number {
   return p >= 9 ? 9 : p <= 0 ? 0 : p | 0;

@@ -13,6 +13,8 @@ export interface ResolvedPolicy {
   producerFlowControl: boolean;
   expireMessagesPeriod: number;
   maxPageSize: number;
+  gcInactiveDestinations: boolean;
+  inactiveTimoutBeforeGC: number;
 }
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
@@ -25,12 +27,24 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   producerFlowControl: true,
   expireMessagesPeriod: 30000,
   maxPageSize: 200,
+  gcInactiveDestinations: false,
+  inactiveTimoutBeforeGC: 60000,
 };
 
 function matches(entry: PolicyEntryConfig, d: Destination): boolean {
   const pattern = isQueueKind(d.kind) ? entry.queue : entry.topic;
   if (pattern === undefined) return false;
   return pattern === d.name || pattern === '>' || (isWildcard(pattern) && wildcardMatches(pattern, d.name));
+}
+
+/**
+ * Which entries apply to `d` (their indexes): destinations with the same key share one resolved
+ * policy, however many destinations there are.
+ */
+export function policyKey(entries: PolicyEntryConfig[], d: Destination): string {
+  let key = isQueueKind(d.kind) ? 'q' : 't';
+  for (let i = 0; i < entries.length; i++) if (matches(entries[i]!, d)) key += `,${i}`;
+  return key;
 }
 
 export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): ResolvedPolicy {
@@ -47,6 +61,8 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.producerFlowControl !== undefined) p.producerFlowControl = e.producerFlowControl;
     if (e.expireMessagesPeriod !== undefined) p.expireMessagesPeriod = e.expireMessagesPeriod;
     if (e.maxPageSize !== undefined) p.maxPageSize = e.maxPageSize;
+    if (e.gcInactiveDestinations !== undefined) p.gcInactiveDestinations = e.gcInactiveDestinations;
+    if (e.inactiveTimoutBeforeGC !== undefined) p.inactiveTimoutBeforeGC = e.inactiveTimoutBeforeGC;
   }
   return p;
 }

@@ -3,7 +3,7 @@
 // (groups, exclusive consumers, paging) live in queue.ts; subscription rules in topic.ts.
 import { isTransientStoreError } from './store-health';
 import { AckType, type Destination, type WireMessage } from '@wharf/protocol';
-import type { StoreOp } from '@wharf/store';
+import { OpType, type StoreOp } from '@wharf/store';
 import { Entry, EntryState } from './entry';
 import { PendingList } from './pending';
 import type { ServerConsumer } from './consumer';
@@ -27,7 +27,10 @@ export abstract class MessageSource {
   private sendChain: Promise<void> | null = null;
   // Statistics, as ActiveMQ's destination statistics.
   enqueued = 0;
+  /** Removed for good: consumed, purged, moved to a dead letter queue or expired (ActiveMQ counts all four). */
   dequeued = 0;
+  /** Of the dequeued, consumed by a network bridge (ActiveMQ's ForwardCount). */
+  forwarded = 0;
   dispatched = 0;
   expired = 0;
   closed = false;
@@ -108,7 +111,12 @@ export abstract class MessageSource {
     this.dispatchScheduled = true;
     queueMicrotask(() => {
       this.dispatchScheduled = false;
-      this.dispatch();
+      try {
+        this.dispatch();
+      } catch (err) {
+        // A fault here would end the process from a microtask: log it; the next event retries.
+        this.broker.log.error({ err, destination: this.destination.url }, 'dispatch failed');
+      }
     });
   }
 
@@ -121,6 +129,7 @@ export abstract class MessageSource {
     const now = Date.now();
     const assigned: Entry[] = [];
     const expired: Entry[] = [];
+    let faulty = null as Array<{ e: Entry; err: unknown }> | null;
     let wake = Infinity;
     this.pending.scan((e) => {
       if (e.msg.expiration > 0 && e.msg.expiration <= now) {
@@ -135,7 +144,15 @@ export abstract class MessageSource {
         if (e.msg.deliveryTime < wake) wake = e.msg.deliveryTime;
         return;
       }
-      const c = this.pickConsumer(e);
+      let c: ServerConsumer | null;
+      try {
+        c = this.pickConsumer(e);
+      } catch (err) {
+        // A message no filter can read (stored by an older version, or by a bug): it would
+        // fail the same way at every dispatch, so it leaves for the dead letter queue.
+        (faulty ??= []).push({ e, err });
+        return;
+      }
       if (!c) return !this.hasConsumerWithCredit;
       this.assign(c, e);
       assigned.push(e);
@@ -147,6 +164,7 @@ export abstract class MessageSource {
       this.expired += expired.length;
       this.broker.expire(this, expired);
     }
+    if (faulty) for (const { e, err } of faulty) this.undeliverable(e, err, 'cannot select');
     if (wake < Infinity) this.wakeUpAt(wake);
     if (assigned.length) this.send(assigned);
     this.afterDispatch();
@@ -181,7 +199,7 @@ export abstract class MessageSource {
       // The one mark key must not go down: a premark of a higher seq may be on disk already.
       if (this.premarkMax > mark) mark = this.premarkMax;
       this.deliveredMark = mark;
-      const op: StoreOp = this.subKey ? { t: 10, dest: this.destination.url, seq: mark, key: this.subKey } : { t: 10, dest: this.destination.url, seq: mark };
+      const op: StoreOp = this.subKey ? { t: OpType.MARK_DELIVERED, dest: this.destination.url, seq: mark, key: this.subKey } : { t: OpType.MARK_DELIVERED, dest: this.destination.url, seq: mark };
       const write = this.broker.store.commit([op], { sync: false });
       const prev = this.sendChain;
       const chain: Promise<void> = (prev ? prev.then(() => write) : write).then(
@@ -210,8 +228,23 @@ export abstract class MessageSource {
     for (const e of entries) {
       const c = e.consumer;
       if (!c || c.closed || e.state !== EntryState.INFLIGHT) continue;
-      c.conn.sendDispatch(c, e);
+      try {
+        c.conn.sendDispatch(c, e);
+      } catch (err) {
+        this.undeliverable(e, err, `cannot deliver to consumer ${c.label}`);
+      }
     }
+  }
+
+  /**
+   * A message that cannot be delivered (its conversion for the consumer's protocol failed, or
+   * a filter could not read it): to the dead letter queue with the cause, never back to
+   * pending, where it would fail again at every dispatch and every restart.
+   */
+  private undeliverable(e: Entry, err: unknown, what: string): void {
+    const cause = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    this.broker.log.warn({ err, messageId: describeId(e.msg.messageId), destination: this.destination.url }, `${what}: message sent to the dead letter queue`);
+    this.deadLetter([e], cause.slice(0, 1000));
   }
 
   private wakeUpAt(t: number): void {
@@ -234,6 +267,7 @@ export abstract class MessageSource {
     let bytes = 0;
     for (const e of entries) {
       if (e.state === EntryState.DONE) continue;
+      if (e.consumer?.networkPath) this.forwarded++;
       this.detachInflight(e);
       e.state = EntryState.DONE;
       this.dequeued++;
@@ -284,6 +318,7 @@ export abstract class MessageSource {
 
   /** Move in-flight or pending entries to the dead letter queue. */
   deadLetter(entries: Entry[], cause: string, expired = false): void {
+    this.dequeued += entries.length;
     for (const e of entries) {
       if (e.state === EntryState.INFLIGHT) this.detachInflight(e);
       else if (e.state === EntryState.PENDING) this.pending.remove(e);
@@ -372,6 +407,10 @@ export abstract class MessageSource {
     });
     return found;
   }
+}
+
+function describeId(id: unknown): string {
+  return typeof id === 'string' ? id.slice(0, 200) : typeof id;
 }
 
 export function sumSize(entries: Entry[]): number {

@@ -4,7 +4,9 @@ import { DeliveryMode, type WireMessage } from '@wharf/protocol';
 import type { Broker } from './broker';
 
 /** Why a send of `msg` must wait now, or null. */
-export function usageBlock(b: Broker, msg: WireMessage): string | null {
+export function usageBlock(b: Broker, msg: WireMessage, transacted = false): string | null {
+  // An open transaction's sends wait in memory until commit, whatever their delivery mode.
+  if (transacted && b.memory.full) return memoryFull(b, msg);
   if (msg.deliveryMode === DeliveryMode.PERSISTENT && b.durableStore) {
     const limit = b.config.storeLimit;
     if (limit > 0) {
@@ -15,10 +17,11 @@ export function usageBlock(b: Broker, msg: WireMessage): string | null {
     }
     return null;
   }
-  if (b.memory.full) {
-    return `Usage Manager Memory Limit reached (${b.memory.used} of ${b.memory.limit} bytes). Stopping producer (${msg.producerId}) to prevent flooding ${msg.destination}: consume messages or raise memoryLimit`;
-  }
-  return null;
+  return b.memory.full ? memoryFull(b, msg) : null;
+}
+
+function memoryFull(b: Broker, msg: WireMessage): string {
+  return `Usage Manager Memory Limit reached (${b.memory.used} of ${b.memory.limit} bytes). Stopping producer (${msg.producerId}) to prevent flooding ${msg.destination}: consume messages or raise memoryLimit`;
 }
 
 /** Resolves when memory was released or after `ms` (store space has no event: re-check). */

@@ -20,7 +20,7 @@ export interface ChannelConfig {
 
 export interface ChannelHandler {
   /** Credentials and clientId for each HELLO. */
-  helloFields(): { clientId?: string; user?: string; password?: string; clientName?: string };
+  helloFields(): { clientId?: string; user?: string; password?: string; clientName?: string; networkBridge?: boolean };
   /** Commands for the connection: DISPATCH, and anything the channel does not handle itself. */
   onCommand(cmd: Command): void;
   /** An ERROR without corr. */
@@ -77,7 +77,7 @@ export function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
   });
 }
 
-/** @internal The link-independent half of Channel. */
+/** The link-independent half of Channel (channel.ts). */
 export abstract class ChannelCore {
   protected link: Link | null = null;
   protected state: State = 'connecting';

@@ -1,4 +1,4 @@
-// The JMS Connection (DESIGN §7): owns the channel, the sessions, the temporary destinations
+// The JMS Connection (packages/client/README.md): owns the channel, the sessions, the temporary destinations
 // and everything a failover link needs to replay (sessions, producers, consumers, durable
 // subscriptions, temporary destinations: onResumed).
 import os from 'node:os';
@@ -81,7 +81,8 @@ export class Connection implements TempOwner {
     this.clientId = settings.clientID ?? null;
     this.channel = new Channel({ url, heartbeat: settings.heartbeat, connectTimeout: settings.connectTimeout, tls: settings.tls }, {
       helloFields: () => {
-        const f: { clientId?: string; user?: string; password?: string; clientName?: string } = { clientName: settings.clientName };
+        const f: { clientId?: string; user?: string; password?: string; clientName?: string; networkBridge?: boolean } = { clientName: settings.clientName };
+        if (settings.networkBridge) f.networkBridge = true;
         if (this.clientId) f.clientId = this.clientId;
         if (settings.userName !== undefined) f.user = settings.userName;
         if (settings.password !== undefined) f.password = settings.password;
@@ -233,6 +234,11 @@ export class Connection implements TempOwner {
   }
 
   /** Close the sessions, tell the broker, close the link (bounded by closeTimeout). */
+
+  /** `await using connection = ...`: closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = this.doClose();

@@ -1,4 +1,4 @@
-// JMS destinations (DESIGN §2): Queue, Topic, TemporaryQueue, TemporaryTopic. A name may be a
+// JMS destinations (docs/ARCHITECTURE.md: the message model): Queue, Topic, TemporaryQueue, TemporaryTopic. A name may be a
 // composite (`FOO.A,FOO.B,topic://cd.mark`), kept whole and sent as one destination; ActiveMQ's
 // consumer options (`queue?consumer.prefetchSize=10`) are read off the name.
 import {
@@ -124,7 +124,7 @@ function normalise(text: string, kind: DestinationKind): string {
 }
 
 export class Queue extends Destination {
-  constructor(name: string, /** @internal */ kind: 'queue' | 'temp-queue' = 'queue') {
+  constructor(name: string, /** 'temp-queue' for TemporaryQueue */ kind: 'queue' | 'temp-queue' = 'queue') {
     super(name, kind);
   }
   getQueueName(): string {
@@ -133,7 +133,7 @@ export class Queue extends Destination {
 }
 
 export class Topic extends Destination {
-  constructor(name: string, /** @internal */ kind: 'topic' | 'temp-topic' = 'topic') {
+  constructor(name: string, /** 'temp-topic' for TemporaryTopic */ kind: 'topic' | 'temp-topic' = 'topic') {
     super(name, kind);
   }
   getTopicName(): string {

@@ -1,4 +1,4 @@
-// MessageProducer (DESIGN §5, §7): a persistent send outside a transaction waits until the
+// MessageProducer (docs/ARCHITECTURE.md: invariants; packages/client/README.md): a persistent send outside a transaction waits until the
 // broker has made the message durable; non-persistent and transacted sends are one-way;
 // `useAsyncSend` / `alwaysSyncSend` change that as in ActiveMQ.
 import {
@@ -175,6 +175,11 @@ export class MessageProducer {
     return conn.request(cmd, 'resend', { timeoutMs: conn.settings.sendTimeout, failoverTimeout: true }).then(noop);
   }
 
+
+  /** `await using producer = ...`: closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closeLocal();

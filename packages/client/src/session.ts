@@ -1,4 +1,4 @@
-// The JMS Session (DESIGN §7): one thread of control. It creates destinations, producers,
+// The JMS Session (packages/client/README.md): one thread of control. It creates destinations, producers,
 // consumers, browsers and messages; it owns the acknowledge mode, the transaction and the
 // messages delivered but not yet acknowledged; it runs message listeners one at a time.
 import {
@@ -365,6 +365,11 @@ export class Session {
   // ---- closing ----------------------------------------------------------------------------
 
   /** Close: an open transaction is rolled back; prefetched messages go back to the broker. */
+
+  /** `await using session = ...`: closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = this.doClose();

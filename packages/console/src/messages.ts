@@ -30,7 +30,8 @@ function jsonSafe(v: unknown): string | number | boolean | null {
   return String(v);
 }
 
-function replacer(_key: string, v: unknown): unknown {
+/** JSON.stringify replacer: bigints as decimal text, bytes as base64 (JSON has neither). */
+export function replacer(_key: string, v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   return v;

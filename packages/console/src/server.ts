@@ -8,7 +8,9 @@ import { brokerView, type AdapterOptions } from './adapter';
 import { checkSecurity, sameOriginHook } from './auth';
 import { ConsoleAccess, type ConsoleUserSource } from './access';
 import { ConsoleError, ConsoleErrorCode } from './errors';
+import { History } from './history';
 import { createMetrics } from './metrics';
+import { replacer } from './messages';
 import { registerApi, registerHealth } from './routes';
 import { registerStatic, STATIC_DIR } from './static';
 import { isBrokerView, type BrokerView } from './view';
@@ -43,6 +45,11 @@ export interface ConsoleOptions {
   tls?: TlsOptions;
   /** Prefix of the broker metrics (default `wharf_`). */
   metricsPrefix?: string;
+  /**
+   * Queues, and topics, with series of their own in /metrics (default 1000: the deepest queues
+   * and busiest topics); the counts of all destinations are always there.
+   */
+  metricsDestinationLimit?: number;
   /** Cluster, scheduler and bridge sources, when a Broker (not a BrokerView) is given. */
   sources?: AdapterOptions;
   /** Logger for the HTTP server (default: the broker's, or none for a bare view). */
@@ -107,14 +114,20 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     const code = status < 500 ? ConsoleErrorCode.BAD_REQUEST : ConsoleErrorCode.BROKER_ERROR;
     return reply.code(status).send({ error: err.message, code });
   });
+  // Values that came from clients may hold bigints (a msgpack uint64), which JSON.stringify
+  // refuses: one such value must not turn a listing into a 500.
+  app.setReplySerializer((payload) => JSON.stringify(payload, replacer));
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: `no such resource: ${req.method} ${req.url.split('?')[0]}`, code: ConsoleErrorCode.NOT_FOUND }),
   );
 
-  const metrics = createMetrics(view, opts.metricsPrefix);
+  const metrics = createMetrics(view, opts.metricsPrefix, opts.metricsDestinationLimit);
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
   registerHealth(app, view);
   registerApi(app, view);
+  const history = new History(view);
+  history.start();
+  app.get('/api/history', async () => history.toJSON());
   registerStatic(app, opts.staticDir ?? STATIC_DIR);
 
   await app.listen({ host, port });
@@ -138,6 +151,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
       if (closed) return;
       closed = true;
       unwatch();
+      history.stop();
       await app.close();
     },
   };

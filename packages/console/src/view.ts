@@ -1,4 +1,4 @@
-// What the console reads and does: a narrow view of a broker (DESIGN §1: the console reads the
+// What the console reads and does: a narrow view of a broker (docs/ARCHITECTURE.md: the console reads the
 // broker through narrow interfaces). adapter.ts implements it over @wharf/broker's Broker; tests
 // and other hosts may implement it directly. Everything returned is plain JSON-safe data.
 
@@ -46,11 +46,18 @@ export interface QueueInfo {
   /** Messages waiting or in flight (ActiveMQ "Number Of Pending Messages"). */
   pending: number;
   consumers: number;
+  /** Producers opened on this queue (anonymous producers are not counted, as in ActiveMQ). */
+  producers: number;
   enqueued: number;
+  /** Consumed, purged, dead-lettered or expired (ActiveMQ's DequeueCount). */
   dequeued: number;
+  /** Of the dequeued, taken by network bridges (ActiveMQ's ForwardCount). */
+  forwarded: number;
   dispatched: number;
   inflight: number;
   expired: number;
+  /** Bytes of its messages held in memory, as a percent of the broker's memoryLimit. */
+  memoryPercent: number;
   /** A dead letter queue (ActiveMQ.DLQ or DLQ.*). */
   dlq: boolean;
   temporary: boolean;
@@ -79,7 +86,11 @@ export interface TopicInfo {
   name: string;
   url: string;
   consumers: number;
+  producers: number;
   enqueued: number;
+  /** Acknowledged by its subscriptions (ActiveMQ's DequeueCount of a topic). */
+  dequeued: number;
+  forwarded: number;
   durables: DurableInfo[];
   temporary: boolean;
   advisory: boolean;
@@ -111,6 +122,9 @@ export interface ClusterMember {
   position?: { epoch: number; index: number };
   /** Batches behind the master (slaves). */
   lag?: number;
+  /** Log index a slave has received, and written (from the master's status, as `wharf cluster status`). */
+  received?: number;
+  written?: number;
   connected?: boolean;
 }
 
@@ -184,7 +198,25 @@ export interface SendRequest {
   priority?: number;
 }
 
+/** The destinations /metrics reports one by one, and how many there are in all. */
+export interface MetricsDestinations {
+  /** At most `limit` user queues (not temporary), the deepest first. */
+  queues: QueueInfo[];
+  /** At most `limit` user topics (not temporary, not advisory), the busiest first. */
+  topics: TopicInfo[];
+  queueCount: number;
+  topicCount: number;
+  /** Sums over every queue (and topic, for enqueued), temporary ones included, as overview's. */
+  totals: { enqueued: number; dequeued: number; pending: number; inflight: number };
+}
+
 export interface BrokerView {
+  /**
+   * The destinations for one /metrics scrape, read a chunk at a time so that a broker with
+   * 100,000 destinations is never blocked for the whole list (optional: metrics fall back to
+   * queues() and topics()).
+   */
+  metricsDestinations?(limit: number): Promise<MetricsDestinations>;
   info(): BrokerInfo;
   queues(): QueueInfo[];
   topics(): TopicInfo[];

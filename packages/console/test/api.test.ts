@@ -1,6 +1,7 @@
 // REST API over real HTTP against a real broker: every endpoint, bad input and unknown names.
 import assert from 'node:assert/strict';
-import { AckType } from '@wharf/protocol';
+import net from 'node:net';
+import { AckType, CommandType, FrameDecoder, PROTOCOL_VERSION, encodeValue, lengthPrefixed, type Command } from '@wharf/protocol';
 import { ConsoleErrorCode } from '../src/index';
 import { NativeClient, http, startHarness, waitFor, type Harness } from './helpers';
 
@@ -101,9 +102,18 @@ describe('console api - reads and actions', function () {
     assert.equal(u.body.code, ConsoleErrorCode.NOT_FOUND);
   });
 
+  it('POST /api/send takes a bare name as a queue, as wharf produce does', async () => {
+    const r = await send(' BARE.ORDERS ', 'hello');
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.destination, 'queue://BARE.ORDERS');
+    assert.equal(h.broker.queues.get('queue://BARE.ORDERS')?.depth, 1);
+    const history = await http(`${h.url}/api/history`);
+    assert.equal(history.status, 200);
+    assert.equal(history.body.windowMs, 5 * 60 * 1000);
+  });
+
   it('POST /api/send rejects bad input with 400 naming the fault', async () => {
     const cases: Array<[unknown, string, RegExp]> = [
-      [{ destination: 'ORDERS', body: 'x' }, ConsoleErrorCode.INVALID_DESTINATION, /no kind.*queue:\/\/ORDERS/],
       [{ destination: 'fifo://ORDERS', body: 'x' }, ConsoleErrorCode.INVALID_DESTINATION, /unknown destination kind 'fifo'/],
       [{ destination: 'queue://A..B', body: 'x' }, ConsoleErrorCode.INVALID_DESTINATION, /empty path element/],
       [{ destination: 'queue://ORDERS.>', body: 'x' }, ConsoleErrorCode.INVALID_DESTINATION, /wildcard/],
@@ -278,5 +288,25 @@ describe('console api - reads and actions', function () {
     assert.equal(o.status, 200);
     assert.equal(o.body.broker.name, h.broker.name);
     assert.equal(typeof o.body.totals.enqueued, 'number');
+  });
+
+  it('GET /api/topics and /api/subscriptions still answer after a client sent uint64 names', async () => {
+    const u = new URL(h.broker.connectorUrl('tcp'));
+    const sock = net.connect(Number(u.port), u.hostname);
+    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
+    sock.on('error', () => undefined);
+    const answers: Command[] = [];
+    const dec = new FrameDecoder({ command: (c) => answers.push(c), error: () => undefined });
+    sock.on('data', (d: Buffer) => dec.push(d));
+    const frame = (cmd: Record<string, unknown>): Buffer => lengthPrefixed(encodeValue(cmd));
+    sock.write(frame({ type: CommandType.HELLO, corr: 1, version: PROTOCOL_VERSION, heartbeat: 0, clientId: 'evil' }));
+    sock.write(frame({ type: CommandType.SESSION_OPEN, sessionId: 1, ackMode: 1 }));
+    sock.write(frame({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: 'topic://T', prefetch: 10, durableName: 18446744073709551615n }));
+    await waitFor('an answer to the durable open', () => answers.some((c) => (c as { corr?: number }).corr === 2));
+    sock.destroy();
+    for (const path of ['/api/topics', '/api/subscriptions']) {
+      const r = await http(`${h.url}${path}`);
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+    }
   });
 });

@@ -1,11 +1,13 @@
-// Length-prefixed msgpackr frames (DESIGN §3): 4-byte big-endian length, then one command.
-// Pure code: bytes in, commands out; no sockets, no timers (STYLE.md §2).
+// Length-prefixed msgpackr frames (docs/ARCHITECTURE.md: the core API): 4-byte big-endian length, then one command.
+// Pure code: bytes in, commands out; no sockets, no timers (docs/CONVENTIONS.md: pure codecs).
 import { Packr } from 'msgpackr';
 import { FrameTooLargeError, ProtocolError } from './errors';
 import { CommandType, isKnownCommandType, type Command } from './commands';
 import type { WireMessage } from './message';
+import { describeValue } from './schema';
 
 export const DEFAULT_MAX_FRAME_SIZE = 100 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 // useRecords off: frames are self-describing, so any frame can be decoded alone (store, log,
 // replication). int64AsType bigint: a bigint property survives the round trip exactly.
@@ -24,6 +26,7 @@ const MESSAGE_FIELDS = [
   'messageId', 'destination', 'deliveryMode', 'priority', 'timestamp', 'expiration', 'deliveryTime',
   'correlationId', 'replyTo', 'type', 'redelivered', 'deliveryCount', 'groupId', 'groupSeq',
   'producerId', 'producerSeq', 'brokerPath', 'originalDestination', 'userId', 'properties', 'bodyKind', 'body',
+  'javaTypes',
 ] as const;
 const NF = MESSAGE_FIELDS.length;
 
@@ -65,7 +68,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
   return cmd as unknown as Command;
 }
 
-/** A 4-byte big-endian length prefix and `body`, in a single buffer (DESIGN §3 framing). */
+/** A 4-byte big-endian length prefix and `body`, in a single buffer (docs/ARCHITECTURE.md: the core API framing). */
 export function lengthPrefixed(body: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32BE(body.length, 0);
@@ -90,25 +93,44 @@ export interface DecoderEvents {
  * `error` and the decoder stops (a byte stream cannot resynchronise after a bad frame).
  */
 export class FrameDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   private off = 0;
+  /**
+   * Chunks of a frame that is not complete yet, kept apart and joined once when it is: a large
+   * frame trickled in small chunks is copied once, not once per chunk (quadratic).
+   */
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  /** Bytes (from `off`) the frame being read needs, header included; 0 while unknown. */
+  private need = 0;
   private failed = false;
+  /** Bytes copied to join chunks (linear in the bytes received). */
+  copied = 0;
   constructor(private readonly events: DecoderEvents, private readonly maxFrameSize = DEFAULT_MAX_FRAME_SIZE) {}
 
   push(chunk: Buffer): void {
     if (this.failed) return;
-    if (this.off >= this.buf.length) {
+    if (this.need > 0) {
+      this.parts.push(chunk);
+      this.partsLen += chunk.length;
+      if (this.buf.length - this.off + this.partsLen < this.need) return;
+      this.join();
+    } else if (this.off >= this.buf.length) {
       this.buf = chunk;
       this.off = 0;
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.off), chunk]);
-      this.off = 0;
+      // Less than a frame header is left: join it to the chunk (a few bytes).
+      this.parts.push(chunk);
+      this.join();
     }
     while (!this.failed && this.buf.length - this.off >= 4) {
       const len = this.buf.readUInt32BE(this.off);
       if (len > this.maxFrameSize) return this.fail(new FrameTooLargeError(len, this.maxFrameSize));
       if (len === 0) return this.fail(new ProtocolError('empty frame'));
-      if (this.buf.length - this.off - 4 < len) break;
+      if (this.buf.length - this.off - 4 < len) {
+        this.need = 4 + len;
+        return;
+      }
       const body = this.buf.subarray(this.off + 4, this.off + 4 + len);
       this.off += 4 + len;
       let cmd: unknown;
@@ -124,26 +146,38 @@ export class FrameDecoder {
       if (!isKnownCommandType(t)) {
         // An unknown command type in a well-formed frame: the stream is still in sync, so the
         // caller may answer with an error and carry on.
-        this.events.error(new ProtocolError(`unknown command type ${JSON.stringify(t)?.slice(0, 40)}`, 'WHARF_UNKNOWN_COMMAND'));
+        this.events.error(new ProtocolError(`unknown command type ${describeValue(t)}`, 'WHARF_UNKNOWN_COMMAND'));
         continue;
       }
       this.events.command(cmd as Command);
     }
     if (this.off === this.buf.length) {
-      this.buf = Buffer.alloc(0);
+      this.buf = EMPTY;
       this.off = 0;
     }
   }
 
+  private join(): void {
+    const rest = this.buf.subarray(this.off);
+    this.buf = Buffer.concat(rest.length > 0 ? [rest, ...this.parts] : this.parts);
+    this.copied += this.buf.length;
+    this.off = 0;
+    this.parts = [];
+    this.partsLen = 0;
+    this.need = 0;
+  }
+
   /** Bytes buffered waiting for the rest of a frame. */
   get buffered(): number {
-    return this.buf.length - this.off;
+    return this.buf.length - this.off + this.partsLen;
   }
 
   private fail(err: ProtocolError): void {
     this.failed = true;
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     this.off = 0;
+    this.parts = [];
+    this.partsLen = 0;
     this.events.error(err);
   }
 }

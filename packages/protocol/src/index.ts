@@ -5,3 +5,5 @@ export * from './commands';
 export * from './codec';
 export * from './vm';
 export * from './selector';
+export * from './schema';
+export * from './suggest';

@@ -1,4 +1,4 @@
-// The message model (DESIGN §2): one plain object on the wire, in the store and in the client.
+// The message model (docs/ARCHITECTURE.md: the message model): one plain object on the wire, in the store and in the client.
 // Field names are short-lived in memory but encoded by msgpackr with record structures, so the
 // names cost nothing per message on the wire.
 
@@ -12,6 +12,11 @@ export type DeliveryModeValue = (typeof DeliveryMode)[keyof typeof DeliveryMode]
 /** Body kinds. Wire values: ONLY ADD TO THE END. */
 export const BodyKind = { NONE: 0, TEXT: 1, BYTES: 2, MAP: 3, STREAM: 4, OBJECT: 5 } as const;
 export type BodyKindValue = (typeof BodyKind)[keyof typeof BodyKind];
+
+export interface JavaTypes {
+  p?: Record<string, 'byte' | 'char' | 'short' | 'long' | 'double' | 'float'>;
+  b?: Record<string, 'byte' | 'char' | 'short' | 'long' | 'double' | 'float'>;
+}
 
 export type MapBody = Record<string, PropertyValue>;
 export type StreamBody = PropertyValue[];
@@ -50,6 +55,12 @@ export interface WireMessage {
   userId?: string;
   properties: Properties;
   bodyKind: BodyKindValue;
+  /**
+   * Java types of properties (p) and Map/Stream body entries (b, by key or index) that a plain
+   * JavaScript value does not tell (byte, short, char, long, float, double): set by the OpenWire
+   * adapter so a Java short sent through Wharf reaches a Java consumer as a short.
+   */
+  javaTypes?: JavaTypes;
   /** text: string; bytes: Uint8Array; map: MapBody; stream: StreamBody; object: JSON data. */
   body: unknown;
 }
@@ -62,18 +73,35 @@ export function isExpired(m: WireMessage, now: number): boolean {
   return m.expiration > 0 && m.expiration <= now;
 }
 
-/** A rough size for memory accounting and flow control; cheap, never exact. */
+/**
+ * A message's size for memory accounting and flow control: what its body and properties hold,
+ * whatever the body kind (a map, stream or object body is walked, never guessed), plus a fixed
+ * overhead for the headers. Strings count two bytes a character (their size in memory).
+ */
 export function estimateSize(m: WireMessage): number {
   let size = 200 + m.messageId.length + m.destination.length;
   const b = m.body;
   if (typeof b === 'string') size += b.length * 2;
   else if (b instanceof Uint8Array) size += b.byteLength;
-  else if (b != null) size += 256;
-  for (const k in m.properties) {
-    const v = m.properties[k];
-    size += k.length + (typeof v === 'string' ? v.length * 2 : v instanceof Uint8Array ? v.byteLength : 8);
-  }
+  else if (b != null) size += valueSize(b, 0);
+  for (const k in m.properties) size += k.length * 2 + valueSize(m.properties[k], 0);
   return size;
+}
+
+function valueSize(v: unknown, depth: number): number {
+  if (typeof v === 'string') return 16 + v.length * 2;
+  if (v === null || typeof v !== 'object') return 8;
+  if (v instanceof Uint8Array) return 16 + v.byteLength;
+  // The schema bounds nesting; a deeper structure (made in process) is counted as far as this.
+  if (depth > 64) return 16;
+  let n = 16;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) n += valueSize(v[i], depth + 1);
+  } else {
+    const o = v as Record<string, unknown>;
+    for (const k in o) n += k.length * 2 + valueSize(o[k], depth + 1);
+  }
+  return n;
 }
 
 /** A copy for a second destination (DLQ, virtual topic, mirror, composite fan-out). */

@@ -1,5 +1,5 @@
-// Table tests of the JMS selector (STYLE.md §3): (selector, message, expected) rows, then error
-// rows (selector, column). Semantics: JMS 1.1 §3.8.1; grammar: ACTIVEMQ-NOTES §8.
+// Table tests of the JMS selector (docs/CONVENTIONS.md: narrow views): (selector, message, expected) rows, then error
+// rows (selector, column). Semantics: JMS 1.1 §3.8.1; grammar: docs/ACTIVEMQ-BEHAVIOUR.md: selectors.
 import { strict as assert } from 'node:assert';
 import { InvalidSelectorError } from '../src/errors';
 import { MATCH_ALL, compileSelector, type Filterable } from '../src/selector';

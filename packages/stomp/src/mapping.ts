@@ -1,5 +1,5 @@
 // STOMP ⇄ Wharf message and destination mapping, with ActiveMQ Classic's conventions
-// (ACTIVEMQ-NOTES §7: FrameTranslator, LegacyFrameTranslator). Pure functions: the converter
+// (docs/ACTIVEMQ-BEHAVIOUR.md: STOMP: FrameTranslator, LegacyFrameTranslator). Pure functions: the converter
 // supplies ids, the connection id and the negotiated version.
 import {
   BodyKind, DEFAULT_PRIORITY, DeliveryMode, InvalidDestinationError, MessageFormatError,

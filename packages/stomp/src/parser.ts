@@ -1,5 +1,5 @@
 // STOMP 1.0/1.1/1.2 frame codec: bytes in, frames out, and frames in, bytes out. Pure code,
-// no sockets or timers (STYLE.md §2). The parser is streaming: a frame may arrive split across
+// no sockets or timers (docs/CONVENTIONS.md: pure codecs). The parser is streaming: a frame may arrive split across
 // any number of chunks, one chunk may hold many frames, and EOLs between frames are heart-beats.
 // It never throws: a malformed stream yields one `error` event and the parser stops, because a
 // byte stream cannot resynchronise after a bad frame.

@@ -46,11 +46,19 @@ export function onConsumerOpen(conn: ServerConnection, cmd: ConsumerOpen): void 
     return;
   }
   if (durableKey) {
+    // The id is taken now, while the subscription is written: another open with the same id
+    // is refused, and a close of the connection meanwhile closes this consumer too (else it
+    // would attach afterwards and hold the subscription active for ever).
+    conn.consumers.set(c.id, c);
     b.openDurable(conn, c, cmd).then(() => {
-      conn.consumers.set(c.id, c);
+      if (c.closed) return;
       conn.receipt(cmd.corr, { prefetch, redelivery: policy.redelivery });
       b.advisories.consumersChanged(d, 1, c, 'added');
-    }, (err) => conn.sendError(err, cmd.corr));
+    }, (err) => {
+      if (conn.consumers.get(c.id) === c) conn.consumers.delete(c.id);
+      c.closed = true;
+      conn.sendError(err, cmd.corr);
+    });
     return;
   }
   conn.consumers.set(c.id, c);

@@ -1,8 +1,8 @@
 // Producers and sends on a server connection: producer open/close (with advisories), producer
 // flow control (sends wait, in order, for memory or store space), and accepted sends.
-import { JMSError, MessageFormatError, ResourceAllocationError, parseDestination, type Send } from '@wharf/protocol';
+import { CommandType, JMSError, MessageFormatError, ResourceAllocationError, parseDestination, type Send } from '@wharf/protocol';
 import type { ServerConnection } from '../connection';
-import { validateMessage } from '../validate';
+import { messageDefaults } from '../validate';
 import { txFor } from './transactions';
 
 /** Blocked sends held before the connection stops reading (TCP backpressure to the producer). */
@@ -30,7 +30,7 @@ export function onProducerClose(conn: ServerConnection, producerId: string): voi
 
 export function onSend(conn: ServerConnection, cmd: Send): void {
   const msg = cmd.message;
-  validateMessage(msg);
+  messageDefaults(msg);
   conn.broker.security.authorizeSend(conn, msg);
   const blocked = conn.blocked;
   if (blocked.length > 0) {
@@ -39,15 +39,13 @@ export function onSend(conn: ServerConnection, cmd: Send): void {
     if (blocked.length > MAX_BLOCKED) conn.transport.pause?.();
     return;
   }
-  if (!cmd.txId) {
-    const why = conn.broker.usageBlock(msg);
-    if (why) {
-      if (cmd.failIfNoSpace || conn.broker.config.sendFailIfNoSpace) throw new ResourceAllocationError(why);
-      conn.broker.log.info({ conn: conn.id, why }, 'producer blocked by flow control');
-      blocked.push({ cmd, since: Date.now() });
-      void drainBlocked(conn);
-      return;
-    }
+  const why = conn.broker.usageBlock(msg, cmd.txId !== undefined);
+  if (why) {
+    if (cmd.failIfNoSpace || conn.broker.config.sendFailIfNoSpace) throw refuseSend(conn, cmd, why);
+    conn.broker.log.info({ conn: conn.id, why }, 'producer blocked by flow control');
+    blocked.push({ cmd, since: Date.now() });
+    void drainBlocked(conn);
+    return;
   }
   acceptSend(conn, cmd);
 }
@@ -58,11 +56,22 @@ async function drainBlocked(conn: ServerConnection): Promise<void> {
   const timeout = b.config.sendFailIfNoSpaceAfterTimeout;
   while (blocked.length > 0 && !conn.closed) {
     const head = blocked[0]!;
-    const why = head.cmd.txId ? null : b.usageBlock(head.cmd.message);
+    if (head.cmd.type !== CommandType.SEND) {
+      // A commit or rollback that arrived behind blocked sends: now in its turn.
+      blocked.shift();
+      try {
+        conn.endTx(head.cmd);
+      } catch (err) {
+        conn.sendError(err, head.cmd.corr);
+      }
+      continue;
+    }
+    const send = head.cmd;
+    const why = b.usageBlock(send.message, send.txId !== undefined);
     if (why) {
       if (timeout > 0 && Date.now() - head.since >= timeout) {
         blocked.shift();
-        conn.sendError(new ResourceAllocationError(`${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), head.cmd.corr);
+        conn.sendError(refuseSend(conn, send, `${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), send.corr);
         continue;
       }
       await b.waitForUsage(100);
@@ -70,12 +79,18 @@ async function drainBlocked(conn: ServerConnection): Promise<void> {
     }
     blocked.shift();
     try {
-      acceptSend(conn, head.cmd);
+      acceptSend(conn, send);
     } catch (err) {
-      conn.sendError(err, head.cmd.corr);
+      conn.sendError(err, send.corr);
     }
   }
   conn.transport.resume?.();
+}
+
+/** A send refused for lack of space; a transaction that loses a send cannot commit. */
+function refuseSend(conn: ServerConnection, cmd: Send, why: string): ResourceAllocationError {
+  if (cmd.txId !== undefined) txFor(conn, cmd.txId, -1).failed ??= why;
+  return new ResourceAllocationError(why);
 }
 
 function acceptSend(conn: ServerConnection, cmd: Send): void {
@@ -84,7 +99,12 @@ function acceptSend(conn: ServerConnection, cmd: Send): void {
   if (cmd.txId) {
     // Transacted sends wait for commit; still reject a bad destination now.
     parseDestinationOrComposite(msg.destination);
-    txFor(conn, cmd.txId, -1).sends.push(msg);
+    const tx = txFor(conn, cmd.txId, -1);
+    tx.sends.push(msg);
+    // Held in memory until commit: counted like any message, so flow control sees it.
+    const size = conn.broker.sizeOf(msg);
+    tx.bytes += size;
+    conn.broker.memory.add(size);
     conn.receipt(cmd.corr);
     return;
   }

@@ -2,7 +2,7 @@
 // until commit; a transacted ack marks its entry, which is consumed (store ops) at commit in the
 // same write as the transaction's sends.
 import {
-  AckMode, AckType, ErrorCode, IllegalStateError, JMSError, ProtocolError, type Ack, type WireMessage,
+  AckMode, AckType, ErrorCode, IllegalStateError, JMSError, ProtocolError, TransactionRolledBackError, type Ack, type WireMessage,
 } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
 import type { ServerConnection } from '../connection';
@@ -15,6 +15,10 @@ export interface Tx {
   sessionId: number;
   sends: WireMessage[];
   acks: Entry[];
+  /** Memory the sends hold until commit or rollback (accounted in broker.memory). */
+  bytes: number;
+  /** Why a send of this transaction was refused: its commit rolls back instead. */
+  failed?: string;
 }
 
 export function onAck(conn: ServerConnection, cmd: Ack): void {
@@ -61,10 +65,16 @@ export function txFor(conn: ServerConnection, txId: string, sessionId: number): 
   if (typeof txId !== 'string' || !txId) throw new ProtocolError('transaction id is required');
   let tx = conn.txs.get(txId);
   if (!tx) {
-    tx = { sessionId, sends: [], acks: [] };
+    tx = { sessionId, sends: [], acks: [], bytes: 0 };
     conn.txs.set(txId, tx);
   }
   return tx;
+}
+
+/** Give back the memory an ended transaction's sends held. */
+export function releaseTx(conn: ServerConnection, tx: Tx): void {
+  conn.broker.memory.release(tx.bytes);
+  tx.bytes = 0;
 }
 
 function checkTransacted(conn: ServerConnection, sessionId: number): void {
@@ -80,6 +90,12 @@ export function onCommit(conn: ServerConnection, corr: number, sessionId: number
   if (!tx) {
     conn.receipt(corr);
     return;
+  }
+  // The routed copies are accounted by the destinations they go to.
+  releaseTx(conn, tx);
+  if (tx.failed !== undefined) {
+    for (const e of tx.acks) if (e.txId === txId) e.txId = null;
+    throw new TransactionRolledBackError(`transaction ${txId} was rolled back: one of its sends was refused (${tx.failed})`);
   }
   const b = conn.broker;
   const plans: RoutePlan[] = [];
@@ -104,6 +120,7 @@ export function onRollback(conn: ServerConnection, corr: number, sessionId: numb
   checkTransacted(conn, sessionId);
   const tx = conn.txs.get(txId);
   conn.txs.delete(txId);
+  if (tx) releaseTx(conn, tx);
   // Acked-in-transaction messages stay with the consumer: the client redelivers them
   // itself (ActiveMQ's client-side redelivery) and acks them again in its next transaction.
   if (tx) for (const e of tx.acks) if (e.txId === txId) e.txId = null;
@@ -115,6 +132,7 @@ export function dropSessionTransactions(conn: ServerConnection, sessionId: numbe
   for (const [id, tx] of [...conn.txs]) {
     if (tx.sessionId === sessionId) {
       for (const e of tx.acks) if (e.txId === id) e.txId = null;
+      releaseTx(conn, tx);
       conn.txs.delete(id);
     }
   }

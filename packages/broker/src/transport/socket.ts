@@ -21,7 +21,8 @@ export class SocketTransport implements ServerTransport {
   private ended = false;
   readonly conn: ServerConnection;
 
-  constructor(private readonly socket: Socket, broker: Broker) {
+  /** `initial`: bytes already read from the socket (protocol detection). */
+  constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.peerDN = socket instanceof TLSSocket ? peerDN(socket) : null;
     socket.setNoDelay(true);
@@ -40,6 +41,7 @@ export class SocketTransport implements ServerTransport {
       broker.config.maxFrameSize,
     );
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    if (initial && initial.length) decoder.push(initial);
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.ended = true;

@@ -1,4 +1,4 @@
-// Network of brokers (DESIGN §6; ACTIVEMQ-NOTES §3): store-and-forward bridges from this broker
+// Network of brokers (docs/CLUSTER.md; docs/ACTIVEMQ-BEHAVIOUR.md: network connectors): store-and-forward bridges from this broker
 // to others, forwarding only where there is demand.
 //
 // A bridge is a client of both brokers. On the remote broker it subscribes to the consumer
@@ -22,6 +22,7 @@ import { resolveSecret } from '@wharf/broker';
 import {
   ConnectionFactory, Session, type Connection, type Destination, type Message, type MessageConsumer, type MessageProducer,
 } from '@wharf/client';
+import { createNetworkConsumer, forwardMessage, wireOf } from '@wharf/client/internal';
 import { isTemporary, parseDestination, type Destination as WireDestination } from '@wharf/protocol';
 import type { ClusterLogger } from '../types';
 
@@ -228,14 +229,14 @@ class Generation {
   async open(url: string, config: NetworkConnectorConfig): Promise<void> {
     const fail = (err: Error): void => this.bridge.lost(this, err);
     // A failover URL may take long to connect; a bridge stopped meanwhile closes what it gets.
-    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, ...bridgeTls(config) }).createConnection(config.userName, config.password === undefined ? undefined : resolveSecret(config.password, `network connector ${url}`));
+    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, networkBridge: true, ...bridgeTls(config) }).createConnection(config.userName, config.password === undefined ? undefined : resolveSecret(config.password, `network connector ${url}`));
     this.remote = remote;
     if (this.closed) return void (await remote.close().catch(() => undefined));
     remote.setExceptionListener((err) => fail(err));
     remote.setTransportListener({ transportInterrupted: (err) => fail(err) });
     this.remoteName = remote.getBrokerName();
     if (this.remoteName === this.localName) throw new Error(`the remote broker is this broker (${this.localName}): a bridge to itself would loop`);
-    const local = await new ConnectionFactory(`vm://${this.localName}`, { redeliveryPolicy: BRIDGE_REDELIVERY }).createConnection();
+    const local = await new ConnectionFactory(`vm://${this.localName}`, { redeliveryPolicy: BRIDGE_REDELIVERY, networkBridge: true }).createConnection();
     this.local = local;
     if (this.closed) return void (await local.close().catch(() => undefined));
     local.setExceptionListener((err) => fail(err));
@@ -288,7 +289,7 @@ class Direction {
 
   private onAdvisory(m: Message): void {
     if (this.g.closed) return;
-    const body = m._w.body as { destination?: unknown; consumerId?: unknown; event?: unknown; brokerPath?: unknown } | null;
+    const body = wireOf(m).body as { destination?: unknown; consumerId?: unknown; event?: unknown; brokerPath?: unknown } | null;
     if (!body || typeof body.destination !== 'string' || typeof body.consumerId !== 'string') return;
     const id = body.consumerId;
     if (body.event === 'removed') return this.removeSinkConsumer(id);
@@ -344,7 +345,7 @@ class Direction {
     const path = [this.sinkName, ...sinkPath];
     const priority = r.decreasePriority ? -5 - (path.length > 1 ? path.length : 0) : 0;
     try {
-      const c = await s._createNetworkConsumer(d, { target: this.sinkName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
+      const c = await createNetworkConsumer(s, d, { target: this.sinkName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
       c.setMessageListener((m) => this.forward(m));
       this.g.bridge.log.info({ bridge: this.g.bridge.label, destination, from: this.sourceName, to: this.sinkName }, 'network bridge: forwarding on demand');
       return c;
@@ -358,8 +359,8 @@ class Direction {
   private forward(m: Message): void {
     const p = this.producer;
     if (!p || this.g.closed) return;
-    const w = m._w;
-    p._forward(w, [...(w.brokerPath ?? []), this.sourceName]).then(
+    const w = wireOf(m);
+    forwardMessage(p, w, [...(w.brokerPath ?? []), this.sourceName]).then(
       () => {
         this.g.bridge.countForwarded(this.index);
         return m.acknowledge();
