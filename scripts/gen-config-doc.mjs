@@ -52,7 +52,9 @@ for a destination every matching entry applies, exact names over wildcards. Its 
 \`processExpired\` true and \`processNonPersistent\` false as in ActiveMQ), \`queuePrefetch\` 1000,
 \`topicPrefetch\` 32767, \`durableTopicPrefetch\` 100, \`memoryLimit\` (32 MiB of messages held in
 memory per destination; persistent messages beyond it stay in the store and are paged in),
-\`producerFlowControl\` true, \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200.
+\`producerFlowControl\` true, \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200,
+\`prioritizedMessages\` false (as on ActiveMQ, pending messages go out in arrival order whatever
+their priority; true dispatches the highest priority first).
 `;
 fs.writeFileSync(path.join(root, 'docs', 'CONFIGURATION.md'), text);
 console.log(`docs/CONFIGURATION.md: ${KEYS.length} keys`);

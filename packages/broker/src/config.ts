@@ -49,6 +49,11 @@ export interface PolicyEntryConfig {
    */
   gcInactiveDestinations?: boolean;
   inactiveTimoutBeforeGC?: number;
+  /**
+   * Dispatch a queue's (or durable subscription's) pending messages highest priority first.
+   * ActiveMQ's default, false, keeps arrival (FIFO) order whatever the JMSPriority.
+   */
+  prioritizedMessages?: boolean;
 }
 
 export interface VirtualTopicConfig {

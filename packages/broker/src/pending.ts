@@ -1,6 +1,8 @@
 // Pending messages of one source, ordered by priority (9 first) and then by seq. Ten buckets,
 // each an array kept sorted by seq: appends are the common case, a returned (redelivered)
-// message is inserted at its place by binary search.
+// message is inserted at its place by binary search. Without `prioritized` (the destination
+// policy prioritizedMessages, false by default as on ActiveMQ) every message shares one bucket:
+// plain seq (FIFO) order.
 import type { Entry } from './entry';
 
 export class PendingList {
@@ -9,6 +11,13 @@ export class PendingList {
   private heads: number[] = NO_HEADS;
   private count = 0;
   bytes = 0;
+
+  /** @param prioritized order by priority first (set once, before the first add) */
+  constructor(private readonly prioritized = true) {}
+
+  private bucketOf(e: Entry): number {
+    return this.prioritized ? clampPriority(e.msg.priority) : 4;
+  }
 
   get size(): number {
     return this.count;
@@ -19,7 +28,7 @@ export class PendingList {
       this.buckets = Array.from({ length: 10 }, () => []);
       this.heads = new Array<number>(10).fill(0);
     }
-    const p = clampPriority(e.msg.priority);
+    const p = this.bucketOf(e);
     const b = this.buckets[p]!;
     const head = this.heads[p]!;
     if (b.length === head || b[b.length - 1]!.seq < e.seq) {
@@ -83,7 +92,7 @@ export class PendingList {
   /** Remove one entry known to be pending; cheap when it is at a bucket's head. */
   remove(e: Entry): boolean {
     if (this.count === 0) return false;
-    const p = clampPriority(e.msg.priority);
+    const p = this.bucketOf(e);
     const b = this.buckets[p]!;
     const head = this.heads[p]!;
     let idx = -1;

@@ -15,6 +15,8 @@ export interface ResolvedPolicy {
   maxPageSize: number;
   gcInactiveDestinations: boolean;
   inactiveTimoutBeforeGC: number;
+  /** Dispatch pending messages by priority first (ActiveMQ's prioritizedMessages, default false: FIFO). */
+  prioritizedMessages: boolean;
 }
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
@@ -29,6 +31,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   maxPageSize: 200,
   gcInactiveDestinations: false,
   inactiveTimoutBeforeGC: 60000,
+  prioritizedMessages: false,
 };
 
 function matches(entry: PolicyEntryConfig, d: Destination): boolean {
@@ -63,6 +66,7 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.maxPageSize !== undefined) p.maxPageSize = e.maxPageSize;
     if (e.gcInactiveDestinations !== undefined) p.gcInactiveDestinations = e.gcInactiveDestinations;
     if (e.inactiveTimoutBeforeGC !== undefined) p.inactiveTimoutBeforeGC = e.inactiveTimoutBeforeGC;
+    if (e.prioritizedMessages !== undefined) p.prioritizedMessages = e.prioritizedMessages;
   }
   return p;
 }

@@ -14,6 +14,7 @@ import type { DurableSubscription } from './topic';
 import type { Queue } from './queue';
 import type { VirtualTopicConfig } from './config';
 import { filterable } from './filter';
+import { expiryCause } from './dead-letter';
 
 /** ActiveMQ's VirtualTopic defaults (BrokerService.createDefaultDestinationInterceptor). */
 export const VIRTUAL_TOPIC_DEFAULTS = { name: 'VirtualTopic.>', prefix: 'Consumer.*.', postfix: '' } as const;
@@ -75,8 +76,15 @@ export class Router {
       throw new InvalidDestinationError(`cannot send to wildcard destination ${d.url}`);
     }
     if (msg.expiration > 0 && msg.expiration <= Date.now()) {
-      // Expired before arrival: the dead letter strategy decides (ActiveMQ checks on arrival).
-      plan.after.push(() => this.broker.advisories.expired(d, msg));
+      // Expired before arrival: the dead letter strategy decides (ActiveMQ checks on arrival), so
+      // by default a persistent queue message goes to the DLQ and a non-persistent one is dropped.
+      plan.after.push(() => {
+        const b = this.broker;
+        b.advisories.expired(d, msg);
+        if (!isQueueKind(d.kind) || isTemporary(d.kind)) return;
+        const q = b.getQueue(d, true);
+        if (q) b.sendToDeadLetter(q, [new Entry(0, msg, q, 0, false, origin?.id ?? null)], expiryCause(msg), true);
+      });
       return;
     }
     if (isQueueKind(d.kind)) this.planQueue(msg, d, origin, plan);

@@ -11,7 +11,7 @@ import type { ResolvedPolicy } from './policy';
 import type { Broker } from './broker';
 
 export abstract class MessageSource {
-  readonly pending = new PendingList();
+  readonly pending: PendingList;
   consumers: ServerConsumer[] = [];
   /** Entries dispatched and not yet acknowledged. */
   inflightCount = 0;
@@ -35,7 +35,9 @@ export abstract class MessageSource {
   expired = 0;
   closed = false;
 
-  constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy) {}
+  constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy) {
+    this.pending = new PendingList(policy.prioritizedMessages);
+  }
 
   /** The key this source's acks are stored under (queue: none; durable sub: its key). */
   abstract readonly subKey: string | null;

@@ -106,6 +106,7 @@ const policyEntry: Spec = {
     maxPageSize: { kind: 'integer', min: 1 },
     gcInactiveDestinations: bool,
     inactiveTimoutBeforeGC: nonNegMs,
+    prioritizedMessages: bool,
   },
   check: (p) => (p.queue === undefined) === (p.topic === undefined)
     ? { field: 'queue', problem: 'a policy entry needs exactly one of queue or topic', hint: "write queue: '>' for every queue, or topic: 'PRICES.>' for a pattern" }
