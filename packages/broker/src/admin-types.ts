@@ -111,4 +111,6 @@ export interface BrokerStats {
   memory: { used: number; limit: number; percent: number };
   /** The bound URLs of the transport connectors. */
   connectors: string[];
+  /** Refused logins and refused operations since start (security/). */
+  security: { authenticationFailures: number; authorizationRefusals: number };
 }

@@ -56,6 +56,7 @@ export class BrokerAdmin {
       store: { kind: b.store.kind, bytes: s.bytes, messages: s.messages, commits: s.commits, syncs: s.syncs },
       memory: { used: b.memory.used, limit: b.memory.limit, percent: b.memory.percent },
       connectors: b.connectors.map((c) => c.url),
+      security: { ...b.security.stats },
     };
   }
 

@@ -8,6 +8,11 @@ export {
 } from './admin';
 export { destinationConsumers, type ConsumerStats } from './admin-consumers';
 export * from './config';
+export {
+  Security, checkConnectorExposure, tlsServerOptions, watchTls, peerDN, needsClientAuth, MIN_TLS_VERSION, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
+  type Principal, type Operation,
+} from './security/index';
+export { Authenticator } from './security/authentication';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
 export { ServerConnection } from './connection';
 export { Queue } from './queue';

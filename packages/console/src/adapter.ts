@@ -116,6 +116,7 @@ class BrokerAdapter implements BrokerView {
       store: b.store as BrokerInfo['store'],
       memory: b.memory,
       connectors: b.connectors,
+      security: b.security,
     };
   }
 

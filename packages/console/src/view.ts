@@ -36,6 +36,8 @@ export interface BrokerInfo {
   memory: MemoryInfo;
   /** Client URLs of the transport connectors. */
   connectors: string[];
+  /** Refused logins and refused operations since start (security/). */
+  security?: { authenticationFailures: number; authorizationRefusals: number };
 }
 
 export interface QueueInfo {

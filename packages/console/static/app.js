@@ -5,6 +5,7 @@ import { api, History } from './api.js';
 import { sendDialog } from './modals.js';
 import { overviewPage, queuesPage, queuePage } from './pages-queues.js';
 import { topicsPage, topicPage, subscribersPage, connectionsPage, scheduledPage, clusterPage, networkPage } from './pages-more.js';
+import { auditPage } from './pages-audit.js';
 import { h, fill, icon, ICONS, num, duration, bytes, pill } from './util.js';
 
 const POLL_MS = 1000;
@@ -18,6 +19,7 @@ const NAV = [
   { id: 'scheduled', label: 'Scheduled', page: scheduledPage },
   { id: 'cluster', label: 'Cluster', page: clusterPage },
   { id: 'network', label: 'Network', page: networkPage },
+  { id: 'audit', label: 'Audit', page: auditPage },
 ];
 
 const ctx = {

@@ -8,7 +8,7 @@ import { card, deleteDestination, empty, liveTable, searchBox, stat, button } fr
 import { h, fill, ICONS, num, ago, time, duration, pill, shortName } from './util.js';
 
 /** Fetch `path` on each update (one request at a time); calls render(data). */
-function poller(path, render) {
+export function poller(path, render) {
   let busy = false;
   return async () => {
     if (busy) return;
