@@ -1,6 +1,6 @@
 // docs/GETTING-STARTED.md runs as written: its configuration starts a broker with a STOMP
-// connector, its Node.js program and its Python STOMP program (python3, standard library only)
-// send and receive through it, and the console shows what they did.
+// connector, its Node.js program, its Python STOMP program (python3, standard library only) and
+// its Java program (ActiveMQ's client jars) send and receive through it, and the console shows what they did.
 import { strict as assert } from 'node:assert';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,7 +42,7 @@ describe('docs - getting started', function () {
     fs.rmSync(data, { recursive: true, force: true });
   });
 
-  it('getting started - the config, the Node.js program, the Python STOMP program and the console', async function () {
+  it('getting started - the config, the Node.js program, the Python STOMP program, the Java program and the console', async function () {
     if (!(await hasPython())) this.skip();
     // The page's wharf.yaml, on free ports.
     const yaml = block('yaml')[0];
@@ -74,6 +74,15 @@ describe('docs - getting started', function () {
     fs.writeFileSync(path.join(work, 'hello_stomp.py'), python.replace('("127.0.0.1", 61613)', `("127.0.0.1", ${stompPort})`));
     const p = await exec('python3', ['hello_stomp.py'], { cwd: work });
     assert.equal(p.stdout, 'received: hello from Python\n');
+
+    // The Java program, compiled and run with ActiveMQ's client jars as the page says.
+    const java = block('java')[0];
+    const cp = /^CP=(\S+)$/m.exec(block('sh').find((b) => b.includes('javac')) ?? '')?.[1];
+    assert.ok(cp, 'the page gives the classpath');
+    fs.writeFileSync(path.join(work, 'Hello.java'), java.replace('"tcp://127.0.0.1:61616"', `"${urls.tcp}"`));
+    await exec('javac', ['-cp', cp, 'Hello.java'], { cwd: work });
+    const j = await exec('java', ['-cp', `${cp}:.`, 'Hello'], { cwd: work });
+    assert.equal(j.stdout, 'received: hello from Java\n');
 
     const queues = await (await fetch(`${urls.console}/api/queues`)).json();
     const q = queues.find((x) => x.name === 'hello.python');
