@@ -1,9 +1,11 @@
 // Native protocol over a stream socket (tcp or tls): frames in through the streaming decoder,
 // frames out batched per event-loop turn (one write for many dispatches).
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { encodeFrame, FrameDecoder, ErrorCode, type Command, type ProtocolError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import { ServerConnection, type ServerTransport } from '../connection';
+import { peerDN } from '../security/tls';
 
 /** Write out what a socket's transport still holds (before the socket is destroyed). */
 const flushers = new WeakMap<Socket, () => void>();
@@ -13,6 +15,7 @@ export function flushSocket(socket: Socket): void {
 
 export class SocketTransport implements ServerTransport {
   readonly remoteAddress: string;
+  readonly peerDN: string | null;
   private out: Buffer[] = [];
   private flushScheduled = false;
   private ended = false;
@@ -21,6 +24,7 @@ export class SocketTransport implements ServerTransport {
   /** `initial`: bytes already read from the socket (protocol detection). */
   constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.peerDN = socket instanceof TLSSocket ? peerDN(socket) : null;
     socket.setNoDelay(true);
     flushers.set(socket, this.flushCb);
     this.conn = new ServerConnection(broker, this);
