@@ -53,6 +53,12 @@ for a destination every matching entry applies, exact names over wildcards. Its 
 \`topicPrefetch\` 32767, \`durableTopicPrefetch\` 100, \`memoryLimit\` (32 MiB of messages held in
 memory per destination; persistent messages beyond it stay in the store and are paged in),
 \`producerFlowControl\` true, \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200.
+
+A \`transportConnectors\` URI takes ActiveMQ's options in its query, for every scheme:
+\`maximumConnections\` (client connections open at once through this connector; beyond it a new
+connection is closed as soon as it is accepted, and logged, as ActiveMQ's connectors do; 0 or
+absent = no limit) and \`transport.connectAttemptTimeout\` (ms to complete the handshake, over
+the broker's \`connectAttemptTimeout\`), e.g. \`tcp://0.0.0.0:61616?maximumConnections=1000\`.
 `;
 fs.writeFileSync(path.join(root, 'docs', 'CONFIGURATION.md'), text);
 console.log(`docs/CONFIGURATION.md: ${KEYS.length} keys`);

@@ -102,6 +102,13 @@ export interface BrokerConfig {
   advisorySupport: boolean;
   /** Heartbeat the broker accepts at most (ms); clients ask for their own. */
   maxInactivityDuration: number;
+  /**
+   * ms a new client connection has to complete its handshake (native HELLO, STOMP CONNECT)
+   * before the broker closes it (ActiveMQ's transport.connectAttemptTimeout); 0 = no limit.
+   */
+  connectAttemptTimeout: number;
+  /** ms a native frame may take to arrive once its first bytes came; 0 = no limit. */
+  maxFrameReadTime: number;
   /** Users allowed to connect; empty = no authentication (ActiveMQ's default). */
   users: UserConfig[];
   /** Log level for pino. */
@@ -134,6 +141,8 @@ export function defaultConfig(): BrokerConfig {
     mirroredQueue: { prefix: 'VirtualTopic.Mirror.', postfix: '', copyMessage: true },
     advisorySupport: true,
     maxInactivityDuration: 30000,
+    connectAttemptTimeout: 30000,
+    maxFrameReadTime: 60000,
     users: [],
     logLevel: 'info',
   };

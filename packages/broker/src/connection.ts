@@ -16,6 +16,7 @@ import { closeConsumer, onConsumerOpen, onPull } from './handlers/consume';
 import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
 import { bridgeAllowed, checkClientCommand } from './validate';
+import { startHandshakeTimer } from './transport/handshake';
 
 export type { ServerTransport } from './core';
 
@@ -45,6 +46,7 @@ export class ServerConnection implements ProtocolConnection {
 
   constructor(readonly broker: Broker, readonly transport: ServerTransport, readonly protocol = 'native') {
     this.id = broker.nextConnectionId();
+    startHandshakeTimer(this);
   }
 
   get remoteAddress(): string {

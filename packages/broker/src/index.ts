@@ -16,6 +16,7 @@ export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';
 export { parseConnectorUri, listen, closeServer } from './transport/connectors';
 export { guardAccepts, FdReserve } from './transport/fd-reserve';
+export { limitConnections, connectorLimits, type ConnectorLimits } from './transport/limits';
 export { emptyPlan, type RoutePlan } from './router';
 export { createLogger, type Logger } from './logger';
 export {

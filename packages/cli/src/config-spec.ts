@@ -144,6 +144,8 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'mirroredQueue', section: 'broker', spec: mirroredQueue, doc: '{prefix, postfix, copyMessage}' },
   { key: 'advisorySupport', section: 'broker', spec: bool, doc: 'publish ActiveMQ.Advisory.* topics' },
   { key: 'maxInactivityDuration', section: 'broker', spec: nonNegMs, doc: 'longest heartbeat interval accepted (ms)' },
+  { key: 'connectAttemptTimeout', section: 'broker', spec: nonNegMs, doc: 'ms a new client connection has to complete its handshake (HELLO, STOMP CONNECT) before it is closed; 0 = no limit; a connector URI may set its own with ?transport.connectAttemptTimeout=' },
+  { key: 'maxFrameReadTime', section: 'broker', spec: nonNegMs, doc: 'ms a native frame may take to arrive once its first bytes came (a trickled large frame is cut off); 0 = no limit' },
   { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; empty = no authentication' },
   { key: 'logLevel', section: 'broker', spec: { kind: 'enum', values: LOG_LEVELS }, doc: LOG_LEVELS.join(' | ') },
   { key: 'advertisedMembers', section: 'broker', spec: { kind: 'array', of: { kind: 'string', nonEmpty: true } }, doc: 'client URLs told to failover clients' },

@@ -7,7 +7,7 @@ import https from 'node:https';
 import fs from 'node:fs';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { ConfigError } from '@wharf/protocol';
-import { guardAccepts, listen, closeServer, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
+import { guardAccepts, limitConnections, listen, closeServer, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
 import { StompConnection } from './converter';
 import type { StompOptions, StompSink } from './options';
 
@@ -150,6 +150,7 @@ export async function startStompServer(broker: ProtocolHost, cfg: TransportConne
   const secure = scheme.endsWith('ssl');
   const server = secure ? tls.createServer(tlsMaterial(cfg), onSocket) : net.createServer(onSocket);
   guardAccepts(server, broker.log, cfg.name);
+  limitConnections(server, broker.log, cfg);
   const bound = await listen(server, host, port, `connector ${cfg.name}`);
   return { name: cfg.name, url: `${scheme}://${hostPart(host)}:${bound}`, close: () => closeServer(server, sockets) };
 }
@@ -165,6 +166,7 @@ export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportC
   });
   const sockets = new Set<net.Socket>();
   guardAccepts(server, broker.log, cfg.name);
+  limitConnections(server, broker.log, cfg);
   server.on('connection', (s: net.Socket) => {
     if (s.destroyed) return;
     sockets.add(s);

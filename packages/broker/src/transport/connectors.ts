@@ -9,6 +9,7 @@ import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
 import type { Connector } from '../core';
 import { guardAccepts } from './fd-reserve';
+import { limitConnections } from './limits';
 import { flushSocket, SocketTransport } from './socket';
 
 export type { Connector, ConnectorFactory } from '../core';
@@ -60,7 +61,7 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
       if (socket.destroyed) return; // refused by the descriptor reserve
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      new SocketTransport(socket, broker);
+      new SocketTransport(socket, broker, limits);
     };
     let server: net.Server;
     if (secure) {
@@ -70,6 +71,7 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
       server = net.createServer(onSocket);
     }
     guardAccepts(server, broker.log, cfg.name);
+    const limits = limitConnections(server, broker.log, cfg);
     const bound = await listen(server, host, port, `connector ${cfg.name}`);
     return { name: cfg.name, url: `${secure ? 'ssl' : 'tcp'}://${host.includes(':') ? `[${host}]` : host}:${bound}`, close: () => closeServer(server, sockets) };
   }
