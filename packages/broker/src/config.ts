@@ -38,7 +38,17 @@ export interface PolicyEntryConfig {
   expireMessagesPeriod?: number;
   /** How many pending messages one dispatch pass looks at (ActiveMQ maxPageSize). */
   maxPageSize?: number;
+  /**
+   * Non-durable topic subscribers: how many messages may wait for a slow one beyond its
+   * prefetch; the oldest non-persistent ones past it are discarded (ActiveMQ's
+   * constantPendingMessageLimitStrategy / prefetchRatePendingMessageLimitStrategy).
+   */
+  pendingMessageLimitStrategy?: PendingMessageLimitStrategyConfig;
 }
+
+export type PendingMessageLimitStrategyConfig =
+  | { type: 'constant'; limit: number }
+  | { type: 'prefetchRatio'; multiplier: number };
 
 export interface VirtualTopicConfig {
   /** Topic name pattern that is a virtual topic (default `VirtualTopic.>`). */

@@ -4,7 +4,8 @@
 // once, with one reference per subscription present at send time (DESIGN §4).
 import type { Destination } from '@wharf/protocol';
 import type { StoreOp, SubscriptionRecord } from '@wharf/store';
-import type { Entry } from './entry';
+import { EntryState, type Entry } from './entry';
+import type { PendingMessageLimitStrategyConfig } from './config';
 import { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import type { Broker } from './broker';
@@ -13,8 +14,20 @@ import type { ResolvedPolicy } from './policy';
 /** A non-durable subscription: exactly one consumer, gone with it. */
 export class TopicSubscription extends MessageSource {
   readonly subKey = null;
+  /** Messages discarded by the pendingMessageLimitStrategy (a slow subscriber). */
+  discarded = 0;
   constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, readonly consumer: ServerConsumer) {
     super(broker, destination, policy);
+  }
+
+  override enqueue(e: Entry): void {
+    super.enqueue(e);
+    const limit = pendingLimit(this.policy.pendingMessageLimitStrategy, this.consumer.prefetch);
+    if (limit < 0) return;
+    // What the consumer still has room for is on its way, not waiting.
+    const c = this.consumer;
+    const room = c.prefetch > 0 ? Math.max(0, c.prefetch - c.outstanding) : c.pullCredit;
+    if (this.pending.size > limit + room) discardOldest(this, limit, room);
   }
   removalOps(): StoreOp[] {
     return [];
@@ -67,4 +80,40 @@ export class Topic {
     for (const d of this.durables) if (d.active) n++;
     return n;
   }
+}
+
+/** Messages that may wait for a subscriber beyond its prefetch; -1: no limit. */
+function pendingLimit(strategy: PendingMessageLimitStrategyConfig | null, prefetch: number): number {
+  if (!strategy) return -1;
+  if (strategy.type === 'constant') return strategy.limit;
+  return Math.floor(prefetch * strategy.multiplier);
+}
+
+/**
+ * A slow subscriber (ActiveMQ's TopicSubscription with a pending message limit): the oldest
+ * non-persistent pending messages past the limit are discarded, counted and advised
+ * (ActiveMQ.Advisory.MessageDiscarded.Topic.<name>), so one slow reader cannot fill memory.
+ */
+function discardOldest(sub: TopicSubscription, limit: number, room: number): void {
+  let excess = sub.pending.size - room - limit;
+  // The first `room` pending messages go to the consumer at the next dispatch: not waiting.
+  let next = room;
+  const gone = sub.pending.removeWhere((e) => {
+    if (next > 0) {
+      next--;
+      return false;
+    }
+    if (excess <= 0 || e.msg.deliveryMode === 2) return false;
+    excess--;
+    return true;
+  });
+  if (gone.length === 0) return;
+  let bytes = 0;
+  for (const e of gone) {
+    e.state = EntryState.DONE;
+    bytes += e.size;
+    sub.broker.advisories.messageDiscarded(sub.destination, e.msg, sub.consumer.label);
+  }
+  sub.discarded += gone.length;
+  sub.broker.memory.release(bytes);
 }

@@ -104,6 +104,13 @@ const policyEntry: Spec = {
     producerFlowControl: bool,
     expireMessagesPeriod: nonNegMs,
     maxPageSize: { kind: 'integer', min: 1 },
+    pendingMessageLimitStrategy: {
+      kind: 'object',
+      fields: { type: { kind: 'enum', values: ['constant', 'prefetchRatio'] }, limit: { kind: 'integer', min: -1 }, multiplier: { kind: 'number', min: 0 } },
+      required: ['type'],
+      check: (s) => s.type === 'constant' ? (s.limit === undefined ? { field: 'limit', problem: 'a constant strategy needs a limit', hint: 'write {type: constant, limit: 1000}' } : undefined)
+        : (s.multiplier === undefined ? { field: 'multiplier', problem: 'a prefetchRatio strategy needs a multiplier', hint: 'write {type: prefetchRatio, multiplier: 2.5}' } : undefined),
+    },
   },
   check: (p) => (p.queue === undefined) === (p.topic === undefined)
     ? { field: 'queue', problem: 'a policy entry needs exactly one of queue or topic', hint: "write queue: '>' for every queue, or topic: 'PRICES.>' for a pattern" }
