@@ -7,6 +7,7 @@ module.exports = {
     'examples/test/**/*.test.mjs',
     'test-stomp-diff/*.test.mjs',
     'test-cluster/**/*.test.mjs',
+    'test-install/**/*.test.mjs',
   ],
   timeout: 30000,
   exit: true,

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from Debian's packages when it is missing:
-# ZooKeeper (cluster tests), Chromium (console browser test) and docker-compose (validates
-# docker-compose.yml with `config`; no Docker engine runs here). Needs root for apt-get.
+# ZooKeeper (cluster tests), Chromium (console browser test), docker-compose (validates
+# docker-compose.yml with `config`; no Docker engine runs here), and ActiveMQ 5.17's Java client
+# jars with a JDK (the OpenWire tests compile and run Java programs; `activemq` is the broker the
+# Java examples' expectations were checked against). Needs root for apt-get.
 set -euo pipefail
 need=()
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
+[ -f /usr/share/java/activemq-client.jar ] || need+=(libactivemq-java)
+[ -f /usr/share/java/geronimo-jms_1.1_spec.jar ] || need+=(libgeronimo-jms-1.1-spec-java)
+[ -d /usr/share/activemq ] || need+=(activemq)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test dependencies present (zookeeper, chromium, java, docker-compose)"
+  echo "test dependencies present (zookeeper, chromium, jdk, activemq client jars, docker-compose)"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then

@@ -5,7 +5,8 @@
 // and shows its broker (with the messages the old master replicated).
 /* global AbortSignal -- a Node 20 global */
 import { strict as assert } from 'node:assert';
-import { Group, sharedZooKeeper, until } from './lib/group.mjs';
+import fs from 'node:fs';
+import { Group, runCli, sharedZooKeeper, until } from './lib/group.mjs';
 
 async function get(url, init = {}) {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(3000) });
@@ -80,6 +81,17 @@ describe('cluster (processes) - console on every node', function () {
       assert.equal(c.masterUrl, view.master.clientUrl);
       assert.deepEqual(c.members.map((x) => x.id).sort(), view.members.map((x) => x.id).sort());
       for (const mem of c.members) assert.equal(mem.role, mem.id === view.master.id ? 'master' : 'slave', `${n.id} sees ${mem.id}`);
+      assert.equal(c.replicas, 3);
+      // Every node's page shows the slaves as wharf cluster status does (what they received and
+      // wrote), not the position they published when they registered.
+      await until(10_000, async () => {
+        const now = (await get(`${n.consoleUrl}/api/cluster`)).body;
+        return slaves.every((s) => {
+          const mine = now.members.find((x) => x.id === s.id);
+          const cli = view.members.find((x) => x.id === s.id);
+          return mine?.received === cli.received && mine?.written === cli.durable && mine?.position === undefined;
+        });
+      }, `${n.id}'s console shows the slaves' received/written as wharf cluster status`);
       if (n === m) {
         assert.deepEqual(c.position, view.master.position, 'the master position wharf cluster status shows');
         for (const s of slaves) assert.equal(c.lag[s.id], view.members.find((x) => x.id === s.id).lag, `lag of ${s.id}`);
@@ -102,5 +114,32 @@ describe('cluster (processes) - console on every node', function () {
       return r.status === 503 && r.body.master?.id === next.id;
     }, `${other.id} /readyz naming ${next.id}`);
     assert.equal((await get(`${other.consoleUrl}/healthz`)).status, 200);
+
+    // Two of three members: wharf cluster status says one is missing and exits 4 (not 3, no master).
+    const short = await until(20_000, async () => {
+      const r = await g.status();
+      return r.code === 4 && r.view?.master?.id === next.id ? r : undefined;
+    }, 'wharf cluster status exiting 4 with the new master');
+    assert.equal(short.view.replicas, 3);
+    assert.equal(short.view.missing, 1);
+    assert.equal(short.view.members.length, 2);
+    const text = await runCli(['cluster', 'status', '--zk', g.zkAddress, '--zk-path', g.zkPath]);
+    assert.equal(text.code, 4, text.stderr);
+    assert.match(text.stdout, /, 2 of 3 members/);
+    assert.match(text.stderr, /wharf: 1 of the group's 3 members is missing: only .* registered in ZooKeeper/);
+    const page = await until(10_000, async () => {
+      const c = (await get(`${next.consoleUrl}/api/cluster`)).body;
+      return c.members.length === 2 ? c : undefined;
+    }, 'the console lists the two members left');
+    assert.equal(page.replicas, 3);
+
+    // The nodes' stdout is JSON (not a terminal), one format, every key once (a node's lines
+    // named it twice).
+    for (const n of g.nodes) {
+      for (const line of fs.readFileSync(n.logFile, 'utf8').split('\n').filter((l) => l.startsWith('{'))) {
+        const again = JSON.stringify(JSON.parse(line));
+        for (const k of Object.keys(JSON.parse(line))) assert.equal(line.split(`"${k}":`).length, again.split(`"${k}":`).length, `${k} repeated in ${line}`);
+      }
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Session, DeliveryMode, ResourceAllocationError } from '@wharf/client';
-import { checkFor } from '@wharf/testkit';
+import { checkFor, du } from '@wharf/testkit';
 import { world, text } from './helpers';
 
 const KB = 'x'.repeat(1024);
@@ -25,6 +25,9 @@ describe('producer flow control', () => {
       assert.ok(failure instanceof ResourceAllocationError, `got ${String(failure)}`);
       assert.match((failure as Error).message, /Store is Full.*storeLimit/);
       assert.ok(sent > 10 && sent < 1000, `sent ${sent} before the limit`);
+      // The limit is measured on the store's files: they do hold the limit's worth of bytes.
+      const files = du(w.broker.config.dataDirectory);
+      assert.ok(files >= 64 * 1024, `the store's files hold ${files} bytes when the limit of ${64 * 1024} is reported full`);
       // Everything accepted is still there.
       const cons = await s.createConsumer(s.createQueue('FC.STORE'));
       for (let i = 0; i < sent; i++) assert.equal(text(await cons.receive(2000)), `${KB}${i}`);

@@ -27,7 +27,7 @@ const nodes = [1, 2, 3].map((i) => {
     '--zkAddress', zk.connectString, '--zkPath', '/wharf/orders', '--zkSessionTimeout', '2000',
     '--replicationBind', `tcp://127.0.0.1:${ports[i + 2]}`, '--logLevel', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
   node.child.stdout.on('data', (d) => {
-    for (const m of d.toString().matchAll(/^Wharf node (\S+): (\w+) \(epoch (\d+)/gm)) {
+    for (const m of d.toString().matchAll(/Wharf node (\S+): (\w+) \(epoch (\d+)/g)) {
       node.role = m[2];
       console.log(`  ${m[1]} is ${m[2]} (epoch ${m[3]})`);
     }

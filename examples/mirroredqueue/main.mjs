@@ -32,6 +32,11 @@ const deadline = Date.now() + 2000;
 while (watched.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 console.log(`worker took from queue orders:     ${worked.join(', ')}`);
 console.log(`monitor saw on topic orders.qmirror: ${watched.join(', ')}`);
+if (process.env.WHARF_URL && worked.length === 3 && watched.length === 0) {
+  console.error(`the monitor saw nothing on orders.qmirror: the broker at ${process.env.WHARF_URL} needs mirrored queues — start it with`);
+  console.error(`  wharf start --useMirroredQueues true --mirroredQueue '{"prefix":"","postfix":".qmirror","copyMessage":true}'`);
+  console.error('  (or useMirroredQueues: true and mirroredQueue: {prefix: "", postfix: ".qmirror"} in its configuration)');
+}
 expect(worked.length === 3, 'the queue delivered every message to its worker');
 expect(JSON.stringify(watched) === JSON.stringify(worked), 'the monitor saw the same flow');
 

@@ -7,11 +7,8 @@ import path from 'node:path';
 import { ConnectionFactory, DeliveryMode, Session } from '@wharf/client';
 import { brokerUrl, expect } from '../lib.mjs';
 
-if (process.env.WHARF_URL) {
-  console.log('this example restarts its own embedded broker: unset WHARF_URL to run it');
-  console.log('OK');
-  process.exit(0);
-}
+const QUEUE = 'orders';
+const PERSISTENT = ['persistent 1', 'persistent 2', 'persistent 3'];
 
 async function sendBoth(url, queue) {
   const conn = await new ConnectionFactory(url).createConnection();
@@ -34,19 +31,44 @@ async function receiveAll(url, queue) {
   return got;
 }
 
+// Against a broker you run (WHARF_URL), the restart is yours: `send`, restart it, `check`.
+if (process.env.WHARF_URL) {
+  const url = process.env.WHARF_URL;
+  const step = process.argv[2];
+  if (step === 'send') {
+    await sendBoth(url, 'persistence.orders');
+    console.log(`sent 3 persistent and 2 non-persistent messages to persistence.orders at ${url}.`);
+    console.log('Now restart that broker, then run: node examples/persistence/main.mjs check');
+    process.exit(0);
+  }
+  if (step === 'check') {
+    const got = await receiveAll(url, 'persistence.orders');
+    console.log(`after the restart the queue holds [${got.join(', ')}]`);
+    expect(JSON.stringify(got) === JSON.stringify(PERSISTENT), `${JSON.stringify(PERSISTENT)} after the restart (a broker with persistent: true)`);
+    console.log('OK');
+    process.exit(0);
+  }
+  console.error(`WHARF_URL is set (${url}): this example needs its broker restarted between two steps.`);
+  console.error('  1. node examples/persistence/main.mjs send');
+  console.error('  2. restart the broker (with persistent: true, the default)');
+  console.error('  3. node examples/persistence/main.mjs check');
+  console.error('Or unset WHARF_URL: the example then starts and restarts its own embedded broker.');
+  process.exit(2);
+}
+
 for (const persistent of [true, false]) {
   const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-persistence-'));
   const opts = { persistent, dataDirectory, brokerName: 'persistence' };
   let broker = await brokerUrl(opts);
-  await sendBoth(broker.url, 'orders');
+  await sendBoth(broker.url, QUEUE);
   await broker.stop();
   broker = await brokerUrl(opts);
-  const got = await receiveAll(broker.url, 'orders');
+  const got = await receiveAll(broker.url, QUEUE);
   await broker.stop();
   fs.rmSync(dataDirectory, { recursive: true, force: true });
   const store = persistent ? 'LevelDB store' : 'memory store';
   console.log(`${store}: after a restart the queue holds [${got.join(', ')}]`);
-  const expected = persistent ? ['persistent 1', 'persistent 2', 'persistent 3'] : [];
+  const expected = persistent ? PERSISTENT : [];
   expect(JSON.stringify(got) === JSON.stringify(expected), `${store}: ${JSON.stringify(expected)} after the restart`);
 }
 console.log('OK');

@@ -23,6 +23,17 @@ process.once('exit', () => {
 });
 
 /** Poll `fn` until it returns a truthy value; throw after `ms` naming `what`. */
+/** A JSON log line's message (a node's stdout is JSON: not a terminal); other lines as they are. */
+export function logMessage(line) {
+  if (!line.startsWith('{')) return line;
+  try {
+    const rec = JSON.parse(line);
+    return typeof rec.msg === 'string' ? rec.msg : line;
+  } catch {
+    return line;
+  }
+}
+
 export async function until(ms, fn, what) {
   const deadline = Date.now() + ms;
   let last;
@@ -120,7 +131,7 @@ export class NodeProcess {
       buf += text;
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
+        const line = logMessage(buf.slice(0, nl));
         buf = buf.slice(nl + 1);
         const m = /^Wharf node \S+: (\w+) \(epoch (\d+)/.exec(line);
         if (m && this.child === child) {
@@ -235,7 +246,8 @@ export class Group {
   async status() {
     const env = this.opts.zkPassword ? { WHARF_ZK_PASSWORD: this.opts.zkPassword } : {};
     const out = await runCli(['cluster', 'status', '--zk', this.zkAddress, '--zk-path', this.zkPath, '--json'], { prefix: this.opts.cliPrefix, env });
-    return { code: out.code, view: out.code === 0 || out.code === 3 ? JSON.parse(out.stdout) : undefined, out };
+    // 0 complete, 3 no master, 4 members missing: each prints the view.
+    return { code: out.code, view: [0, 3, 4].includes(out.code) ? JSON.parse(out.stdout) : undefined, out };
   }
 
   /**

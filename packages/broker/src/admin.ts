@@ -51,11 +51,18 @@ export interface QueueStats {
   /** Pending and in flight, including messages paged out to the store. */
   depth: number;
   consumers: number;
+  /** Producers opened on this destination (anonymous producers are not counted, as in ActiveMQ). */
+  producers: number;
   enqueued: number;
+  /** Consumed, purged, dead-lettered or expired (ActiveMQ's DequeueCount). */
   dequeued: number;
+  /** Of the dequeued, taken by network bridges (ActiveMQ's ForwardCount). */
+  forwarded: number;
   dispatched: number;
   inflight: number;
   expired: number;
+  /** Bytes of its pending messages held in memory, as a percent of memoryLimit. */
+  memoryPercent: number;
 }
 
 export interface SubscriptionStats {
@@ -77,7 +84,11 @@ export interface TopicStats {
   name: string;
   temporary: boolean;
   consumers: number;
+  producers: number;
   enqueued: number;
+  /** Acknowledged by its subscriptions (ActiveMQ's DequeueCount of a topic). */
+  dequeued: number;
+  forwarded: number;
   durables: SubscriptionStats[];
 }
 
@@ -153,25 +164,45 @@ export class BrokerAdmin {
     };
   }
 
+  /** Producers per destination URL (ActiveMQ's ProducerCount). */
+  private producerCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const c of this.broker.connections.values()) {
+      for (const p of c.producers.values()) if (p.destination) counts.set(p.destination, (counts.get(p.destination) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   queues(): QueueStats[] {
+    const producers = this.producerCounts();
+    const memoryLimit = this.broker.memory.limit;
     const out: QueueStats[] = [];
     for (const q of this.broker.queues.values()) {
       const d = q.destination;
       out.push({
-        url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, consumers: q.consumers.length, enqueued: q.enqueued,
-        dequeued: q.dequeued, dispatched: q.dispatched, inflight: q.inflightCount, expired: q.expired,
+        url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, consumers: q.consumers.length,
+        producers: producers.get(d.url) ?? 0, enqueued: q.enqueued, dequeued: q.dequeued, forwarded: q.forwarded,
+        dispatched: q.dispatched, inflight: q.inflightCount, expired: q.expired,
+        memoryPercent: memoryLimit > 0 ? Math.floor((q.pending.bytes * 100) / memoryLimit) : 0,
       });
     }
     return out;
   }
 
   topics(): TopicStats[] {
+    const producers = this.producerCounts();
     const out: TopicStats[] = [];
     for (const t of this.broker.topics.values()) {
       const d = t.destination;
+      let dequeued = 0;
+      let forwarded = 0;
+      for (const s of [...t.subs, ...t.durables]) {
+        dequeued += s.dequeued;
+        forwarded += s.forwarded;
+      }
       out.push({
-        url: d.url, name: d.name, temporary: isTemporary(d.kind), consumers: t.consumerCount, enqueued: t.enqueued,
-        durables: [...t.durables].map(durableStats),
+        url: d.url, name: d.name, temporary: isTemporary(d.kind), consumers: t.consumerCount, producers: producers.get(d.url) ?? 0,
+        enqueued: t.enqueued, dequeued, forwarded, durables: [...t.durables].map(durableStats),
       });
     }
     return out;

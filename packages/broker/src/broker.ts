@@ -25,7 +25,7 @@ import type { Entry } from './entry';
 import type { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import { ServerConnection } from './connection';
-import type { ConnectorFactory, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
+import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
 import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
@@ -79,6 +79,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   connectors: Connector[] = [];
   /** Connector schemes served by the protocol packages given in the options. */
   readonly protocolSchemes = new Map<string, ConnectorFactory>();
+  /** Protocols the tcp/ssl connectors recognise from a connection's first bytes. */
+  readonly protocolDetectors: ProtocolDetector[] = [];
   private seq = 0;
   private connCounter = 0;
   private expiryTimer: NodeJS.Timeout | null = null;
@@ -106,7 +108,10 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.router = new Router(this);
     this.advisories = new Advisories(this);
     this.admin = new BrokerAdmin(this);
-    for (const p of opts.protocols ?? []) for (const [scheme, f] of Object.entries(p.schemes)) this.protocolSchemes.set(scheme, f);
+    for (const p of opts.protocols ?? []) {
+      for (const [scheme, f] of Object.entries(p.schemes)) this.protocolSchemes.set(scheme, f);
+      if (p.detect) this.protocolDetectors.push(p.detect);
+    }
     if (this.config.schedulerSupport) {
       this.scheduler = new Scheduler(this, opts.scheduler);
       this.interceptors.push(this.scheduler);
@@ -345,6 +350,13 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   // ---- connections ------------------------------------------------------------------------
 
+  temporaryDestinations(): string[] {
+    const out: string[] = [];
+    for (const url of this.queues.keys()) if (url.startsWith('temp-')) out.push(url);
+    for (const url of this.topics.keys()) if (url.startsWith('temp-')) out.push(url);
+    return out;
+  }
+
   /** Open a server connection driven by a protocol adapter's transport (core.ts). */
   openConnection(transport: ServerTransport, protocol: string): ServerConnection {
     return new ServerConnection(this, transport, protocol);
@@ -352,10 +364,14 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   addConnection(conn: ServerConnection): void {
     this.connections.set(conn.id, conn);
+    this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId }, 'connection opened');
     this.emit('connection', conn.id);
   }
 
   removeConnection(conn: ServerConnection): void {
+    if (this.connections.has(conn.id)) {
+      this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId, ms: Date.now() - conn.connectedAt }, 'connection closed');
+    }
     this.connections.delete(conn.id);
     if (conn.clientId && this.clientIds.get(conn.clientId) === conn) this.clientIds.delete(conn.clientId);
   }

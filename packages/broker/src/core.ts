@@ -5,6 +5,7 @@
 // broker's commands (WELCOME, DISPATCH, RECEIPT, ERROR, PING, CLUSTER_UPDATE) through the
 // ServerTransport it implements. When the broker closes the connection it calls
 // ServerTransport.close(); when the client goes away the adapter calls close().
+import type net from 'node:net';
 import type { Command } from '@wharf/protocol';
 import type { BrokerConfig, TransportConnectorConfig } from './config';
 import type { Logger } from './logger';
@@ -59,6 +60,11 @@ export interface ProtocolHost {
   readonly log: Logger;
   /** Open a server connection driven by `transport`; `protocol` names it ('stomp', 'openwire'). */
   openConnection(transport: ServerTransport, protocol: string): ProtocolConnection;
+  /**
+   * The temporary destinations that exist now (URLs): OpenWire replays them to a Java client's
+   * advisory consumer, as ActiveMQ's AdvisoryBroker does.
+   */
+  temporaryDestinations(): string[];
 }
 
 /** A listening transport connector (ActiveMQ's <transportConnector>). */
@@ -80,4 +86,17 @@ export type ConnectorFactory = (broker: ProtocolHost, cfg: TransportConnectorCon
 export interface ProtocolPackage {
   readonly name: string;
   readonly schemes: Readonly<Record<string, ConnectorFactory>>;
+  /** Recognise this protocol on the broker's tcp:// and ssl:// connectors (ActiveMQ's auto://). */
+  readonly detect?: ProtocolDetector;
+}
+
+/**
+ * A protocol a tcp/ssl connector recognises from a connection's first bytes; connections no
+ * package claims speak the native protocol.
+ */
+export interface ProtocolDetector {
+  /** true: this protocol; false: not it; undefined: too few bytes to tell yet. */
+  matches(head: Buffer): boolean | undefined;
+  /** Take the socket; `head` is what was read from it so far. */
+  accept(broker: ProtocolHost, socket: net.Socket, head: Buffer, cfg: TransportConnectorConfig): void;
 }

@@ -1,7 +1,7 @@
 // @wharf/broker's public entry. The core API (core.ts: ProtocolHost, ProtocolConnection,
 // ServerTransport, ProtocolPackage) is what protocol packages use; docs/ARCHITECTURE.md
 // describes it. Other packages import only from here.
-export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage, Connector, ConnectorFactory } from './core';
+export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage, ProtocolDetector, Connector, ConnectorFactory } from './core';
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export {
   BrokerAdmin, type BrokerStats, type MessageView, type BrowseOptions, type MoveOptions, type QueueStats, type TopicStats, type SubscriptionStats, type ConnectionStats,
@@ -18,7 +18,7 @@ export { parseConnectorUri, listen, closeServer } from './transport/connectors';
 export { guardAccepts, FdReserve } from './transport/fd-reserve';
 export { limitConnections, connectorLimits, type ConnectorLimits } from './transport/limits';
 export { emptyPlan, type RoutePlan } from './router';
-export { createLogger, type Logger } from './logger';
+export { createLogger, logFormat, prettyLine, type LogFormat, type Logger } from './logger';
 export {
   Scheduler, ScheduledProperty, SchedulerAction, MANAGEMENT_DESTINATION, type SchedulerOptions, type SchedulerStats, type JobInfo,
 } from './scheduler/index';

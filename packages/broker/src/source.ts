@@ -27,7 +27,10 @@ export abstract class MessageSource {
   private sendChain: Promise<void> | null = null;
   // Statistics, as ActiveMQ's destination statistics.
   enqueued = 0;
+  /** Removed for good: consumed, purged, moved to a dead letter queue or expired (ActiveMQ counts all four). */
   dequeued = 0;
+  /** Of the dequeued, consumed by a network bridge (ActiveMQ's ForwardCount). */
+  forwarded = 0;
   dispatched = 0;
   expired = 0;
   closed = false;
@@ -264,6 +267,7 @@ export abstract class MessageSource {
     let bytes = 0;
     for (const e of entries) {
       if (e.state === EntryState.DONE) continue;
+      if (e.consumer?.networkPath) this.forwarded++;
       this.detachInflight(e);
       e.state = EntryState.DONE;
       this.dequeued++;
@@ -314,6 +318,7 @@ export abstract class MessageSource {
 
   /** Move in-flight or pending entries to the dead letter queue. */
   deadLetter(entries: Entry[], cause: string, expired = false): void {
+    this.dequeued += entries.length;
     for (const e of entries) {
       if (e.state === EntryState.INFLIGHT) this.detachInflight(e);
       else if (e.state === EntryState.PENDING) this.pending.remove(e);

@@ -46,7 +46,7 @@ const connector: Spec = {
   required: ['name', 'uri'],
   check: (c) => {
     const uri = String(c.uri);
-    if (/^(ssl|nio\+ssl|stomp\+ssl|wss):/i.test(uri) && (c.key === undefined || c.cert === undefined)) {
+    if (/^(ssl|nio\+ssl|auto\+ssl|auto\+nio\+ssl|stomp\+ssl|wss):/i.test(uri) && (c.key === undefined || c.cert === undefined)) {
       return { field: 'key', problem: `connector '${String(c.name)}' uses ${uri.split(':')[0]} but has no key/cert`, hint: 'add key: and cert: with the paths of a PEM private key and certificate' };
     }
     return undefined;
@@ -135,7 +135,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'brokerName', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'name of this broker (all nodes of a replicated group share it)' },
   { key: 'dataDirectory', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'where the LevelDB store lives' },
   { key: 'persistent', section: 'broker', spec: bool, doc: 'false: keep everything in memory' },
-  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri}] listeners: tcp://, ssl://, stomp://, ws://' },
+  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri}] listeners: tcp:// and ssl:// (Wharf and OpenWire clients on one port; auto:// is the same), stomp://, ws://' },
   { key: 'destinationPolicy', section: 'broker', spec: { kind: 'array', of: policyEntry }, doc: '[{queue|topic, redeliveryPolicy, deadLetterStrategy, queuePrefetch, memoryLimit, ...}]' },
   { key: 'maxFrameSize', section: 'broker', spec: { kind: 'size', min: 1 }, doc: 'largest frame accepted from a client' },
   { key: 'memoryLimit', section: 'broker', spec: nonNegSize, doc: 'memory for messages held in RAM (systemUsage memoryUsage)' },

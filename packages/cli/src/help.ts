@@ -11,6 +11,10 @@ Commands:
   produce    send messages (like ActiveMQ's 'activemq producer')
   consume    receive messages (like 'activemq consumer')
   browse     look at the messages on a queue without consuming them (like 'activemq browse')
+  query      print the attributes of the broker, queues and topics (like 'activemq query -QQueue=X')
+  purge      delete the pending messages of queues (like 'activemq purge X')
+  dstat      a table of queue and topic statistics (like 'activemq dstat')
+  bstat      the broker's totals and destinations (like 'activemq bstat')
   cluster    show a replicated group: roles, epoch, positions, lag (wharf cluster status)
   store      check or repair a stopped broker's store (wharf store check --data-directory DIR)
 

@@ -23,6 +23,10 @@ const COMMANDS: Record<string, () => Command> = {
   produce: () => (require('./commands/produce') as typeof import('./commands/produce')).runProduce,
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).runConsume,
   browse: () => (require('./commands/browse') as typeof import('./commands/browse')).runBrowse,
+  query: () => (require('./commands/admin') as typeof import('./commands/admin')).runQuery,
+  purge: () => (require('./commands/admin') as typeof import('./commands/admin')).runPurge,
+  dstat: () => (require('./commands/admin') as typeof import('./commands/admin')).runDstat,
+  bstat: () => (require('./commands/admin') as typeof import('./commands/admin')).runBstat,
   cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).runCluster,
   store: () => (require('./commands/store') as typeof import('./commands/store')).runStore,
 };

@@ -18,9 +18,22 @@ export interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function wharf(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', WHARF_LOG_LEVEL: 'silent', ...env },
+/** A JSON log line's message (stdout is JSON when it is not a terminal); other lines as they are. */
+export function logMessage(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const rec = JSON.parse(line) as { msg?: unknown };
+    return typeof rec.msg === 'string' ? rec.msg : line;
+  } catch {
+    return line;
+  }
+}
+
+export function wharf(args: string[], env: Record<string, string> = {}, prefix: string[] = []): Run {
+  const [cmd, ...pre] = prefix.length ? prefix : [process.execPath];
+  const child = spawn(cmd!, [...pre, ...(prefix.length ? [process.execPath] : []), BIN, ...args], {
+    // The console on a free port unless a test says otherwise: 8161 may be taken on this machine.
+    env: { PATH: process.env.PATH ?? '', WHARF_LOG_LEVEL: 'silent', WHARF_CONSOLE_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
@@ -30,7 +43,8 @@ export function wharf(args: string[], env: Record<string, string> = {}): Run {
     // 'close' comes after stdout and stderr ended, so every line has been read by then.
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
-  readline.createInterface({ input: child.stdout! }).on('line', (l) => {
+  readline.createInterface({ input: child.stdout! }).on('line', (raw) => {
+    const l = logMessage(raw);
     stdout.push(l);
     for (const w of waiters.splice(0)) {
       if (w.re.test(l)) w.resolve(l);
@@ -55,8 +69,8 @@ export function wharf(args: string[], env: Record<string, string> = {}): Run {
 }
 
 /** Run to completion. */
-export async function wharfDone(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
-  const r = wharf(args, env);
+export async function wharfDone(args: string[], env: Record<string, string> = {}, prefix: string[] = []): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
+  const r = wharf(args, env, prefix);
   const { code } = await r.exit;
   return { code, stdout: r.stdout, stderr: r.stderr };
 }

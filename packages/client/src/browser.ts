@@ -124,6 +124,11 @@ export class QueueBrowser implements AsyncIterable<Message> {
     return out;
   }
 
+
+  /** `await using browser = ...`: closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
   async close(): Promise<void> {
     this.closeLocal();
     this.session.browsers.delete(this);

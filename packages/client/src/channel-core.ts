@@ -77,7 +77,7 @@ export function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
   });
 }
 
-/** @internal The link-independent half of Channel. */
+/** The link-independent half of Channel (channel.ts). */
 export abstract class ChannelCore {
   protected link: Link | null = null;
   protected state: State = 'connecting';

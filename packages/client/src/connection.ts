@@ -234,6 +234,11 @@ export class Connection implements TempOwner {
   }
 
   /** Close the sessions, tell the broker, close the link (bounded by closeTimeout). */
+
+  /** `await using connection = ...`: closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = this.doClose();

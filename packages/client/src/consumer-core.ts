@@ -11,7 +11,7 @@ import { MessageBuffer } from './buffer';
 import { AckBatcher } from './acks';
 import type { ConsumerSpec, MessageConsumer, MessageListener } from './consumer';
 
-/** @internal The broker-facing half of MessageConsumer. */
+/** The broker-facing half of MessageConsumer (consumer.ts). */
 export abstract class ConsumerCore {
   /** @internal */ opened = false;
   /** @internal */ inReady = false;

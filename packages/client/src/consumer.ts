@@ -4,9 +4,10 @@
 // redelivery policy are poison-acked (ACTIVEMQ-NOTES §4.1). Client-side redelivery (rollback,
 // recover, a failing listener) puts messages back at the head of the buffer after a delay.
 import {
-  IllegalStateError, JMSError, type Command, type ConsumerOpen, type RedeliveryPolicyData,
+  IllegalStateError, JMSError, rejectUnknownKeys, type Command, type ConsumerOpen, type RedeliveryPolicyData,
 } from '@wharf/protocol';
 import { AckMode, AckType, CommandType } from './wire';
+import { abortError } from './errors';
 import type { Session } from './session';
 import type { AckSource, DispatchTarget } from './connection';
 import type { Destination } from './destinations';
@@ -15,6 +16,11 @@ import { ConsumerCore } from './consumer-core';
 import { exceedsRedeliveries, poisonCause, redeliveryDelayFor, DEFAULT_REDELIVERY_POLICY } from './redelivery';
 
 export type MessageListener = (message: Message) => void | Promise<void>;
+
+export interface ReceiveOptions {
+  /** Aborting it rejects the waiting receive (or ends the iteration) with an AbortError. */
+  signal?: AbortSignal;
+}
 
 export interface ConsumerSpec {
   selector?: string;
@@ -191,8 +197,14 @@ export class MessageConsumer extends ConsumerCore implements DispatchTarget, Ack
    * null on timeout or when the consumer is closed meanwhile; on a closed consumer it rejects
    * with IllegalStateError.
    */
-  receive(timeoutMs?: number): Promise<Message | null> {
-    return this.doReceive(timeoutMs === undefined || timeoutMs <= 0 ? Infinity : Date.now() + timeoutMs, false);
+  receive(timeoutMs?: number, options?: ReceiveOptions): Promise<Message | null>;
+  /** `receive({ timeout, signal })`: an aborted signal rejects the wait with an AbortError. */
+  receive(options: ReceiveOptions & { timeout?: number }): Promise<Message | null>;
+  receive(a?: number | (ReceiveOptions & { timeout?: number }), b?: ReceiveOptions): Promise<Message | null> {
+    const opts = typeof a === 'object' && a !== null ? a : b;
+    const timeoutMs = typeof a === 'object' && a !== null ? a.timeout : a;
+    if (opts !== undefined) rejectUnknownKeys('receive', opts, typeof a === 'object' ? ['timeout', 'signal'] : ['signal']);
+    return this.doReceive(timeoutMs === undefined || timeoutMs <= 0 ? Infinity : Date.now() + timeoutMs, false, opts?.signal);
   }
 
   /** A message already here (prefetch 0: asks the broker once), else null. */
@@ -200,13 +212,18 @@ export class MessageConsumer extends ConsumerCore implements DispatchTarget, Ack
     return this.doReceive(0, true);
   }
 
-  private async doReceive(deadline: number, noWait: boolean): Promise<Message | null> {
+  private async doReceive(deadline: number, noWait: boolean, signal?: AbortSignal): Promise<Message | null> {
     if (this.closed || this.closingLocally) throw new IllegalStateError('the consumer is closed');
     if (this.listener) throw new IllegalStateError('this consumer has a message listener: receive() cannot be used with it');
+    if (signal?.aborted) throw abortError(signal);
+    // An abort wakes every waiting receive; each looks at its own signal.
+    const onAbort = (): void => this.notify();
+    signal?.addEventListener('abort', onAbort, { once: true });
     this.receiving++;
     try {
       let myPull = -1;
       for (;;) {
+        if (signal?.aborted) throw abortError(signal);
         if (this.closed || this.closingLocally) return null;
         const m = this.takeNext();
         if (m) return this.deliveredToApp(m);
@@ -226,6 +243,7 @@ export class MessageConsumer extends ConsumerCore implements DispatchTarget, Ack
       }
     } finally {
       this.receiving--;
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -247,14 +265,34 @@ export class MessageConsumer extends ConsumerCore implements DispatchTarget, Ack
     });
   }
 
-  /** `for await (const m of consumer)`: ends when the consumer closes. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      if (this.isClosed()) return;
-      const m = await this.receive();
-      if (!m) return;
-      yield m;
+  /**
+   * `for await (const m of consumer.messages({ signal }))`: ends when the consumer closes, throws
+   * an AbortError when the signal aborts. Leaving the loop (break, return, throw, abort) closes
+   * the consumer, so its prefetched messages go back to the broker for other consumers at once,
+   * as leaving a loop over a Node stream destroys the stream.
+   */
+  async *messages(options: ReceiveOptions = {}): AsyncGenerator<Message, void, undefined> {
+    rejectUnknownKeys('messages', options, ['signal']);
+    try {
+      for (;;) {
+        if (this.isClosed()) return;
+        const m = await this.doReceive(Infinity, false, options.signal);
+        if (!m) return;
+        yield m;
+      }
+    } finally {
+      await this.close();
     }
+  }
+
+  /** `for await (const m of consumer)`: see messages(). */
+  [Symbol.asyncIterator](): AsyncGenerator<Message, void, undefined> {
+    return this.messages();
+  }
+
+  /** `await using consumer = await session.createConsumer(q)`: closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   // ---- listener ---------------------------------------------------------------------------

@@ -124,7 +124,7 @@ function normalise(text: string, kind: DestinationKind): string {
 }
 
 export class Queue extends Destination {
-  constructor(name: string, /** @internal */ kind: 'queue' | 'temp-queue' = 'queue') {
+  constructor(name: string, /** 'temp-queue' for TemporaryQueue */ kind: 'queue' | 'temp-queue' = 'queue') {
     super(name, kind);
   }
   getQueueName(): string {
@@ -133,7 +133,7 @@ export class Queue extends Destination {
 }
 
 export class Topic extends Destination {
-  constructor(name: string, /** @internal */ kind: 'topic' | 'temp-topic' = 'topic') {
+  constructor(name: string, /** 'temp-topic' for TemporaryTopic */ kind: 'topic' | 'temp-topic' = 'topic') {
     super(name, kind);
   }
   getTopicName(): string {

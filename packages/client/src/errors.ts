@@ -23,3 +23,19 @@ export class MessageEOFError extends JMSError {
 export class UnsupportedOperationError extends JMSError {
   constructor(message: string) { super(message, ClientErrorCode.UNSUPPORTED_OPERATION); }
 }
+
+/**
+ * An operation stopped by its AbortSignal, as Node's own APIs report it: name 'AbortError', code
+ * 'ABORT_ERR', the signal's reason as the cause.
+ */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+export function abortError(signal: AbortSignal): AbortError {
+  return new AbortError('The operation was aborted', { cause: signal.reason });
+}

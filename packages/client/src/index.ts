@@ -4,7 +4,7 @@ export { ConnectionFactory, ActiveMQConnectionFactory, DEFAULT_BROKER_URL } from
 export { Connection, ConnectionMetaData, type ExceptionListener, type TransportListener } from './connection';
 export { Session } from './session';
 export { MessageProducer, type SendOptions } from './producer';
-export { MessageConsumer, type MessageListener } from './consumer';
+export { MessageConsumer, type MessageListener, type ReceiveOptions } from './consumer';
 export { QueueBrowser } from './browser';
 export {
   Destination, Queue, Topic, TemporaryQueue, TemporaryTopic, ActiveMQQueue, ActiveMQTopic, ActiveMQTempQueue,

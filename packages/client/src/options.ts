@@ -2,7 +2,7 @@
 // prefetch policy (ActiveMQPrefetchPolicy defaults).
 import os from 'node:os';
 import type tls from 'node:tls';
-import { ConfigError, type RedeliveryPolicyData } from '@wharf/protocol';
+import { ConfigError, didYouMean, rejectUnknownKeys, type RedeliveryPolicyData } from '@wharf/protocol';
 import { RedeliveryPolicy } from './redelivery';
 import { parseBool, parseNum } from './url';
 
@@ -87,7 +87,7 @@ export interface ConnectionFactoryOptions {
   tls?: tls.ConnectionOptions;
   /** Our name in the broker's logs and advisories. */
   clientName?: string;
-  /** @internal A network bridge's connection (@wharf/cluster): may open network consumers. */
+  /** A network bridge's connection (@wharf/cluster): asks the broker to let it open network consumers. */
   networkBridge?: boolean;
 }
 
@@ -139,6 +139,8 @@ const IGNORED_JMS = new Set([
 ]);
 
 const REDELIVERY_NUMBERS = ['maximumRedeliveries', 'initialRedeliveryDelay', 'redeliveryDelay', 'backOffMultiplier', 'maximumRedeliveryDelay'] as const;
+const PREFETCH_OPTIONS = ['all', 'queuePrefetch', 'topicPrefetch', 'durableTopicPrefetch', 'queueBrowserPrefetch'];
+const REDELIVERY_FIELDS = [...REDELIVERY_NUMBERS, 'useExponentialBackOff'];
 
 /** Apply `jms.*` URL options (prefix removed) to the settings. Unknown names are errors. */
 export function applyJmsOptions(s: FactorySettings, jms: Record<string, string>, url: string): void {
@@ -174,12 +176,25 @@ export function applyJmsOptions(s: FactorySettings, jms: Record<string, string>,
     }
   }
   if (unknown.length) {
-    throw new ConfigError(`unknown factory option${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `jms.${u}`).join(', ')} in '${url}'`);
+    const known = [
+      'clientID', 'userName', 'password', 'useAsyncSend', 'alwaysSyncSend', 'sendTimeout', 'closeTimeout', ...IGNORED_JMS,
+      ...PREFETCH_OPTIONS.map((f) => `prefetchPolicy.${f}`), ...REDELIVERY_FIELDS.map((f) => `redeliveryPolicy.${f}`),
+    ];
+    const named = unknown.map((u) => `jms.${u}${didYouMean(u, known).replace("'", "'jms.")}`);
+    throw new ConfigError(`unknown factory option${unknown.length > 1 ? 's' : ''} ${named.join(', ')} in '${url}'`);
   }
 }
 
-/** Apply the options object (it wins over the URL). */
+const FACTORY_OPTIONS: ReadonlyArray<keyof ConnectionFactoryOptions> = [
+  'userName', 'password', 'clientID', 'redeliveryPolicy', 'prefetchPolicy', 'useAsyncSend', 'alwaysSyncSend', 'sendTimeout',
+  'heartbeat', 'closeTimeout', 'connectTimeout', 'tls', 'clientName', 'networkBridge',
+];
+
+/** Apply the options object (it wins over the URL). Unknown names are errors naming the closest one. */
 export function applyOptions(s: FactorySettings, o: ConnectionFactoryOptions): void {
+  if (typeof o !== 'object' || o === null) throw new ConfigError(`ConnectionFactory options must be an object, got ${String(o)}`);
+  rejectUnknownKeys('ConnectionFactory', o, FACTORY_OPTIONS);
+  if (o.prefetchPolicy !== undefined && !(o.prefetchPolicy instanceof PrefetchPolicy)) rejectUnknownKeys('prefetchPolicy', o.prefetchPolicy, PREFETCH_OPTIONS);
   if (o.userName !== undefined) s.userName = o.userName;
   if (o.password !== undefined) s.password = o.password;
   if (o.clientID !== undefined) s.clientID = o.clientID;

@@ -175,6 +175,11 @@ export class MessageProducer {
     return conn.request(cmd, 'resend', { timeoutMs: conn.settings.sendTimeout, failoverTimeout: true }).then(noop);
   }
 
+
+  /** `await using producer = ...`: closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closeLocal();

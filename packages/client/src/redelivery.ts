@@ -1,7 +1,7 @@
 // Client-side redelivery (ACTIVEMQ-NOTES §4.1): ActiveMQ's RedeliveryPolicy lives in the client.
 // A rolled-back, recovered or failed delivery is redelivered locally after a delay; past
 // maximumRedeliveries the client poison-acks it and the broker moves it to the DLQ.
-import { ConfigError, DEFAULT_REDELIVERY_POLICY, type RedeliveryPolicyData } from '@wharf/protocol';
+import { ConfigError, DEFAULT_REDELIVERY_POLICY, rejectUnknownKeys, type RedeliveryPolicyData } from '@wharf/protocol';
 
 /** -1: no limit (RedeliveryPolicy.NO_MAXIMUM_REDELIVERIES). */
 export const NO_MAXIMUM_REDELIVERIES = -1;
@@ -30,6 +30,7 @@ export class RedeliveryPolicy implements RedeliveryPolicyData {
 
   /** Copy the given fields (validated) into this policy. */
   assign(init: Partial<RedeliveryPolicyData>): this {
+    if (!(init instanceof RedeliveryPolicy)) rejectUnknownKeys('redeliveryPolicy', init, FIELDS);
     for (const k of FIELDS) {
       const v = init[k];
       if (v === undefined) continue;

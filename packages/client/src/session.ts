@@ -365,6 +365,11 @@ export class Session {
   // ---- closing ----------------------------------------------------------------------------
 
   /** Close: an open transaction is rolled back; prefetched messages go back to the broker. */
+
+  /** `await using session = ...`: closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = this.doClose();

@@ -38,7 +38,10 @@ export abstract class ClusterNodeCore extends EventEmitter {
     this.sync = opts.sync ?? 'quorum_mem';
     this.replicationTimeout = opts.replicationTimeout ?? 5000;
     this.heartbeatMs = opts.heartbeatMs ?? 500;
-    this.log = opts.logger;
+    // Every line names the node once: a pino logger gets the binding unless it has it already
+    // (createBrokerClusterNode's logger has; a key given twice appears twice in the JSON).
+    const l = opts.logger as ClusterLogger & { bindings?: () => Record<string, unknown>; child?: (b: object) => ClusterLogger };
+    this.log = typeof l.bindings === 'function' && typeof l.child === 'function' && l.bindings().node === undefined ? l.child({ node: this.nodeId }) : l;
   }
 
   get store(): ReplicableStore {
@@ -64,6 +67,7 @@ export abstract class ClusterNodeCore extends EventEmitter {
     const s: NodeStatus = {
       nodeId: this.nodeId,
       role: this.role,
+      replicas: this.replicas,
       epoch: this.term?.epoch ?? st.epoch,
       position: this.term ? this.term.store.assignedPosition : (this.slave?.position ?? this.o.store.position),
       members: st.members,
@@ -79,7 +83,7 @@ export abstract class ClusterNodeCore extends EventEmitter {
   }
 
   protected fatal(err: Error): void {
-    this.log.error({ node: this.nodeId, err: err.message }, 'cluster: the local store failed; this node stops');
+    this.log.error({ err: err.message }, 'cluster: the local store failed; this node stops');
     this.term?.store.deactivate('the local store failed');
     this.emit('failure', err);
   }

@@ -71,6 +71,8 @@ export interface ClusterNodeOptions {
 export interface NodeStatus {
   nodeId: string;
   role: NodeRole;
+  /** The group's full size (cluster.replicas). */
+  replicas: number;
   epoch: number;
   position: Position;
   master?: MemberInfo;

@@ -37,7 +37,7 @@ export class ClusterNode extends ClusterNodeCore {
       position: store.position,
       ...(this.o.weight !== undefined ? { weight: this.o.weight } : {}),
     });
-    this.log.info({ node: this.nodeId, replicationUrl: this.replicationUrl, position: fmt(store.position) }, 'cluster: node started, joined the election');
+    this.log.info({ replicationUrl: this.replicationUrl, position: fmt(store.position) }, 'cluster: node started, joined the election');
     this.setRole('candidate');
     this.schedule();
   }
@@ -53,7 +53,7 @@ export class ClusterNode extends ClusterNodeCore {
     const from = this.o.store.position;
     const n = await openAndRecover(log, this.o.store, this.log);
     if (n > 0) {
-      this.log.info({ node: this.nodeId, from: fmt(from), to: fmt(this.o.store.position), batches: n }, 'cluster: batches from the retained log written to the store');
+      this.log.info({ from: fmt(from), to: fmt(this.o.store.position), batches: n }, 'cluster: batches from the retained log written to the store');
     }
   }
 
@@ -83,7 +83,7 @@ export class ClusterNode extends ClusterNodeCore {
   private onLost(reason: string): void {
     // Fence now, before any queued task: no commit is acknowledged from here on.
     if (this.term) {
-      this.log.warn({ node: this.nodeId, epoch: this.term.epoch, reason }, 'cluster: mastership lost; no longer acknowledging');
+      this.log.warn({ epoch: this.term.epoch, reason }, 'cluster: mastership lost; no longer acknowledging');
       this.term.store.deactivate(`mastership lost: ${reason}`);
     }
     this.schedule();
@@ -96,7 +96,7 @@ export class ClusterNode extends ClusterNodeCore {
 
   private run(task: () => Promise<void>): Promise<void> {
     const next = this.tasks.then(task).catch((err: Error) => {
-      this.log.error({ node: this.nodeId, err: err.message, stack: err.stack }, 'cluster: role change failed');
+      this.log.error({ err: err.message, stack: err.stack }, 'cluster: role change failed');
       this.emit('error', err);
     });
     this.tasks = next;
@@ -166,7 +166,7 @@ export class ClusterNode extends ClusterNodeCore {
     const term: Term = { epoch: st.epoch, store: rs, syncing: true };
     this.term = term;
     this.setRole('syncing');
-    this.log.info({ node: this.nodeId, epoch: st.epoch, position: fmt(store.position), waitingFor: rs.missingSlaves() },
+    this.log.info({ epoch: st.epoch, position: fmt(store.position), waitingFor: rs.missingSlaves() },
       'cluster: elected master; waiting for slaves to catch up before serving');
     this.whenCaughtUp(term);
   }
@@ -184,7 +184,7 @@ export class ClusterNode extends ClusterNodeCore {
     const stepAsideMs = this.o.stepAsideMs ?? 2 * this.replicationTimeout;
     let reachedAt = Date.now();
     const progress = setInterval(() => {
-      this.log.info({ node: this.nodeId, epoch: term.epoch, waitingFor: term.store.missingSlaves(), ms: Date.now() - started },
+      this.log.info({ epoch: term.epoch, waitingFor: term.store.missingSlaves(), ms: Date.now() - started },
         'cluster: master still waiting for slaves to catch up');
     }, 5000);
     const watch = setInterval(() => {
@@ -215,9 +215,9 @@ export class ClusterNode extends ClusterNodeCore {
     const rejoinAfterMs = this.o.rejoinAfterMs ?? 4000;
     const reason = `only ${connected} of the ${Math.floor(this.replicas / 2)} slave(s) it needs connected to it for ${forMs} ms, ` +
       'though the election counts them present: stepping aside so that they can elect a master among themselves';
-    this.log.warn({ node: this.nodeId, epoch: term.epoch, connected, forMs, rejoinAfterMs }, `cluster: master ${reason}`);
+    this.log.warn({ epoch: term.epoch, connected, forMs, rejoinAfterMs }, `cluster: master ${reason}`);
     void this.o.election.withdraw(rejoinAfterMs, reason).catch((err: Error) =>
-      this.log.warn({ node: this.nodeId, err: err.message }, 'cluster: stepping aside failed'));
+      this.log.warn({ err: err.message }, 'cluster: stepping aside failed'));
   }
 
   private async serve(term: Term): Promise<void> {
@@ -228,7 +228,7 @@ export class ClusterNode extends ClusterNodeCore {
     try {
       term.service = await this.o.services.serve(term.store, members);
     } catch (err) {
-      this.log.error({ node: this.nodeId, err: (err as Error).message }, 'cluster: could not start serving');
+      this.log.error({ err: (err as Error).message }, 'cluster: could not start serving');
       this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
       throw err;
     }
@@ -238,7 +238,7 @@ export class ClusterNode extends ClusterNodeCore {
     }
     term.syncing = false;
     this.setRole('master');
-    this.log.info({ node: this.nodeId, epoch: term.epoch, position: fmt(term.store.assignedPosition) }, 'cluster: master serving clients');
+    this.log.info({ epoch: term.epoch, position: fmt(term.store.assignedPosition) }, 'cluster: master serving clients');
     this.emit('serving', term.epoch);
   }
 
@@ -250,7 +250,7 @@ export class ClusterNode extends ClusterNodeCore {
   private onQuorumTimeout(term: Term): void {
     void this.run(async () => {
       if (this.term !== term || !term.store.active || term.syncing) return;
-      this.log.warn({ node: this.nodeId, epoch: term.epoch }, 'cluster: quorum lost for commits; stopping service until slaves catch up');
+      this.log.warn({ epoch: term.epoch }, 'cluster: quorum lost for commits; stopping service until slaves catch up');
       term.syncing = true;
       term.store.failWaiting('replication: the master stopped serving: its slaves do not acknowledge');
       await yieldToIo();
@@ -275,7 +275,7 @@ export class ClusterNode extends ClusterNodeCore {
     await service?.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'cluster: service stop failed'));
     await term.store.drain();
     this.publishPosition(this.o.store.position);
-    this.log.info({ node: this.nodeId, epoch: term.epoch, position: fmt(this.o.store.position), reason }, 'cluster: term ended');
+    this.log.info({ epoch: term.epoch, position: fmt(this.o.store.position), reason }, 'cluster: term ended');
     if (refuse && !this.refuser) this.refuser = await this.o.services.refuse(() => this.refusal(), () => this.refusalMembers());
     this.setRole('candidate');
   }

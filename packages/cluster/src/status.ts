@@ -14,6 +14,8 @@ import type { ClusterLogger, SlaveStatus } from './types';
 /** The master's status znode content. */
 export interface PublishedStatus {
   nodeId: string;
+  /** The group's full size, as the master is configured (absent from older masters). */
+  replicas?: number;
   epoch: number;
   position: Position;
   slaves: SlaveStatus[];
@@ -42,7 +44,7 @@ export class ZkStatusPublisher {
 
   publish(s: NodeStatus): void {
     if (this.closed || s.role !== 'master' || !s.replication) return;
-    this.pending = { nodeId: s.nodeId, epoch: s.epoch, position: s.replication.position, slaves: s.replication.slaves, updatedAt: s.updatedAt };
+    this.pending = { nodeId: s.nodeId, replicas: s.replicas, epoch: s.epoch, position: s.replication.position, slaves: s.replication.slaves, updatedAt: s.updatedAt };
     if (!this.busy) void this.flush();
   }
 
@@ -118,6 +120,8 @@ export interface MemberView {
 export interface ClusterView {
   zkPath: string;
   epoch: number;
+  /** The group's full size: from the master's status (or what the reader was told). */
+  replicas?: number;
   master?: { id: string; epoch: number; clientUrl: string; position?: Position };
   members: MemberView[];
   /** The master's status znode, if it is from the current master. */
@@ -187,6 +191,7 @@ async function readView(c: Client, zkAddress: string, zkPath: string, timeoutMs:
   if (st && view.master && st.nodeId === view.master.id && st.epoch === view.master.epoch) {
     view.status = { ...st, ageMs: Date.now() - st.updatedAt };
     view.master.position = st.position;
+    if (typeof st.replicas === 'number' && st.replicas > 0) view.replicas = st.replicas;
   }
   const seen = new Set<string>();
   // Newest registration of an id wins (an older one is a session that has not expired yet).

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Broker, type BrokerConfig } from '@wharf/broker';
 import { ConnectionFactory, DeliveryMode, Session, type Connection, type Message } from '@wharf/client';
+import { forwardMessage } from '@wharf/client/internal';
 import { BodyKind, type WireMessage } from '@wharf/protocol';
 import { NetworkConnector, parseNetworkUri, type NetworkConnectorConfig } from '../src/network/bridge';
 import type { ClusterLogger } from '../src/types';
@@ -274,11 +275,11 @@ describe('network of brokers (bridges between real brokers)', function () {
     let resumed = 0;
     c.setTransportListener({ transportResumed: () => void resumed++ });
     const p = await c.createSession(false, Session.AUTO_ACKNOWLEDGE).createProducer(null);
-    await p._forward(wire(10), ['elsewhere']);
+    await forwardMessage(p, wire(10), ['elsewhere']);
     await b.stop();
     b = await broker('b', config); // the store says: far-producer's highest sequence is 10
     await until('the reconnection', () => resumed > 0);
-    await p._forward(wire(5), ['elsewhere']);
+    await forwardMessage(p, wire(5), ['elsewhere']);
     const got = await collect(b, 'queue://NET.SEQ');
     await until('both messages', () => got.length >= 2);
     assert.deepEqual(texts(got).sort(), ['seq-10', 'seq-5']);

@@ -7,6 +7,7 @@ import type { Broker } from '@wharf/broker';
 import { brokerView, type AdapterOptions } from './adapter';
 import { basicAuthHook, checkSecurity, sameOriginHook } from './auth';
 import { ConsoleError, ConsoleErrorCode } from './errors';
+import { History } from './history';
 import { createMetrics } from './metrics';
 import { replacer } from './messages';
 import { registerApi, registerHealth } from './routes';
@@ -113,6 +114,9 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
   registerHealth(app, view);
   registerApi(app, view);
+  const history = new History(view);
+  history.start();
+  app.get('/api/history', async () => history.toJSON());
   registerStatic(app, opts.staticDir ?? STATIC_DIR);
 
   await app.listen({ host, port });
@@ -129,6 +133,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     async close() {
       if (closed) return;
       closed = true;
+      history.stop();
       await app.close();
     },
   };

@@ -19,12 +19,14 @@ export function parseSend(input: unknown): SendInput {
   if (!isObject(input)) throw badRequest('the request body must be a JSON object {destination, body, properties?, persistent?, delay?, priority?}');
   const { destination, body, properties, persistent, delay, priority } = input;
   if (typeof destination !== 'string' || destination.trim() === '') {
-    throw new ConsoleError(ConsoleErrorCode.INVALID_DESTINATION, 'destination must be a non-empty string such as queue://ORDERS or topic://PRICES');
+    throw new ConsoleError(ConsoleErrorCode.INVALID_DESTINATION, 'destination must be a non-empty string such as ORDERS (a queue), queue://ORDERS or topic://PRICES');
   }
   if (typeof body !== 'string') {
     throw new ConsoleError(ConsoleErrorCode.INVALID_BODY, `body must be a string (the text of the message), got ${body === null ? 'null' : Array.isArray(body) ? 'array' : typeof body}`);
   }
-  const out: SendInput = { destination: destination.trim(), body };
+  // A bare name is a queue, as in `wharf produce --destination ORDERS` and ActiveMQ's tools.
+  const name = destination.trim();
+  const out: SendInput = { destination: name.includes('://') ? name : `queue://${name}`, body };
   if (properties !== undefined) {
     if (!isObject(properties)) throw badRequest('properties must be an object of name → string, number or boolean');
     const props: Record<string, string | number | boolean> = {};

@@ -44,11 +44,18 @@ export interface QueueInfo {
   /** Messages waiting or in flight (ActiveMQ "Number Of Pending Messages"). */
   pending: number;
   consumers: number;
+  /** Producers opened on this queue (anonymous producers are not counted, as in ActiveMQ). */
+  producers: number;
   enqueued: number;
+  /** Consumed, purged, dead-lettered or expired (ActiveMQ's DequeueCount). */
   dequeued: number;
+  /** Of the dequeued, taken by network bridges (ActiveMQ's ForwardCount). */
+  forwarded: number;
   dispatched: number;
   inflight: number;
   expired: number;
+  /** Bytes of its messages held in memory, as a percent of the broker's memoryLimit. */
+  memoryPercent: number;
   /** A dead letter queue (ActiveMQ.DLQ or DLQ.*). */
   dlq: boolean;
   temporary: boolean;
@@ -77,7 +84,11 @@ export interface TopicInfo {
   name: string;
   url: string;
   consumers: number;
+  producers: number;
   enqueued: number;
+  /** Acknowledged by its subscriptions (ActiveMQ's DequeueCount of a topic). */
+  dequeued: number;
+  forwarded: number;
   durables: DurableInfo[];
   temporary: boolean;
   advisory: boolean;
@@ -109,6 +120,9 @@ export interface ClusterMember {
   position?: { epoch: number; index: number };
   /** Batches behind the master (slaves). */
   lag?: number;
+  /** Log index a slave has received, and written (from the master's status, as `wharf cluster status`). */
+  received?: number;
+  written?: number;
   connected?: boolean;
 }
 

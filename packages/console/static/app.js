@@ -149,6 +149,25 @@ async function tick() {
   }
 }
 
+/** Fill the charts' history from GET /api/history (samples the broker took every few seconds). */
+async function seedHistory() {
+  try {
+    const h = await api('/api/history');
+    const fillFrom = (hist, series) => {
+      const keys = Object.keys(series.values);
+      series.t.forEach((t, i) => hist.add(t, Object.fromEntries(keys.map((k) => [k, series.values[k][i]]))));
+    };
+    fillFrom(ctx.hist, h.totals);
+    for (const [name, series] of Object.entries(h.queues)) {
+      const hist = new History();
+      fillFrom(hist, series);
+      ctx.qhist.set(name, hist);
+    }
+  } catch {
+    // an older broker or a node that does not serve: the charts start from the first poll
+  }
+}
+
 function setNotServing(message) {
   notServing = message !== null;
   notice.hidden = !notServing;
@@ -166,7 +185,8 @@ function start() {
   });
   window.addEventListener('hashchange', route);
   route();
-  tick();
+  // The broker keeps the last minutes of samples: a reloaded page draws its charts at once.
+  seedHistory().finally(() => tick());
   setInterval(() => {
     if (ctx.live && !document.hidden) tick();
   }, POLL_MS);

@@ -130,6 +130,8 @@ export function clusterPage() {
     { title: 'Role', cell: (m) => pill(m.role, m.role === 'master' ? 'ok' : m.role === 'slave' ? 'accent' : 'neutral') },
     { title: 'Client URL', cell: (m) => (m.clientUrl ? h('span.mono', m.clientUrl) : '—') },
     { title: 'Position', cell: (m) => (m.position ? h('span.mono', `${m.position.epoch}:${m.position.index}`) : '—') },
+    { title: 'Received', num: true, cell: (m) => (m.received === undefined ? '—' : m.received) },
+    { title: 'Written', num: true, cell: (m) => (m.written === undefined ? '—' : m.written) },
     { title: 'Lag (batches)', num: true, cell: (m) => (m.lag === undefined ? '—' : m.lag) },
     { title: 'Connected', cell: (m) => (m.connected === undefined ? '—' : m.connected ? pill('yes', 'ok') : pill('no', 'bad')) },
   ], { emptyState: empty('No members', null, ICONS.cluster) });

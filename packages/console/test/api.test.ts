@@ -102,9 +102,18 @@ describe('console api - reads and actions', function () {
     assert.equal(u.body.code, ConsoleErrorCode.NOT_FOUND);
   });
 
+  it('POST /api/send takes a bare name as a queue, as wharf produce does', async () => {
+    const r = await send(' BARE.ORDERS ', 'hello');
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.destination, 'queue://BARE.ORDERS');
+    assert.equal(h.broker.queues.get('queue://BARE.ORDERS')?.depth, 1);
+    const history = await http(`${h.url}/api/history`);
+    assert.equal(history.status, 200);
+    assert.equal(history.body.windowMs, 5 * 60 * 1000);
+  });
+
   it('POST /api/send rejects bad input with 400 naming the fault', async () => {
     const cases: Array<[unknown, string, RegExp]> = [
-      [{ destination: 'ORDERS', body: 'x' }, ConsoleErrorCode.INVALID_DESTINATION, /no kind.*queue:\/\/ORDERS/],
       [{ destination: 'fifo://ORDERS', body: 'x' }, ConsoleErrorCode.INVALID_DESTINATION, /unknown destination kind 'fifo'/],
       [{ destination: 'queue://A..B', body: 'x' }, ConsoleErrorCode.INVALID_DESTINATION, /empty path element/],
       [{ destination: 'queue://ORDERS.>', body: 'x' }, ConsoleErrorCode.INVALID_DESTINATION, /wildcard/],

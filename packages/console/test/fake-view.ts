@@ -64,7 +64,7 @@ export class FakeView implements BrokerView {
 
   addQueue(name: string, init: Partial<QueueInfo> = {}): void {
     this.queueMap.set(name, {
-      info: { name, url: `queue://${name}`, pending: 0, consumers: 0, enqueued: 0, dequeued: 0, dispatched: 0, inflight: 0, expired: 0, dlq: /(^|\.)DLQ(\.|$)/.test(name), temporary: false, ...init },
+      info: { name, url: `queue://${name}`, pending: 0, consumers: 0, producers: 0, enqueued: 0, dequeued: 0, forwarded: 0, dispatched: 0, inflight: 0, expired: 0, memoryPercent: 0, dlq: /(^|\.)DLQ(\.|$)/.test(name), temporary: false, ...init },
       messages: [],
     });
   }

@@ -26,6 +26,7 @@ const MESSAGE_FIELDS = [
   'messageId', 'destination', 'deliveryMode', 'priority', 'timestamp', 'expiration', 'deliveryTime',
   'correlationId', 'replyTo', 'type', 'redelivered', 'deliveryCount', 'groupId', 'groupSeq',
   'producerId', 'producerSeq', 'brokerPath', 'originalDestination', 'userId', 'properties', 'bodyKind', 'body',
+  'javaTypes',
 ] as const;
 const NF = MESSAGE_FIELDS.length;
 

@@ -6,3 +6,4 @@ export * from './codec';
 export * from './vm';
 export * from './selector';
 export * from './schema';
+export * from './suggest';

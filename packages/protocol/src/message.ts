@@ -13,6 +13,11 @@ export type DeliveryModeValue = (typeof DeliveryMode)[keyof typeof DeliveryMode]
 export const BodyKind = { NONE: 0, TEXT: 1, BYTES: 2, MAP: 3, STREAM: 4, OBJECT: 5 } as const;
 export type BodyKindValue = (typeof BodyKind)[keyof typeof BodyKind];
 
+export interface JavaTypes {
+  p?: Record<string, 'byte' | 'char' | 'short' | 'long' | 'double' | 'float'>;
+  b?: Record<string, 'byte' | 'char' | 'short' | 'long' | 'double' | 'float'>;
+}
+
 export type MapBody = Record<string, PropertyValue>;
 export type StreamBody = PropertyValue[];
 
@@ -50,6 +55,12 @@ export interface WireMessage {
   userId?: string;
   properties: Properties;
   bodyKind: BodyKindValue;
+  /**
+   * Java types of properties (p) and Map/Stream body entries (b, by key or index) that a plain
+   * JavaScript value does not tell (byte, short, char, long, float, double): set by the OpenWire
+   * adapter so a Java short sent through Wharf reaches a Java consumer as a short.
+   */
+  javaTypes?: JavaTypes;
   /** text: string; bytes: Uint8Array; map: MapBody; stream: StreamBody; object: JSON data. */
   body: unknown;
 }

@@ -23,6 +23,7 @@ import { healDelay, resourcesBack } from './level-heal';
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
 import { formatPosition, validateOps, validatePosition } from './ops';
 import { RetainedLog } from './retained-log';
+import { directoryBytes } from './dir-size';
 import {
   comparePositions, OpType, ZERO_POSITION,
   type CommitOptions, type JobRecord, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp,
@@ -207,7 +208,7 @@ export class LevelStore implements Store {
     await finishClears(db, await pendingClears(db));
     this.markerSeq = 0;
     await this.loadLogIndex(db);
-    this.approxBytes = await db.approximateSize(Buffer.from([0]), Buffer.from([0xff]));
+    this.approxBytes = await directoryBytes(this.opened!.directory);
     this.bytesSinceApprox = 0;
     this.approxAt = Date.now();
   }
@@ -473,7 +474,7 @@ export class LevelStore implements Store {
       this.messages = Math.max(0, this.messages - (await finishClears(db, deferred)));
       group[n - 1]!.resolve();
     }
-    if (Date.now() - this.approxAt > 5000 && !this.approxRefresh) this.refreshApprox(db);
+    if (Date.now() - this.approxAt > 5000 && !this.approxRefresh) this.refreshApprox();
   }
 
   /**
@@ -554,17 +555,30 @@ export class LevelStore implements Store {
     return true;
   }
 
-  private refreshApprox(db: Db): void {
+  /**
+   * Measure the files again. Writes made while measuring may or may not be in the files' sizes;
+   * they stay counted on top (an overestimate by at most one interval's writes).
+   */
+  private refreshApprox(): Promise<void> {
+    if (this.approxRefresh) return this.approxRefresh;
     this.approxAt = Date.now();
-    this.approxRefresh = db.approximateSize(Buffer.from([0]), Buffer.from([0xff])).then(
+    const counted = this.bytesSinceApprox;
+    this.approxRefresh = directoryBytes(this.opened!.directory).then(
       (size) => {
         this.approxBytes = size;
-        this.bytesSinceApprox = 0;
+        this.bytesSinceApprox -= counted;
       },
       () => undefined,
     ).finally(() => {
       this.approxRefresh = null;
     });
+    return this.approxRefresh;
+  }
+
+  /** Measure the store's files now (stats().bytes is otherwise at most 5 s old plus later writes). */
+  async refreshSize(): Promise<number> {
+    if (this.state === 'open') await this.refreshApprox();
+    return this.stats().bytes;
   }
 
   // ---- whole-store copies (replication snapshots, level-snapshot.ts) -------------------------

@@ -14,6 +14,16 @@ export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** The bytes of every file under `dir`, as `du --apparent-size --bytes` counts them (directories aside). */
+export function du(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? du(p) : fs.statSync(p).size;
+  }
+  return total;
+}
+
 /**
  * A broker on a free loopback port. `persistent: true` gives it a LevelDB store in a fresh
  * temporary directory (removed by stopBroker unless keepData).

@@ -1,6 +1,8 @@
 // Transport connectors (ActiveMQ <transportConnector name uri>): native tcp and ssl here;
 // other schemes (stomp, ws, ...) come from the protocol packages the broker was given
-// (BrokerOptions.protocols, see core.ts).
+// (BrokerOptions.protocols, see core.ts). A tcp/ssl connector recognises each connection's
+// protocol from its first bytes, as ActiveMQ's auto:// transport does: packages with a detector
+// (OpenWire) claim theirs; the rest speak Wharf's native protocol.
 import net from 'node:net';
 import tls from 'node:tls';
 import fs from 'node:fs';
@@ -9,7 +11,7 @@ import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
 import type { Connector } from '../core';
 import { guardAccepts } from './fd-reserve';
-import { limitConnections } from './limits';
+import { limitConnections, type ConnectorLimits } from './limits';
 import { flushSocket, SocketTransport } from './socket';
 
 export type { Connector, ConnectorFactory } from '../core';
@@ -52,16 +54,50 @@ export function closeServer(server: net.Server, sockets: Set<net.Socket>): Promi
   });
 }
 
+/** As ActiveMQ's protocolDetectionTimeOut: a connection that says nothing is closed. */
+const DETECTION_TIMEOUT = 30000;
+
+function acceptSocket(broker: Broker, socket: net.Socket, cfg: TransportConnectorConfig, limits: ConnectorLimits): void {
+  const detectors = broker.protocolDetectors;
+  if (detectors.length === 0) {
+    new SocketTransport(socket, broker, undefined, limits);
+    return;
+  }
+  let head: Buffer = Buffer.alloc(0);
+  const timer = setTimeout(() => socket.destroy(), DETECTION_TIMEOUT);
+  timer.unref();
+  const onData = (chunk: Buffer): void => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    let undecided = false;
+    for (const d of detectors) {
+      const r = d.matches(head);
+      if (r === true) {
+        socket.off('data', onData);
+        clearTimeout(timer);
+        d.accept(broker, socket, head, cfg);
+        return;
+      }
+      if (r === undefined) undecided = true;
+    }
+    if (undecided) return;
+    socket.off('data', onData);
+    clearTimeout(timer);
+    new SocketTransport(socket, broker, head, limits);
+  };
+  socket.on('data', onData);
+  socket.on('error', () => undefined);
+}
+
 export async function startConnector(broker: Broker, cfg: TransportConnectorConfig): Promise<Connector> {
   const { scheme, host, port } = parseConnectorUri(cfg.uri);
-  if (scheme === 'tcp' || scheme === 'ssl' || scheme === 'nio' || scheme === 'nio+ssl') {
+  if (['tcp', 'ssl', 'nio', 'nio+ssl', 'auto', 'auto+ssl', 'auto+nio', 'auto+nio+ssl'].includes(scheme)) {
     const secure = scheme.endsWith('ssl');
     const sockets = new Set<net.Socket>();
     const onSocket = (socket: net.Socket): void => {
       if (socket.destroyed) return; // refused by the descriptor reserve
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      new SocketTransport(socket, broker, limits);
+      acceptSocket(broker, socket, cfg, limits);
     };
     let server: net.Server;
     if (secure) {

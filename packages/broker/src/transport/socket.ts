@@ -23,7 +23,8 @@ export class SocketTransport implements ServerTransport {
   private paused = false;
   private readonly frameClock: FrameClock;
 
-  constructor(private readonly socket: Socket, broker: Broker, limits?: ConnectorLimits) {
+  /** `initial`: bytes already read from the socket (protocol detection). */
+  constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer, limits?: ConnectorLimits) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     if (limits?.connectAttemptTimeout !== undefined) this.connectAttemptTimeout = limits.connectAttemptTimeout;
     socket.setNoDelay(true);
@@ -47,10 +48,12 @@ export class SocketTransport implements ServerTransport {
       this.conn.sendError(new ProtocolError(`a frame took longer than ${broker.config.maxFrameReadTime} ms to arrive (maxFrameReadTime)`), undefined, true);
       return true;
     });
-    socket.on('data', (chunk: Buffer) => {
+    const read = (chunk: Buffer): void => {
       decoder.push(chunk);
       this.frameClock.partial(decoder.buffered > 0);
-    });
+    };
+    socket.on('data', read);
+    if (initial && initial.length) read(initial);
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.frameClock.stop();

@@ -1,16 +1,19 @@
 // `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
 import path from 'node:path';
-import { Broker, createLogger, type Logger, type ProtocolPackage } from '@wharf/broker';
+import { Broker, createLogger, logFormat, type Logger, type ProtocolPackage } from '@wharf/broker';
 import { stompProtocol } from '@wharf/stomp';
+import { openwireProtocol } from '@wharf/openwire';
 import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
-import { ConfigError } from '@wharf/protocol';
+import { ConfigError, StoreError } from '@wharf/protocol';
 import { clusterNodeSource } from '../cluster-console';
 import { brokerConfigOf, loadConfig, type WharfConfig } from '../config';
 import { messageOf, type Io } from '../io';
 import { startHelp } from '../help';
+import { checkDataDirectory, checkTlsFiles } from '../preflight';
 
 /** The wire protocol packages `wharf start` serves, besides the native tcp/ssl connectors. */
-const PROTOCOLS: readonly ProtocolPackage[] = [stompProtocol];
+// OpenWire: Java clients on ActiveMQ's client jar, recognised on the tcp:// and ssl:// connectors.
+const PROTOCOLS: readonly ProtocolPackage[] = [stompProtocol, openwireProtocol];
 
 function storeText(broker: Broker): string {
   const kind = broker.store.kind;
@@ -24,9 +27,11 @@ interface Closeable {
 /**
  * Start the web console when the configuration has a `console` section (on by default, on
  * loopback): over the broker (standalone), or over a view that follows the broker of a cluster
- * node's current term. A console that cannot start is reported; the broker runs on without it.
+ * node's current term. A console that cannot start fails the start (null): a broker that runs on
+ * without the console its operators and probes expect is harder to notice than one that stops
+ * (in Kubernetes its pod would never turn ready); `console.enabled: false` runs without one.
  */
-async function startConsoleFor(target: Broker | BrokerView, config: WharfConfig, io: Io, logger?: Logger, sources?: ConsoleOptions['sources']): Promise<Closeable | undefined> {
+async function startConsoleFor(target: Broker | BrokerView, config: WharfConfig, io: Io, logger?: Logger, sources?: ConsoleOptions['sources']): Promise<Closeable | undefined | null> {
   if (!config.console) return undefined;
   const { enabled: _enabled, ...opts } = config.console;
   try {
@@ -37,9 +42,49 @@ async function startConsoleFor(target: Broker | BrokerView, config: WharfConfig,
     io.out(`Wharf console started: ${handle.url}`);
     return handle;
   } catch (err) {
-    io.err(`wharf: console did not start: ${messageOf(err)}`);
-    return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${opts.bind ?? '127.0.0.1'}:${opts.port ?? 8161}`;
+    const cause = code === 'EADDRINUSE' ? `port ${where} is already in use (another broker's console?)`
+      : code === 'EACCES' ? `no permission to listen on ${where} (ports below 1024 need privileges)`
+      : code === 'EADDRNOTAVAIL' ? `${where} is not an address of this machine`
+      : messageOf(err);
+    io.err(`wharf: the console did not start: ${cause} — set console.port (WHARF_CONSOLE_PORT) or console.bind, ` +
+      'or console.enabled: false (WHARF_CONSOLE_ENABLED=false) to run without a console');
+    return null;
   }
+}
+
+/**
+ * The status lines on stdout ("Wharf broker x started: ...") in the logs' format: as pino's
+ * JSON records when the logs are JSON, so stdout holds one format a collector can parse.
+ */
+function statusLinesAsLogs(io: Io, brokerName: string): Io {
+  if (logFormat(io.env) !== 'json') return io;
+  return { ...io, out: (line) => io.out(JSON.stringify({ level: 30, time: Date.now(), broker: brokerName, msg: line })) };
+}
+
+/** What the checks before a start found: a message for stderr and the exit code. */
+function preflight(config: WharfConfig, io: Io, persistent: boolean): number {
+  try {
+    checkTlsFiles(config.transportConnectors);
+    if (persistent) checkDataDirectory(config.dataDirectory);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`wharf: config error: ${err.message}`);
+      return 2;
+    }
+    io.err(`wharf: cannot start broker ${config.brokerName}: ${messageOf(err)}`);
+    return 1;
+  }
+}
+
+/** Why a broker did not start, with the check that fits the error (a damaged store already says what to do). */
+function startFailure(config: WharfConfig, err: unknown): string {
+  const hint = err instanceof StoreError && (err as { name?: unknown }).name !== 'StoreDamagedError'
+    ? ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker`
+    : (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' — another process listens on that port: change the port in transportConnectors (or --port)' : '';
+  return `wharf: cannot start broker ${config.brokerName}: ${messageOf(err)}${hint}`;
 }
 
 /** Resolves with the name of the first SIGTERM/SIGINT; a second signal forces exit. */
@@ -77,6 +122,9 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
     throw err;
   }
 
+  io = statusLinesAsLogs(io, config.brokerName);
+  const checked = preflight(config, io, config.cluster !== undefined || config.persistent);
+  if (checked !== 0) return checked;
   const signal = nextSignal(io);
   if (config.cluster) return runClusterNode(config, config.cluster, signal, io);
   let broker: Broker;
@@ -100,7 +148,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
       io.err(`wharf: config error: ${err.message}`);
       return 2;
     }
-    io.err(`wharf: cannot start broker ${config.brokerName}: ${messageOf(err)}${startHint(err, config)}`);
+    io.err(startFailure(config, err));
     return 1;
   }
   for (const c of broker.connectors) io.out(`Wharf broker ${broker.name} started: ${c.url} (${storeText(broker)})`);
@@ -120,6 +168,11 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
     });
   });
   const consoleHandle = await startConsoleFor(broker, config, io, undefined, { bridges: { list: () => bridges.flatMap((b) => b.describe()) } });
+  if (consoleHandle === null) {
+    await Promise.all(bridges.map((b) => b.stop()));
+    await broker.stop().catch(() => undefined);
+    return 1;
+  }
 
   const why = await Promise.race([signal, stopOnFailure.then(() => undefined)]);
   if (failed) io.err(`wharf: store failure: ${failed.message} — stopping broker ${broker.name}`);
@@ -180,9 +233,14 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   }
   io.out(`Wharf node ${handle.id} started: clients ${handle.clientUrl}, replication ${node.replicationUrl} ` +
     `(group ${settings.zkPath} at ${settings.zkAddress}, replicas ${settings.replicas}, sync ${settings.sync}; store: leveldb at ${path.resolve(config.dataDirectory)})`);
-  const source = clusterNodeSource(handle, settings.replicas);
+  const source = clusterNodeSource(handle, settings.replicas, { zkAddress: settings.zkAddress, zkPath: settings.zkPath, ...(cluster.zkPassword ? { zkPassword: cluster.zkPassword } : {}) });
   const bridges = { list: () => handle.services.bridges.flatMap((b) => b.describe()) };
   const consoleHandle = await startConsoleFor(followBroker(source, { name: config.brokerName, bridges }), config, io, logger);
+  if (consoleHandle === null) {
+    source.close();
+    await handle.close().catch(() => undefined);
+    return 1;
+  }
 
   const why = await Promise.race([signal, failure.then(() => undefined)]);
   if (failed) io.err(`wharf: store failure: ${failed.message} — stopping node ${handle.id}`);
@@ -196,12 +254,6 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
     return 1;
   }
   return failed ? 1 : 0;
-}
-
-/** What to check when a broker does not start; a damaged store already says what to do. */
-function startHint(err: unknown, config: WharfConfig): string {
-  if ((err as { name?: unknown }).name === 'StoreDamagedError') return '';
-  return ` — check that ${path.resolve(config.dataDirectory)} is writable and not used by another broker`;
 }
 
 /** The configured network connectors (checked by the config loader), if any. */

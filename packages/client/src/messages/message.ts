@@ -119,6 +119,70 @@ export class Message {
     this._w.deliveryTime = t;
   }
 
+  // ---- the same headers as plain properties, as Node code reads them ------------------------
+
+  get messageId(): string | null {
+    return this.getJMSMessageID();
+  }
+  get timestamp(): number {
+    return this._w.timestamp;
+  }
+  get correlationId(): string | null {
+    return this.getJMSCorrelationID();
+  }
+  set correlationId(id: string | null) {
+    this.setJMSCorrelationID(id);
+  }
+  get replyTo(): Destination | null {
+    return this.getJMSReplyTo();
+  }
+  set replyTo(d: Destination | null) {
+    this.setJMSReplyTo(d);
+  }
+  get destination(): Destination | null {
+    return this.getJMSDestination();
+  }
+  /** PERSISTENT delivery mode. */
+  get persistent(): boolean {
+    return this._w.deliveryMode === DeliveryMode.PERSISTENT;
+  }
+  get redelivered(): boolean {
+    return this._w.redelivered;
+  }
+  /** JMSXDeliveryCount: 1 on the first delivery of a received message. */
+  get deliveryCount(): number {
+    return this._w.deliveryCount;
+  }
+  get type(): string | null {
+    return this.getJMSType();
+  }
+  set type(t: string | null) {
+    this.setJMSType(t);
+  }
+  get priority(): number {
+    return this._w.priority;
+  }
+  set priority(p: number) {
+    this.setJMSPriority(p);
+  }
+  get expiration(): number {
+    return this._w.expiration;
+  }
+  /** Every property (JMSX ones included) as a read-only object; set them with setXxxProperty. */
+  get properties(): Readonly<Record<string, PropertyValue>> {
+    const out: Record<string, PropertyValue> = {};
+    for (const name of this.getPropertyNames()) out[name] = this.raw(name) ?? null;
+    return Object.freeze(out);
+  }
+  /** The body as a value: getBody(). */
+  get body(): unknown {
+    return this.getBody();
+  }
+  /** The text of a TextMessage: getText(). */
+  get text(): string | null {
+    return this.getText();
+  }
+
   // ---- properties -------------------------------------------------------------------------
 
   private raw(name: string): PropertyValue | undefined {

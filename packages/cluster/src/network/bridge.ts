@@ -20,6 +20,7 @@
 import {
   ConnectionFactory, Session, type Connection, type Destination, type Message, type MessageConsumer, type MessageProducer,
 } from '@wharf/client';
+import { createNetworkConsumer, forwardMessage, wireOf } from '@wharf/client/internal';
 import { isTemporary, parseDestination, type Destination as WireDestination } from '@wharf/protocol';
 import type { ClusterLogger } from '../types';
 
@@ -286,7 +287,7 @@ class Direction {
 
   private onAdvisory(m: Message): void {
     if (this.g.closed) return;
-    const body = m._w.body as { destination?: unknown; consumerId?: unknown; event?: unknown; brokerPath?: unknown } | null;
+    const body = wireOf(m).body as { destination?: unknown; consumerId?: unknown; event?: unknown; brokerPath?: unknown } | null;
     if (!body || typeof body.destination !== 'string' || typeof body.consumerId !== 'string') return;
     const id = body.consumerId;
     if (body.event === 'removed') return this.removeSinkConsumer(id);
@@ -342,7 +343,7 @@ class Direction {
     const path = [this.sinkName, ...sinkPath];
     const priority = r.decreasePriority ? -5 - (path.length > 1 ? path.length : 0) : 0;
     try {
-      const c = await s._createNetworkConsumer(d, { target: this.sinkName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
+      const c = await createNetworkConsumer(s, d, { target: this.sinkName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
       c.setMessageListener((m) => this.forward(m));
       this.g.bridge.log.info({ bridge: this.g.bridge.label, destination, from: this.sourceName, to: this.sinkName }, 'network bridge: forwarding on demand');
       return c;
@@ -356,8 +357,8 @@ class Direction {
   private forward(m: Message): void {
     const p = this.producer;
     if (!p || this.g.closed) return;
-    const w = m._w;
-    p._forward(w, [...(w.brokerPath ?? []), this.sourceName]).then(
+    const w = wireOf(m);
+    forwardMessage(p, w, [...(w.brokerPath ?? []), this.sourceName]).then(
       () => {
         this.g.bridge.countForwarded(this.index);
         return m.acknowledge();

@@ -1,0 +1,84 @@
+// A short history of the counters and depths the console's charts draw, kept in the broker's
+// process: the page polls every second and computes rates from deltas, but a reloaded page
+// starts with none; GET /api/history gives it the last minutes to draw from at once.
+import { overview } from './routes';
+import type { BrokerView } from './view';
+
+/** How long and how often: 5 minutes (the charts' window) every 2 seconds. */
+export const HISTORY_WINDOW_MS = 5 * 60 * 1000;
+export const HISTORY_EVERY_MS = 2000;
+/** Per-queue series are kept for this many queues at most (the deepest ones). */
+const MAX_QUEUES = 200;
+
+/** Column arrays: t[i] and values[key][i] are one sample. */
+export interface Series {
+  t: number[];
+  values: Record<string, number[]>;
+}
+
+export interface HistoryJson {
+  windowMs: number;
+  everyMs: number;
+  totals: Series;
+  queues: Record<string, Series>;
+}
+
+function push(s: Series, t: number, values: Record<string, number>, cut: number): void {
+  s.t.push(t);
+  for (const [k, v] of Object.entries(values)) (s.values[k] ??= []).push(v);
+  let drop = 0;
+  while (drop < s.t.length - 1 && (s.t[drop] ?? 0) < cut) drop++;
+  if (drop > 0) {
+    s.t.splice(0, drop);
+    for (const a of Object.values(s.values)) a.splice(0, drop);
+  }
+}
+
+const empty = (): Series => ({ t: [], values: {} });
+
+export class History {
+  private readonly totals = empty();
+  private readonly queues = new Map<string, Series>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly view: BrokerView) {}
+
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), HISTORY_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One sample of the totals and the queues (a node that does not serve has none). */
+  sample(now = Date.now()): void {
+    let o: ReturnType<typeof overview>;
+    let queues: ReturnType<BrokerView['queues']>;
+    try {
+      o = overview(this.view);
+      queues = this.view.queues();
+    } catch {
+      return; // not serving (a cluster slave): nothing to record
+    }
+    const cut = now - HISTORY_WINDOW_MS;
+    const tot = o.totals;
+    push(this.totals, now, { enqueued: tot.enqueued, dequeued: tot.dequeued, pending: tot.pending, inflight: tot.inflight }, cut);
+    const kept = queues.length > MAX_QUEUES ? [...queues].sort((a, b) => b.pending - a.pending).slice(0, MAX_QUEUES) : queues;
+    const seen = new Set<string>();
+    for (const q of kept) {
+      seen.add(q.name);
+      let s = this.queues.get(q.name);
+      if (!s) this.queues.set(q.name, (s = empty()));
+      push(s, now, { enqueued: q.enqueued, dequeued: q.dequeued, pending: q.pending }, cut);
+    }
+    for (const name of this.queues.keys()) if (!seen.has(name)) this.queues.delete(name);
+  }
+
+  toJSON(): HistoryJson {
+    return { windowMs: HISTORY_WINDOW_MS, everyMs: HISTORY_EVERY_MS, totals: this.totals, queues: Object.fromEntries(this.queues) };
+  }
+}

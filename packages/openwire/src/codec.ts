@@ -1,0 +1,572 @@
+// The one OpenWire encoder/decoder engine: it walks the type table (schema.ts) in tight or loose
+// encoding, with the marshal cache on or off, for versions 9 to 12. Pure code: bytes in,
+// data structures out, and back. A WireFormat holds one direction pair of a connection's state
+// (the marshal caches), so each connection has its own.
+import { OpenWireError } from './errors';
+import { Reader, Writer, isAscii, mutf8Length } from './io';
+import { MAX_VERSION, MIN_VERSION, tableFor, type FieldSpec, type TypeSpec } from './schema';
+
+/** A decoded data structure: `type` is its OpenWire type number, the rest its fields. */
+export interface Struct {
+  type: number;
+  [field: string]: unknown;
+}
+
+/** A Java exception on the wire (ExceptionResponse, ConnectionError, MessageAck's poison cause). */
+export interface WireThrowable {
+  className: string | null;
+  message: string | null;
+  stackTrace?: Array<{ className: string | null; methodName: string | null; fileName: string | null; lineNumber: number }>;
+  cause?: WireThrowable | null;
+}
+
+export interface WireFormatOptions {
+  version: number;
+  tightEncoding: boolean;
+  cacheEnabled: boolean;
+  /** Negotiated cache size (entries); 0 means Java's default. */
+  cacheSize: number;
+  stackTraceEnabled: boolean;
+  /** Largest frame accepted or produced, in bytes after the size prefix. */
+  maxFrameSize: number;
+}
+
+export const MAGIC = Uint8Array.from([0x41, 0x63, 0x74, 0x69, 0x76, 0x65, 0x4d, 0x51]); // "ActiveMQ"
+const DEFAULT_CACHE_SIZE = 16383; // Short.MAX_VALUE / 2, Java's size for a cache size of 0
+const CACHE_FREE_SPACE = 100;
+/** Data structures nested deeper than this are refused (a hostile frame cannot recurse forever). */
+const MAX_NESTING = 64;
+
+const tables = new Map<number, Array<TypeSpec | undefined>>();
+function table(version: number): Array<TypeSpec | undefined> {
+  let t = tables.get(version);
+  if (!t) tables.set(version, (t = tableFor(version)));
+  return t;
+}
+
+/** BooleanStream being written: bits in byte order, least significant bit first. */
+class BitWriter {
+  bytes: number[] = [];
+  private n = 0;
+  write(v: boolean): void {
+    const i = this.n >> 3;
+    if ((this.n & 7) === 0) this.bytes.push(0);
+    if (v) this.bytes[i]! |= 1 << (this.n & 7);
+    this.n++;
+  }
+  marshalledSize(): number {
+    const l = this.bytes.length;
+    return l + (l < 64 ? 1 : l < 256 ? 2 : 3);
+  }
+  writeTo(w: Writer): void {
+    const l = this.bytes.length;
+    if (l < 64) w.u8(l);
+    else if (l < 256) {
+      w.u8(0xc0);
+      w.u8(l);
+    } else {
+      w.u8(0x80);
+      w.i16(l);
+    }
+    for (const b of this.bytes) w.u8(b);
+  }
+}
+
+class BitReader {
+  private n = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+  static read(r: Reader): BitReader {
+    let len = r.u8();
+    if (len === 0xc0) len = r.u8();
+    else if (len === 0x80) len = r.i16();
+    if (len < 0) throw new OpenWireError(`negative boolean stream length ${len}`);
+    return new BitReader(r.bytes(len, 'boolean stream'));
+  }
+  read(): boolean {
+    const i = this.n >> 3;
+    if (i >= this.bytes.length) throw new OpenWireError('boolean stream exhausted');
+    const v = ((this.bytes[i]! >> (this.n & 7)) & 1) !== 0;
+    this.n++;
+    return v;
+  }
+}
+
+const keys = new WeakMap<object, string>();
+
+/** Java's equals() for the cached types (ids and destinations): type and every field. */
+export function cacheKey(o: Struct): string {
+  let k = keys.get(o);
+  if (k !== undefined) return k;
+  k = String(o.type);
+  for (const name in o) {
+    if (name === 'type') continue;
+    const v = o[name];
+    k += '\u0000' + (v !== null && typeof v === 'object' && !(v instanceof Uint8Array) ? cacheKey(v as Struct) : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v));
+  }
+  keys.set(o, k);
+  return k;
+}
+
+export class WireFormat {
+  readonly opts: WireFormatOptions;
+  private readonly types: Array<TypeSpec | undefined>;
+  // Marshal (outgoing) cache, as Java's OpenWireFormat keeps it, so our frames match its bytes.
+  private readonly encIndex = new Map<string, number>();
+  private readonly encSlots: Array<string | undefined>;
+  private nextIndex = 0;
+  private nextEvict = 0;
+  private readonly decSlots: Array<Struct | null | undefined>;
+  private readonly out = new Writer(1024);
+  private readonly body = new Writer(1024);
+
+  constructor(opts: Partial<WireFormatOptions> = {}) {
+    this.opts = {
+      version: MAX_VERSION, tightEncoding: false, cacheEnabled: false, cacheSize: 0, stackTraceEnabled: false,
+      maxFrameSize: 0x7fffffff, ...opts,
+    };
+    const v = this.opts.version;
+    if (!Number.isInteger(v) || v < MIN_VERSION || v > MAX_VERSION) throw new OpenWireError(`unsupported OpenWire version ${v}`);
+    this.types = table(v);
+    const size = this.opts.cacheEnabled ? (this.opts.cacheSize > 0 ? Math.min(this.opts.cacheSize, 32767) : DEFAULT_CACHE_SIZE) : 0;
+    this.encSlots = new Array(size).fill(undefined);
+    this.decSlots = new Array(size).fill(undefined);
+  }
+
+  // ---- encoding --------------------------------------------------------------------------
+
+  /** One frame: int size, type byte, fields. */
+  encode(cmd: Struct): Buffer {
+    if (this.opts.cacheEnabled) this.evictionSweep();
+    const spec = this.spec(cmd.type);
+    const w = this.out;
+    w.reset();
+    if (this.opts.tightEncoding) {
+      const bits = new BitWriter();
+      const b = this.body;
+      b.reset();
+      this.tightFields(spec, cmd, b, bits, 0);
+      const size = 1 + bits.marshalledSize() + b.pos;
+      this.checkSize(size);
+      w.i32(size);
+      w.u8(cmd.type);
+      bits.writeTo(w);
+      w.ensure(b.pos);
+      b.buf.copy(w.buf, w.pos, 0, b.pos);
+      w.pos += b.pos;
+    } else {
+      w.i32(0);
+      w.u8(cmd.type);
+      this.looseFields(spec, cmd, w, 0);
+      this.checkSize(w.pos - 4);
+      w.patchI32(0, w.pos - 4);
+    }
+    return w.toBuffer();
+  }
+
+  private checkSize(size: number): void {
+    if (size > this.opts.maxFrameSize) throw new OpenWireError(`frame of ${size} bytes is over maxFrameSize ${this.opts.maxFrameSize}`);
+  }
+
+  private spec(type: number): TypeSpec {
+    const s = this.types[type & 0xff];
+    if (!s) throw new OpenWireError(`Unknown data type: ${type}`);
+    return s;
+  }
+
+  private addToCache(key: string): number {
+    const i = this.nextIndex++;
+    if (this.nextIndex >= this.encSlots.length) this.nextIndex = 0;
+    if (this.encIndex.size < this.encSlots.length) {
+      this.encSlots[i] = key;
+      this.encIndex.set(key, i);
+      return i;
+    }
+    return -1;
+  }
+
+  private evictionSweep(): void {
+    while (this.encIndex.size > this.encSlots.length - CACHE_FREE_SPACE) {
+      const k = this.encSlots[this.nextEvict];
+      if (k !== undefined) this.encIndex.delete(k);
+      this.encSlots[this.nextEvict] = undefined;
+      this.nextEvict++;
+      if (this.nextEvict >= this.encSlots.length) this.nextEvict = 0;
+    }
+  }
+
+  private tightFields(spec: TypeSpec, o: Struct, w: Writer, bs: BitWriter, depth: number): void {
+    for (const fld of spec.fields) this.tightField(fld, o[fld.name], w, bs, depth);
+  }
+
+  private tightField(fld: FieldSpec, v: unknown, w: Writer, bs: BitWriter, depth: number): void {
+    switch (fld.kind) {
+      case 'bool': return bs.write(v === true);
+      case 'byte': return w.u8(num(v));
+      case 'int': return w.i32(num(v));
+      case 'long': return tightLong(v, w, bs);
+      case 'string': return tightString(v as string | null | undefined, w, bs);
+      case 'bytes': {
+        const b = v as Uint8Array | null | undefined;
+        bs.write(b != null);
+        if (b != null) {
+          w.i32(b.length);
+          w.bytes(b);
+        }
+        return;
+      }
+      case 'magic': return w.bytes(MAGIC);
+      case 'nested': return this.tightNested(v as Struct | null | undefined, w, bs, depth);
+      case 'cached': {
+        const o = v as Struct | null | undefined;
+        if (!this.opts.cacheEnabled) return this.tightNested(o, w, bs, depth);
+        // Java adds a missed object to the cache after its nested fields (pass one), but
+        // writes its index before them (pass two): reserve the index, patch it after.
+        const key = o == null ? 'null' : cacheKey(o);
+        const idx = this.encIndex.get(key);
+        bs.write(idx === undefined);
+        if (idx !== undefined) return w.i16(idx);
+        const at = w.pos;
+        w.i16(0);
+        this.tightNested(o, w, bs, depth);
+        w.patchI16(at, this.addToCache(key));
+        return;
+      }
+      case 'array': {
+        const a = v as Struct[] | null | undefined;
+        bs.write(a != null);
+        if (a == null) return;
+        w.i16(a.length);
+        for (const e of a) this.tightNested(e, w, bs, depth);
+        return;
+      }
+      case 'throwable': return this.tightThrowable(v as WireThrowable | null | undefined, w, bs);
+    }
+  }
+
+  private tightNested(o: Struct | null | undefined, w: Writer, bs: BitWriter, depth: number): void {
+    bs.write(o != null);
+    if (o == null) return;
+    if (depth > MAX_NESTING) throw new OpenWireError('data structures nested too deep');
+    const spec = this.spec(o.type);
+    if (spec.marshallAware) bs.write(false);
+    w.u8(o.type);
+    this.tightFields(spec, o, w, bs, depth + 1);
+  }
+
+  private tightThrowable(t: WireThrowable | null | undefined, w: Writer, bs: BitWriter): void {
+    bs.write(t != null);
+    if (t == null) return;
+    tightString(t.className, w, bs);
+    tightString(t.message, w, bs);
+    if (!this.opts.stackTraceEnabled) return;
+    const st = t.stackTrace ?? [];
+    w.i16(st.length);
+    for (const e of st) {
+      tightString(e.className, w, bs);
+      tightString(e.methodName, w, bs);
+      tightString(e.fileName, w, bs);
+      w.i32(e.lineNumber);
+    }
+    this.tightThrowable(t.cause, w, bs);
+  }
+
+  private looseFields(spec: TypeSpec, o: Struct, w: Writer, depth: number): void {
+    for (const fld of spec.fields) this.looseField(fld, o[fld.name], w, depth);
+  }
+
+  private looseField(fld: FieldSpec, v: unknown, w: Writer, depth: number): void {
+    switch (fld.kind) {
+      case 'bool': return w.bool(v === true);
+      case 'byte': return w.u8(num(v));
+      case 'int': return w.i32(num(v));
+      case 'long': return w.i64(long(v));
+      case 'string': return looseString(v as string | null | undefined, w);
+      case 'bytes': {
+        const b = v as Uint8Array | null | undefined;
+        w.bool(b != null);
+        if (b != null) {
+          w.i32(b.length);
+          w.bytes(b);
+        }
+        return;
+      }
+      case 'magic': return w.bytes(MAGIC);
+      case 'nested': return this.looseNested(v as Struct | null | undefined, w, depth);
+      case 'cached': {
+        const o = v as Struct | null | undefined;
+        if (!this.opts.cacheEnabled) return this.looseNested(o, w, depth);
+        const key = o == null ? 'null' : cacheKey(o);
+        const idx = this.encIndex.get(key);
+        w.bool(idx === undefined);
+        if (idx !== undefined) return w.i16(idx);
+        w.i16(this.addToCache(key));
+        return this.looseNested(o, w, depth);
+      }
+      case 'array': {
+        const a = v as Struct[] | null | undefined;
+        w.bool(a != null);
+        if (a == null) return;
+        w.i16(a.length);
+        for (const e of a) this.looseNested(e, w, depth);
+        return;
+      }
+      case 'throwable': return this.looseThrowable(v as WireThrowable | null | undefined, w);
+    }
+  }
+
+  private looseNested(o: Struct | null | undefined, w: Writer, depth: number): void {
+    w.bool(o != null);
+    if (o == null) return;
+    if (depth > MAX_NESTING) throw new OpenWireError('data structures nested too deep');
+    const spec = this.spec(o.type);
+    w.u8(o.type);
+    this.looseFields(spec, o, w, depth + 1);
+  }
+
+  private looseThrowable(t: WireThrowable | null | undefined, w: Writer): void {
+    w.bool(t != null);
+    if (t == null) return;
+    looseString(t.className, w);
+    looseString(t.message, w);
+    if (!this.opts.stackTraceEnabled) return;
+    const st = t.stackTrace ?? [];
+    w.i16(st.length);
+    for (const e of st) {
+      looseString(e.className, w);
+      looseString(e.methodName, w);
+      looseString(e.fileName, w);
+      w.i32(e.lineNumber);
+    }
+    this.looseThrowable(t.cause, w);
+  }
+
+  // ---- decoding --------------------------------------------------------------------------
+
+  /**
+   * One frame's body (after the size prefix): the type byte and fields. Every length is checked
+   * against the frame; a fault is an OpenWireError. Returns null for the NULL type.
+   */
+  decode(frame: Uint8Array): Struct | null {
+    const r = new Reader(frame);
+    const type = r.u8();
+    if (type === 0) return null;
+    const spec = this.spec(type);
+    const o: Struct = { type };
+    if (this.opts.tightEncoding) {
+      const bs = BitReader.read(r);
+      this.tightRead(spec, o, r, bs, 0);
+    } else {
+      this.looseRead(spec, o, r, 0);
+    }
+    if (r.remaining !== 0) throw new OpenWireError(`${r.remaining} bytes left over after ${spec.name}`);
+    return o;
+  }
+
+  private tightRead(spec: TypeSpec, o: Struct, r: Reader, bs: BitReader, depth: number): void {
+    for (const fld of spec.fields) {
+      let v: unknown;
+      switch (fld.kind) {
+        case 'bool': v = bs.read(); break;
+        case 'byte': v = r.i8(); break;
+        case 'int': v = r.i32(); break;
+        case 'long':
+          v = bs.read() ? (bs.read() ? r.i64() : r.i32() >>> 0) : bs.read() ? r.u16() : 0;
+          break;
+        case 'string':
+          v = bs.read() ? (bs.read() ? r.latin1(r.i16()) : r.utf()) : null;
+          break;
+        case 'bytes': v = bs.read() ? r.bytes(r.i32(), fld.name) : null; break;
+        case 'magic': v = this.magic(r); break;
+        case 'nested': v = this.tightNestedRead(r, bs, depth); break;
+        case 'cached':
+          if (!this.opts.cacheEnabled) v = this.tightNestedRead(r, bs, depth);
+          else if (bs.read()) {
+            const idx = r.i16();
+            v = this.tightNestedRead(r, bs, depth);
+            this.setCached(idx, v as Struct | null);
+          } else v = this.getCached(r.i16());
+          break;
+        case 'array':
+          if (bs.read()) {
+            const n = r.i16();
+            if (n < 0) throw new OpenWireError(`negative array length ${n}`);
+            r.need(n, fld.name);
+            const a: Array<Struct | null> = [];
+            for (let i = 0; i < n; i++) a.push(this.tightNestedRead(r, bs, depth));
+            v = a;
+          } else v = null;
+          break;
+        case 'throwable': v = this.tightThrowableRead(r, bs, 0); break;
+      }
+      o[fld.name] = v;
+    }
+  }
+
+  private magic(r: Reader): Uint8Array {
+    const m = r.bytes(8, 'magic');
+    for (let i = 0; i < 8; i++) if (m[i] !== MAGIC[i]) throw new OpenWireError('bad WireFormatInfo magic');
+    return m;
+  }
+
+  private tightNestedRead(r: Reader, bs: BitReader, depth: number): Struct | null {
+    if (!bs.read()) return null;
+    if (depth > MAX_NESTING) throw new OpenWireError('data structures nested too deep');
+    const type = r.u8();
+    const spec = this.spec(type);
+    const o: Struct = { type };
+    if (spec.marshallAware && bs.read()) {
+      // A pre-marshalled nested form (never produced by the Java client): its own stream.
+      r.i32();
+      r.u8();
+      this.tightRead(spec, o, r, BitReader.read(r), depth + 1);
+    } else {
+      this.tightRead(spec, o, r, bs, depth + 1);
+    }
+    return o;
+  }
+
+  private tightThrowableRead(r: Reader, bs: BitReader, depth: number): WireThrowable | null {
+    if (!bs.read()) return null;
+    if (depth > MAX_NESTING) throw new OpenWireError('exception causes nested too deep');
+    const tstr = (): string | null => (bs.read() ? (bs.read() ? r.latin1(r.i16()) : r.utf()) : null);
+    const t: WireThrowable = { className: tstr(), message: tstr() };
+    if (this.opts.stackTraceEnabled) {
+      const n = r.i16();
+      if (n < 0) throw new OpenWireError('negative stack trace length');
+      r.need(n * 4, 'stack trace');
+      t.stackTrace = [];
+      for (let i = 0; i < n; i++) t.stackTrace.push({ className: tstr(), methodName: tstr(), fileName: tstr(), lineNumber: r.i32() });
+      t.cause = this.tightThrowableRead(r, bs, depth + 1);
+    }
+    return t;
+  }
+
+  private looseRead(spec: TypeSpec, o: Struct, r: Reader, depth: number): void {
+    for (const fld of spec.fields) {
+      let v: unknown;
+      switch (fld.kind) {
+        case 'bool': v = r.bool(); break;
+        case 'byte': v = r.i8(); break;
+        case 'int': v = r.i32(); break;
+        case 'long': v = r.i64(); break;
+        case 'string': v = r.bool() ? r.utf() : null; break;
+        case 'bytes': v = r.bool() ? r.bytes(r.i32(), fld.name) : null; break;
+        case 'magic': v = this.magic(r); break;
+        case 'nested': v = this.looseNestedRead(r, depth); break;
+        case 'cached':
+          if (!this.opts.cacheEnabled) v = this.looseNestedRead(r, depth);
+          else if (r.bool()) {
+            const idx = r.i16();
+            v = this.looseNestedRead(r, depth);
+            this.setCached(idx, v as Struct | null);
+          } else v = this.getCached(r.i16());
+          break;
+        case 'array':
+          if (r.bool()) {
+            const n = r.i16();
+            if (n < 0) throw new OpenWireError(`negative array length ${n}`);
+            r.need(n, fld.name);
+            const a: Array<Struct | null> = [];
+            for (let i = 0; i < n; i++) a.push(this.looseNestedRead(r, depth));
+            v = a;
+          } else v = null;
+          break;
+        case 'throwable': v = this.looseThrowableRead(r, 0); break;
+      }
+      o[fld.name] = v;
+    }
+  }
+
+  private looseNestedRead(r: Reader, depth: number): Struct | null {
+    if (!r.bool()) return null;
+    if (depth > MAX_NESTING) throw new OpenWireError('data structures nested too deep');
+    const type = r.u8();
+    const spec = this.spec(type);
+    const o: Struct = { type };
+    this.looseRead(spec, o, r, depth + 1);
+    return o;
+  }
+
+  private looseThrowableRead(r: Reader, depth: number): WireThrowable | null {
+    if (!r.bool()) return null;
+    if (depth > MAX_NESTING) throw new OpenWireError('exception causes nested too deep');
+    const lstr = (): string | null => (r.bool() ? r.utf() : null);
+    const t: WireThrowable = { className: lstr(), message: lstr() };
+    if (this.opts.stackTraceEnabled) {
+      const n = r.i16();
+      if (n < 0) throw new OpenWireError('negative stack trace length');
+      r.need(n * 4, 'stack trace');
+      t.stackTrace = [];
+      for (let i = 0; i < n; i++) t.stackTrace.push({ className: lstr(), methodName: lstr(), fileName: lstr(), lineNumber: r.i32() });
+      t.cause = this.looseThrowableRead(r, depth + 1);
+    }
+    return t;
+  }
+
+  private setCached(idx: number, v: Struct | null): void {
+    if (idx === -1) return;
+    if (idx < 0 || idx >= this.decSlots.length) throw new OpenWireError(`marshal cache index ${idx} out of range`);
+    this.decSlots[idx] = v;
+  }
+
+  private getCached(idx: number): Struct | null {
+    if (idx < 0 || idx >= this.decSlots.length) throw new OpenWireError(`marshal cache index ${idx} out of range`);
+    const v = this.decSlots[idx];
+    if (v === undefined) throw new OpenWireError(`marshal cache index ${idx} was never set`);
+    return v;
+  }
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : typeof v === 'boolean' ? (v ? 1 : 0) : 0;
+}
+
+function long(v: unknown): number | bigint {
+  return typeof v === 'number' || typeof v === 'bigint' ? v : 0;
+}
+
+function tightLong(v: unknown, w: Writer, bs: BitWriter): void {
+  if (typeof v !== 'bigint') {
+    const n = typeof v === 'number' ? Math.trunc(v) : 0;
+    if (n >= 0 && n <= 0xffffffff) {
+      bs.write(n > 0xffff);
+      bs.write(n !== 0 && n <= 0xffff);
+      if (n > 0xffff) w.i32(n);
+      else if (n !== 0) w.i16(n);
+      return;
+    }
+  }
+  const x = BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(long(v) as number)));
+  if (x === 0n) {
+    bs.write(false);
+    bs.write(false);
+  } else if ((x & 0xffffffffffff0000n) === 0n) {
+    bs.write(false);
+    bs.write(true);
+    w.i16(Number(x));
+  } else if ((x & 0xffffffff00000000n) === 0n) {
+    bs.write(true);
+    bs.write(false);
+    w.i32(Number(x));
+  } else {
+    bs.write(true);
+    bs.write(true);
+    w.i64(BigInt.asIntN(64, x));
+  }
+}
+
+function tightString(s: string | null | undefined, w: Writer, bs: BitWriter): void {
+  bs.write(s != null);
+  if (s == null) return;
+  const n = mutf8Length(s);
+  if (n >= 32767) throw new OpenWireError('Encountered a String value that is too long to encode.');
+  const ascii = isAscii(s);
+  bs.write(ascii);
+  if (ascii) w.ascii(s);
+  else w.utf(s);
+}
+
+function looseString(s: string | null | undefined, w: Writer): void {
+  w.bool(s != null);
+  if (s != null) w.utf(s);
+}

@@ -1,0 +1,244 @@
+// A message crosses protocols: the Java client's Text, Map, Bytes, Stream, Object and plain
+// messages are read by Wharf's native client and by a STOMP client with every JMS header and
+// typed property; messages from the native client and from STOMP reach the Java client typed.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import type { Broker } from '@wharf/broker';
+import { ConnectionFactory, type Connection, type Message, type Session, type StreamMessage } from '@wharf/client';
+import { startBroker, stopBroker } from './broker';
+import { classpath, compileJava, runJava } from './java';
+
+const CLASSES = path.join(__dirname, '..', 'java-build', 'codec');
+const SRC = path.join(__dirname, '..', '..', 'test', 'java');
+
+/** A bare STOMP 1.2 client: enough to subscribe, send and read MESSAGE frames. */
+class Stomp {
+  private buf = Buffer.alloc(0);
+  private waiting: Array<(f: { command: string; headers: Map<string, string>; body: Buffer }) => void> = [];
+  private frames: Array<{ command: string; headers: Map<string, string>; body: Buffer }> = [];
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.parse();
+    });
+  }
+  static async open(port: number): Promise<Stomp> {
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(s));
+      s.once('error', reject);
+    });
+    const c = new Stomp(socket);
+    c.write('CONNECT', { 'accept-version': '1.2', host: 'localhost' });
+    assert.equal((await c.next()).command, 'CONNECTED');
+    return c;
+  }
+  private parse(): void {
+    for (;;) {
+      while (this.buf.length && (this.buf[0] === 0x0a || this.buf[0] === 0x0d)) this.buf = this.buf.subarray(1);
+      const end = this.buf.indexOf('\n\n');
+      if (end < 0) return;
+      const lines = this.buf.subarray(0, end).toString('utf8').split('\n');
+      const headers = new Map<string, string>();
+      for (const l of lines.slice(1)) {
+        const i = l.indexOf(':');
+        const k = l.slice(0, i);
+        if (!headers.has(k)) headers.set(k, l.slice(i + 1).replace(/\\c/g, ':').replace(/\\n/g, '\n').replace(/\\\\/g, '\\'));
+      }
+      const len = headers.get('content-length');
+      const start = end + 2;
+      const stop = len !== undefined ? start + Number(len) : this.buf.indexOf(0, start);
+      if (stop < 0 || this.buf.length < stop + 1) return;
+      const f = { command: lines[0]!, headers, body: Buffer.from(this.buf.subarray(start, stop)) };
+      this.buf = this.buf.subarray(stop + 1);
+      const w = this.waiting.shift();
+      if (w) w(f);
+      else this.frames.push(f);
+    }
+  }
+  write(command: string, headers: Record<string, string>, body = ''): void {
+    this.socket.write(`${command}\n${Object.entries(headers).map(([k, v]) => `${k}:${v}`).join('\n')}\n\n${body}\u0000`);
+  }
+  next(): Promise<{ command: string; headers: Map<string, string>; body: Buffer }> {
+    const f = this.frames.shift();
+    if (f) return Promise.resolve(f);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no STOMP frame within 10 s')), 10000);
+      this.waiting.push((x) => {
+        clearTimeout(t);
+        resolve(x);
+      });
+    });
+  }
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+let seq = 0;
+const unique = (p: string): string => `xp.${p}.${process.pid}.${++seq}`;
+
+describe('openwire - cross protocol with the Java client', function () {
+  this.timeout(120000);
+  let broker: Broker;
+  let url = '';
+  let conn: Connection;
+  let session: Session;
+  before(async function () {
+    if (!classpath()) this.skip();
+    compileJava(SRC, CLASSES);
+    broker = await startBroker({ transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }, { name: 'stomp', uri: 'stomp://127.0.0.1:0' }] });
+    url = broker.connectorUrl('tcp');
+    conn = await new ConnectionFactory(url).createConnection();
+    conn.start();
+    session = conn.createSession(false, 1);
+  });
+  after(async () => {
+    await conn?.close();
+    if (broker) await stopBroker(broker);
+  });
+
+  async function javaSend(queue: string): Promise<void> {
+    const r = await runJava(CLASSES, 'CrossProtocol', ['send', url, queue]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+
+  it('openwire cross protocol - Java Text/Map/Bytes/Stream/Object messages reach the native client with headers and typed properties', async () => {
+    const q = unique('j2n');
+    const consumer = await session.createConsumer(session.createQueue(q));
+    await javaSend(q);
+    const got: Message[] = [];
+    for (let i = 0; i < 6; i++) got.push((await consumer.receive(10000))!);
+    assert.deepEqual(got.map((m) => m.constructor.name), ['TextMessage', 'MapMessage', 'BytesMessage', 'StreamMessage', 'ObjectMessage', 'Message']);
+    for (const m of got) {
+      const kind = m.getStringProperty('kind')!;
+      assert.equal(m.getJMSCorrelationID(), `corr-${kind}`);
+      assert.equal(m.getJMSType(), `type-${kind}`);
+      assert.equal(String(m.getJMSReplyTo()), `queue://reply.${kind}`);
+      assert.equal(m.getJMSPriority(), 6);
+      assert.equal(m.getJMSDeliveryMode(), 2);
+      assert.ok(m.getJMSExpiration() > Date.now());
+      assert.match(m.getJMSMessageID()!, /^ID:.*:\d+:\d+:\d+$/);
+      assert.equal(m.getObjectProperty('pBool'), true);
+      assert.equal(m.getObjectProperty('pByte'), -3);
+      assert.equal(m.getObjectProperty('pShort'), 300);
+      assert.equal(m.getObjectProperty('pInt'), 70000);
+      assert.equal(m.getObjectProperty('pLong'), 9007199254740993n);
+      assert.equal(m.getObjectProperty('pFloat'), 1.5);
+      assert.equal(m.getObjectProperty('pDouble'), 2.25);
+    }
+    assert.equal(got[0]!.getBody(), 'hello \u00e9');
+    assert.deepEqual(got[1]!.getBody(), { short: 7, name: 'widget', price: 9.5 });
+    assert.deepEqual([...(got[2]!.getBody() as Uint8Array)], [0, 1, 2, 255]);
+    const stream = got[3] as StreamMessage;
+    assert.deepEqual([stream.readObject(), stream.readObject(), stream.readObject()], [1, 'two', true]);
+  });
+
+  it('openwire cross protocol - Java messages reach a STOMP client with headers and properties', async () => {
+    const q = unique('j2s');
+    const stomp = await Stomp.open(Number(/:(\d+)$/.exec(broker.connectorUrl('stomp'))![1]));
+    try {
+      stomp.write('SUBSCRIBE', { destination: `/queue/${q}`, id: '1', ack: 'auto', receipt: 'sub' });
+      assert.equal((await stomp.next()).command, 'RECEIPT');
+      await javaSend(q);
+      const frames = [];
+      for (let i = 0; i < 6; i++) frames.push(await stomp.next());
+      for (const f of frames) {
+        assert.equal(f.command, 'MESSAGE');
+        const kind = f.headers.get('kind')!;
+        assert.equal(f.headers.get('correlation-id'), `corr-${kind}`);
+        assert.equal(f.headers.get('type'), `type-${kind}`);
+        assert.equal(f.headers.get('reply-to'), `/queue/reply.${kind}`);
+        assert.equal(f.headers.get('priority'), '6');
+        assert.equal(f.headers.get('persistent'), 'true');
+        assert.equal(f.headers.get('JMSXGroupID'), 'group-1');
+        assert.equal(f.headers.get('pShort'), '300');
+        assert.equal(f.headers.get('pLong'), '9007199254740993');
+        assert.equal(f.headers.get('pBool'), 'true');
+      }
+      assert.equal(frames[0]!.body.toString('utf8'), 'hello \u00e9');
+      assert.deepEqual(JSON.parse(frames[1]!.body.toString('utf8')), { short: 7, name: 'widget', price: 9.5 });
+      assert.deepEqual([...frames[2]!.body], [0, 1, 2, 255]);
+      assert.deepEqual(JSON.parse(frames[3]!.body.toString('utf8')), [1, 'two', true]);
+    } finally {
+      stomp.close();
+    }
+  });
+
+  it('openwire cross protocol - native and STOMP messages reach the Java client with their headers, properties and bodies', async () => {
+    const q = unique('n2j');
+    const producer = await session.createProducer(session.createQueue(q));
+    const text = session.createTextMessage('from native');
+    text.setJMSCorrelationID('corr-n');
+    text.setJMSType('type-n');
+    text.setJMSReplyTo(session.createQueue('reply.n'));
+    text.setIntProperty('pInt', 5);
+    text.setLongProperty('pLong', 9007199254740993n);
+    text.setDoubleProperty('pDouble', 0.5);
+    text.setBooleanProperty('pBool', false);
+    text.setStringProperty('pString', 'str');
+    await producer.send(text, { priority: 8 });
+    await producer.send(session.createMapMessage({ a: 1, b: 'two', c: 2.5 }));
+    const bytes = session.createBytesMessage();
+    bytes.writeBytes(new Uint8Array([9, 8, 7]));
+    await producer.send(bytes);
+    const stream = session.createStreamMessage();
+    stream.writeInt(3);
+    stream.writeString('four');
+    await producer.send(stream);
+    const stomp = await Stomp.open(Number(/:(\d+)$/.exec(broker.connectorUrl('stomp'))![1]));
+    stomp.write('SEND', { destination: `/queue/${q}`, 'correlation-id': 'corr-s', type: 'type-s', priority: '3', persistent: 'true', color: 'red', receipt: 'r1' }, 'from stomp');
+    assert.equal((await stomp.next()).command, 'RECEIPT');
+    stomp.close();
+
+    const r = await runJava(CLASSES, 'CrossProtocol', ['receive', url, q, '5']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 5);
+    const [t, m, b, s, st] = lines.map((l) => new Map(l.split('|').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
+    assert.equal(t!.get('class'), 'ActiveMQTextMessage');
+    assert.equal(t!.get('body'), 'from native');
+    assert.equal(t!.get('corr'), 'corr-n');
+    assert.equal(t!.get('type'), 'type-n');
+    assert.equal(t!.get('replyTo'), 'queue://reply.n');
+    assert.equal(t!.get('priority'), '8');
+    assert.equal(t!.get('p.pInt'), 'Integer:5');
+    assert.equal(t!.get('p.pLong'), 'Long:9007199254740993');
+    assert.equal(t!.get('p.pDouble'), 'Double:0.5');
+    assert.equal(t!.get('p.pBool'), 'Boolean:false');
+    assert.equal(t!.get('p.pString'), 'String:str');
+    assert.equal(m!.get('class'), 'ActiveMQMapMessage');
+    assert.equal(m!.get('m.a'), 'Integer:1');
+    assert.equal(m!.get('m.b'), 'String:two');
+    assert.equal(m!.get('m.c'), 'Double:2.5');
+    assert.equal(b!.get('class'), 'ActiveMQBytesMessage');
+    assert.equal(b!.get('body'), '[9, 8, 7]');
+    assert.equal(s!.get('class'), 'ActiveMQStreamMessage');
+    assert.match(lines[3]!, /\|s=Integer:3\|s=String:four/);
+    assert.equal(st!.get('class'), 'ActiveMQTextMessage');
+    assert.equal(st!.get('body'), 'from stomp');
+    assert.equal(st!.get('corr'), 'corr-s');
+    assert.equal(st!.get('type'), 'type-s');
+    assert.equal(st!.get('priority'), '3');
+    assert.equal(st!.get('mode'), '2');
+    assert.equal(st!.get('p.color'), 'String:red');
+  });
+
+  it('openwire cross protocol - a Java message read by the native client and sent on keeps its Java property types for a Java consumer', async () => {
+    const q = unique('j2n2j');
+    const q2 = unique('j2n2j-out');
+    const consumer = await session.createConsumer(session.createQueue(q));
+    await javaSend(q);
+    const m = (await consumer.receive(10000))!;
+    // The native client forwards the message it received, as a bridge would.
+    const producer = await session.createProducer(session.createQueue(q2));
+    await producer.send(m);
+    const r = await runJava(CLASSES, 'CrossProtocol', ['receive', url, q2, '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const f = new Map(r.stdout.trim().split('|').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    assert.equal(f.get('p.pShort'), 'Short:300');
+    assert.equal(f.get('p.pByte'), 'Byte:-3');
+    assert.equal(f.get('p.pFloat'), 'Float:1.5');
+    assert.equal(f.get('p.pLong'), 'Long:9007199254740993');
+  });
+});
