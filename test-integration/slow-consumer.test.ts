@@ -4,7 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { DeliveryMode, Session, type Connection } from '@wharf/client';
 import { checkFor } from '@wharf/testkit';
-import type { TopicSubscription } from '@wharf/broker';
+import { ADVISORY_RETENTION, type TopicSubscription } from '@wharf/broker';
+import { CommandType, encodeCommand, vmConnect } from '@wharf/protocol';
 import { text, world, type World } from './helpers';
 
 async function slowSubscriber(w: World, prefetch: number): Promise<{ c: Connection; receive(): Promise<string | null> }> {
@@ -59,5 +60,21 @@ describe('slow consumers', () => {
     const got: string[] = [];
     for (let m = await slow.receive(); m !== null; m = await slow.receive()) got.push(m);
     assert.equal(got.length, 30, 'persistent messages wait for the slow subscriber');
+  });
+
+  it('slow consumers - the advisories kept for an offline durable subscriber are bounded under connection churn', async () => {
+    w = await world();
+    const owner = await w.connect({ clientID: 'watcher' });
+    const os = owner.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await (await os.createDurableSubscriber(os.createTopic('ActiveMQ.Advisory.Connection'), 'churn')).close();
+    await owner.close();
+    for (let i = 0; i < 700; i++) {
+      const server = vmConnect(w.broker.name, { deliver: () => undefined, closed: () => undefined });
+      server.deliver(encodeCommand({ type: CommandType.HELLO, corr: 1, version: 1, heartbeat: 0 }));
+      server.closed();
+    }
+    const sub = w.broker.durables.get('watcher:churn')!;
+    await checkFor(5000, () => sub.discarded >= 1400 - ADVISORY_RETENTION || undefined, 'the oldest advisories were discarded');
+    assert.equal(sub.pending.size, ADVISORY_RETENTION);
   });
 });

@@ -10,7 +10,7 @@ export * from './config';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
 export { ServerConnection } from './connection';
 export { Queue } from './queue';
-export { Topic, DurableSubscription, TopicSubscription } from './topic';
+export { Topic, DurableSubscription, TopicSubscription, ADVISORY_RETENTION } from './topic';
 export { MessageSource } from './source';
 export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';

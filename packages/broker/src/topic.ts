@@ -16,13 +16,16 @@ export class TopicSubscription extends MessageSource {
   readonly subKey = null;
   /** Messages discarded by the pendingMessageLimitStrategy (a slow subscriber). */
   discarded = 0;
+  private readonly advisory: boolean;
   constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, readonly consumer: ServerConsumer) {
     super(broker, destination, policy);
+    this.advisory = isAdvisory(destination);
   }
 
   override enqueue(e: Entry): void {
     super.enqueue(e);
-    const limit = pendingLimit(this.policy.pendingMessageLimitStrategy, this.consumer.prefetch);
+    let limit = pendingLimit(this.policy.pendingMessageLimitStrategy, this.consumer.prefetch);
+    if (this.advisory && (limit < 0 || limit > ADVISORY_RETENTION)) limit = ADVISORY_RETENTION;
     if (limit < 0) return;
     // What the consumer still has room for is on its way, not waiting.
     const c = this.consumer;
@@ -42,8 +45,17 @@ export class DurableSubscription extends MessageSource {
   active: ServerConsumer | null = null;
   /** Highest seq marked delivered before the last restart. */
   recoveredDeliveredMark = 0;
+  /** Advisories discarded past ADVISORY_RETENTION while the subscriber was away or slow. */
+  discarded = 0;
+  private readonly advisory: boolean;
   constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, public record: SubscriptionRecord) {
     super(broker, destination, policy);
+    this.advisory = isAdvisory(destination);
+  }
+
+  override enqueue(e: Entry): void {
+    super.enqueue(e);
+    if (this.advisory && this.pending.size > ADVISORY_RETENTION) discardOldest(this, ADVISORY_RETENTION, 0);
   }
   get subKey(): string {
     return this.record.key;
@@ -82,6 +94,16 @@ export class Topic {
   }
 }
 
+/**
+ * Advisories kept waiting for one subscriber (durable and away, or slow): connection churn makes
+ * them without end, and nobody needs the millionth-oldest. The oldest beyond this are discarded.
+ */
+export const ADVISORY_RETENTION = 1000;
+
+function isAdvisory(d: Destination): boolean {
+  return d.name.startsWith('ActiveMQ.Advisory.');
+}
+
 /** Messages that may wait for a subscriber beyond its prefetch; -1: no limit. */
 function pendingLimit(strategy: PendingMessageLimitStrategyConfig | null, prefetch: number): number {
   if (!strategy) return -1;
@@ -94,7 +116,7 @@ function pendingLimit(strategy: PendingMessageLimitStrategyConfig | null, prefet
  * non-persistent pending messages past the limit are discarded, counted and advised
  * (ActiveMQ.Advisory.MessageDiscarded.Topic.<name>), so one slow reader cannot fill memory.
  */
-function discardOldest(sub: TopicSubscription, limit: number, room: number): void {
+function discardOldest(sub: TopicSubscription | DurableSubscription, limit: number, room: number): void {
   let excess = sub.pending.size - room - limit;
   // The first `room` pending messages go to the consumer at the next dispatch: not waiting.
   let next = room;
@@ -112,7 +134,7 @@ function discardOldest(sub: TopicSubscription, limit: number, room: number): voi
   for (const e of gone) {
     e.state = EntryState.DONE;
     bytes += e.size;
-    sub.broker.advisories.messageDiscarded(sub.destination, e.msg, sub.consumer.label);
+    if (sub instanceof TopicSubscription) sub.broker.advisories.messageDiscarded(sub.destination, e.msg, sub.consumer.label);
   }
   sub.discarded += gone.length;
   sub.broker.memory.release(bytes);
