@@ -1,4 +1,4 @@
-// Lint rules: typescript-eslint's recommended set, plus the habits of ../shared/STYLE.md
+// Lint rules: typescript-eslint's recommended set, plus the habits of docs/CONVENTIONS.md
 // (no console in library code, no focused tests).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fs from 'node:fs';
 import { machineLine, percentile, root, startBrokerProcess, tempDir, writeSection } from './bench-lib.mjs';
-import { Group, cluster } from '../test-cluster/lib/group.mjs';
+import { Group, testkit } from '../test-cluster/lib/group.mjs';
 
 const require = createRequire(import.meta.url);
 const { ConnectionFactory, Session } = require(path.join(root, 'packages/client/dist/src/index.js'));
@@ -98,7 +98,7 @@ async function replicated(zk, sync) {
 }
 
 const tables = [];
-const zk = await cluster.startZooKeeper();
+const zk = await testkit.startZooKeeper();
 try {
   for (const where of values.tmpfs ? ['disk', 'tmpfs'] : ['disk']) {
     if (where === 'tmpfs') process.env.TMPDIR = '/dev/shm';

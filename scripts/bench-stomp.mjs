@@ -13,6 +13,8 @@
 //   nonpersistent-send     SEND without receipts but on every 100th, 50 of those outstanding;
 //                          the backlog is drained afterwards, untimed
 //   nonpersistent-roundtrip  that producer plus an ack:auto consumer; rate at the consumer
+//   nonpersistent-receipt-roundtrip  non-persistent SENDs with a receipt each, 200 receipts
+//                          outstanding (as persistent-send), plus an ack:auto consumer
 import net from 'node:net';
 import os from 'node:os';
 import fs from 'node:fs';
@@ -37,7 +39,7 @@ const { values: opts, positionals } = parseArgs({
     window: { type: 'string', default: '200' },
     'np-window': { type: 'string', default: '50' },
     warmup: { type: 'string', default: '3' },
-    phases: { type: 'string', default: 'persistent-send,persistent-roundtrip,nonpersistent-send,nonpersistent-roundtrip' },
+    phases: { type: 'string', default: 'persistent-send,persistent-roundtrip,nonpersistent-send,nonpersistent-roundtrip,nonpersistent-receipt-roundtrip' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -136,13 +138,13 @@ const STALL_MS = 30_000;
 let queueSeq = 0;
 
 /**
- * Producer: `persistent` → a receipt per message and WINDOW outstanding; otherwise a receipt
- * every 100th message and NP_WINDOW outstanding. Runs until the deadline (or max messages), then
- * waits for its last receipt. Resolves { sent, firstAt, lastReceiptAt }.
+ * Producer: `persistent` or `receiptEach` → a receipt per message and WINDOW outstanding;
+ * otherwise a receipt every 100th message and NP_WINDOW outstanding. Runs until the deadline (or
+ * max messages), then waits for its last receipt. Resolves { sent, firstAt, lastReceiptAt }.
  */
-async function produce(conn, queue, persistent, ms) {
-  const every = persistent ? 1 : 100;
-  const window = persistent ? WINDOW : NP_WINDOW;
+async function produce(conn, queue, persistent, ms, receiptEach = persistent) {
+  const every = receiptEach ? 1 : 100;
+  const window = receiptEach ? WINDOW : NP_WINDOW;
   const max = persistent ? MAX_P : MAX_NP;
   const head = `SEND\ndestination:/queue/${queue}\n${persistent ? 'persistent:true\n' : ''}`;
   let sent = 0;
@@ -251,7 +253,7 @@ async function runPhase(port, phase, seconds, tag) {
   const cons = roundtrip ? await consumer(port, queue) : null;
   const prod = await Conn.open(port);
   try {
-    const r = await produce(prod, queue, persistent, seconds * 1000);
+    const r = await produce(prod, queue, persistent, seconds * 1000, persistent || phase.includes('receipt'));
     if (!cons) {
       // Drain a non-persistent backlog (untimed): held in memory, it would throttle the next
       // phase through producer flow control, on either broker.
@@ -382,6 +384,7 @@ async function run() {
       '- persistent-roundtrip: the same producer and a consumer on the same queue; rate at the consumer.',
       `- nonpersistent-send: no receipt but on every 100th SEND, at most ${NP_WINDOW} of those outstanding (${NP_WINDOW * 100} messages unconfirmed); nobody consumes (the backlog is drained, untimed, after the phase).`,
       '- nonpersistent-roundtrip: that producer and a consumer; rate at the consumer.',
+      `- nonpersistent-receipt-roundtrip: non-persistent SENDs with a receipt on every one, ${WINDOW} receipts outstanding, and a consumer; rate at the consumer.`,
     ].join('\n');
     writeSection('bench-vs-activemq', md);
     console.log('\nwrote docs/PERFORMANCE.md (bench-vs-activemq section)');

@@ -53,11 +53,12 @@ for a destination every matching entry applies, exact names over wildcards. Its 
 \`topicPrefetch\` 32767, \`durableTopicPrefetch\` 100, \`memoryLimit\` (32 MiB of messages held in
 memory per destination; persistent messages beyond it stay in the store and are paged in),
 \`producerFlowControl\` true, \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200,
-\`pendingMessageLimitStrategy\` (none by default; \`{type: constant, limit: N}\` or
-\`{type: prefetchRatio, multiplier: X}\`, ActiveMQ's constant and prefetch-rate strategies: a
-non-durable topic subscriber keeps at most that many messages waiting beyond its prefetch; the
-oldest non-persistent ones past it are discarded, counted and advised on
-\`ActiveMQ.Advisory.MessageDiscarded.Topic.<name>\`).
+\`prioritizedMessages\` false (as on ActiveMQ, pending messages go out in arrival order whatever
+their priority; true dispatches the highest priority first), \`pendingMessageLimitStrategy\`
+(none by default; \`{type: constant, limit: N}\` or \`{type: prefetchRatio, multiplier: X}\`,
+ActiveMQ's constant and prefetch-rate strategies: a non-durable topic subscriber keeps at most
+that many messages waiting beyond its prefetch; the oldest non-persistent ones past it are
+discarded, counted and advised on \`ActiveMQ.Advisory.MessageDiscarded.Topic.<name>\`).
 
 A \`transportConnectors\` URI takes ActiveMQ's options in its query, for every scheme:
 \`maximumConnections\` (client connections open at once through this connector; beyond it a new

@@ -11,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ -f /usr/share/java/activemq-client.jar ] || need+=(libactivemq-java)
 [ -f /usr/share/java/geronimo-jms_1.1_spec.jar ] || need+=(libgeronimo-jms-1.1-spec-java)
+[ -f /usr/share/java/slf4j-nop.jar ] || need+=(libslf4j-java)
 [ -d /usr/share/activemq ] || need+=(activemq)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -eq 0 ]; then

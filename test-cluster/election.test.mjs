@@ -4,7 +4,7 @@
 // of a protected group: the nodes' election and status znodes, and the CLI reading them.
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
-import { Group, client, cluster, runCli, sharedZooKeeper, tempDir } from './lib/group.mjs';
+import { Group, client, runCli, sharedZooKeeper, tempDir, testkit } from './lib/group.mjs';
 
 describe('cluster (processes) - election', function () {
   this.timeout(60_000);
@@ -63,7 +63,7 @@ describe('cluster (processes) - election', function () {
 
   it('cluster - a node with the wrong zkPassword exits at once, saying so; the group carries on', async () => {
     const m = await g.waitForMaster();
-    const [clientPort, replicationPort] = await cluster.freePorts(2);
+    const [clientPort, replicationPort] = await testkit.freePorts(2);
     const dataDirectory = tempDir('wrong-password');
     try {
       const r = await runCli(['start', '--zkAddress', g.zkAddress, '--zkPath', g.zkPath, '--replicas', '3', '--nodeId', '9',

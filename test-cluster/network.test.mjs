@@ -1,4 +1,4 @@
-// Network of brokers with a replicated group (DESIGN §6, docs/CLUSTER.md): only the serving
+// Network of brokers with a replicated group (docs/CLUSTER.md): only the serving
 // master runs the group's network bridge, and after a kill -9 of the master the new master's
 // bridge carries on. The far side is a standalone broker with a consumer; it gets every message
 // sent to the group exactly once (a message the old master forwarded but could not acknowledge

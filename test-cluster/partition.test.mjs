@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Group, cluster, storedMessages, tempDir, until } from './lib/group.mjs';
+import { Group, storedMessages, tempDir, testkit, until } from './lib/group.mjs';
 import { Netns } from './lib/netns.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,7 +24,7 @@ async function zooKeeperIn(net, name) {
   ].join('\n'));
   const log = fs.openSync(path.join(dir, 'zookeeper.log'), 'a');
   const child = spawn('ip', ['netns', 'exec', net.ns(name), process.env.JAVA ?? 'java', '-Xmx256m', '-XX:+UseSerialGC',
-    '-Djava.net.preferIPv4Stack=true', '-cp', cluster.zooKeeperClasspath(), 'org.apache.zookeeper.server.ZooKeeperServerMain', cfg],
+    '-Djava.net.preferIPv4Stack=true', '-cp', testkit.zooKeeperClasspath(), 'org.apache.zookeeper.server.ZooKeeperServerMain', cfg],
   { stdio: ['ignore', log, log] });
   fs.closeSync(log);
   return {

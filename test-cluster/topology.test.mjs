@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Group, client, cluster, root, sharedZooKeeper, until } from './lib/group.mjs';
+import { Group, client, root, sharedZooKeeper, testkit, until } from './lib/group.mjs';
 
 const require = createRequire(import.meta.url);
 const YAML = require(require.resolve('yaml', { paths: [path.join(root, 'packages', 'cli')] }));
@@ -63,7 +63,7 @@ describe('cluster (processes) - the docker-compose topology: two groups joined b
     const specA = composeGroup('x-group-a');
     const specB = composeGroup('x-group-b');
     // One freePorts call for both groups: ports of separate calls may coincide.
-    const ports = await cluster.freePorts(12);
+    const ports = await testkit.freePorts(12);
     const a = await Group.create({ zkAddress: zk.connectString, brokerName: specA.brokerName, ports: ports.slice(0, 6) });
     const b = await Group.create({ zkAddress: zk.connectString, brokerName: specB.brokerName, ports: ports.slice(6) });
     groups.push(a, b);

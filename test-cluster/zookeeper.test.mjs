@@ -3,7 +3,7 @@
 // messages. The group must stop acknowledging while it cannot be sure of its master, recover
 // by itself, and lose nothing that was acknowledged.
 import { strict as assert } from 'node:assert';
-import { Group, cluster, until } from './lib/group.mjs';
+import { Group, testkit, until } from './lib/group.mjs';
 import { Load } from './lib/load.mjs';
 
 describe('cluster (processes) - ZooKeeper restart and session expiry', function () {
@@ -19,7 +19,7 @@ describe('cluster (processes) - ZooKeeper restart and session expiry', function 
   });
 
   it('cluster - a ZooKeeper restart and a ZooKeeper pause beyond the session timeout lose nothing; the group recovers', async () => {
-    zk = await cluster.startZooKeeper();
+    zk = await testkit.startZooKeeper();
     g = await Group.create({ zkAddress: zk.connectString, zkSessionTimeout: 2000 });
     await g.start();
     await g.waitForMaster();

@@ -1,5 +1,5 @@
 // Virtual topics, composite destinations, mirrored queues and wildcards over real TCP, with the
-// seed's own names (ACTIVEMQ-NOTES §6; seed: "虚拟Destination", "组合Destination", "Mirrored Queue").
+// seed's own names (docs/ACTIVEMQ-BEHAVIOUR.md: virtual topics, composite and mirrored destinations; seed: "虚拟Destination", "组合Destination", "Mirrored Queue").
 import { strict as assert } from 'node:assert';
 import { Session, type Message, type MessageConsumer } from '@wharf/client';
 import type { BrokerConfig } from '@wharf/broker';

@@ -53,10 +53,8 @@ describe('limits', () => {
       connectAttemptTimeout: 150,
       transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }, { name: 'slow', uri: 'tcp://127.0.0.1:0?transport.connectAttemptTimeout=0' }, { name: 'stomp', uri: 'stomp://127.0.0.1:0' }],
     }, { protocols: [stompProtocol] });
+    // Silent on the native port: closed before its protocol is even known.
     const idle = await raw(w.url);
-    const err = (await idle.next()) as Extract<Command, { type: 20 }>;
-    assert.equal(err.type, CommandType.ERROR);
-    assert.match(err.message, /no handshake within 150 ms \(transport.connectAttemptTimeout\)/);
     await idle.closed;
 
     const stomp = await socketTo(portOf(w.broker.connectorUrl('stomp')));

@@ -43,8 +43,8 @@ describe('queue', () => {
     assert.ok(got1.length > 0 && got2.length > 0, `both receivers got messages (${got1.length}/${got2.length})`);
   });
 
-  it('queue - higher priority first among pending messages', async () => {
-    const c = await w.connect();
+  async function sendPriorities(world: World): Promise<string[]> {
+    const c = await world.connect();
     const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
     const q = s.createQueue('TEST.PRIO');
     const p = await s.createProducer(q);
@@ -52,7 +52,20 @@ describe('queue', () => {
     await p.send(s.createTextMessage('high'), { priority: 9 });
     await p.send(s.createTextMessage('mid'), { priority: 4 });
     const cons = await s.createConsumer(q);
-    assert.deepEqual([text(await cons.receive(1000)), text(await cons.receive(1000)), text(await cons.receive(1000))], ['high', 'mid', 'low']);
+    return [text(await cons.receive(1000)), text(await cons.receive(1000)), text(await cons.receive(1000))];
+  }
+
+  it('queue - pending messages go out in arrival order by default (prioritizedMessages false, as ActiveMQ)', async () => {
+    assert.deepEqual(await sendPriorities(w), ['low', 'high', 'mid']);
+  });
+
+  it('queue - with the policy prioritizedMessages, higher priority first among pending messages', async () => {
+    const pw = await world({ destinationPolicy: [{ queue: 'TEST.>', prioritizedMessages: true }] });
+    try {
+      assert.deepEqual(await sendPriorities(pw), ['high', 'mid', 'low']);
+    } finally {
+      await pw.ledger.closeAll();
+    }
   });
 
   it('queue - selector picks matching messages; others stay', async () => {

@@ -1,4 +1,4 @@
-// Scheduled delivery over real TCP with the native client (ACTIVEMQ-NOTES §5): delay, period +
+// Scheduled delivery over real TCP with the native client (docs/ACTIVEMQ-BEHAVIOUR.md: the scheduler): delay, period +
 // repeat, cron, restart safety, management through ActiveMQ.Scheduler.Management.
 import { strict as assert } from 'node:assert';
 import { ConnectionFactory, Session, DeliveryMode, type Message, type MessageConsumer } from '@wharf/client';

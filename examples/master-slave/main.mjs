@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startZooKeeper, freePorts } from '@wharf/cluster';
+// A throwaway ZooKeeper for this example, from the repository's test helpers; in production the
+// group uses your ZooKeeper ensemble (cluster.zkAddress).
+import { startZooKeeper, freePorts } from '@wharf/testkit';
 import { ConnectionFactory, Session, DeliveryMode } from '@wharf/client';
 import { expect } from '../lib.mjs';
 

@@ -1,7 +1,7 @@
 // A network of brokers (seed: "Broker Cluster", network of Brokers for load balancing): two
 // brokers, each with a network connector to the other. Consumers of the same queue on both
 // share the messages sent to either; a message crosses the bridge only where there is a
-// consumer for it, and never comes back (DESIGN §6, docs/CLUSTER.md).
+// consumer for it, and never comes back (docs/CLUSTER.md).
 // With `wharf start`, the same bridge is one config entry on each broker:
 //   networkConnectors: [{ uri: "static:(tcp://other-broker:61616)" }]
 import { Broker } from '@wharf/broker';

@@ -16,6 +16,8 @@ export const BIN = path.join(root, 'packages', 'cli', 'dist', 'src', 'bin.js');
 const require = createRequire(import.meta.url);
 export const cluster = require(path.join(root, 'packages', 'cluster', 'dist', 'src', 'index.js'));
 export const client = require(path.join(root, 'packages', 'client', 'dist', 'src', 'index.js'));
+/** Test helpers: real ZooKeeper servers. */
+export const testkit = require(path.join(root, 'packages', 'testkit', 'dist', 'src', 'index.js'));
 
 const live = new Set();
 process.once('exit', () => {
@@ -196,8 +198,8 @@ export class Group {
   static async create(opts) {
     const g = new Group(opts);
     // One freePorts call: ports of separate calls may coincide.
-    const ports = opts.ports ?? (await cluster.freePorts(opts.console ? 9 : 6));
-    const consolePorts = !opts.console ? [] : ports.length >= 9 ? ports.slice(6, 9) : await cluster.freePorts(3);
+    const ports = opts.ports ?? (await testkit.freePorts(opts.console ? 9 : 6));
+    const consolePorts = !opts.console ? [] : ports.length >= 9 ? ports.slice(6, 9) : await testkit.freePorts(3);
     for (let i = 1; i <= 3; i++) {
       g.nodes.push(new NodeProcess(g, i, {
         clientPort: ports[i - 1], replicationPort: ports[i + 2], consolePort: consolePorts[i - 1],
@@ -291,7 +293,7 @@ export function runCli(args, opts = {}) {
 let shared;
 /** One ZooKeeper for every test file that does not stop or pause it (killed at exit). */
 export function sharedZooKeeper() {
-  shared ??= cluster.startZooKeeper();
+  shared ??= testkit.startZooKeeper();
   return shared;
 }
 

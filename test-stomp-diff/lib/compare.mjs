@@ -13,7 +13,7 @@ export function normalise(obs) {
   const now = Date.now();
   const prefix = obs.prefix;
   const text = (s) => (prefix ? s.split(prefix).join('~') : s)
-    .replace(/tcp:\/\/127\.0\.0\.1:\d+/g, '<remote>')
+    .replace(/(?:tcp:\/\/)?127\.0\.0\.1(?::|\\c)\d+/g, '<remote>')
     .replace(ID, (m) => {
       if (!ids.has(m)) ids.set(m, `<id:${ids.size + 1}>`);
       return ids.get(m);
@@ -37,13 +37,16 @@ export function normalise(obs) {
   }
   const entry = (e) => {
     if (!e.frame) return e;
-    let headers = e.headers.map(([k, v]) => [k, k === 'server' ? '<server>' : text(v)]);
-    let body = typeof e.body === 'string' ? text(e.body) : e.body;
+    // Sorted first, so ids are numbered in an order that does not depend on the broker's.
+    const sorted = e.headers.map((h, i) => [h, i]).sort((a, b) => (a[0][0] < b[0][0] ? -1 : a[0][0] > b[0][0] ? 1 : a[1] - b[1])).map(([h]) => h);
+    // A scheduled job's id is opaque (ActiveMQ's relation to message ids varies across restarts).
+    let headers = sorted.map(([k, v]) => [k, k === 'server' ? '<server>' : k === 'scheduledJobId' ? '<job>' : text(v)]);
+    // (An ERROR body is not read at all: the ids in it must not take numbers.)
+    let body = typeof e.body === 'string' && e.frame !== 'ERROR' ? text(e.body) : e.body;
     if (e.frame === 'ERROR') {
       headers = headers.filter(([k]) => k !== 'content-length' && k !== 'content-type');
       body = '<error body>';
     }
-    headers = headers.map((h, i) => [h, i]).sort((a, b) => (a[0][0] < b[0][0] ? -1 : a[0][0] > b[0][0] ? 1 : a[1] - b[1])).map(([h]) => h);
     return { frame: e.frame, headers, body };
   };
   const connections = {};
@@ -98,4 +101,31 @@ export function diff(recorded, got) {
     if (recorded.error !== got.error) out.push(`scenario error: ActiveMQ ${recorded.error ?? 'none'}, Wharf ${got.error ?? 'none'}`);
   }
   return out;
+}
+
+/**
+ * For a scenario's `expect`: change the headers of one recorded frame (`sub` undefined: the
+ * connection's n-th non-MESSAGE frame; else the n-th MESSAGE of that subscription), keeping the
+ * header order sorted as normalise() does.
+ */
+export function patchHeaders(rec, conn, sub, n, fn) {
+  const c = rec.connections[conn];
+  const e = sub === undefined ? c.frames[n] : c.messages[sub][n];
+  e.headers = fn(e.headers.map(([k, v]) => [k, v])).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return rec;
+}
+
+/** Number the <id:N> placeholders again by first appearance (after an `expect` removed some). */
+export function renumberIds(rec) {
+  const map = new Map();
+  const re = (v) => v.replace(/<id:\d+>/g, (m) => {
+    if (!map.has(m)) map.set(m, `<id:${map.size + 1}>`);
+    return map.get(m);
+  });
+  const entry = (e) => (e.frame ? { ...e, headers: e.headers.map(([k, v]) => [k, re(v)]), body: typeof e.body === 'string' ? re(e.body) : e.body } : e);
+  for (const c of Object.values(rec.connections)) {
+    c.frames = c.frames.map(entry);
+    for (const sub of Object.keys(c.messages)) c.messages[sub] = c.messages[sub].map(entry);
+  }
+  return rec;
 }

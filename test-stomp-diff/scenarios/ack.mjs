@@ -1,4 +1,5 @@
 // Ack modes, ACK/NACK errors, transactions.
+import { patchHeaders, renumberIds } from '../lib/compare.mjs';
 
 async function fill(t, a, n, dest = t.q(), extra = {}) {
   for (let i = 0; i < n; i++) await a.send('SEND', { destination: dest, receipt: `s${i}`, ...extra }, `m${i}`);
@@ -321,6 +322,9 @@ export default [
   },
   {
     name: 'tx-nack-in-transaction',
+    // docs/ACTIVEMQ-DIFFERENCES.md: the refusal is the same, the text has no Java toString.
+    difference: 'ERROR message without the MessageAck dump',
+    expect: (rec) => renumberIds(patchHeaders(rec, 'a', undefined, 4, (h) => h.map(([k, v]) => [k, k === 'message' ? 'Poison ack cannot be transacted' : v]))),
     async run(t) {
       const a = await t.connect('a');
       await fill(t, a, 1, t.q(), { persistent: 'true', sd: t.n() });

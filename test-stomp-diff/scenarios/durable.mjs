@@ -1,7 +1,20 @@
 // Durable subscriptions, temporary destinations, scheduled delivery, restarts.
+import { patchHeaders } from '../lib/compare.mjs';
 
 function durable(t, extra = {}) {
   return { destination: t.topic(), id: 'd', 'activemq.subscriptionName': t.n('sub'), ...extra };
+}
+
+/** a asks b's service with a temporary `replyTo` of its own; b answers to the reply-to it got. */
+async function requestReply(t, replyTo) {
+  const a = await t.connect('a');
+  const b = await t.connect('b');
+  await b.send('SUBSCRIBE', { destination: t.q('service'), id: 'svc', receipt: 'r1' });
+  await a.send('SUBSCRIBE', { destination: replyTo, id: 'rep', receipt: 'r2' });
+  await a.send('SEND', { destination: t.q('service'), 'reply-to': replyTo, receipt: 's1' }, 'request');
+  const req = await b.nextMessage();
+  await b.send('SEND', { destination: req?.h['reply-to'] ?? '/queue/none', receipt: 's2' }, 'reply');
+  await a.nextMessage();
 }
 
 export default [
@@ -86,6 +99,10 @@ export default [
   },
   {
     name: 'durable-client-ack-redelivered',
+    // docs/ACTIVEMQ-DIFFERENCES.md: ActiveMQ sends the unacknowledged message of a durable
+    // subscription again without `redelivered` (it does set it for a queue); Wharf says so.
+    difference: 'redelivered:true on a durable subscription\'s redelivery',
+    expect: (rec) => patchHeaders(rec, 'b', 'd', 0, (h) => [...h, ['redelivered', 'true']]),
     async run(t) {
       const a = await t.connect('a', { 'client-id': t.n('c') });
       await a.send('SUBSCRIBE', durable(t, { ack: 'client', receipt: 'r1' }));
@@ -101,16 +118,11 @@ export default [
   // ---- temporary destinations -----------------------------------------------------------------
   {
     name: 'temp-queue-request-reply',
-    async run(t) {
-      const a = await t.connect('a');
-      const b = await t.connect('b');
-      await b.send('SUBSCRIBE', { destination: t.q('service'), id: 'svc', receipt: 'r1' });
-      await a.send('SUBSCRIBE', { destination: '/temp-queue/replies', id: 'rep', receipt: 'r2' });
-      await a.send('SEND', { destination: t.q('service'), 'reply-to': '/temp-queue/replies', receipt: 's1' }, 'request');
-      const req = await b.nextMessage();
-      await b.send('SEND', { destination: req?.h['reply-to'] ?? '/queue/none', receipt: 's2' }, 'reply');
-      await a.nextMessage();
-    },
+    run: (t) => requestReply(t, '/temp-queue/replies'),
+  },
+  {
+    name: 'temp-topic-remote-send',
+    run: (t) => requestReply(t, '/temp-topic/events'),
   },
   {
     name: 'temp-topic-send-and-receive',
@@ -147,9 +159,13 @@ export default [
       const sent = Date.now();
       await a.send('SEND', { destination: t.q(), AMQ_SCHEDULED_DELAY: '1500', receipt: 's1' }, 'later');
       await a.send('SEND', { destination: t.q(), receipt: 's2' }, 'now');
-      await a.count(5, undefined, 5000);
+      await a.count(2, 'MESSAGE', 5000);
       const later = a.messages().find((m) => m.body.toString() === 'later');
-      t.time('delay', later ? later.at - sent : -1, { abs: 600, rel: 0 });
+      // ActiveMQ rounds the start up to 500 ms and its scheduler is slower than the delay: the
+      // message comes late, never early.
+      const took = later ? later.at - sent : -1;
+      t.observe('not-before-the-delay', took >= 1450);
+      t.observe('within-3.5-s', took >= 0 && took < 3500);
     },
   },
   {
@@ -160,9 +176,9 @@ export default [
       await a.send('SUBSCRIBE', { destination: t.q(), id: '1', receipt: 'r1' });
       const sent = Date.now();
       await a.send('SEND', { destination: t.q(), AMQ_SCHEDULED_DELAY: '500', AMQ_SCHEDULED_PERIOD: '500', AMQ_SCHEDULED_REPEAT: '2', receipt: 's1' }, 'tick');
-      await a.count(5, undefined, 5000);
+      await a.count(3, 'MESSAGE', 5000);
       const ms = a.messages();
-      t.time('last', ms.length ? ms[ms.length - 1].at - sent : -1, { abs: 600, rel: 0 });
+      t.observe('all-within-3-s', ms.length === 3 && ms[2].at - sent < 3000);
       await t.sleep(800);
     },
   },
@@ -206,7 +222,7 @@ export default [
       await b.send('SUBSCRIBE', { destination: t.q(), id: 'q', receipt: 'r2' });
       await b.send('SUBSCRIBE', durable(t, { receipt: 'r3' }));
       await b.send('SUBSCRIBE', { destination: t.q('sched'), id: 'sched', receipt: 'r4' });
-      await b.count(6, undefined, 8000);
+      await b.count(3, 'MESSAGE', 8000);
       await t.sleep(300);
     },
   },

@@ -5,8 +5,9 @@ import send from './send.mjs';
 import subscribe from './subscribe.mjs';
 import ack from './ack.mjs';
 import durable from './durable.mjs';
+import more from './more.mjs';
 
-export const scenarios = [...connect, ...send, ...subscribe, ...ack, ...durable];
+export const scenarios = [...connect, ...send, ...subscribe, ...ack, ...durable, ...more];
 
 const seen = new Set();
 for (const s of scenarios) {

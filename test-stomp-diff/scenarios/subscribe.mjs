@@ -1,5 +1,6 @@
 // SUBSCRIBE / UNSUBSCRIBE: ids, selectors, activemq.* options, browse, wildcards, virtual topics,
 // header escapes on the way out.
+import { patchHeaders } from '../lib/compare.mjs';
 export default [
   {
     name: 'subscribe-without-id',
@@ -239,10 +240,13 @@ export default [
     name: 'wildcard-queue-subscribe',
     async run(t) {
       const a = await t.connect('a');
-      await a.send('SEND', { destination: t.q('x.a'), receipt: 's1' }, 'a');
-      await a.send('SEND', { destination: t.q('x.b'), receipt: 's2' }, 'b');
+      // Subscribed first: ActiveMQ is slow to hand a new wildcard consumer what a queue already
+      // holds (it comes with the next message), a delay not worth copying.
       await a.send('SUBSCRIBE', { destination: `/queue/${t.n('x')}.*`, id: 'w', receipt: 'r1' });
-      await a.count(6);
+      await a.send('SEND', { destination: t.q('x.a'), receipt: 's1' }, 'a');
+      await a.nextMessage();
+      await a.send('SEND', { destination: t.q('x.b'), receipt: 's2' }, 'b');
+      await a.nextMessage();
     },
   },
   {
@@ -286,6 +290,11 @@ export default [
   },
   {
     name: 'header-escapes-v10-literal',
+    // docs/ACTIVEMQ-DIFFERENCES.md: ActiveMQ decodes 1.1 escapes in a 1.0 frame and writes the
+    // value back raw, so the `\n` becomes a header line of its own (header injection); Wharf
+    // keeps 1.0 headers literal, as STOMP 1.0 has no escapes.
+    difference: 'STOMP 1.0 headers are literal',
+    expect: (rec) => patchHeaders(rec, 'a', '(/queue/~.q)', 0, (h) => h.filter(([k]) => k !== 'c').map(([k, v]) => [k, k === 'lit' ? 'a\\cb\\nc:d' : v])),
     async run(t) {
       const a = await t.connect('a', { 'accept-version': undefined });
       await a.send('SUBSCRIBE', { destination: t.q(), receipt: 'r1' });

@@ -100,6 +100,21 @@ public class Features {
             Check.equal("others see both", "mine", ((TextMessage) all.receive(5000)).getText());
             other2.close();
             Check.pass("noLocal - a subscriber does not get its own connection's messages");
+
+            // Producer flow control: with producerWindowSize the client waits for the broker's
+            // ProducerAcks before it sends more than the window.
+            Connection windowed = new ActiveMQConnectionFactory(url + (url.contains("?") ? "&" : "?") + "jms.producerWindowSize=8192&jms.useAsyncSend=true").createConnection();
+            windowed.start();
+            Session ws = windowed.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            javax.jms.Queue wq = ws.createQueue(Check.unique("features.window"));
+            MessageProducer wp = ws.createProducer(wq);
+            char[] kb = new char[1024];
+            Arrays.fill(kb, 'w');
+            for (int i = 0; i < 500; i++) wp.send(ws.createTextMessage(new String(kb)));
+            MessageConsumer wc = ws.createConsumer(wq);
+            for (int i = 0; i < 500; i++) Check.ok(wc.receive(5000) != null, "windowed message " + i);
+            windowed.close();
+            Check.pass("producer window - async sends past producerWindowSize proceed as the broker acknowledges them");
         } finally {
             connection.close();
         }

@@ -41,5 +41,41 @@ public class WireFormats {
         }
         Check.equal("combinations", 16, n);
         Check.pass("wire format - versions 9 to 12, tight and loose, cache on and off, set from the client URL");
+
+        // jms.useCompression: bodies travel deflated; every consumer reads them as sent.
+        Connection compressing = new ActiveMQConnectionFactory(url + sep + "jms.useCompression=true").createConnection();
+        Connection plain = new ActiveMQConnectionFactory(url).createConnection();
+        compressing.start();
+        plain.start();
+        try {
+            Session cs = compressing.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            javax.jms.Queue q = cs.createQueue(Check.unique("wireformat.compressed"));
+            MessageProducer p = cs.createProducer(q);
+            StringBuilder big = new StringBuilder();
+            for (int i = 0; i < 2000; i++) big.append("compressible text ").append(i % 10).append(' ');
+            p.send(cs.createTextMessage(big.toString()));
+            BytesMessage bm = cs.createBytesMessage();
+            byte[] data = new byte[20000];
+            for (int i = 0; i < data.length; i++) data[i] = (byte) (i % 7);
+            bm.writeBytes(data);
+            p.send(bm);
+            MapMessage mm = cs.createMapMessage();
+            mm.setString("text", big.toString());
+            mm.setShort("short", (short) 3);
+            p.send(mm);
+            MessageConsumer c = plain.createSession(false, Session.AUTO_ACKNOWLEDGE).createConsumer(q);
+            Check.equal("compressed text", big.toString(), ((TextMessage) c.receive(5000)).getText());
+            BytesMessage rb = (BytesMessage) c.receive(5000);
+            byte[] back = new byte[(int) rb.getBodyLength()];
+            rb.readBytes(back);
+            Check.ok(java.util.Arrays.equals(data, back), "compressed bytes");
+            MapMessage rm = (MapMessage) c.receive(5000);
+            Check.equal("compressed map text", big.toString(), rm.getString("text"));
+            Check.equal("compressed map short", Short.valueOf((short) 3), rm.getObject("short"));
+        } finally {
+            compressing.close();
+            plain.close();
+        }
+        Check.pass("wire format - compressed bodies (jms.useCompression) arrive intact");
     }
 }

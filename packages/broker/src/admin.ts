@@ -11,7 +11,7 @@ import type { Entry } from './entry';
 import type { Queue } from './queue';
 import type { RoutePlan } from './router';
 import type { JobInfo } from './scheduler/index';
-import type { DurableSubscription } from './topic';
+import type { DurableSubscription, Topic } from './topic';
 
 /** One message as a queue holds it. */
 export interface MessageView {
@@ -165,7 +165,7 @@ export class BrokerAdmin {
   }
 
   /** Producers per destination URL (ActiveMQ's ProducerCount). */
-  private producerCounts(): Map<string, number> {
+  producerCounts(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const c of this.broker.connections.values()) {
       for (const p of c.producers.values()) if (p.destination) counts.set(p.destination, (counts.get(p.destination) ?? 0) + 1);
@@ -175,37 +175,51 @@ export class BrokerAdmin {
 
   queues(): QueueStats[] {
     const producers = this.producerCounts();
-    const memoryLimit = this.broker.memory.limit;
     const out: QueueStats[] = [];
-    for (const q of this.broker.queues.values()) {
-      const d = q.destination;
-      out.push({
-        url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, consumers: q.consumers.length,
-        producers: producers.get(d.url) ?? 0, enqueued: q.enqueued, dequeued: q.dequeued, forwarded: q.forwarded,
-        dispatched: q.dispatched, inflight: q.inflightCount, expired: q.expired,
-        memoryPercent: memoryLimit > 0 ? Math.floor((q.pending.bytes * 100) / memoryLimit) : 0,
-      });
-    }
+    for (const q of this.broker.queues.values()) out.push(this.queueStats(q, producers));
     return out;
+  }
+
+  /** The live queues and topics, for walks that yield between chunks (/metrics with many destinations). */
+  liveQueues(): IterableIterator<Queue> {
+    return this.broker.queues.values();
+  }
+
+  liveTopics(): IterableIterator<Topic> {
+    return this.broker.topics.values();
+  }
+
+  /** One queue's figures; `producers` from producerCounts() (read once for many queues). */
+  queueStats(q: Queue, producers: Map<string, number>): QueueStats {
+    const d = q.destination;
+    const memoryLimit = this.broker.memory.limit;
+    return {
+      url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, consumers: q.consumers.length,
+      producers: producers.get(d.url) ?? 0, enqueued: q.enqueued, dequeued: q.dequeued, forwarded: q.forwarded,
+      dispatched: q.dispatched, inflight: q.inflightCount, expired: q.expired,
+      memoryPercent: memoryLimit > 0 ? Math.floor((q.pending.bytes * 100) / memoryLimit) : 0,
+    };
   }
 
   topics(): TopicStats[] {
     const producers = this.producerCounts();
     const out: TopicStats[] = [];
-    for (const t of this.broker.topics.values()) {
-      const d = t.destination;
-      let dequeued = 0;
-      let forwarded = 0;
-      for (const s of [...t.subs, ...t.durables]) {
-        dequeued += s.dequeued;
-        forwarded += s.forwarded;
-      }
-      out.push({
-        url: d.url, name: d.name, temporary: isTemporary(d.kind), consumers: t.consumerCount, producers: producers.get(d.url) ?? 0,
-        enqueued: t.enqueued, dequeued, forwarded, durables: [...t.durables].map(durableStats),
-      });
-    }
+    for (const t of this.broker.topics.values()) out.push(this.topicStats(t, producers));
     return out;
+  }
+
+  topicStats(t: Topic, producers: Map<string, number>): TopicStats {
+    const d = t.destination;
+    let dequeued = 0;
+    let forwarded = 0;
+    for (const s of [...t.subs, ...t.durables]) {
+      dequeued += s.dequeued;
+      forwarded += s.forwarded;
+    }
+    return {
+      url: d.url, name: d.name, temporary: isTemporary(d.kind), consumers: t.consumerCount, producers: producers.get(d.url) ?? 0,
+      enqueued: t.enqueued, dequeued, forwarded, durables: [...t.durables].map(durableStats),
+    };
   }
 
   /** Durable subscriptions, then the non-durable topic subscriptions (advisory topics left out). */

@@ -68,7 +68,7 @@ export class Advisories {
   /**
    * A consumer came or went. The body names it, says which, and carries its broker path (a
    * network bridge's demand consumer has one; a client's is empty): network bridges build
-   * their demand from these (DESIGN §6).
+   * their demand from these (docs/CLUSTER.md).
    */
   consumersChanged(d: Destination, consumerCount: number, c: ServerConsumer, event: 'added' | 'removed'): void {
     if (this.isAdvisory(d)) return;

@@ -1,4 +1,4 @@
-// The Broker (DESIGN §5): destinations, subscriptions, routing, store recovery, dead letters,
+// The Broker (docs/ARCHITECTURE.md: inside the broker): destinations, subscriptions, routing, store recovery, dead letters,
 // expiry and advisories. Connections (connection.ts) turn wire commands into calls on it;
 // routing of one send is planned in router.ts and executed in execute.ts. Recovery, durable
 // subscriptions, dead letters and expiry, flow control and destination removal live in their
@@ -10,9 +10,9 @@ import {
   type Destination, type Selector, type WireMessage,
 } from '@wharf/protocol';
 import { filterable } from './filter';
-import { LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
+import { OpType, LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import { resolveConfig, type BrokerConfig } from './config';
-import { resolvePolicy, type ResolvedPolicy } from './policy';
+import { policyKey, resolvePolicy, type ResolvedPolicy } from './policy';
 import { recoverBroker } from './recovery';
 import { attachDurable, dropDurable, openDurable, unsubscribe, type DurableOpen } from './durables';
 import { expire, expireScan, expiryScanPeriod, sendToDeadLetter } from './dead-letter';
@@ -27,6 +27,8 @@ import type { ServerConsumer } from './consumer';
 import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
+import { PageLimiter } from './page-limiter';
+import { DestinationGc } from './destination-gc';
 import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
@@ -57,6 +59,9 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly store: Store;
   readonly log: Logger;
   private readonly storeWarnings = new StoreWarnings();
+  /** Paging queue messages in from the store, a few queues at a time. */
+  readonly pageLimiter = new PageLimiter();
+  private readonly destinationGc = new DestinationGc(this);
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   readonly topics = new Map<string, Topic>();
@@ -135,11 +140,12 @@ export class Broker extends EventEmitter implements ProtocolHost {
   }
 
   policyFor(d: Destination): ResolvedPolicy {
-    let p = this.policyCache.get(d.url);
+    // Keyed by the entries that apply, not by destination: one object per combination.
+    const key = policyKey(this.config.destinationPolicy, d);
+    let p = this.policyCache.get(key);
     if (!p) {
       p = resolvePolicy(this.config.destinationPolicy, d);
-      if (this.policyCache.size > 10000) this.policyCache.clear();
-      this.policyCache.set(d.url, p);
+      this.policyCache.set(key, p);
     }
     return p;
   }
@@ -153,6 +159,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     await this.recover();
     await this.scheduler?.start();
     this.startExpiryScan();
+    this.destinationGc.start(this.config.schedulePeriodForDestinationPurge);
     vmRegistry.register(this.config.brokerName, this);
     try {
       for (const c of this.config.transportConnectors) this.connectors.push(await startConnector(this, c));
@@ -169,6 +176,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     vmRegistry.unregister(this.config.brokerName, this);
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.expiryTimer = null;
+    this.destinationGc.stop();
     this.scheduler?.stop();
     for (const c of this.connectors) await c.close().catch(() => undefined);
     this.connectors = [];
@@ -204,7 +212,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
       this.queues.set(d.url, q);
       for (const c of this.wildcardQueueConsumers) if (destinationMatches(c.destination, d)) q.addConsumer(c);
       if (persist && this.durableStore && !isTemporary(d.kind)) {
-        void this.store.commit([{ t: 8, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
+        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
       }
       this.advisories.destinationCreated(d);
       this.emit('destination', d.url);
@@ -218,7 +226,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
       t = new Topic(d);
       this.topics.set(d.url, t);
       if (persist && this.durableStore && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
-        void this.store.commit([{ t: 8, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
+        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
       }
       for (const sub of this.wildcardDurables) {
         if (destinationMatches(sub.destination, d)) t.durables.add(sub);
@@ -231,7 +239,6 @@ export class Broker extends EventEmitter implements ProtocolHost {
   /** Remove a destination with its messages (console delete, temp destination end). */
   async removeDestination(url: string): Promise<boolean> {
     const removed = await removeDestination(this, url);
-    if (removed) this.policyCache.delete(url);
     return removed;
   }
 

@@ -44,6 +44,18 @@ export interface PolicyEntryConfig {
    * constantPendingMessageLimitStrategy / prefetchRatePendingMessageLimitStrategy).
    */
   pendingMessageLimitStrategy?: PendingMessageLimitStrategyConfig;
+  /**
+   * Remove the destination once it has had no consumers and no messages for
+   * inactiveTimoutBeforeGC ms (ActiveMQ's names, its spelling; checked every
+   * schedulePeriodForDestinationPurge ms, which must be > 0).
+   */
+  gcInactiveDestinations?: boolean;
+  inactiveTimoutBeforeGC?: number;
+  /**
+   * Dispatch a queue's (or durable subscription's) pending messages highest priority first.
+   * ActiveMQ's default, false, keeps arrival (FIFO) order whatever the JMSPriority.
+   */
+  prioritizedMessages?: boolean;
 }
 
 export type PendingMessageLimitStrategyConfig =
@@ -94,6 +106,8 @@ export interface BrokerConfig {
    * start; the damage is logged. Default false: start fails naming the damage.
    */
   acceptStoreDamage: boolean;
+  /** ms between checks for inactive destinations to remove (gcInactiveDestinations); 0 = never (ActiveMQ's default). */
+  schedulePeriodForDestinationPurge: number;
   /** Fail a send at once when memory or store is full, instead of blocking the producer (ActiveMQ sendFailIfNoSpace). */
   sendFailIfNoSpace: boolean;
   /** How long a blocked producer waits before its send fails (ms); 0 = forever (ActiveMQ sendFailIfNoSpaceAfterTimeout). */
@@ -141,6 +155,7 @@ export function defaultConfig(): BrokerConfig {
     memoryLimit: 256 * 1024 * 1024,
     storeLimit: 100 * 1024 * 1024 * 1024,
     acceptStoreDamage: false,
+    schedulePeriodForDestinationPurge: 0,
     sendFailIfNoSpace: false,
     sendFailIfNoSpaceAfterTimeout: 0,
     concurrentStoreAndDispatchQueues: true,

@@ -3,7 +3,7 @@
 import { DeliveryMode, type Properties, type WireMessage } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
 import type { Broker } from './broker';
-import type { Entry } from './entry';
+import { EntryState, type Entry } from './entry';
 import { deadLetterQueueFor } from './policy';
 import type { RoutePlan } from './router';
 import type { MessageSource } from './source';
@@ -20,8 +20,9 @@ export function sendToDeadLetter(b: Broker, source: MessageSource, entries: Entr
       b.log.debug({ messageId: e.msg.messageId, cause }, 'message discarded by the dead letter strategy');
       continue;
     }
-    const props: Properties = { ...e.msg.properties, dlqDeliveryFailureCause: cause };
-    if (e.msg.expiration > 0) props.originalExpiration = e.msg.expiration;
+    // An empty cause (a STOMP NACK, as on ActiveMQ) sets no dlqDeliveryFailureCause.
+    const props: Properties = cause === '' ? { ...e.msg.properties } : { ...e.msg.properties, dlqDeliveryFailureCause: cause };
+    props.originalExpiration = e.msg.expiration;
     if (!persistent) props.originalDeliveryMode = 'NON_PERSISTENT';
     const copy: WireMessage = {
       ...e.msg,
@@ -43,7 +44,12 @@ export function sendToDeadLetter(b: Broker, source: MessageSource, entries: Entr
 
 export function expire(b: Broker, source: MessageSource, entries: Entry[]): void {
   for (const e of entries) b.advisories.expired(source.destination, e.msg);
-  source.deadLetter(entries, `Message Expired. Expiration:${entries[0]?.msg.expiration ?? 0}`, true);
+  source.deadLetter(entries, expiryCause(entries[0]?.msg), true);
+}
+
+/** ActiveMQ's dlqDeliveryFailureCause of an expired message: its Throwable's toString(). */
+export function expiryCause(msg: WireMessage | undefined): string {
+  return `java.lang.Throwable: Message Expired. Expiration:${msg?.expiration ?? 0}`;
 }
 
 /** The period of the expiry scan: the shortest expireMessagesPeriod, at most 30 s. */
@@ -61,7 +67,7 @@ export function expireScan(b: Broker): void {
     if (s.policy.expireMessagesPeriod <= 0 || s.pending.size === 0) continue;
     const expired = s.pending.removeWhere((e) => e.msg.expiration > 0 && e.msg.expiration <= now);
     if (expired.length) {
-      for (const e of expired) e.state = 0;
+      for (const e of expired) e.state = EntryState.PENDING;
       s.expired += expired.length;
       b.expire(s, expired);
     }

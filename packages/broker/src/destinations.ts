@@ -1,7 +1,7 @@
 // Removing a destination: its consumers are closed with an error naming why, its durable
 // subscriptions go with it, and the store forgets it.
 import { InvalidDestinationError, destinationOf, isQueueKind, isTemporary } from '@wharf/protocol';
-import type { StoreOp } from '@wharf/store';
+import { OpType, type StoreOp } from '@wharf/store';
 import type { Broker } from './broker';
 
 /** Remove a destination with its messages (console delete, temp destination end). */
@@ -28,7 +28,7 @@ export async function removeDestination(b: Broker, url: string): Promise<boolean
     b.topics.delete(url);
   }
   if (b.durableStore && !isTemporary(d.kind)) {
-    ops.push({ t: 9, url });
+    ops.push({ t: OpType.REMOVE_DESTINATION, url });
     await b.store.commit(ops, { sync: true });
   }
   return true;

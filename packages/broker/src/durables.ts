@@ -1,7 +1,7 @@
 // Durable topic subscriptions: attach (recovery, first subscribe), open with JMS's replace rules,
 // unsubscribe, drop with the backlog's store references.
 import { IllegalStateError, InvalidDestinationError, destinationMatches, destinationOf, isWildcard } from '@wharf/protocol';
-import type { StoreOp, SubscriptionRecord } from '@wharf/store';
+import { OpType, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import type { Broker } from './broker';
 import type { ServerConnection } from './connection';
 import type { ServerConsumer } from './consumer';
@@ -51,7 +51,7 @@ export async function openDurable(b: Broker, conn: ServerConnection, c: ServerCo
       key, clientId: conn.clientId!, name, destination: c.destination.url, createdAt: Date.now(),
       ...(selector ? { selector } : {}), ...(cmd.noLocal ? { noLocal: true } : {}),
     };
-    if (b.durableStore) await b.store.commit([{ t: 3, dest: record.destination, sub: record }], { sync: true });
+    if (b.durableStore) await b.store.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: record.destination, sub: record }], { sync: true });
     sub = b.attachDurable(record, true);
   }
   if (c.closed) return;
@@ -72,9 +72,9 @@ export async function dropDurable(b: Broker, sub: DurableSubscription): Promise<
   const topics = new Set<string>([sub.destination.url]);
   for (const e of sub.pending.toArray()) {
     topics.add(e.storeDest);
-    if (e.shared && --e.shared.refs <= 0 && e.stored) ops.push({ t: 2, dest: e.storeDest, seq: e.seq });
+    if (e.shared && --e.shared.refs <= 0 && e.stored) ops.push({ t: OpType.REMOVE_MESSAGE, dest: e.storeDest, seq: e.seq });
   }
-  for (const t of topics) ops.unshift({ t: 4, dest: t, key: sub.record.key });
+  for (const t of topics) ops.unshift({ t: OpType.REMOVE_SUBSCRIPTION, dest: t, key: sub.record.key });
   sub.close();
   b.durables.delete(sub.record.key);
   b.wildcardDurables.delete(sub);

@@ -1,6 +1,6 @@
 // Executing a route plan: the store write first, then the entries go to their sources; or, for
 // queues that allow it, dispatch while the write is queued (concurrent store and dispatch).
-import type { StoreOp } from '@wharf/store';
+import { OpType, type StoreOp } from '@wharf/store';
 import type { Broker } from './broker';
 import { Queue } from './queue';
 import type { RoutePlan } from './router';
@@ -19,7 +19,7 @@ export function executePlan(b: Broker, plan: RoutePlan, onFail?: () => void, ext
     const withMarks: StoreOp[] = [];
     for (const op of ops) {
       withMarks.push(op);
-      if (op.t === 1) withMarks.push({ t: 10, dest: op.dest, seq: op.seq });
+      if (op.t === OpType.PUT_MESSAGE) withMarks.push({ t: OpType.MARK_DELIVERED, dest: op.dest, seq: op.seq });
     }
     for (let i = 0; i < plan.entries.length; i++) {
       const e = plan.entries[i]!;

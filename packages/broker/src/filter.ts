@@ -1,4 +1,4 @@
-// The selector's view of a message (STYLE.md §3): header and property getters over a
+// The selector's view of a message (docs/CONVENTIONS.md: narrow views): header and property getters over a
 // WireMessage, with one reusable adapter so a match allocates nothing.
 import { DeliveryMode, type Selector, type WireMessage } from '@wharf/protocol';
 

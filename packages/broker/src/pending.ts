@@ -1,20 +1,34 @@
 // Pending messages of one source, ordered by priority (9 first) and then by seq. Ten buckets,
 // each an array kept sorted by seq: appends are the common case, a returned (redelivered)
-// message is inserted at its place by binary search.
+// message is inserted at its place by binary search. Without `prioritized` (the destination
+// policy prioritizedMessages, false by default as on ActiveMQ) every message shares one bucket:
+// plain seq (FIFO) order.
 import type { Entry } from './entry';
 
 export class PendingList {
-  private readonly buckets: Entry[][] = Array.from({ length: 10 }, () => []);
-  private readonly heads: number[] = new Array(10).fill(0);
+  // Made on the first add: a broker may hold 100,000 destinations, most of them empty.
+  private buckets: Entry[][] = NO_BUCKETS;
+  private heads: number[] = NO_HEADS;
   private count = 0;
   bytes = 0;
+
+  /** @param prioritized order by priority first (set once, before the first add) */
+  constructor(private readonly prioritized = true) {}
+
+  private bucketOf(e: Entry): number {
+    return this.prioritized ? clampPriority(e.msg.priority) : 4;
+  }
 
   get size(): number {
     return this.count;
   }
 
   add(e: Entry): void {
-    const p = clampPriority(e.msg.priority);
+    if (this.buckets === NO_BUCKETS) {
+      this.buckets = Array.from({ length: 10 }, () => []);
+      this.heads = new Array<number>(10).fill(0);
+    }
+    const p = this.bucketOf(e);
     const b = this.buckets[p]!;
     const head = this.heads[p]!;
     if (b.length === head || b[b.length - 1]!.seq < e.seq) {
@@ -77,7 +91,8 @@ export class PendingList {
 
   /** Remove one entry known to be pending; cheap when it is at a bucket's head. */
   remove(e: Entry): boolean {
-    const p = clampPriority(e.msg.priority);
+    if (this.count === 0) return false;
+    const p = this.bucketOf(e);
     const b = this.buckets[p]!;
     const head = this.heads[p]!;
     let idx = -1;
@@ -123,6 +138,11 @@ export class PendingList {
     return out;
   }
 }
+
+// Shared by every list that never held an entry: ten empty buckets nobody writes to (add
+// replaces them before its first write; removeWhere only writes a bucket it removed from).
+const NO_BUCKETS: Entry[][] = Object.freeze(Array.from({ length: 10 }, () => Object.freeze([]) as unknown as Entry[])) as unknown as Entry[][];
+const NO_HEADS: number[] = Object.freeze(new Array<number>(10).fill(0)) as unknown as number[];
 
 function clampPriority(p: number): number {
   return p >= 9 ? 9 : p <= 0 ? 0 : p | 0;

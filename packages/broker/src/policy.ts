@@ -15,6 +15,10 @@ export interface ResolvedPolicy {
   maxPageSize: number;
   /** null: no limit (ActiveMQ's default). */
   pendingMessageLimitStrategy: PendingMessageLimitStrategyConfig | null;
+  gcInactiveDestinations: boolean;
+  inactiveTimoutBeforeGC: number;
+  /** Dispatch pending messages by priority first (ActiveMQ's prioritizedMessages, default false: FIFO). */
+  prioritizedMessages: boolean;
 }
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
@@ -28,12 +32,25 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   expireMessagesPeriod: 30000,
   maxPageSize: 200,
   pendingMessageLimitStrategy: null,
+  gcInactiveDestinations: false,
+  inactiveTimoutBeforeGC: 60000,
+  prioritizedMessages: false,
 };
 
 function matches(entry: PolicyEntryConfig, d: Destination): boolean {
   const pattern = isQueueKind(d.kind) ? entry.queue : entry.topic;
   if (pattern === undefined) return false;
   return pattern === d.name || pattern === '>' || (isWildcard(pattern) && wildcardMatches(pattern, d.name));
+}
+
+/**
+ * Which entries apply to `d` (their indexes): destinations with the same key share one resolved
+ * policy, however many destinations there are.
+ */
+export function policyKey(entries: PolicyEntryConfig[], d: Destination): string {
+  let key = isQueueKind(d.kind) ? 'q' : 't';
+  for (let i = 0; i < entries.length; i++) if (matches(entries[i]!, d)) key += `,${i}`;
+  return key;
 }
 
 export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): ResolvedPolicy {
@@ -51,6 +68,9 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.expireMessagesPeriod !== undefined) p.expireMessagesPeriod = e.expireMessagesPeriod;
     if (e.maxPageSize !== undefined) p.maxPageSize = e.maxPageSize;
     if (e.pendingMessageLimitStrategy !== undefined) p.pendingMessageLimitStrategy = e.pendingMessageLimitStrategy;
+    if (e.gcInactiveDestinations !== undefined) p.gcInactiveDestinations = e.gcInactiveDestinations;
+    if (e.inactiveTimoutBeforeGC !== undefined) p.inactiveTimoutBeforeGC = e.inactiveTimoutBeforeGC;
+    if (e.prioritizedMessages !== undefined) p.prioritizedMessages = e.prioritizedMessages;
   }
   return p;
 }

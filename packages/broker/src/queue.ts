@@ -1,7 +1,7 @@
 // A queue: each message to exactly one consumer, in order within a priority; round-robin over
 // consumers with credit; exclusive consumers; message groups; a bounded window of messages in
-// memory with the rest paged in from the store in order (DESIGN §4, large backlogs).
-import type { StoreOp } from '@wharf/store';
+// memory with the rest paged in from the store in order (docs/ARCHITECTURE.md: invariants, large backlogs).
+import { OpType, type StoreOp } from '@wharf/store';
 import { Entry, EntryState } from './entry';
 import { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
@@ -28,7 +28,7 @@ export class Queue extends MessageSource {
   removalOps(e: Entry): StoreOp[] {
     // Consumed before its write started (concurrent store and dispatch): nothing to remove.
     if (this.broker.concurrentDispatch && this.broker.store.cancelQueuedPut!(this.destination.url, e.seq)) return [];
-    return [{ t: 2, dest: this.destination.url, seq: e.seq }];
+    return [{ t: OpType.REMOVE_MESSAGE, dest: this.destination.url, seq: e.seq }];
   }
 
   /** True when `e` would stay in memory if enqueued now, with a consumer to take it. */
@@ -56,7 +56,10 @@ export class Queue extends MessageSource {
   }
 
   protected override afterDispatch(): void {
-    if (this.pagedCount === 0 || this.pagingIn || this.closed) return;
+    // Without a consumer nothing would leave memory again: stored messages stay in the store
+    // (a restart with many queues would otherwise read them all in), and are paged in when a
+    // consumer comes (browsing reads the store directly).
+    if (this.pagedCount === 0 || this.pagingIn || this.closed || this.consumers.length === 0) return;
     const lowWater = Math.max(this.policy.maxPageSize * 2, 400);
     if (this.pending.size >= lowWater && this.pending.bytes > 0) return;
     if (this.pending.bytes > this.policy.memoryLimit / 2) return;
@@ -65,7 +68,10 @@ export class Queue extends MessageSource {
 
   private async pageIn(batch: number): Promise<void> {
     this.pagingIn = true;
+    const limiter = this.broker.pageLimiter;
+    await limiter.acquire(this.consumers.length > 0);
     try {
+      if (this.closed) return;
       const rows = await this.broker.store.loadMessages(this.destination.url, this.storeCursor, batch);
       if (this.closed) return;
       let added = 0;
@@ -86,6 +92,7 @@ export class Queue extends MessageSource {
     } catch (err) {
       this.broker.onStoreFailure(err as Error);
     } finally {
+      limiter.release();
       this.pagingIn = false;
     }
     this.scheduleDispatch();

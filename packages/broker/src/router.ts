@@ -1,11 +1,11 @@
 // Routing of one send: which sources get an entry, and which store ops make it durable.
 // Composite destinations, virtual topics and mirrored queues are routing rules, all here
-// (ACTIVEMQ-NOTES §6; CompositeDestinationBroker, VirtualTopicInterceptor, MirroredQueue).
+// (docs/ACTIVEMQ-BEHAVIOUR.md: virtual topics, composite and mirrored destinations; CompositeDestinationBroker, VirtualTopicInterceptor, MirroredQueue).
 import {
   DeliveryMode, InvalidDestinationError, isComposite, isQueueKind, isTemporary, isWildcard, parseComposite,
   parseDestination, destinationOf, wildcardMatches, copyMessage, type Destination, type WireMessage,
 } from '@wharf/protocol';
-import type { StoreOp } from '@wharf/store';
+import { OpType, type StoreOp } from '@wharf/store';
 import { Entry, type SharedRef } from './entry';
 import type { MessageSource } from './source';
 import type { Broker } from './broker';
@@ -14,6 +14,7 @@ import type { DurableSubscription } from './topic';
 import type { Queue } from './queue';
 import type { VirtualTopicConfig } from './config';
 import { filterable } from './filter';
+import { expiryCause } from './dead-letter';
 
 /** ActiveMQ's VirtualTopic defaults (BrokerService.createDefaultDestinationInterceptor). */
 export const VIRTUAL_TOPIC_DEFAULTS = { name: 'VirtualTopic.>', prefix: 'Consumer.*.', postfix: '' } as const;
@@ -75,8 +76,15 @@ export class Router {
       throw new InvalidDestinationError(`cannot send to wildcard destination ${d.url}`);
     }
     if (msg.expiration > 0 && msg.expiration <= Date.now()) {
-      // Expired before arrival: the dead letter strategy decides (ActiveMQ checks on arrival).
-      plan.after.push(() => this.broker.advisories.expired(d, msg));
+      // Expired before arrival: the dead letter strategy decides (ActiveMQ checks on arrival), so
+      // by default a persistent queue message goes to the DLQ and a non-persistent one is dropped.
+      plan.after.push(() => {
+        const b = this.broker;
+        b.advisories.expired(d, msg);
+        if (!isQueueKind(d.kind) || isTemporary(d.kind)) return;
+        const q = b.getQueue(d, true);
+        if (q) b.sendToDeadLetter(q, [new Entry(0, msg, q, 0, false, origin?.id ?? null)], expiryCause(msg), true);
+      });
       return;
     }
     if (isQueueKind(d.kind)) this.planQueue(msg, d, origin, plan);
@@ -91,7 +99,7 @@ export class Router {
     const q = b.getQueue(d, true)!;
     const seq = b.nextSeq();
     const stored = b.durableStore && msg.deliveryMode === DeliveryMode.PERSISTENT && !isTemporary(d.kind);
-    if (stored) plan.ops.push({ t: 1, dest: d.url, seq, msg });
+    if (stored) plan.ops.push({ t: OpType.PUT_MESSAGE, dest: d.url, seq, msg });
     plan.sources.push(q);
     plan.entries.push(new Entry(seq, msg, q, b.sizeOf(msg), stored, origin?.id ?? null));
     // MirroredQueue: every queue message is also published on the queue's mirror topic (temporary
@@ -132,7 +140,7 @@ export class Router {
     }
     if (durable) {
       const shared: SharedRef | null = persistent ? { refs: durable.length } : null;
-      if (persistent) plan.ops.push({ t: 1, dest: d.url, seq, msg, subs: durable.map((s) => s.record.key) });
+      if (persistent) plan.ops.push({ t: OpType.PUT_MESSAGE, dest: d.url, seq, msg, subs: durable.map((s) => s.record.key) });
       for (const s of durable) {
         const e = new Entry(seq, msg, s, size, persistent, originId, shared);
         plan.sources.push(s);

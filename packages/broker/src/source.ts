@@ -3,7 +3,7 @@
 // (groups, exclusive consumers, paging) live in queue.ts; subscription rules in topic.ts.
 import { isTransientStoreError } from './store-health';
 import { AckType, type Destination, type WireMessage } from '@wharf/protocol';
-import type { StoreOp } from '@wharf/store';
+import { OpType, type StoreOp } from '@wharf/store';
 import { Entry, EntryState } from './entry';
 import { PendingList } from './pending';
 import type { ServerConsumer } from './consumer';
@@ -11,7 +11,7 @@ import type { ResolvedPolicy } from './policy';
 import type { Broker } from './broker';
 
 export abstract class MessageSource {
-  readonly pending = new PendingList();
+  readonly pending: PendingList;
   consumers: ServerConsumer[] = [];
   /** Entries dispatched and not yet acknowledged. */
   inflightCount = 0;
@@ -35,7 +35,9 @@ export abstract class MessageSource {
   expired = 0;
   closed = false;
 
-  constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy) {}
+  constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy) {
+    this.pending = new PendingList(policy.prioritizedMessages);
+  }
 
   /** The key this source's acks are stored under (queue: none; durable sub: its key). */
   abstract readonly subKey: string | null;
@@ -199,7 +201,7 @@ export abstract class MessageSource {
       // The one mark key must not go down: a premark of a higher seq may be on disk already.
       if (this.premarkMax > mark) mark = this.premarkMax;
       this.deliveredMark = mark;
-      const op: StoreOp = this.subKey ? { t: 10, dest: this.destination.url, seq: mark, key: this.subKey } : { t: 10, dest: this.destination.url, seq: mark };
+      const op: StoreOp = this.subKey ? { t: OpType.MARK_DELIVERED, dest: this.destination.url, seq: mark, key: this.subKey } : { t: OpType.MARK_DELIVERED, dest: this.destination.url, seq: mark };
       const write = this.broker.store.commit([op], { sync: false });
       const prev = this.sendChain;
       const chain: Promise<void> = (prev ? prev.then(() => write) : write).then(

@@ -1,9 +1,9 @@
 // Topics: every current subscriber gets every message. Each subscription is a source of its
 // own: a non-durable one lives as long as its consumer; a durable one (clientId + name) keeps
 // messages while its consumer is away. A persistent message for durable subscribers is stored
-// once, with one reference per subscription present at send time (DESIGN §4).
+// once, with one reference per subscription present at send time (docs/ARCHITECTURE.md: invariants).
 import type { Destination } from '@wharf/protocol';
-import type { StoreOp, SubscriptionRecord } from '@wharf/store';
+import { OpType, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import { EntryState, type Entry } from './entry';
 import type { PendingMessageLimitStrategyConfig } from './config';
 import { MessageSource } from './source';
@@ -61,8 +61,8 @@ export class DurableSubscription extends MessageSource {
     return this.record.key;
   }
   removalOps(e: Entry): StoreOp[] {
-    const ops: StoreOp[] = [{ t: 5, dest: e.storeDest, key: this.record.key, seq: e.seq }];
-    if (e.shared && --e.shared.refs <= 0) ops.push({ t: 2, dest: e.storeDest, seq: e.seq });
+    const ops: StoreOp[] = [{ t: OpType.ACK_SUBSCRIPTION, dest: e.storeDest, key: this.record.key, seq: e.seq }];
+    if (e.shared && --e.shared.refs <= 0) ops.push({ t: OpType.REMOVE_MESSAGE, dest: e.storeDest, seq: e.seq });
     return ops;
   }
   protected accepts(): boolean {

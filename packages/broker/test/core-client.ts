@@ -100,3 +100,12 @@ export class CoreClient {
     return this.dispatches.filter((d) => d.consumerId === consumerId && d.message);
   }
 }
+
+/** Wait until `fn` holds (broker state that settles after a store write has no event). */
+export async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

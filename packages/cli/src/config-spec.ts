@@ -111,6 +111,9 @@ const policyEntry: Spec = {
       check: (s) => s.type === 'constant' ? (s.limit === undefined ? { field: 'limit', problem: 'a constant strategy needs a limit', hint: 'write {type: constant, limit: 1000}' } : undefined)
         : (s.multiplier === undefined ? { field: 'multiplier', problem: 'a prefetchRatio strategy needs a multiplier', hint: 'write {type: prefetchRatio, multiplier: 2.5}' } : undefined),
     },
+    gcInactiveDestinations: bool,
+    inactiveTimoutBeforeGC: nonNegMs,
+    prioritizedMessages: bool,
   },
   check: (p) => (p.queue === undefined) === (p.topic === undefined)
     ? { field: 'queue', problem: 'a policy entry needs exactly one of queue or topic', hint: "write queue: '>' for every queue, or topic: 'PRICES.>' for a pattern" }
@@ -125,6 +128,7 @@ const consoleSection: Spec = {
     port: { kind: 'integer', min: 0, max: 65535 },
     username: str,
     password: str,
+    metricsDestinationLimit: { kind: 'integer', min: 0 },
   },
 };
 
@@ -136,10 +140,11 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'dataDirectory', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'where the LevelDB store lives' },
   { key: 'persistent', section: 'broker', spec: bool, doc: 'false: keep everything in memory' },
   { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri}] listeners: tcp:// and ssl:// (Wharf and OpenWire clients on one port; auto:// is the same), stomp://, ws://' },
-  { key: 'destinationPolicy', section: 'broker', spec: { kind: 'array', of: policyEntry }, doc: '[{queue|topic, redeliveryPolicy, deadLetterStrategy, queuePrefetch, memoryLimit, ...}]' },
+  { key: 'destinationPolicy', section: 'broker', spec: { kind: 'array', of: policyEntry }, doc: '[{queue|topic, redeliveryPolicy, deadLetterStrategy, queuePrefetch, memoryLimit, gcInactiveDestinations, inactiveTimoutBeforeGC, ...}]' },
   { key: 'maxFrameSize', section: 'broker', spec: { kind: 'size', min: 1 }, doc: 'largest frame accepted from a client' },
   { key: 'memoryLimit', section: 'broker', spec: nonNegSize, doc: 'memory for messages held in RAM (systemUsage memoryUsage)' },
   { key: 'storeLimit', section: 'broker', spec: nonNegSize, doc: 'store size before producers block (100 gb, lowered at start to what the disk can hold); 0 = no limit' },
+  { key: 'schedulePeriodForDestinationPurge', section: 'broker', spec: nonNegMs, doc: 'ms between checks for inactive destinations to remove (policy gcInactiveDestinations, inactiveTimoutBeforeGC); 0 = never' },
   { key: 'acceptStoreDamage', section: 'broker', spec: bool, doc: 'start on a damaged store, serving what is left (what the damage held is lost); default: refuse, naming the damage (see wharf store check)' },
   { key: 'concurrentStoreAndDispatchQueues', section: 'broker', spec: bool, doc: 'dispatch a persistent queue message to a waiting consumer while its write is queued; one consumed first is never written (standalone store)' },
   { key: 'sendFailIfNoSpace', section: 'broker', spec: bool, doc: 'fail a send at once when memory or store is full instead of blocking the producer' },
@@ -156,7 +161,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; empty = no authentication' },
   { key: 'logLevel', section: 'broker', spec: { kind: 'enum', values: LOG_LEVELS }, doc: LOG_LEVELS.join(' | ') },
   { key: 'advertisedMembers', section: 'broker', spec: { kind: 'array', of: { kind: 'string', nonEmpty: true } }, doc: 'client URLs told to failover clients' },
-  // Replicated group (ActiveMQ's replicatedLevelDB attributes, DESIGN §6).
+  // Replicated group (ActiveMQ's replicatedLevelDB attributes, docs/CLUSTER.md).
   { key: 'replicas', section: 'cluster', spec: { kind: 'integer', min: 1, odd: true }, doc: 'group size (odd); quorum = replicas/2 + 1' },
   { key: 'zkAddress', section: 'cluster', spec: { kind: 'string', nonEmpty: true, check: checkZkAddress }, doc: 'ZooKeeper servers, host:port,host:port' },
   { key: 'zkPassword', section: 'cluster', spec: str, doc: 'password of the group\'s znodes in ZooKeeper (digest auth, user wharf); every node and `wharf cluster status` need the same one' },
@@ -171,7 +176,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'nodeId', section: 'cluster', spec: nonNegInt, doc: "this node's id (default: the StatefulSet ordinal of HOSTNAME)" },
   { key: 'logRetentionBatches', section: 'cluster', spec: nonNegInt, doc: 'retained replication log in batches (100000); a slave further behind catches up by snapshot' },
   { key: 'logRetentionBytes', section: 'cluster', spec: nonNegSize, doc: 'retained replication log in bytes (64mb)' },
-  { key: 'console', section: 'console', spec: consoleSection, doc: '{enabled, bind, port, username, password} of the web console; on by default at 127.0.0.1:8161, as ActiveMQ\'s' },
+  { key: 'console', section: 'console', spec: consoleSection, doc: '{enabled, bind, port, username, password, metricsDestinationLimit} of the web console; on by default at 127.0.0.1:8161, as ActiveMQ\'s' },
   { key: 'networkConnectors', section: 'extra', spec: { kind: 'array', of: { kind: 'object', fields: { name: str, uri: { kind: 'string', nonEmpty: true }, duplex: bool, networkTTL: nonNegInt, conduitSubscriptions: bool, decreaseNetworkConsumerPriority: bool, dynamicallyIncludedDestinations: { kind: 'array', of: str }, excludedDestinations: { kind: 'array', of: str }, staticallyIncludedDestinations: { kind: 'array', of: str }, prefetchSize: { kind: 'integer', min: 1 }, userName: str, password: str }, required: ['uri'] } }, doc: 'network-of-brokers bridges run by this broker (a group: by its master), [{uri: static:(tcp://other:61616), networkTTL, ...}] (docs/CLUSTER.md, Network of brokers)' },
 ];
 

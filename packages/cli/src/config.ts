@@ -1,4 +1,4 @@
-// Configuration for `wharf start` (DESIGN §8): one YAML or JSON file, every key overridable by a
+// Configuration for `wharf start` (docs/CONFIGURATION.md): one YAML or JSON file, every key overridable by a
 // WHARF_<KEY> environment variable and by a --key flag. Precedence: flag > env > file > defaults.
 import { parseArgs } from 'node:util';
 import { resolveConfig, type BrokerConfig } from '@wharf/broker';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { ConnectionFactory, DeliveryMode, Session } from '@wharf/client';
 import { checkFor } from '@wharf/testkit';
-import { BIN, tempDir } from './helpers';
+import { BIN, logMessage, tempDir } from './helpers';
 
 const STARTED = /^Wharf broker \S+ started: (tcp:\/\/127\.0\.0\.1:\d+)/;
 const CONSOLE = /^Wharf console started: (http:\/\/\S+)/;
@@ -33,7 +33,7 @@ describe('wharf start - file descriptor reserve', function () {
     });
     const lines: string[] = [];
     const stderr: string[] = [];
-    readline.createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+    readline.createInterface({ input: child.stdout }).on('line', (l) => lines.push(logMessage(l)));
     readline.createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const sockets: net.Socket[] = [];

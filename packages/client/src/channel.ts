@@ -1,7 +1,7 @@
 // The connection's wire: one link at a time (tcp, ssl or vm), the HELLO handshake, requests
 // matched to answers by `corr`, heartbeats, and — for failover: URLs — reconnection. On a new
 // link the owner replays its state (onResumed) and the channel then re-sends every request
-// still unanswered, with the same bytes, so a persistent send keeps its ids (DESIGN §7).
+// still unanswered, with the same bytes, so a persistent send keeps its ids (packages/client/README.md).
 import {
   ConnectionClosedError, JMSError, PROTOCOL_VERSION, TimeoutError, TransactionRolledBackError, errorFromCode, type Command, type Welcome,
 } from '@wharf/protocol';

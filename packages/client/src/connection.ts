@@ -1,4 +1,4 @@
-// The JMS Connection (DESIGN §7): owns the channel, the sessions, the temporary destinations
+// The JMS Connection (packages/client/README.md): owns the channel, the sessions, the temporary destinations
 // and everything a failover link needs to replay (sessions, producers, consumers, durable
 // subscriptions, temporary destinations: onResumed).
 import os from 'node:os';

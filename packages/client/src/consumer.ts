@@ -1,7 +1,7 @@
-// MessageConsumer (DESIGN §7): receive(), receiveNoWait(), a message listener, or `for await`.
+// MessageConsumer (packages/client/README.md): receive(), receiveNoWait(), a message listener, or `for await`.
 // Prefetched messages wait in a buffer and reach the application only while the connection is
 // started. Before a message is handed over, expired ones are acked EXPIRED and ones past the
-// redelivery policy are poison-acked (ACTIVEMQ-NOTES §4.1). Client-side redelivery (rollback,
+// redelivery policy are poison-acked (docs/ACTIVEMQ-BEHAVIOUR.md: redelivery and dead letters). Client-side redelivery (rollback,
 // recover, a failing listener) puts messages back at the head of the buffer after a delay.
 import {
   IllegalStateError, JMSError, rejectUnknownKeys, type Command, type ConsumerOpen, type RedeliveryPolicyData,

@@ -1,4 +1,4 @@
-// JMS destinations (DESIGN §2): Queue, Topic, TemporaryQueue, TemporaryTopic. A name may be a
+// JMS destinations (docs/ARCHITECTURE.md: the message model): Queue, Topic, TemporaryQueue, TemporaryTopic. A name may be a
 // composite (`FOO.A,FOO.B,topic://cd.mark`), kept whole and sent as one destination; ActiveMQ's
 // consumer options (`queue?consumer.prefetchSize=10`) are read off the name.
 import {

@@ -1,5 +1,5 @@
 // The client's typed errors: the protocol's registry (codes shared with the broker), plus the
-// few that only a client raises. Codes are stable and append-only (STYLE.md §8).
+// few that only a client raises. Codes are stable and append-only (docs/CONVENTIONS.md: typed errors with stable codes).
 import { JMSError } from '@wharf/protocol';
 
 export {

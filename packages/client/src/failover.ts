@@ -1,4 +1,4 @@
-// The failover transport's options and reconnect schedule (ACTIVEMQ-NOTES §2.2), with
+// The failover transport's options and reconnect schedule (docs/ACTIVEMQ-BEHAVIOUR.md: the failover transport), with
 // ActiveMQ's names and defaults. The reconnect loop itself runs in channel.ts, which replays
 // the connection's state on every new link.
 import { ConfigError } from '@wharf/protocol';
@@ -8,7 +8,7 @@ export interface FailoverOptions {
   initialReconnectDelay: number;
   maxReconnectDelay: number;
   useExponentialBackOff: boolean;
-  /** The back-off multiplier; `backOffMultiplier` is accepted as an alias (ACTIVEMQ-NOTES). */
+  /** The back-off multiplier; `backOffMultiplier` is accepted as an alias (docs/ACTIVEMQ-BEHAVIOUR.md: the failover transport). */
   reconnectDelayExponent: number;
   /** -1 = forever; 0 = try once. */
   maxReconnectAttempts: number;

@@ -1,4 +1,4 @@
-// MessageProducer (DESIGN §5, §7): a persistent send outside a transaction waits until the
+// MessageProducer (docs/ARCHITECTURE.md: invariants; packages/client/README.md): a persistent send outside a transaction waits until the
 // broker has made the message durable; non-persistent and transacted sends are one-way;
 // `useAsyncSend` / `alwaysSyncSend` change that as in ActiveMQ.
 import {

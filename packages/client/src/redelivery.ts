@@ -1,4 +1,4 @@
-// Client-side redelivery (ACTIVEMQ-NOTES §4.1): ActiveMQ's RedeliveryPolicy lives in the client.
+// Client-side redelivery (docs/ACTIVEMQ-BEHAVIOUR.md: redelivery and dead letters): ActiveMQ's RedeliveryPolicy lives in the client.
 // A rolled-back, recovered or failed delivery is redelivered locally after a delay; past
 // maximumRedeliveries the client poison-acks it and the broker moves it to the DLQ.
 import { ConfigError, DEFAULT_REDELIVERY_POLICY, rejectUnknownKeys, type RedeliveryPolicyData } from '@wharf/protocol';

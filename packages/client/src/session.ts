@@ -1,4 +1,4 @@
-// The JMS Session (DESIGN §7): one thread of control. It creates destinations, producers,
+// The JMS Session (packages/client/README.md): one thread of control. It creates destinations, producers,
 // consumers, browsers and messages; it owns the acknowledge mode, the transaction and the
 // messages delivered but not yet acknowledged; it runs message listeners one at a time.
 import {

@@ -1,4 +1,4 @@
-// tcp:// and ssl:// links: length-prefixed frames (DESIGN §3) through the streaming decoder;
+// tcp:// and ssl:// links: length-prefixed frames (docs/ARCHITECTURE.md: the core API) through the streaming decoder;
 // frames written in one tick leave in one socket write.
 import net from 'node:net';
 import tls from 'node:tls';

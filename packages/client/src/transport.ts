@@ -1,4 +1,4 @@
-// The small seam under Connection (STYLE.md, nats.js's Transport): one physical link to one
+// The small seam under Connection (docs/CONVENTIONS.md: seams with fakes; nats.js's Transport): one physical link to one
 // broker. tcp/ssl and vm implement it; failover is built above it (channel.ts), so sessions
 // never see which transport carries them.
 import type { Command } from '@wharf/protocol';

@@ -1,5 +1,5 @@
 // Broker URLs as ActiveMQ writes them: `tcp://host:61616?opts`, `ssl://host:61617`, `vm://name`,
-// `failover:(uri1,uri2)?opts` or `failover:uri1,uri2` (ACTIVEMQ-NOTES §2.1). Options named
+// `failover:(uri1,uri2)?opts` or `failover:uri1,uri2` (docs/ACTIVEMQ-BEHAVIOUR.md: the failover transport). Options named
 // `jms.*` configure the connection factory; `nested.*` on a failover URL apply to every nested
 // URI; the rest are transport or failover options.
 import { ConfigError } from '@wharf/protocol';

@@ -15,7 +15,7 @@ import { brokerServices, tcpEndpoints, type BrokerServices } from './services';
 import { ZkStatusPublisher } from './status';
 import { SYNC_POLICIES, type SyncPolicy } from './types';
 
-/** The `cluster` section (ActiveMQ's replicatedLevelDB attributes; DESIGN §6). */
+/** The `cluster` section (ActiveMQ's replicatedLevelDB attributes; docs/CLUSTER.md). */
 export interface ClusterSettings {
   replicas?: number;
   zkAddress?: string;

@@ -1,4 +1,4 @@
-// ClusterNode: one member of a replicated master-slave group (DESIGN §6). It owns the local
+// ClusterNode: one member of a replicated master-slave group (docs/CLUSTER.md). It owns the local
 // store, joins the election, and follows what the election says:
 //   master  — a new term: setEpoch, a ReplicatedStore over the local store, slave sessions;
 //             once floor(replicas/2) slaves have caught up, serve clients (services.serve);

@@ -50,7 +50,7 @@ export function brokerServices(
       });
       current = broker;
       opts.onBroker?.(broker);
-      // The network bridges run on the serving master only (DESIGN §6).
+      // The network bridges run on the serving master only (docs/CLUSTER.md).
       const termBridges = startNetworkConnectors(opts.networkConnectors, { brokerName: broker.name, logger: broker.log });
       bridges = termBridges;
       return {

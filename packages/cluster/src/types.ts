@@ -2,7 +2,7 @@
 import type { CommitOptions, EncodedBatch, LogBatch, Position, SnapshotEntry, SnapshotReader, Store } from '@wharf/store';
 import type { ElectionLogger } from './election/types';
 
-/** DESIGN §6: when a replicated commit counts as done. */
+/** docs/CLUSTER.md: when a replicated commit counts as done. */
 export type SyncPolicy = 'quorum_mem' | 'quorum_disk' | 'local_disk';
 export const SYNC_POLICIES: readonly SyncPolicy[] = ['quorum_mem', 'quorum_disk', 'local_disk'];
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   MastershipRecorder, agreed, electionConformanceCases, member, waitForAll, waitForLost, waitForState,
   type ElectionFixture,
-} from '../src/election/conformance';
+} from './election-conformance';
 import { MemoryElection, MemoryElectionHub } from '../src/election/memory';
 import { UNREADABLE, decide, rankMembers, type GroupView, type MemberRecord } from '../src/election/rules';
 import type { Election } from '../src/election/types';

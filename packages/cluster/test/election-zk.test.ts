@@ -7,10 +7,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
   agreed, electionConformanceCases, member, waitForAll, waitForLost, waitForState, type ElectionFixture,
-} from '../src/election/conformance';
+} from './election-conformance';
 import type { ElectionLogger } from '../src/election/types';
 import { ZooKeeperElection } from '../src/election/zookeeper';
-import { startZooKeeper, startZooKeeperEnsemble, type ZooKeeperHandle } from '../src/election/zk-server';
+import { startZooKeeper, startZooKeeperEnsemble, type ZooKeeperHandle } from '@wharf/testkit';
 import {
   Code, create, createClient, digestId, getAcl, getChildren, getData, isCode, remove, type Client,
 } from '../src/election/zk-client';

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WireMessage } from '@wharf/protocol';
-import { LevelStore, type Position, type StoreOp } from '@wharf/store';
+import { OpType, LevelStore, type Position, type StoreOp } from '@wharf/store';
 import { MemoryElection, MemoryElectionHub } from '../src/election/memory';
 import { ClusterNode, type NodeServices } from '../src/node';
 import { MemoryReplicationHub } from '../src/replication/memory-transport';
@@ -22,7 +22,7 @@ export function msg(seq: number, dest = 'queue://Q'): WireMessage {
 }
 
 export function putOps(seq: number, dest = 'queue://Q'): StoreOp[] {
-  return [{ t: 1, dest, seq, msg: msg(seq, dest) }];
+  return [{ t: OpType.PUT_MESSAGE, dest, seq, msg: msg(seq, dest) }];
 }
 
 /** Records log lines so tests can see what happened (WHARF_TEST_LOG=1 prints them). */

@@ -1,4 +1,4 @@
-// Network of brokers: real brokers on loopback TCP, bridged by NetworkConnector (DESIGN §6).
+// Network of brokers: real brokers on loopback TCP, bridged by NetworkConnector (docs/CLUSTER.md).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createServer } from 'node:net';

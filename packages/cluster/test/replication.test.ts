@@ -1,8 +1,9 @@
-// Replicated groups in-process (DESIGN §6): in-memory election and replication network, real
+// Replicated groups in-process (docs/CLUSTER.md): in-memory election and replication network, real
 // LevelStores. Each case drives the group through a failure and checks what was acknowledged.
 import assert from 'node:assert/strict';
 import { StoreError } from '@wharf/protocol';
 import { contents, putOps, settlesWithin, TestGroup, waitFor } from './harness';
+import { OpType } from '@wharf/store';
 
 describe('cluster replication (in-memory election and network)', function () {
   this.timeout(20000);
@@ -32,7 +33,7 @@ describe('cluster replication (in-memory election and network)', function () {
     const m = await g.waitForMaster();
     const rs = m.serving!;
     const positions = await Promise.all(Array.from({ length: 200 }, (_, i) => rs.commit(putOps(i + 1), { sync: i % 3 !== 0 })));
-    await rs.commit([{ t: 2, dest: 'queue://Q', seq: 7 }], { sync: false });
+    await rs.commit([{ t: OpType.REMOVE_MESSAGE, dest: 'queue://Q', seq: 7 }], { sync: false });
     const last = rs.assignedPosition;
     assert.equal(positions.length, 200);
     await g.waitForPosition(['n1', 'n2', 'n3'], last);
@@ -137,7 +138,7 @@ describe('cluster replication (in-memory election and network)', function () {
     const lagging = [...g.nodes.keys()].find((id) => id !== m.id)!;
     g.network.partition(m.id, lagging);
     for (let i = 1; i <= 100; i++) await m.serving!.commit(putOps(i));
-    await m.serving!.commit([{ t: 2, dest: 'queue://Q', seq: 50 }]);
+    await m.serving!.commit([{ t: OpType.REMOVE_MESSAGE, dest: 'queue://Q', seq: 50 }]);
     g.network.heal(m.id, lagging);
     await g.waitForPosition([lagging], m.serving!.assignedPosition);
     assert.ok(m.log.has(/snapshot sent/), 'the master sent a snapshot');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LevelStore, type SnapshotEntry } from '@wharf/store';
+import { OpType, LevelStore, type SnapshotEntry } from '@wharf/store';
 import { putOps } from './harness';
 
 async function entries(store: LevelStore): Promise<SnapshotEntry[][]> {
@@ -44,8 +44,8 @@ describe('replication - store snapshots', function () {
     await b.open();
     a.setEpoch(3);
     for (let i = 1; i <= 300; i++) await a.commit(putOps(i), { sync: false });
-    await a.commit([{ t: 3, dest: 'topic://T', sub: { key: 'c:s', clientId: 'c', name: 's', destination: 'topic://T', createdAt: 1 } }]);
-    await a.commit([{ t: 2, dest: 'queue://Q', seq: 5 }]);
+    await a.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: 'topic://T', sub: { key: 'c:s', clientId: 'c', name: 's', destination: 'topic://T', createdAt: 1 } }]);
+    await a.commit([{ t: OpType.REMOVE_MESSAGE, dest: 'queue://Q', seq: 5 }]);
     for (let i = 1; i <= 10; i++) await b.commit(putOps(1000 + i, 'queue://OTHER'));
   });
 

@@ -1,4 +1,4 @@
-// The console of a cluster node (DESIGN §6, docs/CLUSTER.md). A node runs a new Broker for every
+// The console of a cluster node (docs/CLUSTER.md). A node runs a new Broker for every
 // term in which it is master, and none while it is a slave or a candidate, but its console lives
 // as long as the process. followBroker() is a BrokerView over whatever the node runs now: it
 // asks the node for the current term's broker on every call and reads that one (a new term
@@ -9,8 +9,9 @@ import { brokerView, packageVersion, type AdapterOptions } from './adapter';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 import type {
   BridgeSource, BrokerInfo, BrokerView, ClusterInfo, ClusterStatusSource, ConnectionInfo, JobInfo, MessageDetail,
-  MessageSummary, QueueInfo, SchedulerSource, SendRequest, StoreInfo, SubscriptionInfo, TopicInfo,
+  MessageSummary, MetricsDestinations, QueueInfo, SchedulerSource, SendRequest, StoreInfo, SubscriptionInfo, TopicInfo,
 } from './view';
+import { truncateForMetrics } from './metrics-destinations';
 
 /** A cluster node as its console sees it (the cli implements it over @wharf/cluster's ClusterNode). */
 export interface NodeSource extends ClusterStatusSource {
@@ -105,6 +106,11 @@ export class FollowingView implements BrokerView {
       memory: { used: 0, limit: 0, percent: 0 },
       connectors: [],
     };
+  }
+
+  metricsDestinations(limit: number): Promise<MetricsDestinations> {
+    const v = this.serving();
+    return v.metricsDestinations ? v.metricsDestinations(limit) : Promise.resolve(truncateForMetrics(v.queues(), v.topics(), limit));
   }
 
   queues(): QueueInfo[] {

@@ -1,4 +1,4 @@
-// Every metric the console exports (DESIGN §8), in one place. Dashboards and alerts depend on
+// Every metric the console exports (docs/CONFIGURATION.md), in one place. Dashboards and alerts depend on
 // these names: rename only with a note in the changelog, and update deploy/grafana too.
 
 export const DEFAULT_METRICS_PREFIX = 'wharf_';
@@ -31,6 +31,8 @@ export const MetricName = {
   BRIDGES: 'network_bridges',
   UPTIME_SECONDS: 'uptime_seconds',
   INFO: 'info',
+  DESTINATIONS: 'destinations',
+  METRICS_DESTINATIONS_OMITTED: 'metrics_destinations_omitted',
 } as const;
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 

@@ -3,7 +3,8 @@
 // broker's hot paths never touch prom-client).
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BridgeInfo, BrokerInfo, ClusterInfo, JobInfo, QueueInfo, SubscriptionInfo, TopicInfo } from './view';
-import type { BrokerView } from './view';
+import type { BrokerView, MetricsDestinations } from './view';
+import { truncateForMetrics } from './metrics-destinations';
 import { isNotServing } from './follow';
 import { DEFAULT_METRICS_PREFIX, Label, MetricName } from './metrics-names';
 
@@ -11,6 +12,8 @@ interface Snapshot {
   info: BrokerInfo;
   queues: QueueInfo[];
   topics: TopicInfo[];
+  queueCount: number;
+  topicCount: number;
   subscriptions: SubscriptionInfo[];
   connections: number;
   jobs: JobInfo[];
@@ -20,6 +23,19 @@ interface Snapshot {
 
 const ROLES = ['master', 'slave', 'candidate', 'standalone'] as const;
 
+interface PerDestinationFamily {
+  n: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  q: (q: QueueInfo) => number;
+  t?: (t: TopicInfo) => number;
+}
+
+/** A label value in the Prometheus text format. */
+function labelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
 export interface ConsoleMetrics {
   readonly registry: Registry;
   readonly contentType: string;
@@ -27,15 +43,19 @@ export interface ConsoleMetrics {
   scrape(): Promise<string>;
 }
 
-export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX): ConsoleMetrics {
+/** Destinations of each kind with series of their own (per-destination metrics), by default. */
+export const DEFAULT_METRICS_DESTINATION_LIMIT = 1000;
+
+export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX, destinationLimit = DEFAULT_METRICS_DESTINATION_LIMIT): ConsoleMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let snap: Snapshot | null = null;
   const name = (n: string): string => prefix + n;
   // Temporary destinations (one per request/reply client) and advisories would only add series
-  // churn: they are left out of the per-destination metrics.
-  const userQueues = (): QueueInfo[] => (snap?.queues ?? []).filter((q) => !q.temporary);
-  const userTopics = (): TopicInfo[] => (snap?.topics ?? []).filter((t) => !t.advisory && !t.temporary);
+  // churn: they are left out of the per-destination metrics; beyond destinationLimit of each
+  // kind, only the deepest queues and busiest topics have series (metrics-destinations.ts).
+  const userQueues = (): QueueInfo[] => snap?.queues ?? [];
+  const userTopics = (): TopicInfo[] => snap?.topics ?? [];
 
   // A counter mirrors a total the broker keeps: reset, then set each series to the total.
   function counter(n: string, help: string, labels: string[], fill: (set: (l: Record<string, string>, v: number) => void) => void): void {
@@ -56,24 +76,41 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX)
       },
     });
   }
-  const perDestination = (pick: (x: QueueInfo) => number, topicPick?: (t: TopicInfo) => number) =>
-    (set: (l: Record<string, string>, v: number) => void): void => {
-      for (const q of userQueues()) set({ destination: q.name, type: 'queue' }, pick(q));
-      if (topicPick) for (const t of userTopics()) set({ destination: t.name, type: 'topic' }, topicPick(t));
-    };
-  const dt = [Label.DESTINATION, Label.TYPE];
-
-  counter(MetricName.ENQUEUED_TOTAL, 'Messages sent to a destination', dt, perDestination((q) => q.enqueued, (t) => t.enqueued));
-  counter(MetricName.DEQUEUED_TOTAL, 'Messages consumed (acknowledged) or removed from a queue', dt, perDestination((q) => q.dequeued));
-  counter(MetricName.DISPATCHED_TOTAL, 'Deliveries to consumers', dt, perDestination((q) => q.dispatched));
-  counter(MetricName.EXPIRED_TOTAL, 'Messages that expired', dt, perDestination((q) => q.expired));
-  gauge(MetricName.QUEUE_DEPTH, 'Messages pending or in flight', dt, perDestination((q) => q.pending));
-  gauge(MetricName.CONSUMERS, 'Consumers attached', dt, perDestination((q) => q.consumers, (t) => t.consumers));
-  gauge(MetricName.INFLIGHT, 'Messages dispatched and not yet acknowledged', dt, perDestination((q) => q.inflight));
+  // Per-destination families are written here, not through prom-client: up to 7 x 2 x
+  // metricsDestinationLimit series, whose label hashing in prom-client would hold the event loop
+  // for a quarter of a second per scrape at the default limit.
+  const perDestination: PerDestinationFamily[] = [
+    { n: MetricName.ENQUEUED_TOTAL, help: 'Messages sent to a destination', type: 'counter', q: (q) => q.enqueued, t: (t) => t.enqueued },
+    { n: MetricName.DEQUEUED_TOTAL, help: 'Messages consumed (acknowledged) or removed from a queue', type: 'counter', q: (q) => q.dequeued },
+    { n: MetricName.DISPATCHED_TOTAL, help: 'Deliveries to consumers', type: 'counter', q: (q) => q.dispatched },
+    { n: MetricName.EXPIRED_TOTAL, help: 'Messages that expired', type: 'counter', q: (q) => q.expired },
+    { n: MetricName.QUEUE_DEPTH, help: 'Messages pending or in flight', type: 'gauge', q: (q) => q.pending },
+    { n: MetricName.CONSUMERS, help: 'Consumers attached', type: 'gauge', q: (q) => q.consumers, t: (t) => t.consumers },
+    { n: MetricName.INFLIGHT, help: 'Messages dispatched and not yet acknowledged', type: 'gauge', q: (q) => q.inflight },
+  ];
+  const renderPerDestination = (): string => {
+    const lines: string[] = [];
+    for (const f of perDestination) {
+      const full = name(f.n);
+      lines.push(`# HELP ${full} ${f.help}`, `# TYPE ${full} ${f.type}`);
+      const value = (v: number): number => (f.type === 'counter' ? Math.max(0, v) : v);
+      for (const q of userQueues()) lines.push(`${full}{destination="${labelValue(q.name)}",type="queue"} ${value(f.q(q))}`);
+      if (f.t) for (const t of userTopics()) lines.push(`${full}{destination="${labelValue(t.name)}",type="topic"} ${value(f.t(t))}`);
+    }
+    return `${lines.join('\n')}\n`;
+  };
   gauge(MetricName.SUBSCRIPTION_PENDING, 'Messages waiting for a durable subscription', [Label.DESTINATION, Label.SUBSCRIPTION, Label.STATUS], (set) => {
     for (const s of snap?.subscriptions ?? []) {
       if (s.durable) set({ destination: s.destination.replace(/^topic:\/\//, ''), subscription: `${s.clientId}:${s.name}`, status: s.active ? 'active' : 'offline' }, s.pending);
     }
+  });
+  gauge(MetricName.DESTINATIONS, 'Destinations (not temporary, not advisory)', [Label.TYPE], (set) => {
+    set({ type: 'queue' }, snap?.queueCount ?? 0);
+    set({ type: 'topic' }, snap?.topicCount ?? 0);
+  });
+  gauge(MetricName.METRICS_DESTINATIONS_OMITTED, 'Destinations without per-destination series (beyond metricsDestinationLimit)', [Label.TYPE], (set) => {
+    set({ type: 'queue' }, Math.max(0, (snap?.queueCount ?? 0) - (snap?.queues.length ?? 0)));
+    set({ type: 'topic' }, Math.max(0, (snap?.topicCount ?? 0) - (snap?.topics.length ?? 0)));
   });
   gauge(MetricName.CONNECTIONS, 'Open client connections', [], (set) => set({}, snap?.connections ?? 0));
   gauge(MetricName.MEMORY_USED_BYTES, 'Bytes of messages held in memory', [], (set) => set({}, snap?.info.memory.used ?? 0));
@@ -120,10 +157,19 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX)
   };
 
   async function render(): Promise<string> {
+    const empty: MetricsDestinations = { queues: [], topics: [], queueCount: 0, topicCount: 0, totals: { enqueued: 0, dequeued: 0, pending: 0, inflight: 0 } };
+    let dests: MetricsDestinations;
+    try {
+      dests = view.metricsDestinations
+        ? await view.metricsDestinations(destinationLimit)
+        : truncateForMetrics(read(() => view.queues(), []), read(() => view.topics(), []), destinationLimit);
+    } catch (err) {
+      if (!isNotServing(err)) throw err;
+      dests = empty;
+    }
     snap = {
       info: view.info(),
-      queues: read(() => view.queues(), []),
-      topics: read(() => view.topics(), []),
+      ...dests,
       subscriptions: read(() => view.subscriptions(), []),
       connections: read(() => view.connections().length, 0),
       jobs: await view.jobs().catch(() => []),
@@ -131,7 +177,7 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX)
       bridges: view.bridges(),
     };
     try {
-      return await registry.metrics();
+      return (await registry.metrics()) + renderPerDestination();
     } finally {
       snap = null;
     }

@@ -36,6 +36,11 @@ export interface ConsoleOptions {
   tls?: TlsOptions;
   /** Prefix of the broker metrics (default `wharf_`). */
   metricsPrefix?: string;
+  /**
+   * Queues, and topics, with series of their own in /metrics (default 1000: the deepest queues
+   * and busiest topics); the counts of all destinations are always there.
+   */
+  metricsDestinationLimit?: number;
   /** Cluster, scheduler and bridge sources, when a Broker (not a BrokerView) is given. */
   sources?: AdapterOptions;
   /** Logger for the HTTP server (default: the broker's, or none for a bare view). */
@@ -110,7 +115,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     reply.code(404).send({ error: `no such resource: ${req.method} ${req.url.split('?')[0]}`, code: ConsoleErrorCode.NOT_FOUND }),
   );
 
-  const metrics = createMetrics(view, opts.metricsPrefix);
+  const metrics = createMetrics(view, opts.metricsPrefix, opts.metricsDestinationLimit);
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
   registerHealth(app, view);
   registerApi(app, view);

@@ -1,4 +1,4 @@
-// What the console reads and does: a narrow view of a broker (DESIGN §1: the console reads the
+// What the console reads and does: a narrow view of a broker (docs/ARCHITECTURE.md: the console reads the
 // broker through narrow interfaces). adapter.ts implements it over @wharf/broker's Broker; tests
 // and other hosts may implement it directly. Everything returned is plain JSON-safe data.
 
@@ -196,7 +196,25 @@ export interface SendRequest {
   priority?: number;
 }
 
+/** The destinations /metrics reports one by one, and how many there are in all. */
+export interface MetricsDestinations {
+  /** At most `limit` user queues (not temporary), the deepest first. */
+  queues: QueueInfo[];
+  /** At most `limit` user topics (not temporary, not advisory), the busiest first. */
+  topics: TopicInfo[];
+  queueCount: number;
+  topicCount: number;
+  /** Sums over every queue (and topic, for enqueued), temporary ones included, as overview's. */
+  totals: { enqueued: number; dequeued: number; pending: number; inflight: number };
+}
+
 export interface BrokerView {
+  /**
+   * The destinations for one /metrics scrape, read a chunk at a time so that a broker with
+   * 100,000 destinations is never blocked for the whole list (optional: metrics fall back to
+   * queues() and topics()).
+   */
+  metricsDestinations?(limit: number): Promise<MetricsDestinations>;
   info(): BrokerInfo;
   queues(): QueueInfo[];
   topics(): TopicInfo[];

@@ -25,6 +25,23 @@ describe('console metrics - /metrics', function () {
     return parsePrometheusText(r.text);
   };
 
+  it('console metrics - beyond metricsDestinationLimit only the deepest queues have series; the counts of all are reported', async () => {
+    await h.close();
+    h = await startHarness({ metricsDestinationLimit: 5 });
+    for (let i = 0; i < 30; i++) {
+      for (let k = 0; k < i % 7; k++) assert.equal((await http(`${h.url}/api/send`, 'POST', { destination: `queue://MANY.${i}`, body: 'x' })).status, 201);
+      if (i % 7 === 0) h.broker.getQueue(h.broker.destination(`queue://MANY.${i}`), true);
+    }
+    const f = await scrape();
+    const depths = [...(f.get('wharf_queue_depth')?.samples ?? [])].filter((x) => String(x.labels.destination).startsWith('MANY.'));
+    assert.equal(depths.length, 5);
+    // Depths are i % 7: four queues hold 6 messages, five hold 5 (the first of those seen wins).
+    assert.deepEqual(depths.map((x) => x.value).sort(), [5, 6, 6, 6, 6]);
+    const queues = [...h.broker.queues.values()].filter((q) => q.destination.kind === 'queue').length;
+    assert.equal(valueOf(f, 'wharf_destinations', { type: 'queue' }), queues);
+    assert.equal(valueOf(f, 'wharf_metrics_destinations_omitted', { type: 'queue' }), queues - 5);
+  });
+
   it('parses as Prometheus text and declares every wharf metric and the process metrics', async () => {
     const f = await scrape();
     for (const name of WHARF_METRICS) assert.ok(f.has(name), `${name} declared`);

@@ -5,6 +5,7 @@
 import { OpenWireError } from './errors';
 import { Reader, Writer, isAscii, mutf8Length } from './io';
 import { MAX_VERSION, MIN_VERSION, tableFor, type FieldSpec, type TypeSpec } from './schema';
+import { decodersFor, encodersFor, type Decoder, type DecodeHelpers, type Encoder, type EncodeHelpers } from './compile';
 
 /** A decoded data structure: `type` is its OpenWire type number, the rest its fields. */
 export interface Struct {
@@ -72,7 +73,7 @@ class BitWriter {
   }
 }
 
-class BitReader {
+export class BitReader {
   private n = 0;
   constructor(private readonly bytes: Uint8Array) {}
   static read(r: Reader): BitReader {
@@ -107,9 +108,11 @@ export function cacheKey(o: Struct): string {
   return k;
 }
 
-export class WireFormat {
+export class WireFormat implements DecodeHelpers, EncodeHelpers {
   readonly opts: WireFormatOptions;
   private readonly types: Array<TypeSpec | undefined>;
+  private readonly decoders: Array<Decoder | undefined>;
+  private readonly encoders: Array<Encoder | undefined>;
   // Marshal (outgoing) cache, as Java's OpenWireFormat keeps it, so our frames match its bytes.
   private readonly encIndex = new Map<string, number>();
   private readonly encSlots: Array<string | undefined>;
@@ -127,6 +130,8 @@ export class WireFormat {
     const v = this.opts.version;
     if (!Number.isInteger(v) || v < MIN_VERSION || v > MAX_VERSION) throw new OpenWireError(`unsupported OpenWire version ${v}`);
     this.types = table(v);
+    this.decoders = decodersFor(v, this.opts.tightEncoding);
+    this.encoders = encodersFor(v, this.opts.tightEncoding);
     const size = this.opts.cacheEnabled ? (this.opts.cacheSize > 0 ? Math.min(this.opts.cacheSize, 32767) : DEFAULT_CACHE_SIZE) : 0;
     this.encSlots = new Array(size).fill(undefined);
     this.decSlots = new Array(size).fill(undefined);
@@ -195,10 +200,10 @@ export class WireFormat {
   }
 
   private tightFields(spec: TypeSpec, o: Struct, w: Writer, bs: BitWriter, depth: number): void {
-    for (const fld of spec.fields) this.tightField(fld, o[fld.name], w, bs, depth);
+    this.encoders[spec.type]!(this, o, w, bs, depth);
   }
 
-  private tightField(fld: FieldSpec, v: unknown, w: Writer, bs: BitWriter, depth: number): void {
+  tightField(fld: FieldSpec, v: unknown, w: Writer, bs: BitWriter, depth: number): void {
     switch (fld.kind) {
       case 'bool': return bs.write(v === true);
       case 'byte': return w.u8(num(v));
@@ -271,10 +276,10 @@ export class WireFormat {
   }
 
   private looseFields(spec: TypeSpec, o: Struct, w: Writer, depth: number): void {
-    for (const fld of spec.fields) this.looseField(fld, o[fld.name], w, depth);
+    this.encoders[spec.type]!(this, o, w, null, depth);
   }
 
-  private looseField(fld: FieldSpec, v: unknown, w: Writer, depth: number): void {
+  looseField(fld: FieldSpec, v: unknown, w: Writer, depth: number): void {
     switch (fld.kind) {
       case 'bool': return w.bool(v === true);
       case 'byte': return w.u8(num(v));
@@ -350,155 +355,122 @@ export class WireFormat {
     const r = new Reader(frame);
     const type = r.u8();
     if (type === 0) return null;
-    const spec = this.spec(type);
-    const o: Struct = { type };
-    if (this.opts.tightEncoding) {
-      const bs = BitReader.read(r);
-      this.tightRead(spec, o, r, bs, 0);
-    } else {
-      this.looseRead(spec, o, r, 0);
-    }
-    if (r.remaining !== 0) throw new OpenWireError(`${r.remaining} bytes left over after ${spec.name}`);
+    const dec = this.decoder(type);
+    const o = this.opts.tightEncoding ? dec(this, r, BitReader.read(r), 0) : dec(this, r, null, 0);
+    if (r.remaining !== 0) throw new OpenWireError(`${r.remaining} bytes left over after data type ${type}`);
     return o;
   }
 
-  private tightRead(spec: TypeSpec, o: Struct, r: Reader, bs: BitReader, depth: number): void {
-    for (const fld of spec.fields) {
-      let v: unknown;
-      switch (fld.kind) {
-        case 'bool': v = bs.read(); break;
-        case 'byte': v = r.i8(); break;
-        case 'int': v = r.i32(); break;
-        case 'long':
-          v = bs.read() ? (bs.read() ? r.i64() : r.i32() >>> 0) : bs.read() ? r.u16() : 0;
-          break;
-        case 'string':
-          v = bs.read() ? (bs.read() ? r.latin1(r.i16()) : r.utf()) : null;
-          break;
-        case 'bytes': v = bs.read() ? r.bytes(r.i32(), fld.name) : null; break;
-        case 'magic': v = this.magic(r); break;
-        case 'nested': v = this.tightNestedRead(r, bs, depth); break;
-        case 'cached':
-          if (!this.opts.cacheEnabled) v = this.tightNestedRead(r, bs, depth);
-          else if (bs.read()) {
-            const idx = r.i16();
-            v = this.tightNestedRead(r, bs, depth);
-            this.setCached(idx, v as Struct | null);
-          } else v = this.getCached(r.i16());
-          break;
-        case 'array':
-          if (bs.read()) {
-            const n = r.i16();
-            if (n < 0) throw new OpenWireError(`negative array length ${n}`);
-            r.need(n, fld.name);
-            const a: Array<Struct | null> = [];
-            for (let i = 0; i < n; i++) a.push(this.tightNestedRead(r, bs, depth));
-            v = a;
-          } else v = null;
-          break;
-        case 'throwable': v = this.tightThrowableRead(r, bs, 0); break;
-      }
-      o[fld.name] = v;
-    }
+  private decoder(type: number): Decoder {
+    const d = this.decoders[type & 0xff];
+    if (!d) throw new OpenWireError(`Unknown data type: ${type}`);
+    return d;
   }
 
-  private magic(r: Reader): Uint8Array {
+  // ---- what compiled decoders (compile.ts) call ---------------------------------------------
+
+  tLong(r: Reader, bs: BitReader): number | bigint {
+    return bs.read() ? (bs.read() ? r.i64() : r.i32() >>> 0) : bs.read() ? r.u16() : 0;
+  }
+
+  tStr(r: Reader, bs: BitReader): string | null {
+    return bs.read() ? (bs.read() ? r.latin1(r.i16()) : r.utf()) : null;
+  }
+
+  lStr(r: Reader): string | null {
+    return r.bool() ? r.utf() : null;
+  }
+
+  magic(r: Reader): Uint8Array {
     const m = r.bytes(8, 'magic');
     for (let i = 0; i < 8; i++) if (m[i] !== MAGIC[i]) throw new OpenWireError('bad WireFormatInfo magic');
     return m;
   }
 
-  private tightNestedRead(r: Reader, bs: BitReader, depth: number): Struct | null {
+  tNested(r: Reader, bs: BitReader, depth: number): Struct | null {
     if (!bs.read()) return null;
     if (depth > MAX_NESTING) throw new OpenWireError('data structures nested too deep');
     const type = r.u8();
-    const spec = this.spec(type);
-    const o: Struct = { type };
-    if (spec.marshallAware && bs.read()) {
-      // A pre-marshalled nested form (never produced by the Java client): its own stream.
+    const dec = this.decoder(type);
+    // A pre-marshalled nested form (never produced by the Java client) has its own stream.
+    if (this.types[type]!.marshallAware && bs.read()) {
       r.i32();
       r.u8();
-      this.tightRead(spec, o, r, BitReader.read(r), depth + 1);
-    } else {
-      this.tightRead(spec, o, r, bs, depth + 1);
+      return dec(this, r, BitReader.read(r), depth + 1);
     }
-    return o;
+    return dec(this, r, bs, depth + 1);
   }
 
-  private tightThrowableRead(r: Reader, bs: BitReader, depth: number): WireThrowable | null {
+  tCached(r: Reader, bs: BitReader, depth: number): Struct | null {
+    if (!this.opts.cacheEnabled) return this.tNested(r, bs, depth);
+    if (!bs.read()) return this.getCached(r.i16());
+    const idx = r.i16();
+    const v = this.tNested(r, bs, depth);
+    this.setCached(idx, v);
+    return v;
+  }
+
+  tArray(r: Reader, bs: BitReader, depth: number, name: string): Array<Struct | null> | null {
+    if (!bs.read()) return null;
+    const n = r.i16();
+    if (n < 0) throw new OpenWireError(`negative array length ${n}`);
+    r.need(n, name);
+    const a: Array<Struct | null> = [];
+    for (let i = 0; i < n; i++) a.push(this.tNested(r, bs, depth));
+    return a;
+  }
+
+  tThrowable(r: Reader, bs: BitReader, depth = 0): WireThrowable | null {
     if (!bs.read()) return null;
     if (depth > MAX_NESTING) throw new OpenWireError('exception causes nested too deep');
-    const tstr = (): string | null => (bs.read() ? (bs.read() ? r.latin1(r.i16()) : r.utf()) : null);
-    const t: WireThrowable = { className: tstr(), message: tstr() };
+    const t: WireThrowable = { className: this.tStr(r, bs), message: this.tStr(r, bs) };
     if (this.opts.stackTraceEnabled) {
       const n = r.i16();
       if (n < 0) throw new OpenWireError('negative stack trace length');
       r.need(n * 4, 'stack trace');
       t.stackTrace = [];
-      for (let i = 0; i < n; i++) t.stackTrace.push({ className: tstr(), methodName: tstr(), fileName: tstr(), lineNumber: r.i32() });
-      t.cause = this.tightThrowableRead(r, bs, depth + 1);
+      for (let i = 0; i < n; i++) t.stackTrace.push({ className: this.tStr(r, bs), methodName: this.tStr(r, bs), fileName: this.tStr(r, bs), lineNumber: r.i32() });
+      t.cause = this.tThrowable(r, bs, depth + 1);
     }
     return t;
   }
 
-  private looseRead(spec: TypeSpec, o: Struct, r: Reader, depth: number): void {
-    for (const fld of spec.fields) {
-      let v: unknown;
-      switch (fld.kind) {
-        case 'bool': v = r.bool(); break;
-        case 'byte': v = r.i8(); break;
-        case 'int': v = r.i32(); break;
-        case 'long': v = r.i64(); break;
-        case 'string': v = r.bool() ? r.utf() : null; break;
-        case 'bytes': v = r.bool() ? r.bytes(r.i32(), fld.name) : null; break;
-        case 'magic': v = this.magic(r); break;
-        case 'nested': v = this.looseNestedRead(r, depth); break;
-        case 'cached':
-          if (!this.opts.cacheEnabled) v = this.looseNestedRead(r, depth);
-          else if (r.bool()) {
-            const idx = r.i16();
-            v = this.looseNestedRead(r, depth);
-            this.setCached(idx, v as Struct | null);
-          } else v = this.getCached(r.i16());
-          break;
-        case 'array':
-          if (r.bool()) {
-            const n = r.i16();
-            if (n < 0) throw new OpenWireError(`negative array length ${n}`);
-            r.need(n, fld.name);
-            const a: Array<Struct | null> = [];
-            for (let i = 0; i < n; i++) a.push(this.looseNestedRead(r, depth));
-            v = a;
-          } else v = null;
-          break;
-        case 'throwable': v = this.looseThrowableRead(r, 0); break;
-      }
-      o[fld.name] = v;
-    }
-  }
-
-  private looseNestedRead(r: Reader, depth: number): Struct | null {
+  lNested(r: Reader, depth: number): Struct | null {
     if (!r.bool()) return null;
     if (depth > MAX_NESTING) throw new OpenWireError('data structures nested too deep');
-    const type = r.u8();
-    const spec = this.spec(type);
-    const o: Struct = { type };
-    this.looseRead(spec, o, r, depth + 1);
-    return o;
+    return this.decoder(r.u8())(this, r, null, depth + 1);
   }
 
-  private looseThrowableRead(r: Reader, depth: number): WireThrowable | null {
+  lCached(r: Reader, depth: number): Struct | null {
+    if (!this.opts.cacheEnabled) return this.lNested(r, depth);
+    if (!r.bool()) return this.getCached(r.i16());
+    const idx = r.i16();
+    const v = this.lNested(r, depth);
+    this.setCached(idx, v);
+    return v;
+  }
+
+  lArray(r: Reader, depth: number, name: string): Array<Struct | null> | null {
+    if (!r.bool()) return null;
+    const n = r.i16();
+    if (n < 0) throw new OpenWireError(`negative array length ${n}`);
+    r.need(n, name);
+    const a: Array<Struct | null> = [];
+    for (let i = 0; i < n; i++) a.push(this.lNested(r, depth));
+    return a;
+  }
+
+  lThrowable(r: Reader, depth = 0): WireThrowable | null {
     if (!r.bool()) return null;
     if (depth > MAX_NESTING) throw new OpenWireError('exception causes nested too deep');
-    const lstr = (): string | null => (r.bool() ? r.utf() : null);
-    const t: WireThrowable = { className: lstr(), message: lstr() };
+    const t: WireThrowable = { className: this.lStr(r), message: this.lStr(r) };
     if (this.opts.stackTraceEnabled) {
       const n = r.i16();
       if (n < 0) throw new OpenWireError('negative stack trace length');
       r.need(n * 4, 'stack trace');
       t.stackTrace = [];
-      for (let i = 0; i < n; i++) t.stackTrace.push({ className: lstr(), methodName: lstr(), fileName: lstr(), lineNumber: r.i32() });
-      t.cause = this.looseThrowableRead(r, depth + 1);
+      for (let i = 0; i < n; i++) t.stackTrace.push({ className: this.lStr(r), methodName: this.lStr(r), fileName: this.lStr(r), lineNumber: r.i32() });
+      t.cause = this.lThrowable(r, depth + 1);
     }
     return t;
   }

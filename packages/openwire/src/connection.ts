@@ -114,6 +114,7 @@ export class OpenWireConnection implements ServerTransport {
   private readonly byNative = new Map<number, JavaConsumer>();
   private consumerSeq = 0;
   private readonly producers = new Map<string, JavaProducer>();
+  private producerByStruct = new WeakMap<Struct, JavaProducer>();
   private readonly txAcks = new Map<string, Array<{ jc: JavaConsumer; ids: number[] }>>();
   private readonly scratch = new Writer(1024);
   private lastRead = Date.now();
@@ -408,6 +409,7 @@ export class OpenWireConnection implements ServerTransport {
       case DataType.PRODUCER_ID: {
         const p = this.producers.get(idKey(id));
         this.producers.delete(idKey(id));
+        this.producerByStruct = new WeakMap();
         if (p) this.conn.handle({ type: CommandType.PRODUCER_CLOSE, producerId: p.key });
         return this.answerOk(answer);
       }
@@ -438,7 +440,12 @@ export class OpenWireConnection implements ServerTransport {
     this.requireOpen();
     const { message, size } = fromOpenWire(c);
     const pid = (c.producerId as Struct | null) ?? null;
-    const producer = pid ? this.producers.get(idKey(pid)) : undefined;
+    // With the marshal cache on, each message carries the same producer id object.
+    let producer = pid ? this.producerByStruct.get(pid) : undefined;
+    if (!producer && pid) {
+      producer = this.producers.get(idKey(pid));
+      if (producer) this.producerByStruct.set(pid, producer);
+    }
     const cmd: Send = { type: CommandType.SEND, producerId: producer?.key ?? message.producerId, message };
     const tx = txKey(c.transactionId);
     if (tx) cmd.txId = tx;
@@ -459,10 +466,14 @@ export class OpenWireConnection implements ServerTransport {
     const first = firstId ? Number(firstId.brokerSequenceId) : -Infinity;
     let ackType = Number(c.ackType) as AckTypeValue;
     let ids: number[];
-    if (ackType === AckType.INDIVIDUAL) ids = jc.delivered.has(last) ? [last] : [];
+    if (ackType === AckType.INDIVIDUAL || first === last) ids = jc.delivered.has(last) ? [last] : [];
     else {
+      // Delivery ids grow with dispatch order, so the range ends at the first id past `last`.
       ids = [];
-      for (const d of jc.delivered) if (d >= first && d <= last) ids.push(d);
+      for (const d of jc.delivered) {
+        if (d > last) break;
+        if (d >= first) ids.push(d);
+      }
     }
     // The Java client redelivers a rolled-back message itself; its REDELIVERED ack only reports
     // that. UNMATCHED is a network bridge's "consumed".

@@ -30,7 +30,25 @@ export function destinationUrl(d: unknown): string | undefined {
   }
 }
 
+/**
+ * Destination and producer-id structs are shared per name (read-only): the marshal cache keys
+ * them once per object, so a dispatch reuses the key instead of rebuilding it.
+ */
+const shared = new Map<string, Struct>();
+function sharedStruct(key: string, make: () => Struct): Struct {
+  let s = shared.get(key);
+  if (!s) {
+    if (shared.size >= 10000) shared.clear();
+    shared.set(key, (s = make()));
+  }
+  return s;
+}
+
 export function destinationStruct(url: string): Struct {
+  return sharedStruct(url, () => makeDestination(url));
+}
+
+function makeDestination(url: string): Struct {
   const i = url.indexOf('://');
   const kind = url.slice(0, i);
   const type = KIND_TO_TYPE[kind];
@@ -50,16 +68,29 @@ export function messageIdText(m: Struct): string {
   return `${p ? producerKey(p) : ''}:${String(m.producerSequenceId)}`;
 }
 
-const ID_RE = /^(.*):(-?\d+):(-?\d+):(\d+)$/;
+/** Split `prefix:session:value:seq` at its last three colons (no regex: this runs per dispatch). */
+function splitMessageId(text: string): [string, string, string, string] | null {
+  const c3 = text.lastIndexOf(':');
+  const c2 = c3 > 0 ? text.lastIndexOf(':', c3 - 1) : -1;
+  const c1 = c2 > 0 ? text.lastIndexOf(':', c2 - 1) : -1;
+  if (c1 <= 0) return null;
+  const session = text.slice(c1 + 1, c2);
+  const value = text.slice(c2 + 1, c3);
+  const seq = text.slice(c3 + 1);
+  if (!INT.test(session) || !INT.test(value) || !/^\d{1,15}$/.test(seq)) return null;
+  return [text.slice(0, c1), session, value, seq];
+}
+const INT = /^-?\d{1,15}$/;
 
 /** A Wharf message id as a Java MessageId; ids of Wharf's form parse, others travel as text. */
 export function messageIdStruct(text: string, brokerSequenceId: number, version: number): Struct {
-  const m = ID_RE.exec(text);
+  const m = splitMessageId(text);
   if (m) {
+    const [conn, session, value, seq] = m;
     return {
       type: DataType.MESSAGE_ID, textView: null,
-      producerId: { type: DataType.PRODUCER_ID, connectionId: m[1]!, value: Number(m[3]), sessionId: Number(m[2]) },
-      producerSequenceId: Number(m[4]), brokerSequenceId,
+      producerId: sharedStruct(`p|${conn}|${session}|${value}`, () => ({ type: DataType.PRODUCER_ID, connectionId: conn, value: Number(value), sessionId: Number(session) })),
+      producerSequenceId: Number(seq), brokerSequenceId,
     };
   }
   return {
@@ -267,8 +298,17 @@ export interface ToJavaContext {
 }
 
 /** A Wharf message as the Java message struct a MessageDispatch carries. */
-export function toOpenWire(m: WireMessage, ctx: ToJavaContext): Struct {
-  const w = ctx.scratch;
+interface Encoded { type: number; content: Uint8Array | null; marshalledProperties: Uint8Array | null }
+
+/**
+ * A message's body and properties in OpenWire form, made once per message: a topic message for
+ * many Java subscribers, or a redelivery, reuses them (a stored message is never changed).
+ */
+const encodedBodies = new WeakMap<WireMessage, Encoded>();
+
+function encoded(m: WireMessage, w: Writer): Encoded {
+  let e = encodedBodies.get(m);
+  if (e) return e;
   const { type, content } = encodeBody(m, w);
   let marshalledProperties: Uint8Array | null = null;
   const keys = Object.keys(m.properties);
@@ -280,6 +320,13 @@ export function toOpenWire(m: WireMessage, ctx: ToJavaContext): Struct {
     writePrimitiveMap(w, map);
     marshalledProperties = w.toBuffer();
   }
+  e = { type, content, marshalledProperties };
+  encodedBodies.set(m, e);
+  return e;
+}
+
+export function toOpenWire(m: WireMessage, ctx: ToJavaContext): Struct {
+  const { type, content, marshalledProperties } = encoded(m, ctx.scratch);
   const messageId = messageIdStruct(m.messageId, ctx.brokerSequenceId, ctx.version);
   return {
     type,

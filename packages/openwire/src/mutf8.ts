@@ -3,8 +3,12 @@
 // A JavaScript string is UTF-16 too, so every Java string survives the round trip exactly.
 import { OpenWireError } from './errors';
 
-/** Encoded length of `s`, and whether it is pure 1..127 ASCII (OpenWire's tight "ascii" flag). */
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x01-\x7f]*$/;
+
+/** Encoded length of `s`. */
 export function mutf8Length(s: string): number {
+  if (ASCII.test(s)) return s.length;
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -13,7 +17,9 @@ export function mutf8Length(s: string): number {
   return n;
 }
 
+/** Pure 1..127 ASCII (OpenWire's tight "ascii" flag; then modified UTF-8 is the bytes themselves). */
 export function isAscii(s: string): boolean {
+  if (s.length > 16) return ASCII.test(s);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 1 || c > 0x7f) return false;
@@ -23,6 +29,7 @@ export function isAscii(s: string): boolean {
 
 /** Write `s` at `at` (the caller reserved mutf8Length(s) bytes); returns the end offset. */
 export function writeMutf8(buf: Uint8Array, at: number, s: string): number {
+  if (s.length > 16 && ASCII.test(s) && Buffer.isBuffer(buf)) return at + buf.write(s, at, 'latin1');
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 1 && c <= 0x7f) buf[at++] = c;

@@ -2,7 +2,11 @@
 // silent peer close that connection only (with a ConnectionError where the protocol allows);
 // other clients keep working. Errors a Java application can catch carry JMS exception classes.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { Broker } from '@wharf/broker';
 import { ConnectionFactory } from '@wharf/client';
 import { startBroker, stopBroker } from './broker';
@@ -103,6 +107,45 @@ describe('openwire - bad input', function () {
     await c.waitFor((x) => x.type === DataType.KEEP_ALIVE_INFO, 'KeepAliveInfo');
     await c.closedP;
     await othersStillWork(b);
+  });
+
+  it('openwire over ssl:// - the TLS connector recognises OpenWire too', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-ow-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+        '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    } catch {
+      fs.rmSync(dir, { recursive: true, force: true });
+      this.skip();
+    }
+    const secure = await startBroker({ transportConnectors: [{ name: 'openwire-ssl', uri: 'ssl://127.0.0.1:0', key: path.join(dir, 'key.pem'), cert: path.join(dir, 'cert.pem') }] });
+    try {
+      const port = Number(/:(\d+)$/.exec(secure.connectorUrl('ssl'))![1]);
+      const c = await RawOpenWire.connect(port, CLIENT_PREFS, true);
+      const r = await c.request({ type: DataType.CONNECTION_INFO, connectionId: { ...cid, value: 'ID:tls' }, clientId: null, brokerPath: null });
+      assert.equal(r.type, DataType.RESPONSE);
+      c.close();
+    } finally {
+      await stopBroker(secure);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('openwire bad input - a wrong password is refused with JMSSecurityException and the connection closes', async () => {
+    const secured = await startBroker({ users: [{ username: 'app', password: 'secret' }] });
+    try {
+      const c = await RawOpenWire.connect(portOf(secured));
+      const r = await c.request({ type: DataType.CONNECTION_INFO, connectionId: { ...cid, value: 'ID:sec' }, clientId: null, userName: 'app', password: 'wrong', brokerPath: null });
+      assert.equal(r.type, DataType.EXCEPTION_RESPONSE);
+      assert.equal((r.exception as { className: string }).className, 'javax.jms.JMSSecurityException');
+      await c.closedP;
+      const ok = await RawOpenWire.connect(portOf(secured));
+      const r2 = await ok.request({ type: DataType.CONNECTION_INFO, connectionId: { ...cid, value: 'ID:sec2' }, clientId: null, userName: 'app', password: 'secret', brokerPath: null });
+      assert.equal(r2.type, DataType.RESPONSE);
+      ok.close();
+    } finally {
+      await stopBroker(secured);
+    }
   });
 
   it('openwire bad input - refusals answer with JMS exception class names and keep the connection', async () => {

@@ -1,6 +1,6 @@
 // One port for every client: `wharf start` with the default connector (`name: openwire`,
-// a tcp:// URI) serves the Java client on ActiveMQ's jar and Wharf's native client alike; the
-// ActiveMQ-style `auto://` scheme is the same connector.
+// a tcp:// URI) serves the Java client on ActiveMQ's jar, Wharf's native client and STOMP
+// clients alike; the ActiveMQ-style `auto://` scheme is the same connector.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConnectionFactory } from '@wharf/client';
 import { REPO, classpath, compileJava, runJava } from './java';
+import { Stomp } from './stomp-client';
 
 const BUILD = path.join(__dirname, '..', 'java-build', 'examples');
 const STARTED = /started: (tcp:\/\/127\.0\.0\.1:\d+)/;
@@ -49,7 +50,7 @@ describe('openwire - one port for Java and Wharf clients', function () {
   });
 
   for (const uri of ['tcp://127.0.0.1:0', 'auto://127.0.0.1:0']) {
-    it(`one port - wharf start with the connector ${uri.replace(/:0$/, '')} serves the Java client and the native client`, async () => {
+    it(`one port - wharf start with the connector ${uri.replace(/:0$/, '')} serves the Java, native and STOMP clients`, async () => {
       const w = await startWharf(dir, uri);
       child = w.child;
       const r = await runJava(BUILD, 'P2P', [w.url]);
@@ -66,6 +67,18 @@ describe('openwire - one port for Java and Wharf clients', function () {
         assert.equal((await c.receive(5000))?.getBody(), 'native');
       } finally {
         await conn.close();
+      }
+      // STOMP on the same port too: the Java client's message reaches a STOMP subscriber.
+      const stomp = await Stomp.open(Number(/:(\d+)$/.exec(w.url)![1]));
+      try {
+        stomp.write('SUBSCRIBE', { destination: '/queue/one.port.stomp', id: '1', receipt: 'r' });
+        assert.equal((await stomp.next()).command, 'RECEIPT');
+        stomp.write('SEND', { destination: '/queue/one.port.stomp' }, 'over stomp');
+        const f = await stomp.next();
+        assert.equal(f.command, 'MESSAGE');
+        assert.equal(f.body.toString(), 'over stomp');
+      } finally {
+        stomp.close();
       }
     });
   }

@@ -1,6 +1,7 @@
 // A bare OpenWire client over a socket, built on the codec: it speaks the commands a test sends
 // and collects what the broker answers, to drive the broker with exact (or hostile) frames.
 import net from 'node:net';
+import tls from 'node:tls';
 import { WireFormat, FrameReader, DataType, negotiate, wireFormatInfo, type Struct, type WireFormatPrefs } from '../src/index';
 
 export const CLIENT_PREFS: WireFormatPrefs = {
@@ -44,9 +45,11 @@ export class RawOpenWire {
     for (const f of w) f();
   }
 
-  static async connect(port: number, prefs: WireFormatPrefs = CLIENT_PREFS): Promise<RawOpenWire> {
+  static async connect(port: number, prefs: WireFormatPrefs = CLIENT_PREFS, secure = false): Promise<RawOpenWire> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(s));
+      const s: net.Socket = secure
+        ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => resolve(s))
+        : net.connect(port, '127.0.0.1', () => resolve(s));
       s.once('error', reject);
     });
     const c = new RawOpenWire(socket);

@@ -1,5 +1,5 @@
-// Length-prefixed msgpackr frames (DESIGN §3): 4-byte big-endian length, then one command.
-// Pure code: bytes in, commands out; no sockets, no timers (STYLE.md §2).
+// Length-prefixed msgpackr frames (docs/ARCHITECTURE.md: the core API): 4-byte big-endian length, then one command.
+// Pure code: bytes in, commands out; no sockets, no timers (docs/CONVENTIONS.md: pure codecs).
 import { Packr } from 'msgpackr';
 import { FrameTooLargeError, ProtocolError } from './errors';
 import { CommandType, isKnownCommandType, type Command } from './commands';
@@ -68,7 +68,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
   return cmd as unknown as Command;
 }
 
-/** A 4-byte big-endian length prefix and `body`, in a single buffer (DESIGN §3 framing). */
+/** A 4-byte big-endian length prefix and `body`, in a single buffer (docs/ARCHITECTURE.md: the core API framing). */
 export function lengthPrefixed(body: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32BE(body.length, 0);

@@ -1,4 +1,4 @@
-// Native wire commands (DESIGN §3). Each frame carries one command `{ type, ... }`.
+// Native wire commands (docs/ARCHITECTURE.md: the core API). Each frame carries one command `{ type, ... }`.
 // Command type values are on the wire: ONLY ADD TO THE END.
 import type { WireMessage } from './message';
 
@@ -121,7 +121,7 @@ export interface ConsumerOpen {
   /** A STOMP-style selector with convert_string_expressions, etc. */
   selectorOptions?: { convertStringExpressions?: boolean };
   /**
-   * A network bridge's demand consumer (DESIGN §6, network of brokers): it forwards what it gets
+   * A network bridge's demand consumer (docs/CLUSTER.md, network of brokers): it forwards what it gets
    * to the broker `target`, so it never gets a message whose brokerPath already names `target`
    * or that has crossed `ttl` brokers. `path` is the consumer's own broker path (the remote
    * consumer's, with `target` first), published in its consumer advisories for other bridges'

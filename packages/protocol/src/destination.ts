@@ -1,4 +1,4 @@
-// Destination names (DESIGN §2): `queue://NAME`, `topic://NAME`, `temp-queue://ID`,
+// Destination names (docs/ARCHITECTURE.md: the message model): `queue://NAME`, `topic://NAME`, `temp-queue://ID`,
 // `temp-topic://ID`. Names are dot-separated paths; `*` matches one element, `>` the rest.
 // A composite name is a comma list; each element may carry its own `queue://`/`topic://` prefix.
 import { InvalidDestinationError } from './errors';

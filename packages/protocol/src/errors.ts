@@ -1,4 +1,4 @@
-// Typed errors with stable codes (STYLE.md §8). The wire `error` command carries `code`, so a
+// Typed errors with stable codes (docs/CONVENTIONS.md: typed errors with stable codes). The wire `error` command carries `code`, so a
 // client rebuilds the same class from a broker's answer. Codes are append-only.
 
 export const ErrorCode = {

@@ -1,4 +1,4 @@
-// The message model (DESIGN §2): one plain object on the wire, in the store and in the client.
+// The message model (docs/ARCHITECTURE.md: the message model): one plain object on the wire, in the store and in the client.
 // Field names are short-lived in memory but encoded by msgpackr with record structures, so the
 // names cost nothing per message on the wire.
 

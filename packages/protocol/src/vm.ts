@@ -1,4 +1,4 @@
-// In-process transport rendezvous for `vm://name` (DESIGN §5, embedded broker). The broker
+// In-process transport rendezvous for `vm://name` (docs/ARCHITECTURE.md: the core API; an embedded broker). The broker
 // registers an acceptor under its name; a client in the same process connects to it. The
 // registry lives on globalThis so that two copies of this module still meet.
 // Frames cross as encoded bytes, never shared objects, so neither side can alias the other's

@@ -1,4 +1,4 @@
-// Property tests of the selector (STYLE.md §2): the compiler fails only with InvalidSelectorError,
+// Property tests of the selector (docs/CONVENTIONS.md: pure codecs): the compiler fails only with InvalidSelectorError,
 // compiled selectors agree with a small reference evaluator, and matches() never throws.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';

@@ -1,6 +1,7 @@
 // The state of one STOMP connection and its broker-facing half: the native commands coming back
-// from the broker (DISPATCH, RECEIPT, ERROR) turned into frames, replies owed to the client,
-// ERROR-then-close, output and flow control. converter.ts handles the client's frames on it.
+// from the broker (DISPATCH, RECEIPT, ERROR) turned into frames, the answers owed to the client
+// (in frame order), ERROR frames and closing, output and flow control. converter.ts handles the
+// client's frames on it.
 import {
   AckType, CommandType, type Command, type Dispatch, type ErrorCommand, type Welcome,
 } from '@wharf/protocol';
@@ -11,7 +12,12 @@ import { SubscriptionTable, type Delivery, type Subscription } from './subscript
 import type { HeartBeat } from './heartbeat';
 import type { StompOptions, StompSink } from './options';
 
-export class StompError extends Error {}
+/** A fault in the client's frames: answered by an ERROR frame; `fatal` ones close the connection. */
+export class StompError extends Error {
+  constructor(message: string, readonly fatal = false) {
+    super(message);
+  }
+}
 
 export const SESSION = 1;
 export const TX_SESSION = 2;
@@ -19,7 +25,11 @@ export const enum Phase { NEW, CONNECTED, CLOSED }
 const FLOW_CONTROL = 1;
 const HELD = 2;
 
-export interface Reply { receipt?: string }
+/**
+ * A frame's answer in frame order: a RECEIPT (receipt set) or an ERROR (error set), written when
+ * it and every earlier one are ready.
+ */
+export interface Reply { receipt: string | undefined; ready: boolean; error?: { message: string; fatal: boolean } }
 export interface StompTx { txId: string; acks: Array<{ sub: Subscription; deliveries: Delivery[] }> }
 
 /** The broker-facing half of StompConnection. */
@@ -36,12 +46,18 @@ export abstract class StompConnectionBase implements ServerTransport {
    * order, as ActiveMQ handles a connection's commands one after another.
    */
   protected waitingFor: number | null = null;
+  /** The corr of a pending durable UNSUBSCRIBE (its refusal has ActiveMQ's own wording). */
+  protected unsubscribing: number | null = null;
   protected pausedBy = 0;
   protected connectionId = '';
   protected producerId = '';
   protected producerSeq = 0;
   protected corrSeq = 0;
+  /** Answers the broker still owes, by corr. */
   protected readonly replies = new Map<number, Reply>();
+  /** Answers to write, in frame order (a reply leaves when it and those before it are ready). */
+  protected readonly answers: Reply[] = [];
+  protected answersHead = 0;
   protected idleWaiters: Array<() => void> = [];
   protected welcome: Welcome | null = null;
   protected readonly subs = new SubscriptionTable();
@@ -50,6 +66,8 @@ export abstract class StompConnectionBase implements ServerTransport {
   protected readonly temps = new Set<string>();
   protected readonly toUrl = new Map<string, string>();
   protected readonly toStomp = new Map<string, string>();
+  /** The MESSAGE `ack` header of a client-acknowledged delivery is this prefix and its id. */
+  protected ackPrefix = '';
   protected autoAcks = new Map<number, number[]>();
   protected autoAckScheduled = false;
   protected heartBeat: HeartBeat | null = null;
@@ -95,8 +113,8 @@ export abstract class StompConnectionBase implements ServerTransport {
         const r = this.replies.get(cmd.corr);
         if (!r) return;
         this.replies.delete(cmd.corr);
-        if (r.receipt !== undefined && !this.isClosed()) this.writeFrame('RECEIPT', [['receipt-id', r.receipt]]);
-        if (this.replies.size === 0) this.runIdle();
+        r.ready = true;
+        this.flushAnswers();
         return;
       }
       case CommandType.WELCOME: this.welcome = cmd; return;
@@ -106,9 +124,21 @@ export abstract class StompConnectionBase implements ServerTransport {
   }
 
   protected onBrokerError(cmd: ErrorCommand): void {
+    if (cmd.corr !== undefined && cmd.corr === this.waitingFor) this.release();
     const r = cmd.corr !== undefined ? this.replies.get(cmd.corr) : undefined;
-    if (cmd.corr !== undefined) this.replies.delete(cmd.corr);
-    this.fail(cmd.message, r?.receipt, [['error-code', cmd.code]]);
+    const message = cmd.corr !== undefined && cmd.corr === this.unsubscribing && cmd.message.startsWith('Durable consumer is in use')
+      ? 'Durable consumer is in use'
+      : brokerErrorText(cmd);
+    // The broker closes the connection itself after a fatal error (a refused login, HELLO).
+    const fatal = cmd.fatal === true || this.phase === Phase.NEW;
+    if (!r) {
+      this.answerError(message, undefined, fatal);
+      return;
+    }
+    this.replies.delete(cmd.corr!);
+    r.error = { message, fatal };
+    r.ready = true;
+    this.flushAnswers();
   }
 
   protected onDispatch(d: Dispatch): void {
@@ -117,7 +147,7 @@ export abstract class StompConnectionBase implements ServerTransport {
     if (d.message === null) {
       // End of a browse (ActiveMQ sends an empty MESSAGE with `browser:end`).
       if (sub.browser) {
-        this.writeFrame('MESSAGE', [['subscription', sub.id], ['destination', sub.destination], ['message-id', 'BrowseDone'], ['browser', 'end']]);
+        this.writeFrame('MESSAGE', [['subscription', sub.id], ['destination', sub.destination], ['message-id', '0'], ['browser', 'end']]);
       }
       return;
     }
@@ -126,7 +156,7 @@ export abstract class StompConnectionBase implements ServerTransport {
       connectionId: this.connectionId, redelivered: d.redelivered === true, version: this.version, stompName: this.stompName,
       ...(sub.hasId ? { subscription: sub.id } : {}),
       // STOMP 1.2: `ack` is for the client acknowledgement modes (ActiveMQ omits it for auto).
-      ...(this.version === '1.2' && !browsing && sub.ack !== 'auto' ? { ackId: String(d.deliveryId) } : {}),
+      ...(this.version === '1.2' && !browsing && sub.ack !== 'auto' ? { ackId: this.ackPrefix + d.deliveryId } : {}),
     });
     this.writeFrame('MESSAGE', headers, body);
     if (browsing) return;
@@ -167,8 +197,31 @@ export abstract class StompConnectionBase implements ServerTransport {
   /** A corr for a native command; its RECEIPT becomes a STOMP RECEIPT when `receipt` is set. */
   protected expect(receipt: string | undefined): number {
     const corr = this.nextCorr();
-    if (receipt !== undefined) this.replies.set(corr, { receipt });
+    if (receipt !== undefined) {
+      const r: Reply = { receipt, ready: false };
+      this.replies.set(corr, r);
+      this.answers.push(r);
+    }
     return corr;
+  }
+
+  /** Write the answers that are ready, in frame order, up to the first one still owed. */
+  protected flushAnswers(): void {
+    const q = this.answers;
+    while (this.answersHead < q.length && q[this.answersHead]!.ready) {
+      const r = q[this.answersHead++]!;
+      if (this.isClosed()) continue;
+      if (r.error) this.writeError(r.error.message, r.receipt, r.error.fatal);
+      else if (r.receipt !== undefined) this.writeFrame('RECEIPT', [['receipt-id', r.receipt]]);
+    }
+    if (this.answersHead === q.length) {
+      q.length = 0;
+      this.answersHead = 0;
+    } else if (this.answersHead > 1024) {
+      q.splice(0, this.answersHead);
+      this.answersHead = 0;
+    }
+    if (this.replies.size === 0 && this.answersHead === q.length) this.runIdle();
   }
 
   /** Read no further frames until the broker answers `corr` (see waitingFor). */
@@ -186,7 +239,7 @@ export abstract class StompConnectionBase implements ServerTransport {
   }
 
   protected whenIdle(fn: () => void): void {
-    if (this.replies.size === 0) fn();
+    if (this.replies.size === 0 && this.answersHead === this.answers.length) fn();
     else this.idleWaiters.push(fn);
   }
 
@@ -196,15 +249,40 @@ export abstract class StompConnectionBase implements ServerTransport {
     for (const fn of w) fn();
   }
 
-  /** ERROR frame (with `receipt-id` when the failed frame asked for a receipt), then close. */
-  protected fail(message: string, receipt?: string, extra: HeaderList = []): void {
+  /** The ERROR answering a frame: in its place among the answers when it asked for a receipt. */
+  protected answerError(message: string, receipt: string | undefined, fatal: boolean): void {
+    if (receipt !== undefined && this.answersHead < this.answers.length) {
+      this.answers.push({ receipt, ready: true, error: { message, fatal } });
+      return;
+    }
+    this.writeError(message, receipt, fatal);
+  }
+
+  /** An ERROR frame (with `receipt-id` when the failed frame asked for a receipt); fatal ones close. */
+  protected writeError(message: string, receipt: string | undefined, fatal: boolean): void {
     if (this.isClosed()) return;
-    this.broker.log.info({ conn: this.connectionId || undefined, remote: this.remoteAddress, err: message }, 'stomp: error: closing');
-    const headers: HeaderList = [['message', message.split('\n')[0]!.slice(0, 1000)], ...extra];
+    this.broker.log.info({ conn: this.connectionId || undefined, remote: this.remoteAddress, err: message, fatal }, 'stomp: error');
+    const headers: HeaderList = [['message', message.split('\n')[0]!.slice(0, 1000)]];
     if (receipt !== undefined) headers.push(['receipt-id', receipt]);
     const body = `${message}\n`;
     headers.push(['content-type', 'text/plain'], ['content-length', String(Buffer.byteLength(body))]);
     this.writeFrame('ERROR', headers, body);
+    if (fatal) this.shutdown();
+  }
+
+  /** A fault that ends the stream: ERROR frame, then close. */
+  protected fail(message: string, receipt?: string): void {
+    this.writeError(message, receipt, true);
+  }
+
+  /** Close without an ERROR frame (where ActiveMQ does so), logging why. */
+  protected closeQuietly(why: string): void {
+    if (this.isClosed()) return;
+    this.broker.log.info({ conn: this.connectionId || undefined, remote: this.remoteAddress, err: why }, 'stomp: closing');
+    this.shutdown();
+  }
+
+  protected shutdown(): void {
     this.phase = Phase.CLOSED;
     this.stopTimers();
     this.conn.close(undefined, false);
@@ -242,6 +320,17 @@ export abstract class StompConnectionBase implements ServerTransport {
   resume(): void {
     this.setPaused(FLOW_CONTROL, false);
   }
+}
+
+/**
+ * The ERROR text of a broker-side failure, in ActiveMQ's words where a STOMP client sees them
+ * differently from Wharf's (the broker's own texts elsewhere).
+ */
+function brokerErrorText(cmd: ErrorCommand): string {
+  // ActiveMQ's error for a send to a deleted temporary destination is just its name.
+  const deleted = 'Cannot publish to a deleted Destination: ';
+  if (cmd.message.startsWith(deleted)) return cmd.message.slice(deleted.length);
+  return cmd.message;
 }
 
 /** A bounded memo: a client naming endless destinations cannot grow it without limit. */

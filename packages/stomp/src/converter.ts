@@ -1,19 +1,25 @@
 // One STOMP connection, translated to and from the native commands of a ProtocolConnection (the
 // broker's core API), as ActiveMQ's ProtocolConverter does: the broker core never sees a STOMP
-// frame. This class is the connection's ServerTransport (the broker's commands come in through
-// send(), connection-base.ts) and feeds the client's frames, translated, into conn.handle(). The byte channel (TCP or WebSocket) is a
-// StompSink; every ERROR frame is followed by closing the connection (STOMP 1.2 ERROR).
+// frame. This class handles the client's frames and feeds them, translated, into conn.handle();
+// the broker-facing half (send(), answers, output) is connection-base.ts. As on ActiveMQ, an
+// ERROR for a fault the client can recover from (a SEND without a destination, an unknown
+// transaction, an ACK of an unknown message, ...) leaves the connection open; only faults that
+// leave the stream or the session unusable (malformed frames, unknown commands, a refused
+// CONNECT) close it. Receipts and ERRORs answering a frame are written in the order of the
+// frames, even when an earlier one (a persistent SEND) waits for the store.
 import {
-  AckMode, AckType, CommandType, CONVERT_STRING_EXPRESSIONS_PREFIX,
+  AckMode, AckType, CommandType, CONVERT_STRING_EXPRESSIONS_PREFIX, compileSelector,
   type Ack, type ConsumerOpen, type Send,
 } from '@wharf/protocol';
 import type { ProtocolHost } from '@wharf/broker';
 import { SUPPORTED_VERSIONS, HEARTBEAT, type StompFrame } from './parser';
-import { fromStompDestination, sendToMessage } from './mapping';
+import { HeaderNumberError, fromStompDestination, hasStompPrefix, sendToMessage } from './mapping';
 import { ACK_MODES, type StompAckMode } from './subscriptions';
 import { HeartBeat, negotiateHeartBeat } from './heartbeat';
 import type { StompOptions, StompSink } from './options';
 import { Phase, SESSION, StompConnectionBase, StompError, TX_SESSION, remember, type StompTx } from './connection-base';
+
+let clientIdSeq = 0;
 
 export class StompConnection extends StompConnectionBase {
   constructor(broker: ProtocolHost, sink: StompSink, opts: StompOptions) {
@@ -43,7 +49,12 @@ export class StompConnection extends StompConnectionBase {
       try {
         this.onFrame(ev.frame);
       } catch (err) {
-        this.fail(err instanceof Error ? err.message : String(err), receipt);
+        if (err instanceof HeaderNumberError) {
+          // ActiveMQ's NumberFormatException: the connection ends, with no ERROR frame.
+          this.closeQuietly(err.message);
+          break;
+        }
+        this.answerError(err instanceof Error ? err.message : String(err), receipt, err instanceof StompError && err.fatal);
       }
     }
   }
@@ -58,9 +69,8 @@ export class StompConnection extends StompConnectionBase {
   private onFrame(frame: StompFrame): void {
     const h = frame.headers;
     if (this.phase === Phase.NEW) {
-      if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
-        throw new StompError(`Not connected: expected CONNECT or STOMP, got ${frame.command}`);
-      }
+      // ActiveMQ answers a frame before CONNECT with an ERROR and still accepts a CONNECT.
+      if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') throw new StompError('Not connected.');
       return this.onConnect(h);
     }
     switch (frame.command) {
@@ -75,9 +85,9 @@ export class StompConnection extends StompConnectionBase {
       case 'DISCONNECT': return this.onDisconnect(h);
       case 'CONNECT':
       case 'STOMP':
-        throw new StompError('Already connected');
+        throw new StompError('Already connected.');
       default:
-        throw new StompError(`Unknown STOMP action: ${frame.command}`);
+        throw new StompError(`Unknown STOMP action: ${frame.command}`, true);
     }
   }
 
@@ -88,37 +98,41 @@ export class StompConnection extends StompConnectionBase {
     const offered = accept === undefined ? ['1.0'] : accept.split(',').map((v) => v.trim());
     const version = [...SUPPORTED_VERSIONS].reverse().find((v) => offered.includes(v));
     if (!version) {
-      this.fail(`Supported protocol versions are ${SUPPORTED_VERSIONS.join(',')}`, undefined, [['version', SUPPORTED_VERSIONS.join(',')]]);
-      return;
+      throw new StompError(`Invalid Protocol version[${accept}], supported versions are: [${[...SUPPORTED_VERSIONS].reverse().join(', ')}]`, true);
     }
-    this.version = version;
+    // this.version stays 1.0 until CONNECTED: an ERROR answering CONNECT is not escaped.
     const hb = negotiateHeartBeat(h.get('heart-beat'), version, this.opts);
-    if (!hb) throw new StompError(`heart-beat header '${h.get('heart-beat')}' is not 'cx,cy'`);
-    const clientId = h.get('client-id');
+    if (!hb) throw new StompError(`Invalid heart-beat header:${h.get('heart-beat')}`, true);
+    // As ActiveMQ, every STOMP connection has a client id (its own when CONNECT has none), so a
+    // durable subscription works without `client-id`, and CONNECTED `session` is that id.
+    const clientId = h.get('client-id') || `ID:stomp-${process.pid}-${(++clientIdSeq).toString(36)}-${Date.now().toString(36)}`;
     const login = h.get('login');
     const passcode = h.get('passcode');
     this.conn.handle({
-      type: CommandType.HELLO, corr: this.nextCorr(), version: 1, heartbeat: 0, clientName: 'stomp',
-      ...(clientId ? { clientId } : {}), ...(login !== undefined ? { user: login } : {}), ...(passcode !== undefined ? { password: passcode } : {}),
+      type: CommandType.HELLO, corr: this.nextCorr(), version: 1, heartbeat: 0, clientName: 'stomp', clientId,
+      ...(login !== undefined ? { user: login } : {}), ...(passcode !== undefined ? { password: passcode } : {}),
     });
     const welcome = this.welcome;
     if (this.isClosed() || !welcome) return;
     this.connectionId = welcome.connectionId;
+    this.ackPrefix = `${welcome.connectionId}:`;
     this.producerId = `${welcome.connectionId.replace(/^ID:/, '')}:1:1`;
     this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: SESSION, ackMode: AckMode.CLIENT_ACKNOWLEDGE });
     this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: TX_SESSION, ackMode: AckMode.SESSION_TRANSACTED });
     this.conn.handle({ type: CommandType.PRODUCER_OPEN, corr: this.nextCorr(), sessionId: SESSION, producerId: this.producerId });
     if (this.isClosed()) return;
-    const headers: Array<[string, string]> = [['version', version], ['session', welcome.connectionId], ['server', 'Wharf']];
-    if (hb.header !== undefined) headers.push(['heart-beat', hb.header]);
+    const headers: Array<[string, string]> = [['version', version], ['session', clientId], ['server', 'Wharf']];
+    headers.push(['heart-beat', hb.header ?? '0,0']);
     this.phase = Phase.CONNECTED;
+    this.version = version;
     this.writeFrame('CONNECTED', headers);
     this.parser.version = version;
     this.heartBeat = new HeartBeat(hb, this.opts.hbGracePeriodMultiplier, {
       sinceRead: () => Date.now() - this.lastRead,
       sinceWrite: () => Date.now() - this.lastWrite,
       beat: () => this.writeRaw(HEARTBEAT, false),
-      silent: (ms) => this.fail(`no data from the client for ${ms} ms (heart-beat ${hb.readEvery} ms)`),
+      // ActiveMQ closes a silent client without an ERROR frame.
+      silent: (ms) => this.closeQuietly(`no data from the client for ${ms} ms (heart-beat ${hb.readEvery} ms)`),
     });
   }
 
@@ -132,17 +146,18 @@ export class StompConnection extends StompConnectionBase {
   private onSend(h: Map<string, string>, body: Buffer): void {
     const dest = h.get('destination');
     if (!dest) throw new StompError('SEND received without a Destination specified!');
+    const tx = this.txFor(h);
     const url = this.destination(dest);
     let replyTo: string | undefined;
     const rt = h.get('reply-to');
-    if (rt !== undefined) {
+    // Only a prefixed name is a destination here; any other text stays a string (ActiveMQ).
+    if (rt !== undefined && hasStompPrefix(rt)) {
       try {
         replyTo = this.destination(rt);
       } catch {
         // Not a STOMP destination: it travels as the string property `reply-to` (ActiveMQ).
       }
     }
-    const tx = this.txFor(h);
     const seq = ++this.producerSeq;
     const message = sendToMessage(h, body, {
       messageId: `ID:${this.producerId}:${seq}`, producerId: this.producerId, producerSeq: seq, destination: url, now: Date.now(),
@@ -170,48 +185,53 @@ export class StompConnection extends StompConnectionBase {
     return d.url;
   }
 
+
   // ---- SUBSCRIBE / UNSUBSCRIBE ------------------------------------------------------------
 
   private onSubscribe(h: Map<string, string>): void {
-    const dest = h.get('destination');
-    if (!dest) throw new StompError('SUBSCRIBE received without a Destination specified!');
     let id = h.get('id');
     const hasId = id !== undefined;
+    const dest = h.get('destination');
+    if (!dest) throw new StompError("Invalid empty or 'null' Destination header");
     if (id === undefined) {
       if (this.version !== '1.0') throw new StompError('SUBSCRIBE received without a subscription id!');
       id = dest;
     }
-    if (this.subs.get(id)) throw new StompError(`Duplicate subscription id: ${id}`);
-    const ack = h.get('ack') ?? 'auto';
-    if (!ACK_MODES.has(ack)) throw new StompError(`Invalid ack mode '${ack}': use auto, client or client-individual`);
+    // ActiveMQ takes any other ack mode for auto.
+    const given = h.get('ack') ?? 'auto';
+    const ack: StompAckMode = ACK_MODES.has(given) ? given as StompAckMode : 'auto';
     const url = this.destination(dest);
+    const durable = h.get('activemq.subscriptionName');
+    if (durable && !url.startsWith('topic://')) throw new StompError('Invalid Subscription: cannot durably subscribe to a Queue destination!');
+    const selector = h.get('selector');
+    let selectorText: string | undefined;
+    // As ActiveMQ: the selector text itself carries the prefix, so a durable subscription's
+    // stored selector keeps comparing numeric strings as numbers after a restart.
+    if (selector !== undefined && selector.trim() !== '') {
+      selectorText = CONVERT_STRING_EXPRESSIONS_PREFIX + selector.replace(/^\s*convert_string_expressions:/i, '');
+      try {
+        compileSelector(selectorText);
+      } catch {
+        // ActiveMQ's InvalidSelectorException message is the selector itself.
+        throw new StompError(selector);
+      }
+    }
     const open: ConsumerOpen = {
       type: CommandType.CONSUMER_OPEN, corr: this.expect(h.get('receipt')), sessionId: SESSION, consumerId: 0,
       destination: url, prefetch: -1, selectorOptions: { convertStringExpressions: true },
     };
-    const selector = h.get('selector');
-    // As ActiveMQ: the selector text itself carries the prefix, so a durable subscription's
-    // stored selector keeps comparing numeric strings as numbers after a restart.
-    if (selector !== undefined && selector.trim() !== '') {
-      open.selector = CONVERT_STRING_EXPRESSIONS_PREFIX + selector.replace(/^\s*convert_string_expressions:/i, '');
-    }
+    if (selectorText !== undefined) open.selector = selectorText;
     const prefetch = h.get('activemq.prefetchSize');
-    if (prefetch !== undefined) {
-      if (!/^\s*\d+\s*$/.test(prefetch) || Number(prefetch) <= 0) throw new StompError(`activemq.prefetchSize must be a number > 0, got '${prefetch}'`);
-      open.prefetch = Number(prefetch);
-    }
+    if (prefetch !== undefined && /^\s*\d+\s*$/.test(prefetch)) open.prefetch = Number(prefetch);
     if (flag(h, 'activemq.exclusive')) open.exclusive = true;
     if (flag(h, 'activemq.noLocal')) open.noLocal = true;
     const priority = h.get('activemq.priority');
-    if (priority !== undefined) {
-      if (!/^\s*-?\d+\s*$/.test(priority)) throw new StompError(`activemq.priority must be a number, got '${priority}'`);
-      open.priority = Number(priority);
-    }
-    const durable = h.get('activemq.subscriptionName');
+    if (priority !== undefined && /^\s*-?\d+\s*$/.test(priority)) open.priority = Number(priority);
     if (durable) open.durableName = durable;
     const browser = flag(h, 'browser');
     if (browser) open.browser = true;
-    const sub = this.subs.create(id, hasId, ack as StompAckMode, browser, dest);
+    // A repeated id is accepted, as on ActiveMQ: it names the newest subscription from then on.
+    const sub = this.subs.create(id, hasId, ack, browser, dest);
     open.consumerId = sub.consumerId;
     if (open.durableName) this.holdUntil(open.corr);
     this.conn.handle(open);
@@ -219,33 +239,43 @@ export class StompConnection extends StompConnectionBase {
 
   private onUnsubscribe(h: Map<string, string>): void {
     const id = h.get('id');
+    if (id === undefined && this.version !== '1.0') throw new StompError('UNSUBSCRIBE received without a subscription id!');
+    const receipt = h.get('receipt');
     const durable = h.get('activemq.subscriptionName');
+    if (durable) {
+      // As ActiveMQ: with a subscription name only the durable subscription is removed (refused
+      // while a consumer is on it); the subscription `id` stays open.
+      const corr = this.expect(receipt);
+      this.holdUntil(corr);
+      this.unsubscribing = corr;
+      this.conn.handle({ type: CommandType.UNSUBSCRIBE, corr, name: durable });
+      return;
+    }
     let sub = id !== undefined ? this.subs.get(id) : undefined;
     if (!sub && id === undefined) {
       const dest = h.get('destination');
       if (dest !== undefined) sub = this.subs.findByDestination(dest);
     }
-    if (!sub && !durable) throw new StompError(`No subscription matched${id !== undefined ? ` id ${id}` : ''}.`);
-    const receipt = h.get('receipt');
-    if (sub) {
-      this.flushAutoAcks(sub.consumerId);
-      this.subs.remove(sub);
-      this.conn.handle({ type: CommandType.CONSUMER_CLOSE, consumerId: sub.consumerId, ...(durable ? {} : { corr: this.expect(receipt) }) });
-    }
-    if (durable && !this.isClosed()) {
-      const corr = this.expect(receipt);
-      this.holdUntil(corr);
-      this.conn.handle({ type: CommandType.UNSUBSCRIBE, corr, name: durable });
-    }
+    if (!sub) throw new StompError('No subscription matched.');
+    this.flushAutoAcks(sub.consumerId);
+    this.subs.remove(sub);
+    this.conn.handle({ type: CommandType.CONSUMER_CLOSE, consumerId: sub.consumerId, corr: this.expect(receipt) });
   }
 
   // ---- ACK / NACK and transactions --------------------------------------------------------
 
   private onAck(h: Map<string, string>, nack: boolean): void {
-    const found = this.subs.resolve(h);
-    if (typeof found === 'string') throw new StompError(nack ? found.replace('ACK', 'NACK') : found);
+    const what = nack ? 'NACK' : 'ACK';
+    if (nack && this.version === '1.0') throw new StompError('NACK received but connection is in v1.0 mode.');
+    if (this.version === '1.2' ? !h.has('id') : !h.has('message-id')) {
+      throw new StompError(this.version === '1.2' ? `${what} received without a ack id for acknowledge!` : `${what} received without a message-id to acknowledge!`);
+    }
+    const found = this.subs.resolve(h, this.ackPrefix);
+    if (!found) throw new StompError(`Unexpected ${what} received for message-id [${h.get('message-id') ?? 'null'}]`);
     const { sub, deliveryId } = found;
     const tx = this.txFor(h);
+    // ActiveMQ refuses a NACK inside a transaction (a poison ack cannot be transacted).
+    if (nack && tx) throw new StompError('Poison ack cannot be transacted');
     // client: cumulative; client-individual and NACK: that message only (StompSubscription).
     const deliveries = this.subs.take(sub, deliveryId, !nack && sub.ack === 'client');
     const cmd: Ack = {
@@ -253,7 +283,7 @@ export class StompConnection extends StompConnectionBase {
       ackType: nack ? AckType.POISON : sub.ack === 'client' ? AckType.STANDARD : AckType.INDIVIDUAL,
     };
     // ActiveMQ: a NACKed message goes to the dead letter queue at once, no redelivery.
-    if (nack) cmd.cause = 'NACK';
+    if (nack) cmd.cause = ''; // no dlqDeliveryFailureCause on the copy, as ActiveMQ's STOMP NACK
     else if (tx) {
       cmd.txId = tx.txId;
       tx.acks.push({ sub, deliveries });
@@ -273,8 +303,8 @@ export class StompConnection extends StompConnectionBase {
 
   private onBegin(h: Map<string, string>): void {
     const name = h.get('transaction');
-    if (!name) throw new StompError('BEGIN received without a transaction id!');
-    if (this.txs.has(name)) throw new StompError(`The transaction ${name} is already started`);
+    if (!name) throw new StompError('Must specify the transaction you are beginning');
+    if (this.txs.has(name)) throw new StompError(`The transaction was already started: ${name}`);
     const tx: StompTx = { txId: `stomp-tx-${++this.txSeq}`, acks: [] };
     this.txs.set(name, tx);
     const receipt = h.get('receipt');
@@ -283,7 +313,7 @@ export class StompConnection extends StompConnectionBase {
 
   private onEnd(h: Map<string, string>, commit: boolean): void {
     const name = h.get('transaction');
-    if (!name) throw new StompError(`${commit ? 'COMMIT' : 'ABORT'} received without a transaction id!`);
+    if (!name) throw new StompError(`Must specify the transaction you are ${commit ? 'committing' : 'aborting'}`);
     const tx = this.txFor(h)!;
     this.txs.delete(name);
     // An aborted ACK does not redeliver (ActiveMQ): the messages stay with this subscription,
@@ -306,7 +336,6 @@ export class StompConnection extends StompConnectionBase {
       this.conn.close(undefined, false);
     });
   }
-
 }
 
 function flag(h: Map<string, string>, name: string): boolean {

@@ -38,30 +38,46 @@ export interface HeartBeatHooks {
   silent(ms: number): void;
 }
 
-/** One timer per connection: writes EOL heart-beats and closes a silent client. */
+/**
+ * The timers of one connection, with ActiveMQ's cadence: an EOL is written when nothing was
+ * written for about `sendEvery`; the read check runs every `readEvery × grace multiplier` and
+ * closes the connection when nothing at all was read since the previous check (so a client
+ * going silent is closed between one and two check periods later, as on ActiveMQ).
+ */
 export class HeartBeat {
-  private timer: NodeJS.Timeout | null = null;
+  private writer: NodeJS.Timeout | null = null;
+  private reader: NodeJS.Timeout | null = null;
 
   constructor(plan: HeartBeatPlan, graceMultiplier: number, hooks: HeartBeatHooks) {
     const { sendEvery, readEvery } = plan;
-    if (sendEvery === 0 && readEvery === 0) return;
-    const tick = Math.max(10, Math.floor(Math.min(sendEvery || Infinity, readEvery || Infinity) / 2));
-    const grace = readEvery * graceMultiplier;
-    this.timer = setInterval(() => {
-      const silentFor = hooks.sinceRead();
-      if (readEvery > 0 && silentFor > grace) {
-        this.stop();
-        hooks.silent(silentFor);
-        return;
-      }
-      // Write when the last write is half an interval old, so no gap exceeds the interval.
-      if (sendEvery > 0 && hooks.sinceWrite() >= sendEvery / 2) hooks.beat();
-    }, tick);
-    this.timer.unref();
+    if (sendEvery > 0) {
+      this.writer = setInterval(() => {
+        if (hooks.sinceWrite() >= sendEvery * 0.9) hooks.beat();
+      }, Math.max(10, Math.floor(sendEvery / 2)));
+      this.writer.unref();
+    }
+    if (readEvery > 0) {
+      const period = Math.max(10, Math.round(readEvery * graceMultiplier));
+      // The first period counts the CONNECT frame as data read.
+      let lastCheck = Date.now() - period;
+      this.reader = setInterval(() => {
+        const now = Date.now();
+        const silentFor = hooks.sinceRead();
+        if (silentFor >= now - lastCheck) {
+          this.stop();
+          hooks.silent(silentFor);
+          return;
+        }
+        lastCheck = now;
+      }, period);
+      this.reader.unref();
+    }
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.writer) clearInterval(this.writer);
+    if (this.reader) clearInterval(this.reader);
+    this.writer = null;
+    this.reader = null;
   }
 }

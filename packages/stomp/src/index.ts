@@ -6,7 +6,7 @@
 import { ConfigError } from '@wharf/protocol';
 import type { ConnectorFactory, Connector, ProtocolHost, ProtocolPackage, TransportConnectorConfig } from '@wharf/broker';
 import { DEFAULT_STOMP_OPTIONS, type StompOptions } from './options';
-import { startStompServer, startWebSocketServer } from './transport';
+import { acceptStompSocket, startStompServer, startWebSocketServer } from './transport';
 
 export { StompConnection } from './converter';
 export { DEFAULT_STOMP_OPTIONS, type StompOptions, type StompSink } from './options';
@@ -61,7 +61,23 @@ function factory(scheme: string, start: typeof startStompServer): ConnectorFacto
   return (broker, cfg, host, port): Promise<Connector> => start(broker, cfg, host, port, scheme, stompOptions(broker, cfg));
 }
 
-/** The STOMP protocol package: pass it in BrokerOptions.protocols to serve stomp:// and ws:// connectors. */
+const FIRST_COMMANDS = ['CONNECT\n', 'CONNECT\r\n', 'STOMP\n', 'STOMP\r\n'];
+
+/** A STOMP client's first frame (after optional heart-beat newlines) is CONNECT or STOMP. */
+export function looksLikeStomp(head: Buffer): boolean | undefined {
+  let i = 0;
+  while (i < head.length && (head[i] === 0x0a || head[i] === 0x0d)) i++;
+  if (i === head.length) return i < 64 ? undefined : false;
+  const text = head.subarray(i, i + 9).toString('latin1');
+  if (FIRST_COMMANDS.some((c) => text.startsWith(c))) return true;
+  return FIRST_COMMANDS.some((c) => c.startsWith(text)) ? undefined : false;
+}
+
+/**
+ * The STOMP protocol package: pass it in BrokerOptions.protocols to serve stomp:// and ws://
+ * connectors; its detector also lets the broker's tcp:// and ssl:// connectors take STOMP
+ * clients (ActiveMQ's auto://).
+ */
 export const stompProtocol: ProtocolPackage = {
   name: 'stomp',
   schemes: {
@@ -71,5 +87,9 @@ export const stompProtocol: ProtocolPackage = {
     'stomp+nio+ssl': factory('stomp+nio+ssl', startStompServer),
     'ws': factory('ws', startWebSocketServer),
     'wss': factory('wss', startWebSocketServer),
+  },
+  detect: {
+    matches: looksLikeStomp,
+    accept: (broker, socket, head) => void acceptStompSocket(broker, socket, { ...DEFAULT_STOMP_OPTIONS, maxFrameSize: broker.config.maxFrameSize }, head),
   },
 };

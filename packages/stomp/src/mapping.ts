@@ -1,5 +1,5 @@
 // STOMP ⇄ Wharf message and destination mapping, with ActiveMQ Classic's conventions
-// (ACTIVEMQ-NOTES §7: FrameTranslator, LegacyFrameTranslator). Pure functions: the converter
+// (docs/ACTIVEMQ-BEHAVIOUR.md: STOMP: FrameTranslator, LegacyFrameTranslator). Pure functions: the converter
 // supplies ids, the connection id and the negotiated version.
 import {
   BodyKind, DEFAULT_PRIORITY, DeliveryMode, InvalidDestinationError, MessageFormatError,
@@ -25,7 +25,7 @@ export interface StompDestination {
   temps: string[];
 }
 
-function one(text: string, connectionId: string, temps: string[]): string {
+function one(text: string, connectionId: string, temps: string[], inherited: string): { url: string; kind: string } {
   for (const [prefix, kind] of PREFIXES) {
     if (!text.startsWith(prefix)) continue;
     const name = text.slice(prefix.length);
@@ -35,30 +35,43 @@ function one(text: string, connectionId: string, temps: string[]): string {
       case 'temp-topic': {
         const url = `${kind}://${connectionId}:${name}`;
         temps.push(url);
-        return url;
+        return { url, kind };
       }
       // Another connection's temporary destination, by its full name (a reply-to we sent out).
-      case 'remote-temp-queue': return `temp-queue://${name}`;
-      case 'remote-temp-topic': return `temp-topic://${name}`;
-      default: return `${kind}://${name}`;
+      case 'remote-temp-queue': return { url: `temp-queue://${name}`, kind };
+      case 'remote-temp-topic': return { url: `temp-topic://${name}`, kind };
+      default: return { url: `${kind}://${name}`, kind };
     }
   }
-  throw new InvalidDestinationError(
-    `Illegal destination name: [${text}] -- STOMP destinations must begin with one of: /queue/ /topic/ /temp-queue/ /temp-topic/`,
-  );
+  // As ActiveMQ: a name without a known prefix is a queue of that name, and a later part of a
+  // composite without a prefix has the kind of the part before it (`/queue/A,B` is two queues).
+  const kind = inherited === 'topic' ? 'topic' : 'queue';
+  return { url: `${kind}://${text}`, kind };
 }
 
-/** `/queue/A` → `queue://A`; a comma list becomes a composite (`/queue/A,/topic/B`). */
+/** Whether `text` starts with one of the STOMP destination prefixes (`/queue/`, `/topic/`, ...). */
+export function hasStompPrefix(text: string): boolean {
+  for (const [prefix] of PREFIXES) if (text.startsWith(prefix)) return true;
+  return false;
+}
+
+/** `/queue/A` → `queue://A`; a comma list becomes a composite (`/queue/A,/topic/B`, `/queue/A,B`). */
 export function fromStompDestination(text: string, connectionId: string): StompDestination {
   const temps: string[] = [];
-  const parts = text.split(',').map((p) => one(p.trim(), connectionId, temps));
+  if (!text.includes(',')) return { url: one(text, connectionId, temps, 'queue').url, temps };
+  let kind = 'queue';
+  const parts = text.split(',').map((p) => {
+    const d = one(p.trim(), connectionId, temps, kind);
+    kind = d.kind;
+    return d.url;
+  });
   return { url: parts.join(','), temps };
 }
 
 /** `queue://A` → `/queue/A`; this connection's temporaries keep their short STOMP name. */
 export function toStompDestination(url: string, connectionId: string): string {
   let kind = url.startsWith('topic://') ? 'topic' : 'queue';
-  return url.split(',').map((raw) => {
+  return url.split(',').map((raw, i) => {
     const part = raw.trim();
     const m = /^([a-z-]+):\/\/(.*)$/s.exec(part);
     let name = part;
@@ -70,7 +83,9 @@ export function toStompDestination(url: string, connectionId: string): string {
       const own = `${connectionId}:`;
       return name.startsWith(own) ? `/${kind}/${name.slice(own.length)}` : `/remote-${kind}/${name}`;
     }
-    return `/${kind}/${name}`;
+    // ActiveMQ writes a composite as the first part in STOMP form, the others qualified:
+    // `/queue/A,queue://B`.
+    return i === 0 ? `/${kind}/${name}` : `${kind}://${name}`;
   }).join(',');
 }
 
@@ -95,12 +110,17 @@ export interface SendContext {
   now: number;
 }
 
+/**
+ * A number header ActiveMQ parses with Long/Integer.parseLong: one that does not parse ends the
+ * connection there, without an ERROR frame (the converter closes it on this error).
+ */
+export class HeaderNumberError extends MessageFormatError {}
+
 function integer(headers: Map<string, string>, name: string): number | undefined {
   const v = headers.get(name);
   if (v === undefined) return undefined;
-  const t = v.trim();
-  if (!/^-?\d{1,16}$/.test(t)) throw new MessageFormatError(`header ${name}:${v} is not an integer`);
-  return Number(t);
+  if (!/^[-+]?\d{1,16}$/.test(v)) throw new HeaderNumberError(`header ${name}:${v} is not an integer`);
+  return Number(v);
 }
 
 /**
@@ -109,8 +129,9 @@ function integer(headers: Map<string, string>, name: string): number | undefined
  * make a map / object message from a JSON body and `jms-byte` forces bytes.
  */
 export function sendToMessage(headers: Map<string, string>, body: Buffer, ctx: SendContext): WireMessage {
-  const priority = integer(headers, 'priority') ?? DEFAULT_PRIORITY;
-  if (priority < 0 || priority > 9) throw new MessageFormatError(`header priority:${priority} must be 0-9`);
+  // ActiveMQ clamps an out-of-range priority to 0-9 rather than refusing the message.
+  const given = integer(headers, 'priority') ?? DEFAULT_PRIORITY;
+  const priority = given > 9 ? 9 : given < 0 ? 0 : given;
   const expiration = integer(headers, 'expires') ?? 0;
   const timestamp = integer(headers, 'timestamp') ?? ctx.now;
   const groupSeq = integer(headers, 'JMSXGroupSeq');
@@ -119,7 +140,7 @@ export function sendToMessage(headers: Map<string, string>, body: Buffer, ctx: S
     if (SEND_STRIPPED.has(k)) continue;
     if (SCHEDULED_NUMBERS.has(k)) {
       const n = Number(v.trim());
-      if (v.trim() === '' || !Number.isFinite(n)) throw new MessageFormatError(`header ${k}:${v} is not a number`);
+      if (v.trim() === '' || !Number.isFinite(n)) throw new HeaderNumberError(`header ${k}:${v} is not a number`);
       properties[k] = n;
     } else {
       properties[k] = v;
@@ -130,7 +151,8 @@ export function sendToMessage(headers: Map<string, string>, body: Buffer, ctx: S
   const msg: WireMessage = {
     messageId: ctx.messageId,
     destination: ctx.destination,
-    deliveryMode: headers.get('persistent')?.trim().toLowerCase() === 'true' ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT,
+    // ActiveMQ compares with "true" exactly: `persistent:TRUE` is a non-persistent message.
+    deliveryMode: headers.get('persistent') === 'true' ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT,
     priority,
     timestamp,
     expiration: expiration > 0 ? expiration : 0,
@@ -228,10 +250,10 @@ export function messageToFrame(msg: WireMessage, ctx: MessageContext): { headers
   if (msg.userId !== undefined) h.push(['JMSXUserID', msg.userId]);
   if (msg.originalDestination !== undefined) h.push(['original-destination', name(msg.originalDestination)]);
   if (msg.deliveryMode === DeliveryMode.PERSISTENT) h.push(['persistent', 'true', true]);
-  if (msg.groupId !== undefined) h.push(['JMSXGroupID', msg.groupId]);
-  if (msg.groupSeq !== undefined) h.push(['JMSXGroupSeq', String(msg.groupSeq), true]);
+  // ActiveMQ does not write JMSXGroupID / JMSXGroupSeq back into MESSAGE frames.
   for (const k in msg.properties) {
-    if (MESSAGE_RESERVED.has(k) || (ctx.version === '1.0' && k.includes(':'))) continue;
+    // A `reply-to` that was not a destination travels as a property and comes out as itself.
+    if ((MESSAGE_RESERVED.has(k) && !(k === 'reply-to' && msg.replyTo === undefined)) || (ctx.version === '1.0' && k.includes(':'))) continue;
     const v = propertyText(msg.properties[k]);
     if (v !== undefined) h.push([k, v]);
   }

@@ -1,5 +1,5 @@
 // STOMP 1.0/1.1/1.2 frame codec: bytes in, frames out, and frames in, bytes out. Pure code,
-// no sockets or timers (STYLE.md §2). The parser is streaming: a frame may arrive split across
+// no sockets or timers (docs/CONVENTIONS.md: pure codecs). The parser is streaming: a frame may arrive split across
 // any number of chunks, one chunk may hold many frames, and EOLs between frames are heart-beats.
 // It never throws: a malformed stream yields one `error` event and the parser stops, because a
 // byte stream cannot resynchronise after a bad frame.
@@ -217,10 +217,8 @@ export class StompParser {
     }
     const text = buf.toString('utf8', start, end);
     const colon = text.indexOf(':');
-    if (colon < 0) {
-      this.fail(out, `header line without ':' ('${printable(text)}')`);
-      return;
-    }
+    // ActiveMQ skips a header line without ':' and takes the rest of the frame.
+    if (colon < 0) return;
     let name = text.slice(0, colon);
     let value = text.slice(colon + 1);
     if (this.version !== '1.0' && !UNESCAPED_COMMANDS.has(this.command)) {
@@ -283,7 +281,11 @@ function printable(s: string): string {
   return t.length > 60 ? `${t.slice(0, 60)}…` : t;
 }
 
-/** Undo STOMP header escaping; null for an undefined escape sequence (a fatal error). */
+/**
+ * Undo STOMP header escaping. An undefined escape sequence (`\t`, or `\r` in 1.1) is kept as
+ * written, backslash included, as ActiveMQ does (the spec calls it an error; ActiveMQ clients
+ * rely on it passing through). Never null today; the type keeps callers checking.
+ */
 export function unescapeHeader(s: string, version: StompVersion): string | null {
   if (version === '1.0' || !s.includes('\\')) return s;
   let out = '';
@@ -298,7 +300,7 @@ export function unescapeHeader(s: string, version: StompVersion): string | null 
     else if (next === 'c') out += ':';
     else if (next === '\\') out += '\\';
     else if (next === 'r' && version === '1.2') out += '\r';
-    else return null;
+    else out += next === undefined ? '\\' : `\\${next}`;
   }
   return out;
 }

@@ -66,26 +66,27 @@ export class SubscriptionTable {
   }
 
   /**
-   * The delivery an ACK/NACK names: STOMP 1.2 `id` (the MESSAGE's `ack` header), else
-   * `message-id`, within `subscription` when given (1.1) or on any subscription (1.0).
+   * The delivery an ACK/NACK names: STOMP 1.2 `id` (the MESSAGE's `ack` header, `ackPrefix`
+   * and the delivery id), else `message-id`, within `subscription` when given (1.1) or on any
+   * subscription (1.0). Undefined when it names nothing unacknowledged.
    */
-  resolve(headers: Map<string, string>): { sub: Subscription; deliveryId: number } | string {
+  resolve(headers: Map<string, string>, ackPrefix: string): { sub: Subscription; deliveryId: number } | undefined {
     const ackId = headers.get('id');
-    if (ackId !== undefined && /^\d+$/.test(ackId)) {
-      const deliveryId = Number(ackId);
-      for (const sub of this.byId.values()) if (sub.unacked.has(deliveryId)) return { sub, deliveryId };
+    if (ackId !== undefined) {
+      if (!ackId.startsWith(ackPrefix)) return undefined;
+      const deliveryId = Number(ackId.slice(ackPrefix.length));
+      for (const sub of this.byConsumer.values()) if (sub.unacked.has(deliveryId)) return { sub, deliveryId };
+      return undefined;
     }
     const messageId = headers.get('message-id');
-    if (messageId === undefined) {
-      return ackId === undefined ? 'ACK received without an id (1.2) or a message-id (1.0, 1.1) to acknowledge' : `Unexpected ACK received for id [${ackId}]`;
-    }
+    if (messageId === undefined) return undefined;
     const subId = headers.get('subscription');
-    const candidates = subId !== undefined && this.byId.has(subId) ? [this.byId.get(subId)!] : [...this.byId.values()];
+    const candidates = subId !== undefined && this.byId.has(subId) ? [this.byId.get(subId)!] : [...this.byConsumer.values()];
     for (const sub of candidates) {
       const deliveryId = sub.byMessageId.get(messageId);
       if (deliveryId !== undefined) return { sub, deliveryId };
     }
-    return `Unexpected ACK received for message-id [${messageId}]`;
+    return undefined;
   }
 
   /**

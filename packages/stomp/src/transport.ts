@@ -132,20 +132,25 @@ function hostPart(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** One STOMP connection on a socket; `head`: bytes already read from it (protocol detection). */
+export function acceptStompSocket(broker: ProtocolHost, socket: net.Socket, opts: StompOptions, head?: Buffer): StompConnection {
+  socket.setNoDelay(true);
+  const stomp = new StompConnection(broker, new SocketSink(socket), opts);
+  socket.on('data', (chunk: Buffer) => stomp.onData(chunk));
+  socket.on('error', () => undefined);
+  socket.on('close', () => stomp.onClosed());
+  if (head && head.length) stomp.onData(head);
+  return stomp;
+}
+
 /** `stomp://`, `stomp+nio://`, `stomp+ssl://`, `stomp+nio+ssl://`. */
 export async function startStompServer(broker: ProtocolHost, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
   const sockets = new Set<net.Socket>();
   const onSocket = (socket: net.Socket): void => {
     if (socket.destroyed) return; // refused by the descriptor reserve
     sockets.add(socket);
-    socket.setNoDelay(true);
-    const stomp = new StompConnection(broker, new SocketSink(socket), opts);
-    socket.on('data', (chunk: Buffer) => stomp.onData(chunk));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      stomp.onClosed();
-    });
+    socket.on('close', () => sockets.delete(socket));
+    acceptStompSocket(broker, socket, opts);
   };
   const secure = scheme.endsWith('ssl');
   const server = secure ? tls.createServer(tlsMaterial(cfg), onSocket) : net.createServer(onSocket);

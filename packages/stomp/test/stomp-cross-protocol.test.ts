@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import type { Broker } from '@wharf/broker';
 import { startBroker, stompjs, type StompJs } from './stomp-harness.test';
 
-// The broker package has no build dependency on the client (DESIGN §1 graph), so the client is
+// The broker package has no build dependency on the client (the dependency graph of docs/ARCHITECTURE.md), so the client is
 // loaded at run time; these are the parts of its JMS API the tests use.
 interface NativeMessage {
   constructor: { name: string };

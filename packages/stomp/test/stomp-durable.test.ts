@@ -43,21 +43,24 @@ describe('stomp durable subscriptions', function () {
     assert.deepEqual(got.map((m) => m.body).sort(), ['kept', 'kept too']);
     for (const m of got) assert.equal(m.headers.persistent, 'true');
     got[1]!.ack();
-    // UNSUBSCRIBE with activemq.subscriptionName removes the durable subscription.
-    s2.unsubscribe({ 'activemq.subscriptionName': 'news-sub', receipt: 'unsub' });
+    // UNSUBSCRIBE with activemq.subscriptionName removes the durable subscription once no
+    // consumer is on it (ActiveMQ refuses to remove an active one).
+    s2.unsubscribe();
+    again.client.unsubscribe('d1', { 'activemq.subscriptionName': 'news-sub', receipt: 'unsub' });
     await new Promise<void>((resolve) => again.client.watchForReceipt('unsub', () => resolve()));
     assert.equal(broker.durables.has('app-1:news-sub'), false);
     await again.close();
   });
 
-  it('stomp durable - a durable subscription needs client-id, and a queue cannot be durable', async () => {
+  it('stomp durable - without client-id the connection id names the subscription; a queue cannot be durable', async () => {
     const broker = await start();
-    const { c } = await RawStomp.open(portOf(broker, 'stomp'));
-    c.send('SUBSCRIBE', { id: '1', destination: '/topic/t', 'activemq.subscriptionName': 'x' });
-    await c.expectErrorAndClose(/clientID/);
+    const { c, connected } = await RawStomp.open(portOf(broker, 'stomp'));
+    await c.request('SUBSCRIBE', { id: '1', destination: '/topic/t', 'activemq.subscriptionName': 'x' });
+    assert.ok(broker.durables.has(`${connected.headers.get('session')}:x`), 'keyed by the CONNECTED session (ActiveMQ)');
     const { c: d } = await RawStomp.open(portOf(broker, 'stomp'), { 'accept-version': '1.2', 'client-id': 'cid' });
     d.send('SUBSCRIBE', { id: '1', destination: '/queue/q', 'activemq.subscriptionName': 'x' });
-    await d.expectErrorAndClose(/needs a topic/);
+    await d.expectErrorAndCarryOn(/^Invalid Subscription: cannot durably subscribe to a Queue destination!$/);
+    await d.request('SEND', { destination: '/queue/q' }, 'still connected');
   });
 
   it('stomp durable - the UNSUBSCRIBE receipt confirms removal even without an open subscription', async () => {
@@ -66,7 +69,8 @@ describe('stomp durable subscriptions', function () {
     await c.request('SUBSCRIBE', { id: '1', destination: '/topic/t2', 'activemq.subscriptionName': 'keep' });
     await c.request('UNSUBSCRIBE', { id: '1' });
     assert.ok(broker.durables.has('cid-2:keep'), 'a plain UNSUBSCRIBE keeps the durable subscription');
-    await c.request('UNSUBSCRIBE', { 'activemq.subscriptionName': 'keep' });
+    // As ActiveMQ, UNSUBSCRIBE needs an id even when it names the durable subscription.
+    await c.request('UNSUBSCRIBE', { id: '1', 'activemq.subscriptionName': 'keep' });
     assert.equal(broker.durables.has('cid-2:keep'), false);
     c.close();
   });
@@ -94,7 +98,7 @@ describe('stomp durable subscriptions', function () {
     assert.deepEqual([m1.headers.get('subscription'), m1.body.toString()], ['1', 'first']);
     c.write([
       'UNSUBSCRIBE\nid:1\n\n\0',
-      'UNSUBSCRIBE\nactivemq.subscriptionName:s\n\n\0',
+      'UNSUBSCRIBE\nid:1\nactivemq.subscriptionName:s\n\n\0',
       'SEND\ndestination:/topic/ordered\npersistent:true\n\nnobody subscribed\0',
       'SUBSCRIBE\nid:2\ndestination:/topic/ordered\nactivemq.subscriptionName:s\n\n\0',
       'SEND\ndestination:/topic/ordered\n\nsecond\0',

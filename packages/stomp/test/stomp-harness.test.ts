@@ -139,6 +139,17 @@ export class RawStomp {
     return f;
   }
 
+  /**
+   * Expect an ERROR frame for a fault the client can recover from: the connection stays open
+   * (as on ActiveMQ), which a following request with a receipt proves.
+   */
+  async expectErrorAndCarryOn(pattern: RegExp): Promise<StompFrame> {
+    const f = await this.next();
+    if (f.command !== 'ERROR') throw new Error(`expected ERROR, got ${f.command}`);
+    if (!pattern.test(f.headers.get('message') ?? '')) throw new Error(`ERROR message '${f.headers.get('message')}' does not match ${pattern}`);
+    return f;
+  }
+
   /** Expect an ERROR frame followed by the broker closing the socket. */
   async expectErrorAndClose(pattern: RegExp): Promise<StompFrame> {
     const f = await this.next();

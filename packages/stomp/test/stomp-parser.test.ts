@@ -57,14 +57,17 @@ describe('stomp parser', () => {
     assert.deepEqual(frames(parser('1.2').parse(Buffer.from('CONNECT\nlogin:a\\cb\n\n\0')))[0]!.headers, { login: 'a\\cb' });
   });
 
-  it('stomp parser - an undefined escape is a parse error (\\t; \\r in 1.1)', () => {
-    const ev = parser('1.2').parse(Buffer.from('SEND\nx:a\\tb\n\n\0'));
-    assert.equal(ev[0]!.type, 'error');
-    assert.equal(parser('1.1').parse(Buffer.from('SEND\nx:a\\rb\n\n\0'))[0]!.type, 'error');
+  it('stomp parser - an undefined escape is kept as written, as ActiveMQ does (\\t; \\r in 1.1)', () => {
+    assert.deepEqual(frames(parser('1.2').parse(Buffer.from('SEND\nx:a\\tb\n\n\0')))[0]!.headers, { x: 'a\\tb' });
+    assert.deepEqual(frames(parser('1.1').parse(Buffer.from('SEND\nx:a\\rb\n\n\0')))[0]!.headers, { x: 'a\\rb' });
   });
 
-  it('stomp parser - malformed input: bad command line, header without colon, bad content-length, missing NUL', () => {
-    for (const bad of ['\u0001\u0002\n\n\0', 'SEND\nnocolon\n\n\0', 'SEND\ncontent-length:x\n\n\0', 'SEND\ncontent-length:1\n\nab\0']) {
+  it('stomp parser - a header line without a colon is skipped (ActiveMQ)', () => {
+    assert.deepEqual(frames(parser('1.2').parse(Buffer.from('SEND\nnocolon\na:b\n\n\0')))[0]!.headers, { a: 'b' });
+  });
+
+  it('stomp parser - malformed input: bad command line, bad content-length, missing NUL', () => {
+    for (const bad of ['\u0001\u0002\n\n\0', 'SEND\ncontent-length:x\n\n\0', 'SEND\ncontent-length:1\n\nab\0']) {
       const p = parser();
       const ev = p.parse(Buffer.from(bad));
       assert.equal(ev.at(-1)!.type, 'error', JSON.stringify(bad));
@@ -156,8 +159,12 @@ describe('stomp mapping', () => {
     assert.equal(toStompDestination('temp-queue://ID:c1:r', 'ID:c1'), '/temp-queue/r');
     assert.equal(toStompDestination('temp-queue://ID:c1:r', 'ID:c2'), '/remote-temp-queue/ID:c1:r');
     assert.equal(fromStompDestination('/remote-temp-queue/ID:c1:r', 'ID:c2').url, 'temp-queue://ID:c1:r');
-    assert.equal(toStompDestination('queue://a,topic://b', 'c'), '/queue/a,/topic/b');
-    assert.throws(() => fromStompDestination('foo', 'c'), /must begin with one of/);
+    // As ActiveMQ: a composite is written first part in STOMP form, the others qualified.
+    assert.equal(toStompDestination('queue://a,topic://b', 'c'), '/queue/a,topic://b');
+    // As ActiveMQ: no prefix is a queue; a later composite part without one keeps the kind before it.
+    assert.equal(fromStompDestination('foo', 'c').url, 'queue://foo');
+    assert.equal(fromStompDestination('/queue/a,b', 'c').url, 'queue://a,queue://b');
+    assert.equal(fromStompDestination('/topic/a,b', 'c').url, 'topic://a,topic://b');
     assert.throws(() => fromStompDestination('/queue/', 'c'), /no name/);
   });
 

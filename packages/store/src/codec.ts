@@ -30,11 +30,11 @@ export function decodeValue<T>(bytes: Uint8Array): T {
 // message already encoded, as the value the store writes for it: a master encodes a message
 // once, for its store and its slaves, and a slave writes the bytes it received without decoding
 // and encoding the message again (LevelStore.apply takes such a batch). A PUT_MESSAGE is then
-// `{ t: 1, dest, seq, m: <encodeValue(msg)>, pid: msg.producerId, ps: msg.producerSeq, subs? }`.
+// `{ t: OpType.PUT_MESSAGE, dest, seq, m: <encodeValue(msg)>, pid: msg.producerId, ps: msg.producerSeq, subs? }`.
 // Batches written before this form carried `msg` itself; both decode.
 
 /** PUT_MESSAGE with its message encoded (its store value) and the producer's id and sequence. */
-export interface EncodedPutMessageOp { t: 1; dest: string; seq: number; m: Uint8Array; pid: string; ps: number; subs?: string[] }
+export interface EncodedPutMessageOp { t: typeof OpType.PUT_MESSAGE; dest: string; seq: number; m: Uint8Array; pid: string; ps: number; subs?: string[] }
 export type EncodedOp = Exclude<StoreOp, PutMessageOp> | EncodedPutMessageOp;
 /** A batch with its messages encoded: what LevelStore.apply writes without re-encoding them. */
 export interface EncodedBatch { position: Position; ops: EncodedOp[] }
@@ -46,7 +46,7 @@ export function isEncodedPut(op: StoreOp | EncodedOp): op is EncodedPutMessageOp
 
 function encodedOp(op: StoreOp | EncodedOp): EncodedOp {
   if (op.t !== OpType.PUT_MESSAGE || isEncodedPut(op)) return op;
-  const e: EncodedPutMessageOp = { t: 1, dest: op.dest, seq: op.seq, m: packr.pack(op.msg), pid: op.msg.producerId, ps: op.msg.producerSeq };
+  const e: EncodedPutMessageOp = { t: OpType.PUT_MESSAGE, dest: op.dest, seq: op.seq, m: packr.pack(op.msg), pid: op.msg.producerId, ps: op.msg.producerSeq };
   if ('subs' in op) e.subs = op.subs;
   return e;
 }
@@ -73,7 +73,7 @@ export function decodeBatch(bytes: Uint8Array): LogBatch {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     if (!isEncodedPut(op)) continue;
-    const d: PutMessageOp = { t: 1, dest: op.dest, seq: op.seq, msg: packr.unpack(op.m) as PutMessageOp['msg'] };
+    const d: PutMessageOp = { t: OpType.PUT_MESSAGE, dest: op.dest, seq: op.seq, msg: packr.unpack(op.m) as PutMessageOp['msg'] };
     if ('subs' in op) d.subs = op.subs;
     ops[i] = d;
   }

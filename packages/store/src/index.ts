@@ -1,4 +1,4 @@
-// @wharf/store: the Store contract (DESIGN §4), LevelStore (LevelDB) and MemoryStore.
+// @wharf/store: the Store contract (docs/ARCHITECTURE.md: invariants), LevelStore (LevelDB) and MemoryStore.
 export * from './types';
 export { StoreError, StoreLockedError, StoreDamagedError, StoreUnavailableError, isTransientIoError } from './errors';
 export {

@@ -356,13 +356,13 @@ function readHandle(buf: Buffer, pos: number): { h: Handle; next: number } | und
   return { h: { offset: nums[0]!, size: nums[1]! }, next: p };
 }
 
-/** A block's contents, checksum-verified and uncompressed; a string saying why not. */
-function readBlock(buf: Buffer, h: Handle): Buffer | string {
+/** A block's contents, checksum-verified and uncompressed (unless !inflate); a string saying why not. */
+function readBlock(buf: Buffer, h: Handle, inflate = true): Buffer | string {
   if (h.offset + h.size + 5 > buf.length) return 'block beyond the end of the file';
   const type = buf[h.offset + h.size];
   if (unmask(buf.readUInt32LE(h.offset + h.size + 1)) !== crc32c(buf, h.offset, h.offset + h.size + 1)) return 'block checksum mismatch';
   const contents = buf.subarray(h.offset, h.offset + h.size);
-  if (type === 0) return contents;
+  if (type === 0 || !inflate) return contents;
   if (type !== 1) return `unknown block type ${type}`;
   try {
     return snappyUncompress(contents);
@@ -405,8 +405,11 @@ function blockEntries(block: Buffer): Array<[Buffer, Buffer]> {
 
 const userKey = (internal: Buffer): Buffer => internal.subarray(0, Math.max(0, internal.length - 8));
 
-/** Verify every block of one table file (checksums, structure). */
-export async function checkTable(dir: string, file: string): Promise<StoreDamage[]> {
+/**
+ * Verify every block of one table file: checksums, and with `deep` the structure of every data
+ * block too (uncompressed and parsed: slower, for `wharf store check`).
+ */
+export async function checkTable(dir: string, file: string, deep = true): Promise<StoreDamage[]> {
   const buf = await readFile(join(dir, file));
   const whole = (reason: string): StoreDamage[] => [{ file, offset: 0, bytes: buf.length, reason, messages: {} }];
   if (buf.length < FOOTER || !buf.subarray(buf.length - 8).equals(TABLE_MAGIC)) return whole('not a table (bad footer)');
@@ -428,9 +431,9 @@ export async function checkTable(dir: string, file: string): Promise<StoreDamage
     const base = { file, messages: {} as Record<string, number>, toKey: describeKey(userKey(sep)), ...(prevKey ? { fromKey: describeKey(userKey(prevKey)) } : {}) };
     if (!h) damage.push({ ...base, offset: 0, bytes: 0, reason: 'unreadable block handle' });
     else {
-      const block = readBlock(buf, h.h);
+      const block = readBlock(buf, h.h, deep);
       let reason = typeof block === 'string' ? block : undefined;
-      if (!reason) {
+      if (!reason && deep) {
         try {
           blockEntries(block as Buffer);
         } catch (err) {
@@ -479,6 +482,6 @@ export async function verifyAtOpen(dir: string, tableBudget: number): Promise<St
   }
   let total = 0;
   for (const f of tables) total += (await stat(join(dir, f))).size;
-  if (total <= tableBudget) for (const f of tables) damage.push(...(await checkTable(dir, f)));
+  if (total <= tableBudget) for (const f of tables) damage.push(...(await checkTable(dir, f, false)));
   return damage;
 }

@@ -1,4 +1,4 @@
-// The whole LevelDB key space (DESIGN §4, STYLE §4), in one place. Keys are binary and sort in
+// The whole LevelDB key space (docs/ARCHITECTURE.md: invariants; docs/CONVENTIONS.md: one contract, one conformance suite), in one place. Keys are binary and sort in
 // the order the store reads them: a one-byte record kind, then the parts. String parts are UTF-8
 // and end with a 0x00 separator (refused inside names), so `kind|name|0x00` .. `kind|name|0x01` is
 // exactly one name's range: `queue://A` never reaches into `queue://AB`. Numbers are big-endian,

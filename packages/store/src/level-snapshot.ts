@@ -1,4 +1,4 @@
-// Whole-store copies for replication (DESIGN §6): a slave that is too far behind, or whose log
+// Whole-store copies for replication (docs/CLUSTER.md): a slave that is too far behind, or whose log
 // diverged from the master's history, replaces its store with a copy of the master's.
 //
 // Export: one LevelDB iterator over every key. An iterator reads from the implicit snapshot

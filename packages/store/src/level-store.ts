@@ -1,4 +1,4 @@
-// LevelStore: the Store contract on LevelDB (classic-level through `level`), DESIGN §4.
+// LevelStore: the Store contract on LevelDB (classic-level through `level`), docs/ARCHITECTURE.md: invariants.
 //
 // Group commit: commit() assigns the next position at once (call order is log order), encodes
 // its ops and queues them. One writer drains the queue: everything queued while a write is in

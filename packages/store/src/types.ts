@@ -1,4 +1,4 @@
-// The Store contract (DESIGN §4). Every durable change of broker state is an op in a batch; a
+// The Store contract (docs/ARCHITECTURE.md: invariants). Every durable change of broker state is an op in a batch; a
 // batch gets a position {epoch, index} from commit() (master) or carries one into apply()
 // (slave). Master and slave write through the same code, so their stores hold the same state.
 import type { WireMessage } from '@wharf/protocol';
@@ -33,8 +33,8 @@ export const OpType = {
  * present at send time: the store records one reference per subscription, and the broker removes
  * the message (REMOVE_MESSAGE) once every reference is acknowledged (ACK_SUBSCRIPTION).
  */
-export interface PutMessageOp { t: 1; dest: string; seq: number; msg: WireMessage; subs?: string[] }
-export interface RemoveMessageOp { t: 2; dest: string; seq: number }
+export interface PutMessageOp { t: typeof OpType.PUT_MESSAGE; dest: string; seq: number; msg: WireMessage; subs?: string[] }
+export interface RemoveMessageOp { t: typeof OpType.REMOVE_MESSAGE; dest: string; seq: number }
 export interface SubscriptionRecord {
   /** `<clientId>:<subscriptionName>` */
   key: string;
@@ -47,11 +47,11 @@ export interface SubscriptionRecord {
   createdAt: number;
 }
 /** Store (or replace) a durable subscription. `dest` is the concrete topic URL it is attached to. */
-export interface PutSubscriptionOp { t: 3; dest: string; sub: SubscriptionRecord }
+export interface PutSubscriptionOp { t: typeof OpType.PUT_SUBSCRIPTION; dest: string; sub: SubscriptionRecord }
 /** Remove a subscription and all its pending references on `dest`. */
-export interface RemoveSubscriptionOp { t: 4; dest: string; key: string }
+export interface RemoveSubscriptionOp { t: typeof OpType.REMOVE_SUBSCRIPTION; dest: string; key: string }
 /** One subscription acknowledged message `seq` of topic `dest`. */
-export interface AckSubscriptionOp { t: 5; dest: string; key: string; seq: number }
+export interface AckSubscriptionOp { t: typeof OpType.ACK_SUBSCRIPTION; dest: string; key: string; seq: number }
 export interface JobRecord {
   id: string;
   /** Next fire time, ms since the epoch. */
@@ -59,18 +59,18 @@ export interface JobRecord {
   /** Remaining data the scheduler needs (period, repeat, cron, the message). */
   data: unknown;
 }
-export interface PutJobOp { t: 6; job: JobRecord }
-export interface RemoveJobOp { t: 7; id: string; due: number }
+export interface PutJobOp { t: typeof OpType.PUT_JOB; job: JobRecord }
+export interface RemoveJobOp { t: typeof OpType.REMOVE_JOB; id: string; due: number }
 export interface DestinationRecord { url: string; createdAt: number; options?: Record<string, unknown> }
-export interface PutDestinationOp { t: 8; dest: DestinationRecord }
+export interface PutDestinationOp { t: typeof OpType.PUT_DESTINATION; dest: DestinationRecord }
 /** Remove a destination with every message and subscription stored under it. */
-export interface RemoveDestinationOp { t: 9; url: string }
+export interface RemoveDestinationOp { t: typeof OpType.REMOVE_DESTINATION; url: string }
 /**
  * The broker may have dispatched messages of `dest` up to `seq` (highest so far). On recovery
  * every stored message at or below this mark comes back with `redelivered` set (JMS: "may have
  * been delivered before"). Written with sync:false before dispatch: survives a process crash.
  */
-export interface MarkDeliveredOp { t: 10; dest: string; seq: number; key?: string }
+export interface MarkDeliveredOp { t: typeof OpType.MARK_DELIVERED; dest: string; seq: number; key?: string }
 
 export type StoreOp =
   | PutMessageOp

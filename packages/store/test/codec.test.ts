@@ -5,6 +5,7 @@ import {
 } from '../src/codec';
 import type { LogBatch } from '../src/index';
 import { msg } from './fixtures';
+import { OpType } from '../src';
 
 describe('store codec', () => {
   it('store - codec: bigint, Uint8Array, Buffer and numbers round-trip exactly', () => {
@@ -36,14 +37,14 @@ describe('store codec', () => {
   });
 
   it('store - codec: a log batch decodes on its own, with no shared structures', () => {
-    const batch: LogBatch = { position: { epoch: 3, index: 2 ** 40 }, ops: [{ t: 1, dest: 'queue://A', seq: 7, msg: msg(7), subs: ['c:a'] }, { t: 9, url: 'queue://B' }] };
+    const batch: LogBatch = { position: { epoch: 3, index: 2 ** 40 }, ops: [{ t: OpType.PUT_MESSAGE, dest: 'queue://A', seq: 7, msg: msg(7), subs: ['c:a'] }, { t: OpType.REMOVE_DESTINATION, url: 'queue://B' }] };
     assert.deepEqual(decodeBatch(encodeBatch(batch)), batch);
   });
 
   it('store - codec: a batch carries its messages encoded, as the store writes them; batches of the older form decode too', () => {
     const batch: LogBatch = {
       position: { epoch: 2, index: 9 },
-      ops: [{ t: 1, dest: 'queue://A', seq: 7, msg: msg(7) }, { t: 1, dest: 'topic://T', seq: 8, msg: msg(8), subs: ['c:a', 'c:b'] }, { t: 2, dest: 'queue://A', seq: 3 }],
+      ops: [{ t: OpType.PUT_MESSAGE, dest: 'queue://A', seq: 7, msg: msg(7) }, { t: OpType.PUT_MESSAGE, dest: 'topic://T', seq: 8, msg: msg(8), subs: ['c:a', 'c:b'] }, { t: OpType.REMOVE_MESSAGE, dest: 'queue://A', seq: 3 }],
     };
     const { bytes, batch: encoded } = encodeBatchForApply(batch);
     assert.ok(bytes.equals(encodeBatch(batch)));

@@ -1,9 +1,10 @@
-// The one Store conformance suite (STYLE §4): every store passes it. Tests marked durable run
+// The one Store conformance suite (docs/CONVENTIONS.md: one contract, one conformance suite): every store passes it. Tests marked durable run
 // only for stores whose state survives a reopen by a new instance (LevelStore).
 import assert from 'node:assert/strict';
 import { StoreError } from '@wharf/protocol';
 import { ZERO_POSITION, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp } from '../src/index';
 import { msg, put, rejection, sub } from './fixtures';
+import { OpType } from '../src';
 
 export interface StoreHarness {
   /** An open store. */
@@ -83,7 +84,7 @@ export function storeConformance(
       assert.deepEqual(await s.getMessage('queue://Q', 3), msg(3, { destination: 'queue://Q' }));
       assert.equal(await s.getMessage('queue://Q', 2), undefined);
       assert.equal(s.stats().messages, 4);
-      await s.commit([{ t: 2, dest: 'queue://Q', seq: 3 }]);
+      await s.commit([{ t: OpType.REMOVE_MESSAGE, dest: 'queue://Q', seq: 3 }]);
       assert.deepEqual(seqs(await s.loadMessages('queue://Q', 0, 10)), [1, 5]);
       assert.equal(await s.getMessage('queue://Q', 3), undefined);
       assert.deepEqual(seqs(await s.loadMessages('queue://Other', 0, 10)), [2]);
@@ -105,15 +106,15 @@ export function storeConformance(
     it('store - topic messages are stored once with a reference per subscription', async () => {
       const s = await open();
       const T = 'topic://T';
-      await s.commit([{ t: 3, dest: T, sub: sub('c:a', T) }, { t: 3, dest: T, sub: sub('c:b', T) }]);
+      await s.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: T, sub: sub('c:a', T) }, { t: OpType.PUT_SUBSCRIPTION, dest: T, sub: sub('c:b', T) }]);
       for (const seq of [1, 2, 3]) await s.commit([put(T, seq, {}, ['c:a', 'c:b'])]);
       assert.deepEqual(await s.loadSubscriptionRefs(T, 'c:a', 0, 10), [1, 2, 3]);
-      await s.commit([{ t: 5, dest: T, key: 'c:a', seq: 1 }, { t: 5, dest: T, key: 'c:a', seq: 2 }]);
+      await s.commit([{ t: OpType.ACK_SUBSCRIPTION, dest: T, key: 'c:a', seq: 1 }, { t: OpType.ACK_SUBSCRIPTION, dest: T, key: 'c:a', seq: 2 }]);
       assert.deepEqual(await s.loadSubscriptionRefs(T, 'c:a', 0, 10), [3]);
       assert.deepEqual(await s.loadSubscriptionRefs(T, 'c:b', 1, 1), [2]);
       assert.deepEqual(await s.loadSubscriptionRefs(T, 'c:zz', 0, 10), []);
       // The last reference acknowledged: the broker removes the message.
-      await s.commit([{ t: 5, dest: T, key: 'c:b', seq: 1 }, { t: 2, dest: T, seq: 1 }]);
+      await s.commit([{ t: OpType.ACK_SUBSCRIPTION, dest: T, key: 'c:b', seq: 1 }, { t: OpType.REMOVE_MESSAGE, dest: T, seq: 1 }]);
       assert.equal(await s.getMessage(T, 1), undefined);
       const st = await s.recover();
       const pending = Object.fromEntries(st.subscriptions.map((x) => [x.key, x.pending]));
@@ -124,15 +125,15 @@ export function storeConformance(
     it('store - subscriptions are put, replaced and removed with their references', async () => {
       const s = await open();
       const T = 'topic://S';
-      await s.commit([{ t: 3, dest: T, sub: sub('c:a', T) }, { t: 3, dest: T, sub: sub('c:b', T) }]);
-      await s.commit([{ t: 3, dest: T, sub: { ...sub('c:a', T), selector: "color = 'red'", noLocal: true } }]);
+      await s.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: T, sub: sub('c:a', T) }, { t: OpType.PUT_SUBSCRIPTION, dest: T, sub: sub('c:b', T) }]);
+      await s.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: T, sub: { ...sub('c:a', T), selector: "color = 'red'", noLocal: true } }]);
       await s.commit([put(T, 1, {}, ['c:a', 'c:b']), put(T, 2, {}, ['c:a', 'c:b'])]);
       let st = await s.recover();
       assert.deepEqual(st.subscriptions.map((x) => [x.key, x.dest, x.selector ?? null, x.pending]), [
         ['c:a', T, "color = 'red'", 2],
         ['c:b', T, null, 2],
       ]);
-      await s.commit([{ t: 4, dest: T, key: 'c:a' }]);
+      await s.commit([{ t: OpType.REMOVE_SUBSCRIPTION, dest: T, key: 'c:a' }]);
       assert.deepEqual(await s.loadSubscriptionRefs(T, 'c:a', 0, 10), []);
       assert.deepEqual(await s.loadSubscriptionRefs(T, 'c:b', 0, 10), [1, 2]);
       st = await s.recover();
@@ -142,7 +143,7 @@ export function storeConformance(
 
     it('store - wildcard subscriptions count references held under concrete topics', async () => {
       const s = await open();
-      await s.commit([{ t: 3, dest: 'topic://A.>', sub: sub('c:w', 'topic://A.>') }]);
+      await s.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: 'topic://A.>', sub: sub('c:w', 'topic://A.>') }]);
       await s.commit([put('topic://A.x', 1, {}, ['c:w']), put('topic://A.y', 2, {}, ['c:w'])]);
       const st = await s.recover();
       assert.deepEqual(st.subscriptions.map((x) => [x.key, x.dest, x.pending]), [['c:w', 'topic://A.>', 2]]);
@@ -151,12 +152,12 @@ export function storeConformance(
     it('store - jobs are loaded in due order up to a time', async () => {
       const s = await open();
       const job = (id: string, due: number) => ({ id, due, data: { id, n: due } });
-      await s.commit([{ t: 6, job: job('c', 300) }, { t: 6, job: job('a', 100) }, { t: 6, job: job('b', 200) }, { t: 6, job: job('a2', 100) }]);
+      await s.commit([{ t: OpType.PUT_JOB, job: job('c', 300) }, { t: OpType.PUT_JOB, job: job('a', 100) }, { t: OpType.PUT_JOB, job: job('b', 200) }, { t: OpType.PUT_JOB, job: job('a2', 100) }]);
       assert.deepEqual((await s.loadJobs(250, 10)).map((j) => j.id), ['a', 'a2', 'b']);
       assert.deepEqual((await s.loadJobs(250, 2)).map((j) => j.id), ['a', 'a2']);
       assert.deepEqual((await s.loadJobs(99, 10)).map((j) => j.id), []);
       assert.deepEqual(await s.loadJobs(100, 1), [job('a', 100)]);
-      await s.commit([{ t: 7, id: 'a', due: 100 }, { t: 6, job: job('b', 50) }]);
+      await s.commit([{ t: OpType.REMOVE_JOB, id: 'a', due: 100 }, { t: OpType.PUT_JOB, job: job('b', 50) }]);
       assert.deepEqual((await s.loadJobs(1000, 10)).map((j) => [j.id, j.due]), [['b', 50], ['a2', 100], ['b', 200], ['c', 300]]);
       assert.equal((await s.recover()).jobCount, 4);
       // `after` is a cursor over (due, id): strictly after it.
@@ -169,14 +170,14 @@ export function storeConformance(
       const s = await open();
       const setup: StoreOp[] = [];
       for (const url of ['queue://A', 'queue://AB', 'queue://A.B', 'topic://A']) {
-        setup.push({ t: 8, dest: { url, createdAt: 1 } });
+        setup.push({ t: OpType.PUT_DESTINATION, dest: { url, createdAt: 1 } });
         setup.push(put(url, 1, {}, url.startsWith('topic') ? ['c:s'] : undefined), put(url, 2));
-        setup.push({ t: 10, dest: url, seq: 2 });
+        setup.push({ t: OpType.MARK_DELIVERED, dest: url, seq: 2 });
       }
-      setup.push({ t: 3, dest: 'topic://A', sub: sub('c:s', 'topic://A') }, { t: 10, dest: 'topic://A', seq: 1, key: 'c:s' });
+      setup.push({ t: OpType.PUT_SUBSCRIPTION, dest: 'topic://A', sub: sub('c:s', 'topic://A') }, { t: OpType.MARK_DELIVERED, dest: 'topic://A', seq: 1, key: 'c:s' });
       await s.commit(setup);
-      await s.commit([{ t: 9, url: 'queue://A' }]);
-      await s.commit([{ t: 9, url: 'topic://A' }]);
+      await s.commit([{ t: OpType.REMOVE_DESTINATION, url: 'queue://A' }]);
+      await s.commit([{ t: OpType.REMOVE_DESTINATION, url: 'topic://A' }]);
       assert.deepEqual(await s.loadMessages('queue://A', 0, 10), []);
       assert.deepEqual(await s.loadMessages('topic://A', 0, 10), []);
       assert.deepEqual(await s.loadSubscriptionRefs('topic://A', 'c:s', 0, 10), []);
@@ -186,7 +187,7 @@ export function storeConformance(
       assert.deepEqual(st.subscriptions, []);
       assert.equal(s.stats().messages, 4);
       // Within one batch the ops apply in order: a removal takes what came before it only.
-      await s.commit([{ t: 8, dest: { url: 'queue://C', createdAt: 1 } }, put('queue://C', 1), { t: 9, url: 'queue://C' }, put('queue://C', 2)]);
+      await s.commit([{ t: OpType.PUT_DESTINATION, dest: { url: 'queue://C', createdAt: 1 } }, put('queue://C', 1), { t: OpType.REMOVE_DESTINATION, url: 'queue://C' }, put('queue://C', 2)]);
       assert.deepEqual(seqs(await s.loadMessages('queue://C', 0, 10)), [2]);
       const c = (await s.recover()).destinations.find((d) => d.url === 'queue://C');
       assert.deepEqual(c && [c.count, c.createdAt], [1, 0]);
@@ -195,11 +196,11 @@ export function storeConformance(
 
     it('store - recover summarises destinations, marks and producer seqs', async () => {
       const s = await open();
-      await s.commit([{ t: 8, dest: { url: 'queue://R', createdAt: 42, options: { maxPageSize: 5 } } }]);
+      await s.commit([{ t: OpType.PUT_DESTINATION, dest: { url: 'queue://R', createdAt: 42, options: { maxPageSize: 5 } } }]);
       await s.commit([put('queue://R', 4), put('queue://R', 9), put('queue://Bare', 7, { producerId: 'p2', producerSeq: 70 })]);
-      await s.commit([{ t: 10, dest: 'queue://R', seq: 4 }]);
-      await s.commit([{ t: 10, dest: 'queue://R', seq: 9 }]);
-      await s.commit([{ t: 3, dest: 'topic://M', sub: sub('c:m', 'topic://M') }, { t: 10, dest: 'topic://M', seq: 3, key: 'c:m' }]);
+      await s.commit([{ t: OpType.MARK_DELIVERED, dest: 'queue://R', seq: 4 }]);
+      await s.commit([{ t: OpType.MARK_DELIVERED, dest: 'queue://R', seq: 9 }]);
+      await s.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: 'topic://M', sub: sub('c:m', 'topic://M') }, { t: OpType.MARK_DELIVERED, dest: 'topic://M', seq: 3, key: 'c:m' }]);
       const st = await s.recover();
       assert.deepEqual(st.position, s.position);
       assert.deepEqual(st.destinations, [
@@ -227,7 +228,7 @@ export function storeConformance(
     it('store - the retained log starts at the beginning when nothing was trimmed', async () => {
       const s = await open();
       const a = [put('queue://L', 1)];
-      const b = [{ t: 10 as const, dest: 'queue://L', seq: 1 }];
+      const b = [{ t: OpType.MARK_DELIVERED, dest: 'queue://L', seq: 1 }];
       await s.commit(a);
       await s.commit(b);
       assert.deepEqual(await s.readLog(ZERO_POSITION, 10), [{ position: pos(0, 1), ops: a }, { position: pos(0, 2), ops: b }]);
@@ -261,7 +262,7 @@ export function storeConformance(
       const s = await open();
       await s.commit([put('queue://V', 1)]);
       const bad: StoreOp[][] = [
-        [put('queue://V', 2), { t: 2, dest: 'queue://V', seq: -1 }],
+        [put('queue://V', 2), { t: OpType.REMOVE_MESSAGE, dest: 'queue://V', seq: -1 }],
         [put('queue://V\0x', 2)],
         [put('queue://V', 2.5)],
         [{ t: 99 } as unknown as StoreOp],
@@ -280,12 +281,12 @@ export function storeConformance(
         body: new Uint8Array([9, 8, 7]),
       });
       const o = msg(2, { bodyKind: 5, body: { list: [1, 'two', { three: 3 }], when: 1_700_000_000_000 } });
-      await s.commit([{ t: 1, dest: 'queue://T', seq: 1, msg: m }, { t: 1, dest: 'queue://T', seq: 2, msg: o }]);
+      await s.commit([{ t: OpType.PUT_MESSAGE, dest: 'queue://T', seq: 1, msg: m }, { t: OpType.PUT_MESSAGE, dest: 'queue://T', seq: 2, msg: o }]);
       if (durable) s = await h!.reopen();
       assert.deepEqual(await s.getMessage('queue://T', 1), m);
       assert.deepEqual(await s.getMessage('queue://T', 2), o);
       const [batch] = (await s.readLog(ZERO_POSITION, 1)) ?? [];
-      assert.deepEqual(batch?.ops[0], { t: 1, dest: 'queue://T', seq: 1, msg: m });
+      assert.deepEqual(batch?.ops[0], { t: OpType.PUT_MESSAGE, dest: 'queue://T', seq: 1, msg: m });
     });
 
     it('store - a closed store refuses commits', async () => {
@@ -301,10 +302,10 @@ export function storeConformance(
         let s = await open();
         const T = 'topic://D';
         s.setEpoch(2);
-        await s.commit([{ t: 8, dest: { url: 'queue://D', createdAt: 5 } }, put('queue://D', 1), put('queue://D', 2)]);
-        await s.commit([{ t: 3, dest: T, sub: sub('c:d', T) }, put(T, 3, {}, ['c:d']), { t: 10, dest: T, seq: 3, key: 'c:d' }]);
-        await s.commit([{ t: 6, job: { id: 'j', due: 10, data: { x: 1n } } }, { t: 10, dest: 'queue://D', seq: 1 }]);
-        await s.commit([{ t: 2, dest: 'queue://D', seq: 1 }], { sync: false });
+        await s.commit([{ t: OpType.PUT_DESTINATION, dest: { url: 'queue://D', createdAt: 5 } }, put('queue://D', 1), put('queue://D', 2)]);
+        await s.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: T, sub: sub('c:d', T) }, put(T, 3, {}, ['c:d']), { t: OpType.MARK_DELIVERED, dest: T, seq: 3, key: 'c:d' }]);
+        await s.commit([{ t: OpType.PUT_JOB, job: { id: 'j', due: 10, data: { x: 1n } } }, { t: OpType.MARK_DELIVERED, dest: 'queue://D', seq: 1 }]);
+        await s.commit([{ t: OpType.REMOVE_MESSAGE, dest: 'queue://D', seq: 1 }], { sync: false });
         const before: RecoveredState = await s.recover();
         const log = await s.readLog(ZERO_POSITION, 100);
         s = await h!.reopen();

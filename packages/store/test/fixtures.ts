@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WireMessage } from '@wharf/protocol';
 import type { StoreOp, SubscriptionRecord } from '../src/index';
+import { OpType } from '../src';
 
 export function msg(seq: number, over: Partial<WireMessage> = {}): WireMessage {
   return {
@@ -26,7 +27,7 @@ export function msg(seq: number, over: Partial<WireMessage> = {}): WireMessage {
 }
 
 export function put(dest: string, seq: number, over: Partial<WireMessage> = {}, subs?: string[]): StoreOp {
-  const op: StoreOp = { t: 1, dest, seq, msg: msg(seq, { destination: dest, ...over }) };
+  const op: StoreOp = { t: OpType.PUT_MESSAGE, dest, seq, msg: msg(seq, { destination: dest, ...over }) };
   if (subs) op.subs = subs;
   return op;
 }

@@ -39,7 +39,7 @@ const DIST = resolve(__dirname, '../src/index.js');
 const OUT_OF_FDS = `
 const fs = require('node:fs');
 const { randomBytes } = require('node:crypto');
-const { LevelStore } = require(${JSON.stringify(DIST)});
+const { LevelStore, OpType } = require(${JSON.stringify(DIST)});
 const msg = (i, body) => ({ messageId: 'ID:f:' + i, destination: 'queue://F', deliveryMode: 2, priority: 4, timestamp: 1, expiration: 0,
   deliveryTime: 0, redelivered: false, deliveryCount: 0, producerId: 'f', producerSeq: i, properties: {}, bodyKind: 1, body });
 (async () => {
@@ -47,7 +47,7 @@ const msg = (i, body) => ({ messageId: 'ID:f:' + i, destination: 'queue://F', de
   const store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
   await store.open();
   const acked = [];
-  const put = async (i) => { await store.commit([{ t: 1, dest: 'queue://F', seq: i, msg: msg(i, randomBytes(24 * 1024).toString('base64')) }]); acked.push(i); };
+  const put = async (i) => { await store.commit([{ t: OpType.PUT_MESSAGE, dest: 'queue://F', seq: i, msg: msg(i, randomBytes(24 * 1024).toString('base64')) }]); acked.push(i); };
   await put(1);
   const fds = [];
   try { for (;;) fds.push(fs.openSync('/dev/null', 'r')); } catch {}

@@ -8,6 +8,7 @@ import { clearKey, destinationRanges, Kind } from '../src/keys';
 import { LevelStore, StoreLockedError, type LevelStoreOptions, type Store, type StoreOp } from '../src/index';
 import { storeConformance } from './conformance';
 import { put, rejection, sub, tempDir } from './fixtures';
+import { OpType } from '../src';
 
 const DIST = resolve(__dirname, '../src/index.js');
 
@@ -58,7 +59,7 @@ new LevelStore({ directory: process.argv[1] }).open().then(
 
 // Sync commits from 8 concurrent writers; each line is printed only after its commit resolved.
 const WRITER = `
-const { LevelStore } = require(${JSON.stringify(DIST)});
+const { LevelStore, OpType } = require(${JSON.stringify(DIST)});
 (async () => {
   const s = new LevelStore({ directory: process.argv[1] });
   await s.open();
@@ -71,7 +72,7 @@ const { LevelStore } = require(${JSON.stringify(DIST)});
       const msg = { messageId: 'ID:k:' + my, destination: 'queue://kill', deliveryMode: 2, priority: 4, timestamp: Date.now(),
         expiration: 0, deliveryTime: 0, redelivered: false, deliveryCount: 0, producerId: 'k', producerSeq: my,
         properties: {}, bodyKind: 1, body };
-      const pos = await s.commit([{ t: 1, dest: 'queue://kill', seq: my, msg }], { sync: true });
+      const pos = await s.commit([{ t: OpType.PUT_MESSAGE, dest: 'queue://kill', seq: my, msg }], { sync: true });
       process.stdout.write(my + ' ' + pos.index + '\\n');
     }
   };
@@ -160,7 +161,7 @@ describe('LevelStore', () => {
       const ops = Array.from({ length: 1000 }, (_, i) => put(`queue://R${c % 3}`, c * 1000 + i + 1, { body }));
       await store.commit(ops, { sync: c === 19 });
     }
-    await store.commit([{ t: 3, dest: 'topic://T', sub: sub('c:x', 'topic://T') }]);
+    await store.commit([{ t: OpType.PUT_SUBSCRIPTION, dest: 'topic://T', sub: sub('c:x', 'topic://T') }]);
     await store.close();
     const again = new LevelStore({ directory: dir });
     await again.open();
@@ -196,19 +197,19 @@ describe('LevelStore', () => {
 
   it('store - a large removal is cleared after its batch, and later commits wait for it', async () => {
     const { store, dir } = await open('bigremove', { inlineRemoveLimit: 10 });
-    await store.commit([{ t: 8, dest: { url: 'queue://Big', createdAt: 1 } }, ...Array.from({ length: 100 }, (_, i) => put('queue://Big', i + 1))]);
-    await store.commit([put('queue://Big2', 1), { t: 3, dest: 'topic://Big', sub: sub('c:a', 'topic://Big') }]);
+    await store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: 'queue://Big', createdAt: 1 } }, ...Array.from({ length: 100 }, (_, i) => put('queue://Big', i + 1))]);
+    await store.commit([put('queue://Big2', 1), { t: OpType.PUT_SUBSCRIPTION, dest: 'topic://Big', sub: sub('c:a', 'topic://Big') }]);
     await store.commit(Array.from({ length: 50 }, (_, i) => put('topic://Big', i + 1, {}, ['c:a'])));
-    const removal = store.commit([put('queue://Big', 101), { t: 9, url: 'queue://Big' }]);
+    const removal = store.commit([put('queue://Big', 101), { t: OpType.REMOVE_DESTINATION, url: 'queue://Big' }]);
     const after = store.commit([put('queue://Big', 200)]);
-    const unsub = store.commit([{ t: 4, dest: 'topic://Big', key: 'c:a' }]);
+    const unsub = store.commit([{ t: OpType.REMOVE_SUBSCRIPTION, dest: 'topic://Big', key: 'c:a' }]);
     await Promise.all([removal, after, unsub]);
     assert.deepEqual((await store.loadMessages('queue://Big', 0, 1000)).map((r) => r.seq), [200]);
     assert.deepEqual(await store.loadSubscriptionRefs('topic://Big', 'c:a', 0, 100), []);
     assert.equal(store.stats().messages, 52);
     // A removal followed by a write into the same range in one commit stays in one batch.
     await store.commit([put('queue://Big2', 2), ...Array.from({ length: 20 }, (_, i) => put('queue://Big2', i + 10))]);
-    await store.commit([{ t: 9, url: 'queue://Big2' }, put('queue://Big2', 99)]);
+    await store.commit([{ t: OpType.REMOVE_DESTINATION, url: 'queue://Big2' }, put('queue://Big2', 99)]);
     assert.deepEqual((await store.loadMessages('queue://Big2', 0, 100)).map((r) => r.seq), [99]);
     assert.equal(store.stats().messages, 52);
     await store.close();
@@ -237,7 +238,7 @@ describe('LevelStore', () => {
   it('store - writes without sync are not synced, and one sync carries them', async () => {
     const { store } = await open('nosync');
     const before = store.stats().syncs;
-    await Promise.all(Array.from({ length: 50 }, (_, i) => store.commit([{ t: 10, dest: 'queue://N', seq: i }], { sync: false })));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.commit([{ t: OpType.MARK_DELIVERED, dest: 'queue://N', seq: i }], { sync: false })));
     assert.equal(store.stats().syncs, before);
     await store.commit([put('queue://N', 1)], { sync: true });
     assert.equal(store.stats().syncs, before + 1);
@@ -247,8 +248,8 @@ describe('LevelStore', () => {
 
   it('store - apply writes a batch whose messages come encoded (replication) exactly as the batch itself', async () => {
     const batches = [
-      { position: { epoch: 1, index: 1 }, ops: [put('queue://E', 1), put('topic://T', 2, {}, ['c:a']), { t: 10, dest: 'queue://E', seq: 1 } as StoreOp] },
-      { position: { epoch: 1, index: 2 }, ops: [put('queue://E', 3, { producerId: 'p2', producerSeq: 9 }), { t: 2, dest: 'queue://E', seq: 1 } as StoreOp] },
+      { position: { epoch: 1, index: 1 }, ops: [put('queue://E', 1), put('topic://T', 2, {}, ['c:a']), { t: OpType.MARK_DELIVERED, dest: 'queue://E', seq: 1 } as StoreOp] },
+      { position: { epoch: 1, index: 2 }, ops: [put('queue://E', 3, { producerId: 'p2', producerSeq: 9 }), { t: OpType.REMOVE_MESSAGE, dest: 'queue://E', seq: 1 } as StoreOp] },
     ];
     const plain = await open('apply-plain');
     const encoded = await open('apply-encoded');
@@ -309,7 +310,7 @@ describe('LevelStore', () => {
   });
 
   describe('concurrent store and dispatch', () => {
-    const mark = (dest: string, seq: number): StoreOp => ({ t: 10, dest, seq });
+    const mark = (dest: string, seq: number): StoreOp => ({ t: OpType.MARK_DELIVERED, dest, seq });
     const reopen = async (store: LevelStore, dir: string) => {
       await store.close();
       const again = new LevelStore({ directory: dir, logRetentionBatches: 0 });

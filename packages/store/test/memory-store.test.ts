@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createStore, MemoryStore } from '../src/index';
 import { storeConformance } from './conformance';
 import { put } from './fixtures';
+import { OpType } from '../src';
 
 storeConformance(
   'MemoryStore',
@@ -37,7 +38,7 @@ describe('MemoryStore', () => {
     const n = 50_000;
     await s.commit(Array.from({ length: n }, (_, i) => put('queue://Big', i + 1)));
     for (let i = 1; i <= n - 10; i += 1000) {
-      await s.commit(Array.from({ length: 1000 }, (_, k) => ({ t: 2 as const, dest: 'queue://Big', seq: i + k })).filter((op) => op.seq <= n - 10));
+      await s.commit(Array.from({ length: 1000 }, (_, k) => ({ t: OpType.REMOVE_MESSAGE, dest: 'queue://Big', seq: i + k })).filter((op) => op.seq <= n - 10));
     }
     assert.deepEqual((await s.loadMessages('queue://Big', 0, 3)).map((r) => r.seq), [n - 9, n - 8, n - 7]);
     const st = await s.recover();

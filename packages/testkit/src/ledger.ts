@@ -1,4 +1,4 @@
-// Everything a test opened, closed in reverse order at the end (STYLE.md §6).
+// Everything a test opened, closed in reverse order at the end (docs/CONVENTIONS.md: test helpers and the ledger).
 export class Ledger {
   private readonly closers: Array<() => unknown> = [];
   add<T>(thing: T, close: (t: T) => unknown): T {

@@ -45,6 +45,7 @@ export function onAck(conn: ServerConnection, cmd: Ack): void {
       }
     }
     for (const s of c.sources) s.scheduleDispatch();
+    if (unknown.length === 0) conn.receipt(cmd.corr);
   } else {
     const ops: StoreOp[] = [];
     for (const [src, list] of groupBySource(entries)) src.handleAck(cmd.ackType, list, cmd.cause, ops);

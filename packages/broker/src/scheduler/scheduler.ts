@@ -1,11 +1,11 @@
-// The broker's job scheduler (ACTIVEMQ-NOTES §5, `schedulerSupport`): a send interceptor that
+// The broker's job scheduler (docs/ACTIVEMQ-BEHAVIOUR.md: the scheduler, `schedulerSupport`): a send interceptor that
 // turns messages carrying AMQ_SCHEDULED_* properties into jobs, and fires them when due.
 //
 // Jobs live in the store (PUT_JOB / REMOVE_JOB in the same batches as the messages they make),
 // so they survive restarts and replicate with the store's log. In memory there is only a window
 // of the first jobs (window.ts) and ONE timer, for the first of them.
 import type { WireMessage } from '@wharf/protocol';
-import type { JobRecord, StoreOp } from '@wharf/store';
+import { OpType, type JobRecord, type StoreOp } from '@wharf/store';
 import type { Broker, SendInterceptor } from '../broker';
 import type { RoutePlan } from '../router';
 import { fireOutcome, firedCopy, type JobData, type JobInfo } from './job';
@@ -117,7 +117,7 @@ export class Scheduler implements SendInterceptor {
     const job: JobRecord = { id: this.jobIdFor(msg), due: firstDue(spec, roundStart(this.now(), this.startRounding)), data };
     // In the send's own store batch (at commit for a transaction): the producer is answered once
     // the job is durable, and the job enters the window only then.
-    plan.ops.push({ t: 6, job });
+    plan.ops.push({ t: OpType.PUT_JOB, job });
     plan.after.push(() => {
       this.counters.scheduled++;
       this.window.admit(nodeOf(job.id, job.due, data));
@@ -194,7 +194,7 @@ export class Scheduler implements SendInterceptor {
     const admits: Node[] = [];
     for (const node of batch) {
       w.inflight.set(node.id, node.due);
-      ops.push({ t: 7, id: node.id, due: node.due });
+      ops.push({ t: OpType.REMOVE_JOB, id: node.id, due: node.due });
       let outcome;
       try {
         outcome = fireOutcome(node.data, node.due, now, this.startRounding);
@@ -203,12 +203,12 @@ export class Scheduler implements SendInterceptor {
         continue;
       }
       if (outcome.next) {
-        ops.push({ t: 6, job: { id: node.id, due: outcome.next.due, data: outcome.next.data } });
+        ops.push({ t: OpType.PUT_JOB, job: { id: node.id, due: outcome.next.due, data: outcome.next.data } });
         admits.push(nodeOf(node.id, outcome.next.due, outcome.next.data));
       }
       if (outcome.spawn) {
         const id = this.nextId();
-        ops.push({ t: 6, job: { id, due: outcome.spawn.due, data: outcome.spawn.data } });
+        ops.push({ t: OpType.PUT_JOB, job: { id, due: outcome.spawn.due, data: outcome.spawn.data } });
         admits.push(nodeOf(id, outcome.spawn.due, outcome.spawn.data));
       }
       if (!outcome.deliver) continue;

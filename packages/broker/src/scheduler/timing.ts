@@ -1,4 +1,4 @@
-// The scheduling properties and ActiveMQ's timing rules for them (ACTIVEMQ-NOTES §5;
+// The scheduling properties and ActiveMQ's timing rules for them (docs/ACTIVEMQ-BEHAVIOUR.md: the scheduler;
 // ScheduledMessage.java, SchedulerBroker.send, JobSchedulerImpl.doSchedule / mainLoop).
 // Pure functions: no timers, the clock is passed in.
 import { Cron } from 'croner';

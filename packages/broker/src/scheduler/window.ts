@@ -10,7 +10,7 @@
 // While a refill reads, other writes go on: jobs whose stored state changes meanwhile are
 // `touched` (the refill skips what it read of them) and new versions wait in `admitLater`.
 import type { Logger } from 'pino';
-import type { JobRecord, Store } from '@wharf/store';
+import { OpType, type JobRecord, type Store } from '@wharf/store';
 import { JobHeap, compareKeys, type HeapNode, type JobKey } from './heap';
 import { isJobData, jobInfo, type JobData, type JobInfo } from './job';
 import { MAX_DUE } from './timing';
@@ -173,7 +173,7 @@ export class JobWindow {
     if (keys.length === 0) return;
     for (const k of keys) this.inflight.set(k.id, k.due);
     try {
-      await this.store().commit(keys.map((k) => ({ t: 7, id: k.id, due: k.due })), { sync: true });
+      await this.store().commit(keys.map((k) => ({ t: OpType.REMOVE_JOB, id: k.id, due: k.due })), { sync: true });
       this.removed += keys.length;
     } catch (err) {
       this.settled(keys.map((k) => k.id));

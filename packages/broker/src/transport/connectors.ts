@@ -64,7 +64,9 @@ function acceptSocket(broker: Broker, socket: net.Socket, cfg: TransportConnecto
     return;
   }
   let head: Buffer = Buffer.alloc(0);
-  const timer = setTimeout(() => socket.destroy(), DETECTION_TIMEOUT);
+  // Saying nothing is not completing the handshake either (connectAttemptTimeout).
+  const handshake = limits.connectAttemptTimeout ?? broker.config.connectAttemptTimeout;
+  const timer = setTimeout(() => socket.destroy(), handshake > 0 ? Math.min(handshake, DETECTION_TIMEOUT) : DETECTION_TIMEOUT);
   timer.unref();
   const onData = (chunk: Buffer): void => {
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);

@@ -189,7 +189,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
 }
 
 /**
- * `wharf start` with a cluster section: one node of a replicated group (DESIGN §6). The broker
+ * `wharf start` with a cluster section: one node of a replicated group (docs/CLUSTER.md). The broker
  * runs only while this node is master; otherwise the client port refuses connections naming
  * the master. Role changes are printed as they happen. The console runs on every node for the
  * life of the process: it follows the broker of the current term, and its /readyz is 200 only

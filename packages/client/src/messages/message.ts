@@ -1,4 +1,4 @@
-// The JMS Message (DESIGN §2, §7): headers, typed properties, acknowledge(). The message holds
+// The JMS Message (docs/ARCHITECTURE.md: the message model; packages/client/README.md): headers, typed properties, acknowledge(). The message holds
 // the wire object itself, so sending encodes it without a copy and a received message is read
 // straight from what the broker sent.
 import {

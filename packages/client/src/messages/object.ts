@@ -1,4 +1,4 @@
-// ObjectMessage: JSON-like data (DESIGN §2: never code). Java serialisation has no meaning
+// ObjectMessage: JSON-like data (docs/ARCHITECTURE.md, the message model: data, never code). Java serialisation has no meaning
 // here; the value is checked and copied when set, as Java serialises it when set.
 import { BodyKind, type WireMessage } from '@wharf/protocol';
 import { Message, newWireMessage } from './message';

@@ -2,7 +2,7 @@
 // (ZooKeeper and in-memory) read a GroupView, ask decide() what to do, and carry it out; so
 // the rules live in this one place and the in-memory tests exercise the same code.
 //
-// ActiveMQ's replicated LevelDB (ACTIVEMQ-NOTES.md §1.3) elects the member with the highest
+// ActiveMQ's replicated LevelDB (docs/ACTIVEMQ-BEHAVIOUR.md: replicated LevelDB) elects the member with the highest
 // log position, ties to the highest weight, and only when a quorum is connected and every
 // connected member has reported its position. Wharf keeps those rules; instead of an elector
 // writing its choice, the winner claims an ephemeral master record together with a

@@ -1,4 +1,4 @@
-// The election seam (DESIGN.md §6): the broker and the replication layer see only these types,
+// The election seam (docs/CLUSTER.md): the broker and the replication layer see only these types,
 // so the ZooKeeper implementation and the in-memory one are interchangeable.
 
 /** A log position: the epoch of the master that wrote the entry, and its index in the log. */
@@ -64,7 +64,7 @@ export interface Election {
    * Leaves the group now (a master gives up its mastership at once: 'lost' is emitted and its
    * records go with its session) and joins again, with a new session, after `ms`. Meanwhile
    * the other members elect among themselves. For a master that the group's ZooKeeper sees but
-   * its slaves cannot reach (DESIGN §6); does nothing while already withdrawn or stopped.
+   * its slaves cannot reach (docs/CLUSTER.md); does nothing while already withdrawn or stopped.
    */
   withdraw(ms: number, reason: string): Promise<void>;
   /** Leaves the group (a master gives up mastership at once). No events after this. */

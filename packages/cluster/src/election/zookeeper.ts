@@ -1,4 +1,4 @@
-// Master election through ZooKeeper (DESIGN.md §6; ActiveMQ's replicated LevelDB, NOTES §1.3).
+// Master election through ZooKeeper (docs/CLUSTER.md; ActiveMQ's replicated LevelDB: docs/ACTIVEMQ-BEHAVIOUR.md).
 //
 // Znode layout under zkPath (default /wharf/default):
 //   members/m-<token>-<seq>  EPHEMERAL_SEQUENTIAL, one per node and session. JSON

@@ -1,4 +1,4 @@
-// Network of brokers (DESIGN §6; ACTIVEMQ-NOTES §3): store-and-forward bridges from this broker
+// Network of brokers (docs/CLUSTER.md; docs/ACTIVEMQ-BEHAVIOUR.md: network connectors): store-and-forward bridges from this broker
 // to others, forwarding only where there is demand.
 //
 // A bridge is a client of both brokers. On the remote broker it subscribes to the consumer

@@ -1,4 +1,4 @@
-// The replication protocol's frames (DESIGN §6). A slave says HELLO with its log position; the
+// The replication protocol's frames (docs/CLUSTER.md). A slave says HELLO with its log position; the
 // master answers WELCOME (stream from that position, or send a snapshot first) or REFUSE, then
 // streams BATCHES (several encoded log batches per frame); the slave ACKs what it received and
 // what it has applied. Frames are msgpack (the protocol's codec); each log batch inside is the

@@ -1,4 +1,4 @@
-// ReplicatedStore: the Store the broker uses on a master (DESIGN §6). It is an ordinary Store to
+// ReplicatedStore: the Store the broker uses on a master (docs/CLUSTER.md). It is an ordinary Store to
 // the broker. commit() gives the batch the next position of this master's epoch, writes it to
 // the local store through apply() (the same code path as a slave's) and, at the same time,
 // hands it to every slave session; a sync commit resolves only once the sync policy holds:
@@ -11,6 +11,7 @@
 // and no commit is accepted: a deposed master acknowledges nothing.
 import { StoreError } from '@wharf/protocol';
 import {
+  OpType,
   encodeBatchForApply, validateOps, type EncodedBatch,
   type CommitOptions, type JobRecord, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp,
   type StoreStats, type StoredMessage,
@@ -157,7 +158,7 @@ export class ReplicatedStore implements Store {
     // A delivered mark must outlive the master before the message is dispatched (ARCHITECTURE
     // invariant 4): after a failover it is what makes a redelivery carry `redelivered`. It waits
     // for a quorum to hold it in memory, without an fsync, like its local write.
-    const mark = !sync && ops.some((op) => op.t === 10);
+    const mark = !sync && ops.some((op) => op.t === OpType.MARK_DELIVERED);
     this.assigned = position;
     const entry: BufferedBatch = { position, bytes, sync, written: false };
     this.buffer.push(entry);

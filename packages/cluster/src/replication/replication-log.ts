@@ -1,4 +1,4 @@
-// The retained replication log (DESIGN §6): the encoded batches this node committed (as master)
+// The retained replication log (docs/CLUSTER.md): the encoded batches this node committed (as master)
 // or applied (as slave), oldest first, so that a slave that was away streams the batches it
 // missed instead of taking a snapshot. Only replication reads it.
 //

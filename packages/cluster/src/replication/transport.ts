@@ -1,4 +1,4 @@
-// The replication transport seam (DESIGN §6, STYLE §5): the master and slave logic see links
+// The replication transport seam (docs/CLUSTER.md; docs/CONVENTIONS.md: seams with fakes): the master and slave logic see links
 // that carry frames, so the same code runs over TCP (tcp-transport.ts) and over an in-memory
 // hub that tests can partition and heal (memory-transport.ts).
 import type { ReplicationFrame } from './frames';

@@ -1,4 +1,4 @@
-// JMS message selectors (JMS 1.1 §3.8.1, ActiveMQ Classic flavour, ACTIVEMQ-NOTES §8): parsed
+// JMS message selectors (JMS 1.1 §3.8.1, ActiveMQ Classic flavour, docs/ACTIVEMQ-BEHAVIOUR.md: selectors): parsed
 // and type-checked once, compiled to closures, then matched against any `Filterable`.
 import { compileCondition } from './compile';
 import { selectorError } from './fault';

@@ -1,5 +1,5 @@
 // Tokens of the JMS selector language as ActiveMQ's SelectorParser.jj defines them
-// (ACTIVEMQ-NOTES §8): case-insensitive keywords, '' inside string literals, decimal / hex /
+// (docs/ACTIVEMQ-BEHAVIOUR.md: selectors): case-insensitive keywords, '' inside string literals, decimal / hex /
 // octal integers with an optional L, floats with an exponent, `--` and `/* */` comments.
 import { quote, selectorError } from './fault';
 

@@ -1,4 +1,4 @@
-// The selector's view of a message (STYLE.md §3): two lookups, so selector tests need no broker
+// The selector's view of a message (docs/CONVENTIONS.md: narrow views): two lookups, so selector tests need no broker
 // and the broker can evaluate any message shape without copying it.
 
 /** What a selector reads from a message. */

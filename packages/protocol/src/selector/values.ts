@@ -40,11 +40,21 @@ export function parseNumeric(s: string): number | bigint | null {
   return FLOAT.test(s) ? Number(s) : null;
 }
 
+/**
+ * convert_string_expressions: the string read as the other operand's type, as ActiveMQ's
+ * ComparisonExpression does: Long.valueOf against an integer (so '7.5' never compares with 5
+ * and '010' equals 10), Double.valueOf against a decimal. Null when it does not parse (no match).
+ */
+export function convertTo(s: string, other: number | bigint): number | bigint | null {
+  if (typeof other === 'bigint' || Number.isInteger(other)) return INT.test(s) ? parseNumeric(s) : null;
+  return FLOAT.test(s) ? Number(s) : null;
+}
+
 function convertedEquals(s: string, other: unknown): Truth {
   // Boolean.valueOf(String): 'true' in any case is true, every other string false.
   if (typeof other === 'boolean') return (s.toLowerCase() === 'true') === other;
   if (!isNumeric(other)) return null;
-  const n = parseNumeric(s);
+  const n = convertTo(s, other);
   // == compares a number with a bigint by value.
   return n === null ? null : n == other;
 }
@@ -76,10 +86,10 @@ export function order(a: unknown, b: unknown, convertStrings: boolean): number |
   let p: number | bigint | null;
   let q: number | bigint | null;
   if (isNumeric(a)) p = a;
-  else if (convertStrings && typeof a === 'string' && isNumeric(b)) p = parseNumeric(a);
+  else if (convertStrings && typeof a === 'string' && isNumeric(b)) p = convertTo(a, b);
   else return null;
   if (isNumeric(b)) q = b;
-  else if (convertStrings && typeof b === 'string') q = parseNumeric(b);
+  else if (convertStrings && typeof b === 'string' && p !== null) q = convertTo(b, p);
   else return null;
   if (p === null || q === null) return null;
   // == compares a number with a bigint by value.

@@ -3,7 +3,7 @@
 // a test file turns each case into an `it()`. Also the waiting helpers tests need.
 
 import assert from 'node:assert/strict';
-import type { Election, ElectionState, MemberInfo, Position } from './types';
+import type { Election, ElectionState, MemberInfo, Position } from '../src/election/types';
 
 /** One group (a fresh zkPath or hub) of nodes under test. */
 export interface ElectionGroupFixture {
