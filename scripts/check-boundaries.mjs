@@ -80,7 +80,9 @@ for (const top of SCANNED) {
     if (own !== 'broker' && !rel.startsWith('scripts/check-boundaries')) {
       const lines = text.split('\n');
       lines.forEach((l, i) => {
-        const code = l.replace(/\/\/.*$/, '');
+        // Comments are not code: a comment line, or ` // ...` after code (not the `//` of a URL).
+        if (/^\s*(\/\/|\*|\/\*)/.test(l)) return;
+        const code = l.replace(/(^|\s)\/\/\s.*$/, '');
         if (INTERNAL_USE.test(code) && /\bbroker\b|\bb\.|\bw\.broker\b/i.test(code)) {
           problems.push(`${rel}:${i + 1}: reaches broker internals (router, pending lists, executePlan): use broker.admin or the core API`);
         }

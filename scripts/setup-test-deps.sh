@@ -3,7 +3,8 @@
 # ZooKeeper (cluster tests), Chromium (console browser test), docker-compose (validates
 # docker-compose.yml with `config`; no Docker engine runs here), and ActiveMQ 5.17's Java client
 # jars with a JDK (the OpenWire tests compile and run Java programs; `activemq` is the broker the
-# Java examples' expectations were checked against). Needs root for apt-get.
+# Java examples' expectations were checked against), and python3 (the STOMP program of
+# docs/GETTING-STARTED.md). Needs root for apt-get.
 set -euo pipefail
 need=()
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
@@ -14,8 +15,9 @@ command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ -f /usr/share/java/slf4j-nop.jar ] || need+=(libslf4j-java)
 [ -d /usr/share/activemq ] || need+=(activemq)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test dependencies present (zookeeper, chromium, jdk, activemq client jars, docker-compose)"
+  echo "test dependencies present (zookeeper, chromium, jdk, activemq client jars, docker-compose, python3)"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then

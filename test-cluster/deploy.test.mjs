@@ -10,7 +10,22 @@ import { root, tempDir } from './lib/group.mjs';
 
 const require = createRequire(import.meta.url);
 const YAML = require(require.resolve('yaml', { paths: [path.join(root, 'packages', 'cli')] }));
-const { loadConfig } = require(path.join(root, 'packages', 'cli', 'dist', 'src', 'config.js'));
+const { loadConfig, brokerConfigOf } = require(path.join(root, 'packages', 'cli', 'dist', 'src', 'config.js'));
+const { Broker, parseConnectorUri } = require(path.join(root, 'packages', 'broker', 'dist', 'src', 'index.js'));
+
+/** The broker of this configuration would start its connectors (none open to the network without authentication). */
+function assertListenersAllowed(c, env, what) {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const b = new Broker({ ...brokerConfigOf(c), persistent: false, logLevel: 'silent' });
+    for (const t of b.config.transportConnectors) {
+      assert.doesNotThrow(() => b.security.checkExposure(`connector ${t.name}`, parseConnectorUri(t.uri).host), what);
+    }
+  } finally {
+    process.env = saved;
+  }
+}
 
 function k8s() {
   const dir = path.join(root, 'deploy', 'k8s');
@@ -32,6 +47,16 @@ describe('deployment files', () => {
     assert.equal(r.status, 0, r.stderr);
   });
 
+  it('deploy - deploy/k8s passes `kubectl kustomize`', function () {
+    const r = spawnSync('kubectl', ['kustomize', path.join(root, 'deploy', 'k8s')], { encoding: 'utf8' });
+    if (r.error) {
+      console.log('      SKIPPED: kubectl is not installed');
+      this.skip();
+    }
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /kind: StatefulSet/);
+  });
+
   it('deploy - every compose node runs `wharf start` with a configuration the loader accepts', () => {
     const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
     const nodes = Object.entries(compose.services).filter(([name]) => name.startsWith('wharf-'));
@@ -45,6 +70,7 @@ describe('deployment files', () => {
       assert.equal(c.cluster.replicas, 3);
       assert.equal(c.cluster.hostname, name);
       ids.add(`${c.brokerName}-${c.cluster.nodeId}`);
+      assertListenersAllowed(c, {}, name);
     }
     assert.equal(ids.size, 6, 'every node has its own member id');
   });
@@ -76,6 +102,10 @@ describe('deployment files', () => {
     assert.equal(c.cluster.nodeId, 2);
     assert.equal(c.cluster.replicas, 3);
     assert.match(c.cluster.zkAddress, /zookeeper/);
+    // The connectors bind the pod address: the broker's user takes its password from a Secret.
+    assert.ok(container.env.some((e) => e.name === 'WHARF_ADMIN_PASSWORD' && e.valueFrom?.secretKeyRef), 'WHARF_ADMIN_PASSWORD comes from a Secret');
+    assert.ok(c.users.length > 0, 'the ConfigMap configures users');
+    assertListenersAllowed(c, { WHARF_ADMIN_PASSWORD: 'test-only' }, 'k8s');
   });
 
   it('deploy - the Dockerfile starts the CLI that the build produces', () => {

@@ -72,13 +72,15 @@ describe('README - a newcomer\'s first hour on a fresh clone', function () {
     startExit = new Promise((resolve) => start.once('close', resolve));
     let stderr = '';
     start.stderr.on('data', (d) => (stderr += d));
+    const out = [];
     const url = await new Promise((resolve, reject) => {
       readline.createInterface({ input: start.stdout }).on('line', (l) => {
+        out.push(l);
         // Not a terminal: stdout is JSON log lines, the status line among them.
         const m = /"msg":"Wharf broker \S+ started: (tcp:\/\/[^ "]+) /.exec(l) ?? /^Wharf broker \S+ started: (tcp:\/\/\S+) /.exec(l);
         if (m) resolve(m[1]);
       });
-      void startExit.then((code) => reject(new Error(`'${commands[0]}' ended (${code}) before the broker started:\n${stderr}`)));
+      void startExit.then((code) => reject(new Error(`'${commands[0]}' ended (${code}) before the broker started:\n${out.slice(-30).join('\n')}\n${stderr}`)));
     });
 
     // npx finds the wharf the set-up linked into the clone.

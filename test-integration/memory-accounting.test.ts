@@ -41,7 +41,7 @@ describe('memory accounting', () => {
       const p = await s.createProducer(s.createQueue('MEM'));
       p.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
       await p.send(make(s));
-      await checkFor(5000, () => w.broker.queues.get('queue://MEM')?.pending.size === 1 || undefined, 'queued');
+      await checkFor(5000, () => w.broker.admin.queues().find((x) => x.url === 'queue://MEM')?.pending === 1 || undefined, 'queued');
       const used = w.broker.memory.used;
       // In-memory size: two bytes a character of text, one a byte of bytes.
       assert.ok(used >= ENTRIES * 2048 && used < ENTRIES * 2048 * 1.5, `${kind}: ${used} bytes accounted for ${ENTRIES * 2048} held`);
@@ -81,7 +81,7 @@ describe('memory accounting', () => {
     await assert.rejects(s.commit(), (e: Error) => e instanceof TransactionRolledBackError && /Memory Limit/.test(e.message));
     assert.ok(w.broker.memory.used <= 100 * 1024 + 20 * 1024 + 1024, `memory stayed near its limit: ${w.broker.memory.used}`);
     await checkFor(5000, () => w.broker.memory.used === 0 || undefined, 'the rolled back transaction released its memory');
-    assert.equal(w.broker.queues.get('queue://MEM.TXFAIL')?.pending.size ?? 0, 0, 'nothing of the failed transaction was delivered');
+    assert.equal(w.broker.admin.queues().find((x) => x.url === 'queue://MEM.TXFAIL')?.pending ?? 0, 0, 'nothing of the failed transaction was delivered');
     assert.ok(errors.every((e) => e instanceof ResourceAllocationError), String(errors));
   });
 

@@ -1,4 +1,4 @@
-// Composite destinations (seed: "组合Destination", no-spring package "compositedest"): one send
+// Composite destinations (the ActiveMQ tutorial this project follows: "组合Destination", no-spring package "compositedest"): one send
 // to a comma-separated list reaches every destination in it; queue:// and topic:// mix kinds.
 import { ConnectionFactory, Session } from '@wharf/client';
 import { brokerUrl, expect } from '../lib.mjs';

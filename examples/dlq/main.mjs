@@ -1,4 +1,4 @@
-// Dead letter queue with a redelivery policy (seed: no-spring package "dlq"): a consumer that
+// Dead letter queue with a redelivery policy (the ActiveMQ tutorial this project follows: no-spring package "dlq"): a consumer that
 // keeps failing gets the message 1 + maximumRedeliveries times; then the broker moves it to
 // ActiveMQ.DLQ, where a dead letter consumer handles it.
 import { ConnectionFactory, Session, RedeliveryPolicy } from '@wharf/client';

@@ -1,5 +1,5 @@
-// Durable topic subscriptions (seed: "消息的持久化订阅", no-spring package "durabletopic"), the
-// seed's three experiments, including restarts of the broker:
+// Durable topic subscriptions (the ActiveMQ tutorial this project follows: "消息的持久化订阅", no-spring package "durabletopic"), the
+// tutorial's three experiments, including restarts of the broker:
 //   A. a plain topic: an offline subscriber misses messages, and nothing survives a restart;
 //   B. durable subscribers (clientID + subscription name): an offline subscriber gets what was
 //      published meanwhile, also across a broker restart (persistent messages);
@@ -27,7 +27,7 @@ async function restartBroker() {
   console.log('   (broker restarted)');
 }
 
-/** A subscriber: plain, or durable with the seed's connection.setClientID("Mark"). */
+/** A subscriber: plain, or durable with the tutorial's connection.setClientID("Mark"). */
 async function subscriber(topicName, clientId) {
   const conn = await new ConnectionFactory(broker.url).createConnection();
   if (clientId) await conn.setClientID(clientId);

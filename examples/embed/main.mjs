@@ -1,4 +1,4 @@
-// An embedded broker (seed: no-spring package "embed"): the broker runs inside this process and
+// An embedded broker (the ActiveMQ tutorial this project follows: no-spring package "embed"): the broker runs inside this process and
 // the application talks to it through vm://, with no network port at all.
 import { Broker } from '@wharf/broker';
 import { ConnectionFactory, Session } from '@wharf/client';

@@ -1,4 +1,4 @@
-// The limited-time order (seed, last chapter "限时订单"): an order must be paid within a payment
+// The limited-time order (the ActiveMQ tutorial this project follows, its last chapter "限时订单"): an order must be paid within a payment
 // window, or it is cancelled and its seat released. Solved with the broker's scheduled delivery
 // instead of polling the database or a DelayQueue inside the application:
 //   1. no polling: nothing scans the database; each order's expiry message arrives when due;

@@ -1,4 +1,4 @@
-// Master-slave with ZooKeeper and a replicated LevelDB store (seed: "Replicated LevelDB Store"):
+// Master-slave with ZooKeeper and a replicated LevelDB store (the ActiveMQ tutorial this project follows: "Replicated LevelDB Store"):
 // three `wharf start` nodes elect a master through ZooKeeper; only the master serves clients; the
 // master streams every write to the two slaves. Kill the master (kill -9) and a slave with the
 // newest log becomes master; a failover: client carries on and no acknowledged message is lost.

@@ -1,6 +1,6 @@
-// Mirrored queues (seed: "Mirrored Queue 镜像队列"): with useMirroredQueues the broker also
+// Mirrored queues (the ActiveMQ tutorial this project follows: "Mirrored Queue 镜像队列"): with useMirroredQueues the broker also
 // publishes every message sent to a queue on a mirror topic, so a monitor can watch the flow
-// between producers and consumers without taking messages from the queue. The seed's config:
+// between producers and consumers without taking messages from the queue. The tutorial's config:
 //   <mirroredQueue copyMessage="true" postfix=".qmirror" prefix=""/>
 import { ConnectionFactory, Session } from '@wharf/client';
 import { brokerUrl, expect } from '../lib.mjs';

@@ -1,4 +1,4 @@
-// Message reliability (seed: no-spring package "msgreliability"):
+// Message reliability (the ActiveMQ tutorial this project follows: no-spring package "msgreliability"):
 // 1. a persistent send resolves only once the broker has stored the message;
 // 2. transacted sends are invisible until commit();
 // 3. AUTO_ACKNOWLEDGE with a listener that throws: the message is redelivered;

@@ -1,4 +1,4 @@
-// The seed's "native API" chapter: a producer, a synchronous consumer (receive) and an
+// The "native API" chapter of the ActiveMQ tutorial this project follows: a producer, a synchronous consumer (receive) and an
 // asynchronous one (message listener) on a queue.
 import { ConnectionFactory, Session, DeliveryMode } from '@wharf/client';
 import { brokerUrl, expect } from '../lib.mjs';

@@ -1,4 +1,4 @@
-// A network of brokers (seed: "Broker Cluster", network of Brokers for load balancing): two
+// A network of brokers (the ActiveMQ tutorial this project follows: "Broker Cluster", network of Brokers for load balancing): two
 // brokers, each with a network connector to the other. Consumers of the same queue on both
 // share the messages sent to either; a message crosses the bridge only where there is a
 // consumer for it, and never comes back (docs/CLUSTER.md).

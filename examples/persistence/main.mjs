@@ -1,4 +1,4 @@
-// Message persistence (seed: "消息存储的持久化"): with the default LevelDB store (the seed's KahaDB
+// Message persistence (the ActiveMQ tutorial this project follows: "消息存储的持久化"): with the default LevelDB store (the tutorial's KahaDB
 // role) persistent queue messages survive a broker restart and non-persistent ones do not; with
 // the memory store (persistent: false) nothing survives.
 import fs from 'node:fs';

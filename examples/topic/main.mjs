@@ -22,7 +22,7 @@ await producer.send(session.createTextMessage('headline 2'));
 const late = await session.createConsumer(topic);
 expect((await late.receive(200)) === null, 'a subscriber started later misses earlier messages');
 expect((await s1.receive(1000)).getText() === 'headline 2', 'the live subscriber got it');
-console.log('a subscriber that was offline missed "headline 2", as the seed shows');
+console.log('a subscriber that was offline missed "headline 2", as the tutorial shows');
 await conn.close();
 await stop();
 console.log('OK');

@@ -1,4 +1,4 @@
-// Virtual topics (seed: "虚拟Destination", no-spring package "virtualtopic"): the producer
+// Virtual topics (the ActiveMQ tutorial this project follows: "虚拟Destination", no-spring package "virtualtopic"): the producer
 // publishes to an ordinary topic named VirtualTopic.vtgroup; each consumer group reads its own
 // queue Consumer.<group>.VirtualTopic.vtgroup. Every group gets every message once, and the
 // consumers inside a group share the group's messages, as a cluster of one application would.

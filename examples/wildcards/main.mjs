@@ -1,4 +1,4 @@
-// Wildcard subscriptions (seed: no-spring package "wildcards"): "." separates path elements,
+// Wildcard subscriptions (the ActiveMQ tutorial this project follows: no-spring package "wildcards"): "." separates path elements,
 // "*" matches one element, ">" matches the rest.
 import { ConnectionFactory, Session } from '@wharf/client';
 import { brokerUrl, expect } from '../lib.mjs';

@@ -88,6 +88,8 @@ export class NodeProcess {
     const flags = {
       brokerName: g.brokerName ?? 'wharf', dataDirectory: this.dataDir, logLevel: process.env.WHARF_TEST_LOG ? 'info' : (g.logLevel ?? 'warn'),
       transportConnectors: JSON.stringify([{ name: 'openwire', uri: `tcp://${this.host}:${this.clientPort}` }]),
+      // Nodes in network namespaces listen on their namespace's address, with no users.
+      ...(/^127\./.test(this.host) ? {} : { allowUnauthenticatedNetworkAccess: 'true' }),
       zkAddress: this.group.zkAddress, zkPath: this.group.zkPath, zkSessionTimeout: String(g.zkSessionTimeout ?? 2000),
       replicationBind: `tcp://${this.host}:${this.replicationPort}`, replicas: '3', nodeId: String(this.index),
       sync: g.sync ?? 'quorum_mem', replicationTimeout: String(g.replicationTimeout ?? 5000),

@@ -12,114 +12,9 @@ import type { Queue } from './queue';
 import type { RoutePlan } from './router';
 import type { JobInfo } from './scheduler/index';
 import type { DurableSubscription, Topic } from './topic';
+import type { MessageView, BrowseOptions, MoveOptions, QueueStats, SubscriptionStats, TopicStats, ConnectionStats, BrokerStats } from './admin-types';
 
-/** One message as a queue holds it. */
-export interface MessageView {
-  message: WireMessage;
-  redelivered: boolean;
-  deliveryCount: number;
-  /** Dispatched to a consumer and not yet acknowledged. */
-  inflight: boolean;
-}
-
-export interface BrowseOptions {
-  /** Messages to skip (in queue order, after the selector). Default 0. */
-  offset?: number;
-  /** Most messages returned. Default 100. */
-  limit?: number;
-  /** A JMS selector the messages must match. */
-  selector?: string;
-}
-
-export interface MoveOptions {
-  /**
-   * The destination URL to move to. Without it, each message goes back to its
-   * `originalDestination` (a dead letter queue's messages to where they came from); messages
-   * without one stay.
-   */
-  to?: string;
-  /** Only this message. */
-  messageId?: string;
-  /** Only messages matching this JMS selector. */
-  selector?: string;
-}
-
-export interface QueueStats {
-  url: string;
-  name: string;
-  temporary: boolean;
-  /** Pending and in flight, including messages paged out to the store. */
-  depth: number;
-  consumers: number;
-  /** Producers opened on this destination (anonymous producers are not counted, as in ActiveMQ). */
-  producers: number;
-  enqueued: number;
-  /** Consumed, purged, dead-lettered or expired (ActiveMQ's DequeueCount). */
-  dequeued: number;
-  /** Of the dequeued, taken by network bridges (ActiveMQ's ForwardCount). */
-  forwarded: number;
-  dispatched: number;
-  inflight: number;
-  expired: number;
-  /** Bytes of its pending messages held in memory, as a percent of memoryLimit. */
-  memoryPercent: number;
-}
-
-export interface SubscriptionStats {
-  clientId: string;
-  name: string;
-  destination: string;
-  selector?: string;
-  active: boolean;
-  durable: boolean;
-  pending: number;
-  inflight: number;
-  enqueued: number;
-  dequeued: number;
-  dispatched: number;
-}
-
-export interface TopicStats {
-  url: string;
-  name: string;
-  temporary: boolean;
-  consumers: number;
-  producers: number;
-  enqueued: number;
-  /** Acknowledged by its subscriptions (ActiveMQ's DequeueCount of a topic). */
-  dequeued: number;
-  forwarded: number;
-  durables: SubscriptionStats[];
-}
-
-export interface ConnectionStats {
-  id: string;
-  clientId: string | null;
-  user: string | null;
-  remoteAddress: string;
-  protocol: string;
-  connectedAt: number;
-  messagesIn: number;
-  messagesOut: number;
-  consumers: number;
-  producers: number;
-}
-
-export interface BrokerStats {
-  name: string;
-  /** Started and not stopped. */
-  started: boolean;
-  startedAt: number;
-  /** Accepting client connections (false on a cluster slave). */
-  serving: boolean;
-  /** Why not serving ('' while serving). */
-  notServingReason: string;
-  schedulerSupport: boolean;
-  store: { kind: string; bytes: number; messages: number; commits: number; syncs: number };
-  memory: { used: number; limit: number; percent: number };
-  /** The bound URLs of the transport connectors. */
-  connectors: string[];
-}
+export type { MessageView, BrowseOptions, MoveOptions, QueueStats, SubscriptionStats, TopicStats, ConnectionStats, BrokerStats } from './admin-types';
 
 /** Most messages one browse with a selector scans. */
 const MAX_SCAN = 100000;
@@ -161,6 +56,7 @@ export class BrokerAdmin {
       store: { kind: b.store.kind, bytes: s.bytes, messages: s.messages, commits: s.commits, syncs: s.syncs },
       memory: { used: b.memory.used, limit: b.memory.limit, percent: b.memory.percent },
       connectors: b.connectors.map((c) => c.url),
+      security: { ...b.security.stats },
     };
   }
 
@@ -194,8 +90,8 @@ export class BrokerAdmin {
     const d = q.destination;
     const memoryLimit = this.broker.memory.limit;
     return {
-      url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, consumers: q.consumers.length,
-      producers: producers.get(d.url) ?? 0, enqueued: q.enqueued, dequeued: q.dequeued, forwarded: q.forwarded,
+      url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, pending: q.pending.size, paged: q.pagedCount,
+      consumers: q.consumers.length, producers: producers.get(d.url) ?? 0, enqueued: q.enqueued, dequeued: q.dequeued, forwarded: q.forwarded,
       dispatched: q.dispatched, inflight: q.inflightCount, expired: q.expired,
       memoryPercent: memoryLimit > 0 ? Math.floor((q.pending.bytes * 100) / memoryLimit) : 0,
     };

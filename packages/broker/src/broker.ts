@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import {
   IllegalStateError, JMSError, destinationMatches, destinationOf,
-  compileSelector, estimateSize, isTemporary, makeDestination,
+  compileSelector, estimateSize, isQueueKind, isTemporary, makeDestination,
   type Destination, type Selector, type WireMessage,
 } from '@wharf/protocol';
 import { filterable } from './filter';
@@ -34,8 +34,9 @@ import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
 import { Advisories } from './advisory';
-import { BrokerAdmin } from './admin';
 import { startConnector, type Connector } from './transport/connectors';
+import { Security, checkConnectorExposure } from './security/index';
+import { BrokerAdmin } from './admin';
 import { vmRegistry } from './transport/vm';
 import { Scheduler, type SchedulerOptions } from './scheduler/index';
 
@@ -78,6 +79,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly advisories: Advisories;
   /** Admin operations: the console, the CLI and the cluster use these (admin.ts). */
   readonly admin: BrokerAdmin;
+  /** Authentication and authorization for every protocol (security/). */
+  readonly security: Security;
   readonly interceptors: SendInterceptor[] = [];
   /** The job scheduler, when `schedulerSupport` is on (list and remove jobs: the console). */
   readonly scheduler: Scheduler | null = null;
@@ -113,6 +116,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     this.router = new Router(this);
     this.advisories = new Advisories(this);
     this.admin = new BrokerAdmin(this);
+    this.security = new Security(this.config, this.log, { exists: (d) => (isQueueKind(d.kind) ? this.queues : this.topics).has(d.url) });
     for (const p of opts.protocols ?? []) {
       for (const [scheme, f] of Object.entries(p.schemes)) this.protocolSchemes.set(scheme, f);
       if (p.detect) this.protocolDetectors.push(p.detect);
@@ -153,6 +157,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   /** Open the store, recover, start the transport connectors. */
   async start(): Promise<void> {
     if (this.started) return;
+    checkConnectorExposure(this.security, this.config.transportConnectors);
     await this.store.open();
     logAcceptedDamage(this.store, this.log);
     if (this.durableStore) this.config.storeLimit = await fitStoreLimit(this.config.storeLimit, this.config.dataDirectory, this.store, this.log);

@@ -10,6 +10,10 @@ export interface TransportConnectorConfig {
   key?: string;
   cert?: string;
   ca?: string;
+  /** TLS: clients must present a certificate signed by `ca` (also `?needClientAuth=true` on the URI). */
+  needClientAuth?: boolean;
+  /** TLS: clients may present one (it then names the user when jaasCertificateLogin maps it). */
+  wantClientAuth?: boolean;
 }
 
 export type DeadLetterStrategyConfig =
@@ -83,6 +87,32 @@ export interface UserConfig {
   groups?: string[];
 }
 
+/** One ActiveMQ `authorizationEntry`: a queue or topic (name or wildcard) and comma-separated group lists. */
+export interface AuthorizationEntryConfig {
+  queue?: string;
+  topic?: string;
+  read?: string;
+  write?: string;
+  admin?: string;
+}
+
+/** ActiveMQ's `tempDestinationAuthorizationEntry`: the groups for every temporary destination. */
+export interface TempDestinationAuthorizationEntryConfig {
+  read?: string;
+  write?: string;
+  admin?: string;
+}
+
+/** ActiveMQ's JAAS PropertiesLoginModule: users.properties, groups.properties, reload on change. */
+export interface JaasPropertiesConfig {
+  /** users.properties: `user=password` lines. */
+  user: string;
+  /** groups.properties: `group=user1,user2` lines. */
+  group?: string;
+  /** Read a file again when it changed (checked at each login). Default true. */
+  reload?: boolean;
+}
+
 export interface BrokerConfig {
   brokerName: string;
   /** Where the store lives (ActiveMQ's dataDirectory). */
@@ -135,6 +165,24 @@ export interface BrokerConfig {
   maxFrameReadTime: number;
   /** Users allowed to connect; empty = no authentication (ActiveMQ's default). */
   users: UserConfig[];
+  /** Users and groups from ActiveMQ's JAAS property files, besides `users`. */
+  jaasProperties?: JaasPropertiesConfig;
+  /**
+   * ActiveMQ's TextFileCertificateLoginModule: `user=DN` lines name the user of a verified client
+   * certificate; `group=user1,user2` lines its groups.
+   */
+  jaasCertificateLogin?: JaasPropertiesConfig;
+  /** Clients without a username connect as `anonymousUser` in `anonymousGroup`. */
+  anonymousAccessAllowed: boolean;
+  anonymousUser: string;
+  anonymousGroup: string;
+  /** Who may read, write and create which destination; empty = every authenticated user may do everything. */
+  authorizationEntries: AuthorizationEntryConfig[];
+  tempDestinationAuthorizationEntry?: TempDestinationAuthorizationEntryConfig;
+  /** Set JMSXUserID of every message to the sender's authenticated user (a client's own value is never kept). */
+  populateJMSXUserID: boolean;
+  /** Allow listeners beyond loopback while no user is configured (anyone on the network could connect). */
+  allowUnauthenticatedNetworkAccess: boolean;
   /** Log level for pino. */
   logLevel: string;
   /** Client URLs to advertise to failover clients (cluster sets these). */
@@ -169,6 +217,12 @@ export function defaultConfig(): BrokerConfig {
     connectAttemptTimeout: 30000,
     maxFrameReadTime: 60000,
     users: [],
+    anonymousAccessAllowed: false,
+    anonymousUser: 'anonymous',
+    anonymousGroup: 'anonymous',
+    authorizationEntries: [],
+    populateJMSXUserID: true,
+    allowUnauthenticatedNetworkAccess: false,
     logLevel: 'info',
   };
 }

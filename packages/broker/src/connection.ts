@@ -15,6 +15,7 @@ import { onProducerClose, onProducerOpen, onSend } from './handlers/produce';
 import { closeConsumer, onConsumerOpen, onPull } from './handlers/consume';
 import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
+import type { Principal } from './security/index';
 import { bridgeAllowed, checkClientCommand } from './validate';
 import { startHandshakeTimer } from './transport/handshake';
 
@@ -24,6 +25,10 @@ export class ServerConnection implements ProtocolConnection {
   readonly id: string;
   clientId: string | null = null;
   user: string | null = null;
+  /** Who the client authenticated as (set at HELLO). */
+  principal: Principal | null = null;
+  /** A login was refused; its answer is held back (repeated failures are slowed down). */
+  private loginRefused = false;
   failover = false;
   /** A network bridge's connection (HELLO networkBridge, allowed by bridgeAllowed). */
   networkBridge = false;
@@ -51,6 +56,10 @@ export class ServerConnection implements ProtocolConnection {
 
   get remoteAddress(): string {
     return this.transport.remoteAddress;
+  }
+
+  get clientDN(): string | null {
+    return this.transport.peerDN ?? null;
   }
 
   nextDeliveryId(): number {
@@ -85,7 +94,7 @@ export class ServerConnection implements ProtocolConnection {
   /** Entry point for every command read from the transport. */
   handle(cmd: Command): void {
     this.lastRead = Date.now();
-    if (this.closed) return;
+    if (this.closed || this.loginRefused) return;
     const corr = (cmd as { corr?: number }).corr;
     try {
       checkClientCommand(cmd, this);
@@ -96,9 +105,11 @@ export class ServerConnection implements ProtocolConnection {
       }
       this.dispatchCommand(cmd);
     } catch (err) {
-      // Not a JMSError: a fault of the broker's, whose state for this connection is now in
-      // doubt. It ends this connection only (logged with its cause in sendError).
-      const fatal = !this.helloDone || err instanceof JMSSecurityError || !(err instanceof JMSError);
+      if (!this.helloDone && err instanceof JMSSecurityError) return this.refuseLogin(err, corr);
+      // After HELLO a refusal (authorization) is about one operation: the connection stays
+      // usable. Not a JMSError: a fault of the broker's, whose state for this connection is now
+      // in doubt. It ends this connection only (logged with its cause in sendError).
+      const fatal = !this.helloDone || !(err instanceof JMSError);
       this.sendError(err, typeof corr === 'number' && Number.isSafeInteger(corr) ? corr : undefined, fatal);
     }
   }
@@ -157,14 +168,12 @@ export class ServerConnection implements ProtocolConnection {
       throw new JMSError(b.notServingReason || 'this broker is not serving clients', ErrorCode.NOT_MASTER);
     }
     if (typeof cmd.version !== 'number' || cmd.version < 1) throw new ProtocolError(`unsupported protocol version ${String(cmd.version)}`);
-    if (b.config.users.length > 0) {
-      const u = b.config.users.find((x) => x.username === cmd.user);
-      if (!u || u.password !== cmd.password) throw new JMSSecurityError(`User name [${cmd.user ?? ''}] or password is invalid.`);
-      this.user = u.username;
-    } else if (cmd.user) this.user = cmd.user;
+    this.user = b.security.login(this, cmd.user, cmd.password).user || null;
     this.failover = cmd.failover === true;
     if (cmd.networkBridge === true) {
-      if (!bridgeAllowed(this.user, b.config.users.length > 0)) throw new JMSSecurityError('a network bridge must authenticate');
+      // Named and logged in (not anonymous), or in process (the broker's own bridges).
+      const named = this.protocol === 'vm' || (typeof cmd.user === 'string' && cmd.user !== '');
+      if (!bridgeAllowed(named, b.security.authenticationEnabled)) throw new JMSSecurityError('a network bridge must authenticate');
       this.networkBridge = true;
     }
     if (cmd.clientId) this.setClientId(cmd.clientId);
@@ -178,6 +187,15 @@ export class ServerConnection implements ProtocolConnection {
     });
     if (this.heartbeat > 0) this.startHeartbeat();
     b.advisories.connection('added', this.id, this.clientId, this.remoteAddress);
+  }
+
+  /** Answer a refused login only after the delay the failures from this address have earned. */
+  private refuseLogin(err: JMSSecurityError, corr: unknown): void {
+    this.loginRefused = true;
+    const answer = (): void => this.sendError(err, typeof corr === 'number' ? corr : undefined, true);
+    const delay = this.broker.security.failureDelay(this.remoteAddress);
+    if (delay > 0) setTimeout(answer, delay).unref();
+    else answer();
   }
 
   private setClientId(clientId: string): void {

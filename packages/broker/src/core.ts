@@ -14,6 +14,8 @@ import type { Logger } from './logger';
 export interface ServerTransport {
   /** The peer's address, for logs, advisories and the console. */
   readonly remoteAddress: string;
+  /** The subject DN of the client's verified TLS certificate, if any (certificate login). */
+  readonly peerDN?: string | null;
   /**
    * A command from the broker to the client: WELCOME (answer to HELLO), DISPATCH (a message for
    * a consumer; `message: null` ends a browse or an empty pull), RECEIPT (answer to a command

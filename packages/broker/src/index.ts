@@ -6,7 +6,13 @@ export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export {
   BrokerAdmin, type BrokerStats, type MessageView, type BrowseOptions, type MoveOptions, type QueueStats, type TopicStats, type SubscriptionStats, type ConnectionStats,
 } from './admin';
+export { destinationConsumers, type ConsumerStats } from './admin-consumers';
 export * from './config';
+export {
+  Security, checkConnectorExposure, tlsServerOptions, watchTls, peerDN, needsClientAuth, MIN_TLS_VERSION, hashPassword, verifyPassword, sameSecret, resolveSecret, isLoopbackHost, parseProperties, AuthorizationMap,
+  type Principal, type Operation,
+} from './security/index';
+export { Authenticator } from './security/authentication';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
 export { ServerConnection } from './connection';
 export { Queue } from './queue';

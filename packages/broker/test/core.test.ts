@@ -76,7 +76,16 @@ describe('broker core (in process)', () => {
     assert.equal(last.message, null);
   });
 
-  it('pending order - higher priority first, FIFO within a priority; redelivered messages keep their place', async () => {
+  it('pending order - arrival order by default; with prioritizedMessages higher priority first, FIFO within a priority; redelivered messages keep their place', async () => {
+    await c.send('queue://CORE.FIFO', 'low', { priority: 1 });
+    await c.send('queue://CORE.FIFO', 'high', { priority: 9 });
+    await c.consume(1, 9, 'queue://CORE.FIFO', 100);
+    assert.deepEqual(c.bodies(9), ['low', 'high'], 'arrival order without prioritizedMessages (as ActiveMQ)');
+    await b.stop();
+    b = await coreBroker({ advisorySupport: false, destinationPolicy: [{ queue: 'CORE.>', prioritizedMessages: true }] });
+    c = new CoreClient(b);
+    await c.open();
+    c.session(1, AckMode.CLIENT_ACKNOWLEDGE);
     await c.send('queue://CORE.ORDER', 'low-1', { priority: 1 });
     await c.send('queue://CORE.ORDER', 'high-1', { priority: 9 });
     await c.send('queue://CORE.ORDER', 'low-2', { priority: 1 });

@@ -42,7 +42,7 @@ export const SYNC_VALUES = ['quorum_mem', 'quorum_disk', 'local_disk'] as const;
 
 const connector: Spec = {
   kind: 'object',
-  fields: { name: { kind: 'string', nonEmpty: true }, uri: { kind: 'uri' }, key: str, cert: str, ca: str },
+  fields: { name: { kind: 'string', nonEmpty: true }, uri: { kind: 'uri' }, key: str, cert: str, ca: str, needClientAuth: bool, wantClientAuth: bool },
   required: ['name', 'uri'],
   check: (c) => {
     const uri = String(c.uri);
@@ -120,6 +120,14 @@ const policyEntry: Spec = {
     : undefined,
 };
 
+const authorizationEntry: Spec = {
+  kind: 'object',
+  fields: { queue: { kind: 'string', nonEmpty: true }, topic: { kind: 'string', nonEmpty: true }, read: str, write: str, admin: str },
+  check: (e) => (e.queue === undefined) === (e.topic === undefined)
+    ? { field: 'queue', problem: 'an authorization entry needs exactly one of queue or topic', hint: "write queue: '>' for every queue, or topic: 'ActiveMQ.Advisory.>'" }
+    : undefined,
+};
+
 const consoleSection: Spec = {
   kind: 'object',
   fields: {
@@ -128,6 +136,10 @@ const consoleSection: Spec = {
     port: { kind: 'integer', min: 0, max: 65535 },
     username: str,
     password: str,
+    allowedHosts: { kind: 'array', of: { kind: 'string', nonEmpty: true } },
+    adminGroups: str,
+    viewerGroups: str,
+    tls: { kind: 'object', fields: { key: { kind: 'string', nonEmpty: true }, cert: { kind: 'string', nonEmpty: true }, ca: str }, required: ['key', 'cert'] },
     metricsDestinationLimit: { kind: 'integer', min: 0 },
   },
 };
@@ -139,7 +151,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'brokerName', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'name of this broker (all nodes of a replicated group share it)' },
   { key: 'dataDirectory', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'where the LevelDB store lives' },
   { key: 'persistent', section: 'broker', spec: bool, doc: 'false: keep everything in memory' },
-  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri}] listeners: tcp:// and ssl:// (Wharf and OpenWire clients on one port; auto:// is the same), stomp://, ws://' },
+  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri, key, cert, ca, needClientAuth}] listeners: tcp:// and ssl:// (Wharf and OpenWire clients on one port; auto:// is the same), stomp://, stomp+ssl://, ws://, wss:// (TLS 1.2+; certificate files reloaded when they change)' },
   { key: 'destinationPolicy', section: 'broker', spec: { kind: 'array', of: policyEntry }, doc: '[{queue|topic, redeliveryPolicy, deadLetterStrategy, queuePrefetch, memoryLimit, gcInactiveDestinations, inactiveTimoutBeforeGC, ...}]' },
   { key: 'maxFrameSize', section: 'broker', spec: { kind: 'size', min: 1 }, doc: 'largest frame accepted from a client' },
   { key: 'memoryLimit', section: 'broker', spec: nonNegSize, doc: 'memory for messages held in RAM (systemUsage memoryUsage)' },
@@ -158,7 +170,16 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'maxInactivityDuration', section: 'broker', spec: nonNegMs, doc: 'longest heartbeat interval accepted (ms)' },
   { key: 'connectAttemptTimeout', section: 'broker', spec: nonNegMs, doc: 'ms a new client connection has to complete its handshake (HELLO, STOMP CONNECT) before it is closed; 0 = no limit; a connector URI may set its own with ?transport.connectAttemptTimeout=' },
   { key: 'maxFrameReadTime', section: 'broker', spec: nonNegMs, doc: 'ms a native frame may take to arrive once its first bytes came (a trickled large frame is cut off); 0 = no limit' },
-  { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; empty = no authentication' },
+  { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; password plain, an scrypt hash from `wharf hash-password`, or `${ENV_VAR}`; no users (and no jaasProperties) = no authentication (docs/SECURITY.md)' },
+  { key: 'jaasProperties', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user: users.properties, group: groups.properties, reload} ActiveMQ's JAAS property files; re-read when changed (reload, default true)" },
+  { key: 'jaasCertificateLogin', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user, group, reload} ActiveMQ's TextFileCertificateLoginModule: `user=DN` lines name the user of a verified client certificate (needClientAuth), `group=users` lines its groups" },
+  { key: 'anonymousAccessAllowed', section: 'broker', spec: bool, doc: 'clients without a username connect as anonymousUser in anonymousGroup' },
+  { key: 'anonymousUser', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'user name of anonymous clients' },
+  { key: 'anonymousGroup', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'group of anonymous clients' },
+  { key: 'authorizationEntries', section: 'broker', spec: { kind: 'array', of: authorizationEntry }, doc: "[{queue|topic, read, write, admin}] comma-separated groups per operation, matched as ActiveMQ's authorizationMap; empty = every authenticated user may do everything" },
+  { key: 'tempDestinationAuthorizationEntry', section: 'broker', spec: { kind: 'object', fields: { read: str, write: str, admin: str } }, doc: '{read, write, admin} groups for temporary destinations; absent = open to every user' },
+  { key: 'populateJMSXUserID', section: 'broker', spec: bool, doc: "set JMSXUserID to the sender's authenticated user (a client's own value is always dropped)" },
+  { key: 'allowUnauthenticatedNetworkAccess', section: 'broker', spec: bool, doc: 'let connectors listen beyond loopback with no users configured (otherwise the broker refuses to start)' },
   { key: 'logLevel', section: 'broker', spec: { kind: 'enum', values: LOG_LEVELS }, doc: LOG_LEVELS.join(' | ') },
   { key: 'advertisedMembers', section: 'broker', spec: { kind: 'array', of: { kind: 'string', nonEmpty: true } }, doc: 'client URLs told to failover clients' },
   // Replicated group (ActiveMQ's replicatedLevelDB attributes, docs/CLUSTER.md).
@@ -172,12 +193,13 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'hostname', section: 'cluster', spec: { kind: 'string', nonEmpty: true }, doc: 'host advertised in the replication URL' },
   { key: 'weight', section: 'cluster', spec: nonNegInt, doc: 'election tie-breaker' },
   { key: 'securityToken', section: 'cluster', spec: str, doc: 'must match on every node' },
+  { key: 'replicationTls', section: 'cluster', spec: { kind: 'object', fields: { key: { kind: 'string', nonEmpty: true }, cert: { kind: 'string', nonEmpty: true }, ca: { kind: 'string', nonEmpty: true } }, required: ['key', 'cert', 'ca'] }, doc: "{key, cert, ca} mutual TLS on the replication link: this node's key and certificate, the group's CA (every node needs one)" },
   { key: 'sync', section: 'cluster', spec: { kind: 'enum', values: SYNC_VALUES }, doc: SYNC_VALUES.join(' | ') },
   { key: 'nodeId', section: 'cluster', spec: nonNegInt, doc: "this node's id (default: the StatefulSet ordinal of HOSTNAME)" },
   { key: 'logRetentionBatches', section: 'cluster', spec: nonNegInt, doc: 'retained replication log in batches (100000); a slave further behind catches up by snapshot' },
   { key: 'logRetentionBytes', section: 'cluster', spec: nonNegSize, doc: 'retained replication log in bytes (64mb)' },
-  { key: 'console', section: 'console', spec: consoleSection, doc: '{enabled, bind, port, username, password, metricsDestinationLimit} of the web console; on by default at 127.0.0.1:8161, as ActiveMQ\'s' },
-  { key: 'networkConnectors', section: 'extra', spec: { kind: 'array', of: { kind: 'object', fields: { name: str, uri: { kind: 'string', nonEmpty: true }, duplex: bool, networkTTL: nonNegInt, conduitSubscriptions: bool, decreaseNetworkConsumerPriority: bool, dynamicallyIncludedDestinations: { kind: 'array', of: str }, excludedDestinations: { kind: 'array', of: str }, staticallyIncludedDestinations: { kind: 'array', of: str }, prefetchSize: { kind: 'integer', min: 1 }, userName: str, password: str }, required: ['uri'] } }, doc: 'network-of-brokers bridges run by this broker (a group: by its master), [{uri: static:(tcp://other:61616), networkTTL, ...}] (docs/CLUSTER.md, Network of brokers)' },
+  { key: 'console', section: 'console', spec: consoleSection, doc: '{enabled, bind, port, username, password, metricsDestinationLimit, allowedHosts, adminGroups, viewerGroups, tls: {key, cert, ca}} of the web console; on by default at 127.0.0.1:8161, as ActiveMQ\'s; the broker\'s users log in, admins (adminGroups, default admins) act, viewers (viewerGroups, default viewers) look (docs/SECURITY.md)' },
+  { key: 'networkConnectors', section: 'extra', spec: { kind: 'array', of: { kind: 'object', fields: { name: str, uri: { kind: 'string', nonEmpty: true }, duplex: bool, networkTTL: nonNegInt, conduitSubscriptions: bool, decreaseNetworkConsumerPriority: bool, dynamicallyIncludedDestinations: { kind: 'array', of: str }, excludedDestinations: { kind: 'array', of: str }, staticallyIncludedDestinations: { kind: 'array', of: str }, prefetchSize: { kind: 'integer', min: 1 }, userName: str, password: str, ssl: { kind: 'object', fields: { ca: str, cert: str, key: str } } }, required: ['uri'] } }, doc: 'network-of-brokers bridges run by this broker (a group: by its master), [{uri: static:(tcp://other:61616), networkTTL, ...}] (docs/CLUSTER.md, Network of brokers)' },
 ];
 
 function checkZkAddress(v: string): string | undefined {

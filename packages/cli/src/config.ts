@@ -19,6 +19,13 @@ export interface ConsoleConfig {
   port?: number;
   username?: string;
   password?: string;
+  /** Host names served besides loopback, IP addresses and this machine's (DNS rebinding). */
+  allowedHosts?: string[];
+  /** Comma-separated groups of the broker's users who may act / only look. */
+  adminGroups?: string;
+  viewerGroups?: string;
+  /** HTTPS: key and certificate file paths (reloaded when they change). */
+  tls?: { key: string; cert: string; ca?: string };
 }
 
 /** The broker's configuration plus the sections other packages read (passed through as given). */

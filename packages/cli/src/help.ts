@@ -17,6 +17,7 @@ Commands:
   bstat      the broker's totals and destinations (like 'activemq bstat')
   cluster    show a replicated group: roles, epoch, positions, lag (wharf cluster status)
   store      check or repair a stopped broker's store (wharf store check --data-directory DIR)
+  hash-password  print the scrypt hash of a password read from stdin (for users[].password)
 
 Options:
   -h, --help       show help (also: wharf <command> --help)

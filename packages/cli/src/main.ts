@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Command> = {
   bstat: () => (require('./commands/admin') as typeof import('./commands/admin')).runBstat,
   cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).runCluster,
   store: () => (require('./commands/store') as typeof import('./commands/store')).runStore,
+  'hash-password': () => (require('./commands/hash-password') as typeof import('./commands/hash-password')).runHashPassword,
 };
 
 /** Run `wharf <argv>`; resolves with the exit code. */

@@ -51,6 +51,16 @@ describe('wharf query / purge / dstat / bstat', function () {
     assert.equal(after.out.find((l) => l.startsWith('TEST.Q ')), ACTIVEMQ_DSTAT_ROW);
   });
 
+  it('admin - purge --msgsel deletes only the matching messages', async () => {
+    assert.equal((await run('produce', '--url', url, '--queue', 'SEL.Q', '--count', '3', '--property', 'kind=keep', '--quiet')).code, 0);
+    assert.equal((await run('produce', '--url', url, '--queue', 'SEL.Q', '--count', '4', '--property', 'kind=drop', '--quiet')).code, 0);
+    const r = await run('purge', '--console', consoleUrl, '--msgsel', "kind = 'drop'", 'SEL.Q');
+    assert.equal(r.code, 0, r.err.join('\n'));
+    assert.deepEqual(r.out, ['INFO: Removing messages matching "kind = \'drop\'" from queue: SEL.Q', 'INFO: Removed 4 message(s)']);
+    const q = await run('query', '--console', consoleUrl, '-QQueue=SEL.Q', '--view', 'QueueSize,DequeueCount');
+    assert.deepEqual(q.out, ['QueueSize = 3', 'DequeueCount = 4', '']);
+  });
+
   it('admin - dstat without a type lists topics too, without the Inflight column', async () => {
     assert.equal((await run('produce', '--url', url, '--topic', 'NEWS', '--count', '2', '--quiet')).code, 0);
     const r = await run('dstat', '--console', consoleUrl);

@@ -82,7 +82,7 @@ export abstract class ChannelCore {
   protected link: Link | null = null;
   protected state: State = 'connecting';
   protected corr = 0;
-  protected readonly pending = new Map<number, Pending>();
+  protected readonly awaiting = new Map<number, Pending>();
   protected readonly schedule: ReconnectSchedule | null;
   protected readonly timers = new Set<NodeJS.Timeout>();
   protected connectedWaiters: Array<{ resolve(): void; reject(e: Error): void }> = [];
@@ -189,11 +189,11 @@ export abstract class ChannelCore {
   }
 
   protected failPending(err: Error): void {
-    for (const p of this.pending.values()) {
+    for (const p of this.awaiting.values()) {
       clearTimers(p);
       p.reject(err);
     }
-    this.pending.clear();
+    this.awaiting.clear();
   }
 
   /** Say goodbye (SHUTDOWN), close the link and wait for it, at most `timeoutMs`. */

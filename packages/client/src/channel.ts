@@ -41,12 +41,12 @@ export class Channel extends ChannelCore {
         body, resolve: resolve as (d: unknown) => void, reject, rule, sent: false, timer: null, txId: opts.txId,
         failoverTimeout: opts.failoverTimeout === true, failoverTimer: null,
       };
-      this.pending.set(corr, p);
+      this.awaiting.set(corr, p);
       const timeout = opts.timeoutMs ?? 0;
       if (timeout > 0) {
         p.timer = setTimeout(() => {
-          if (this.pending.get(corr) !== p) return;
-          this.pending.delete(corr);
+          if (this.awaiting.get(corr) !== p) return;
+          this.awaiting.delete(corr);
           clearTimers(p);
           reject(new TimeoutError(`no answer from the broker within ${timeout} ms`));
         }, timeout);
@@ -69,8 +69,8 @@ export class Channel extends ChannelCore {
     if (!p.failoverTimeout || ms <= 0 || p.failoverTimer) return;
     p.failoverTimer = setTimeout(() => {
       p.failoverTimer = null;
-      if (this.pending.get(corr) !== p || p.sent) return;
-      this.pending.delete(corr);
+      if (this.awaiting.get(corr) !== p || p.sent) return;
+      this.awaiting.delete(corr);
       clearTimers(p);
       p.reject(new TimeoutError(`Failover timeout of ${ms} ms reached.`));
     }, ms);
@@ -183,18 +183,18 @@ export class Channel extends ChannelCore {
     if (link !== this.link) return;
     switch (cmd.type) {
       case CommandType.RECEIPT: {
-        const p = this.pending.get(cmd.corr);
+        const p = this.awaiting.get(cmd.corr);
         if (!p) return;
-        this.pending.delete(cmd.corr);
+        this.awaiting.delete(cmd.corr);
         clearTimers(p);
         p.resolve(cmd.data);
         return;
       }
       case CommandType.ERROR: {
         const err = errorFromCode(cmd.code, cmd.message);
-        const p = cmd.corr !== undefined ? this.pending.get(cmd.corr) : undefined;
+        const p = cmd.corr !== undefined ? this.awaiting.get(cmd.corr) : undefined;
         if (p) {
-          this.pending.delete(cmd.corr!);
+          this.awaiting.delete(cmd.corr!);
           clearTimers(p);
           p.reject(err);
           if (!cmd.fatal) return;
@@ -249,13 +249,13 @@ export class Channel extends ChannelCore {
       return;
     }
     this.state = 'reconnecting';
-    for (const [corr, p] of this.pending) {
+    for (const [corr, p] of this.awaiting) {
       p.sent = false;
       if (p.rule === 'resend') {
         this.armFailoverTimer(corr, p);
         continue;
       }
-      this.pending.delete(corr);
+      this.awaiting.delete(corr);
       clearTimers(p);
       if (p.rule === 'resolve') p.resolve(undefined);
       else p.reject(new TransactionRolledBackError(`Transaction completion in doubt due to failover. Forcing rollback of ${p.txId ?? 'the transaction'}`));
@@ -282,7 +282,7 @@ export class Channel extends ChannelCore {
             } catch (err) {
               this.handler.onAsyncError(err instanceof JMSError ? err : new JMSError(String(err)));
             }
-            for (const p of [...this.pending.values()].filter((x) => !x.sent)) {
+            for (const p of [...this.awaiting.values()].filter((x) => !x.sent)) {
               p.sent = true;
               if (p.failoverTimer) clearTimeout(p.failoverTimer);
               p.failoverTimer = null;

@@ -3,7 +3,7 @@
 // master and refusers on the client ports otherwise.
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type BrokerConfig, type Logger, type ProtocolPackage } from '@wharf/broker';
+import { Security, checkConnectorExposure, createLogger, resolveConfig, type BrokerConfig, type Logger, type ProtocolPackage } from '@wharf/broker';
 import { ConfigError } from '@wharf/protocol';
 import { LevelStore } from '@wharf/store';
 import { ZooKeeperElection } from './election/zookeeper';
@@ -29,6 +29,8 @@ export interface ClusterSettings {
   hostname?: string;
   weight?: number;
   securityToken?: string;
+  /** Mutual TLS on the replication link: this member's key and certificate, the group's CA (PEM paths). */
+  replicationTls?: { key: string; cert: string; ca: string };
   sync?: SyncPolicy | string;
   /** Unique in the group and stable across restarts (the StatefulSet ordinal). */
   nodeId?: number | string;
@@ -97,6 +99,9 @@ export function createBrokerClusterNode(
   const s = resolveClusterSettings(settings);
   const logger = opts.logger ?? createLogger(config.logLevel, config.brokerName);
   if (!config.persistent) throw new ConfigError('a replicated group needs persistent: true (the replicated store is LevelDB)');
+  // An unauthenticated listener beyond loopback is refused now, not each time this node becomes master.
+  const resolved = resolveConfig(config);
+  checkConnectorExposure(new Security(resolved, logger, { exists: () => false }), resolved.transportConnectors);
   const endpoints = tcpEndpoints(config);
   const first = endpoints[0];
   if (!first) throw new ConfigError('a cluster node needs a tcp:// transport connector for its clients');
@@ -146,7 +151,7 @@ export function createBrokerClusterNode(
     store,
     log,
     election,
-    transport: new TcpReplicationTransport({ advertiseHost: settings.hostname ?? (isWildcard(bindHost) ? osHostname() : bindHost) }),
+    transport: new TcpReplicationTransport({ advertiseHost: settings.hostname ?? (isWildcard(bindHost) ? osHostname() : bindHost), ...(settings.replicationTls ? { tls: settings.replicationTls } : {}) }),
     services,
     logger: nodeLog,
     statusSink: (st) => status.publish(st),

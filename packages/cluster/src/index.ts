@@ -8,7 +8,7 @@ export { ReplicatedStore, type ReplicatedStoreOptions } from './replication/repl
 export { SlaveReplicator, type SlaveOptions } from './replication/slave';
 export { FileReplicationLog, StoreReplicationLog, type FileReplicationLogOptions, type LogRecord, type ReplicationLog } from './replication/replication-log';
 export type { ReplicationLink, ReplicationTransport, LinkHandlers } from './replication/transport';
-export { TcpReplicationTransport, parseTcpUrl } from './replication/tcp-transport';
+export { TcpReplicationTransport, parseTcpUrl, type ReplicationTlsConfig } from './replication/tcp-transport';
 export { MemoryReplicationHub } from './replication/memory-transport';
 export { FrameType, type ReplicationFrame } from './replication/frames';
 export { startRefuser } from './refuser';

@@ -4,16 +4,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BodyKind, DeliveryMode, InvalidDestinationError, isComposite, isQueueKind,
+  BodyKind, DeliveryMode, InvalidDestinationError, JMSError, isComposite, isQueueKind,
   parseComposite, parseDestination, type Destination, type WireMessage,
 } from '@wharf/protocol';
-import type { Broker, BrokerAdmin, MessageView, QueueStats, SubscriptionStats, TopicStats } from '@wharf/broker';
+import { destinationConsumers, type Broker, type BrokerAdmin, type MessageView, type QueueStats, type SubscriptionStats, type TopicStats } from '@wharf/broker';
 import { brokerMetricsDestinations } from './metrics-destinations';
 import { ConsoleError, ConsoleErrorCode, destinationNotFound } from './errors';
 import { describeMessage, messageDetail } from './messages';
 import type {
-  BridgeSource, BrokerInfo, BrokerView, ClusterStatusSource, ConnectionInfo, DurableInfo, JobInfo,
-  MessageDetail, MessageSummary, MetricsDestinations, QueueInfo, SchedulerSource, SendRequest, SubscriptionInfo, TopicInfo,
+  BridgeSource, BrokerInfo, BrokerView, BrowseRequest, ClusterStatusSource, ConnectionInfo, ConsumerInfo, DurableInfo, JobInfo,
+  MessageAction, MessageDetail, MessageSummary, MetricsDestinations, QueueInfo, SchedulerSource, SendRequest, SubscriptionInfo, TopicInfo,
 } from './view';
 
 export interface AdapterOptions {
@@ -89,7 +89,7 @@ class BrokerAdapter implements BrokerView {
   private readonly admin: BrokerAdmin;
 
   constructor(
-    broker: Broker,
+    private readonly broker: Broker,
     private readonly opts: AdapterOptions,
   ) {
     this.admin = broker.admin;
@@ -116,6 +116,7 @@ class BrokerAdapter implements BrokerView {
       store: b.store as BrokerInfo['store'],
       memory: b.memory,
       connectors: b.connectors,
+      security: b.security,
     };
   }
 
@@ -207,9 +208,31 @@ class BrokerAdapter implements BrokerView {
     return url;
   }
 
-  async browse(queue: string, limit: number): Promise<MessageSummary[]> {
-    const views = await this.admin.browse(this.queue(queue), { limit });
-    return views.map((v) => describeMessage(v.message, flags(v)));
+  async browse(queue: string, limit: number, opts: BrowseRequest = {}): Promise<MessageSummary[]> {
+    const url = this.queue(queue);
+    try {
+      const views = await this.admin.browse(url, { limit, ...(opts.offset ? { offset: opts.offset } : {}), ...(opts.selector ? { selector: opts.selector } : {}) });
+      return views.map((v) => describeMessage(v.message, flags(v)));
+    } catch (err) {
+      if (err instanceof JMSError && err.code === 'WHARF_INVALID_SELECTOR') throw new ConsoleError(ConsoleErrorCode.BAD_REQUEST, `selector: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async messageAction(queue: string, messageId: string, action: MessageAction, to?: string): Promise<boolean> {
+    const url = this.queue(queue);
+    if (action === 'delete') return this.storeAction(() => this.admin.deleteMessage(url, messageId));
+    const target = parseUrl(to ?? '').url;
+    if (target === url) throw new ConsoleError(ConsoleErrorCode.INVALID_DESTINATION, `the message is already on ${url}: choose another destination`);
+    return this.storeAction(() => (action === 'copy' ? this.admin.copyMessage(url, messageId, target) : this.admin.moveMessage(url, messageId, target)));
+  }
+
+  consumers(destination: string): ConsumerInfo[] {
+    return destinationConsumers(this.broker, parseUrl(destination).url);
+  }
+
+  closeConnection(id: string): boolean {
+    return this.admin.closeConnection(id, 'closed from the admin console');
   }
 
   async getMessage(queue: string, messageId: string): Promise<MessageDetail | undefined> {

@@ -2,23 +2,14 @@
 // beyond loopback without them, and a same-origin check on state-changing requests (a browser
 // sends basic credentials with any request to the console, so a foreign page must not be able
 // to post a purge through it).
-import { timingSafeEqual, createHash } from 'node:crypto';
-import net from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isLoopbackHost } from '@wharf/broker';
+import type { FastifyRequest } from 'fastify';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 
 export const REALM = 'Wharf console';
 
-/** Paths open to everyone: orchestrators probe them without credentials. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
-
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === 'localhost.') return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h);
-  return false;
-}
+/** The broker's rule: the same listen addresses count as loopback for every listener. */
+export const isLoopback = isLoopbackHost;
 
 export interface Credentials {
   username: string;
@@ -26,7 +17,7 @@ export interface Credentials {
 }
 
 /** Credentials from the options; throws when only one half is given or when the bind is unsafe. */
-export function checkSecurity(host: string, username?: string, password?: string): Credentials | null {
+export function checkSecurity(host: string, username?: string, password?: string, brokerUsers = false): Credentials | null {
   const hasUser = username !== undefined && username !== '';
   const hasPass = password !== undefined && password !== '';
   if (hasUser !== hasPass) {
@@ -35,22 +26,13 @@ export function checkSecurity(host: string, username?: string, password?: string
   if (hasUser && username.includes(':')) {
     throw new ConsoleError(ConsoleErrorCode.CONFIG, "console: console.username must not contain ':' (HTTP basic auth)");
   }
-  if (!hasUser && !isLoopback(host)) {
+  if (!hasUser && !brokerUsers && !isLoopback(host)) {
     throw new ConsoleError(
       ConsoleErrorCode.UNSAFE_BIND,
-      `console: refusing to listen on ${host} without credentials: set console.username and console.password`,
+      `console: refusing to listen on ${host} without credentials: configure the broker's users (console roles from their groups), or set console.username and console.password`,
     );
   }
   return hasUser ? { username, password: password! } : null;
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
-
-/** Compare in constant time (hashes first, so lengths leak nothing). */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(digest(a), digest(b));
 }
 
 export function parseBasic(header: string | undefined): Credentials | null {
@@ -61,18 +43,6 @@ export function parseBasic(header: string | undefined): Credentials | null {
   const i = decoded.indexOf(':');
   if (i < 0) return null;
   return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
-}
-
-/** An onRequest hook enforcing basic auth on every path but the health probes. */
-export function basicAuthHook(creds: Credentials) {
-  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (PUBLIC_PATHS.has(req.url.split('?')[0] ?? '')) return;
-    const given = parseBasic(req.headers.authorization);
-    const ok = given !== null && sameSecret(given.username, creds.username) && sameSecret(given.password, creds.password);
-    if (ok) return;
-    reply.header('WWW-Authenticate', `Basic realm="${REALM}", charset="UTF-8"`);
-    throw new ConsoleError(ConsoleErrorCode.UNAUTHORIZED, given ? 'wrong username or password' : 'authentication required');
-  };
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

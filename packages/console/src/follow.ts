@@ -9,7 +9,7 @@ import { brokerView, packageVersion, type AdapterOptions } from './adapter';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 import type {
   BridgeSource, BrokerInfo, BrokerView, ClusterInfo, ClusterStatusSource, ConnectionInfo, JobInfo, MessageDetail,
-  MessageSummary, MetricsDestinations, QueueInfo, SchedulerSource, SendRequest, StoreInfo, SubscriptionInfo, TopicInfo,
+  BrowseRequest, ConsumerInfo, MessageAction, MessageSummary, MetricsDestinations, QueueInfo, SchedulerSource, SendRequest, StoreInfo, SubscriptionInfo, TopicInfo,
 } from './view';
 import { truncateForMetrics } from './metrics-destinations';
 
@@ -145,8 +145,20 @@ export class FollowingView implements BrokerView {
     return this.serving().send(destination, req);
   }
 
-  browse(queue: string, limit: number): Promise<MessageSummary[]> {
-    return this.serving().browse(queue, limit);
+  browse(queue: string, limit: number, opts?: BrowseRequest): Promise<MessageSummary[]> {
+    return this.serving().browse(queue, limit, opts);
+  }
+
+  messageAction(queue: string, messageId: string, action: MessageAction, to?: string): Promise<boolean> {
+    return this.serving().messageAction(queue, messageId, action, to);
+  }
+
+  consumers(destination: string): ConsumerInfo[] {
+    return this.serving().consumers(destination);
+  }
+
+  closeConnection(id: string): boolean {
+    return this.serving().closeConnection(id);
   }
 
   getMessage(queue: string, messageId: string): Promise<MessageDetail | undefined> {

@@ -6,4 +6,5 @@ export { createMetrics, type ConsoleMetrics } from './metrics';
 export { MetricName, Label, DEFAULT_METRICS_PREFIX, WHARF_METRICS } from './metrics-names';
 export { ConsoleError, ConsoleErrorCode, HTTP_STATUS, type ConsoleErrorCodeValue } from './errors';
 export { isLoopback } from './auth';
+export { hostAllowed, type ConsoleUserSource, type AuditEntry, type Role as ConsoleRole } from './access';
 export * from './view';

@@ -30,6 +30,8 @@ export const MetricName = {
   SCHEDULED_JOBS: 'scheduled_jobs',
   BRIDGES: 'network_bridges',
   UPTIME_SECONDS: 'uptime_seconds',
+  AUTHENTICATION_FAILURES_TOTAL: 'authentication_failures_total',
+  AUTHORIZATION_REFUSALS_TOTAL: 'authorization_refusals_total',
   INFO: 'info',
   DESTINATIONS: 'destinations',
   METRICS_DESTINATIONS_OMITTED: 'metrics_destinations_omitted',

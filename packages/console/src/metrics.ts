@@ -140,6 +140,8 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX,
     for (const b of snap?.bridges ?? []) counts[b.status]++;
     for (const [status, n] of Object.entries(counts)) set({ status }, n);
   });
+  counter(MetricName.AUTHENTICATION_FAILURES_TOTAL, 'Client logins refused (wrong user or password)', [], (set) => set({}, snap?.info.security?.authenticationFailures ?? 0));
+  counter(MetricName.AUTHORIZATION_REFUSALS_TOTAL, 'Operations refused by authorizationEntries (read, write, admin)', [], (set) => set({}, snap?.info.security?.authorizationRefusals ?? 0));
   gauge(MetricName.UPTIME_SECONDS, 'Seconds since the broker started', [], (set) => set({}, (snap?.info.uptimeMs ?? 0) / 1000));
   gauge(MetricName.INFO, 'Broker name and version', [Label.BROKER, Label.VERSION], (set) => {
     if (snap) set({ broker: snap.info.name, version: snap.info.version }, 1);

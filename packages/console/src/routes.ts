@@ -4,10 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import { queueUrl, topicUrl } from './adapter';
 import { ConsoleError, ConsoleErrorCode, destinationNotFound } from './errors';
 import { masterOf } from './follow';
-import { parseLimit, parseMove, parseSend } from './validate';
+import { parseLimit, parseMove, parseOffset, parseSend, parseTarget } from './validate';
 import type { BrokerView, QueueInfo } from './view';
 
 type NameParams = { Params: { name: string } };
+
+function messageNotPending(id: string, queue: string): ConsoleError {
+  return new ConsoleError(ConsoleErrorCode.MESSAGE_NOT_FOUND, `no pending message ${id} in ${queue} (consumed, or in flight to a consumer)`);
+}
 
 export interface Overview {
   broker: ReturnType<BrokerView['info']>;
@@ -112,9 +116,30 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
   app.get('/api/broker', async () => view.info());
   app.get('/api/queues', async () => view.queues());
   app.get<NameParams>('/api/queues/:name', async (req) => findQueue(req.params.name));
-  app.get<NameParams & { Querystring: { limit?: string } }>('/api/queues/:name/messages', async (req) => {
+  app.get<NameParams & { Querystring: { limit?: string; offset?: string; selector?: string } }>('/api/queues/:name/messages', async (req) => {
     const limit = parseLimit(req.query.limit, 100);
-    return view.browse(findQueue(req.params.name).url, limit);
+    const offset = parseOffset(req.query.offset);
+    const selector = typeof req.query.selector === 'string' && req.query.selector.trim() !== '' ? req.query.selector : undefined;
+    return view.browse(findQueue(req.params.name).url, limit, { offset, ...(selector ? { selector } : {}) });
+  });
+  app.delete<{ Params: { name: string; id: string } }>('/api/queues/:name/messages/:id', async (req) => {
+    const q = findQueue(req.params.name);
+    if (!(await view.messageAction(q.url, req.params.id, 'delete'))) throw messageNotPending(req.params.id, q.url);
+    return { destination: q.url, deleted: req.params.id };
+  });
+  for (const action of ['copy', 'move'] as const) {
+    app.post<{ Params: { name: string; id: string } }>(`/api/queues/:name/messages/:id/${action}`, async (req) => {
+      const { to } = parseTarget(req.body);
+      const q = findQueue(req.params.name);
+      if (!(await view.messageAction(q.url, req.params.id, action, to))) throw messageNotPending(req.params.id, q.url);
+      return { destination: q.url, [action === 'copy' ? 'copied' : 'moved']: req.params.id, to };
+    });
+  }
+  app.get<NameParams>('/api/queues/:name/consumers', async (req) => view.consumers(findQueue(req.params.name).url));
+  app.get<NameParams>('/api/topics/:name/consumers', async (req) => view.consumers(topicUrl(req.params.name)));
+  app.delete<{ Params: { id: string } }>('/api/connections/:id', async (req) => {
+    if (!view.closeConnection(req.params.id)) throw new ConsoleError(ConsoleErrorCode.NOT_FOUND, `no connection ${req.params.id}`);
+    return { closed: req.params.id };
   });
   app.get<{ Params: { name: string; id: string } }>('/api/queues/:name/messages/:id', async (req) => {
     const q = findQueue(req.params.name);

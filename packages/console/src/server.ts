@@ -3,9 +3,10 @@
 // 8161 and so does this one.
 import fs from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import type { Broker } from '@wharf/broker';
+import { MIN_TLS_VERSION, watchTls, type Broker } from '@wharf/broker';
 import { brokerView, type AdapterOptions } from './adapter';
-import { basicAuthHook, checkSecurity, sameOriginHook } from './auth';
+import { checkSecurity, sameOriginHook } from './auth';
+import { ConsoleAccess, type ConsoleUserSource } from './access';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 import { History } from './history';
 import { createMetrics } from './metrics';
@@ -32,6 +33,14 @@ export interface ConsoleOptions {
   port?: number;
   username?: string;
   password?: string;
+  /** The broker's users: they log in with their own passwords, roles from their groups. */
+  users?: ConsoleUserSource;
+  /** Comma-separated groups whose members may act (purge, delete, move, send); default `admins`. */
+  adminGroups?: string;
+  /** Comma-separated groups whose members may look; default `viewers`. */
+  viewerGroups?: string;
+  /** Host names the console answers besides loopback, IP addresses and this machine's name (DNS rebinding). */
+  allowedHosts?: string[];
   /** Serve HTTPS with this key and certificate. */
   tls?: TlsOptions;
   /** Prefix of the broker metrics (default `wharf_`). */
@@ -78,10 +87,10 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   const host = opts.host ?? opts.bind ?? '127.0.0.1';
   const port = opts.port ?? DEFAULT_CONSOLE_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConsoleError(ConsoleErrorCode.CONFIG, `console: port must be 0–65535, got ${port}`);
-  const creds = checkSecurity(host, opts.username, opts.password);
+  const creds = checkSecurity(host, opts.username, opts.password, opts.users?.enabled === true);
   const view = isBrokerView(target) ? target : brokerView(target, opts.sources);
   const logger = opts.logger ?? (isBrokerView(target) ? undefined : target.log.child({ component: 'console' }));
-  const https = opts.tls ? { key: pem(opts.tls.key, 'key'), cert: pem(opts.tls.cert, 'certificate'), ca: pem(opts.tls.ca, 'CA') } : undefined;
+  const https = opts.tls ? { key: pem(opts.tls.key, 'key'), cert: pem(opts.tls.cert, 'certificate'), ca: pem(opts.tls.ca, 'CA'), minVersion: MIN_TLS_VERSION } : undefined;
 
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
@@ -93,12 +102,9 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
-  app.addHook('onRequest', async (_req, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
-  });
-  if (creds) app.addHook('onRequest', basicAuthHook(creds));
+  new ConsoleAccess({
+    creds, users: opts.users, adminGroups: opts.adminGroups, viewerGroups: opts.viewerGroups, allowedHosts: opts.allowedHosts, bind: host, https: !!https,
+  }).register(app);
   app.addHook('onRequest', sameOriginHook);
 
   app.setErrorHandler((err: FastifyError | ConsoleError, req, reply) => {
@@ -125,6 +131,12 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   registerStatic(app, opts.staticDir ?? STATIC_DIR);
 
   await app.listen({ host, port });
+  // Certificate files (not PEM text) are served anew when they change: renewals need no restart.
+  const t = opts.tls;
+  const files = t && typeof t.key === 'string' && typeof t.cert === 'string' && !t.key.includes('-----BEGIN') && !t.cert.includes('-----BEGIN');
+  const unwatch = files && logger
+    ? watchTls(app.server as unknown as import('node:tls').Server, { name: 'console', uri: 'https://', key: t.key as string, cert: t.cert as string, ...(typeof t.ca === 'string' ? { ca: t.ca } : {}) }, logger as unknown as Broker['log'])
+    : () => undefined;
   const addr = app.server.address();
   const boundPort = addr && typeof addr === 'object' ? addr.port : port;
   const url = `${https ? 'https' : 'http'}://${urlHost(host)}:${boundPort}`;
@@ -138,6 +150,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
     async close() {
       if (closed) return;
       closed = true;
+      unwatch();
       history.stop();
       await app.close();
     },

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConsoleError, ConsoleErrorCode } from './errors';
+import { CSP } from './access';
 
 export const STATIC_DIR = path.join(__dirname, '..', '..', 'static');
 
@@ -15,9 +16,6 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
 };
-
-// The UI builds everything from its own scripts: nothing inline, nothing from elsewhere.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 interface Asset {
   type: string;

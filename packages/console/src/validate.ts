@@ -72,3 +72,20 @@ export function parseMove(input: unknown): { messageId?: string } {
   if (typeof messageId !== 'string' || messageId === '') throw badRequest('messageId must be a non-empty string');
   return { messageId };
 }
+
+/** Where browsing starts (?offset=). */
+export function parseOffset(raw: unknown): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) throw badRequest('offset must be a whole number of at least 0');
+  return n;
+}
+
+/** The {to} of a copy or move: a destination URL, or a bare name for a queue. */
+export function parseTarget(input: unknown): { to: string } {
+  if (!isObject(input) || typeof input.to !== 'string' || input.to.trim() === '') {
+    throw new ConsoleError(ConsoleErrorCode.INVALID_DESTINATION, 'the request body must be {"to": DESTINATION}: a queue name, queue://NAME or topic://NAME');
+  }
+  const to = input.to.trim();
+  return { to: to.includes('://') ? to : `queue://${to}` };
+}

@@ -36,6 +36,8 @@ export interface BrokerInfo {
   memory: MemoryInfo;
   /** Client URLs of the transport connectors. */
   connectors: string[];
+  /** Refused logins and refused operations since start (security/). */
+  security?: { authenticationFailures: number; authorizationRefusals: number };
 }
 
 export interface QueueInfo {
@@ -226,8 +228,11 @@ export interface BrokerView {
   bridges(): BridgeInfo[];
   /** Send a text message to a destination URL (queue://X, topic://X). */
   send(destination: string, req: SendRequest): Promise<{ messageId: string }>;
-  /** Queue arguments are queue names (ORDERS) or URLs (queue://ORDERS, temp-queue://…). */
-  browse(queue: string, limit: number): Promise<MessageSummary[]>;
+  /**
+   * Queue arguments are queue names (ORDERS) or URLs (queue://ORDERS, temp-queue://…). Browse
+   * pages with `offset` and filters with a JMS `selector`.
+   */
+  browse(queue: string, limit: number, opts?: BrowseRequest): Promise<MessageSummary[]>;
   getMessage(queue: string, messageId: string): Promise<MessageDetail | undefined>;
   /** Remove every pending message; resolves to the number removed. */
   purge(queue: string): Promise<number>;
@@ -236,6 +241,35 @@ export interface BrokerView {
   /** Move DLQ messages (all, or one) back to their originalDestination; resolves to the count moved. */
   moveDlqMessages(dlq: string, opts: { messageId?: string }): Promise<number>;
   removeJob(id: string): Promise<boolean>;
+  /** One pending message: delete it, or copy or move it to `to` (a destination URL); false when the queue does not hold it. */
+  messageAction(queue: string, messageId: string, action: MessageAction, to?: string): Promise<boolean>;
+  /** The consumers of a destination URL. */
+  consumers(destination: string): ConsumerInfo[];
+  /** Close a client connection; false when there is none of that id. */
+  closeConnection(id: string): boolean;
+}
+
+export type MessageAction = 'delete' | 'copy' | 'move';
+
+export interface BrowseRequest {
+  offset?: number;
+  selector?: string;
+}
+
+/** A consumer of a destination, as its page lists it. */
+export interface ConsumerInfo {
+  id: string;
+  connectionId: string;
+  clientId: string | null;
+  remoteAddress: string;
+  destination: string;
+  selector?: string;
+  prefetch: number;
+  inflight: number;
+  exclusive: boolean;
+  priority: number;
+  durableName?: string;
+  network: boolean;
 }
 
 /**

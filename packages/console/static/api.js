@@ -9,8 +9,21 @@ export class ApiError extends Error {
   }
 }
 
+/** The session's CSRF token: every POST and DELETE carries it (another origin cannot read it). */
+let session = null;
+
+async function csrfToken() {
+  if (!session) {
+    const res = await fetch('/api/session', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+    if (!res.ok) throw new ApiError(res.status, `session: ${res.status} ${res.statusText}`);
+    session = await res.json();
+  }
+  return session.csrfToken;
+}
+
 export async function api(path, opts = {}) {
   const init = { method: opts.method || 'GET', headers: { accept: 'application/json' }, credentials: 'same-origin' };
+  if (init.method !== 'GET') init.headers['x-csrf-token'] = await csrfToken();
   if (opts.body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(opts.body);

@@ -4,7 +4,8 @@
 import { api, History } from './api.js';
 import { sendDialog } from './modals.js';
 import { overviewPage, queuesPage, queuePage } from './pages-queues.js';
-import { topicsPage, subscribersPage, connectionsPage, scheduledPage, clusterPage, networkPage } from './pages-more.js';
+import { topicsPage, topicPage, subscribersPage, connectionsPage, scheduledPage, clusterPage, networkPage } from './pages-more.js';
+import { auditPage } from './pages-audit.js';
 import { h, fill, icon, ICONS, num, duration, bytes, pill } from './util.js';
 
 const POLL_MS = 1000;
@@ -18,6 +19,7 @@ const NAV = [
   { id: 'scheduled', label: 'Scheduled', page: scheduledPage },
   { id: 'cluster', label: 'Cluster', page: clusterPage },
   { id: 'network', label: 'Network', page: networkPage },
+  { id: 'audit', label: 'Audit', page: auditPage },
 ];
 
 const ctx = {
@@ -67,6 +69,7 @@ function route() {
   const main = document.getElementById('main');
   let page;
   if (section === 'queues' && rest.length) page = queuePage(ctx, decodeURIComponent(rest.join('/')));
+  else if (section === 'topics' && rest.length) page = topicPage(ctx, decodeURIComponent(rest.join('/')));
   else page = (NAV.find((n) => n.id === section) || NAV[0]).page(ctx);
   for (const [id, item] of navItems) item.a.classList.toggle('active', id === (navItems.has(section) ? section : 'overview'));
   current = page;

@@ -160,8 +160,49 @@ function prettyBody(m) {
   return m.body;
 }
 
+/** Ask for a destination to copy or move a message to. Resolves the text entered, or undefined. */
+function targetDialog(title, verb, known) {
+  const list = h('datalist#target-known', known.map((d) => h('option', { value: d })));
+  const input = h('input#message-target', { type: 'text', placeholder: 'ORDERS.RETRY or topic://AUDIT', list: 'target-known', autocomplete: 'off' });
+  const go = (close) => {
+    if (input.value.trim()) close(input.value.trim());
+  };
+  return modal({
+    title,
+    size: 'small',
+    body: (close) => h('form.form', { onsubmit: (ev) => { ev.preventDefault(); go(close); } },
+      h('div.form-row', h('label', { for: 'message-target' }, 'Destination'), input, list,
+        h('div.help', 'A queue name, queue://NAME or topic://NAME.'))),
+    foot: (close) => [
+      h('button.btn', { type: 'button', onclick: () => close(undefined) }, 'Cancel'),
+      h('button.btn.btn-primary#message-target-go', { type: 'button', onclick: () => go(close) }, verb),
+    ],
+    onOpen: () => input.focus(),
+  });
+}
+
+/** Delete, copy or move one message of a queue; resolves true when done. */
+async function messageAction(queue, m, action, known) {
+  try {
+    if (action === 'delete') {
+      if (!(await confirmAction({ title: 'Delete message', text: ['Delete ', h('b', m.id), ' from ', h('b', queue), '? This cannot be undone.'], confirm: 'Delete' }))) return false;
+      await api(`/api/queues/${enc(queue)}/messages/${enc(m.id)}`, { method: 'DELETE' });
+      toast(`Deleted ${m.id}`);
+      return true;
+    }
+    const to = await targetDialog(action === 'copy' ? 'Copy message to' : 'Move message to', action === 'copy' ? 'Copy' : 'Move', known);
+    if (!to) return false;
+    const r = await api(`/api/queues/${enc(queue)}/messages/${enc(m.id)}/${action}`, { method: 'POST', body: { to } });
+    toast(`${action === 'copy' ? 'Copied' : 'Moved'} ${m.id} to ${r.to}`);
+    return true;
+  } catch (err) {
+    toast(err.message, 'error');
+    return false;
+  }
+}
+
 /** Open one message of a queue. Resolves 'moved' when it was moved back to its origin. */
-export async function messageDialog(queue, id, { dlq = false } = {}) {
+export async function messageDialog(queue, id, { dlq = false, known = [] } = {}) {
   let m;
   try {
     m = await api(`/api/queues/${enc(queue)}/messages/${enc(id)}`);
@@ -184,6 +225,11 @@ export async function messageDialog(queue, id, { dlq = false } = {}) {
       h('pre.body#message-body', prettyBody(m))),
     foot: (close) => [
       h('button.btn', { type: 'button', onclick: copy }, icon(ICONS.copy), 'Copy body'),
+      m.state === 'pending' ? [
+        h('button.btn#message-copy', { type: 'button', onclick: async () => { if (await messageAction(queue, m, 'copy', known)) close('copied'); } }, 'Copy to…'),
+        h('button.btn#message-move', { type: 'button', onclick: async () => { if (await messageAction(queue, m, 'move', known)) close('moved'); } }, 'Move to…'),
+        h('button.btn.btn-danger#message-delete', { type: 'button', onclick: async () => { if (await messageAction(queue, m, 'delete', known)) close('deleted'); } }, icon(ICONS.trash), 'Delete'),
+      ] : null,
       dlq && m.originalDestination
         ? h('button.btn', { type: 'button', onclick: async () => {
           if (!(await confirmAction({ title: 'Move message back', text: ['Move this message back to ', h('b', shortName(m.originalDestination)), '?'], confirm: 'Move back', danger: false }))) return;

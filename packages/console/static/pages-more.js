@@ -1,13 +1,14 @@
+/* global location -- browser globals (the lint config is for Node) */
 // Topics, subscribers, connections, scheduled jobs, the cluster and network bridges.
 import { api, enc, History } from './api.js';
 import { lineChart, legend } from './charts.js';
 import { sendDialog, confirmAction, toast } from './modals.js';
-import { pageHead } from './pages-queues.js';
+import { consumersTable, pageHead } from './pages-queues.js';
 import { card, deleteDestination, empty, liveTable, searchBox, stat, button } from './widgets.js';
 import { h, fill, ICONS, num, ago, time, duration, pill, shortName } from './util.js';
 
 /** Fetch `path` on each update (one request at a time); calls render(data). */
-function poller(path, render) {
+export function poller(path, render) {
   let busy = false;
   return async () => {
     if (busy) return;
@@ -36,7 +37,11 @@ export function topicsPage(ctx) {
     { title: '', num: true, cell: (t) => h('div.row-actions',
       button('', () => sendDialog({ kind: 'topic', name: t.name }, ctx.known()).then(ctx.refresh), { small: true, iconPaths: ICONS.send, title: `Publish to ${t.name}` }),
       button('', () => deleteDestination('topic', t.name, ctx.refresh), { small: true, iconPaths: ICONS.trash, kind: 'danger', title: `Delete ${t.name}` })) },
-  ], { emptyState: empty('No topics', 'Topics appear when a producer or subscriber first uses them.', ICONS.topics) });
+  ], {
+    emptyState: empty('No topics', 'Topics appear when a producer or subscriber first uses them.', ICONS.topics),
+    rowId: (t) => t.name,
+    onRow: (t) => { location.hash = `#/topics/${enc(t.name)}`; },
+  });
   const adv = h('input', { type: 'checkbox', onchange: () => { showAdvisory = adv.checked; render(last); } });
   const render = (topics) => {
     last = topics;
@@ -48,6 +53,51 @@ export function topicsPage(ctx) {
     h('div.toolbar', searchBox('Filter topics', (v) => { filter = v; render(last); }), h('div.spacer'), h('label.check', adv, 'Show advisory topics')),
     table.el));
   return { el, update: poller('/api/topics', render) };
+}
+
+/** One topic: its counters, its consumers and its durable subscriptions. */
+export function topicPage(ctx, name) {
+  const crumb = h('a.crumb', { href: '#/topics' }, 'Topics');
+  const head = h('div.page-head', h('div', crumb, h('h1', name), h('div.sub.mono', `topic://${name}`)), h('div.actions',
+    button('Publish', () => sendDialog({ kind: 'topic', name }, ctx.known()).then(ctx.refresh), { kind: 'primary', iconPaths: ICONS.send, id: 'topic-publish' }),
+    button('Delete', () => deleteDestination('topic', name, () => { location.hash = '#/topics'; }), { iconPaths: ICONS.trash, kind: 'danger', id: 'topic-delete' })));
+  const tiles = { consumers: stat('Consumers'), producers: stat('Producers'), enq: stat('Enqueued'), deq: stat('Dequeued'), durables: stat('Durable subscriptions') };
+  const consumers = consumersTable();
+  const durables = liveTable([
+    { title: 'Client ID', cls: 'name', cell: (d) => d.clientId },
+    { title: 'Subscription', cell: (d) => h('span.mono', d.name) },
+    { title: 'Status', cell: (d) => (d.active ? pill('active', 'ok') : pill('offline', 'warn')) },
+    { title: 'Selector', cell: (d) => (d.selector ? h('span.mono', d.selector) : h('span.sub', '—')) },
+    { title: 'Pending', num: true, cell: (d) => d.pending },
+    { title: 'Dequeued', num: true, cell: (d) => d.dequeued },
+  ], { emptyState: empty('No durable subscriptions', 'A durable subscriber keeps messages while it is away.', ICONS.subscribers) });
+  const body = h('div',
+    h('div.grid.grid-stats', Object.values(tiles).map((t) => t.el)),
+    card('Consumers', consumers.el, { flush: true, id: 'topic-consumers' }),
+    card('Durable subscriptions', durables.el, { flush: true }));
+  const el = h('div', head, body);
+  let busy = false;
+  return {
+    el,
+    async update() {
+      if (busy) return;
+      busy = true;
+      try {
+        const t = await api(`/api/topics/${enc(name)}`);
+        tiles.consumers.set(num(t.consumers));
+        tiles.producers.set(num(t.producers ?? 0));
+        tiles.enq.set(num(t.enqueued));
+        tiles.deq.set(num(t.dequeued ?? 0));
+        tiles.durables.set(num(t.durables.length));
+        durables.update(t.durables);
+        consumers.update(await api(`/api/topics/${enc(name)}/consumers`));
+      } catch (err) {
+        if (err && err.status === 404) fill(body, empty('Topic not found', `There is no topic ${name} (any more).`, ICONS.topics));
+      } finally {
+        busy = false;
+      }
+    },
+  };
 }
 
 export function subscribersPage() {
@@ -79,6 +129,15 @@ export function connectionsPage() {
   let filter = '';
   let last = [];
   const head = pageHead('Connections', '');
+  const close = async (c) => {
+    if (!(await confirmAction({ title: 'Close connection', text: ['Close the connection ', h('b', c.clientId || c.id), ' from ', h('b', c.remoteAddress), '? The client is told it was closed by an administrator; a failover client reconnects.'], confirm: 'Close' }))) return;
+    try {
+      await api(`/api/connections/${enc(c.id)}`, { method: 'DELETE' });
+      toast(`Closed ${c.id}`);
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  };
   const table = liveTable([
     { title: 'Client', cls: 'name', cell: (c) => h('div', c.clientId || h('span.sub', '(no client ID)'), h('div.sub.mono', c.id)) },
     { title: 'Remote address', cell: (c) => h('span.mono', c.remoteAddress) },
@@ -89,7 +148,8 @@ export function connectionsPage() {
     { title: 'Producers', num: true, cell: (c) => c.producers },
     { title: 'Msgs in', num: true, cell: (c) => c.messagesIn },
     { title: 'Msgs out', num: true, cell: (c) => c.messagesOut },
-  ], { emptyState: empty('No connections', 'Clients connected to the transport connectors show up here.', ICONS.connections) });
+    { title: '', num: true, cell: (c) => h('div.row-actions', button('', () => close(c), { small: true, iconPaths: ICONS.close, kind: 'danger', title: `Close ${c.id}` })) },
+  ], { emptyState: empty('No connections', 'Clients connected to the transport connectors show up here.', ICONS.connections), rowId: (c) => c.id });
   const render = (conns) => {
     last = conns;
     fill(head.sub, `${num(conns.length)} open connection${conns.length === 1 ? '' : 's'}`);

@@ -118,10 +118,26 @@ export function queuesPage(ctx) {
 
 // ---- one queue -----------------------------------------------------------------------------
 
+const PAGE = 50;
+
+/** The consumers of a destination (queue or topic page). */
+export function consumersTable() {
+  return liveTable([
+    { title: 'Consumer', cls: 'name', cell: (k) => h('div', k.clientId || h('span.sub', '(no client ID)'), h('div.sub.mono', k.id)) },
+    { title: 'Remote address', cell: (k) => h('span.mono', k.remoteAddress) },
+    { title: 'Selector', cell: (k) => (k.selector ? h('span.mono', k.selector) : h('span.sub', '—')) },
+    { title: 'Kind', cell: (k) => [k.durableName ? pill('durable', 'accent') : null, k.network ? pill('network', 'neutral') : null, k.exclusive ? pill('exclusive', 'warn') : null] },
+    { title: 'Prefetch', num: true, cell: (k) => k.prefetch },
+    { title: 'In flight', num: true, cell: (k) => k.inflight },
+  ], { emptyState: empty('No consumers', 'Nothing consumes from here right now.', ICONS.connections), rowId: (k) => k.id });
+}
+
 export function queuePage(ctx, name) {
   let q = null;
   let messages = [];
   let loading = false;
+  let offset = 0;
+  let selector = '';
   const crumb = h('a.crumb', { href: '#/queues' }, icon(ICONS.back), 'Queues');
   const title = h('h1', name);
   const sub = h('div.sub');
@@ -146,15 +162,23 @@ export function queuePage(ctx, name) {
   ], {
     emptyState: empty('No messages', 'This queue is empty.'),
     rowId: (m) => m.id,
-    onRow: (m) => messageDialog(name, m.id, { dlq: q?.dlq }).then(ctx.refresh),
+    onRow: (m) => messageDialog(name, m.id, { dlq: q?.dlq, known: ctx.known() }).then(ctx.refresh),
   });
-  const browseHint = h('span');
+  const browseHint = h('span.hint#browse-hint');
+  const selectorError = h('div.form-error#browse-selector-error', { hidden: true });
+  const selectorInput = h('input#browse-selector', { type: 'search', placeholder: "JMS selector, e.g. region = 'EU' AND retries > 1", 'aria-label': 'Message selector' });
+  const prev = button('Previous', () => { offset = Math.max(0, offset - PAGE); loadMessages(); }, { small: true, id: 'browse-prev' });
+  const next = button('Next', () => { offset += PAGE; loadMessages(); }, { small: true, id: 'browse-next' });
+  const browseForm = h('form.toolbar#browse-form', { onsubmit: (ev) => { ev.preventDefault(); selector = selectorInput.value.trim(); offset = 0; loadMessages(); } },
+    h('div.search', icon(ICONS.search), selectorInput), h('button.btn.btn-sm', { type: 'submit', id: 'browse-apply' }, 'Filter'), h('div.spacer'), prev, next);
+  const consumers = consumersTable();
   const body = h('div');
   const el = h('div', h('div.page-head', h('div', crumb, title, sub), actions), body);
   const main = [
     h('div.grid.grid-stats', Object.values(tiles).map((t) => t.el)),
     h('div.grid.grid-2', rates.el, depth.el),
-    card('Messages', browse.el, { flush: true, actions: browseHint, id: 'browse' }),
+    card('Messages', h('div', browseForm, selectorError, browse.el), { flush: true, actions: browseHint, id: 'browse' }),
+    card('Consumers', consumers.el, { flush: true, id: 'queue-consumers' }),
   ];
   body.append(...main);
 
@@ -162,10 +186,22 @@ export function queuePage(ctx, name) {
     if (loading) return;
     loading = true;
     try {
-      messages = await api(`/api/queues/${enc(name)}/messages?limit=100`);
+      const qs = `limit=${PAGE}&offset=${offset}${selector ? `&selector=${enc(selector)}` : ''}`;
+      messages = await api(`/api/queues/${enc(name)}/messages?${qs}`);
+      selectorError.hidden = true;
       browse.update(messages);
-      fill(browseHint, h('span.hint', q && q.pending > messages.length ? `first ${num(messages.length)} of ${num(q.pending)}` : `${num(messages.length)} message${messages.length === 1 ? '' : 's'}`));
-    } catch { /* the queue went away: update() shows it */ } finally {
+      prev.disabled = offset === 0;
+      next.disabled = messages.length < PAGE;
+      const range = messages.length ? `${num(offset + 1)}–${num(offset + messages.length)}` : 'none';
+      fill(browseHint, `${range}${selector ? ' matching' : ` of ${num(q?.pending ?? 0)}`}`);
+      consumers.update(await api(`/api/queues/${enc(name)}/consumers`));
+    } catch (err) {
+      // A bad selector is the user's to fix; a queue that went away shows in update().
+      if (err && err.status === 400) {
+        fill(selectorError, err.message);
+        selectorError.hidden = false;
+      }
+    } finally {
       loading = false;
     }
   };

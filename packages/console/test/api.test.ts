@@ -171,6 +171,53 @@ describe('console api - reads and actions', function () {
     assert.ok(later.snapshot()[0]!.msg.deliveryTime > Date.now() + 50000, 'delivery time set from the delay');
   });
 
+  it('browse pages with offset and filters with a selector; one message deleted, copied, moved', async () => {
+    for (let i = 0; i < 6; i++) assert.equal((await send('ACT', `m${i}`, { properties: { n: i, odd: i % 2 === 1 } })).status, 201);
+    const page2 = (await http(`${h.url}/api/queues/ACT/messages?limit=2&offset=2`)).body;
+    assert.deepEqual(page2.map((m: { bodyPreview: string }) => m.bodyPreview), ['m2', 'm3']);
+    const odd = (await http(`${h.url}/api/queues/ACT/messages?selector=${encodeURIComponent('odd = TRUE AND n > 1')}`)).body;
+    assert.deepEqual(odd.map((m: { bodyPreview: string }) => m.bodyPreview), ['m3', 'm5']);
+    const bad = await http(`${h.url}/api/queues/ACT/messages?selector=${encodeURIComponent('n >')}`);
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /^selector: /);
+
+    const all = (await http(`${h.url}/api/queues/ACT/messages`)).body as Array<{ id: string; bodyPreview: string }>;
+    const id = (body: string) => all.find((m) => m.bodyPreview === body)!.id;
+    const del = await http(`${h.url}/api/queues/ACT/messages/${encodeURIComponent(id('m0'))}`, 'DELETE');
+    assert.equal(del.status, 200, del.text);
+    assert.equal((await http(`${h.url}/api/queues/ACT/messages/${encodeURIComponent(id('m0'))}`, 'DELETE')).status, 404);
+    const copy = await http(`${h.url}/api/queues/ACT/messages/${encodeURIComponent(id('m1'))}/copy`, 'POST', { to: 'ACT.COPY' });
+    assert.equal(copy.status, 200, copy.text);
+    const move = await http(`${h.url}/api/queues/ACT/messages/${encodeURIComponent(id('m2'))}/move`, 'POST', { to: 'topic://ACT.NEWS' });
+    assert.equal(move.status, 200, move.text);
+    const noTarget = await http(`${h.url}/api/queues/ACT/messages/${encodeURIComponent(id('m3'))}/move`, 'POST', {});
+    assert.equal(noTarget.status, 400);
+    const left = (await http(`${h.url}/api/queues/ACT/messages`)).body.map((m: { bodyPreview: string }) => m.bodyPreview);
+    assert.deepEqual(left, ['m1', 'm3', 'm4', 'm5']);
+    assert.deepEqual((await http(`${h.url}/api/queues/ACT.COPY/messages`)).body.map((m: { bodyPreview: string }) => m.bodyPreview), ['m1']);
+    const q = (await http(`${h.url}/api/queues/ACT`)).body;
+    assert.equal(q.pending, 4);
+    assert.equal(q.dequeued, 2, 'the deleted and the moved message left the queue');
+  });
+
+  it('GET a destination\'s consumers; DELETE /api/connections/:id closes a client', async () => {
+    const c = await NativeClient.connect(h.broker, 'watcher');
+    clients.push(c);
+    await c.consume('queue://WATCHED', { prefetch: 7 });
+    await c.consume('topic://WATCHED.NEWS');
+    const consumers = (await http(`${h.url}/api/queues/WATCHED/consumers`)).body;
+    assert.equal(consumers.length, 1);
+    assert.equal(consumers[0].clientId, 'watcher');
+    assert.equal(consumers[0].prefetch, 7);
+    assert.match(consumers[0].remoteAddress, /^127\.0\.0\.1:\d+$/);
+    assert.equal((await http(`${h.url}/api/topics/WATCHED.NEWS/consumers`)).body.length, 1);
+    const conn = consumers[0].connectionId as string;
+    const closed = await http(`${h.url}/api/connections/${encodeURIComponent(conn)}`, 'DELETE');
+    assert.equal(closed.status, 200, closed.text);
+    await waitFor('the connection is gone', async () => (await http(`${h.url}/api/connections`)).body.length === 0);
+    assert.equal((await http(`${h.url}/api/connections/${encodeURIComponent(conn)}`, 'DELETE')).status, 404);
+  });
+
   it('GET /api/subscriptions and /api/connections show real clients', async () => {
     const a = await NativeClient.connect(h.broker, 'client-a');
     clients.push(a);

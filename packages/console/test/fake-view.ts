@@ -2,7 +2,7 @@
 // Broker does not have yet. Tests use it for those pages and endpoints; `scripts` may run it
 // to demo the UI.
 import type {
-  BridgeInfo, BrokerInfo, BrokerView, ClusterInfo, ConnectionInfo, JobInfo, MessageDetail, MessageSummary,
+  ConsumerInfo, MessageAction, BridgeInfo, BrokerInfo, BrokerView, ClusterInfo, ConnectionInfo, JobInfo, MessageDetail, MessageSummary,
   QueueInfo, Role, SendRequest, SubscriptionInfo, TopicInfo,
 } from '../src/view';
 import { destinationNotFound } from '../src/errors';
@@ -150,5 +150,28 @@ export class FakeView implements BrokerView {
     const before = this.jobList.length;
     this.jobList = this.jobList.filter((j) => j.id !== id);
     return this.jobList.length < before;
+  }
+
+  async messageAction(queue: string, messageId: string, action: MessageAction, to?: string): Promise<boolean> {
+    const q = this.q(queue);
+    const m = q.messages.find((x) => x.id === messageId);
+    if (!m) return false;
+    if (action !== 'copy') q.messages = q.messages.filter((x) => x !== m);
+    if (action !== 'delete') {
+      const target = (to ?? '').replace(/^queue:\/\//, '');
+      if (!this.queueMap.has(target)) this.addQueue(target);
+      this.queueMap.get(target)!.messages.push({ ...m, destination: `queue://${target}` });
+    }
+    return true;
+  }
+
+  consumers(_destination: string): ConsumerInfo[] {
+    return [];
+  }
+
+  closeConnection(id: string): boolean {
+    const before = this.connectionList.length;
+    this.connectionList = this.connectionList.filter((c) => c.id !== id);
+    return this.connectionList.length < before;
   }
 }

@@ -53,7 +53,7 @@ describe('console security - binding and configuration', function () {
     await assert.rejects(startConsole(view, { host: '0.0.0.0', port: 0 }), (err: Error) => {
       assert.ok(err instanceof ConsoleError);
       assert.equal(err.code, ConsoleErrorCode.UNSAFE_BIND);
-      assert.equal(err.message, 'console: refusing to listen on 0.0.0.0 without credentials: set console.username and console.password');
+      assert.match(err.message, /^console: refusing to listen on 0.0.0.0 without credentials: configure the broker's users .*, or set console.username and console.password$/);
       return true;
     });
     await assert.rejects(startConsole(view, { bind: '::', port: 0 }), /refusing to listen on :: without credentials/);
@@ -87,7 +87,10 @@ describe('console security - cross-origin requests', function () {
     const site = await http(`${h.url}/api/send`, 'POST', body, { 'sec-fetch-site': 'cross-site' });
     assert.equal(site.status, 403);
     assert.equal(h.broker.queues.has('queue://CSRF'), false);
-    const same = await http(`${h.url}/api/send`, 'POST', body, { origin: h.url });
+    const noToken = await http(`${h.url}/api/send`, 'POST', body, { origin: h.url });
+    assert.equal(noToken.status, 403, 'a browser request needs the CSRF token too');
+    const { csrfToken } = (await http(`${h.url}/api/session`, 'GET', undefined, { origin: h.url })).body as { csrfToken: string };
+    const same = await http(`${h.url}/api/send`, 'POST', body, { origin: h.url, 'x-csrf-token': csrfToken });
     assert.equal(same.status, 201);
     const read = await http(`${h.url}/api/queues`, 'GET', undefined, { origin: 'http://evil.example' });
     assert.equal(read.status, 200, 'reads are not state-changing');

@@ -9,6 +9,7 @@ import type { Broker } from '@wharf/broker';
 import { AckType } from '@wharf/protocol';
 import { followBroker, startConsole, type ConsoleHandle } from '../src/index';
 import { FakeNode, newBroker } from './fake-node';
+import { openBrowser } from './browser';
 import { NativeClient, http, startHarness, waitFor, type Harness } from './helpers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,13 +32,7 @@ describe('console ui - browser', function () {
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
     h = await startHarness();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    ({ browser, page } = await openBrowser(pageErrors));
   });
 
   after(async () => {

@@ -42,6 +42,7 @@ const EXCEPTION_CLASS: Record<string, string> = {
   [ErrorCode.RESOURCE_ALLOCATION]: 'javax.jms.ResourceAllocationException',
 };
 
+const NEGOTIATION_TIMEOUT = 15000;
 const TX_SESSION = 1;
 const ADVISORY_SESSION = 2;
 const FIRST_SESSION = 3;
@@ -120,6 +121,7 @@ export class OpenWireConnection implements ServerTransport {
   private lastRead = Date.now();
   private lastWrite = Date.now();
   private timer: NodeJS.Timeout | null = null;
+  private negotiationTimer: NodeJS.Timeout | null = null;
   private paused = false;
   /**
    * The client's advisory consumer (session -1, ActiveMQ.Advisory.TempQueue,TempTopic): the Java
@@ -140,6 +142,12 @@ export class OpenWireConnection implements ServerTransport {
     if (!set) connectionsOf.set(broker, (set = new Set()));
     set.add(this);
     this.writeCommand(wireFormatInfo(opts.prefs));
+    // As the Java client waits 15 s for the broker's WireFormatInfo, the broker waits as long
+    // for the client's: a peer stalled inside its first frame is closed.
+    this.negotiationTimer = setTimeout(() => {
+      if (this.phase === Phase.WIRE_FORMAT) this.protocolFault(new OpenWireError('Wire format negotiation timeout: peer did not send his wire format.'));
+    }, NEGOTIATION_TIMEOUT);
+    this.negotiationTimer.unref();
   }
 
   get remoteAddress(): string {
@@ -242,6 +250,7 @@ export class OpenWireConnection implements ServerTransport {
   // ---- wire format, connection ------------------------------------------------------------
 
   private onWireFormat(c: Struct): void {
+    if (this.negotiationTimer) clearTimeout(this.negotiationTimer);
     const n = negotiate(this.opts.prefs, c);
     this.negotiated = n;
     this.wf = new WireFormat(n);
@@ -274,6 +283,7 @@ export class OpenWireConnection implements ServerTransport {
   }
 
   private stopTimer(): void {
+    if (this.negotiationTimer) clearTimeout(this.negotiationTimer);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

@@ -2,6 +2,7 @@
 // silent peer close that connection only (with a ConnectionError where the protocol allows);
 // other clients keep working. Errors a Java application can catch carry JMS exception classes.
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -106,6 +107,36 @@ describe('openwire - bad input', function () {
     // It reads the broker's KeepAliveInfo but never writes: the broker gives up on it.
     await c.waitFor((x) => x.type === DataType.KEEP_ALIVE_INFO, 'KeepAliveInfo');
     await c.closedP;
+    await othersStillWork(b);
+  });
+
+  it('openwire bad input - random and mutated frames from many connections never disturb the others', async () => {
+    const port = portOf(b);
+    const rnd = fc.sample(fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 })), { numRuns: 40, seed: 14 });
+    for (const [junk, which, edits] of rnd) {
+      const c = await connected(port);
+      // A valid command of the negotiated encoding, mutated, or plain junk with a plausible size.
+      const valid = c.wf.encode({
+        type: DataType.TEXT_MESSAGE, commandId: 9, responseRequired: true,
+        producerId: { type: DataType.PRODUCER_ID, connectionId: 'ID:f', value: 1, sessionId: 1 },
+        destination: { type: DataType.QUEUE, physicalName: 'FUZZ' },
+        messageId: { type: DataType.MESSAGE_ID, textView: null, producerId: null, producerSequenceId: 1, brokerSequenceId: 0 },
+        persistent: false, priority: 4, content: new Uint8Array([0, 0, 0, 1, 0x61]), marshalledProperties: null,
+      });
+      let frame: Buffer;
+      if (which % 2 === 0) {
+        frame = Buffer.from(valid);
+        for (const [at, v] of edits) frame[4 + (at % (frame.length - 4))] = v;
+      } else {
+        frame = Buffer.concat([Buffer.alloc(4), Buffer.from(junk)]);
+        frame.writeInt32BE(junk.length, 0);
+      }
+      c.writeRaw(frame);
+      c.send({ type: DataType.KEEP_ALIVE_INFO, responseRequired: true });
+      // Either the connection survives (and answers the keep-alive) or the broker closes it.
+      await c.waitFor((x) => x.type === DataType.KEEP_ALIVE_INFO, 'KeepAliveInfo', 5000).catch(() => undefined);
+      c.close();
+    }
     await othersStillWork(b);
   });
 

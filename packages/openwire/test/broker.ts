@@ -14,7 +14,7 @@ export async function startBroker(config: Partial<BrokerConfig> = {}): Promise<B
   const broker = new Broker({
     brokerName: `ow-test-${process.pid}-${++counter}`,
     transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }],
-    logLevel: 'silent',
+    logLevel: (process.env.WHARF_TEST_LOG as BrokerConfig['logLevel'] | undefined) ?? 'silent',
     ...config,
     persistent,
     dataDirectory: config.dataDirectory ?? (persistent ? tempDir() : path.join(os.tmpdir(), 'wharf-unused')),

@@ -88,6 +88,10 @@ export abstract class StompConnectionBase implements ServerTransport {
     return this.sink.remoteAddress;
   }
 
+  get peerDN(): string | null {
+    return this.sink.peerDN ?? null;
+  }
+
   protected isClosed(): boolean {
     return this.phase === Phase.CLOSED;
   }

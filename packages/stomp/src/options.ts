@@ -3,6 +3,8 @@
 /** The byte channel under a STOMP connection (a TCP socket or a WebSocket). */
 export interface StompSink {
   readonly remoteAddress: string;
+  /** Subject DN of the client's verified TLS certificate (certificate login). */
+  readonly peerDN?: string | null;
   /** One encoded frame (or heart-beat); `binary` tells a message channel the frame's kind. */
   write(data: Buffer, binary: boolean): void;
   /** Flush what was written, then close. */

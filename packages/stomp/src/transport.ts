@@ -4,10 +4,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
-import fs from 'node:fs';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { ConfigError } from '@wharf/protocol';
-import { guardAccepts, limitConnections, listen, closeServer, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
+import { guardAccepts, limitConnections, listen, closeServer, peerDN, tlsServerOptions, watchTls, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
 import { StompConnection } from './converter';
 import type { StompOptions, StompSink } from './options';
 
@@ -16,6 +14,7 @@ const CONGESTED_BYTES = 1024 * 1024;
 /** TCP: frames written in one tick go out in one write. */
 class SocketSink implements StompSink {
   readonly remoteAddress: string;
+  readonly peerDN: string | null;
   private out: Buffer[] = [];
   private scheduled = false;
   private ended = false;
@@ -23,6 +22,7 @@ class SocketSink implements StompSink {
 
   constructor(private readonly socket: net.Socket) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.peerDN = socket instanceof tls.TLSSocket ? peerDN(socket) : null;
     socket.on('drain', () => {
       const fns = this.drainFns;
       this.drainFns = [];
@@ -85,7 +85,7 @@ class WebSocketSink implements StompSink {
   private buffered = 0;
   private drainFns: Array<() => void> = [];
 
-  constructor(private readonly ws: WebSocket, readonly remoteAddress: string) {}
+  constructor(private readonly ws: WebSocket, readonly remoteAddress: string, readonly peerDN: string | null) {}
 
   write(data: Buffer, binary: boolean): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
@@ -123,11 +123,6 @@ class WebSocketSink implements StompSink {
   }
 }
 
-function tlsMaterial(cfg: TransportConnectorConfig): { key: Buffer; cert: Buffer; ca?: Buffer } {
-  if (!cfg.key || !cfg.cert) throw new ConfigError(`connector ${cfg.name}: ssl needs 'key' and 'cert' file paths`);
-  return { key: fs.readFileSync(cfg.key), cert: fs.readFileSync(cfg.cert), ...(cfg.ca ? { ca: fs.readFileSync(cfg.ca) } : {}) };
-}
-
 function hostPart(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -153,11 +148,21 @@ export async function startStompServer(broker: ProtocolHost, cfg: TransportConne
     acceptStompSocket(broker, socket, opts);
   };
   const secure = scheme.endsWith('ssl');
-  const server = secure ? tls.createServer(tlsMaterial(cfg), onSocket) : net.createServer(onSocket);
+  const server = secure ? tls.createServer(tlsServerOptions(cfg), onSocket) : net.createServer(onSocket);
   guardAccepts(server, broker.log, cfg.name);
   limitConnections(server, broker.log, cfg);
-  const bound = await listen(server, host, port, `connector ${cfg.name}`);
-  return { name: cfg.name, url: `${scheme}://${hostPart(host)}:${bound}`, close: () => closeServer(server, sockets) };
+  const unwatch = secure ? watchTls(server as tls.Server, cfg, broker.log) : () => undefined;
+  const bound = await listen(server, host, port, `connector ${cfg.name}`).catch((err: Error) => {
+    unwatch();
+    throw err;
+  });
+  return {
+    name: cfg.name, url: `${scheme}://${hostPart(host)}:${bound}`,
+    close: () => {
+      unwatch();
+      return closeServer(server, sockets);
+    },
+  };
 }
 
 const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp'];
@@ -165,7 +170,8 @@ const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp'];
 /** `ws://` and `wss://`: STOMP over WebSocket, subprotocols v10.stomp, v11.stomp, v12.stomp. */
 export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportConnectorConfig, host: string, port: number, scheme: string, opts: StompOptions): Promise<Connector> {
   const secure = scheme === 'wss';
-  const server = secure ? https.createServer(tlsMaterial(cfg)) : http.createServer();
+  const server = secure ? https.createServer(tlsServerOptions(cfg)) : http.createServer();
+  const unwatch = secure ? watchTls(server as https.Server, cfg, broker.log) : () => undefined;
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('STOMP over WebSocket: use a WebSocket client\n');
   });
@@ -186,7 +192,8 @@ export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportC
   });
   wss.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
-    const stomp = new StompConnection(broker, new WebSocketSink(ws, remote), opts);
+    const dn = req.socket instanceof tls.TLSSocket ? peerDN(req.socket) : null;
+    const stomp = new StompConnection(broker, new WebSocketSink(ws, remote, dn), opts);
     ws.on('message', (data: RawData) => {
       if (Buffer.isBuffer(data)) stomp.onData(data);
       else if (Array.isArray(data)) stomp.onData(Buffer.concat(data));
@@ -195,11 +202,15 @@ export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportC
     ws.on('error', () => undefined);
     ws.on('close', () => stomp.onClosed());
   });
-  const bound = await listen(server, host, port, `connector ${cfg.name}`);
+  const bound = await listen(server, host, port, `connector ${cfg.name}`).catch((err: Error) => {
+    unwatch();
+    throw err;
+  });
   return {
     name: cfg.name,
     url: `${scheme}://${hostPart(host)}:${bound}`,
     close: async () => {
+      unwatch();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await closeServer(server, sockets);

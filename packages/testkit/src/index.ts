@@ -3,3 +3,4 @@ export * from './ledger';
 export * from './broker';
 export * from './child';
 export * from './zookeeper';
+export * from './certs';

@@ -31,6 +31,7 @@ export function onConsumerOpen(conn: ServerConnection, cmd: ConsumerOpen): void 
     if (owner === undefined) throw new InvalidDestinationError(`temporary destination ${d.url} does not exist`);
     if (owner !== conn.id) throw new InvalidDestinationError(`Cannot subscribe to a temporary destination of another connection: ${d.url}`);
   }
+  b.security.authorizeConsumer(conn, d);
   const durableKey = cmd.durableName ? durableKeyOf(conn, cmd.durableName, isQ) : null;
   const network = cmd.network === undefined ? null : checkNetwork(cmd.network);
   const c = new ServerConsumer(conn, cmd.consumerId, cmd.sessionId, d, network ? networkSelector(network.target, network.ttl, selector) : selector,

@@ -14,6 +14,7 @@ export function onProducerOpen(conn: ServerConnection, corr: number, sessionId: 
   if (destination && destination.includes(',')) parseDestinationOrComposite(destination);
   else if (destination) d = parseDestination(destination);
   conn.producers.set(producerId, { sessionId, destination: d?.url ?? null });
+  if (d) conn.broker.security.authorizeProducer(conn, d);
   if (d) {
     const n = [...conn.broker.connections.values()].reduce((a, c) => a + [...c.producers.values()].filter((p) => p.destination === d!.url).length, 0);
     conn.broker.advisories.producersChanged(d, n, producerId);
@@ -30,6 +31,7 @@ export function onProducerClose(conn: ServerConnection, producerId: string): voi
 export function onSend(conn: ServerConnection, cmd: Send): void {
   const msg = cmd.message;
   messageDefaults(msg);
+  conn.broker.security.authorizeSend(conn, msg);
   const blocked = conn.blocked;
   if (blocked.length > 0) {
     // Keep the producer's order: sends queue behind the one waiting for space.
@@ -94,7 +96,6 @@ function refuseSend(conn: ServerConnection, cmd: Send, why: string): ResourceAll
 function acceptSend(conn: ServerConnection, cmd: Send): void {
   const msg = cmd.message;
   conn.messagesIn++;
-  if (conn.user && !msg.userId) msg.userId = conn.user;
   if (cmd.txId) {
     // Transacted sends wait for commit; still reject a bad destination now.
     parseDestinationOrComposite(msg.destination);

@@ -6,6 +6,7 @@ import type { ServerConnection } from '../connection';
 export function onTempCreate(conn: ServerConnection, corr: number, destination: string): void {
   const d = parseDestination(destination);
   if (!isTemporary(d.kind)) throw new InvalidDestinationError(`${destination} is not a temporary destination`);
+  conn.broker.security.authorizeTempCreate(conn, d);
   if (isQueueKind(d.kind)) {
     if (conn.broker.queues.has(d.url)) throw new InvalidDestinationError(`${d.url} already exists`);
     conn.broker.getQueue(d, true)!.owner = conn.id;

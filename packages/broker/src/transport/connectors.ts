@@ -5,7 +5,6 @@
 // (OpenWire) claim theirs; the rest speak Wharf's native protocol.
 import net from 'node:net';
 import tls from 'node:tls';
-import fs from 'node:fs';
 import { ConfigError } from '@wharf/protocol';
 import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
@@ -13,6 +12,7 @@ import type { Connector } from '../core';
 import { guardAccepts } from './fd-reserve';
 import { limitConnections, type ConnectorLimits } from './limits';
 import { flushSocket, SocketTransport } from './socket';
+import { tlsServerOptions, watchTls } from '../security/tls';
 
 export type { Connector, ConnectorFactory } from '../core';
 
@@ -101,17 +101,19 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
       socket.on('close', () => sockets.delete(socket));
       acceptSocket(broker, socket, cfg, limits);
     };
-    let server: net.Server;
-    if (secure) {
-      if (!cfg.key || !cfg.cert) throw new ConfigError(`connector ${cfg.name}: ssl needs 'key' and 'cert' file paths`);
-      server = tls.createServer({ key: fs.readFileSync(cfg.key), cert: fs.readFileSync(cfg.cert), ca: cfg.ca ? fs.readFileSync(cfg.ca) : undefined }, onSocket);
-    } else {
-      server = net.createServer(onSocket);
-    }
+    const server = secure ? tls.createServer(tlsServerOptions(cfg), onSocket) : net.createServer(onSocket);
     guardAccepts(server, broker.log, cfg.name);
     const limits = limitConnections(server, broker.log, cfg);
-    const bound = await listen(server, host, port, `connector ${cfg.name}`);
-    return { name: cfg.name, url: `${secure ? 'ssl' : 'tcp'}://${host.includes(':') ? `[${host}]` : host}:${bound}`, close: () => closeServer(server, sockets) };
+    const unwatch = secure ? watchTls(server as tls.Server, cfg, broker.log) : () => undefined;
+    const bound = await listen(server, host, port, `connector ${cfg.name}`).catch((err: Error) => {
+      unwatch();
+      throw err;
+    });
+    const close = (): Promise<void> => {
+      unwatch();
+      return closeServer(server, sockets);
+    };
+    return { name: cfg.name, url: `${secure ? 'ssl' : 'tcp'}://${host.includes(':') ? `[${host}]` : host}:${bound}`, close };
   }
   const f = broker.protocolSchemes.get(scheme);
   if (!f) throw new ConfigError(`connector ${cfg.name}: unknown transport scheme '${scheme}' (known: tcp, ssl${[...broker.protocolSchemes.keys()].map((k) => `, ${k}`).join('')})`);

@@ -1,11 +1,13 @@
 // Native protocol over a stream socket (tcp or tls): frames in through the streaming decoder,
 // frames out batched per event-loop turn (one write for many dispatches).
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { encodeFrame, FrameDecoder, ErrorCode, ProtocolError, type Command } from '@wharf/protocol';
 import { FrameClock } from './frame-clock';
 import type { ConnectorLimits } from './limits';
 import type { Broker } from '../broker';
 import { ServerConnection, type ServerTransport } from '../connection';
+import { peerDN } from '../security/tls';
 
 /** Write out what a socket's transport still holds (before the socket is destroyed). */
 const flushers = new WeakMap<Socket, () => void>();
@@ -15,6 +17,7 @@ export function flushSocket(socket: Socket): void {
 
 export class SocketTransport implements ServerTransport {
   readonly remoteAddress: string;
+  readonly peerDN: string | null;
   private out: Buffer[] = [];
   private flushScheduled = false;
   private ended = false;
@@ -27,6 +30,7 @@ export class SocketTransport implements ServerTransport {
   constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer, limits?: ConnectorLimits) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     if (limits?.connectAttemptTimeout !== undefined) this.connectAttemptTimeout = limits.connectAttemptTimeout;
+    this.peerDN = socket instanceof TLSSocket ? peerDN(socket) : null;
     socket.setNoDelay(true);
     flushers.set(socket, this.flushCb);
     this.conn = new ServerConnection(broker, this);

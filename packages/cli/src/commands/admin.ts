@@ -35,10 +35,13 @@ wildcards * and ?. Without -Q, every object is printed.
   --view A,B,...          print only these attributes (e.g. --view Name,QueueSize,EnqueueCount)
 ${CONNECTION_HELP}`;
 
-export const PURGE_HELP = `Usage: wharf purge [options] QUEUE...
+export const PURGE_HELP = `Usage: wharf purge [--msgsel SELECTOR] [options] QUEUE...
 
 Deletes every pending message of the given queues, like 'activemq purge'. A name may hold the
 wildcards * and ? (FOO.* purges every queue whose name starts with FOO.).
+
+  --msgsel SELECTOR       delete only the pending messages matching this JMS selector
+                          (e.g. "JMSPriority > 5 AND region = 'EU'")
 
 ${CONNECTION_HELP}`;
 
@@ -84,6 +87,7 @@ interface Options {
   include: Array<{ type: string; pattern: string }>;
   exclude: Array<{ type: string; pattern: string }>;
   view?: string[];
+  msgsel?: string;
   help: boolean;
 }
 
@@ -106,6 +110,7 @@ function parseAdminArgs(command: string, argv: readonly string[], withQuery: boo
         user: { type: 'string' }, jmxuser: { type: 'string' },
         password: { type: 'string' }, jmxpassword: { type: 'string' },
         view: { type: 'string' },
+        msgsel: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -127,6 +132,7 @@ function parseAdminArgs(command: string, argv: readonly string[], withQuery: boo
     include,
     exclude,
     view: s('view')?.split(',').map((x) => x.trim()).filter((x) => x !== ''),
+    ...(s('msgsel') ? { msgsel: s('msgsel') } : {}),
     help: v.help === true,
   };
 }
@@ -140,7 +146,7 @@ function withEnv(o: Options, io: Io, argv: readonly string[]): Options {
 }
 
 /** One REST call to the console, with errors that say what to check. */
-async function api<T>(o: Options, method: 'GET' | 'POST', path: string): Promise<T> {
+async function api<T>(o: Options, method: 'GET' | 'POST' | 'DELETE', path: string): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (o.user !== undefined) headers.authorization = `Basic ${Buffer.from(`${o.user}:${o.password ?? ''}`).toString('base64')}`;
   let res: Response;
@@ -318,9 +324,40 @@ export async function runPurge(argv: readonly string[], io: Io): Promise<number>
     if (hits.length === 0) io.err(`wharf: no queue matches ${name}`);
     for (const q of hits) {
       matched++;
+      if (o.msgsel) {
+        io.out(`INFO: Removing messages matching "${o.msgsel}" from queue: ${q.name}`);
+        io.out(`INFO: Removed ${await purgeMatching(o, q.name, o.msgsel)} message(s)`);
+        continue;
+      }
       io.out(`INFO: Purging all messages in queue: ${q.name}`);
       await api<{ purged: number }>(o, 'POST', `/api/queues/${encodeURIComponent(q.name)}/purge`);
     }
   }
   return matched > 0 ? 0 : 1;
+}
+
+/** Delete the pending messages of a queue that match a selector, a page at a time; returns how many. */
+async function purgeMatching(o: Options, queue: string, selector: string): Promise<number> {
+  const base = `/api/queues/${encodeURIComponent(queue)}/messages`;
+  let removed = 0;
+  let offset = 0;
+  for (;;) {
+    const page = await api<Array<{ id: string; state: string }>>(o, 'GET', `${base}?limit=1000&offset=${offset}&selector=${encodeURIComponent(selector)}`);
+    if (page.length === 0) return removed;
+    let skipped = 0;
+    for (const m of page) {
+      // A message in flight to a consumer is not pending: it stays, as with purge.
+      if (m.state !== 'pending') {
+        skipped++;
+        continue;
+      }
+      try {
+        await api(o, 'DELETE', `${base}/${encodeURIComponent(m.id)}`);
+        removed++;
+      } catch {
+        skipped++; // consumed meanwhile
+      }
+    }
+    offset += skipped;
+  }
 }

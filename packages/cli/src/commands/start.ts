@@ -1,6 +1,6 @@
 // `wharf start`: load the configuration, run a broker until SIGTERM or SIGINT, stop it cleanly.
 import path from 'node:path';
-import { Broker, createLogger, logFormat, type Logger, type ProtocolPackage } from '@wharf/broker';
+import { Authenticator, Broker, createLogger, logFormat, type Logger, type ProtocolPackage } from '@wharf/broker';
 import { stompProtocol } from '@wharf/stomp';
 import { openwireProtocol } from '@wharf/openwire';
 import { followBroker, startConsole, type BrokerView, type ConsoleOptions } from '@wharf/console';
@@ -37,6 +37,7 @@ async function startConsoleFor(target: Broker | BrokerView, config: WharfConfig,
   try {
     const handle = await startConsole(target, {
       ...opts, ...(sources ? { sources } : {}),
+      users: target instanceof Broker ? target.security.authenticator : new Authenticator(brokerConfigOf(config), logger ?? createLogger(config.logLevel, config.brokerName)),
       ...(logger ? { logger: logger.child({ component: 'console' }) as unknown as ConsoleOptions['logger'] } : {}),
     });
     io.out(`Wharf console started: ${handle.url}`);

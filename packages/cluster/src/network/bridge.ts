@@ -17,6 +17,8 @@
 // consumers, network consumers on the remote broker), so the remote broker needs no connector.
 // A lost link tears the bridge down (the unacknowledged messages go back to their queues) and
 // connects again with ActiveMQ's static-discovery back-off (1 s doubling to 30 s).
+import fs from 'node:fs';
+import { resolveSecret } from '@wharf/broker';
 import {
   ConnectionFactory, Session, type Connection, type Destination, type Message, type MessageConsumer, type MessageProducer,
 } from '@wharf/client';
@@ -227,7 +229,7 @@ class Generation {
   async open(url: string, config: NetworkConnectorConfig): Promise<void> {
     const fail = (err: Error): void => this.bridge.lost(this, err);
     // A failover URL may take long to connect; a bridge stopped meanwhile closes what it gets.
-    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, networkBridge: true }).createConnection(config.userName, config.password);
+    const remote = await new ConnectionFactory(url, { redeliveryPolicy: BRIDGE_REDELIVERY, networkBridge: true, ...bridgeTls(config) }).createConnection(config.userName, config.password === undefined ? undefined : resolveSecret(config.password, `network connector ${url}`));
     this.remote = remote;
     if (this.closed) return void (await remote.close().catch(() => undefined));
     remote.setExceptionListener((err) => fail(err));
@@ -366,4 +368,15 @@ class Direction {
       (err: Error) => this.g.bridge.lost(this.g, err),
     ).catch((err: Error) => this.g.bridge.lost(this.g, err));
   }
+}
+
+/** The TLS files of an ssl:// bridge, read at each (re)connect so renewed files are used. */
+function bridgeTls(config: NetworkConnectorConfig): { tls?: import('node:tls').ConnectionOptions } {
+  const s = config.ssl;
+  if (!s) return {};
+  const read = (p: string | undefined): Buffer | undefined => (p ? fs.readFileSync(p) : undefined);
+  const ca = read(s.ca);
+  const cert = read(s.cert);
+  const key = read(s.key);
+  return { tls: { minVersion: 'TLSv1.2', ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } };
 }

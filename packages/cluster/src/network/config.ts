@@ -30,6 +30,8 @@ export interface NetworkConnectorConfig {
   prefetchSize?: number;
   userName?: string;
   password?: string;
+  /** For ssl:// URIs: PEM file paths of the CA that signs the remote broker's certificate, and of this bridge's own key and certificate (for needClientAuth). */
+  ssl?: { ca?: string; cert?: string; key?: string };
 }
 
 export interface NetworkBridgeOptions {

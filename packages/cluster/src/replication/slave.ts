@@ -76,7 +76,7 @@ export class SlaveReplicator {
   private ackScheduled = false;
   private lazyTimer: NodeJS.Timeout | null = null;
   /** Batches received (and acknowledged as received) that the store has not been given yet. */
-  private pending: EncodedBatch[] = [];
+  private unapplied: EncodedBatch[] = [];
   /** quorum_disk with a retained log that keeps batches: written acks follow its syncs. */
   private logSyncs = false;
   /** quorum_disk: the log's sync at the end of this turn is scheduled. */
@@ -242,7 +242,7 @@ export class SlaveReplicator {
       }
       this.received = p;
       this.o.log?.append(p, f.items[i]!, f.sync[i] === true);
-      this.pending.push(batch);
+      this.unapplied.push(batch);
       this.pendingBytes += f.items[i]!.length;
     }
     // In the retained log's file before the acknowledgement (a microtask away): a batch
@@ -300,9 +300,9 @@ export class SlaveReplicator {
   private applyPending(): void {
     if (this.applyTimer) clearTimeout(this.applyTimer);
     this.applyTimer = null;
-    const batches = this.pending;
+    const batches = this.unapplied;
     if (batches.length === 0) return;
-    this.pending = [];
+    this.unapplied = [];
     this.pendingBytes = 0;
     const quorumDisk = this.o.sync === 'quorum_disk';
     let last!: Promise<void>;

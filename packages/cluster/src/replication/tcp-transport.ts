@@ -1,7 +1,12 @@
-// Replication over TCP: length-prefixed msgpack frames (frames.ts) on plain sockets. The bind
-// URL is `tcp://host:port` (port 0: any free port); the URL handed out names `advertiseHost`
-// when given (ActiveMQ's `hostname`), else the bound address.
+// Replication over TCP: length-prefixed msgpack frames (frames.ts) on plain sockets, or on
+// mutual TLS when the group has `replicationTls` (every member presents a certificate of the
+// group's CA and accepts only such). The bind URL is `tcp://host:port` (port 0: any free port);
+// the URL handed out names `advertiseHost` when given (ActiveMQ's `hostname`), else the bound
+// address.
+import fs from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import tls from 'node:tls';
+import { MIN_TLS_VERSION } from '@wharf/broker';
 import { encodeFrame, FrameReader, type ReplicationFrame } from './frames';
 import { BaseLink, type ReplicationLink, type ReplicationTransport } from './transport';
 
@@ -65,18 +70,35 @@ class TcpLink extends BaseLink {
   }
 }
 
+/** PEM file paths of a member's key and certificate and of the group's CA. */
+export interface ReplicationTlsConfig {
+  key: string;
+  cert: string;
+  ca: string;
+}
+
+/**
+ * The TLS material, read at each listen and connect (a renewed certificate is used by the next
+ * link). Members reach each other by advertised names that certificates need not carry: the
+ * group's CA is what identifies a member, so host names are not checked.
+ */
+function tlsOptions(c: ReplicationTlsConfig): tls.SecureContextOptions & { requestCert: true; rejectUnauthorized: true; minVersion: tls.SecureVersion } {
+  return { key: fs.readFileSync(c.key), cert: fs.readFileSync(c.cert), ca: fs.readFileSync(c.ca), requestCert: true, rejectUnauthorized: true, minVersion: MIN_TLS_VERSION };
+}
+
 export class TcpReplicationTransport implements ReplicationTransport {
   private server?: Server;
   private readonly links = new Set<TcpLink>();
 
-  constructor(private readonly opts: { advertiseHost?: string } = {}) {}
+  constructor(private readonly opts: { advertiseHost?: string; tls?: ReplicationTlsConfig } = {}) {}
 
   async listen(bind: string, accept: (link: ReplicationLink) => void): Promise<string> {
     const { host, port } = parseTcpUrl(bind);
-    const server = createServer((socket) => {
+    const onSocket = (socket: Socket): void => {
       const link = this.track(new TcpLink(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`));
       accept(link);
-    });
+    };
+    const server = this.opts.tls ? tls.createServer(tlsOptions(this.opts.tls), onSocket) : createServer(onSocket);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -95,12 +117,13 @@ export class TcpReplicationTransport implements ReplicationTransport {
   connect(url: string, timeoutMs: number): Promise<ReplicationLink> {
     const { host, port } = parseTcpUrl(url);
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const t = this.opts.tls;
+      const socket = t ? tls.connect({ host, port, ...tlsOptions(t), checkServerIdentity: () => undefined }) : connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`no connection to ${url} within ${timeoutMs} ms`));
       }, timeoutMs);
-      socket.once('connect', () => {
+      socket.once(t ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(this.track(new TcpLink(socket, url)));
