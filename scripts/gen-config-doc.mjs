@@ -54,7 +54,17 @@ for a destination every matching entry applies, exact names over wildcards. Its 
 memory per destination; persistent messages beyond it stay in the store and are paged in),
 \`producerFlowControl\` true, \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200,
 \`prioritizedMessages\` false (as on ActiveMQ, pending messages go out in arrival order whatever
-their priority; true dispatches the highest priority first).
+their priority; true dispatches the highest priority first), \`pendingMessageLimitStrategy\`
+(none by default; \`{type: constant, limit: N}\` or \`{type: prefetchRatio, multiplier: X}\`,
+ActiveMQ's constant and prefetch-rate strategies: a non-durable topic subscriber keeps at most
+that many messages waiting beyond its prefetch; the oldest non-persistent ones past it are
+discarded, counted and advised on \`ActiveMQ.Advisory.MessageDiscarded.Topic.<name>\`).
+
+A \`transportConnectors\` URI takes ActiveMQ's options in its query, for every scheme:
+\`maximumConnections\` (client connections open at once through this connector; beyond it a new
+connection is closed as soon as it is accepted, and logged, as ActiveMQ's connectors do; 0 or
+absent = no limit) and \`transport.connectAttemptTimeout\` (ms to complete the handshake, over
+the broker's \`connectAttemptTimeout\`), e.g. \`tcp://0.0.0.0:61616?maximumConnections=1000\`.
 `;
 fs.writeFileSync(path.join(root, 'docs', 'CONFIGURATION.md'), text);
 console.log(`docs/CONFIGURATION.md: ${KEYS.length} keys`);

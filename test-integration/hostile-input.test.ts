@@ -78,12 +78,14 @@ describe('hostile input', () => {
     p.send({ type: CommandType.SESSION_OPEN, sessionId: 1, ackMode: 1 });
     p.send({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: 'queue://EVIL', prefetch: 10, network: { target: 'x', ttl: 1, path: [] } });
     assert.match((await nextError(p)).message, /network consumer may only be opened by a network bridge/);
-    await p.closed;
+    p.send({ type: CommandType.PING });
+    assert.equal((await p.next()).type, CommandType.PONG, 'refused, the connection stays usable');
+    p.sock.destroy();
     const q = await raw(w.url);
     await hello(q);
     q.send({ type: CommandType.SEND, corr: 3, producerId: 'evil:1', message: message({ brokerPath: ['b1'] }) });
     assert.match((await nextError(q)).message, /brokerPath is set by brokers and network bridges only/);
-    await q.closed;
+    q.sock.destroy();
     await healthy();
   });
 

@@ -117,6 +117,12 @@ export class Advisories {
     this.publish(`${PREFIX}Expired.${kindName(d)}.${d.name}`, { orignalMessageId: m.messageId }, { messageId: m.messageId, destination: d.url });
   }
 
+  /** A slow topic subscriber's message discarded by the pendingMessageLimitStrategy. */
+  messageDiscarded(d: Destination, m: WireMessage, consumerId: string): void {
+    if (this.isAdvisory(d)) return;
+    this.publish(`${PREFIX}MessageDiscarded.${kindName(d)}.${d.name}`, { orignalMessageId: m.messageId }, { messageId: m.messageId, destination: d.url, consumerId });
+  }
+
   messageDLQd(d: Destination, m: WireMessage): void {
     if (this.isAdvisory(d)) return;
     this.publish(`${PREFIX}MessageDLQd.${kindName(d)}.${d.name}`, { orignalMessageId: m.messageId }, { messageId: m.messageId, destination: d.url });

@@ -43,6 +43,12 @@ export interface PolicyEntryConfig {
   /** How many pending messages one dispatch pass looks at (ActiveMQ maxPageSize). */
   maxPageSize?: number;
   /**
+   * Non-durable topic subscribers: how many messages may wait for a slow one beyond its
+   * prefetch; the oldest non-persistent ones past it are discarded (ActiveMQ's
+   * constantPendingMessageLimitStrategy / prefetchRatePendingMessageLimitStrategy).
+   */
+  pendingMessageLimitStrategy?: PendingMessageLimitStrategyConfig;
+  /**
    * Remove the destination once it has had no consumers and no messages for
    * inactiveTimoutBeforeGC ms (ActiveMQ's names, its spelling; checked every
    * schedulePeriodForDestinationPurge ms, which must be > 0).
@@ -55,6 +61,10 @@ export interface PolicyEntryConfig {
    */
   prioritizedMessages?: boolean;
 }
+
+export type PendingMessageLimitStrategyConfig =
+  | { type: 'constant'; limit: number }
+  | { type: 'prefetchRatio'; multiplier: number };
 
 export interface VirtualTopicConfig {
   /** Topic name pattern that is a virtual topic (default `VirtualTopic.>`). */
@@ -146,6 +156,13 @@ export interface BrokerConfig {
   advisorySupport: boolean;
   /** Heartbeat the broker accepts at most (ms); clients ask for their own. */
   maxInactivityDuration: number;
+  /**
+   * ms a new client connection has to complete its handshake (native HELLO, STOMP CONNECT)
+   * before the broker closes it (ActiveMQ's transport.connectAttemptTimeout); 0 = no limit.
+   */
+  connectAttemptTimeout: number;
+  /** ms a native frame may take to arrive once its first bytes came; 0 = no limit. */
+  maxFrameReadTime: number;
   /** Users allowed to connect; empty = no authentication (ActiveMQ's default). */
   users: UserConfig[];
   /** Users and groups from ActiveMQ's JAAS property files, besides `users`. */
@@ -197,6 +214,8 @@ export function defaultConfig(): BrokerConfig {
     mirroredQueue: { prefix: 'VirtualTopic.Mirror.', postfix: '', copyMessage: true },
     advisorySupport: true,
     maxInactivityDuration: 30000,
+    connectAttemptTimeout: 30000,
+    maxFrameReadTime: 60000,
     users: [],
     anonymousAccessAllowed: false,
     anonymousUser: 'anonymous',

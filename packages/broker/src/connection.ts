@@ -17,6 +17,7 @@ import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor,
 import { onTempCreate, onTempDelete } from './handlers/temporary';
 import type { Principal } from './security/index';
 import { bridgeAllowed, checkClientCommand } from './validate';
+import { startHandshakeTimer } from './transport/handshake';
 
 export type { ServerTransport } from './core';
 
@@ -50,6 +51,7 @@ export class ServerConnection implements ProtocolConnection {
 
   constructor(readonly broker: Broker, readonly transport: ServerTransport, readonly protocol = 'native') {
     this.id = broker.nextConnectionId();
+    startHandshakeTimer(this);
   }
 
   get remoteAddress(): string {
@@ -169,7 +171,9 @@ export class ServerConnection implements ProtocolConnection {
     this.user = b.security.login(this, cmd.user, cmd.password).user || null;
     this.failover = cmd.failover === true;
     if (cmd.networkBridge === true) {
-      if (!bridgeAllowed(this.user, b.config.users.length > 0)) throw new JMSSecurityError('a network bridge must authenticate');
+      // Named and logged in (not anonymous), or in process (the broker's own bridges).
+      const named = this.protocol === 'vm' || (typeof cmd.user === 'string' && cmd.user !== '');
+      if (!bridgeAllowed(named, b.security.authenticationEnabled)) throw new JMSSecurityError('a network bridge must authenticate');
       this.networkBridge = true;
     }
     if (cmd.clientId) this.setClientId(cmd.clientId);

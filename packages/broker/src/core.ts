@@ -28,6 +28,8 @@ export interface ServerTransport {
   /** Stop/restart reading (producer flow control). */
   pause?(): void;
   resume?(): void;
+  /** ms the client has to complete its handshake; default the broker's connectAttemptTimeout. */
+  readonly connectAttemptTimeout?: number;
 }
 
 /** One client connection on the broker, as a protocol adapter sees it. */

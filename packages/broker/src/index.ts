@@ -16,12 +16,13 @@ export { Authenticator } from './security/authentication';
 export { resolvePolicy, deadLetterQueueFor, type ResolvedPolicy } from './policy';
 export { ServerConnection } from './connection';
 export { Queue } from './queue';
-export { Topic, DurableSubscription, TopicSubscription } from './topic';
+export { Topic, DurableSubscription, TopicSubscription, ADVISORY_RETENTION } from './topic';
 export { MessageSource } from './source';
 export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';
 export { parseConnectorUri, listen, closeServer } from './transport/connectors';
 export { guardAccepts, FdReserve } from './transport/fd-reserve';
+export { limitConnections, connectorLimits, type ConnectorLimits } from './transport/limits';
 export { emptyPlan, type RoutePlan } from './router';
 export { createLogger, logFormat, prettyLine, type LogFormat, type Logger } from './logger';
 export {

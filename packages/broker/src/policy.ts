@@ -1,7 +1,7 @@
 // Destination policies (ActiveMQ's policyEntry): resolved once per destination, wildcard entries
 // first and exact names last so the more specific entry wins field by field.
 import { isQueueKind, isWildcard, wildcardMatches, type Destination, type RedeliveryPolicyData } from '@wharf/protocol';
-import { DEFAULT_REDELIVERY, type DeadLetterStrategyConfig, type PolicyEntryConfig } from './config';
+import { DEFAULT_REDELIVERY, type DeadLetterStrategyConfig, type PendingMessageLimitStrategyConfig, type PolicyEntryConfig } from './config';
 
 export interface ResolvedPolicy {
   redelivery: RedeliveryPolicyData;
@@ -13,6 +13,8 @@ export interface ResolvedPolicy {
   producerFlowControl: boolean;
   expireMessagesPeriod: number;
   maxPageSize: number;
+  /** null: no limit (ActiveMQ's default). */
+  pendingMessageLimitStrategy: PendingMessageLimitStrategyConfig | null;
   gcInactiveDestinations: boolean;
   inactiveTimoutBeforeGC: number;
   /** Dispatch pending messages by priority first (ActiveMQ's prioritizedMessages, default false: FIFO). */
@@ -29,6 +31,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   producerFlowControl: true,
   expireMessagesPeriod: 30000,
   maxPageSize: 200,
+  pendingMessageLimitStrategy: null,
   gcInactiveDestinations: false,
   inactiveTimoutBeforeGC: 60000,
   prioritizedMessages: false,
@@ -64,6 +67,7 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.producerFlowControl !== undefined) p.producerFlowControl = e.producerFlowControl;
     if (e.expireMessagesPeriod !== undefined) p.expireMessagesPeriod = e.expireMessagesPeriod;
     if (e.maxPageSize !== undefined) p.maxPageSize = e.maxPageSize;
+    if (e.pendingMessageLimitStrategy !== undefined) p.pendingMessageLimitStrategy = e.pendingMessageLimitStrategy;
     if (e.gcInactiveDestinations !== undefined) p.gcInactiveDestinations = e.gcInactiveDestinations;
     if (e.inactiveTimoutBeforeGC !== undefined) p.inactiveTimoutBeforeGC = e.inactiveTimoutBeforeGC;
     if (e.prioritizedMessages !== undefined) p.prioritizedMessages = e.prioritizedMessages;

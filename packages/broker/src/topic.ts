@@ -4,7 +4,8 @@
 // once, with one reference per subscription present at send time (docs/ARCHITECTURE.md: invariants).
 import type { Destination } from '@wharf/protocol';
 import { OpType, type StoreOp, type SubscriptionRecord } from '@wharf/store';
-import type { Entry } from './entry';
+import { EntryState, type Entry } from './entry';
+import type { PendingMessageLimitStrategyConfig } from './config';
 import { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import type { Broker } from './broker';
@@ -13,8 +14,23 @@ import type { ResolvedPolicy } from './policy';
 /** A non-durable subscription: exactly one consumer, gone with it. */
 export class TopicSubscription extends MessageSource {
   readonly subKey = null;
+  /** Messages discarded by the pendingMessageLimitStrategy (a slow subscriber). */
+  discarded = 0;
+  private readonly advisory: boolean;
   constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, readonly consumer: ServerConsumer) {
     super(broker, destination, policy);
+    this.advisory = isAdvisory(destination);
+  }
+
+  override enqueue(e: Entry): void {
+    super.enqueue(e);
+    let limit = pendingLimit(this.policy.pendingMessageLimitStrategy, this.consumer.prefetch);
+    if (this.advisory && (limit < 0 || limit > ADVISORY_RETENTION)) limit = ADVISORY_RETENTION;
+    if (limit < 0) return;
+    // What the consumer still has room for is on its way, not waiting.
+    const c = this.consumer;
+    const room = c.prefetch > 0 ? Math.max(0, c.prefetch - c.outstanding) : c.pullCredit;
+    if (this.pending.size > limit + room) discardOldest(this, limit, room);
   }
   removalOps(): StoreOp[] {
     return [];
@@ -29,8 +45,17 @@ export class DurableSubscription extends MessageSource {
   active: ServerConsumer | null = null;
   /** Highest seq marked delivered before the last restart. */
   recoveredDeliveredMark = 0;
+  /** Advisories discarded past ADVISORY_RETENTION while the subscriber was away or slow. */
+  discarded = 0;
+  private readonly advisory: boolean;
   constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, public record: SubscriptionRecord) {
     super(broker, destination, policy);
+    this.advisory = isAdvisory(destination);
+  }
+
+  override enqueue(e: Entry): void {
+    super.enqueue(e);
+    if (this.advisory && this.pending.size > ADVISORY_RETENTION) discardOldest(this, ADVISORY_RETENTION, 0);
   }
   get subKey(): string {
     return this.record.key;
@@ -67,4 +92,50 @@ export class Topic {
     for (const d of this.durables) if (d.active) n++;
     return n;
   }
+}
+
+/**
+ * Advisories kept waiting for one subscriber (durable and away, or slow): connection churn makes
+ * them without end, and nobody needs the millionth-oldest. The oldest beyond this are discarded.
+ */
+export const ADVISORY_RETENTION = 1000;
+
+function isAdvisory(d: Destination): boolean {
+  return d.name.startsWith('ActiveMQ.Advisory.');
+}
+
+/** Messages that may wait for a subscriber beyond its prefetch; -1: no limit. */
+function pendingLimit(strategy: PendingMessageLimitStrategyConfig | null, prefetch: number): number {
+  if (!strategy) return -1;
+  if (strategy.type === 'constant') return strategy.limit;
+  return Math.floor(prefetch * strategy.multiplier);
+}
+
+/**
+ * A slow subscriber (ActiveMQ's TopicSubscription with a pending message limit): the oldest
+ * non-persistent pending messages past the limit are discarded, counted and advised
+ * (ActiveMQ.Advisory.MessageDiscarded.Topic.<name>), so one slow reader cannot fill memory.
+ */
+function discardOldest(sub: TopicSubscription | DurableSubscription, limit: number, room: number): void {
+  let excess = sub.pending.size - room - limit;
+  // The first `room` pending messages go to the consumer at the next dispatch: not waiting.
+  let next = room;
+  const gone = sub.pending.removeWhere((e) => {
+    if (next > 0) {
+      next--;
+      return false;
+    }
+    if (excess <= 0 || e.msg.deliveryMode === 2) return false;
+    excess--;
+    return true;
+  });
+  if (gone.length === 0) return;
+  let bytes = 0;
+  for (const e of gone) {
+    e.state = EntryState.DONE;
+    bytes += e.size;
+    if (sub instanceof TopicSubscription) sub.broker.advisories.messageDiscarded(sub.destination, e.msg, sub.consumer.label);
+  }
+  sub.discarded += gone.length;
+  sub.broker.memory.release(bytes);
 }

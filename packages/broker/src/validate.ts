@@ -28,11 +28,12 @@ export function checkClientCommand(cmd: unknown, peer: Peer): asserts cmd is Com
 }
 
 /**
- * May a connection that asks to be a network bridge be one? When the broker has users, only
- * an authenticated connection (its HELLO named a user and the right password).
+ * May a connection that asks to be a network bridge be one? When the broker authenticates
+ * clients, only one that logged in by name (its HELLO named a user with the right password;
+ * an anonymous client may not).
  */
-export function bridgeAllowed(user: string | null, brokerHasUsers: boolean): boolean {
-  return !brokerHasUsers || user !== null;
+export function bridgeAllowed(loggedInByName: boolean, authenticationEnabled: boolean): boolean {
+  return !authenticationEnabled || loggedInByName;
 }
 
 /** Fill the header fields a sender may leave out (after checkClientCommand). */

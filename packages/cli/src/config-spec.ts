@@ -104,6 +104,13 @@ const policyEntry: Spec = {
     producerFlowControl: bool,
     expireMessagesPeriod: nonNegMs,
     maxPageSize: { kind: 'integer', min: 1 },
+    pendingMessageLimitStrategy: {
+      kind: 'object',
+      fields: { type: { kind: 'enum', values: ['constant', 'prefetchRatio'] }, limit: { kind: 'integer', min: -1 }, multiplier: { kind: 'number', min: 0 } },
+      required: ['type'],
+      check: (s) => s.type === 'constant' ? (s.limit === undefined ? { field: 'limit', problem: 'a constant strategy needs a limit', hint: 'write {type: constant, limit: 1000}' } : undefined)
+        : (s.multiplier === undefined ? { field: 'multiplier', problem: 'a prefetchRatio strategy needs a multiplier', hint: 'write {type: prefetchRatio, multiplier: 2.5}' } : undefined),
+    },
     gcInactiveDestinations: bool,
     inactiveTimoutBeforeGC: nonNegMs,
     prioritizedMessages: bool,
@@ -161,6 +168,8 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'mirroredQueue', section: 'broker', spec: mirroredQueue, doc: '{prefix, postfix, copyMessage}' },
   { key: 'advisorySupport', section: 'broker', spec: bool, doc: 'publish ActiveMQ.Advisory.* topics' },
   { key: 'maxInactivityDuration', section: 'broker', spec: nonNegMs, doc: 'longest heartbeat interval accepted (ms)' },
+  { key: 'connectAttemptTimeout', section: 'broker', spec: nonNegMs, doc: 'ms a new client connection has to complete its handshake (HELLO, STOMP CONNECT) before it is closed; 0 = no limit; a connector URI may set its own with ?transport.connectAttemptTimeout=' },
+  { key: 'maxFrameReadTime', section: 'broker', spec: nonNegMs, doc: 'ms a native frame may take to arrive once its first bytes came (a trickled large frame is cut off); 0 = no limit' },
   { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; password plain, an scrypt hash from `wharf hash-password`, or `${ENV_VAR}`; no users (and no jaasProperties) = no authentication (docs/SECURITY.md)' },
   { key: 'jaasProperties', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user: users.properties, group: groups.properties, reload} ActiveMQ's JAAS property files; re-read when changed (reload, default true)" },
   { key: 'jaasCertificateLogin', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user, group, reload} ActiveMQ's TextFileCertificateLoginModule: `user=DN` lines name the user of a verified client certificate (needClientAuth), `group=users` lines its groups" },

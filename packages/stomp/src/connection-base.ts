@@ -80,6 +80,10 @@ export abstract class StompConnectionBase implements ServerTransport {
     this.conn = broker.openConnection(this, 'stomp');
   }
 
+  get connectAttemptTimeout(): number | undefined {
+    return this.opts.connectAttemptTimeout;
+  }
+
   get remoteAddress(): string {
     return this.sink.remoteAddress;
   }

@@ -42,6 +42,14 @@ export function stompOptions(broker: ProtocolHost, cfg: TransportConnectorConfig
         opts.maxFrameSize = n;
         break;
       }
+      case 'maximumConnections':
+        break; // the broker's (limitConnections)
+      case 'transport.connectAttemptTimeout': {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw bad(k, v);
+        opts.connectAttemptTimeout = n;
+        break;
+      }
       default:
         broker.log.warn({ connector: cfg.name, option: k }, 'stomp: unknown connector option ignored');
     }

@@ -25,6 +25,8 @@ export interface StompOptions {
   defaultHeartBeat: readonly [number, number];
   /** Shortest heart-beat interval the broker agrees to, ms. */
   minHeartBeat: number;
+  /** ms to CONNECT (the connector's transport.connectAttemptTimeout); default the broker's. */
+  connectAttemptTimeout?: number;
 }
 
 export const DEFAULT_STOMP_OPTIONS: StompOptions = {

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { guardAccepts, listen, closeServer, peerDN, tlsServerOptions, watchTls, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
+import { guardAccepts, limitConnections, listen, closeServer, peerDN, tlsServerOptions, watchTls, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
 import { StompConnection } from './converter';
 import type { StompOptions, StompSink } from './options';
 
@@ -150,6 +150,7 @@ export async function startStompServer(broker: ProtocolHost, cfg: TransportConne
   const secure = scheme.endsWith('ssl');
   const server = secure ? tls.createServer(tlsServerOptions(cfg), onSocket) : net.createServer(onSocket);
   guardAccepts(server, broker.log, cfg.name);
+  limitConnections(server, broker.log, cfg);
   const unwatch = secure ? watchTls(server as tls.Server, cfg, broker.log) : () => undefined;
   const bound = await listen(server, host, port, `connector ${cfg.name}`).catch((err: Error) => {
     unwatch();
@@ -176,6 +177,7 @@ export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportC
   });
   const sockets = new Set<net.Socket>();
   guardAccepts(server, broker.log, cfg.name);
+  limitConnections(server, broker.log, cfg);
   server.on('connection', (s: net.Socket) => {
     if (s.destroyed) return;
     sockets.add(s);

@@ -10,6 +10,7 @@ import type { Broker } from '../broker';
 import type { TransportConnectorConfig } from '../config';
 import type { Connector } from '../core';
 import { guardAccepts } from './fd-reserve';
+import { limitConnections, type ConnectorLimits } from './limits';
 import { flushSocket, SocketTransport } from './socket';
 import { tlsServerOptions, watchTls } from '../security/tls';
 
@@ -56,14 +57,16 @@ export function closeServer(server: net.Server, sockets: Set<net.Socket>): Promi
 /** As ActiveMQ's protocolDetectionTimeOut: a connection that says nothing is closed. */
 const DETECTION_TIMEOUT = 30000;
 
-function acceptSocket(broker: Broker, socket: net.Socket, cfg: TransportConnectorConfig): void {
+function acceptSocket(broker: Broker, socket: net.Socket, cfg: TransportConnectorConfig, limits: ConnectorLimits): void {
   const detectors = broker.protocolDetectors;
   if (detectors.length === 0) {
-    new SocketTransport(socket, broker);
+    new SocketTransport(socket, broker, undefined, limits);
     return;
   }
   let head: Buffer = Buffer.alloc(0);
-  const timer = setTimeout(() => socket.destroy(), DETECTION_TIMEOUT);
+  // Saying nothing is not completing the handshake either (connectAttemptTimeout).
+  const handshake = limits.connectAttemptTimeout ?? broker.config.connectAttemptTimeout;
+  const timer = setTimeout(() => socket.destroy(), handshake > 0 ? Math.min(handshake, DETECTION_TIMEOUT) : DETECTION_TIMEOUT);
   timer.unref();
   const onData = (chunk: Buffer): void => {
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
@@ -81,7 +84,7 @@ function acceptSocket(broker: Broker, socket: net.Socket, cfg: TransportConnecto
     if (undecided) return;
     socket.off('data', onData);
     clearTimeout(timer);
-    new SocketTransport(socket, broker, head);
+    new SocketTransport(socket, broker, head, limits);
   };
   socket.on('data', onData);
   socket.on('error', () => undefined);
@@ -96,10 +99,11 @@ export async function startConnector(broker: Broker, cfg: TransportConnectorConf
       if (socket.destroyed) return; // refused by the descriptor reserve
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      acceptSocket(broker, socket, cfg);
+      acceptSocket(broker, socket, cfg, limits);
     };
     const server = secure ? tls.createServer(tlsServerOptions(cfg), onSocket) : net.createServer(onSocket);
     guardAccepts(server, broker.log, cfg.name);
+    const limits = limitConnections(server, broker.log, cfg);
     const unwatch = secure ? watchTls(server as tls.Server, cfg, broker.log) : () => undefined;
     const bound = await listen(server, host, port, `connector ${cfg.name}`).catch((err: Error) => {
       unwatch();

@@ -2,7 +2,9 @@
 // frames out batched per event-loop turn (one write for many dispatches).
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { encodeFrame, FrameDecoder, ErrorCode, type Command, type ProtocolError } from '@wharf/protocol';
+import { encodeFrame, FrameDecoder, ErrorCode, ProtocolError, type Command } from '@wharf/protocol';
+import { FrameClock } from './frame-clock';
+import type { ConnectorLimits } from './limits';
 import type { Broker } from '../broker';
 import { ServerConnection, type ServerTransport } from '../connection';
 import { peerDN } from '../security/tls';
@@ -20,10 +22,14 @@ export class SocketTransport implements ServerTransport {
   private flushScheduled = false;
   private ended = false;
   readonly conn: ServerConnection;
+  readonly connectAttemptTimeout?: number;
+  private paused = false;
+  private readonly frameClock: FrameClock;
 
   /** `initial`: bytes already read from the socket (protocol detection). */
-  constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer) {
+  constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer, limits?: ConnectorLimits) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    if (limits?.connectAttemptTimeout !== undefined) this.connectAttemptTimeout = limits.connectAttemptTimeout;
     this.peerDN = socket instanceof TLSSocket ? peerDN(socket) : null;
     socket.setNoDelay(true);
     flushers.set(socket, this.flushCb);
@@ -40,10 +46,21 @@ export class SocketTransport implements ServerTransport {
       },
       broker.config.maxFrameSize,
     );
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-    if (initial && initial.length) decoder.push(initial);
+    this.frameClock = new FrameClock(broker.config.maxFrameReadTime, () => {
+      if (this.ended || this.paused) return false;
+      broker.log.info({ conn: this.conn.id, remote: this.remoteAddress }, 'frame not complete in time: closing (maxFrameReadTime)');
+      this.conn.sendError(new ProtocolError(`a frame took longer than ${broker.config.maxFrameReadTime} ms to arrive (maxFrameReadTime)`), undefined, true);
+      return true;
+    });
+    const read = (chunk: Buffer): void => {
+      decoder.push(chunk);
+      this.frameClock.partial(decoder.buffered > 0);
+    };
+    socket.on('data', read);
+    if (initial && initial.length) read(initial);
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      this.frameClock.stop();
       this.ended = true;
       this.conn.close(undefined, false);
     });
@@ -80,9 +97,13 @@ export class SocketTransport implements ServerTransport {
   }
 
   pause(): void {
+    this.paused = true;
     this.socket.pause();
   }
   resume(): void {
+    this.paused = false;
+    // The client could not send while we did not read: its frame's time starts again.
+    this.frameClock.restart();
     this.socket.resume();
   }
 }
