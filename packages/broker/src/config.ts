@@ -117,7 +117,7 @@ export interface BrokerConfig {
   brokerName: string;
   /** Where the store lives (ActiveMQ's dataDirectory). */
   dataDirectory: string;
-  /** false: everything in memory (ActiveMQ persistent="false", the seed's memory store). */
+  /** false: everything in memory (ActiveMQ persistent="false": the memory store of the ActiveMQ tutorial this project follows). */
   persistent: boolean;
   transportConnectors: TransportConnectorConfig[];
   destinationPolicy: PolicyEntryConfig[];

@@ -176,7 +176,7 @@ function deleteTemp(d: TemporaryQueue | TemporaryTopic): Promise<void> {
   return d.owner.deleteTemporary(d);
 }
 
-/** ActiveMQ's class names, as the seed writes them: `new ActiveMQQueue('FOO.A,FOO.B')`. */
+/** ActiveMQ's class names, as the ActiveMQ tutorial this project follows writes them: `new ActiveMQQueue('FOO.A,FOO.B')`. */
 export { Queue as ActiveMQQueue, Topic as ActiveMQTopic, TemporaryQueue as ActiveMQTempQueue, TemporaryTopic as ActiveMQTempTopic };
 
 const cache = new Map<string, Destination>();

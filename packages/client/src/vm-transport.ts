@@ -1,4 +1,4 @@
-// vm://name: an in-process link to an embedded broker (the seed's embedded-broker section).
+// vm://name: an in-process link to an embedded broker (the embedded broker of the ActiveMQ tutorial this project follows).
 // Commands cross as encoded bytes (no shared objects), delivered asynchronously.
 import { ConnectionClosedError, decodeCommand, isKnownCommandType, vmConnect, type Command, type VmEndpoint } from '@wharf/protocol';
 import type { ClientTransport, TransportListener } from './transport';
