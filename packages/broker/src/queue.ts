@@ -85,8 +85,10 @@ export class Queue extends MessageSource {
         super.enqueue(e);
         this.enqueued--; // counted when it arrived
       }
-      if (rows.length < batch || added < rows.length || this.storeCursor >= this.pagedMaxSeq) {
-        // Everything stored is in memory now (or consumed).
+      // Everything stored is in memory now (or consumed). A short read alone does not say so:
+      // a message stored while this read ran (pagedMaxSeq moved on) is after what it saw, and
+      // is read by the next pass.
+      if (rows.length === 0 || added < rows.length || this.storeCursor >= this.pagedMaxSeq) {
         this.pagedCount = 0;
       }
     } catch (err) {
