@@ -1,4 +1,5 @@
-// @wharf/store: the Store contract (docs/ARCHITECTURE.md: invariants), LevelStore (LevelDB) and MemoryStore.
+// @wharf/store: the Store contract (docs/ARCHITECTURE.md: invariants), LevelStore (LevelDB) and
+// MemoryStore; Journal, the append-only segment files the cluster keeps its replication log in.
 export * from './types';
 export { StoreError, StoreLockedError, StoreDamagedError, StoreUnavailableError, isTransientIoError } from './errors';
 export {
@@ -13,6 +14,7 @@ export {
 } from './codec';
 export { validateOps } from './ops';
 export { SnapshotReader, type SnapshotEntry } from './level-snapshot';
+export { Journal, type JournalOptions, type JournalRecord, type JournalLogger } from './journal/journal';
 
 import { StoreError } from './errors';
 import { LevelStore } from './level-store';

@@ -2,14 +2,14 @@
 // reference keys only (keys-only iterators, in chunks): a store of millions of messages is
 // counted without reading one body, and without holding more than a chunk of keys at a time.
 import type { WireMessage } from '@wharf/protocol';
-import { decodeBatch, decodeNumber, decodeValue } from './codec';
+import { decodeNumber, decodeValue } from './codec';
 import {
-  destinationOfKey, jobKey, jobsUntil, keySeq, Kind, kindRange, logKey, messageKey, messageKeyDest, messagesAfter,
+  destinationOfKey, jobKey, jobsUntil, keySeq, Kind, kindRange, messageKey, messageKeyDest, messagesAfter,
   refsAfter, splitNamedKey, type KeyRange,
 } from './keys';
 import { scan, type Db, type Range } from './level-db';
 import type {
-  DestinationRecord, DestinationSummary, JobRecord, LogBatch, Position, RecoveredState, StoredMessage,
+  DestinationRecord, DestinationSummary, JobRecord, Position, RecoveredState, StoredMessage,
   SubscriptionRecord, SubscriptionSummary,
 } from './types';
 
@@ -138,11 +138,4 @@ export async function loadJobs(db: Db, until: number, limit: number, reads: Read
   const range = jobsUntil(until);
   const values = await db.values(limited(after ? { gt: jobKey(after.due, after.id), lt: range.lt } : range, limit)).all();
   return values.map((v) => decodeValue<JobRecord>(count(reads, v)));
-}
-
-/** Retained batches after `from`, in order (the caller checks that `from` is retained). */
-export async function readLogAfter(db: Db, from: Position, limit: number, reads: ReadCounter): Promise<LogBatch[]> {
-  if (!(limit > 0)) return [];
-  const values = await db.values(limited({ gt: logKey(from.epoch, from.index), lt: Buffer.from([Kind.LOG + 1]) }, limit)).all();
-  return values.map((v) => decodeBatch(count(reads, v)));
 }

@@ -9,9 +9,9 @@
 // right after that write, before any later batch, the writer deletes the ranges in chunks and
 // then the marker. open() finishes any marker a crash left, before the store is used, so a
 // reopened store always shows the removal complete.
-import { decodeValue, encodeBatch, encodeNumber, encodeValue, isEncodedPut, type EncodedOp } from './codec';
+import { decodeValue, encodeNumber, encodeValue, isEncodedPut, type EncodedOp } from './codec';
 import {
-  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, logKey, markKey, messageKey, producerKey,
+  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, markKey, messageKey, producerKey,
   refKey, refRange, subscriptionKey,
 } from './keys';
 import type { WireMessage } from '@wharf/protocol';
@@ -52,8 +52,6 @@ export interface PendingWrite {
   sync: boolean;
   /** Bytes of keys and values written. */
   bytes: number;
-  /** Size of the retained log entry (0: none written). */
-  logSize: number;
   /** Change in the number of stored messages (range removals are counted by the writer). */
   messageDelta: number;
   /** Steps turned into SkipSteps (the writer leaves them out). */
@@ -73,7 +71,7 @@ const EMPTY = Buffer.alloc(0);
  * Encode a batch's ops into writes (throws on an unencodable value: nothing is queued then). A
  * PUT_MESSAGE whose message is already encoded (a replicated batch) is written as it came.
  */
-export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | EncodedOp>, sync: boolean, retainLog: boolean, dispatchable = false): PendingWrite {
+export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | EncodedOp>, sync: boolean, dispatchable = false): PendingWrite {
   const steps: WriteStep[] = [];
   let bytes = 0;
   let delta = 0;
@@ -148,15 +146,9 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
       }
     }
   }
-  let logSize = 0;
-  if (retainLog) {
-    const log = encodeBatch({ position, ops: ops as EncodedOp[] });
-    put(logKey(position.epoch, position.index), log);
-    logSize = log.length;
-  }
   const noop = (): void => undefined;
   return {
-    position, steps, hasClear, sync, bytes, logSize, messageDelta: delta, skips: 0, live: puts ? puts.length : 0, puts, queuedAt: 0,
+    position, steps, hasClear, sync, bytes, messageDelta: delta, skips: 0, live: puts ? puts.length : 0, puts, queuedAt: 0,
     resolve: noop, reject: noop,
   };
 }
