@@ -10,13 +10,12 @@ import { resolve } from 'node:path';
 import { StoreError, type WireMessage } from '@wharf/protocol';
 import { isTransientIoError, StoreDamagedError, StoreUnavailableError } from './errors';
 import { checkFiles, CommittedMark, describeDamage, missingBatches, verifyAtOpen, type StoreDamage } from './integrity';
-import { decodePosition, encodePosition, type EncodedBatch } from './codec';
-import { LAYOUT_VERSION, POSITION_KEY, retainedLogRange, VERSION_KEY } from './keys';
-import { openDb, reopenDb, type Db, type OpenedDb } from './level-db';
+import type { EncodedBatch } from './codec';
+import { openDb, type Db, type OpenedDb } from './level-db';
 import { GroupWriter, type WriterHost } from './level-group-commit';
-import { getMessage, loadJobs, loadMessages, loadRefs, recoverState, type ReadCounter } from './level-read';
-import { finishClears, pendingClears, prepareWrite, validateApplyOps, type PendingWrite } from './level-write';
-import { healDelay, resourcesBack } from './level-heal';
+import { getMessage, loadJobs, loadMessages, loadRefs, openLayout, recoverState, type ReadCounter } from './level-read';
+import { dropRetainedLog, finishClears, pendingClears, prepareWrite, validateApplyOps, type PendingWrite } from './level-write';
+import { Healer, reopenAfterFailure } from './level-heal';
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
 import { formatPosition, validateOps, validatePosition } from './ops';
 import { SizeGauge } from './dir-size';
@@ -148,18 +147,7 @@ export class LevelStore implements Store, WriterHost {
   }
 
   private async load(db: Db): Promise<void> {
-    const [version, pos] = await db.getMany([VERSION_KEY, POSITION_KEY]);
-    if (version) {
-      const v = version.readUInt32BE(0);
-      if (v !== LAYOUT_VERSION) throw new StoreError(`data directory ${this.opened!.directory} holds store layout ${v}; this Wharf reads layout ${LAYOUT_VERSION}`);
-    } else {
-      const any = await db.keys({ limit: 1 }).all();
-      if (any.length > 0) throw new StoreError(`data directory ${this.opened!.directory} holds a LevelDB that is not a Wharf store`);
-      const v = Buffer.allocUnsafe(4);
-      v.writeUInt32BE(LAYOUT_VERSION, 0);
-      await db.batch([{ type: 'put', key: VERSION_KEY, value: v }], { sync: true });
-    }
-    this.written = this.assigned = pos ? decodePosition(pos) : ZERO_POSITION;
+    this.written = this.assigned = await openLayout(db, this.opened!.directory);
     this.mark = new CommittedMark(this.opened!.directory);
     const committed = this.mark.read;
     if (committed && comparePositions(committed, this.written) > 0) {
@@ -183,9 +171,7 @@ export class LevelStore implements Store, WriterHost {
   async close(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'closing';
-    if (this.healTimer) clearTimeout(this.healTimer);
-    this.healTimer = null;
-    await this.healing;
+    await this.healer.stop();
     await this.writer.idle();
     await this.size.settled();
     const o = this.opened!;
@@ -285,66 +271,24 @@ export class LevelStore implements Store, WriterHost {
       this.failure = new StoreUnavailableError(
         `store ${this.directory} cannot write: ${err.message} — free disk space (or file descriptors); writes resume by themselves once one succeeds`,
       );
-      this.scheduleHeal();
+      this.healer.schedule();
     } else {
       this.failure = new StoreError(`store ${this.directory} failed and must be reopened: write failed: ${err.message}`);
     }
     return this.failure;
   }
 
-  private healTimer: NodeJS.Timeout | null = null;
-  private healing: Promise<void> | null = null;
-  private healAttempts = 0;
+  private readonly healer = new Healer(() => this.heal(), () => this.state === 'open');
 
-  private scheduleHeal(): void {
-    if (this.healTimer || this.healing || this.state !== 'open') return;
-    this.healTimer = setTimeout(() => {
-      this.healTimer = null;
-      this.healing = this.heal().then(
-        (healed) => {
-          this.healing = null;
-          if (!healed) this.scheduleHeal();
-        },
-        () => {
-          this.healing = null;
-          this.scheduleHeal();
-        },
-      );
-    }, healDelay(this.healAttempts++));
-    this.healTimer.unref();
-  }
-
-  /**
-   * Reopen LevelDB once the cause of a transient failure is gone (LevelDB keeps a failed write's
-   * error until reopened). The position is read back: a write reported failed may have reached
-   * the log after all (its fsync failed), and then it counts.
-   */
+  /** Writes go on once LevelDB is reopened after the transient failure (level-heal.ts). */
   private async heal(): Promise<boolean> {
     if (this.state !== 'open' || !(this.failure instanceof StoreUnavailableError)) return true;
-    const o = this.opened!;
-    if (!(await resourcesBack(o.directory))) return false;
     await this.size.settled();
-    await o.db.close().catch(() => undefined);
-    let db: Db;
-    try {
-      db = await reopenDb(o.directory);
-    } catch {
-      return false;
-    }
-    o.db = db;
-    try {
-      const [pos] = await db.getMany([POSITION_KEY]);
-      const onDisk = pos ? decodePosition(pos) : ZERO_POSITION;
-      if (comparePositions(onDisk, this.written) > 0) this.written = onDisk;
-      this.assigned = this.written;
-      await db.batch([{ type: 'put', key: POSITION_KEY, value: encodePosition(this.written) }], { sync: true });
-    } catch {
-      await db.close().catch(() => undefined);
-      return false;
-    }
+    const written = await reopenAfterFailure(this.opened!, this.written);
+    if (!written) return false;
+    this.written = this.assigned = written;
     this.mark?.write(this.written);
     this.failure = null;
-    this.healAttempts = 0;
     return true;
   }
 
@@ -431,7 +375,8 @@ export class LevelStore implements Store, WriterHost {
       }
     };
     // A read waits out a reopen in progress rather than fail on the closed database.
-    return this.healing ? this.healing.then(run) : run();
+    const healing = this.healer.running;
+    return healing ? healing.then(run) : run();
   }
 
   /** While the store is out of a resource, its reads fail with that cause, not fatally. */
@@ -446,17 +391,4 @@ function asStoreError(err: unknown): Error {
   if (err instanceof StoreError) return err;
   const e = err as Error;
   return new StoreError(e?.message ?? String(err));
-}
-
-/**
- * Older versions kept the replication log in LevelDB (L keys); a cluster node keeps it in a
- * Journal beside the store now. What is left of it is removed once, in chunks.
- */
-async function dropRetainedLog(db: Db): Promise<void> {
-  const range = retainedLogRange();
-  for (;;) {
-    const keys = await db.keys({ ...range, limit: 10000, fillCache: false }).all();
-    if (keys.length === 0) return;
-    await db.batch(keys.map((key) => ({ type: 'del' as const, key })), { sync: false });
-  }
 }

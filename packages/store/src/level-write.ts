@@ -12,7 +12,7 @@
 import { decodeValue, encodeNumber, encodeValue, isEncodedPut, type EncodedOp } from './codec';
 import {
   clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, markKey, messageKey, producerKey,
-  refKey, refRange, subscriptionKey,
+  refKey, refRange, retainedLogRange, subscriptionKey,
 } from './keys';
 import type { WireMessage } from '@wharf/protocol';
 import type { BatchOp, Db } from './level-db';
@@ -299,4 +299,17 @@ export async function pendingClears(db: Db): Promise<DeferredClear[]> {
     marker,
     ranges: decodeValue<Array<[Uint8Array, Uint8Array]>>(v).map(([gte, lt]) => ({ gte: Buffer.from(gte), lt: Buffer.from(lt) })),
   }));
+}
+
+/**
+ * Older versions kept the replication log in LevelDB (L keys); a cluster node keeps it in a
+ * Journal beside the store now. What is left of it is removed once, in chunks.
+ */
+export async function dropRetainedLog(db: Db): Promise<void> {
+  const range = retainedLogRange();
+  for (;;) {
+    const keys = await db.keys({ ...range, limit: 10000, fillCache: false }).all();
+    if (keys.length === 0) return;
+    await db.batch(keys.map((key) => ({ type: 'del' as const, key })), { sync: false });
+  }
 }
