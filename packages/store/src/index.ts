@@ -2,9 +2,10 @@
 // MemoryStore; Journal, the append-only segment files the cluster keeps its replication log in.
 export * from './types';
 export { StoreError, StoreLockedError, StoreDamagedError, StoreUnavailableError, isTransientIoError } from './errors';
-export {
-  checkFiles, describeDamage, describeKey, readMark, scanLogs, MARK_FILE, type StoreDamage, type CheckProgress,
-} from './integrity';
+export { checkFiles, describeDamage, type StoreDamage, type CheckProgress } from './integrity';
+export { describeKey } from './integrity-tables';
+export { scanLogs } from './integrity-logs';
+export { readMark, MARK_FILE } from './committed-mark';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store';
 export { LevelStore, type LevelStoreOptions } from './level-store';
 export { fdLimit, storeMaxOpenFiles } from './level-db';
