@@ -58,7 +58,15 @@ their priority; true dispatches the highest priority first), \`pendingMessageLim
 (none by default; \`{type: constant, limit: N}\` or \`{type: prefetchRatio, multiplier: X}\`,
 ActiveMQ's constant and prefetch-rate strategies: a non-durable topic subscriber keeps at most
 that many messages waiting beyond its prefetch; the oldest non-persistent ones past it are
-discarded, counted and advised on \`ActiveMQ.Advisory.MessageDiscarded.Topic.<name>\`).
+discarded, counted and advised on \`ActiveMQ.Advisory.MessageDiscarded.Topic.<name>\`),
+\`slowConsumerStrategy\` (none by default; \`{type: abortSlowConsumer, maxSlowDuration: 30000,
+checkPeriod: 30000, maxSlowCount: -1, abortConnection: false, ignoreNetworkConsumers: true}\`:
+a topic subscriber whose window is full with messages waiting behind it is slow, and after
+maxSlowDuration ms slow, or maxSlowCount turns to slow, it is closed with an error, or its whole
+connection with \`abortConnection\`; \`{type: abortSlowAckConsumer, maxTimeSinceLastAck: 30000,
+ignoreIdleConsumers: true, …}\` judges every consumer, queues too, by the time since its last
+acknowledgement), \`advisoryForSlowConsumers\` false (true: a subscriber turning slow is
+advised on \`ActiveMQ.Advisory.SlowConsumer.Topic.<name>\`).
 
 A \`transportConnectors\` URI takes ActiveMQ's options in its query, for every scheme:
 \`maximumConnections\` (client connections open at once through this connector; beyond it a new

@@ -1,7 +1,7 @@
 // Destination policies (ActiveMQ's policyEntry): resolved once per destination, wildcard entries
 // first and exact names last so the more specific entry wins field by field.
 import { isQueueKind, isWildcard, wildcardMatches, type Destination, type RedeliveryPolicyData } from '@wharf/protocol';
-import { DEFAULT_REDELIVERY, type DeadLetterStrategyConfig, type PendingMessageLimitStrategyConfig, type PolicyEntryConfig } from './config';
+import { DEFAULT_REDELIVERY, type DeadLetterStrategyConfig, type PendingMessageLimitStrategyConfig, type PolicyEntryConfig, type SlowConsumerStrategyConfig } from './config';
 
 export interface ResolvedPolicy {
   redelivery: RedeliveryPolicyData;
@@ -19,6 +19,9 @@ export interface ResolvedPolicy {
   inactiveTimoutBeforeGC: number;
   /** Dispatch pending messages by priority first (ActiveMQ's prioritizedMessages, default false: FIFO). */
   prioritizedMessages: boolean;
+  /** null: slow consumers are left alone (ActiveMQ's default). */
+  slowConsumerStrategy: SlowConsumerStrategyConfig | null;
+  advisoryForSlowConsumers: boolean;
 }
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
@@ -35,6 +38,8 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   gcInactiveDestinations: false,
   inactiveTimoutBeforeGC: 60000,
   prioritizedMessages: false,
+  slowConsumerStrategy: null,
+  advisoryForSlowConsumers: false,
 };
 
 function matches(entry: PolicyEntryConfig, d: Destination): boolean {
@@ -71,6 +76,9 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.gcInactiveDestinations !== undefined) p.gcInactiveDestinations = e.gcInactiveDestinations;
     if (e.inactiveTimoutBeforeGC !== undefined) p.inactiveTimoutBeforeGC = e.inactiveTimoutBeforeGC;
     if (e.prioritizedMessages !== undefined) p.prioritizedMessages = e.prioritizedMessages;
+    // The entry's own object: destinations under one entry share one strategy (its slow list and timer).
+    if (e.slowConsumerStrategy !== undefined) p.slowConsumerStrategy = e.slowConsumerStrategy;
+    if (e.advisoryForSlowConsumers !== undefined) p.advisoryForSlowConsumers = e.advisoryForSlowConsumers;
   }
   return p;
 }

@@ -79,6 +79,7 @@ export abstract class MessageSource {
   addConsumer(c: ServerConsumer): void {
     this.consumers.push(c);
     c.sources.push(this);
+    this.broker.slowConsumers.watch(this.policy.slowConsumerStrategy);
     this.scheduleDispatch();
   }
 

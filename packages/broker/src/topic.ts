@@ -32,6 +32,11 @@ export class TopicSubscription extends MessageSource {
     const room = c.prefetch > 0 ? Math.max(0, c.prefetch - c.outstanding) : c.pullCredit;
     if (this.pending.size > limit + room) discardOldest(this, limit, room);
   }
+  protected override afterDispatch(): void {
+    // ActiveMQ's TopicSubscription: slow once more than a prefetch's worth waits behind a full window.
+    const c = this.consumer;
+    noteSlowness(this, c, c.prefetch > 1 && this.pending.size > c.prefetch);
+  }
   removalOps(): StoreOp[] {
     return [];
   }
@@ -56,6 +61,11 @@ export class DurableSubscription extends MessageSource {
   override enqueue(e: Entry): void {
     super.enqueue(e);
     if (this.advisory && this.pending.size > ADVISORY_RETENTION) discardOldest(this, ADVISORY_RETENTION, 0);
+  }
+  protected override afterDispatch(): void {
+    // ActiveMQ's durable subscription: slow while messages wait and the window is full.
+    const c = this.active;
+    if (c) noteSlowness(this, c, this.pending.size > 0 && !c.hasCredit);
   }
   get subKey(): string {
     return this.record.key;
@@ -99,6 +109,15 @@ export class Topic {
  * them without end, and nobody needs the millionth-oldest. The oldest beyond this are discarded.
  */
 export const ADVISORY_RETENTION = 1000;
+
+function noteSlowness(src: MessageSource, c: ServerConsumer, slow: boolean): void {
+  if (slow && !c.slow) {
+    c.slow = true;
+    src.broker.slowConsumers.turnedSlow(src, c);
+  } else if (!slow && c.slow && (src.pending.size === 0 || c.hasCredit)) {
+    c.slow = false;
+  }
+}
 
 function isAdvisory(d: Destination): boolean {
   return d.name.startsWith('ActiveMQ.Advisory.');
