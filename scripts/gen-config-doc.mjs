@@ -51,8 +51,10 @@ for a destination every matching entry applies, exact names over wildcards. Its 
 \`{type: individual, queuePrefix: "ActiveMQ.DLQ.Queue.", …}\`, or \`{type: discarding}\`;
 \`processExpired\` true and \`processNonPersistent\` false as in ActiveMQ), \`queuePrefetch\` 1000,
 \`topicPrefetch\` 32767, \`durableTopicPrefetch\` 100, \`memoryLimit\` (32 MiB of messages held in
-memory per destination; persistent messages beyond it stay in the store and are paged in),
-\`producerFlowControl\` true, \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200,
+memory per destination; persistent messages beyond it stay in the store and are paged in; set
+in an entry, it is also the destination's own limit for non-persistent sends, which then block
+or fail when it is full while other destinations flow), \`producerFlowControl\` true (false: a
+destination at its own memoryLimit still accepts sends, up to the broker's memory), \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200,
 \`prioritizedMessages\` false (as on ActiveMQ, pending messages go out in arrival order whatever
 their priority; true dispatches the highest priority first), \`pendingMessageLimitStrategy\`
 (none by default; \`{type: constant, limit: N}\` or \`{type: prefetchRatio, multiplier: X}\`,

@@ -232,7 +232,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   getTopic(d: Destination, create: boolean, persist = true): Topic | undefined {
     let t = this.topics.get(d.url);
     if (!t && create) {
-      t = new Topic(d);
+      t = new Topic(d, new MemoryUsage(this.policyFor(d).destinationMemoryLimit, this.memory));
       this.topics.set(d.url, t);
       if (persist && this.durableStore && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
         void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
@@ -294,9 +294,9 @@ export class Broker extends EventEmitter implements ProtocolHost {
     return usageBlock(this, msg, transacted);
   }
 
-  /** Resolves when memory was released or after `ms`. */
-  waitForUsage(ms: number): Promise<void> {
-    return waitForUsage(this, ms);
+  /** Resolves when the memory `msg` waits for was released, or after `ms`. */
+  waitForUsage(ms: number, msg?: WireMessage): Promise<void> {
+    return waitForUsage(this, ms, msg);
   }
 
   // ---- subscriptions ----------------------------------------------------------------------

@@ -9,7 +9,14 @@ export interface ResolvedPolicy {
   queuePrefetch: number;
   topicPrefetch: number;
   durableTopicPrefetch: number;
+  /** Bytes of messages kept in memory before persistent queue messages stay in the store. */
   memoryLimit: number;
+  /**
+   * A policy entry's own memoryLimit: non-persistent sends to the destination block (or fail)
+   * past it, whatever other destinations hold. 0 (none set): only the broker's limit applies,
+   * as ActiveMQ's destination usage falls back to the broker's.
+   */
+  destinationMemoryLimit: number;
   producerFlowControl: boolean;
   expireMessagesPeriod: number;
   maxPageSize: number;
@@ -31,6 +38,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   topicPrefetch: 32767,
   durableTopicPrefetch: 100,
   memoryLimit: 32 * 1024 * 1024,
+  destinationMemoryLimit: 0,
   producerFlowControl: true,
   expireMessagesPeriod: 30000,
   maxPageSize: 200,
@@ -68,7 +76,7 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.queuePrefetch !== undefined) p.queuePrefetch = e.queuePrefetch;
     if (e.topicPrefetch !== undefined) p.topicPrefetch = e.topicPrefetch;
     if (e.durableTopicPrefetch !== undefined) p.durableTopicPrefetch = e.durableTopicPrefetch;
-    if (e.memoryLimit !== undefined) p.memoryLimit = e.memoryLimit;
+    if (e.memoryLimit !== undefined) p.memoryLimit = p.destinationMemoryLimit = e.memoryLimit;
     if (e.producerFlowControl !== undefined) p.producerFlowControl = e.producerFlowControl;
     if (e.expireMessagesPeriod !== undefined) p.expireMessagesPeriod = e.expireMessagesPeriod;
     if (e.maxPageSize !== undefined) p.maxPageSize = e.maxPageSize;

@@ -10,6 +10,7 @@ import { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import type { Broker } from './broker';
 import type { ResolvedPolicy } from './policy';
+import type { MemoryUsage } from './memory';
 
 /** A non-durable subscription: exactly one consumer, gone with it. */
 export class TopicSubscription extends MessageSource {
@@ -17,8 +18,8 @@ export class TopicSubscription extends MessageSource {
   /** Messages discarded by the pendingMessageLimitStrategy (a slow subscriber). */
   discarded = 0;
   private readonly advisory: boolean;
-  constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, readonly consumer: ServerConsumer) {
-    super(broker, destination, policy);
+  constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, readonly consumer: ServerConsumer, usage?: MemoryUsage) {
+    super(broker, destination, policy, usage);
     this.advisory = isAdvisory(destination);
   }
 
@@ -53,8 +54,8 @@ export class DurableSubscription extends MessageSource {
   /** Advisories discarded past ADVISORY_RETENTION while the subscriber was away or slow. */
   discarded = 0;
   private readonly advisory: boolean;
-  constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, public record: SubscriptionRecord) {
-    super(broker, destination, policy);
+  constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, public record: SubscriptionRecord, usage?: MemoryUsage) {
+    super(broker, destination, policy, usage);
     this.advisory = isAdvisory(destination);
   }
 
@@ -96,7 +97,8 @@ export class Topic {
   /** Durable subscriptions on exactly this topic. */
   readonly durables = new Set<DurableSubscription>();
   owner: string | null = null;
-  constructor(readonly destination: Destination) {}
+  /** `usage`: the memory its subscriptions' messages take, as one destination (policy memoryLimit). */
+  constructor(readonly destination: Destination, readonly usage: MemoryUsage) {}
   get consumerCount(): number {
     let n = this.subs.size;
     for (const d of this.durables) if (d.active) n++;
@@ -156,5 +158,5 @@ function discardOldest(sub: TopicSubscription | DurableSubscription, limit: numb
     if (sub instanceof TopicSubscription) sub.broker.advisories.messageDiscarded(sub.destination, e.msg, sub.consumer.label);
   }
   sub.discarded += gone.length;
-  sub.broker.memory.release(bytes);
+  sub.usage.release(bytes);
 }
