@@ -27,6 +27,7 @@ import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
 import { PageLimiter } from './page-limiter';
+import { SlowConsumers } from './slow-consumers';
 import { DestinationGc } from './destination-gc';
 import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
@@ -62,6 +63,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   /** Paging queue messages in from the store, a few queues at a time. */
   readonly pageLimiter = new PageLimiter();
   private readonly destinationGc = new DestinationGc(this);
+  /** The policies' slowConsumerStrategy lists and timers. */
+  readonly slowConsumers = new SlowConsumers(this);
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   readonly topics = new Map<string, Topic>();
@@ -180,6 +183,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.expiryTimer = null;
     this.destinationGc.stop();
+    this.slowConsumers.stop();
     this.scheduler?.stop();
     for (const c of this.connectors) await c.close().catch(() => undefined);
     this.connectors = [];
@@ -265,9 +269,9 @@ export class Broker extends EventEmitter implements ProtocolHost {
     return usageBlock(this, msg, transacted);
   }
 
-  /** Resolves when memory was released or after `ms`. */
-  waitForUsage(ms: number): Promise<void> {
-    return waitForUsage(this, ms);
+  /** Resolves when the memory `msg` waits for was released, or after `ms`. */
+  waitForUsage(ms: number, msg?: WireMessage): Promise<void> {
+    return waitForUsage(this, ms, msg);
   }
 
   // ---- subscriptions ----------------------------------------------------------------------

@@ -4,6 +4,7 @@
 import { InvalidDestinationError, destinationMatches, destinationOf, isQueueKind, isTemporary, type Destination } from '@wharf/protocol';
 import { OpType, type StoreOp } from '@wharf/store';
 import type { Broker } from './broker';
+import { MemoryUsage } from './memory';
 import { Queue } from './queue';
 import { Topic } from './topic';
 
@@ -18,7 +19,7 @@ export function createQueue(b: Broker, d: Destination, persist: boolean): Queue 
 }
 
 export function createTopic(b: Broker, d: Destination, persist: boolean): Topic {
-  const t = new Topic(d);
+  const t = new Topic(d, new MemoryUsage(b.policyFor(d).destinationMemoryLimit, b.memory));
   b.topics.set(d.url, t);
   const advisory = d.name.startsWith('ActiveMQ.Advisory.');
   if (persist && !isTemporary(d.kind) && !advisory) storeDestination(b, d);
