@@ -5,20 +5,24 @@
 # (`wharf start` processes, a real ZooKeeper, sync quorum_mem; the client on the master), all on
 # OpenWire, persistent and non-persistent, phases alternated. Prints messages/s and the load
 # average, and writes the table into docs/PERFORMANCE.md between <!-- bench-java:start --> and
-# <!-- bench-java:end --> (unless --no-write). --no-group leaves the group out.
+# <!-- bench-java:end --> (unless --no-write). --no-group leaves the group out. Each broker first
+# gets --warmup seconds (default 3) of the persistent load, unmeasured: three fresh node
+# processes need longer than one to have their code compiled.
 #
-#   scripts/bench-java-vs-activemq.sh [--seconds N] [--producers N] [--rounds N] [--no-group] [--no-write]
+#   scripts/bench-java-vs-activemq.sh [--seconds N] [--producers N] [--rounds N] [--warmup N] [--no-group] [--no-write]
 set -euo pipefail
 SECS=5
 PRODUCERS=8
 ROUNDS=1
 WRITE=1
 GROUP=1
+WARMUP=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
     --producers) PRODUCERS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
     --no-write) WRITE=0; shift ;;
     --no-group) GROUP=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -83,6 +87,9 @@ if [ $GROUP = 1 ]; then
   BROKERS="$BROKERS group"
 fi
 
+if [ "$WARMUP" -gt 0 ]; then
+  for b in $BROKERS; do java -cp "$WORK/build:$CP" JavaBench "${URL[$b]}" persistent "$PRODUCERS" "$WARMUP" >/dev/null; done
+fi
 declare -A RESULT
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
