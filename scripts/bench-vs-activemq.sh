@@ -4,7 +4,10 @@
 # messages/s and the Wharf/ActiveMQ ratio, and writes them into docs/PERFORMANCE.md between
 # <!-- bench-vs-activemq:start --> and <!-- bench-vs-activemq:end -->.
 #
-#   scripts/bench-vs-activemq.sh [--seconds N] [--rounds N] [--no-write]
+#   scripts/bench-vs-activemq.sh [--seconds N] [--rounds N] [--phases a,b] [--no-write]
+#
+# --phases runs only the named phases (scripts/bench-stomp.mjs lists them), e.g.
+# `--phases nonpersistent-receipt-roundtrip --no-write` for a quick look at one of them.
 #
 # Installs Debian's `activemq` package when it is missing (root: apt-get). ActiveMQ runs from
 # its own config and data directory under a temporary folder, as the `activemq` user, with
@@ -14,10 +17,12 @@ set -euo pipefail
 SECONDS_PER_PHASE=6
 ROUNDS=2
 WRITE=--write
+PHASES=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_PHASE="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
+    --phases) PHASES="--phases=$2"; shift 2 ;;
     --no-write) WRITE=""; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -70,4 +75,4 @@ echo "started Wharf on stomp://127.0.0.1:$WHARF_PORT"
 # ---- the same load on both, alternating ----------------------------------------------------------
 node scripts/bench-stomp.mjs run --broker "wharf=$WHARF_PORT" --broker "activemq=$AMQ_PORT" \
   --pid "wharf=$WHARF_PID" --pid "activemq=$AMQ_PID" \
-  --seconds "$SECONDS_PER_PHASE" --rounds "$ROUNDS" $WRITE
+  --seconds "$SECONDS_PER_PHASE" --rounds "$ROUNDS" $PHASES $WRITE
