@@ -45,7 +45,11 @@ export class Security {
   readonly authenticator: Authenticator;
   readonly authorization: AuthorizationMap | null;
   /** Counters for the metrics endpoint. */
-  readonly stats = { authenticationFailures: 0, authorizationRefusals: 0 };
+  readonly stats = {
+    authenticationFailures: 0, authorizationRefusals: 0,
+    /** Logins answered through a promise (scrypt, LDAP): started in all, and running now. */
+    asyncLogins: 0, asyncLoginsRunning: 0,
+  };
 
   constructor(private readonly config: BrokerConfig, private readonly log: Logger, private readonly destinations: DestinationLookup) {
     this.authenticator = new Authenticator(config, log);
@@ -83,7 +87,17 @@ export class Security {
     } catch (err) {
       return failed(err);
     }
-    if (p instanceof Promise) return p.then((principal) => (conn.principal = principal), failed);
+    if (p instanceof Promise) {
+      this.stats.asyncLogins++;
+      this.stats.asyncLoginsRunning++;
+      return p.then((principal) => {
+        this.stats.asyncLoginsRunning--;
+        return (conn.principal = principal);
+      }, (err: unknown) => {
+        this.stats.asyncLoginsRunning--;
+        return failed(err);
+      });
+    }
     conn.principal = p;
     return p;
   }
