@@ -194,12 +194,15 @@ export class ServerConnection implements ProtocolConnection {
     const principal = b.security.login(this, cmd.user, cmd.password);
     if (!(principal instanceof Promise)) return this.welcome(cmd, principal);
     this.waitingForLogin = [];
+    // Read no more from this client until the answer: what it sends meanwhile stays in its socket.
+    this.transport.pause?.();
     const settle = (run: () => void): void => {
       try {
         if (!this.closed) run();
       } catch (err) {
         this.failed(err, cmd.corr);
       }
+      if (!this.closed && this.blocked.length === 0) this.transport.resume?.();
       const waiting = this.waitingForLogin;
       this.waitingForLogin = null;
       for (const c of waiting ?? []) this.handle(c);
