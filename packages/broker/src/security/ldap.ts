@@ -65,6 +65,9 @@ export class LdapLogin {
     this.password = c.connectionPassword !== undefined ? resolveSecret(c.connectionPassword, `${where}.connectionPassword`) : undefined;
     this.timeout = c.timeout ?? DEFAULT_TIMEOUT_MS;
     this.maxConcurrent = c.maxConcurrentLogins ?? DEFAULT_MAX_CONCURRENT;
+    // Without a time limit one hung directory would hold its logins (and their sockets) for ever.
+    if (!Number.isInteger(this.timeout) || this.timeout < 1) throw new ConfigError(`${where}.timeout must be a positive number of ms (got ${String(c.timeout)})`);
+    if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) throw new ConfigError(`${where}.maxConcurrentLogins must be a positive integer (got ${String(c.maxConcurrentLogins)})`);
     if (c.ca !== undefined) {
       try {
         this.tls = { ca: fs.readFileSync(c.ca) };
