@@ -265,6 +265,22 @@ describe('security - LDAP logins (slapd)', function () {
     });
   }
 
+  it('security ldap - beyond maxConcurrentLogins, a login is refused at once instead of queueing behind a hung directory', async () => {
+    const logger = pino({ level: 'info' }, { write: (s: string) => void logLines.push(s) });
+    const one = await world({ jaasLdapLogin: { ...ldapConfig(slapd!), maxConcurrentLogins: 1 } }, { logger });
+    w!.ledger.defer(() => one.ledger.closeAll());
+    slapd!.pause();
+    try {
+      const first = new ConnectionFactory(one.url).createConnection('alice', 'alice-ldap');
+      first.then((c) => c.close(), () => undefined);
+      await checkFor(10000, () => one.broker.security.stats.asyncLoginsRunning === 1, 'the first login waiting for the directory');
+      await assert.rejects(new ConnectionFactory(one.url).createConnection('root', 'root-ldap'), isSecurity(/User name \[root\] or password is invalid/));
+      assert.ok(logLines.some((l) => l.includes('LDAP server unavailable') && l.includes('already running')), 'the refusal says why');
+    } finally {
+      slapd!.resume();
+    }
+  });
+
   it('security ldap - a directory that hangs holds only its own logins; gone, it refuses them with a clear log and the broker goes on', async () => {
     const c = await login('root', 'root-ldap');
     const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
