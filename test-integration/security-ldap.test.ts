@@ -273,7 +273,12 @@ describe('security - LDAP logins (slapd)', function () {
     try {
       const first = new ConnectionFactory(one.url).createConnection('alice', 'alice-ldap');
       first.then((c) => c.close(), () => undefined);
-      await checkFor(10000, () => one.broker.security.stats.asyncLoginsRunning === 1, 'the first login waiting for the directory');
+      let firstSettled = '';
+      first.then(() => (firstSettled = 'accepted'), (e: Error) => (firstSettled = `refused: ${e.message}`));
+      await checkFor(20000, () => {
+        if (one.broker.security.stats.asyncLoginsRunning === 1) return true;
+        throw new Error(`stats ${JSON.stringify(one.broker.security.stats)}, first login ${firstSettled || 'pending'}, log ${logLines.slice(-3).join(' ')}`);
+      }, 'the first login waiting for the directory');
       await assert.rejects(new ConnectionFactory(one.url).createConnection('root', 'root-ldap'), isSecurity(/User name \[root\] or password is invalid/));
       assert.ok(logLines.some((l) => l.includes('LDAP server unavailable') && l.includes('already running')), 'the refusal says why');
     } finally {
