@@ -12,6 +12,7 @@ import { ConnectionFactory, JMSSecurityError, Session, type Connection } from '@
 import { hashPassword, type BrokerConfig } from '@wharf/broker';
 import { CommandType, PROTOCOL_VERSION } from '@wharf/protocol';
 import { stompProtocol } from '@wharf/stomp';
+import { startConsole } from '@wharf/console';
 import { checkFor, slapdAvailable, startSlapd, type SlapdHandle } from '@wharf/testkit';
 import { raw, text, world, type World } from './helpers';
 
@@ -167,6 +168,7 @@ describe('security - LDAP logins (slapd)', function () {
     await assert.rejects(login('a*', 'alice-ldap'), isSecurity(/User name \[a\*\] or password is invalid/));
     assert.equal(w!.broker.security.stats.authenticationFailures, 4);
     assert.equal(logLines.filter((l) => l.includes('security: authentication failed')).length, 4);
+    assert.ok(w!.broker.security.failureDelay('127.0.0.1:1') > 0, 'LDAP failures slow down the next answers like any other');
   });
 
   it('security ldap - native: LDAP groups (nested ones too) feed authorizationEntries; JMSXUserID is the LDAP user', async () => {
@@ -264,6 +266,21 @@ describe('security - LDAP logins (slapd)', function () {
       assert.equal(w!.broker.security.stats.authenticationFailures, 2);
     });
   }
+
+  it('security ldap - console: LDAP users log in with their directory password; LDAP groups give the roles', async () => {
+    const con = await startConsole(w!.broker, { host: '127.0.0.1', port: 0, users: w!.broker.security.authenticator, adminGroups: 'admins', viewerGroups: 'users' });
+    w!.ledger.defer(() => con.close());
+    const call = async (user: string, password: string, method = 'GET', p = '/api/broker'): Promise<number> =>
+      (await fetch(`${con.url}${p}`, { method, headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } })).status;
+    assert.equal(await call('alice', 'alice-ldap'), 200, 'alice (users) may look');
+    assert.equal(await call('alice', 'wrong'), 401);
+    assert.equal(await call('mallory', 'alice-ldap'), 401);
+    assert.equal(await call('alice', 'alice-ldap', 'POST', '/api/queues/USERS.LDAP/purge'), 403, 'a viewer may not purge');
+    assert.equal(await call('bob', 'bob-ldap'), 403, 'bob is in none of the console groups');
+    const rs = (await login('root', 'root-ldap')).createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await (await rs.createProducer(rs.createQueue('USERS.LDAP'))).send(rs.createTextMessage('to purge'));
+    assert.equal(await call('root', 'root-ldap', 'POST', '/api/queues/USERS.LDAP/purge'), 200, 'an admin (admins) may purge');
+  });
 
   it('security ldap - beyond maxConcurrentLogins, a login is refused at once instead of queueing behind a hung directory', async () => {
     const logger = pino({ level: 'info' }, { write: (s: string) => void logLines.push(s) });
