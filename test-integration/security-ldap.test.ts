@@ -5,6 +5,9 @@
 // connection goes on. Also: scrypt-hashed logins in a burst leave other connections' messages
 // flowing (scrypt runs off the event loop).
 import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import pino from 'pino';
 import { WebSocket } from 'ws';
@@ -13,7 +16,7 @@ import { hashPassword, type BrokerConfig } from '@wharf/broker';
 import { CommandType, PROTOCOL_VERSION } from '@wharf/protocol';
 import { stompProtocol } from '@wharf/stomp';
 import { startConsole } from '@wharf/console';
-import { checkFor, slapdAvailable, startSlapd, type SlapdHandle } from '@wharf/testkit';
+import { TestPki, checkFor, slapdAvailable, startSlapd, type SlapdHandle } from '@wharf/testkit';
 import { raw, text, world, type World } from './helpers';
 
 const isSecurity = (re: RegExp) => (e: Error): boolean => e instanceof JMSSecurityError && re.test(e.message);
@@ -332,6 +335,38 @@ describe('security - LDAP logins (slapd)', function () {
     assert.match(String(logged[0]!.ldap), /^ldap:\/\/127\.0\.0\.1:\d+$/);
     await producer.send(s.createTextMessage('still here'));
     assert.equal(text(await consumer.receive(5000)), 'still here');
+  });
+});
+
+describe('security - LDAP over TLS (ldaps://)', function () {
+  this.timeout(60000);
+  let pki: TestPki | null = null;
+  let slapd: SlapdHandle | null = null;
+  let w: World | null = null;
+  before(async function () {
+    if (!slapdAvailable() || !TestPki.available()) this.skip();
+    pki = new TestPki(fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-ldaps-')));
+    pki.issue(pki.ca('ca'), 'ldap', '/CN=localhost', 'DNS:localhost,IP:127.0.0.1');
+    pki.ca('other-ca');
+    slapd = await startSlapd({ users: DIRECTORY, tls: { key: pki.file('ldap.key'), cert: pki.file('ldap.pem') } });
+  });
+  after(async () => {
+    await w?.ledger.closeAll();
+    await slapd?.stop();
+    if (pki) fs.rmSync(pki.dir, { recursive: true, force: true });
+  });
+
+  it('security ldap - ldaps:// with the directory\'s CA logs in; a server certificate the CA did not sign refuses every login', async () => {
+    assert.match(slapd!.url, /^ldaps:/);
+    const logLines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void logLines.push(s) });
+    w = await world({ jaasLdapLogin: { ...ldapConfig(slapd!), ca: pki!.file('ca.pem') }, authorizationEntries: ENTRIES }, { logger });
+    const alice = await new ConnectionFactory(w.url).createConnection('alice', 'alice-ldap');
+    w.ledger.add(alice, (x) => x.close());
+    const wrongCa = await world({ jaasLdapLogin: { ...ldapConfig(slapd!), ca: pki!.file('other-ca.pem') } }, { logger });
+    w.ledger.defer(() => wrongCa.ledger.closeAll());
+    await assert.rejects(new ConnectionFactory(wrongCa.url).createConnection('alice', 'alice-ldap'), isSecurity(/User name \[alice\] or password is invalid/));
+    assert.ok(logLines.some((l) => l.includes('LDAP server unavailable') && /certificate/.test(l)), 'the log names the certificate problem');
   });
 });
 
