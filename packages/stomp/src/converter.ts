@@ -339,7 +339,7 @@ export class StompConnection extends StompConnectionBase {
     // Receipts still owed are written first, so the DISCONNECT receipt means "all done".
     this.whenIdle(() => {
       if (this.isClosed()) return;
-      if (receipt !== undefined) this.writeFrame('RECEIPT', [['receipt-id', receipt]]);
+      if (receipt !== undefined) this.writeReceipt(receipt);
       this.phase = Phase.CLOSED;
       this.conn.close(undefined, false);
     });
