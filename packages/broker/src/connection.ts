@@ -206,7 +206,8 @@ export class ServerConnection implements ProtocolConnection {
       } catch (err) {
         this.failed(err, cmd.corr);
       }
-      if (!this.closed) this.transport.resume?.();
+      // A refused client stays unread until its (delayed) answer closes it.
+      if (!this.closed && this.helloDone) this.transport.resume?.();
       for (const c of waiting) this.handle(c);
     };
     principal.then((p) => settle(() => {
