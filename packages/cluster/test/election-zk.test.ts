@@ -288,6 +288,7 @@ describe('election (zookeeper)', function () {
       const [first] = await waitForAll(nodes, agreed('a', 3), WAIT_MS);
       const [a] = nodes as [ZooKeeperElection];
       const lost = waitForLost(a, WAIT_MS);
+      const t0 = performance.now();
       zk.pause();
       try {
         assert.match(await lost, /no answer/);
