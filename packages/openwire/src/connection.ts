@@ -16,6 +16,7 @@ import { Transactions } from './transactions';
 import { Advisories } from './advisories';
 import { Sessions } from './sessions';
 import { Producers } from './producers';
+import { clusterClients, connectionControl, worthTelling, type ClusterClients } from './cluster';
 
 /** The byte channel under a connection (a TCP or TLS socket). */
 export interface OpenWireSink {
@@ -29,6 +30,8 @@ export interface OpenWireSink {
 export interface OpenWireOptions {
   /** What the broker advertises; the client's wishes are AND-ed with it. */
   prefs: WireFormatPrefs;
+  /** The connector's updateClusterClients & co. (default: tell clients the group's members). */
+  cluster?: ClusterClients;
 }
 
 const NEGOTIATION_TIMEOUT = 15000;
@@ -237,6 +240,17 @@ export class OpenWireConnection implements ServerTransport, OwContext {
     this.phase = Phase.OPEN;
     this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: TX_SESSION, ackMode: AckMode.SESSION_TRANSACTED });
     this.answerOk(answer);
+    // A client back through failover is not sent elsewhere again (as ActiveMQ's connector).
+    this.tellMembers(this.broker.config.advertisedMembers ?? [], c.failoverReconnect !== true);
+  }
+
+  /** The group's members as a ConnectionControl, when the connector tells clients (cluster.ts). */
+  private toldMembers: readonly string[] | null = null;
+  private tellMembers(members: readonly string[], mayRebalance: boolean): void {
+    const cc = this.opts.cluster ?? clusterClients(undefined);
+    if (!cc.update || this.phase !== Phase.OPEN || !worthTelling(this.toldMembers, members, cc.onRemove)) return;
+    this.toldMembers = members;
+    this.writeCommand(connectionControl(members, cc.rebalance && mayRebalance));
   }
 
   private onRemove(c: Struct, answer: number): void {
@@ -273,6 +287,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
         return;
       }
       case CommandType.WELCOME: this.welcome = cmd; return;
+      case CommandType.CLUSTER_UPDATE: return this.tellMembers(cmd.members, true);
       case CommandType.ERROR: return this.onBrokerError(cmd);
       default: return; // PING/PONG: OpenWire has its own KeepAliveInfo
     }
