@@ -10,6 +10,7 @@
 //    transaction (replayed by the client on the new master) commits its messages once.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -98,7 +99,10 @@ describe('cluster (processes) - Java clients fail over across the group', functi
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed' && g) console.log(g.logs());
+    if (this.currentTest?.state !== 'failed' || !g) return;
+    console.log(g.logs());
+    // What the Java programs printed, beside the nodes' logs (kept with WHARF_TEST_KEEP=1).
+    programs.forEach((p, i) => fs.writeFileSync(path.join(g.dir, `java-${i}.log`), `${p.lines.join('\n')}\n${p.stderr}`));
   });
 
   /** The killed master back as a slave, and both slaves caught up. */
@@ -108,7 +112,9 @@ describe('cluster (processes) - Java clients fail over across the group', functi
   }
 
   it(`openwire failover - kill -9 of the master ${ROUNDS} times under Java load: every returned send consumed, duplicates only redelivered`, async () => {
-    const load = run(['load', g.failoverUrl(), 'OW.FAILOVER', '2']);
+    // The client's own duplicate suppression (its connection's message audit) is off, so that a
+    // message the group stored twice, or redelivered unmarked, reaches the test.
+    const load = run(['load', g.failoverUrl('&jms.checkForDuplicates=false'), 'OW.FAILOVER', '2']);
     const sent = () => load.lines.filter((l) => l.startsWith('SENT ')).length;
     await until(30_000, () => sent() >= 50, 'the first 50 Java sends');
     for (let round = 1; round <= ROUNDS; round++) {

@@ -155,6 +155,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
     switch (c.type) {
       case DataType.MESSAGE_ACK: return this.sessions.onAck(c, answer);
       case DataType.MESSAGE_PULL: return this.sessions.onPull(c, answer);
+      case DataType.CONSUMER_CONTROL: return this.sessions.onConsumerControl(c, answer);
       case DataType.KEEP_ALIVE_INFO:
         if (c.responseRequired === true) this.writeCommand({ type: DataType.KEEP_ALIVE_INFO, commandId: 0, responseRequired: false });
         return;
@@ -171,7 +172,6 @@ export class OpenWireConnection implements ServerTransport, OwContext {
         return;
       case DataType.WIREFORMAT_INFO: throw new OpenWireError('WireFormatInfo was already received');
       case DataType.CONNECTION_CONTROL:
-      case DataType.CONSUMER_CONTROL:
       case DataType.FLUSH_COMMAND:
       case DataType.CONTROL_COMMAND:
       case DataType.PRODUCER_ACK:
