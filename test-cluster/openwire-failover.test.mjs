@@ -7,7 +7,9 @@
 //  - a Java client given only a slave's URL is told the members by the slave and finds the master;
 //  - open local transactions across a failover: a consuming transaction's commit fails with
 //    TransactionRolledBackException and its message comes again, redelivered; a producing
-//    transaction (replayed by the client on the new master) commits its messages once.
+//    transaction (replayed by the client on the new master) commits its messages once. This is
+//    what ActiveMQ 5.17 does with a shared-store master/slave pair, line for line
+//    (scripts/openwire-failover-vs-activemq.sh runs the same program there).
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -172,8 +174,9 @@ describe('cluster (processes) - Java clients fail over across the group', functi
     const m = await g.waitForMaster();
     const mark = p.lines.length;
     await m.kill();
-    await g.waitForMaster(30_000, m);
-    await p.line(/^RESUMED /, 30_000, mark);
+    const next = await g.waitForMaster(30_000, m);
+    // The client may touch a refusing node on its way (a short-lived connection each time).
+    await p.line(new RegExp(`^RESUMED ${next.url}$`), 30_000, mark);
     p.write('go');
     const consumerCommit = await p.line(/^CONSUMER-COMMIT /, 30_000);
     assert.match(consumerCommit, /^CONSUMER-COMMIT javax\.jms\.TransactionRolledBackException: /);
