@@ -17,6 +17,7 @@ import { Advisories } from './advisories';
 import { Sessions } from './sessions';
 import { Producers } from './producers';
 import { clusterClients, connectionControl, worthTelling, type ClusterClients } from './cluster';
+import { claimConnectionId, releaseConnectionId, type ConnectionIdHolder } from './takeover';
 
 /** The byte channel under a connection (a TCP or TLS socket). */
 export interface OpenWireSink {
@@ -44,7 +45,7 @@ interface Pending {
   onError?: () => void;
 }
 
-export class OpenWireConnection implements ServerTransport, OwContext {
+export class OpenWireConnection implements ServerTransport, OwContext, ConnectionIdHolder {
   readonly conn: ProtocolConnection;
   private phase = Phase.WIRE_FORMAT;
   private wf: WireFormat;
@@ -120,7 +121,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
   }
 
   onClosed(): void {
-    this.advisories.release();
+    this.releaseAll();
     this.stopTimer();
     this.phase = Phase.CLOSED;
     this.conn.close(undefined, false);
@@ -240,8 +241,25 @@ export class OpenWireConnection implements ServerTransport, OwContext {
     this.phase = Phase.OPEN;
     this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: TX_SESSION, ackMode: AckMode.SESSION_TRANSACTED });
     this.answerOk(answer);
+    this.user = user;
+    const id = (c.connectionId as Struct | null)?.value;
+    if (typeof id === 'string' && id) claimConnectionId(this.broker, (this.connectionKey = id), this);
     // A client back through failover is not sent elsewhere again (as ActiveMQ's connector).
     this.tellMembers(this.broker.config.advertisedMembers ?? [], c.failoverReconnect !== true);
+  }
+
+  user: string | undefined;
+  private connectionKey: string | null = null;
+
+  takenOver(): void {
+    this.broker.log.info({ conn: this.conn.id, remote: this.remoteAddress }, 'openwire: the client reconnected with this connection id: closing the stale connection');
+    this.conn.close(undefined, false);
+  }
+
+  /** The connection ends: its temporary destinations and its ConnectionId go with it. */
+  private releaseAll(): void {
+    this.advisories.release();
+    if (this.connectionKey !== null) releaseConnectionId(this.broker, this.connectionKey, this);
   }
 
   /** The group's members as a ConnectionControl, when the connector tells clients (cluster.ts). */
@@ -363,7 +381,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
   /** ShutdownInfo or a fault: release everything and close the socket. */
   private shutdown(): void {
     if (this.phase === Phase.CLOSED) return;
-    this.advisories.release();
+    this.releaseAll();
     this.flush();
     this.stopTimer();
     this.phase = Phase.CLOSED;
@@ -374,7 +392,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
   // ---- ServerTransport ---------------------------------------------------------------------
 
   close(): void {
-    this.advisories.release();
+    this.releaseAll();
     this.flush();
     this.stopTimer();
     this.phase = Phase.CLOSED;

@@ -19,9 +19,9 @@ function portOf(b: Broker): number {
   return Number(/:(\d+)$/.exec(b.connectorUrl('tcp'))![1]);
 }
 
-async function connected(b: Broker, id: string, failoverReconnect = false): Promise<RawOpenWire> {
+async function connected(b: Broker, id: string, failoverReconnect = false, userName: string | null = null): Promise<RawOpenWire> {
   const c = await RawOpenWire.connect(portOf(b));
-  const r = await c.request({ type: DataType.CONNECTION_INFO, connectionId: { type: DataType.CONNECTION_ID, value: id }, clientId: null, brokerPath: null, failoverReconnect });
+  const r = await c.request({ type: DataType.CONNECTION_INFO, connectionId: { type: DataType.CONNECTION_ID, value: id }, clientId: null, brokerPath: null, failoverReconnect, userName });
   assert.equal(r.type, DataType.RESPONSE);
   return c;
 }
@@ -137,5 +137,19 @@ describe('openwire - Java clients in a replicated group', () => {
     const first = await c.waitFor((x) => x.type === DataType.MESSAGE_DISPATCH, 'MessageDispatch');
     const second = await c.waitFor((x) => x.type === DataType.MESSAGE_DISPATCH, 'MessageDispatch');
     assert.ok(first.message && second.message);
+  });
+
+  it('openwire cluster clients - a client back with its ConnectionId takes over its stale connection, for the same user only', async () => {
+    const b = await startBroker();
+    brokers.push(b);
+    const stale = await connected(b, 'ID:same');
+    clients.push(stale);
+    const back = await connected(b, 'ID:same', true);
+    clients.push(back);
+    await stale.closedP;
+    const other = await connected(b, 'ID:same', true, 'mallory');
+    clients.push(other);
+    await noControlPending(back);
+    assert.equal(back.closed, false);
   });
 });
