@@ -9,7 +9,8 @@
 //    TransactionRolledBackException and its message comes again, redelivered; a producing
 //    transaction (replayed by the client on the new master) commits its messages once. This is
 //    what ActiveMQ 5.17 does with a shared-store master/slave pair, line for line
-//    (scripts/openwire-failover-vs-activemq.sh runs the same program there).
+//    (scripts/openwire-failover-vs-activemq.sh runs the same program there);
+//  - a connection with a client id and a durable subscription carries on on the new master.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -186,6 +187,22 @@ describe('cluster (processes) - Java clients fail over across the group', functi
     await p.line(/^CLOSED$/, 30_000);
     assert.deepEqual(p.lines.filter((l) => l.startsWith('TXQ ')), ['TXQ tx-1 false', 'TXQ tx-2 false']);
     assert.deepEqual(p.lines.filter((l) => l.startsWith('LEFT ')), []);
+    assert.equal(await p.close(), 0, p.stderr);
+    await rejoin(m);
+  });
+
+  it('openwire failover - a connection with a client id and a durable subscription carries on on the new master', async () => {
+    const p = run(['durable-across-failover', g.failoverUrl('&jms.clientID=ow-durable'), 'OW.DURABLE']);
+    assert.equal(await p.line(/^READY /, 30_000), 'READY ow-durable');
+    const m = await g.waitForMaster();
+    const mark = p.lines.length;
+    await m.kill();
+    const next = await g.waitForMaster(30_000, m);
+    await p.line(new RegExp(`^RESUMED ${next.url}$`), 30_000, mark);
+    p.write('go');
+    await p.line(/^CLOSED$/, 30_000);
+    const got = p.lines.filter((l) => l.startsWith('DURABLE ')).map((l) => l.split(' ')[1]);
+    assert.deepEqual(got, ['d-1', 'd-2', 'd-3', 'd-4', 'd-5', 'd-6', 'd-7', 'd-8', 'd-9', 'd-10']);
     assert.equal(await p.close(), 0, p.stderr);
     await rejoin(m);
   });
