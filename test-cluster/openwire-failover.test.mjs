@@ -108,7 +108,18 @@ describe('cluster (processes) - Java clients fail over across the group', functi
     programs.forEach((p, i) => fs.writeFileSync(path.join(g.dir, `java-${i}.log`), `${p.lines.join('\n')}\n${p.stderr}`));
   });
 
-  /** The killed master back as a slave, and both slaves caught up. */
+  /** kill -9 of the master; resolves with it once program `p` has reconnected to the new one. */
+  async function killUnder(p) {
+    const m = await g.waitForMaster();
+    const mark = p.lines.length;
+    await m.kill();
+    const next = await g.waitForMaster(30_000, m);
+    // The client may touch a refusing node on its way (a short-lived connection each time).
+    await p.line(new RegExp(`^RESUMED ${next.url}$`), 30_000, mark);
+    return m;
+  }
+
+  /** The killed master back as a slave. */
   async function rejoin(m) {
     await m.start();
     await until(30_000, () => m.role === 'slave', `${m.id} to rejoin as a slave (roles: ${g.roles()})`);
@@ -172,12 +183,7 @@ describe('cluster (processes) - Java clients fail over across the group', functi
     const p = run(['tx-across-failover', g.failoverUrl(), 'OW.TX']);
     assert.equal(await p.line(/^TX-RECEIVED /, 30_000), 'TX-RECEIVED before');
     await p.line(/^READY$/, 30_000);
-    const m = await g.waitForMaster();
-    const mark = p.lines.length;
-    await m.kill();
-    const next = await g.waitForMaster(30_000, m);
-    // The client may touch a refusing node on its way (a short-lived connection each time).
-    await p.line(new RegExp(`^RESUMED ${next.url}$`), 30_000, mark);
+    const m = await killUnder(p);
     p.write('go');
     const consumerCommit = await p.line(/^CONSUMER-COMMIT /, 30_000);
     assert.match(consumerCommit, /^CONSUMER-COMMIT javax\.jms\.TransactionRolledBackException: /);
@@ -194,11 +200,7 @@ describe('cluster (processes) - Java clients fail over across the group', functi
   it('openwire failover - a connection with a client id and a durable subscription carries on on the new master', async () => {
     const p = run(['durable-across-failover', g.failoverUrl('&jms.clientID=ow-durable'), 'OW.DURABLE']);
     assert.equal(await p.line(/^READY /, 30_000), 'READY ow-durable');
-    const m = await g.waitForMaster();
-    const mark = p.lines.length;
-    await m.kill();
-    const next = await g.waitForMaster(30_000, m);
-    await p.line(new RegExp(`^RESUMED ${next.url}$`), 30_000, mark);
+    const m = await killUnder(p);
     p.write('go');
     await p.line(/^CLOSED$/, 30_000);
     const got = p.lines.filter((l) => l.startsWith('DURABLE ')).map((l) => l.split(' ')[1]);
