@@ -5,6 +5,8 @@
 // (refuseOpenWire): the client moves on at once, to the master named first.
 import type net from 'node:net';
 import type { Refusal, TransportConnectorConfig } from '@wharf/broker';
+import type { OwContext } from './context';
+import { claimConnectionId, releaseConnectionId, type ConnectionIdHolder } from './takeover';
 import { WireFormat, type Struct } from './codec';
 import { FrameReader } from './frame';
 import { DataType, MAX_VERSION } from './schema';
@@ -24,6 +26,49 @@ export function clusterClients(cfg: TransportConnectorConfig | undefined): Clust
     rebalance: cfg?.rebalanceClusterClients === true,
     onRemove: cfg?.updateClusterClientsOnRemove === true,
   };
+}
+
+/** What ConnectionInfo said that matters once the login succeeded. */
+export interface Accepted {
+  user: string | undefined;
+  connectionId: string | null;
+  failoverReconnect: boolean;
+}
+
+/** A connection's part in a group: the members told to its client, its ConnectionId held. */
+export class GroupPart implements ConnectionIdHolder {
+  user: string | undefined;
+  private told: readonly string[] | null = null;
+  private connectionId: string | null = null;
+  private readonly cc: ClusterClients;
+
+  constructor(private readonly ctx: OwContext, cc: ClusterClients | undefined, private readonly close: () => void) {
+    this.cc = cc ?? clusterClients(undefined);
+  }
+
+  /** ConnectionInfo was accepted. */
+  accepted(info: Accepted): void {
+    this.user = info.user;
+    if (info.connectionId !== null) claimConnectionId(this.ctx.broker, (this.connectionId = info.connectionId), this);
+    // A client back through failover is not sent elsewhere again (as ActiveMQ's connector).
+    this.tell(this.ctx.broker.config.advertisedMembers ?? [], !info.failoverReconnect);
+  }
+
+  /** The members, as a ConnectionControl, when the connector tells clients and there is news. */
+  tell(members: readonly string[], mayRebalance: boolean): void {
+    if (!this.cc.update || !this.ctx.isOpen() || !worthTelling(this.told, members, this.cc.onRemove)) return;
+    this.told = members;
+    this.ctx.writeCommand(connectionControl(members, this.cc.rebalance && mayRebalance));
+  }
+
+  takenOver(): void {
+    this.ctx.broker.log.info({ conn: this.ctx.conn.id }, 'openwire: the client reconnected with this connection id: closing the stale connection');
+    this.close();
+  }
+
+  release(): void {
+    if (this.connectionId !== null) releaseConnectionId(this.ctx.broker, this.connectionId, this);
+  }
 }
 
 export function connectionControl(members: readonly string[], rebalance: boolean): Struct {

@@ -16,8 +16,7 @@ import { Transactions } from './transactions';
 import { Advisories } from './advisories';
 import { Sessions } from './sessions';
 import { Producers } from './producers';
-import { clusterClients, connectionControl, worthTelling, type ClusterClients } from './cluster';
-import { claimConnectionId, releaseConnectionId, type ConnectionIdHolder } from './takeover';
+import { GroupPart, type Accepted, type ClusterClients } from './cluster';
 
 /** The byte channel under a connection (a TCP or TLS socket). */
 export interface OpenWireSink {
@@ -45,7 +44,7 @@ interface Pending {
   onError?: () => void;
 }
 
-export class OpenWireConnection implements ServerTransport, OwContext, ConnectionIdHolder {
+export class OpenWireConnection implements ServerTransport, OwContext {
   readonly conn: ProtocolConnection;
   private phase = Phase.WIRE_FORMAT;
   private wf: WireFormat;
@@ -61,10 +60,13 @@ export class OpenWireConnection implements ServerTransport, OwContext, Connectio
   private timer: NodeJS.Timeout | null = null;
   private negotiationTimer: NodeJS.Timeout | null = null;
   private paused = false;
+  /** ConnectionInfo's login is being decided (scrypt, LDAP): later frames wait, reading stops. */
+  private loginPending = false;
   private readonly transactions: Transactions;
   private readonly advisories: Advisories;
   private readonly sessions: Sessions;
   private readonly producers: Producers;
+  private readonly group: GroupPart;
 
   constructor(readonly broker: ProtocolHost, private readonly sink: OpenWireSink, private readonly opts: OpenWireOptions) {
     this.conn = broker.openConnection(this, 'openwire');
@@ -75,6 +77,7 @@ export class OpenWireConnection implements ServerTransport, OwContext, Connectio
     this.advisories = new Advisories(this);
     this.sessions = new Sessions(this, this.transactions, this.advisories, new Writer(1024));
     this.producers = new Producers(this, this.sessions);
+    this.group = new GroupPart(this, opts.cluster, () => this.conn.close(undefined, false));
     this.writeCommand(wireFormatInfo(opts.prefs));
     // As the Java client waits 15 s for the broker's WireFormatInfo, the broker waits as long
     // for the client's: a peer stalled inside its first frame is closed.
@@ -110,8 +113,13 @@ export class OpenWireConnection implements ServerTransport, OwContext, Connectio
     this.lastRead = Date.now();
     if (this.phase === Phase.CLOSED) return;
     this.frames.push(chunk);
+    this.processFrames();
+  }
+
+  /** Handle the frames read, in order; stops while the login's answer is awaited. */
+  private processFrames(): void {
     try {
-      for (let f = this.frames.next(); f && !this.isClosed(); f = this.frames.next()) {
+      for (let f = this.loginPending ? null : this.frames.next(); f && !this.isClosed(); f = this.loginPending ? null : this.frames.next()) {
         const cmd = this.wf.decode(f);
         if (cmd) this.onCommand(cmd);
       }
@@ -235,40 +243,37 @@ export class OpenWireConnection implements ServerTransport, OwContext, Connectio
       ...(clientId ? { clientId } : {}), ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}),
       ...(c.failoverReconnect === true ? { failover: true } : {}),
     });
-    // WELCOME (not a RECEIPT) answers HELLO, synchronously; a refusal came as an ERROR.
-    if (!this.welcome || this.isClosed()) return;
+    if (this.isClosed()) return;
+    const id = (c.connectionId as Struct | null)?.value;
+    const info: Accepted = { user, connectionId: typeof id === 'string' && id ? id : null, failoverReconnect: c.failoverReconnect === true };
+    if (this.welcome) return this.connected(corr, answer, info);
+    // A refusal comes as an ERROR; a WELCOME later (the login takes a while: scrypt, LDAP).
+    this.loginPending = true;
+    this.sink.pause();
+    // A refusal (ERROR) closes the connection: the frames behind it are never read.
+    this.pending.set(corr, { commandId: answer, then: () => this.loginAnswered(corr, answer, info) });
+  }
+
+  private loginAnswered(corr: number, answer: number, info: Accepted): void {
+    this.loginPending = false;
+    this.connected(corr, answer, info);
+    if (this.isClosed()) return;
+    if (!this.paused) this.sink.resume();
+    this.processFrames();
+  }
+
+  private connected(corr: number, answer: number, info: Accepted): void {
     this.pending.delete(corr);
     this.phase = Phase.OPEN;
     this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: TX_SESSION, ackMode: AckMode.SESSION_TRANSACTED });
     this.answerOk(answer);
-    this.user = user;
-    const id = (c.connectionId as Struct | null)?.value;
-    if (typeof id === 'string' && id) claimConnectionId(this.broker, (this.connectionKey = id), this);
-    // A client back through failover is not sent elsewhere again (as ActiveMQ's connector).
-    this.tellMembers(this.broker.config.advertisedMembers ?? [], c.failoverReconnect !== true);
-  }
-
-  user: string | undefined;
-  private connectionKey: string | null = null;
-
-  takenOver(): void {
-    this.broker.log.info({ conn: this.conn.id, remote: this.remoteAddress }, 'openwire: the client reconnected with this connection id: closing the stale connection');
-    this.conn.close(undefined, false);
+    this.group.accepted(info);
   }
 
   /** The connection ends: its temporary destinations and its ConnectionId go with it. */
   private releaseAll(): void {
     this.advisories.release();
-    if (this.connectionKey !== null) releaseConnectionId(this.broker, this.connectionKey, this);
-  }
-
-  /** The group's members as a ConnectionControl, when the connector tells clients (cluster.ts). */
-  private toldMembers: readonly string[] | null = null;
-  private tellMembers(members: readonly string[], mayRebalance: boolean): void {
-    const cc = this.opts.cluster ?? clusterClients(undefined);
-    if (!cc.update || this.phase !== Phase.OPEN || !worthTelling(this.toldMembers, members, cc.onRemove)) return;
-    this.toldMembers = members;
-    this.writeCommand(connectionControl(members, cc.rebalance && mayRebalance));
+    this.group.release();
   }
 
   private onRemove(c: Struct, answer: number): void {
@@ -304,8 +309,13 @@ export class OpenWireConnection implements ServerTransport, OwContext, Connectio
         this.answerOk(p.commandId);
         return;
       }
-      case CommandType.WELCOME: this.welcome = cmd; return;
-      case CommandType.CLUSTER_UPDATE: return this.tellMembers(cmd.members, true);
+      case CommandType.WELCOME: {
+        this.welcome = cmd;
+        // Answered later than HELLO: ConnectionInfo's pending entry finishes the connection.
+        if (this.loginPending) this.pending.get(cmd.corr)?.then?.();
+        return;
+      }
+      case CommandType.CLUSTER_UPDATE: return this.group.tell(cmd.members, true);
       case CommandType.ERROR: return this.onBrokerError(cmd);
       default: return; // PING/PONG: OpenWire has its own KeepAliveInfo
     }
