@@ -17,6 +17,8 @@ export interface ClusterClients {
   update: boolean;
   rebalance: boolean;
   onRemove: boolean;
+  /** A TLS connector: its clients are told only TLS URLs (the members' are tcp://: none). */
+  secure: boolean;
 }
 
 /** updateClusterClients defaults to on: it only has an effect in a group, where clients need it. */
@@ -25,7 +27,13 @@ export function clusterClients(cfg: TransportConnectorConfig | undefined): Clust
     update: cfg?.updateClusterClients !== false,
     rebalance: cfg?.rebalanceClusterClients === true,
     onRemove: cfg?.updateClusterClientsOnRemove === true,
+    secure: /^(auto\+)?(nio\+)?ssl:/i.test(cfg?.uri ?? ''),
   };
+}
+
+/** The members a connector's clients may be told: a client on TLS never gets a plain URL. */
+export function membersFor(cc: ClusterClients, members: readonly string[]): readonly string[] {
+  return cc.secure ? members.filter((u) => /^ssl:/i.test(u)) : members;
 }
 
 /** What ConnectionInfo said that matters once the login succeeded. */
@@ -55,7 +63,8 @@ export class GroupPart implements ConnectionIdHolder {
   }
 
   /** The members, as a ConnectionControl, when the connector tells clients and there is news. */
-  tell(members: readonly string[], mayRebalance: boolean): void {
+  tell(all: readonly string[], mayRebalance: boolean): void {
+    const members = membersFor(this.cc, all);
     if (!this.cc.update || !this.ctx.isOpen() || !worthTelling(this.told, members, this.cc.onRemove)) return;
     this.told = members;
     this.ctx.writeCommand(connectionControl(members, this.cc.rebalance && mayRebalance));

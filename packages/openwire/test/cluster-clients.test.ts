@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { Broker, TransportConnectorConfig } from '@wharf/broker';
 import { ConnectionFactory } from '@wharf/client';
 import { startBroker, stopBroker } from './broker';
-import { DataType, FrameReader, WireFormat, negotiate, refuseOpenWire, wireFormatInfo, type Struct } from '../src/index';
+import { DataType, FrameReader, WireFormat, clusterClients, membersFor, negotiate, refuseOpenWire, wireFormatInfo, type Struct } from '../src/index';
 import { CLIENT_PREFS, RawOpenWire } from './raw-client';
 
 const MEMBERS = ['tcp://n1:61616', 'tcp://n2:61616'];
@@ -82,6 +82,14 @@ describe('openwire - Java clients in a replicated group', () => {
       b.admin.announceMembers(b === quiet ? [...MEMBERS, 'tcp://n3:61616'] : []);
       await noControlPending(c);
     }
+  });
+
+  it('openwire cluster clients - a client on a TLS connector is never told the members\' plain tcp:// URLs', () => {
+    for (const uri of ['ssl://0.0.0.0:61617', 'auto+ssl://0.0.0.0:61617', 'auto+nio+ssl://h:1']) {
+      assert.deepEqual(membersFor(clusterClients({ name: 'tls', uri }), MEMBERS), [], uri);
+    }
+    assert.deepEqual(membersFor(clusterClients({ name: 'tls', uri: 'ssl://h:1' }), ['ssl://n1:61617', ...MEMBERS]), ['ssl://n1:61617']);
+    assert.deepEqual(membersFor(clusterClients({ name: 'plain', uri: 'tcp://0.0.0.0:61616' }), MEMBERS), MEMBERS);
   });
 
   it('openwire refusal - a node that does not serve answers the WireFormatInfo with the members, master first, and closes', async () => {
