@@ -9,7 +9,7 @@
 // right after that write, before any later batch, the writer deletes the ranges in chunks and
 // then the marker. open() finishes any marker a crash left, before the store is used, so a
 // reopened store always shows the removal complete.
-import { decodeValue, encodeNumber, encodeValue, isEncodedPut, type EncodedOp } from './codec';
+import { decodeValue, encodeNumber, encodeProducerSeq, encodeValue, isEncodedPut, type EncodedOp } from './codec';
 import {
   clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, markKey, messageKey, producerKey,
   refKey, refRange, retainedLogRange, subscriptionKey,
@@ -90,7 +90,7 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
         if (isEncodedPut(op)) {
           put(messageKey(op.dest, op.seq), asBuffer(op.m));
           if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
-          if (op.pid) put(producerKey(op.pid), encodeNumber(op.ps));
+          if (op.pid) put(producerKey(op.pid), encodeProducerSeq(op.ps, position.index));
           delta++;
           break;
         }
@@ -104,7 +104,7 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
           bytes += key.length + estimateSize(op.msg);
         } else put(messageKey(op.dest, op.seq), encodeValue(op.msg));
         if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
-        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeNumber(op.msg.producerSeq));
+        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeProducerSeq(op.msg.producerSeq, position.index));
         if (lazy) (puts ??= []).push({ dest: op.dest, seq: op.seq, first, end: steps.length });
         delta++;
         break;

@@ -8,7 +8,7 @@ import { formatPosition, jobDue, validateOps, validatePosition } from './ops';
 import { RetainedLog } from './retained-log';
 import { SeqIndex } from './seq-index';
 import {
-  comparePositions, OpType, ZERO_POSITION,
+  comparePositions, MAX_TRACKED_PRODUCERS, OpType, ZERO_POSITION,
   type CommitOptions, type DestinationRecord, type DestinationSummary, type JobRecord, type LogBatch,
   type Position, type RecoveredState, type Store, type StoreOp, type StoreStats, type StoredMessage,
   type SubscriptionRecord, type SubscriptionSummary,
@@ -39,6 +39,7 @@ export class MemoryStore implements Store {
   private readonly dests = new Map<string, MemDest>();
   /** Sorted by key (due, then id bytes), the order of LevelStore's J keys. */
   private readonly jobs: MemJob[] = [];
+  /** Last sequence per producer, the most recently written last (at most MAX_TRACKED_PRODUCERS). */
   private readonly producers = new Map<string, number>();
   private readonly log = new RetainedLog<LogBatch>();
   private readonly logRetention: number;
@@ -95,6 +96,13 @@ export class MemoryStore implements Store {
     }
     this.write({ position: { epoch: batch.position.epoch, index: batch.position.index }, ops: batch.ops });
     return Promise.resolve();
+  }
+
+  private trackProducer(id: string, seq: number): void {
+    // Re-inserted, so that the Map's order is the order of last writes and the first is the oldest.
+    this.producers.delete(id);
+    this.producers.set(id, seq);
+    if (this.producers.size > MAX_TRACKED_PRODUCERS) this.producers.delete(this.producers.keys().next().value as string);
   }
 
   async recover(): Promise<RecoveredState> {
@@ -214,7 +222,7 @@ export class MemoryStore implements Store {
             refs.set(op.seq, true);
           }
         }
-        if (op.msg.producerId) this.producers.set(op.msg.producerId, op.msg.producerSeq);
+        if (op.msg.producerId) this.trackProducer(op.msg.producerId, op.msg.producerSeq);
         break;
       }
       case OpType.REMOVE_MESSAGE: {

@@ -14,6 +14,14 @@ export function comparePositions(a: Position, b: Position): number {
 }
 
 /** Op codes. Wire and log values: ONLY ADD TO THE END. */
+/**
+ * How many producers' last sequence numbers a store keeps for duplicate detection after a
+ * failover or restart: the most recently written ones (ActiveMQ's KahaDB keeps 1,000,
+ * maxFailoverProducersToTrack). A client that opens a connection per send would otherwise grow
+ * the store, and the memory of every recovery, without bound.
+ */
+export const MAX_TRACKED_PRODUCERS = 10_000;
+
 export const OpType = {
   PUT_MESSAGE: 1,
   REMOVE_MESSAGE: 2,
