@@ -223,8 +223,12 @@ export class Broker extends EventEmitter implements ProtocolHost {
       if (persist && this.durableStore && !isTemporary(d.kind)) {
         void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
       }
-      this.advisories.destinationCreated(d);
-      this.emit('destination', d.url);
+      // Recovery (not started yet) creates every stored queue: nobody listens to advisories
+      // then, and the router has nothing cached.
+      if (this.started) {
+        this.advisories.destinationCreated(d);
+        this.emit('destination', d.url);
+      }
     }
     return q;
   }

@@ -102,7 +102,8 @@ export async function recoverState(db: Db, position: Position, reads: ReadCounte
     jobCount++;
   }, CHUNK * 4);
 
-  const destinations = [...dests.values()].sort((a, b) => Buffer.compare(Buffer.from(a.url), Buffer.from(b.url)));
+  // In key (UTF-8 byte) order; each url encoded once, not at every comparison.
+  const destinations = [...dests.values()].map((d) => ({ d, k: Buffer.from(d.url) })).sort((a, b) => Buffer.compare(a.k, b.k)).map((x) => x.d);
   return { state: { position, destinations, subscriptions, producerSeqs, jobCount }, messages };
 }
 
