@@ -133,6 +133,8 @@ ${new Date().toISOString().slice(0, 10)}, ${machineLine()}, load average ${loadB
 | longest client round trip while scraping | ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms with no scrape; the machine's other load included) | |
 | broker RSS after the scrapes | ${fmt(rssAfterScrapes / 2 ** 20)} MiB | |
 
+The wall-clock figures include the time the broker waited for a CPU on the shared machine (the load average above on 2 cores): the CPU time row does not, and the event-loop histogram counts the process's descheduling as stall too. The restart's work is the store's recovery scan (destination records and message keys, about half the CPU time), the store's start-up checks, and one small object set per queue.
+
 Before this work the same store took 28 s and 2.2 GB of RSS to restart (every queue read its messages in at once) and a scrape rendered a series per queue and metric (tens of MB, seconds of blocked event loop).
 `);
   console.log('docs/PERFORMANCE.md updated');

@@ -156,4 +156,24 @@ describe('slow consumers', () => {
     assert.equal(idle.errors.length, 0, 'a consumer holding nothing is not slow (ignoreIdleConsumers)');
     assert.equal(w.broker.queues.get('queue://OTHER')!.consumers.length, 1);
   });
+
+  it('slow consumers - abortSlowConsumer: an aborted durable subscriber\'s subscription keeps its messages for the next connection', async () => {
+    w = await world({ destinationPolicy: [{ topic: '>', slowConsumerStrategy: abortAfter200 }] });
+    const slow = await watched(w, { clientID: 'durable-slow', prefetchPolicy: { durableTopicPrefetch: 5 } });
+    const ss = slow.c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await ss.createDurableSubscriber(ss.createTopic('SLOW.D'), 'd');
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const p = await s.createProducer(s.createTopic('SLOW.D'));
+    for (let i = 0; i < 20; i++) await p.send(s.createTextMessage(`d${i}`));
+    assert.match((await checkFor(5000, () => slow.errors[0], 'the durable subscriber is aborted')).message, /slow consumer aborted/);
+    const sub = w.broker.durables.get('durable-slow:d')!;
+    assert.equal(sub.active, null, 'the subscription is inactive, not removed');
+    await slow.c.close();
+    const again = await w.connect({ clientID: 'durable-slow' });
+    const as = again.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const d = await as.createDurableSubscriber(as.createTopic('SLOW.D'), 'd');
+    for (let i = 0; i < 20; i++) assert.equal(text(await d.receive(2000)), `d${i}`);
+  });
 });
+
