@@ -110,9 +110,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
     super();
     this.config = resolveConfig(config);
     this.log = opts.logger ?? createLogger(this.config.logLevel, this.config.brokerName);
-    // A standalone broker keeps no retained replication log (logRetentionBatches 0): every
-    // message would otherwise be written twice. Cluster nodes pass their own store.
-    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
+    // Cluster nodes pass their own store (with a replication journal beside it).
+    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
     this.concurrentDispatch = this.durableStore && this.config.concurrentStoreAndDispatchQueues !== false && typeof this.store.cancelQueuedPut === 'function';
     this.memory = new MemoryUsage(this.config.memoryLimit);
