@@ -22,7 +22,7 @@ import { executePlan } from './execute';
 import { Queue } from './queue';
 import { DurableSubscription, Topic, TopicSubscription } from './topic';
 import type { Entry } from './entry';
-import type { MessageSource } from './source';
+import { destinationUsage, type MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
@@ -235,7 +235,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   getTopic(d: Destination, create: boolean, persist = true): Topic | undefined {
     let t = this.topics.get(d.url);
     if (!t && create) {
-      t = new Topic(d, new MemoryUsage(this.policyFor(d).destinationMemoryLimit, this.memory));
+      t = new Topic(d, destinationUsage(this, this.policyFor(d)));
       this.topics.set(d.url, t);
       if (persist && this.durableStore && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
         void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
