@@ -104,6 +104,7 @@ describe('producer flow control', () => {
       const a = w.broker.queues.get('queue://FULL.A')!;
       assert.ok(a.usage.full && accepted < N, `A is full (${a.usage.used} bytes) and holds its producer back after ${accepted}`);
       assert.ok(!w.broker.memory.full, 'the broker as a whole is not');
+      assert.ok(w.broker.admin.queueStats(a, new Map()).memoryPercent >= 100, 'MemoryPercentUsage of its own limit');
 
       const other = await w.connect({ alwaysSyncSend: true });
       const os = other.createSession(false, Session.AUTO_ACKNOWLEDGE);
