@@ -206,8 +206,11 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   // ---- recovery -------------------------------------------------------------------------
 
+  private recovering = false;
+
   private async recover(): Promise<void> {
-    const maxSeq = await recoverBroker(this);
+    this.recovering = true;
+    const maxSeq = await recoverBroker(this).finally(() => (this.recovering = false));
     this.seq = Math.max(this.seq, maxSeq);
   }
 
@@ -222,9 +225,9 @@ export class Broker extends EventEmitter implements ProtocolHost {
       if (persist && this.durableStore && !isTemporary(d.kind)) {
         void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
       }
-      // Recovery (not started yet) creates every stored queue: nobody listens to advisories
-      // then, and the router has nothing cached.
-      if (this.started) {
+      // Recovery creates every stored queue: nobody listens to advisories then, and the
+      // router has nothing cached.
+      if (!this.recovering) {
         this.advisories.destinationCreated(d);
         this.emit('destination', d.url);
       }
