@@ -4,7 +4,8 @@
 // (packages/openwire/test/java/BridgeJava.java) prints everything it sees of each message; what
 // the consumer prints must be what the producers printed: every message once, in order per
 // producer, JMSMessageID, JMSTimestamp, JMSExpiration, JMSCorrelationID, JMSType, JMSReplyTo,
-// JMSPriority, delivery mode, typed properties and every body kind (compressed too) unchanged.
+// JMSPriority, delivery mode, typed properties (also a string past 64 KiB) and every body kind
+// (compressed too; null, empty and big bodies) unchanged.
 // Nothing crosses before the Java consumer exists: its demand starts the forwarding.
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
@@ -17,6 +18,8 @@ const { ConnectionFactory, Session } = client;
 // The OpenWire tests' Java helpers, compiled where cross-protocol.test.ts compiles them.
 const SRC = path.join(root, 'packages', 'openwire', 'test', 'java');
 const CLASSES = path.join(root, 'packages', 'openwire', 'dist', 'java-build', 'codec');
+/** Messages per round of BridgeJava's send: two producers, ten message kinds (BridgeJava.KINDS). */
+const ROUND = 20;
 
 describe('cluster (processes) - OpenWire across a network bridge', function () {
   this.timeout(120_000);
@@ -85,12 +88,12 @@ describe('cluster (processes) - OpenWire across a network bridge', function () {
     // No consumer on west yet: what the Java producers send stays on east.
     const queue = 'BRIDGE.JAVA';
     const before = await java('send', em.url, `queue:${queue}`, 'early', '1');
-    assert.equal(before.length, 12);
+    assert.equal(before.length, ROUND);
     const held = await es.createBrowser(es.createQueue(queue)).toArray();
-    assert.equal(held.length, 12, 'without demand on west the messages stay on east');
+    assert.equal(held.length, ROUND, 'without demand on west the messages stay on east');
 
     // A Java consumer on west is demand: the early messages cross, and those sent now.
-    const received = java('receive', wm.url, `queue:${queue}`, String(12 + 48));
+    const received = java('receive', wm.url, `queue:${queue}`, String(5 * ROUND));
     const sent = [...before, ...(await java('send', em.url, `queue:${queue}`, 'late', '4'))];
     assertSame(await received, sent, ['early-p0', 'early-p1', 'late-p0', 'late-p1']);
     assert.equal((await es.createBrowser(es.createQueue(queue)).toArray()).length, 0, 'east holds none of them any more');
@@ -100,7 +103,7 @@ describe('cluster (processes) - OpenWire across a network bridge', function () {
     const topic = 'BRIDGE.JAVA.TOPIC';
     // The subscriber's demand reaches east as the bridge's consumer on the topic.
     const advisories = await es.createConsumer(es.createTopic(`ActiveMQ.Advisory.Consumer.Topic.${topic}`));
-    const received = java('receive', wm.url, `topic:${topic}`, '36');
+    const received = java('receive', wm.url, `topic:${topic}`, String(3 * ROUND));
     for (;;) {
       const a = await advisories.receive(60_000);
       assert.ok(a, 'the bridge subscribed on east');

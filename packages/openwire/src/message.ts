@@ -125,7 +125,8 @@ function toWharf(v: Primitive, name: string, types: Record<string, TypedKind>): 
     return v.value;
   }
   if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
-  // Nested maps and lists (allowed by ActiveMQ in MapMessage bodies): kept as they are.
+  // Nested maps and lists (allowed by ActiveMQ in MapMessage bodies): kept as they are, and
+  // then refused by the message schema (docs/ACTIVEMQ-DIFFERENCES.md).
   return v as unknown as PropertyValue;
 }
 

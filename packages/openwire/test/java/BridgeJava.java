@@ -59,7 +59,7 @@ public class BridgeJava {
         ps[0].setTimeToLive(3_600_000);
         ps[1].setDeliveryMode(DeliveryMode.NON_PERSISTENT);
         ps[1].setPriority(2);
-        String[] kinds = {"text", "bytes", "map", "stream", "object", "none"};
+        String[] kinds = KINDS;
         int n = 0;
         for (int r = 0; r < rounds; r++) {
             for (String kind : kinds) {
@@ -91,9 +91,29 @@ public class BridgeJava {
         for (Connection c : cs) c.close();
     }
 
+    /** What one round sends, per producer. */
+    static final String[] KINDS = {"text", "bytes", "map", "stream", "object", "none", "text-null", "text-big", "bytes-empty", "map-edge"};
+
     static Message create(Session s, String kind, int n) throws JMSException {
         switch (kind) {
             case "text": return s.createTextMessage("hello \u00e9 \ud83d\ude00 " + n);
+            case "text-null": return s.createTextMessage();
+            case "text-big": {
+                // Past 64 KiB: OpenWire's long string form, in the body and in a property.
+                StringBuilder big = new StringBuilder();
+                while (big.length() < 70_000) big.append("big \u00e9 text ").append(big.length()).append(' ');
+                TextMessage m = s.createTextMessage(big.toString());
+                m.setStringProperty("pBig", big.toString());
+                return m;
+            }
+            case "bytes-empty": return s.createBytesMessage();
+            case "map-edge": {
+                MapMessage m = s.createMapMessage();
+                m.setString("empty", "");
+                m.setString("none", null);
+                m.setBytes("noBytes", new byte[0]);
+                return m;
+            }
             case "bytes": {
                 BytesMessage m = s.createBytesMessage();
                 m.writeBytes(new byte[] {0, 1, 2, (byte) 255, (byte) n});
