@@ -47,6 +47,7 @@ compare() { # sent-file received-file producers...
 }
 
 bj send "tcp://127.0.0.1:$A" queue:BRIDGE.JAVA early 1 >"$WORK/sent-q"
+echo "queue: a browser on west sees $(bj browse "tcp://127.0.0.1:$B" BRIDGE.JAVA | wc -l) messages (not demand)"
 bj receive "tcp://127.0.0.1:$B" queue:BRIDGE.JAVA 100 | grep -v '^consuming$' >"$WORK/got-q" &
 RECV=$!
 bj send "tcp://127.0.0.1:$A" queue:BRIDGE.JAVA late 4 >>"$WORK/sent-q"

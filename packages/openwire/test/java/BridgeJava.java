@@ -9,6 +9,7 @@
 //   receive URL DEST COUNT         prints "consuming" once its consumer exists, receives COUNT
 //                                  messages, checks that no more arrive, and prints one line per
 //                                  message received
+//   browse URL QUEUE               prints one line per message a QueueBrowser sees
 //   demand URL TOPIC               waits (60 s) until the broker's consumer advisory for TOPIC
 //                                  counts a consumer (a bridge's, for a subscriber elsewhere)
 // DEST is queue:NAME or topic:NAME.
@@ -26,6 +27,7 @@ public class BridgeJava {
     public static void main(String[] a) throws Exception {
         if (a[0].equals("send")) send(a[1], a[2], a[3], Integer.parseInt(a[4]));
         else if (a[0].equals("demand")) demand(factory(a[1]), a[2]);
+        else if (a[0].equals("browse")) browse(factory(a[1]), a[2]);
         else receive(factory(a[1]), a[2], Integer.parseInt(a[3]));
     }
 
@@ -155,6 +157,15 @@ public class BridgeJava {
             }
             default: return s.createMessage();
         }
+    }
+
+    static void browse(ActiveMQConnectionFactory cf, String queue) throws Exception {
+        Connection c = cf.createConnection();
+        c.start();
+        Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        QueueBrowser b = s.createBrowser(s.createQueue(queue));
+        for (Enumeration<?> e = b.getEnumeration(); e.hasMoreElements();) System.out.println(describe((Message) e.nextElement()));
+        c.close();
     }
 
     static void demand(ActiveMQConnectionFactory cf, String topic) throws Exception {
