@@ -111,6 +111,14 @@ public class BridgeJava {
             case "bytes-empty": return s.createBytesMessage();
             case "map-edge": {
                 MapMessage m = s.createMapMessage();
+                // ActiveMQ's client also takes lists and maps as values, nested.
+                HashMap<String, Object> inner = new HashMap<>();
+                inner.put("a", 1L);
+                inner.put("b", "bee");
+                inner.put("c", new ArrayList<Object>(Arrays.asList((short) 2, 'z', 0.5f)));
+                m.setObject("map", inner);
+                m.setObject("list", new ArrayList<Object>(Arrays.asList(1, "two", 3.5, new byte[] {4}, null)));
+                m.setObjectProperty("pList", new ArrayList<Object>(Arrays.asList(1, "two", (byte) 3)));
                 m.setString("empty", "");
                 m.setString("none", null);
                 m.setBytes("noBytes", new byte[0]);
@@ -251,7 +259,16 @@ public class BridgeJava {
     static String typed(Object v) {
         if (v == null) return "null";
         if (v instanceof byte[]) return "byte[]:" + Arrays.toString((byte[]) v);
-        if (v instanceof Map) return v.getClass().getSimpleName() + ":" + new TreeMap<>((Map<?, ?>) v);
+        if (v instanceof List) {
+            StringBuilder b = new StringBuilder("List:[");
+            for (Object o : (List<?>) v) b.append(typed(o)).append(", ");
+            return b.append(']').toString();
+        }
+        if (v instanceof Map) {
+            StringBuilder b = new StringBuilder("Map:{");
+            for (Map.Entry<?, ?> e : new TreeMap<>((Map<?, ?>) v).entrySet()) b.append(e.getKey()).append('=').append(typed(e.getValue())).append(", ");
+            return b.append('}').toString();
+        }
         return v.getClass().getSimpleName() + ":" + v;
     }
 }
