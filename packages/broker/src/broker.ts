@@ -5,19 +5,18 @@
 // own modules (recovery.ts, durables.ts, dead-letter.ts, usage.ts, destinations.ts).
 import { EventEmitter } from 'node:events';
 import {
-  IllegalStateError, JMSError, destinationMatches, destinationOf,
-  compileSelector, estimateSize, isQueueKind, isTemporary, makeDestination,
+  IllegalStateError, JMSError, destinationOf, compileSelector, estimateSize, isQueueKind, makeDestination,
   type Destination, type Selector, type WireMessage,
 } from '@wharf/protocol';
 import { filterable } from './filter';
-import { OpType, LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
+import { LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import { resolveConfig, type BrokerConfig } from './config';
 import { policyKey, resolvePolicy, type ResolvedPolicy } from './policy';
 import { recoverBroker } from './recovery';
 import { attachDurable, dropDurable, openDurable, unsubscribe, type DurableOpen } from './durables';
 import { expire, expireScan, expiryScanPeriod, sendToDeadLetter } from './dead-letter';
 import { usageBlock, waitForUsage } from './usage';
-import { removeDestination } from './destinations';
+import { createQueue, createTopic, removeDestination } from './destinations';
 import { executePlan } from './execute';
 import { Queue } from './queue';
 import { DurableSubscription, Topic, TopicSubscription } from './topic';
@@ -28,6 +27,7 @@ import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
 import { PageLimiter } from './page-limiter';
+import { SlowConsumers } from './slow-consumers';
 import { DestinationGc } from './destination-gc';
 import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
@@ -63,6 +63,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   /** Paging queue messages in from the store, a few queues at a time. */
   readonly pageLimiter = new PageLimiter();
   private readonly destinationGc = new DestinationGc(this);
+  /** The policies' slowConsumerStrategy lists and timers. */
+  readonly slowConsumers = new SlowConsumers(this);
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   readonly topics = new Map<string, Topic>();
@@ -107,9 +109,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
     super();
     this.config = resolveConfig(config);
     this.log = opts.logger ?? createLogger(this.config.logLevel, this.config.brokerName);
-    // A standalone broker keeps no retained replication log (logRetentionBatches 0): every
-    // message would otherwise be written twice. Cluster nodes pass their own store.
-    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
+    // Cluster nodes pass their own store (with a replication journal beside it).
+    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
     this.concurrentDispatch = this.durableStore && this.config.concurrentStoreAndDispatchQueues !== false && typeof this.store.cancelQueuedPut === 'function';
     this.memory = new MemoryUsage(this.config.memoryLimit);
@@ -182,6 +183,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.expiryTimer = null;
     this.destinationGc.stop();
+    this.slowConsumers.stop();
     this.scheduler?.stop();
     for (const c of this.connectors) await c.close().catch(() => undefined);
     this.connectors = [];
@@ -210,41 +212,18 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   // ---- destinations -----------------------------------------------------------------------
 
+  /** The queue of `d`; made (and stored, unless temporary or `persist` is false) when `create`. */
   getQueue(d: Destination, create: boolean, persist = true): Queue | undefined {
-    let q = this.queues.get(d.url);
-    if (!q && create) {
-      q = new Queue(this, d, this.policyFor(d));
-      this.queues.set(d.url, q);
-      for (const c of this.wildcardQueueConsumers) if (destinationMatches(c.destination, d)) q.addConsumer(c);
-      if (persist && this.durableStore && !isTemporary(d.kind)) {
-        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
-      }
-      this.advisories.destinationCreated(d);
-      this.emit('destination', d.url);
-    }
-    return q;
+    return this.queues.get(d.url) ?? (create ? createQueue(this, d, persist) : undefined);
   }
 
   getTopic(d: Destination, create: boolean, persist = true): Topic | undefined {
-    let t = this.topics.get(d.url);
-    if (!t && create) {
-      t = new Topic(d);
-      this.topics.set(d.url, t);
-      if (persist && this.durableStore && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
-        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
-      }
-      for (const sub of this.wildcardDurables) {
-        if (destinationMatches(sub.destination, d)) t.durables.add(sub);
-      }
-      if (!d.name.startsWith('ActiveMQ.Advisory.')) this.advisories.destinationCreated(d);
-    }
-    return t;
+    return this.topics.get(d.url) ?? (create ? createTopic(this, d, persist) : undefined);
   }
 
   /** Remove a destination with its messages (console delete, temp destination end). */
-  async removeDestination(url: string): Promise<boolean> {
-    const removed = await removeDestination(this, url);
-    return removed;
+  removeDestination(url: string): Promise<boolean> {
+    return removeDestination(this, url);
   }
 
   // ---- sending ------------------------------------------------------------------------------
@@ -290,9 +269,9 @@ export class Broker extends EventEmitter implements ProtocolHost {
     return usageBlock(this, msg, transacted);
   }
 
-  /** Resolves when memory was released or after `ms`. */
-  waitForUsage(ms: number): Promise<void> {
-    return waitForUsage(this, ms);
+  /** Resolves when the memory `msg` waits for was released, or after `ms`. */
+  waitForUsage(ms: number, msg?: WireMessage): Promise<void> {
+    return waitForUsage(this, ms, msg);
   }
 
   // ---- subscriptions ----------------------------------------------------------------------

@@ -60,6 +60,36 @@ export interface PolicyEntryConfig {
    * ActiveMQ's default, false, keeps arrival (FIFO) order whatever the JMSPriority.
    */
   prioritizedMessages?: boolean;
+  /** What to do with a consumer that does not keep up (ActiveMQ's slowConsumerStrategy). */
+  slowConsumerStrategy?: SlowConsumerStrategyConfig;
+  /** Publish ActiveMQ.Advisory.SlowConsumer.<Queue|Topic>.<name> when a subscriber turns slow. */
+  advisoryForSlowConsumers?: boolean;
+}
+
+/**
+ * ActiveMQ's abortSlowConsumerStrategy and abortSlowAckConsumerStrategy, with their names and
+ * defaults. `abortSlowConsumer` judges topic subscribers: slow while their prefetch window is
+ * full and messages wait behind it (more than a prefetch's worth for a non-durable one), as
+ * ActiveMQ marks them; queue consumers never are (ActiveMQ's queues hold what a full consumer
+ * cannot take). `abortSlowAckConsumer` judges every consumer, queues too, by the time since its
+ * last acknowledgement.
+ */
+export interface SlowConsumerStrategyConfig {
+  type: 'abortSlowConsumer' | 'abortSlowAckConsumer';
+  /** Abort after this many turns to slow (-1: no count limit). Default -1. */
+  maxSlowCount?: number;
+  /** Abort after this many ms slow (-1: no time limit). Default 30000. */
+  maxSlowDuration?: number;
+  /** ms between checks. Default 30000. */
+  checkPeriod?: number;
+  /** Close the consumer's whole connection instead of the consumer. Default false. */
+  abortConnection?: boolean;
+  /** Leave network bridges' consumers alone. Default true. */
+  ignoreNetworkConsumers?: boolean;
+  /** abortSlowAckConsumer: a consumer holding no unacknowledged message is not slow. Default true. */
+  ignoreIdleConsumers?: boolean;
+  /** abortSlowAckConsumer: slow after this many ms without an acknowledgement. Default 30000. */
+  maxTimeSinceLastAck?: number;
 }
 
 export type PendingMessageLimitStrategyConfig =
@@ -104,6 +134,42 @@ export interface TempDestinationAuthorizationEntryConfig {
 }
 
 /** ActiveMQ's JAAS PropertiesLoginModule: users.properties, groups.properties, reload on change. */
+/** ActiveMQ's LDAPLoginModule options, by their names there. */
+export interface LdapLoginConfig {
+  /** ldap://host:port or ldaps://host:port */
+  connectionURL: string;
+  /** The service account's DN that searches users and groups (none: anonymous searches). */
+  connectionUsername?: string;
+  /** Its password (`${ENV_VAR}` reads the environment). */
+  connectionPassword?: string;
+  /** `ssl` connects with TLS (as an ldaps:// URL does); anything else is plain LDAP. */
+  connectionProtocol?: string;
+  /** `simple` (default): bind as connectionUsername; `none`: search anonymously. */
+  authentication?: 'simple' | 'none';
+  userBase: string;
+  /** Filter finding the user, `{0}` the escaped user name, e.g. `(uid={0})`. */
+  userSearchMatching: string;
+  /** Search the whole subtree under userBase (default: its direct children only). */
+  userSearchSubtree?: boolean;
+  roleBase?: string;
+  /** Attribute of a group entry that is the group's name, e.g. `cn`. */
+  roleName?: string;
+  /** Filter finding the user's groups: `{0}` the user's DN, `{1}` the user name, e.g. `(member={0})`. */
+  roleSearchMatching?: string;
+  roleSearchSubtree?: boolean;
+  /** Attribute of the user entry whose values are group names too. */
+  userRoleName?: string;
+  /** Follow groups that are members of groups, with expandRolesMatching (`{0}` a group's DN). */
+  expandRoles?: boolean;
+  expandRolesMatching?: string;
+  /** Wharf: ms allowed for connecting and for each LDAP operation (default 5000). */
+  timeout?: number;
+  /** Wharf: logins talking to LDAP at once; more are refused (default 64). */
+  maxConcurrentLogins?: number;
+  /** Wharf: CA file that vouches for an ldaps:// server's certificate (default: the system's CAs). */
+  ca?: string;
+}
+
 export interface JaasPropertiesConfig {
   /** users.properties: `user=password` lines. */
   user: string;
@@ -172,6 +238,8 @@ export interface BrokerConfig {
    * certificate; `group=user1,user2` lines its groups.
    */
   jaasCertificateLogin?: JaasPropertiesConfig;
+  /** ActiveMQ's LDAPLoginModule: users and groups from an LDAP directory (docs/SECURITY.md). */
+  jaasLdapLogin?: LdapLoginConfig;
   /** Clients without a username connect as `anonymousUser` in `anonymousGroup`. */
   anonymousAccessAllowed: boolean;
   anonymousUser: string;

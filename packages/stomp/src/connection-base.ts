@@ -47,6 +47,8 @@ export abstract class StompConnectionBase implements ServerTransport {
    * order, as ActiveMQ handles a connection's commands one after another.
    */
   protected waitingFor: number | null = null;
+  /** What CONNECT still has to do when its login is answered later (WELCOME). */
+  protected onWelcome: (() => void) | null = null;
   /** The corr of a pending durable UNSUBSCRIBE (its refusal has ActiveMQ's own wording). */
   protected unsubscribing: number | null = null;
   protected pausedBy = 0;
@@ -125,7 +127,15 @@ export abstract class StompConnectionBase implements ServerTransport {
         this.flushAnswers();
         return;
       }
-      case CommandType.WELCOME: this.welcome = cmd; return;
+      case CommandType.WELCOME: {
+        this.welcome = cmd;
+        const then = this.onWelcome;
+        this.onWelcome = null;
+        if (!then || cmd.corr !== this.waitingFor) return;
+        then();
+        this.release();
+        return;
+      }
       case CommandType.ERROR: return this.onBrokerError(cmd);
       default: return; // PING/PONG: STOMP has its own heart-beats
     }

@@ -8,6 +8,7 @@ import type { StoreOp } from '@wharf/store';
 import type { ServerConnection } from '../connection';
 import { EntryState, type Entry } from '../entry';
 import type { RoutePlan } from '../router';
+import { settleAck } from '../ack-settle';
 import type { MessageSource } from '../source';
 
 /** One open local transaction of a connection. */
@@ -25,6 +26,7 @@ export function onAck(conn: ServerConnection, cmd: Ack): void {
   const c = conn.consumers.get(cmd.consumerId);
   if (!c) throw new JMSError(`acknowledgement for unknown consumer ${cmd.consumerId}`, ErrorCode.UNKNOWN_MESSAGE);
   if (!Array.isArray(cmd.deliveryIds)) throw new ProtocolError('ACK needs deliveryIds');
+  c.lastAckAt = Date.now();
   const entries: Entry[] = [];
   const unknown: number[] = [];
   for (const id of cmd.deliveryIds) {
@@ -48,7 +50,7 @@ export function onAck(conn: ServerConnection, cmd: Ack): void {
     if (unknown.length === 0) conn.receipt(cmd.corr);
   } else {
     const ops: StoreOp[] = [];
-    for (const [src, list] of groupBySource(entries)) src.handleAck(cmd.ackType, list, cmd.cause, ops);
+    for (const [src, list] of groupBySource(entries)) settleAck(src, cmd.ackType, list, cmd.cause, ops);
     const p = conn.broker.commitAcks(ops);
     if (cmd.corr !== undefined && unknown.length === 0) {
       const corr = cmd.corr;
