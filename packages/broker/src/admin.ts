@@ -281,12 +281,13 @@ export class BrokerAdmin {
 
   /**
    * The group's client URLs: told to native clients in WELCOME from now on, and at once to
-   * those connected (CLUSTER_UPDATE), so failover clients learn every member.
+   * those connected (CLUSTER_UPDATE; OpenWire turns it into a ConnectionControl, protocols
+   * without the notion ignore it), so failover clients learn every member.
    */
   announceMembers(urls: string[]): void {
     this.broker.config.advertisedMembers = urls;
     for (const c of this.broker.connections.values()) {
-      if (c.protocol === 'native' && c.helloDone && !c.closed) c.transport.send({ type: CommandType.CLUSTER_UPDATE, members: urls });
+      if (c.helloDone && !c.closed) c.transport.send({ type: CommandType.CLUSTER_UPDATE, members: urls });
     }
   }
 
