@@ -329,10 +329,16 @@ export class OpenWireConnection implements ServerTransport, OwContext {
       this.writeCommand({ type: DataType.EXCEPTION_RESPONSE, commandId: 0, responseRequired: false, correlationId: p.commandId, exception });
     } else if (cmd.fatal) {
       this.writeCommand({ type: DataType.CONNECTION_ERROR, commandId: 0, responseRequired: false, exception, connectionId: null });
-    } else {
+    } else if (!this.consumerClosed(cmd.message)) {
       this.broker.log.info({ conn: this.conn.id, code: cmd.code, err: cmd.message }, 'openwire: error on a command that asked for no answer');
     }
     if (p?.onError) p.onError();
+  }
+
+  /** The broker's word that it closed a consumer ("consumer <id> closed: ..."), passed on. */
+  private consumerClosed(message: string): boolean {
+    const m = /^consumer (\d+) closed: /.exec(message);
+    return m !== null && this.sessions.closedByBroker(Number(m[1]));
   }
 
   // ---- answers and output ---------------------------------------------------------------------

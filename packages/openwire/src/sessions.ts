@@ -126,6 +126,22 @@ export class Sessions {
   }
 
   /**
+   * The broker closed a consumer (a slow consumer aborted, its destination removed): tell the
+   * Java client with a ConsumerControl that closes it, as ActiveMQ does. Its RemoveInfo that
+   * follows finds nothing left to close. False when `nativeId` is not one of this connection's.
+   */
+  closedByBroker(nativeId: number): boolean {
+    const jc = this.byNative.get(nativeId);
+    if (!jc) return false;
+    this.forgetConsumer(idKey(jc.id), jc);
+    this.ctx.writeCommand({
+      type: DataType.CONSUMER_CONTROL, commandId: 0, responseRequired: false, destination: jc.destination, close: true,
+      consumerId: jc.id, prefetch: 0, flush: false, start: false, stop: false,
+    });
+    return true;
+  }
+
+  /**
    * On close, prefetched messages the application never saw (dispatched after the client's
    * lastDeliveredSequenceId) go back unchanged, not as redeliveries.
    */

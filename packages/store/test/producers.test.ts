@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { encodeNumber } from '../src/codec';
 import { producerKey } from '../src/keys';
+import { openDb } from '../src/level-db';
 import { pruneProducers, trackedProducers } from '../src/level-read';
 import { LevelStore, MemoryStore, MAX_TRACKED_PRODUCERS, type StoreOp } from '../src/index';
 import { put, tempDir } from './fixtures';
@@ -20,20 +21,36 @@ describe('store - tracked producers', () => {
     let store = new LevelStore({ directory: tmp.dir });
     try {
       await store.open();
-      await store.db().batch([{ type: 'put', key: producerKey('legacy'), value: encodeNumber(7) }], { sync: false });
       await store.commit(puts(0, 10, 0));
       await store.commit(puts(10, 15, 0));
-      const { kept, stale } = await trackedProducers(store.db(), 5);
-      assert.deepEqual(kept.map((k) => k.key.toString('utf8', 1)).sort(), ['p10', 'p11', 'p12', 'p13', 'p14']);
-      assert.equal(kept.find((k) => k.key.toString('utf8', 1) === 'p12')?.seq, 112);
-      assert.equal(stale.length, 11);
-      assert.ok(stale.some((k) => k.toString('utf8', 1) === 'legacy'));
+      await store.close();
+      // The store's files directly, as the store's open and recovery read them.
+      const o = await openDb(tmp.dir);
+      try {
+        await o.db.batch([{ type: 'put', key: producerKey('legacy'), value: encodeNumber(7) }], { sync: false });
+        const { kept, stale } = await trackedProducers(o.db, 5);
+        assert.deepEqual(kept.map((k) => k.key.toString('utf8', 1)).sort(), ['p10', 'p11', 'p12', 'p13', 'p14']);
+        assert.equal(kept.find((k) => k.key.toString('utf8', 1) === 'p12')?.seq, 112);
+        assert.equal(stale.length, 11);
+        assert.ok(stale.some((k) => k.toString('utf8', 1) === 'legacy'));
+      } finally {
+        await o.db.close();
+        o.release();
+      }
       // Everything is within the default bound: recovery has all of them, the legacy value's too.
+      store = new LevelStore({ directory: tmp.dir });
+      await store.open();
       const st = await store.recover();
       assert.equal(st.producerSeqs.size, 16);
       assert.equal(st.producerSeqs.get('legacy'), 7);
-      assert.equal(await pruneProducers(store.db(), 5), 11);
       await store.close();
+      const again = await openDb(tmp.dir);
+      try {
+        assert.equal(await pruneProducers(again.db, 5), 11);
+      } finally {
+        await again.db.close();
+        again.release();
+      }
       store = new LevelStore({ directory: tmp.dir });
       await store.open();
       assert.deepEqual([...(await store.recover()).producerSeqs.keys()].sort(), ['p10', 'p11', 'p12', 'p13', 'p14']);
