@@ -12,7 +12,7 @@ import type { ProtocolConnection, ServerTransport } from './core';
 import type { ServerConsumer } from './consumer';
 import type { Entry } from './entry';
 import { onProducerClose, onProducerOpen, onSend } from './handlers/produce';
-import { closeConsumer, onConsumerOpen, onPull } from './handlers/consume';
+import { closeConsumer, onConsumerOpen, onConsumerPrefetch, onPull } from './handlers/consume';
 import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
 import type { Principal } from './security/index';
@@ -144,6 +144,7 @@ export class ServerConnection implements ProtocolConnection {
       case CommandType.SEND: return onSend(this, cmd);
       case CommandType.ACK: return onAck(this, cmd);
       case CommandType.PULL: return onPull(this, cmd.consumerId, cmd.timeout);
+      case CommandType.CONSUMER_PREFETCH: return onConsumerPrefetch(this, cmd.consumerId, cmd.prefetch);
       case CommandType.PING: this.write({ type: CommandType.PONG }); return;
       case CommandType.PONG: return;
       case CommandType.SESSION_OPEN:
@@ -197,15 +198,18 @@ export class ServerConnection implements ProtocolConnection {
     // Read no more from this client until the answer: what it sends meanwhile stays in its socket.
     this.transport.pause?.();
     const settle = (run: () => void): void => {
+      // Commands a protocol converter sends from inside WELCOME (its sessions) run at once; those
+      // that waited run after the answer, in their order.
+      const waiting = this.waitingForLogin ?? [];
+      this.waitingForLogin = null;
       try {
         if (!this.closed) run();
       } catch (err) {
         this.failed(err, cmd.corr);
       }
-      if (!this.closed && this.blocked.length === 0) this.transport.resume?.();
-      const waiting = this.waitingForLogin;
-      this.waitingForLogin = null;
-      for (const c of waiting ?? []) this.handle(c);
+      // A refused client stays unread until its (delayed) answer closes it.
+      if (!this.closed && this.helloDone) this.transport.resume?.();
+      for (const c of waiting) this.handle(c);
     };
     principal.then((p) => settle(() => {
       this.checkServing(); // it may have stopped serving while the login ran
