@@ -9,7 +9,7 @@ import {
 } from './keys';
 import { scan, type Db, type Range } from './level-db';
 import type {
-  DestinationRecord, DestinationSummary, JobRecord, LogBatch, Position, RecoveredState, StoredMessage,
+  DestinationRecord, DestinationSummary, JobRecord, LogBatch, Position, PreparedRecord, RecoveredState, StoredMessage,
   SubscriptionRecord, SubscriptionSummary,
 } from './types';
 
@@ -102,8 +102,13 @@ export async function recoverState(db: Db, position: Position, reads: ReadCounte
     jobCount++;
   }, CHUNK * 4);
 
+  const prepared: PreparedRecord[] = [];
+  await scan(db.iterator({ ...kindRange(Kind.PREPARED), ...noCache }), ([, v]) => {
+    prepared.push(decodeValue<PreparedRecord>(count(reads, v)));
+  }, CHUNK);
+
   const destinations = [...dests.values()].sort((a, b) => Buffer.compare(Buffer.from(a.url), Buffer.from(b.url)));
-  return { state: { position, destinations, subscriptions, producerSeqs, jobCount }, messages };
+  return { state: { position, destinations, subscriptions, producerSeqs, jobCount, prepared }, messages };
 }
 
 function limited(range: KeyRange, limit: number): Range {
