@@ -15,6 +15,7 @@ import { onProducerClose, onProducerOpen, onSend } from './handlers/produce';
 import { closeConsumer, onConsumerOpen, onPull } from './handlers/consume';
 import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
+import { dropConnectionBranches, onXa } from './handlers/xa';
 import type { Principal } from './security/index';
 import { bridgeAllowed, checkClientCommand } from './validate';
 import { startHandshakeTimer } from './transport/handshake';
@@ -148,6 +149,7 @@ export class ServerConnection implements ProtocolConnection {
       }
       case CommandType.TEMP_CREATE: return onTempCreate(this, cmd.corr, cmd.destination);
       case CommandType.TEMP_DELETE: return onTempDelete(this, cmd.corr, cmd.destination);
+      case CommandType.XA: return onXa(this, cmd);
       case CommandType.CLIENT_ID: {
         if (this.clientId) throw new IllegalStateError(`clientID is already set to ${this.clientId}`);
         if (this.sessions.size > 0) throw new IllegalStateError('setClientID must be called before the connection is used');
@@ -264,6 +266,7 @@ export class ServerConnection implements ProtocolConnection {
     if (err && tellClient) this.sendError(err instanceof JMSError ? err : new JMSError(err.message), undefined, false);
     if (this.hbTimer) clearInterval(this.hbTimer);
     for (const c of [...this.consumers.values()]) this.closeConsumer(c);
+    dropConnectionBranches(this);
     for (const tx of this.txs.values()) releaseTx(this, tx);
     this.txs.clear();
     this.blocked = [];

@@ -98,23 +98,32 @@ export function onCommit(conn: ServerConnection, corr: number, sessionId: number
     for (const e of tx.acks) if (e.txId === txId) e.txId = null;
     throw new TransactionRolledBackError(`transaction ${txId} was rolled back: one of its sends was refused (${tx.failed})`);
   }
-  const b = conn.broker;
-  const plans: RoutePlan[] = [];
-  for (const m of tx.sends) {
-    if (b.isDuplicateSend(m, conn)) continue;
-    plans.push(b.router.plan(m, conn));
-  }
-  const ackOps: StoreOp[] = [];
-  for (const [src, list] of groupBySource(tx.acks.filter((e) => e.state === EntryState.INFLIGHT && e.txId === txId))) {
-    src.consume(list, ackOps);
-  }
-  const p = b.executePlan(b.router.merge(plans.length ? plans : [{ ops: [], sources: [], entries: [], after: [] }]), undefined, ackOps);
+  const p = commitWork(conn, txId, tx, []);
   if (p) {
     p.then(() => conn.receipt(corr), (err) => {
       for (const e of tx.acks) if (e.txId === txId) e.txId = null;
       conn.sendError(err, corr);
     });
   } else conn.receipt(corr);
+}
+
+/**
+ * Route a transaction's sends and consume the entries its acks hold, in one store write with
+ * `extraOps` (the write that makes the commit durable).
+ */
+export function commitWork(conn: ServerConnection, txId: string, tx: Tx, extraOps: StoreOp[]): Promise<void> | undefined {
+  const b = conn.broker;
+  const plans: RoutePlan[] = [];
+  for (const m of tx.sends) {
+    if (b.isDuplicateSend(m, conn)) continue;
+    plans.push(b.router.plan(m, conn));
+  }
+  const ops: StoreOp[] = [];
+  for (const [src, list] of groupBySource(tx.acks.filter((e) => e.state === EntryState.INFLIGHT && e.txId === txId))) {
+    src.consume(list, ops);
+  }
+  for (const op of extraOps) ops.push(op);
+  return b.executePlan(b.router.merge(plans.length ? plans : [{ ops: [], sources: [], entries: [], after: [] }]), undefined, ops);
 }
 
 export function onRollback(conn: ServerConnection, corr: number, sessionId: number, txId: string): void {
