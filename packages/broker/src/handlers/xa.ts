@@ -86,8 +86,11 @@ function liveAcks(br: XaBranch): Entry[] {
 
 function prepare(conn: ServerConnection, corr: number, xid: string): void {
   const b = conn.broker;
-  const br = branchOf(b, xid);
-  if (br.prepared) throw new XAError('Prepare cannot be called now', XaCode.XAER_PROTO);
+  // As ActiveMQ answers: not an XAER_NOTA here, and a repeated prepare (a client replaying its
+  // state after failover) gets the first one's result again.
+  const br = b.xa.get(xid);
+  if (!br) throw new XAError(`Cannot prepare a transaction that had not been started or previously returned XA_RDONLY: ${xid}`, XaCode.XAER_RMFAIL);
+  if (br.prepared) return conn.receipt(corr, XaCode.XA_OK);
   const tx = br.tx;
   if (tx.failed !== undefined) {
     dropActive(b, br);
