@@ -204,7 +204,8 @@ describe('openwire - bad input', function () {
       destination: { type: DataType.QUEUE, physicalName: 'xa.bad' }, messageId: { type: DataType.MESSAGE_ID, producerId: { type: DataType.PRODUCER_ID, connectionId: 'ID:c', sessionId: 1, value: 1 }, producerSequenceId: 1, brokerSequenceId: 0 },
       transactionId: xid({ globalTransactionId: Buffer.alloc(200, 7) }), text: 'x',
     });
-    await c.waitFor((x) => x.type === DataType.CONNECTION_ERROR, 'ConnectionError');
+    const err = await c.waitFor((x) => x.type === DataType.CONNECTION_ERROR, 'ConnectionError');
+    assert.match(String((err.exception as { message: string }).message), /globalTransactionId must be 1 to 64 bytes, got 200/);
     await c.closedP;
     await othersStillWork(b);
   });
