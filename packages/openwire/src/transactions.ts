@@ -61,7 +61,7 @@ export class Transactions {
     }
   }
 
-  /** An XA TransactionInfo (docs/OPENWIRE.md, "XA transactions"). */
+  /** An XA TransactionInfo (README.md, "XA transactions"). */
   private onXa(txType: number, txId: string | undefined, answer: number): void {
     const { op, onePhase } = xaOperation(txType);
     const settle = (consumed: boolean): void => {

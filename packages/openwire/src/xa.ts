@@ -1,4 +1,4 @@
-// XA on OpenWire (docs/OPENWIRE.md, "XA transactions"): a TransactionInfo with an
+// XA on OpenWire (packages/openwire/README.md, "XA transactions"): a TransactionInfo with an
 // XATransactionId becomes the broker's XA command. The Xid travels as text (`ow-xa:` formatId,
 // then the two byte strings in hex) so the core needs no OpenWire type, and comes back from
 // `recover` parsed into XATransactionIds. Prepare answers with an IntegerResponse (XA_OK or

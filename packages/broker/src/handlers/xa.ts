@@ -1,13 +1,14 @@
-// XA transaction branches (docs/TRANSACTIONS.md), with ActiveMQ's states and XAException codes.
+// XA transaction branches (docs/ARCHITECTURE.md, invariant 2), with ActiveMQ's states and XAException codes.
 // An active branch is a transaction of the connection that began it (its sends and acks go
 // through the same Tx as a local transaction's); prepare writes the branch's sends and the
 // messages its acks consume to the store as a prepared record, and from then on the branch
 // belongs to the broker: any connection may commit, roll back or list it, it survives the
 // connection, a restart and (the record is a store write like any other) a failover. The
 // messages a prepared branch acknowledged stay reserved for it: never redelivered to anyone
-// until it is rolled back.
+// until it is rolled back. Neither ActiveMQ nor Wharf ever decides a prepared branch's outcome
+// itself (no heuristic completion, no timeout): it waits for the transaction manager.
 import {
-  ProtocolError, XaCode, XAError, XaOp, type WireMessage, type XaCommand,
+  isPersistent, ProtocolError, XaCode, XAError, XaOp, type WireMessage, type XaCommand,
 } from '@wharf/protocol';
 import { OpType, type PreparedAck, type PreparedRecord, type StoreOp } from '@wharf/store';
 import type { Broker } from '../broker';
@@ -105,7 +106,8 @@ function prepare(conn: ServerConnection, corr: number, xid: string): void {
   br.owner = null;
   br.prepared = true;
   tx.acks = acks;
-  const record: PreparedRecord = { xid, sends: tx.sends, acks: acks.filter((e) => e.stored).map(ackRef), preparedAt: Date.now() };
+  // Non-persistent sends stay in memory only: like any non-persistent message, a restart drops them.
+  const record: PreparedRecord = { xid, sends: tx.sends.filter(isPersistent), acks: acks.filter((e) => e.stored).map(ackRef), preparedAt: Date.now() };
   b.store.commit([{ t: OpType.PUT_PREPARED, tx: record }], { sync: true }).then(
     () => conn.receipt(corr, XaCode.XA_OK),
     (err: Error) => {
