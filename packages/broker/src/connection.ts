@@ -5,7 +5,7 @@
 // are in handlers/ (produce.ts, consume.ts, transactions.ts, temporary.ts).
 import {
   CommandType, ErrorCode, IllegalStateError, JMSError, JMSSecurityError, PROTOCOL_VERSION, ProtocolError,
-  type Command, type Send, type TxCommit, type TxRollback, type AckModeValue,
+  type Command, type Send, type TxCommit, type TxRollback, type XaCommand, type AckModeValue,
 } from '@wharf/protocol';
 import type { Broker } from './broker';
 import type { ProtocolConnection, ServerTransport } from './core';
@@ -149,7 +149,10 @@ export class ServerConnection implements ProtocolConnection {
       }
       case CommandType.TEMP_CREATE: return onTempCreate(this, cmd.corr, cmd.destination);
       case CommandType.TEMP_DELETE: return onTempDelete(this, cmd.corr, cmd.destination);
-      case CommandType.XA: return onXa(this, cmd);
+      case CommandType.XA:
+        // After this connection's sends still waiting for memory: they may belong to the branch.
+        if (this.blocked.length > 0) return void this.blocked.push({ cmd, since: Date.now() });
+        return onXa(this, cmd);
       case CommandType.CLIENT_ID: {
         if (this.clientId) throw new IllegalStateError(`clientID is already set to ${this.clientId}`);
         if (this.sessions.size > 0) throw new IllegalStateError('setClientID must be called before the connection is used');
@@ -224,13 +227,14 @@ export class ServerConnection implements ProtocolConnection {
    * @internal sends waiting for memory or store space, in arrival order, and the commits and
    * rollbacks behind them (handlers/produce.ts)
    */
-  blocked: Array<{ cmd: Send | TxCommit | TxRollback; since: number }> = [];
+  blocked: Array<{ cmd: Send | TxCommit | TxRollback | XaCommand; since: number }> = [];
   get blockedSends(): number {
     return this.blocked.length;
   }
 
   /** @internal */
-  endTx(cmd: TxCommit | TxRollback): void {
+  endTx(cmd: TxCommit | TxRollback | XaCommand): void {
+    if (cmd.type === CommandType.XA) return onXa(this, cmd);
     if (cmd.type === CommandType.TX_COMMIT) onCommit(this, cmd.corr, cmd.sessionId, cmd.txId);
     else onRollback(this, cmd.corr, cmd.sessionId, cmd.txId);
   }

@@ -1,0 +1,106 @@
+// XA branches in the broker core, through the core API only (the XA command): what the Java
+// client tests (packages/openwire/test/xa.test.ts) do not reach: a durable subscription's
+// message reserved by a prepared branch across a restart of a LevelDB store, the connection
+// close that rolls back an active branch but not a prepared one, and the error codes.
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AckMode, AckType, CommandType, DeliveryMode, XaOp, type Command } from '@wharf/protocol';
+import type { Broker } from '../src';
+import { CoreClient, coreBroker, until } from './core-client';
+
+function xa(c: CoreClient, op: number, txId?: string, more: Record<string, unknown> = {}): Promise<unknown> {
+  return c.request({ type: CommandType.XA, op, ...(txId ? { txId } : {}), ...more } as unknown as Command);
+}
+
+describe('broker core - XA', () => {
+  const brokers: Broker[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const b of brokers.splice(0)) await b.stop();
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  async function broker(dataDirectory?: string): Promise<Broker> {
+    const b = await coreBroker(dataDirectory ? { persistent: true, dataDirectory } : {});
+    brokers.push(b);
+    return b;
+  }
+
+  it('xa - a durable subscription message acknowledged by a prepared branch stays reserved across a restart; rollback returns it redelivered', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
+    dirs.push(dir);
+    let b = await broker(dir);
+    let c = new CoreClient(b);
+    await c.open('xa-durable');
+    c.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    await c.consume(1, 1, 'topic://XA.T', 10, { durableName: 'd' });
+    await c.send('topic://XA.T', 'm1');
+    await c.send('topic://XA.T', 'm2');
+    await until('two deliveries', () => c.deliveries(1).length === 2);
+    await xa(c, XaOp.BEGIN, 'x1');
+    await c.ack(1, [c.deliveries(1)[0]!.deliveryId], AckType.STANDARD, { txId: 'x1' });
+    await xa(c, XaOp.END, 'x1');
+    assert.equal(await xa(c, XaOp.PREPARE, 'x1'), 0);
+    c.conn.close();
+    await b.stop();
+    brokers.splice(0);
+
+    b = await broker(dir);
+    c = new CoreClient(b);
+    await c.open('xa-durable');
+    c.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    assert.deepEqual(await xa(c, XaOp.RECOVER), ['x1']);
+    await c.consume(1, 1, 'topic://XA.T', 10, { durableName: 'd' });
+    await until('m2 redelivered', () => c.deliveries(1).length === 1);
+    assert.deepEqual(c.bodies(1), ['m2']);
+    await xa(c, XaOp.ROLLBACK, 'x1');
+    await until('m1 back', () => c.deliveries(1).length === 2);
+    const back = c.deliveries(1)[1]!;
+    assert.equal(back.message!.body, 'm1');
+    assert.equal(back.redelivered, true);
+    assert.deepEqual(await xa(c, XaOp.RECOVER), []);
+  });
+
+  it('xa - closing a connection rolls back its active branch, not its prepared one, which another connection commits', async () => {
+    const b = await broker();
+    const c = new CoreClient(b);
+    await c.open();
+    await xa(c, XaOp.BEGIN, 'active');
+    await c.send('queue://XA.Q', 'lost', {}, 'active');
+    await xa(c, XaOp.BEGIN, 'prepared');
+    await c.send('queue://XA.Q', 'kept', {}, 'prepared');
+    await c.send('queue://XA.Q', 'non-persistent', { deliveryMode: DeliveryMode.NON_PERSISTENT }, 'prepared');
+    assert.equal(await xa(c, XaOp.PREPARE, 'prepared'), 0);
+    c.conn.close();
+
+    const d = new CoreClient(b);
+    await d.open();
+    d.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    await d.consume(1, 1, 'queue://XA.Q', 10);
+    assert.deepEqual(await xa(d, XaOp.RECOVER), ['prepared']);
+    await assert.rejects(xa(d, XaOp.COMMIT, 'active', { onePhase: true }), /WHARF_XA: Transaction 'active' has not been started\. xaErrorCode:-4$/);
+    await assert.rejects(xa(d, XaOp.BEGIN, 'prepared'), /has already been started\. xaErrorCode:-8$/);
+    await xa(d, XaOp.COMMIT, 'prepared', { onePhase: false });
+    await until('the prepared sends', () => d.deliveries(1).length === 2);
+    assert.deepEqual(d.bodies(1), ['kept', 'non-persistent']);
+    await assert.rejects(xa(d, XaOp.ROLLBACK, 'prepared'), /xaErrorCode:-4$/);
+  });
+
+  it('xa - a branch that did nothing prepares read-only and ends; a two-phase commit of an unprepared branch is a protocol error', async () => {
+    const b = await broker();
+    const c = new CoreClient(b);
+    await c.open();
+    await xa(c, XaOp.BEGIN, 'empty');
+    await xa(c, XaOp.END, 'empty');
+    assert.equal(await xa(c, XaOp.PREPARE, 'empty'), 3);
+    assert.deepEqual(await xa(c, XaOp.RECOVER), []);
+    await xa(c, XaOp.BEGIN, 'busy');
+    await c.send('queue://XA.P', 'm', {}, 'busy');
+    await assert.rejects(xa(c, XaOp.COMMIT, 'busy', { onePhase: false }), /xaErrorCode:-6$/);
+    await assert.rejects(xa(c, XaOp.PREPARE, 'nobody'), /xaErrorCode:-7$/);
+    await assert.rejects(c.request({ type: CommandType.XA, op: 3 } as unknown as Command), /txId/);
+    await assert.rejects(c.request({ type: CommandType.XA, op: 9, txId: 'x' } as unknown as Command), /operation/);
+    assert.equal(c.closedByBroker, false);
+  });
+});
