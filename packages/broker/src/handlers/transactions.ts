@@ -78,14 +78,15 @@ export function releaseTx(conn: ServerConnection, tx: Tx): void {
   tx.bytes = 0;
 }
 
-function checkTransacted(conn: ServerConnection, sessionId: number): void {
+function checkTransacted(conn: ServerConnection, sessionId: number, txId: string): void {
+  if (conn.broker.xa.has(txId)) throw new IllegalStateError(`transaction ${txId} is an XA branch: it ends with XA commit or rollback`);
   const s = conn.sessions.get(sessionId);
   if (!s) throw new IllegalStateError(`session ${sessionId} is not open`);
   if (s.ackMode !== AckMode.SESSION_TRANSACTED) throw new IllegalStateError(`Not a transacted session (session ${sessionId})`);
 }
 
 export function onCommit(conn: ServerConnection, corr: number, sessionId: number, txId: string): void {
-  checkTransacted(conn, sessionId);
+  checkTransacted(conn, sessionId, txId);
   const tx = conn.txs.get(txId);
   conn.txs.delete(txId);
   if (!tx) {
@@ -127,7 +128,7 @@ export function commitWork(conn: ServerConnection, txId: string, tx: Tx, extraOp
 }
 
 export function onRollback(conn: ServerConnection, corr: number, sessionId: number, txId: string): void {
-  checkTransacted(conn, sessionId);
+  checkTransacted(conn, sessionId, txId);
   const tx = conn.txs.get(txId);
   conn.txs.delete(txId);
   if (tx) releaseTx(conn, tx);

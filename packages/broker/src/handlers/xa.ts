@@ -62,6 +62,8 @@ function begin(conn: ServerConnection, corr: number, xid: string): void {
     if (br.owner === conn && !br.prepared) return conn.receipt(corr);
     throw new XAError(`Transaction '${xid}' has already been started.`, XaCode.XAER_DUPID);
   }
+  const local = conn.txs.get(xid);
+  if (local && local.sessionId !== -1) throw new XAError(`Transaction '${xid}' is a local transaction of this connection.`, XaCode.XAER_DUPID);
   // Sends the client made before its (asynchronous) BEGIN arrived are already in the Tx.
   b.xa.set(xid, { xid, prepared: false, owner: conn, tx: txFor(conn, xid, -1) });
   conn.receipt(corr);
