@@ -23,7 +23,7 @@ const dir = tempDir('wharf-destinations-');
 const loadBefore = os.loadavg()[0];
 
 // ---- the store: N queues, one message each --------------------------------------------------
-const store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+const store = new LevelStore({ directory: dir });
 await store.open();
 for (let i = 0; i < N; i += 1000) {
   const ops = [];

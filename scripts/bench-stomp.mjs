@@ -246,22 +246,29 @@ function waitReceived(state, n, timeoutMs) {
   });
 }
 
-async function runPhase(port, phase, seconds, tag) {
+/**
+ * One phase on one broker: { rate, messages, cpu } where cpu is the broker process's CPU seconds
+ * (user + system, from /proc) spent while the timed part ran, so that per-message CPU can be
+ * compared even when the shared machine slows the wall clock down.
+ */
+async function runPhase(port, phase, seconds, tag, pid) {
   const queue = `bench.${tag}.${phase}.${process.pid}.${++queueSeq}`;
   const persistent = phase.startsWith('persistent');
   const roundtrip = phase.endsWith('roundtrip');
   const cons = roundtrip ? await consumer(port, queue) : null;
   const prod = await Conn.open(port);
+  const cpu0 = pid ? cpuSeconds(pid) : NaN;
   try {
     const r = await produce(prod, queue, persistent, seconds * 1000, persistent || phase.includes('receipt'));
     if (!cons) {
+      const cpu = pid ? cpuSeconds(pid) - cpu0 : NaN;
       // Drain a non-persistent backlog (untimed): held in memory, it would throttle the next
       // phase through producer flow control, on either broker.
       if (!persistent) await drain(port, queue, r.sent);
-      return r.sent / ((r.end - r.start) / 1000);
+      return { rate: r.sent / ((r.end - r.start) / 1000), messages: r.sent, cpu };
     }
     await waitReceived(cons, r.sent, 30_000);
-    return cons.received / ((cons.last - r.start) / 1000);
+    return { rate: cons.received / ((cons.last - r.start) / 1000), messages: cons.received, cpu: pid ? cpuSeconds(pid) - cpu0 : NaN };
   } finally {
     prod.close();
     cons?.c.close();
@@ -308,6 +315,10 @@ function range(values) {
   return ok.length ? `${Math.round(Math.min(...ok))}–${Math.round(Math.max(...ok))}` : '–';
 }
 
+function us(v) {
+  return Number.isFinite(v) ? v.toFixed(1) : '–';
+}
+
 function fmt(rate) {
   return Number.isFinite(rate) ? String(Math.round(rate)) : 'failed';
 }
@@ -326,8 +337,10 @@ async function run() {
     return [name, Number(pid)];
   }));
   // Warm-up (the JVM's JIT and V8's): a short round trip on each broker, not counted.
-  for (const b of brokers) await runPhase(b.port, 'nonpersistent-roundtrip', Number(opts.warmup), `warm-${b.name}`);
+  for (const b of brokers) await runPhase(b.port, 'nonpersistent-roundtrip', Number(opts.warmup), `warm-${b.name}`, undefined);
   const results = new Map(brokers.map((b) => [b.name, new Map(PHASES.map((p) => [p, []]))]));
+  const cpuPerMsg = new Map(brokers.map((b) => [b.name, new Map(PHASES.map((p) => [p, []]))]));
+  const loads = [os.loadavg()];
   for (let r = 1; r <= rounds; r++) {
     for (const phase of PHASES) {
       for (const b of r % 2 ? brokers : [...brokers].reverse()) {
@@ -336,8 +349,11 @@ async function run() {
         const brokerCpu = pids.has(b.name) ? cpuSeconds(pids.get(b.name)) : 0;
         const t0 = performance.now();
         let rate = NaN;
+        let perMsg = NaN;
         try {
-          rate = await runPhase(b.port, phase, seconds, b.name);
+          const res = await runPhase(b.port, phase, seconds, b.name, pids.get(b.name));
+          rate = res.rate;
+          perMsg = (res.cpu / res.messages) * 1e6;
         } catch (err) {
           console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} failed: ${err.message}`);
         }
@@ -346,7 +362,9 @@ async function run() {
         const load = Math.round(((used.user + used.system) / 1e6 / wall) * 100);
         const bload = pids.has(b.name) ? `, broker ${Math.round(((cpuSeconds(pids.get(b.name)) - brokerCpu) / wall) * 100)}%` : '';
         results.get(b.name).get(phase).push(rate);
-        console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} ${Math.round(rate).toString().padStart(8)} msg/s  (CPU: load generator ${load}%${bload})`);
+        cpuPerMsg.get(b.name).get(phase).push(perMsg);
+        const us = Number.isFinite(perMsg) ? `, broker ${perMsg.toFixed(1)} µs CPU/msg` : '';
+        console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} ${Math.round(rate).toString().padStart(8)} msg/s  (CPU: load generator ${load}%${bload}${us}; load average ${os.loadavg()[0].toFixed(1)})`);
       }
     }
   }
@@ -356,11 +374,17 @@ async function run() {
     const as = amq ? results.get('activemq').get(p) : [];
     const w = median(ws);
     const a = median(as);
-    return { phase: p, wharf: w, activemq: a, ratio: w / a, wr: range(ws), ar: range(as) };
+    const wc = wharf ? median(cpuPerMsg.get('wharf').get(p)) : NaN;
+    const ac = amq ? median(cpuPerMsg.get('activemq').get(p)) : NaN;
+    return { phase: p, wharf: w, activemq: a, ratio: w / a, wr: range(ws), ar: range(as), wc, ac };
   });
-  console.log('\nmedian over rounds (messages/s):');
+  loads.push(os.loadavg());
+  const loadText = loads.map((l) => l.map((x) => x.toFixed(1)).join(' / ')).join(' at the start, ') + ' at the end';
+  console.log(`\nload average (1 / 5 / 15 min): ${loadText}`);
+  console.log('median over rounds (messages/s):');
   for (const row of rows) {
-    console.log(`${row.phase.padEnd(24)} wharf ${Math.round(row.wharf).toString().padStart(8)}  activemq ${Math.round(row.activemq).toString().padStart(8)}  ratio ${row.ratio.toFixed(2)}x`);
+    console.log(`${row.phase.padEnd(24)} wharf ${Math.round(row.wharf).toString().padStart(8)}  activemq ${Math.round(row.activemq).toString().padStart(8)}  ratio ${row.ratio.toFixed(2)}x` +
+      `   CPU µs/msg wharf ${us(row.wc)} activemq ${us(row.ac)}`);
   }
   if (opts.write) {
     const cpus = os.cpus();
@@ -373,12 +397,14 @@ async function run() {
         `(and one \`ack:auto\` consumer for round trips), ${SIZE}-byte text bodies, ${seconds} s per phase, phases alternated between the brokers, ` +
         `median of ${rounds} rounds after a warm-up.`,
       '',
-      '| phase | Wharf msg/s | (rounds) | ActiveMQ msg/s | (rounds) | Wharf / ActiveMQ |',
-      '|---|---:|---:|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.phase} | ${fmt(r.wharf)} | ${r.wr} | ${fmt(r.activemq)} | ${r.ar} | ${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(1)}×` : '–'} |`),
+      '| phase | Wharf msg/s | (rounds) | ActiveMQ msg/s | (rounds) | Wharf / ActiveMQ | Wharf CPU µs/msg | ActiveMQ CPU µs/msg |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.phase} | ${fmt(r.wharf)} | ${r.wr} | ${fmt(r.activemq)} | ${r.ar} | ${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(1)}×` : '–'} | ${us(r.wc)} | ${us(r.ac)} |`),
       '',
-      'Medians, with the lowest and highest round. The machine has two cores and was shared with other work while this ran, ' +
-        'so rounds differ; run the script again for numbers of your own machine.',
+      'Medians, with the lowest and highest round. The machine has two cores and was shared with other work while this ran ' +
+        `(load average ${loadText}), so rounds differ; run the script again for numbers of your own machine. ` +
+        'CPU µs/msg is the broker process\'s CPU time (user + system) during the timed part of a phase divided by the messages ' +
+        'it moved: it depends less on what else runs on the machine than the rate does.',
       '',
       `- persistent-send: \`persistent:true\` with a receipt on every SEND, ${WINDOW} receipts outstanding (the receipt means the message is on disk).`,
       '- persistent-roundtrip: the same producer and a consumer on the same queue; rate at the consumer.',

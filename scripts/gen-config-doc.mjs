@@ -51,14 +51,24 @@ for a destination every matching entry applies, exact names over wildcards. Its 
 \`{type: individual, queuePrefix: "ActiveMQ.DLQ.Queue.", …}\`, or \`{type: discarding}\`;
 \`processExpired\` true and \`processNonPersistent\` false as in ActiveMQ), \`queuePrefetch\` 1000,
 \`topicPrefetch\` 32767, \`durableTopicPrefetch\` 100, \`memoryLimit\` (32 MiB of messages held in
-memory per destination; persistent messages beyond it stay in the store and are paged in),
-\`producerFlowControl\` true, \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200,
+memory per destination; persistent messages beyond it stay in the store and are paged in; set
+in an entry, it is also the destination's own limit for non-persistent sends, which then block
+or fail when it is full while other destinations flow), \`producerFlowControl\` true (false: a
+destination at its own memoryLimit still accepts sends, up to the broker's memory), \`expireMessagesPeriod\` 30000, \`maxPageSize\` 200,
 \`prioritizedMessages\` false (as on ActiveMQ, pending messages go out in arrival order whatever
 their priority; true dispatches the highest priority first), \`pendingMessageLimitStrategy\`
 (none by default; \`{type: constant, limit: N}\` or \`{type: prefetchRatio, multiplier: X}\`,
 ActiveMQ's constant and prefetch-rate strategies: a non-durable topic subscriber keeps at most
 that many messages waiting beyond its prefetch; the oldest non-persistent ones past it are
-discarded, counted and advised on \`ActiveMQ.Advisory.MessageDiscarded.Topic.<name>\`).
+discarded, counted and advised on \`ActiveMQ.Advisory.MessageDiscarded.Topic.<name>\`),
+\`slowConsumerStrategy\` (none by default; \`{type: abortSlowConsumer, maxSlowDuration: 30000,
+checkPeriod: 30000, maxSlowCount: -1, abortConnection: false, ignoreNetworkConsumers: true}\`:
+a topic subscriber whose window is full with messages waiting behind it is slow, and after
+maxSlowDuration ms slow, or maxSlowCount turns to slow, it is closed with an error, or its whole
+connection with \`abortConnection\`; \`{type: abortSlowAckConsumer, maxTimeSinceLastAck: 30000,
+ignoreIdleConsumers: true, …}\` judges every consumer, queues too, by the time since its last
+acknowledgement), \`advisoryForSlowConsumers\` false (true: a subscriber turning slow is
+advised on \`ActiveMQ.Advisory.SlowConsumer.Topic.<name>\`).
 
 A \`transportConnectors\` URI takes ActiveMQ's options in its query, for every scheme:
 \`maximumConnections\` (client connections open at once through this connector; beyond it a new

@@ -78,4 +78,75 @@ describe('producer flow control', () => {
       await w.ledger.closeAll();
     }
   });
+
+  // Per-destination memory (a policy entry's memoryLimit): queue FULL.A may hold 20 KB.
+  const perDestination = { destinationPolicy: [{ queue: 'FULL.A', memoryLimit: 20 * 1024 }] };
+
+  it('flow control - a destination at its own memoryLimit blocks its producers while sends to another keep being accepted and consumed; it resumes when drained', async () => {
+    const w = await world(perDestination);
+    try {
+      // A consumer of A that takes its prefetch and stalls (never acknowledges).
+      const stalled = await (await w.connect({ prefetchPolicy: { queuePrefetch: 5 } })).createSession(false, Session.CLIENT_ACKNOWLEDGE);
+      const held = await stalled.createConsumer(stalled.createQueue('FULL.A'));
+      const c = await w.connect({ alwaysSyncSend: true });
+      const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const toA = await s.createProducer(s.createQueue('FULL.A'));
+      toA.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+      const N = 60;
+      let accepted = 0;
+      const producing = (async () => {
+        for (let i = 0; i < N; i++) {
+          await toA.send(s.createTextMessage(`${i}`.padEnd(1024, '.')));
+          accepted++;
+        }
+      })();
+      const blocked = await checkFor(5000, () => [...w.broker.connections.values()].find((x) => x.blockedSends > 0), 'the producer to A blocked');
+      const a = w.broker.queues.get('queue://FULL.A')!;
+      assert.ok(a.usage.full && accepted < N, `A is full (${a.usage.used} bytes) and holds its producer back after ${accepted}`);
+      assert.ok(!w.broker.memory.full, 'the broker as a whole is not');
+
+      const other = await w.connect({ alwaysSyncSend: true });
+      const os = other.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const toB = await os.createProducer(os.createQueue('FREE.B'));
+      toB.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+      const fromB = await os.createConsumer(os.createQueue('FREE.B'));
+      for (let i = 0; i < 100; i++) await toB.send(os.createTextMessage(`b${i}`.padEnd(1024, '.')));
+      for (let i = 0; i < 100; i++) assert.equal(text(await fromB.receive(3000)).split('.')[0], `b${i}`);
+      assert.ok(blocked.blockedSends > 0 && a.usage.full, 'A is still blocked while B flowed');
+
+      // Drained: the stalled consumer goes (its messages come back) and a reader takes everything.
+      assert.ok(await held.receive(2000));
+      await stalled.close();
+      const reader = await (await w.connect()).createSession(false, Session.AUTO_ACKNOWLEDGE).createConsumer(s.createQueue('FULL.A'));
+      for (let i = 0; i < N; i++) assert.equal(text(await reader.receive(3000)).split('.')[0], `${i}`, 'every send to A arrives, in order');
+      await producing;
+      assert.equal(blocked.blockedSends, 0);
+    } finally {
+      await w.ledger.closeAll();
+    }
+  });
+
+  it('flow control - a destination at its own memoryLimit fails its sends with sendFailIfNoSpace; producerFlowControl false lets it take more', async () => {
+    const w = await world({ sendFailIfNoSpace: true, destinationPolicy: [...perDestination.destinationPolicy, { queue: 'NOPFC', memoryLimit: 20 * 1024, producerFlowControl: false }] });
+    try {
+      const c = await w.connect({ alwaysSyncSend: true });
+      const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const toA = await s.createProducer(s.createQueue('FULL.A'));
+      toA.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+      let failure: unknown;
+      let sent = 0;
+      for (; sent < 100 && !failure; sent++) await toA.send(s.createTextMessage(KB)).catch((e: unknown) => (failure = e));
+      assert.ok(failure instanceof ResourceAllocationError, `got ${String(failure)}`);
+      assert.match((failure as Error).message, /Memory Limit reached \(queue:\/\/FULL.A: \d+ of 20480 bytes\)/);
+      const toB = await s.createProducer(s.createQueue('FREE.B'));
+      toB.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+      for (let i = 0; i < 100; i++) await toB.send(s.createTextMessage(KB));
+      const noPfc = await s.createProducer(s.createQueue('NOPFC'));
+      noPfc.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+      for (let i = 0; i < 100; i++) await noPfc.send(s.createTextMessage(KB));
+      assert.equal(w.broker.queues.get('queue://NOPFC')!.depth, 100);
+    } finally {
+      await w.ledger.closeAll();
+    }
+  });
 });

@@ -241,4 +241,45 @@ describe('queue', () => {
     assert.equal(text(await (await s.createConsumer(q)).receive(1000)), 'in-process');
     await assert.rejects(new ConnectionFactory('vm://no-such-broker').createConnection(), /no broker named 'no-such-broker'/);
   });
+
+  it('queue - a message stored while a page-in read runs is delivered, not left in the store (the read returned fewer rows than asked)', async () => {
+    await w.ledger.closeAll();
+    // 1 KB in memory: the third 600-byte persistent message stays in the store (paged).
+    w = await world({ persistent: true, destinationPolicy: [{ queue: 'PAGE.RACE', memoryLimit: 1024 }] });
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const q = s.createQueue('PAGE.RACE');
+    const p = await s.createProducer(q);
+    p.setDeliveryMode(DeliveryMode.PERSISTENT);
+    const body = (i: number): string => `m${i}`.padEnd(600, '.');
+    for (let i = 0; i < 4; i++) await p.send(s.createTextMessage(body(i)));
+    const queue = w.broker.queues.get('queue://PAGE.RACE')!;
+    assert.ok(queue.pagedCount > 0, 'messages wait in the store');
+    // The page-in read sees the store as it is, then its answer is held until a new message
+    // has been stored and enqueued behind it: "stored while the read ran".
+    const store = w.broker.store;
+    const read = store.loadMessages.bind(store);
+    let readStarted!: () => void;
+    const started = new Promise<void>((r) => (readStarted = r));
+    let answer!: () => void;
+    const held = new Promise<void>((r) => (answer = r));
+    store.loadMessages = async (dest, after, limit) => {
+      const rows = await read(dest, after, limit);
+      if (dest === 'queue://PAGE.RACE') {
+        readStarted();
+        await held;
+      }
+      return rows;
+    };
+    const cons = await s.createConsumer(q);
+    await started;
+    await p.send(s.createTextMessage(body(4)));
+    answer();
+    for (let i = 0; i < 5; i++) {
+      const m = await cons.receive(3000);
+      assert.ok(m, `m${i} arrives (the one sent during the read is m4)`);
+      assert.equal(text(m).split('.')[0], `m${i}`);
+    }
+  });
 });
+

@@ -2,7 +2,7 @@
 // non-persistent messages waiting for a subscriber that does not read are discarded, counted
 // and advised; persistent ones and fast subscribers are untouched.
 import { strict as assert } from 'node:assert';
-import { DeliveryMode, Session, type Connection } from '@wharf/client';
+import { DeliveryMode, Session, type Connection, type JMSError } from '@wharf/client';
 import { checkFor } from '@wharf/testkit';
 import { ADVISORY_RETENTION, type TopicSubscription } from '@wharf/broker';
 import { CommandType, encodeCommand, vmConnect } from '@wharf/protocol';
@@ -76,5 +76,84 @@ describe('slow consumers', () => {
     const sub = w.broker.durables.get('watcher:churn')!;
     await checkFor(5000, () => sub.discarded >= 1400 - ADVISORY_RETENTION || undefined, 'the oldest advisories were discarded');
     assert.equal(sub.pending.size, ADVISORY_RETENTION);
+  });
+
+  // ActiveMQ's abortSlowConsumerStrategy: checked every 50 ms, slow for 200 ms is too long.
+  const abortAfter200 = { type: 'abortSlowConsumer', maxSlowDuration: 200, checkPeriod: 50 } as const;
+
+  /** A connection whose exception listener's errors are awaited. */
+  async function watched(w: World, opts: Parameters<World['connect']>[0] = {}): Promise<{ c: Connection; errors: JMSError[] }> {
+    const c = await w.connect(opts);
+    const errors: JMSError[] = [];
+    c.setExceptionListener((e) => errors.push(e));
+    return { c, errors };
+  }
+
+  it('slow consumers - abortSlowConsumer: a topic subscriber that stops reading is closed with an error, advised; a fast one and its connection go on', async () => {
+    w = await world({ destinationPolicy: [{ topic: '>', slowConsumerStrategy: abortAfter200, advisoryForSlowConsumers: true }] });
+    const slow = await watched(w, { prefetchPolicy: { topicPrefetch: 5 } });
+    const ss = slow.c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await ss.createConsumer(ss.createTopic('SLOW'));
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const advisories = await s.createConsumer(s.createTopic('ActiveMQ.Advisory.SlowConsumer.Topic.SLOW'));
+    const fast = await s.createConsumer(s.createTopic('SLOW'));
+    const p = await s.createProducer(s.createTopic('SLOW'));
+    p.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+    for (let i = 0; i < 20; i++) {
+      await p.send(s.createTextMessage(`m${i}`));
+      assert.equal(text(await fast.receive(2000)), `m${i}`);
+    }
+    const advisory = await advisories.receive(2000);
+    assert.ok(advisory, 'a SlowConsumer advisory');
+    assert.match(String(advisory.getStringProperty('consumerId')), new RegExp(`^${slow.c.getConnectionId()}:`));
+    const err = await checkFor(5000, () => slow.errors[0], 'the slow consumer is told it was aborted');
+    assert.match(err.message, /slow consumer aborted: slow too often \(>-1\) or too long \(>200 ms\)/);
+    const t = w.broker.topics.get('topic://SLOW')!;
+    assert.equal(t.subs.size, 1, 'only the fast subscriber is left');
+    assert.equal(w.broker.slowConsumers.aborted, 1);
+    // The slow subscriber's connection is still usable.
+    const again = await ss.createConsumer(ss.createTopic('SLOW'));
+    await p.send(s.createTextMessage('after'));
+    assert.equal(text(await again.receive(2000)), 'after');
+    assert.equal(text(await fast.receive(2000)), 'after');
+  });
+
+  it('slow consumers - abortSlowConsumer with abortConnection: the slow subscriber\'s connection is closed; maxSlowCount counts turns to slow', async () => {
+    w = await world({ destinationPolicy: [{ topic: '>', slowConsumerStrategy: { ...abortAfter200, maxSlowDuration: -1, maxSlowCount: 1, abortConnection: true } }] });
+    const slow = await watched(w, { prefetchPolicy: { topicPrefetch: 5 } });
+    const ss = slow.c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await ss.createConsumer(ss.createTopic('SLOW'));
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const p = await s.createProducer(s.createTopic('SLOW'));
+    for (let i = 0; i < 20; i++) await p.send(s.createTextMessage(`m${i}`));
+    const err = await checkFor(5000, () => slow.errors[0], 'the slow connection is told');
+    assert.match(err.message, /connection aborted: 1 consumer\(s\) slow too often \(>1\)/);
+    await checkFor(5000, () => w.broker.connections.size === 1 || undefined, 'the slow connection is gone');
+    await p.send(s.createTextMessage('still'));
+  });
+
+  it('slow consumers - abortSlowAckConsumer: a queue consumer holding messages unacknowledged past maxTimeSinceLastAck is closed, its messages go to another; an idle one stays', async () => {
+    w = await world({ destinationPolicy: [{ queue: '>', slowConsumerStrategy: { type: 'abortSlowAckConsumer', maxTimeSinceLastAck: 200, maxSlowDuration: 100, checkPeriod: 50 } }] });
+    const idle = await watched(w);
+    const is = idle.c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await is.createConsumer(is.createQueue('OTHER'));
+    const slow = await watched(w, { prefetchPolicy: { queuePrefetch: 5 } });
+    const ss = slow.c.createSession(false, Session.CLIENT_ACKNOWLEDGE);
+    const holder = await ss.createConsumer(ss.createQueue('WORK'));
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const p = await s.createProducer(s.createQueue('WORK'));
+    for (let i = 0; i < 3; i++) await p.send(s.createTextMessage(`w${i}`));
+    assert.equal(text(await holder.receive(2000)), 'w0', 'received, never acknowledged');
+    const err = await checkFor(5000, () => slow.errors[0], 'the consumer that does not acknowledge is aborted');
+    assert.match(err.message, /slow consumer aborted/);
+    const other = await s.createConsumer(s.createQueue('WORK'));
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) got.push(text(await other.receive(2000)));
+    assert.deepEqual(got, ['w0', 'w1', 'w2']);
+    assert.equal(idle.errors.length, 0, 'a consumer holding nothing is not slow (ignoreIdleConsumers)');
+    assert.equal(w.broker.queues.get('queue://OTHER')!.consumers.length, 1);
   });
 });

@@ -63,6 +63,10 @@ public class WireFormats {
             mm.setString("text", big.toString());
             mm.setShort("short", (short) 3);
             p.send(mm);
+            // A small body: the client deflates its whole write buffer, zeros after the body.
+            BytesMessage small = cs.createBytesMessage();
+            small.writeBytes(new byte[] {1, 2, 3, (byte) 255, 5});
+            p.send(small);
             MessageConsumer c = plain.createSession(false, Session.AUTO_ACKNOWLEDGE).createConsumer(q);
             Check.equal("compressed text", big.toString(), ((TextMessage) c.receive(5000)).getText());
             BytesMessage rb = (BytesMessage) c.receive(5000);
@@ -72,6 +76,11 @@ public class WireFormats {
             MapMessage rm = (MapMessage) c.receive(5000);
             Check.equal("compressed map text", big.toString(), rm.getString("text"));
             Check.equal("compressed map short", Short.valueOf((short) 3), rm.getObject("short"));
+            BytesMessage rs = (BytesMessage) c.receive(5000);
+            Check.equal("small compressed bytes length", 5L, rs.getBodyLength());
+            byte[] five = new byte[5];
+            rs.readBytes(five);
+            Check.ok(java.util.Arrays.equals(new byte[] {1, 2, 3, (byte) 255, 5}, five), "small compressed bytes");
         } finally {
             compressing.close();
             plain.close();

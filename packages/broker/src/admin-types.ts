@@ -32,7 +32,28 @@ export interface MoveOptions {
   selector?: string;
 }
 
-export interface QueueStats {
+/** What ActiveMQ's DestinationViewMBean counts, shared by the admin API, the console and the CLI. */
+export interface DestinationCounters {
+  consumers: number;
+  /** Producers opened on this destination (anonymous producers are not counted, as in ActiveMQ). */
+  producers: number;
+  enqueued: number;
+  /** Consumed, purged, dead-lettered or expired (ActiveMQ's DequeueCount; for a topic, acknowledged by its subscriptions). */
+  dequeued: number;
+  /** Of the dequeued, taken by network bridges (ActiveMQ's ForwardCount). */
+  forwarded: number;
+}
+
+/** A queue's counters beyond a destination's. */
+export interface QueueCounters extends DestinationCounters {
+  dispatched: number;
+  inflight: number;
+  expired: number;
+  /** Bytes of its pending messages held in memory, as a percent of memoryLimit. */
+  memoryPercent: number;
+}
+
+export interface QueueStats extends QueueCounters {
   url: string;
   name: string;
   temporary: boolean;
@@ -42,19 +63,6 @@ export interface QueueStats {
   pending: number;
   /** Waiting, only in the store (paged out). */
   paged: number;
-  consumers: number;
-  /** Producers opened on this destination (anonymous producers are not counted, as in ActiveMQ). */
-  producers: number;
-  enqueued: number;
-  /** Consumed, purged, dead-lettered or expired (ActiveMQ's DequeueCount). */
-  dequeued: number;
-  /** Of the dequeued, taken by network bridges (ActiveMQ's ForwardCount). */
-  forwarded: number;
-  dispatched: number;
-  inflight: number;
-  expired: number;
-  /** Bytes of its pending messages held in memory, as a percent of memoryLimit. */
-  memoryPercent: number;
 }
 
 export interface SubscriptionStats {
@@ -71,16 +79,10 @@ export interface SubscriptionStats {
   dispatched: number;
 }
 
-export interface TopicStats {
+export interface TopicStats extends DestinationCounters {
   url: string;
   name: string;
   temporary: boolean;
-  consumers: number;
-  producers: number;
-  enqueued: number;
-  /** Acknowledged by its subscriptions (ActiveMQ's DequeueCount of a topic). */
-  dequeued: number;
-  forwarded: number;
   durables: SubscriptionStats[];
 }
 

@@ -14,7 +14,7 @@ import type { JobInfo } from './scheduler/index';
 import type { DurableSubscription, Topic } from './topic';
 import type { MessageView, BrowseOptions, MoveOptions, QueueStats, SubscriptionStats, TopicStats, ConnectionStats, BrokerStats } from './admin-types';
 
-export type { MessageView, BrowseOptions, MoveOptions, QueueStats, SubscriptionStats, TopicStats, ConnectionStats, BrokerStats } from './admin-types';
+export type { MessageView, BrowseOptions, MoveOptions, QueueStats, SubscriptionStats, TopicStats, ConnectionStats, BrokerStats, DestinationCounters, QueueCounters } from './admin-types';
 
 /** Most messages one browse with a selector scans. */
 const MAX_SCAN = 100000;

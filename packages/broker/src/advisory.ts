@@ -123,6 +123,12 @@ export class Advisories {
     this.publish(`${PREFIX}MessageDiscarded.${kindName(d)}.${d.name}`, { orignalMessageId: m.messageId }, { messageId: m.messageId, destination: d.url, consumerId });
   }
 
+  /** A subscriber turned slow (policy advisoryForSlowConsumers). */
+  slowConsumer(d: Destination, c: ServerConsumer): void {
+    if (this.isAdvisory(d)) return;
+    this.publish(`${PREFIX}SlowConsumer.${kindName(d)}.${d.name}`, { consumerId: c.label }, { destination: d.url, consumerId: c.label, brokerPath: c.networkPath ?? [] });
+  }
+
   messageDLQd(d: Destination, m: WireMessage): void {
     if (this.isAdvisory(d)) return;
     this.publish(`${PREFIX}MessageDLQd.${kindName(d)}.${d.name}`, { orignalMessageId: m.messageId }, { messageId: m.messageId, destination: d.url });

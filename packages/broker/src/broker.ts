@@ -29,6 +29,7 @@ import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
 import { PageLimiter } from './page-limiter';
+import { SlowConsumers } from './slow-consumers';
 import { DestinationGc } from './destination-gc';
 import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
@@ -64,6 +65,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   /** Paging queue messages in from the store, a few queues at a time. */
   readonly pageLimiter = new PageLimiter();
   private readonly destinationGc = new DestinationGc(this);
+  /** The policies' slowConsumerStrategy lists and timers. */
+  readonly slowConsumers = new SlowConsumers(this);
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
   /** XA transaction branches by xid, active and prepared (handlers/xa.ts). */
@@ -110,9 +113,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
     super();
     this.config = resolveConfig(config);
     this.log = opts.logger ?? createLogger(this.config.logLevel, this.config.brokerName);
-    // A standalone broker keeps no retained replication log (logRetentionBatches 0): every
-    // message would otherwise be written twice. Cluster nodes pass their own store.
-    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, logRetentionBatches: 0, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
+    // Cluster nodes pass their own store (with a replication journal beside it).
+    this.store = opts.store ?? (this.config.persistent ? new LevelStore({ directory: this.config.dataDirectory, acceptDamage: this.config.acceptStoreDamage === true }) : new MemoryStore());
     this.durableStore = this.store.kind !== 'memory';
     this.concurrentDispatch = this.durableStore && this.config.concurrentStoreAndDispatchQueues !== false && typeof this.store.cancelQueuedPut === 'function';
     this.memory = new MemoryUsage(this.config.memoryLimit);
@@ -185,6 +187,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.expiryTimer = null;
     this.destinationGc.stop();
+    this.slowConsumers.stop();
     this.scheduler?.stop();
     for (const c of this.connectors) await c.close().catch(() => undefined);
     this.connectors = [];
@@ -231,7 +234,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
   getTopic(d: Destination, create: boolean, persist = true): Topic | undefined {
     let t = this.topics.get(d.url);
     if (!t && create) {
-      t = new Topic(d);
+      t = new Topic(d, new MemoryUsage(this.policyFor(d).destinationMemoryLimit, this.memory));
       this.topics.set(d.url, t);
       if (persist && this.durableStore && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
         void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
@@ -293,9 +296,9 @@ export class Broker extends EventEmitter implements ProtocolHost {
     return usageBlock(this, msg, transacted);
   }
 
-  /** Resolves when memory was released or after `ms`. */
-  waitForUsage(ms: number): Promise<void> {
-    return waitForUsage(this, ms);
+  /** Resolves when the memory `msg` waits for was released, or after `ms`. */
+  waitForUsage(ms: number, msg?: WireMessage): Promise<void> {
+    return waitForUsage(this, ms, msg);
   }
 
   // ---- subscriptions ----------------------------------------------------------------------

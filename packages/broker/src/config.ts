@@ -60,6 +60,36 @@ export interface PolicyEntryConfig {
    * ActiveMQ's default, false, keeps arrival (FIFO) order whatever the JMSPriority.
    */
   prioritizedMessages?: boolean;
+  /** What to do with a consumer that does not keep up (ActiveMQ's slowConsumerStrategy). */
+  slowConsumerStrategy?: SlowConsumerStrategyConfig;
+  /** Publish ActiveMQ.Advisory.SlowConsumer.<Queue|Topic>.<name> when a subscriber turns slow. */
+  advisoryForSlowConsumers?: boolean;
+}
+
+/**
+ * ActiveMQ's abortSlowConsumerStrategy and abortSlowAckConsumerStrategy, with their names and
+ * defaults. `abortSlowConsumer` judges topic subscribers: slow while their prefetch window is
+ * full and messages wait behind it (more than a prefetch's worth for a non-durable one), as
+ * ActiveMQ marks them; queue consumers never are (ActiveMQ's queues hold what a full consumer
+ * cannot take). `abortSlowAckConsumer` judges every consumer, queues too, by the time since its
+ * last acknowledgement.
+ */
+export interface SlowConsumerStrategyConfig {
+  type: 'abortSlowConsumer' | 'abortSlowAckConsumer';
+  /** Abort after this many turns to slow (-1: no count limit). Default -1. */
+  maxSlowCount?: number;
+  /** Abort after this many ms slow (-1: no time limit). Default 30000. */
+  maxSlowDuration?: number;
+  /** ms between checks. Default 30000. */
+  checkPeriod?: number;
+  /** Close the consumer's whole connection instead of the consumer. Default false. */
+  abortConnection?: boolean;
+  /** Leave network bridges' consumers alone. Default true. */
+  ignoreNetworkConsumers?: boolean;
+  /** abortSlowAckConsumer: a consumer holding no unacknowledged message is not slow. Default true. */
+  ignoreIdleConsumers?: boolean;
+  /** abortSlowAckConsumer: slow after this many ms without an acknowledgement. Default 30000. */
+  maxTimeSinceLastAck?: number;
 }
 
 export type PendingMessageLimitStrategyConfig =

@@ -14,6 +14,10 @@ export class ServerConsumer {
   pullTimer: NodeJS.Timeout | null = null;
   readonly sources: MessageSource[] = [];
   closed = false;
+  /** A topic subscription found it slow (window full, messages waiting): slow-consumers.ts. */
+  slow = false;
+  /** When it last acknowledged anything (abortSlowAckConsumer). */
+  lastAckAt = Date.now();
   /** A network bridge's demand consumer: its broker path (ConsumerOpen.network.path); else null. */
   networkPath: string[] | null = null;
   /** Sources of a wildcard queue consumer are attached as queues appear. */

@@ -17,13 +17,14 @@ export interface DurableOpen {
 
 export function attachDurable(b: Broker, record: SubscriptionRecord & { dest?: string }): DurableSubscription {
   const d = destinationOf(record.destination);
-  const sub = new DurableSubscription(b, d, b.policyFor(d), record);
+  const topic = isWildcard(d.name) ? null : b.getTopic(d, true)!;
+  const sub = new DurableSubscription(b, d, b.policyFor(d), record, topic?.usage);
   b.durables.set(record.key, sub);
-  if (isWildcard(d.name)) {
+  if (!topic) {
     b.wildcardDurables.add(sub);
     for (const t of b.topics.values()) if (destinationMatches(d, t.destination)) t.durables.add(sub);
   } else {
-    b.getTopic(d, true)!.durables.add(sub);
+    topic.durables.add(sub);
   }
   return sub;
 }

@@ -5,6 +5,7 @@ export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export {
   BrokerAdmin, type BrokerStats, type MessageView, type BrowseOptions, type MoveOptions, type QueueStats, type TopicStats, type SubscriptionStats, type ConnectionStats,
+  type DestinationCounters, type QueueCounters,
 } from './admin';
 export { destinationConsumers, type ConsumerStats } from './admin-consumers';
 export * from './config';

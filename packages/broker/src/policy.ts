@@ -1,7 +1,7 @@
 // Destination policies (ActiveMQ's policyEntry): resolved once per destination, wildcard entries
 // first and exact names last so the more specific entry wins field by field.
 import { isQueueKind, isWildcard, wildcardMatches, type Destination, type RedeliveryPolicyData } from '@wharf/protocol';
-import { DEFAULT_REDELIVERY, type DeadLetterStrategyConfig, type PendingMessageLimitStrategyConfig, type PolicyEntryConfig } from './config';
+import { DEFAULT_REDELIVERY, type DeadLetterStrategyConfig, type PendingMessageLimitStrategyConfig, type PolicyEntryConfig, type SlowConsumerStrategyConfig } from './config';
 
 export interface ResolvedPolicy {
   redelivery: RedeliveryPolicyData;
@@ -9,7 +9,14 @@ export interface ResolvedPolicy {
   queuePrefetch: number;
   topicPrefetch: number;
   durableTopicPrefetch: number;
+  /** Bytes of messages kept in memory before persistent queue messages stay in the store. */
   memoryLimit: number;
+  /**
+   * A policy entry's own memoryLimit: non-persistent sends to the destination block (or fail)
+   * past it, whatever other destinations hold. 0 (none set): only the broker's limit applies,
+   * as ActiveMQ's destination usage falls back to the broker's.
+   */
+  destinationMemoryLimit: number;
   producerFlowControl: boolean;
   expireMessagesPeriod: number;
   maxPageSize: number;
@@ -19,6 +26,9 @@ export interface ResolvedPolicy {
   inactiveTimoutBeforeGC: number;
   /** Dispatch pending messages by priority first (ActiveMQ's prioritizedMessages, default false: FIFO). */
   prioritizedMessages: boolean;
+  /** null: slow consumers are left alone (ActiveMQ's default). */
+  slowConsumerStrategy: SlowConsumerStrategyConfig | null;
+  advisoryForSlowConsumers: boolean;
 }
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
@@ -28,6 +38,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   topicPrefetch: 32767,
   durableTopicPrefetch: 100,
   memoryLimit: 32 * 1024 * 1024,
+  destinationMemoryLimit: 0,
   producerFlowControl: true,
   expireMessagesPeriod: 30000,
   maxPageSize: 200,
@@ -35,6 +46,8 @@ export const DEFAULT_POLICY: ResolvedPolicy = {
   gcInactiveDestinations: false,
   inactiveTimoutBeforeGC: 60000,
   prioritizedMessages: false,
+  slowConsumerStrategy: null,
+  advisoryForSlowConsumers: false,
 };
 
 function matches(entry: PolicyEntryConfig, d: Destination): boolean {
@@ -63,7 +76,7 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.queuePrefetch !== undefined) p.queuePrefetch = e.queuePrefetch;
     if (e.topicPrefetch !== undefined) p.topicPrefetch = e.topicPrefetch;
     if (e.durableTopicPrefetch !== undefined) p.durableTopicPrefetch = e.durableTopicPrefetch;
-    if (e.memoryLimit !== undefined) p.memoryLimit = e.memoryLimit;
+    if (e.memoryLimit !== undefined) p.memoryLimit = p.destinationMemoryLimit = e.memoryLimit;
     if (e.producerFlowControl !== undefined) p.producerFlowControl = e.producerFlowControl;
     if (e.expireMessagesPeriod !== undefined) p.expireMessagesPeriod = e.expireMessagesPeriod;
     if (e.maxPageSize !== undefined) p.maxPageSize = e.maxPageSize;
@@ -71,6 +84,9 @@ export function resolvePolicy(entries: PolicyEntryConfig[], d: Destination): Res
     if (e.gcInactiveDestinations !== undefined) p.gcInactiveDestinations = e.gcInactiveDestinations;
     if (e.inactiveTimoutBeforeGC !== undefined) p.inactiveTimoutBeforeGC = e.inactiveTimoutBeforeGC;
     if (e.prioritizedMessages !== undefined) p.prioritizedMessages = e.prioritizedMessages;
+    // The entry's own object: destinations under one entry share one strategy (its slow list and timer).
+    if (e.slowConsumerStrategy !== undefined) p.slowConsumerStrategy = e.slowConsumerStrategy;
+    if (e.advisoryForSlowConsumers !== undefined) p.advisoryForSlowConsumers = e.advisoryForSlowConsumers;
   }
   return p;
 }

@@ -9,6 +9,7 @@ import { PendingList } from './pending';
 import type { ServerConsumer } from './consumer';
 import type { ResolvedPolicy } from './policy';
 import type { Broker } from './broker';
+import { MemoryUsage } from './memory';
 
 export abstract class MessageSource {
   readonly pending: PendingList;
@@ -35,8 +36,12 @@ export abstract class MessageSource {
   expired = 0;
   closed = false;
 
-  constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy) {
+  /** Its destination's memory (a topic's subscriptions share their topic's), under the broker's. */
+  readonly usage: MemoryUsage;
+
+  constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy, usage?: MemoryUsage) {
     this.pending = new PendingList(policy.prioritizedMessages);
+    this.usage = usage ?? new MemoryUsage(policy.destinationMemoryLimit, broker.memory);
   }
 
   /** The key this source's acks are stored under (queue: none; durable sub: its key). */
@@ -79,6 +84,7 @@ export abstract class MessageSource {
   addConsumer(c: ServerConsumer): void {
     this.consumers.push(c);
     c.sources.push(this);
+    this.broker.slowConsumers.watch(this.policy.slowConsumerStrategy);
     this.scheduleDispatch();
   }
 
@@ -93,7 +99,7 @@ export abstract class MessageSource {
   enqueue(e: Entry): void {
     this.enqueued++;
     this.pending.add(e);
-    this.broker.memory.add(e.size);
+    this.usage.add(e.size);
     this.scheduleDispatch();
   }
 
@@ -276,7 +282,7 @@ export abstract class MessageSource {
       bytes += e.size;
       if (e.stored) for (const op of this.removalOps(e)) ops.push(op);
     }
-    this.broker.memory.release(bytes);
+    this.usage.release(bytes);
     this.onRemoved(entries);
     this.scheduleDispatch();
   }
@@ -326,7 +332,7 @@ export abstract class MessageSource {
       else if (e.state === EntryState.PENDING) this.pending.remove(e);
       e.state = EntryState.DONE;
     }
-    this.broker.memory.release(sumSize(entries));
+    this.usage.release(sumSize(entries));
     this.broker.sendToDeadLetter(this, entries, cause, expired);
     this.onRemoved(entries);
     this.scheduleDispatch();
@@ -384,7 +390,7 @@ export abstract class MessageSource {
       e.state = EntryState.DONE;
       if (e.stored) for (const op of this.removalOps(e)) ops.push(op);
     }
-    this.broker.memory.release(sumSize(removed));
+    this.usage.release(sumSize(removed));
     this.dequeued += removed.length;
     this.onRemoved(removed);
     return removed.length;
@@ -394,7 +400,7 @@ export abstract class MessageSource {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
-    this.broker.memory.release(this.pending.bytes);
+    this.usage.release(this.pending.bytes);
   }
 
   /** For tests and the console: a message by id. */

@@ -10,6 +10,7 @@ import { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import type { Broker } from './broker';
 import type { ResolvedPolicy } from './policy';
+import type { MemoryUsage } from './memory';
 
 /** A non-durable subscription: exactly one consumer, gone with it. */
 export class TopicSubscription extends MessageSource {
@@ -17,8 +18,8 @@ export class TopicSubscription extends MessageSource {
   /** Messages discarded by the pendingMessageLimitStrategy (a slow subscriber). */
   discarded = 0;
   private readonly advisory: boolean;
-  constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, readonly consumer: ServerConsumer) {
-    super(broker, destination, policy);
+  constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, readonly consumer: ServerConsumer, usage?: MemoryUsage) {
+    super(broker, destination, policy, usage);
     this.advisory = isAdvisory(destination);
   }
 
@@ -31,6 +32,11 @@ export class TopicSubscription extends MessageSource {
     const c = this.consumer;
     const room = c.prefetch > 0 ? Math.max(0, c.prefetch - c.outstanding) : c.pullCredit;
     if (this.pending.size > limit + room) discardOldest(this, limit, room);
+  }
+  protected override afterDispatch(): void {
+    // ActiveMQ's TopicSubscription: slow once more than a prefetch's worth waits behind a full window.
+    const c = this.consumer;
+    noteSlowness(this, c, c.prefetch > 1 && this.pending.size > c.prefetch);
   }
   removalOps(): StoreOp[] {
     return [];
@@ -48,14 +54,19 @@ export class DurableSubscription extends MessageSource {
   /** Advisories discarded past ADVISORY_RETENTION while the subscriber was away or slow. */
   discarded = 0;
   private readonly advisory: boolean;
-  constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, public record: SubscriptionRecord) {
-    super(broker, destination, policy);
+  constructor(broker: Broker, destination: Destination, policy: ResolvedPolicy, public record: SubscriptionRecord, usage?: MemoryUsage) {
+    super(broker, destination, policy, usage);
     this.advisory = isAdvisory(destination);
   }
 
   override enqueue(e: Entry): void {
     super.enqueue(e);
     if (this.advisory && this.pending.size > ADVISORY_RETENTION) discardOldest(this, ADVISORY_RETENTION, 0);
+  }
+  protected override afterDispatch(): void {
+    // ActiveMQ's durable subscription: slow while messages wait and the window is full.
+    const c = this.active;
+    if (c) noteSlowness(this, c, this.pending.size > 0 && !c.hasCredit);
   }
   get subKey(): string {
     return this.record.key;
@@ -86,7 +97,8 @@ export class Topic {
   /** Durable subscriptions on exactly this topic. */
   readonly durables = new Set<DurableSubscription>();
   owner: string | null = null;
-  constructor(readonly destination: Destination) {}
+  /** `usage`: the memory its subscriptions' messages take, as one destination (policy memoryLimit). */
+  constructor(readonly destination: Destination, readonly usage: MemoryUsage) {}
   get consumerCount(): number {
     let n = this.subs.size;
     for (const d of this.durables) if (d.active) n++;
@@ -99,6 +111,15 @@ export class Topic {
  * them without end, and nobody needs the millionth-oldest. The oldest beyond this are discarded.
  */
 export const ADVISORY_RETENTION = 1000;
+
+function noteSlowness(src: MessageSource, c: ServerConsumer, slow: boolean): void {
+  if (slow && !c.slow) {
+    c.slow = true;
+    src.broker.slowConsumers.turnedSlow(src, c);
+  } else if (!slow && c.slow && (src.pending.size === 0 || c.hasCredit)) {
+    c.slow = false;
+  }
+}
 
 function isAdvisory(d: Destination): boolean {
   return d.name.startsWith('ActiveMQ.Advisory.');
@@ -137,5 +158,5 @@ function discardOldest(sub: TopicSubscription | DurableSubscription, limit: numb
     if (sub instanceof TopicSubscription) sub.broker.advisories.messageDiscarded(sub.destination, e.msg, sub.consumer.label);
   }
   sub.discarded += gone.length;
-  sub.broker.memory.release(bytes);
+  sub.usage.release(bytes);
 }

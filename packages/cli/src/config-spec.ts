@@ -114,6 +114,24 @@ const policyEntry: Spec = {
     gcInactiveDestinations: bool,
     inactiveTimoutBeforeGC: nonNegMs,
     prioritizedMessages: bool,
+    slowConsumerStrategy: {
+      kind: 'object',
+      fields: {
+        type: { kind: 'enum', values: ['abortSlowConsumer', 'abortSlowAckConsumer'] },
+        maxSlowCount: { kind: 'integer', min: -1 },
+        maxSlowDuration: { kind: 'duration', min: 0, allowMinusOne: true },
+        checkPeriod: { kind: 'duration', min: 1 },
+        abortConnection: bool,
+        ignoreNetworkConsumers: bool,
+        ignoreIdleConsumers: bool,
+        maxTimeSinceLastAck: { kind: 'duration', min: 0, allowMinusOne: true },
+      },
+      required: ['type'],
+      check: (s) => s.type === 'abortSlowConsumer' && (s.ignoreIdleConsumers !== undefined || s.maxTimeSinceLastAck !== undefined)
+        ? { field: s.ignoreIdleConsumers !== undefined ? 'ignoreIdleConsumers' : 'maxTimeSinceLastAck', problem: 'only the abortSlowAckConsumer strategy watches acknowledgements', hint: 'write type: abortSlowAckConsumer' }
+        : undefined,
+    },
+    advisoryForSlowConsumers: bool,
   },
   check: (p) => (p.queue === undefined) === (p.topic === undefined)
     ? { field: 'queue', problem: 'a policy entry needs exactly one of queue or topic', hint: "write queue: '>' for every queue, or topic: 'PRICES.>' for a pattern" }

@@ -5,11 +5,10 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { Security, checkConnectorExposure, createLogger, resolveConfig, type BrokerConfig, type Logger, type ProtocolPackage } from '@wharf/broker';
 import { ConfigError } from '@wharf/protocol';
-import { LevelStore } from '@wharf/store';
+import { Journal, LevelStore } from '@wharf/store';
 import { ZooKeeperElection } from './election/zookeeper';
 import { NetworkConnector, type NetworkConnectorConfig } from './network/bridge';
 import { ClusterNode } from './node';
-import { FileReplicationLog } from './replication/replication-log';
 import { TcpReplicationTransport, parseTcpUrl } from './replication/tcp-transport';
 import { brokerServices, tcpEndpoints, type BrokerServices } from './services';
 import { ZkStatusPublisher } from './status';
@@ -111,12 +110,13 @@ export function createBrokerClusterNode(
   const id = settings.nodeId !== undefined ? `${config.brokerName}-${settings.nodeId}` : `${config.brokerName}@${osHostname()}`;
   const bindHost = parseTcpUrl(s.replicationBind).host;
   const nodeLog = logger.child({ node: id });
-  // The retained replication log is kept in its own files beside LevelDB's (replication-log.ts
-  // says why), so the store keeps none.
-  const store = new LevelStore({ directory: config.dataDirectory, logRetentionBatches: 0 });
-  const log = new FileReplicationLog({
+  // The retained replication log is a journal in its own files beside LevelDB's (the store's
+  // journal/journal.ts says why).
+  const store = new LevelStore({ directory: config.dataDirectory });
+  const log = new Journal({
     directory: join(config.dataDirectory, 'replication-log'),
     logger: nodeLog,
+    label: 'replication log',
     ...(settings.logRetentionBatches !== undefined ? { retentionBatches: settings.logRetentionBatches } : {}),
     ...(settings.logRetentionBytes !== undefined ? { retentionBytes: settings.logRetentionBytes } : {}),
   });

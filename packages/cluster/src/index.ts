@@ -6,7 +6,7 @@ export { ZooKeeperElection, type ZooKeeperElectionOptions } from './election/zoo
 export { ClusterNode, type ClusterNodeOptions, type MasterService, type NodeRole, type NodeServices, type NodeStatus, type Refuser } from './node';
 export { ReplicatedStore, type ReplicatedStoreOptions } from './replication/replicated-store';
 export { SlaveReplicator, type SlaveOptions } from './replication/slave';
-export { FileReplicationLog, StoreReplicationLog, type FileReplicationLogOptions, type LogRecord, type ReplicationLog } from './replication/replication-log';
+export { StoreReplicationLog, type LogRecord, type ReplicationLog } from './replication/replication-log';
 export type { ReplicationLink, ReplicationTransport, LinkHandlers } from './replication/transport';
 export { TcpReplicationTransport, parseTcpUrl, type ReplicationTlsConfig } from './replication/tcp-transport';
 export { MemoryReplicationHub } from './replication/memory-transport';

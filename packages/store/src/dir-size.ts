@@ -24,3 +24,55 @@ export async function directoryBytes(dir: string): Promise<number> {
   }
   return total;
 }
+
+/**
+ * The store's size without measuring it on every call: the files' size as last measured plus
+ * the bytes written since, measured again at most every 5 s (maybeRefresh) or when asked.
+ */
+export class SizeGauge {
+  private measured = 0;
+  private since = 0;
+  private at = 0;
+  private refreshing: Promise<void> | null = null;
+
+  get bytes(): number {
+    return this.measured + this.since;
+  }
+
+  /** Measures `dir` now and counts from there. */
+  async reset(dir: string): Promise<void> {
+    this.measured = await directoryBytes(dir);
+    this.since = 0;
+    this.at = Date.now();
+  }
+
+  wrote(bytes: number, dir: string): void {
+    this.since += bytes;
+    if (Date.now() - this.at > 5000 && !this.refreshing) void this.refresh(dir);
+  }
+
+  /** Resolves when a measurement in progress is done. */
+  settled(): Promise<void> {
+    return this.refreshing ?? Promise.resolve();
+  }
+
+  /**
+   * Measure the files again. Writes made while measuring may or may not be in the files' sizes;
+   * they stay counted on top (an overestimate by at most one interval's writes).
+   */
+  refresh(dir: string): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.at = Date.now();
+    const counted = this.since;
+    this.refreshing = directoryBytes(dir).then(
+      (size) => {
+        this.measured = size;
+        this.since -= counted;
+      },
+      () => undefined,
+    ).finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+}

@@ -1,9 +1,11 @@
-// @wharf/store: the Store contract (docs/ARCHITECTURE.md: invariants), LevelStore (LevelDB) and MemoryStore.
+// @wharf/store: the Store contract (docs/ARCHITECTURE.md: invariants), LevelStore (LevelDB) and
+// MemoryStore; Journal, the append-only segment files the cluster keeps its replication log in.
 export * from './types';
 export { StoreError, StoreLockedError, StoreDamagedError, StoreUnavailableError, isTransientIoError } from './errors';
-export {
-  checkFiles, describeDamage, describeKey, readMark, scanLogs, MARK_FILE, type StoreDamage, type CheckProgress,
-} from './integrity';
+export { checkFiles, describeDamage, type StoreDamage, type CheckProgress } from './integrity';
+export { describeKey } from './integrity-tables';
+export { scanLogs } from './integrity-logs';
+export { readMark, MARK_FILE } from './committed-mark';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store';
 export { LevelStore, type LevelStoreOptions } from './level-store';
 export { fdLimit, storeMaxOpenFiles } from './level-db';
@@ -13,6 +15,7 @@ export {
 } from './codec';
 export { validateOps } from './ops';
 export { SnapshotReader, type SnapshotEntry } from './level-snapshot';
+export { Journal, type JournalOptions, type JournalRecord, type JournalLogger } from './journal/journal';
 
 import { StoreError } from './errors';
 import { LevelStore } from './level-store';

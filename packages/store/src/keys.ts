@@ -12,7 +12,8 @@
 //   S dest 0 subKey            durable subscription record
 //   K dest 0 subKey?           delivered mark (empty subKey: the destination itself)
 //   J due:u64 jobId            scheduled job
-//   L epoch:u32 index:u64      retained replication log batch
+//   L epoch:u32 index:u64      replication log batch of older versions (removed at open; the
+//                              cluster keeps its log in a Journal beside LevelDB)
 //   Q producerId               last stored producerSeq
 //   X id:u64                   pending range clear (a large removal finished after its batch)
 //   T xid                      prepared XA transaction
@@ -208,21 +209,11 @@ export function jobsUntil(until: number): KeyRange {
   return { gte: Buffer.from([Kind.JOB]), lt };
 }
 
-// ---- retained replication log -------------------------------------------------------------
+// ---- retained replication log (no longer written) -----------------------------------------
 
-export function logKey(epoch: number, index: number): Buffer {
-  const buf = Buffer.allocUnsafe(13);
-  buf[0] = Kind.LOG;
-  buf.writeUInt32BE(epoch >>> 0, 1);
-  writeU64(buf, index, 5);
-  return buf;
-}
-
-export function logKeyEpoch(key: Buffer): number {
-  return key.readUInt32BE(1);
-}
-export function logKeyIndex(key: Buffer): number {
-  return readU64(key, 5);
+/** The range of the replication log batches older versions kept in LevelDB (removed at open). */
+export function retainedLogRange(): { gte: Buffer; lt: Buffer } {
+  return { gte: Buffer.from([Kind.LOG]), lt: Buffer.from([Kind.LOG + 1]) };
 }
 
 // ---- producers and pending clears ---------------------------------------------------------

@@ -1,16 +1,16 @@
 // LevelStore's reads: recovery summaries and the paging reads. Recovery walks message and
 // reference keys only (keys-only iterators, in chunks): a store of millions of messages is
 // counted without reading one body, and without holding more than a chunk of keys at a time.
-import type { WireMessage } from '@wharf/protocol';
-import { decodeBatch, decodeNumber, decodeValue } from './codec';
+import { StoreError, type WireMessage } from '@wharf/protocol';
+import { decodeNumber, decodePosition, decodeValue } from './codec';
 import {
-  destinationOfKey, jobKey, jobsUntil, keySeq, Kind, kindRange, logKey, messageKey, messageKeyDest, messagesAfter,
-  refsAfter, splitNamedKey, type KeyRange,
+  destinationOfKey, jobKey, jobsUntil, keySeq, Kind, kindRange, LAYOUT_VERSION, messageKey, messageKeyDest, messagesAfter,
+  POSITION_KEY, refsAfter, splitNamedKey, VERSION_KEY, type KeyRange,
 } from './keys';
 import { scan, type Db, type Range } from './level-db';
-import type {
-  DestinationRecord, DestinationSummary, JobRecord, LogBatch, Position, PreparedRecord, RecoveredState, StoredMessage,
-  SubscriptionRecord, SubscriptionSummary,
+import {
+  ZERO_POSITION, type DestinationRecord, type DestinationSummary, type JobRecord, type Position, type PreparedRecord, type RecoveredState,
+  type StoredMessage, type SubscriptionRecord, type SubscriptionSummary,
 } from './types';
 
 /** What the reads cost: values read from LevelDB (keys-only reads are not counted). */
@@ -145,9 +145,21 @@ export async function loadJobs(db: Db, until: number, limit: number, reads: Read
   return values.map((v) => decodeValue<JobRecord>(count(reads, v)));
 }
 
-/** Retained batches after `from`, in order (the caller checks that `from` is retained). */
-export async function readLogAfter(db: Db, from: Position, limit: number, reads: ReadCounter): Promise<LogBatch[]> {
-  if (!(limit > 0)) return [];
-  const values = await db.values(limited({ gt: logKey(from.epoch, from.index), lt: Buffer.from([Kind.LOG + 1]) }, limit)).all();
-  return values.map((v) => decodeBatch(count(reads, v)));
+/**
+ * Checks that `db` holds a Wharf store of this layout (an empty one becomes one) and reads its
+ * position.
+ */
+export async function openLayout(db: Db, directory: string): Promise<Position> {
+  const [version, pos] = await db.getMany([VERSION_KEY, POSITION_KEY]);
+  if (version) {
+    const v = version.readUInt32BE(0);
+    if (v !== LAYOUT_VERSION) throw new StoreError(`data directory ${directory} holds store layout ${v}; this Wharf reads layout ${LAYOUT_VERSION}`);
+  } else {
+    const any = await db.keys({ limit: 1 }).all();
+    if (any.length > 0) throw new StoreError(`data directory ${directory} holds a LevelDB that is not a Wharf store`);
+    const v = Buffer.allocUnsafe(4);
+    v.writeUInt32BE(LAYOUT_VERSION, 0);
+    await db.batch([{ type: 'put', key: VERSION_KEY, value: v }], { sync: true });
+  }
+  return pos ? decodePosition(pos) : ZERO_POSITION;
 }

@@ -1,31 +1,27 @@
 // LevelStore: the Store contract on LevelDB (classic-level through `level`), docs/ARCHITECTURE.md: invariants.
 //
-// Group commit: commit() assigns the next position at once (call order is log order), encodes
-// its ops and queues them. One writer drains the queue: everything queued while a write is in
-// flight goes into the next single LevelDB batch, written with sync when any of its commits
-// asked for it. So one fsync serves every commit that arrived during the previous one, and a
-// busy store writes fewer, bigger batches. Every batch also carries its commits' retained-log
-// entries (L), the last position (P) and the deletes that trim the log to its bounds.
-// apply() (the slave path) queues a batch that already has its position through the same code.
+// commit() assigns the next position at once (call order is log order), encodes its ops and
+// hands them to the group commit (level-group-commit.ts); apply() (the slave path) queues a batch
+// that already has its position through the same code. The store keeps no replication log: a
+// cluster node keeps it in a Journal beside LevelDB (journal/journal.ts), and readLog answers
+// only for the store's own position.
 import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StoreError, type WireMessage } from '@wharf/protocol';
 import { isTransientIoError, StoreDamagedError, StoreUnavailableError } from './errors';
-import { checkFiles, CommittedMark, describeDamage, missingBatches, verifyAtOpen, type StoreDamage } from './integrity';
-import { decodePosition, encodePosition, type EncodedBatch } from './codec';
-import { Kind, LAYOUT_VERSION, logKey, logKeyEpoch, logKeyIndex, POSITION_KEY, VERSION_KEY } from './keys';
-import { openDb, reopenDb, scan, type BatchOp, type Db, type OpenedDb } from './level-db';
-import { getMessage, loadJobs, loadMessages, loadRefs, readLogAfter, recoverState, type ReadCounter } from './level-read';
-import {
-  batchOp, expandClears, finishClears, pendingClears, prepareWrite, skipSteps, validateApplyOps, type LazyPutStep, type DeferredClear, type PendingWrite,
-} from './level-write';
-import { healDelay, resourcesBack } from './level-heal';
+import { CommittedMark, missingBatches } from './committed-mark';
+import { checkFiles, describeDamage, verifyAtOpen, type StoreDamage } from './integrity';
+import type { EncodedBatch } from './codec';
+import { openDb, type Db, type OpenedDb } from './level-db';
+import { GroupWriter, type WriterHost } from './level-group-commit';
+import { getMessage, loadJobs, loadMessages, loadRefs, openLayout, recoverState, type ReadCounter } from './level-read';
+import { dropRetainedLog, finishClears, pendingClears, prepareWrite, validateApplyOps, type PendingWrite } from './level-write';
+import { Healer, reopenAfterFailure } from './level-heal';
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
 import { formatPosition, validateOps, validatePosition } from './ops';
-import { RetainedLog } from './retained-log';
-import { directoryBytes } from './dir-size';
+import { SizeGauge } from './dir-size';
 import {
-  comparePositions, OpType, ZERO_POSITION,
+  comparePositions, ZERO_POSITION,
   type CommitOptions, type JobRecord, type LogBatch, type Position, type RecoveredState, type Store, type StoreOp,
   type StoreStats, type StoredMessage,
 } from './types';
@@ -33,10 +29,6 @@ import {
 export interface LevelStoreOptions {
   /** The data directory (created if missing); one store per directory. */
   directory: string;
-  /** Bytes of retained replication log to keep (default 64 MiB). */
-  logRetentionBytes?: number;
-  /** Batches of retained replication log to keep (default 100000; 0 writes no log). */
-  logRetentionBatches?: number;
   /** Range removals of up to this many keys are written inside their batch (default 10000). */
   inlineRemoveLimit?: number;
   /** A merged write stops growing past this many bytes (default 16 MiB). */
@@ -56,18 +48,11 @@ export interface LevelStoreOptions {
 
 type State = 'closed' | 'opening' | 'open' | 'closing';
 
-/** How long an idle writer waits before writing a dispatchable commit (see enqueue). */
-const DISPATCH_HOLD_MS = 1;
-const EMPTY_GROUP: PendingWrite[] = [];
-
-export class LevelStore implements Store {
+export class LevelStore implements Store, WriterHost {
   readonly kind = 'leveldb' as const;
   readonly directory: string;
-  private readonly retentionBytes: number;
-  private readonly retentionBatches: number;
-  private readonly inlineRemoveLimit: number;
-  private readonly maxWriteBytes: number;
   private readonly acceptDamage: boolean;
+  private readonly verifyTablesUpTo: number;
   private mark: CommittedMark | null = null;
   /** Damage found and accepted at the last open (acceptDamage). */
   damageAccepted: StoreDamage[] = [];
@@ -79,37 +64,23 @@ export class LevelStore implements Store {
   private assigned: Position = ZERO_POSITION;
   /** Last position on disk. */
   private written: Position = ZERO_POSITION;
-  private queue: PendingWrite[] = [];
-  /** Queue message puts of dispatchable commits still in `queue`: dest → seq → its write. */
-  private queuedPuts = new Map<string, Map<number, { p: PendingWrite; first: number; end: number }>>();
-  private writing = false;
-  private idleWaiters: Array<() => void> = [];
-  private failure: StoreError | null = null;
-  private log = new RetainedLog();
-  private markerSeq = 0;
+  private readonly writer: GroupWriter;
+  failure: StoreError | null = null;
 
   private commits = 0;
   private syncs = 0;
-  private cancelled = 0;
   private messages = 0;
-  private approxBytes = 0;
-  private bytesSinceApprox = 0;
-  private approxAt = 0;
-  private approxRefresh: Promise<void> | null = null;
+  private readonly size = new SizeGauge();
   /** Values read from LevelDB since open (recovery reads keys, not bodies). */
   readonly reads: ReadCounter = { values: 0, bytes: 0 };
 
   constructor(opts: LevelStoreOptions) {
     if (!opts || typeof opts.directory !== 'string' || opts.directory === '') throw new StoreError('LevelStore needs a directory');
     this.directory = opts.directory;
-    this.retentionBytes = opts.logRetentionBytes ?? 64 * 1024 * 1024;
-    this.retentionBatches = opts.logRetentionBatches ?? 100000;
-    this.inlineRemoveLimit = opts.inlineRemoveLimit ?? 10000;
-    this.maxWriteBytes = opts.maxWriteBytes ?? 16 * 1024 * 1024;
+    this.writer = new GroupWriter(this, opts.inlineRemoveLimit ?? 10000, opts.maxWriteBytes ?? 16 * 1024 * 1024);
     this.acceptDamage = opts.acceptDamage === true;
     this.verifyTablesUpTo = opts.verifyTablesUpTo ?? 32 * 1024 * 1024;
   }
-  private readonly verifyTablesUpTo: number;
 
   get position(): Position {
     return this.written;
@@ -177,18 +148,7 @@ export class LevelStore implements Store {
   }
 
   private async load(db: Db): Promise<void> {
-    const [version, pos] = await db.getMany([VERSION_KEY, POSITION_KEY]);
-    if (version) {
-      const v = version.readUInt32BE(0);
-      if (v !== LAYOUT_VERSION) throw new StoreError(`data directory ${this.opened!.directory} holds store layout ${v}; this Wharf reads layout ${LAYOUT_VERSION}`);
-    } else {
-      const any = await db.keys({ limit: 1 }).all();
-      if (any.length > 0) throw new StoreError(`data directory ${this.opened!.directory} holds a LevelDB that is not a Wharf store`);
-      const v = Buffer.allocUnsafe(4);
-      v.writeUInt32BE(LAYOUT_VERSION, 0);
-      await db.batch([{ type: 'put', key: VERSION_KEY, value: v }], { sync: true });
-    }
-    this.written = this.assigned = pos ? decodePosition(pos) : ZERO_POSITION;
+    this.written = this.assigned = await openLayout(db, this.opened!.directory);
     this.mark = new CommittedMark(this.opened!.directory);
     const committed = this.mark.read;
     if (committed && comparePositions(committed, this.written) > 0) {
@@ -200,34 +160,21 @@ export class LevelStore implements Store {
     else this.mark.write(this.written);
     this.epoch = this.written.epoch;
     this.failure = null;
-    this.queue = [];
-    this.queuedPuts.clear();
+    this.writer.reset();
     this.commits = this.syncs = this.messages = 0;
     this.reads.values = this.reads.bytes = 0;
     // A removal a crash interrupted is finished before anything reads the store.
     await finishClears(db, await pendingClears(db));
-    this.markerSeq = 0;
-    await this.loadLogIndex(db);
-    this.approxBytes = await directoryBytes(this.opened!.directory);
-    this.bytesSinceApprox = 0;
-    this.approxAt = Date.now();
-  }
-
-  private async loadLogIndex(db: Db): Promise<void> {
-    this.log = new RetainedLog();
-    await scan(db.iterator({ gte: Buffer.from([Kind.LOG]), lt: Buffer.from([Kind.LOG + 1]), fillCache: false }), ([k, v]) => {
-      this.log.push(logKeyEpoch(k), logKeyIndex(k), v.length, undefined);
-    });
+    await dropRetainedLog(db);
+    await this.size.reset(this.opened!.directory);
   }
 
   async close(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'closing';
-    if (this.healTimer) clearTimeout(this.healTimer);
-    this.healTimer = null;
-    await this.healing;
-    await this.idle();
-    await this.approxRefresh;
+    await this.healer.stop();
+    await this.writer.idle();
+    await this.size.settled();
     const o = this.opened!;
     this.opened = null;
     this.mark?.close();
@@ -240,12 +187,7 @@ export class LevelStore implements Store {
     }
   }
 
-  private idle(): Promise<void> {
-    if (!this.writing && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private db(): Db {
+  db(): Db {
     if (this.state !== 'open' && this.state !== 'closing') throw new StoreError(`store ${this.directory} is not open`);
     return this.opened!.db;
   }
@@ -260,9 +202,7 @@ export class LevelStore implements Store {
       validateOps(ops);
       const last = this.assigned;
       position = { epoch: this.epoch > last.epoch ? this.epoch : last.epoch, index: last.index + 1 };
-      // With a retained log every batch is replayed as committed: no puts are taken back then.
-      const dispatchable = opts?.dispatchable === true && this.retentionBatches === 0;
-      p = prepareWrite(position, ops, opts?.sync ?? true, this.retentionBatches > 0, dispatchable);
+      p = prepareWrite(position, ops, opts?.sync ?? true, opts?.dispatchable === true);
     } catch (err) {
       return Promise.reject(asStoreError(err));
     }
@@ -270,51 +210,8 @@ export class LevelStore implements Store {
     return new Promise<Position>((resolve, reject) => {
       p.resolve = () => resolve(position);
       p.reject = reject;
-      if (p.puts) {
-        // Resolving early is only right when the commit is nothing but those puts (and marks).
-        for (const op of ops) if (op.t !== OpType.MARK_DELIVERED && !(op.t === OpType.PUT_MESSAGE && !op.subs)) p.live = -1;
-        for (const put of p.puts) {
-          let m = this.queuedPuts.get(put.dest);
-          if (!m) this.queuedPuts.set(put.dest, (m = new Map()));
-          m.set(put.seq, { p, first: put.first, end: put.end });
-        }
-      }
-      this.enqueue(p);
+      this.writer.enqueue(p, ops);
     });
-  }
-
-  cancelQueuedPut(dest: string, seq: number): boolean {
-    const m = this.queuedPuts.get(dest);
-    const q = m?.get(seq);
-    if (!q) return false;
-    m!.delete(seq);
-    this.cancelled++;
-    const { p } = q;
-    skipSteps(p, q.first, q.end);
-    p.messageDelta--;
-    if (p.live > 0 && --p.live === 0) {
-      // Every message of this commit was consumed before it was written: the producer's send is
-      // done, and what is left of the write (producer sequence numbers) needs no fsync.
-      p.sync = false;
-      const resolve = p.resolve;
-      p.resolve = () => undefined;
-      resolve();
-    }
-    return true;
-  }
-
-  /** The writer took these commits: their puts can no longer be taken back. */
-  private unindex(group: PendingWrite[], n: number): void {
-    for (let i = 0; i < n; i++) {
-      const puts = group[i]!.puts;
-      if (!puts) continue;
-      for (const put of puts) {
-        const m = this.queuedPuts.get(put.dest);
-        if (!m) continue;
-        m.delete(put.seq);
-        if (m.size === 0) this.queuedPuts.delete(put.dest);
-      }
-    }
   }
 
   /**
@@ -331,7 +228,7 @@ export class LevelStore implements Store {
       }
       validateApplyOps(batch.ops);
       const position = { epoch: batch.position.epoch, index: batch.position.index };
-      p = prepareWrite(position, batch.ops, opts?.sync ?? true, this.retentionBatches > 0);
+      p = prepareWrite(position, batch.ops, opts?.sync ?? true);
     } catch (err) {
       return Promise.reject(asStoreError(err));
     }
@@ -339,8 +236,12 @@ export class LevelStore implements Store {
     return new Promise<void>((resolve, reject) => {
       p.resolve = resolve;
       p.reject = reject;
-      this.enqueue(p);
+      this.writer.enqueue(p);
     });
+  }
+
+  cancelQueuedPut(dest: string, seq: number): boolean {
+    return this.writer.cancelQueuedPut(dest, seq);
   }
 
   private checkWritable(): void {
@@ -348,133 +249,17 @@ export class LevelStore implements Store {
     if (this.state !== 'open') throw new StoreError(`store ${this.directory} is ${this.state === 'closing' ? 'closing' : 'not open'}`);
   }
 
-  private enqueue(p: PendingWrite): void {
-    this.queue.push(p);
-    if (p.puts) p.queuedAt = performance.now();
-    if (!this.writing) {
-      this.writing = true;
-      // Start on a microtask: commits issued in the same tick share the first write too. A
-      // dispatchable commit's messages are on their way to consumers: the writer gives their
-      // acks DISPATCH_HOLD_MS to arrive (takeGroup), so messages consumed at once are never
-      // written at all.
-      queueMicrotask(() => void this.writeLoop());
-    }
-  }
-
-  private holdTimer: NodeJS.Timeout | null = null;
-  private readonly startHeld = (): void => {
-    this.holdTimer = null;
-    void this.writeLoop();
-  };
-
-  private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0 && !this.failure) {
-      const group = this.takeGroup();
-      if (group.length === 0) {
-        // The head is a young dispatchable commit: come back when it is old enough.
-        const wait = DISPATCH_HOLD_MS - (performance.now() - this.queue[0]!.queuedAt);
-        this.holdTimer = setTimeout(this.startHeld, Math.max(0, Math.ceil(wait)));
-        return;
-      }
-      try {
-        await this.writeGroup(group);
-      } catch (err) {
-        this.fail(err as Error, group);
-      }
-    }
-    this.writing = false;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  /**
-   * The queued commits for the next write: all of them, up to maxWriteBytes, but not past a
-   * dispatchable commit younger than DISPATCH_HOLD_MS whose messages may still be consumed
-   * (an empty group: the loop waits for it to age).
-   */
-  private takeGroup(): PendingWrite[] {
-    const q = this.queue;
-    let bytes = 0;
-    let n = 0;
-    let now = 0;
-    while (n < q.length && (n === 0 || bytes < this.maxWriteBytes)) {
-      const p = q[n]!;
-      if (p.live > 0) {
-        if (now === 0) now = performance.now();
-        if (now - p.queuedAt < DISPATCH_HOLD_MS) break;
-      }
-      bytes += p.bytes;
-      n++;
-    }
-    if (n === 0) return EMPTY_GROUP;
-    if (this.queuedPuts.size > 0) this.unindex(q, n);
-    if (n === q.length) {
-      this.queue = [];
-      return q;
-    }
-    return q.splice(0, n);
-  }
-
-  private async writeGroup(group: PendingWrite[]): Promise<void> {
-    const db = this.db();
-    let ops: BatchOp[] = [];
-    let sync = false;
-    let delta = 0;
-    let bytes = 0;
-    let deferred: DeferredClear[] = [];
-    let n = group.length;
-    for (let i = 0; i < n; i++) {
-      const p = group[i]!;
-      if (p.sync) sync = true;
-      delta += p.messageDelta;
-      bytes += p.bytes;
-      if (!p.hasClear) {
-        if (p.puts) {
-          for (const s of p.steps) if (s.type !== 'skip') ops.push(batchOp(s as BatchOp | LazyPutStep));
-        } else if (n === 1) ops = p.steps as BatchOp[];
-        else for (const s of p.steps) ops.push(s as BatchOp);
-        continue;
-      }
-      const r = await expandClears(db, p, ops, this.inlineRemoveLimit, () => ++this.markerSeq);
-      delta += r.messageDelta;
-      if (r.deferred.length > 0) {
-        // The deferred clear must run before any later batch: end this write here.
-        deferred = r.deferred;
-        this.queue = group.slice(i + 1).concat(this.queue);
-        n = i + 1;
-      }
-    }
-    if (n > 1) ops = lastProducerSeqOnly(ops);
-    const last = group[n - 1]!.position;
-    for (let i = 0; i < n; i++) {
-      const p = group[i]!;
-      if (p.logSize > 0) this.log.push(p.position.epoch, p.position.index, p.logSize, undefined);
-    }
-    this.log.trim(this.retentionBatches, this.retentionBytes, (pos) => ops.push({ type: 'del', key: logKey(pos.epoch, pos.index) }));
-    // Commits whose messages were all consumed before this write leave nothing to write; with no
-    // retained log the position on disk may then stay behind (it only orders the log).
-    const nothing = ops.length === 0 && !sync && this.retentionBatches === 0 && deferred.length === 0;
-    if (!nothing) {
-      ops.push({ type: 'put', key: POSITION_KEY, value: encodePosition(last) });
-      await db.batch(ops, { sync });
-      if (sync) this.mark?.write(last);
-    }
-
+  landed(last: Position, commits: number, sync: boolean, messageDelta: number, bytes: number): void {
+    if (sync) this.mark?.write(last);
     this.written = last;
-    this.commits += n;
+    this.commits += commits;
     if (sync) this.syncs++;
-    this.messages = Math.max(0, this.messages + delta);
-    this.bytesSinceApprox += bytes;
-    // A commit with a deferred clear is the write's last; it resolves once the clear is done,
-    // so its caller reads the removal it asked for.
-    const settled = deferred.length > 0 ? n - 1 : n;
-    for (let i = 0; i < settled; i++) group[i]!.resolve();
-    if (deferred.length > 0) {
-      this.messages = Math.max(0, this.messages - (await finishClears(db, deferred)));
-      group[n - 1]!.resolve();
-    }
-    if (Date.now() - this.approxAt > 5000 && !this.approxRefresh) this.refreshApprox();
+    this.messages = Math.max(0, this.messages + messageDelta);
+    this.size.wrote(bytes, this.opened!.directory);
+  }
+
+  cleared(messages: number): void {
+    this.messages = Math.max(0, this.messages - messages);
   }
 
   /**
@@ -482,102 +267,35 @@ export class LevelStore implements Store {
    * makes the store refuse writes until it heals (scheduleHeal); any other leaves its state
    * unknown: it must be reopened.
    */
-  private fail(err: Error, group: PendingWrite[]): void {
+  failed(err: Error): StoreError {
     if (isTransientIoError(err)) {
       this.failure = new StoreUnavailableError(
         `store ${this.directory} cannot write: ${err.message} — free disk space (or file descriptors); writes resume by themselves once one succeeds`,
       );
-      this.scheduleHeal();
+      this.healer.schedule();
     } else {
       this.failure = new StoreError(`store ${this.directory} failed and must be reopened: write failed: ${err.message}`);
     }
-    const queued = this.queue;
-    this.queue = [];
-    this.queuedPuts.clear();
-    for (const p of group) p.reject(this.failure);
-    for (const p of queued) p.reject(this.failure);
+    return this.failure;
   }
 
-  private healTimer: NodeJS.Timeout | null = null;
-  private healing: Promise<void> | null = null;
-  private healAttempts = 0;
+  private readonly healer = new Healer(() => this.heal(), () => this.state === 'open');
 
-  private scheduleHeal(): void {
-    if (this.healTimer || this.healing || this.state !== 'open') return;
-    this.healTimer = setTimeout(() => {
-      this.healTimer = null;
-      this.healing = this.heal().then(
-        (healed) => {
-          this.healing = null;
-          if (!healed) this.scheduleHeal();
-        },
-        () => {
-          this.healing = null;
-          this.scheduleHeal();
-        },
-      );
-    }, healDelay(this.healAttempts++));
-    this.healTimer.unref();
-  }
-
-  /**
-   * Reopen LevelDB once the cause of a transient failure is gone (LevelDB keeps a failed write's
-   * error until reopened). The position is read back: a write reported failed may have reached
-   * the log after all (its fsync failed), and then it counts.
-   */
+  /** Writes go on once LevelDB is reopened after the transient failure (level-heal.ts). */
   private async heal(): Promise<boolean> {
     if (this.state !== 'open' || !(this.failure instanceof StoreUnavailableError)) return true;
-    const o = this.opened!;
-    if (!(await resourcesBack(o.directory))) return false;
-    await this.approxRefresh;
-    await o.db.close().catch(() => undefined);
-    let db: Db;
-    try {
-      db = await reopenDb(o.directory);
-    } catch {
-      return false;
-    }
-    o.db = db;
-    try {
-      const [pos] = await db.getMany([POSITION_KEY]);
-      const onDisk = pos ? decodePosition(pos) : ZERO_POSITION;
-      if (comparePositions(onDisk, this.written) > 0) this.written = onDisk;
-      this.assigned = this.written;
-      await db.batch([{ type: 'put', key: POSITION_KEY, value: encodePosition(this.written) }], { sync: true });
-      if (this.retentionBatches > 0) await this.loadLogIndex(db);
-    } catch {
-      await db.close().catch(() => undefined);
-      return false;
-    }
+    await this.size.settled();
+    const written = await reopenAfterFailure(this.opened!, this.written);
+    if (!written) return false;
+    this.written = this.assigned = written;
     this.mark?.write(this.written);
     this.failure = null;
-    this.healAttempts = 0;
     return true;
-  }
-
-  /**
-   * Measure the files again. Writes made while measuring may or may not be in the files' sizes;
-   * they stay counted on top (an overestimate by at most one interval's writes).
-   */
-  private refreshApprox(): Promise<void> {
-    if (this.approxRefresh) return this.approxRefresh;
-    this.approxAt = Date.now();
-    const counted = this.bytesSinceApprox;
-    this.approxRefresh = directoryBytes(this.opened!.directory).then(
-      (size) => {
-        this.approxBytes = size;
-        this.bytesSinceApprox -= counted;
-      },
-      () => undefined,
-    ).finally(() => {
-      this.approxRefresh = null;
-    });
-    return this.approxRefresh;
   }
 
   /** Measure the store's files now (stats().bytes is otherwise at most 5 s old plus later writes). */
   async refreshSize(): Promise<number> {
-    if (this.state === 'open') await this.refreshApprox();
+    if (this.state === 'open') await this.size.refresh(this.opened!.directory);
     return this.stats().bytes;
   }
 
@@ -596,7 +314,7 @@ export class LevelStore implements Store {
    */
   async importSnapshot(chunks: AsyncIterable<SnapshotEntry[]>): Promise<Position> {
     this.checkWritable();
-    await this.idle();
+    await this.writer.idle();
     const dir = this.opened!.directory;
     const tmp = `${dir}.snapshot`;
     await writeSnapshot(tmp, chunks);
@@ -632,24 +350,18 @@ export class LevelStore implements Store {
     return this.read(() => loadJobs(this.db(), until, limit, this.reads, after));
   }
 
-  readLog(from: Position, limit: number): Promise<LogBatch[] | undefined> {
-    // The index is updated as a write is built, just before it lands: while a trimming write is
-    // in flight, a reader at the very edge of the log may get undefined a moment early (and
-    // falls back to a snapshot), never a batch list with a hole.
-    return this.read(async () => {
-      if (comparePositions(from, this.written) >= 0) return [];
-      if (!this.log.covers(from)) return undefined;
-      return readLogAfter(this.db(), from, limit, this.reads);
-    });
+  /** Nothing after the store's position; nothing retained before it (a Journal keeps the log). */
+  async readLog(from: Position, _limit: number): Promise<LogBatch[] | undefined> {
+    return comparePositions(from, this.written) >= 0 ? [] : undefined;
   }
 
   stats(): StoreStats {
     return {
-      bytes: this.approxBytes + this.bytesSinceApprox,
+      bytes: this.size.bytes,
       messages: this.messages,
       commits: this.commits,
       syncs: this.syncs,
-      cancelledPuts: this.cancelled,
+      cancelledPuts: this.writer.cancelled,
     };
   }
 
@@ -664,7 +376,8 @@ export class LevelStore implements Store {
       }
     };
     // A read waits out a reopen in progress rather than fail on the closed database.
-    return this.healing ? this.healing.then(run) : run();
+    const healing = this.healer.running;
+    return healing ? healing.then(run) : run();
   }
 
   /** While the store is out of a resource, its reads fail with that cause, not fatally. */
@@ -680,24 +393,3 @@ function asStoreError(err: unknown): Error {
   const e = err as Error;
   return new StoreError(e?.message ?? String(err));
 }
-
-/**
- * A merged write sets each producer's last sequence number once per commit that sent for it;
- * only the last of them matters (producer keys are never deleted), so the others are left out.
- */
-function lastProducerSeqOnly(ops: BatchOp[]): BatchOp[] {
-  let seen: Set<string> | null = null;
-  let drop = 0;
-  for (let i = ops.length - 1; i >= 0; i--) {
-    const op = ops[i]!;
-    if (op.type !== 'put' || op.key[0] !== Kind.PRODUCER) continue;
-    const k = op.key.toString('latin1');
-    seen ??= new Set();
-    if (seen.has(k)) {
-      ops[i] = SKIPPED;
-      drop++;
-    } else seen.add(k);
-  }
-  return drop === 0 ? ops : ops.filter((op) => op !== SKIPPED);
-}
-const SKIPPED: BatchOp = { type: 'del', key: Buffer.alloc(0) };

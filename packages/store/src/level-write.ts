@@ -9,10 +9,10 @@
 // right after that write, before any later batch, the writer deletes the ranges in chunks and
 // then the marker. open() finishes any marker a crash left, before the store is used, so a
 // reopened store always shows the removal complete.
-import { decodeValue, encodeBatch, encodeNumber, encodeValue, isEncodedPut, type EncodedOp } from './codec';
+import { decodeValue, encodeNumber, encodeValue, isEncodedPut, type EncodedOp } from './codec';
 import {
-  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, logKey, markKey, messageKey, preparedKey, producerKey,
-  refKey, refRange, subscriptionKey,
+  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, markKey, messageKey, preparedKey, producerKey,
+  refKey, refRange, retainedLogRange, subscriptionKey,
 } from './keys';
 import type { WireMessage } from '@wharf/protocol';
 import type { BatchOp, Db } from './level-db';
@@ -52,8 +52,6 @@ export interface PendingWrite {
   sync: boolean;
   /** Bytes of keys and values written. */
   bytes: number;
-  /** Size of the retained log entry (0: none written). */
-  logSize: number;
   /** Change in the number of stored messages (range removals are counted by the writer). */
   messageDelta: number;
   /** Steps turned into SkipSteps (the writer leaves them out). */
@@ -73,7 +71,7 @@ const EMPTY = Buffer.alloc(0);
  * Encode a batch's ops into writes (throws on an unencodable value: nothing is queued then). A
  * PUT_MESSAGE whose message is already encoded (a replicated batch) is written as it came.
  */
-export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | EncodedOp>, sync: boolean, retainLog: boolean, dispatchable = false): PendingWrite {
+export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | EncodedOp>, sync: boolean, dispatchable = false): PendingWrite {
   const steps: WriteStep[] = [];
   let bytes = 0;
   let delta = 0;
@@ -154,15 +152,9 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
         break;
     }
   }
-  let logSize = 0;
-  if (retainLog) {
-    const log = encodeBatch({ position, ops: ops as EncodedOp[] });
-    put(logKey(position.epoch, position.index), log);
-    logSize = log.length;
-  }
   const noop = (): void => undefined;
   return {
-    position, steps, hasClear, sync, bytes, logSize, messageDelta: delta, skips: 0, live: puts ? puts.length : 0, puts, queuedAt: 0,
+    position, steps, hasClear, sync, bytes, messageDelta: delta, skips: 0, live: puts ? puts.length : 0, puts, queuedAt: 0,
     resolve: noop, reject: noop,
   };
 }
@@ -313,4 +305,17 @@ export async function pendingClears(db: Db): Promise<DeferredClear[]> {
     marker,
     ranges: decodeValue<Array<[Uint8Array, Uint8Array]>>(v).map(([gte, lt]) => ({ gte: Buffer.from(gte), lt: Buffer.from(lt) })),
   }));
+}
+
+/**
+ * Older versions kept the replication log in LevelDB (L keys); a cluster node keeps it in a
+ * Journal beside the store now. What is left of it is removed once, in chunks.
+ */
+export async function dropRetainedLog(db: Db): Promise<void> {
+  const range = retainedLogRange();
+  for (;;) {
+    const keys = await db.keys({ ...range, limit: 10000, fillCache: false }).all();
+    if (keys.length === 0) return;
+    await db.batch(keys.map((key) => ({ type: 'del' as const, key })), { sync: false });
+  }
 }

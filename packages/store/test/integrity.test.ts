@@ -10,7 +10,7 @@ const PAYLOAD = 'x'.repeat(200);
 
 /** A store with `n` synced commits of one message each on queue://orders, closed again. */
 async function filled(dir: string, n: number): Promise<void> {
-  const store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+  const store = new LevelStore({ directory: dir });
   await store.open();
   for (let i = 1; i <= n; i++) await store.commit([put('queue://orders', i, { body: `${PAYLOAD} ${i}` })], { sync: true });
   await store.close();
@@ -44,7 +44,7 @@ const msg = (i, body) => ({ messageId: 'ID:f:' + i, destination: 'queue://F', de
   deliveryTime: 0, redelivered: false, deliveryCount: 0, producerId: 'f', producerSeq: i, properties: {}, bodyKind: 1, body });
 (async () => {
   const dir = process.argv[1];
-  const store = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+  const store = new LevelStore({ directory: dir });
   await store.open();
   const acked = [];
   const put = async (i) => { await store.commit([{ t: OpType.PUT_MESSAGE, dest: 'queue://F', seq: i, msg: msg(i, randomBytes(24 * 1024).toString('base64')) }]); acked.push(i); };
@@ -62,7 +62,7 @@ const msg = (i, body) => ({ messageId: 'ID:f:' + i, destination: 'queue://F', de
   }
   console.log('RESUMED');
   await store.close();
-  const again = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+  const again = new LevelStore({ directory: dir });
   await again.open();
   const left = new Set((await again.loadMessages('queue://F', 0, 100000)).map((m) => m.seq));
   console.log('LOST ' + acked.filter((s) => !left.has(s)).length + ' OF ' + acked.length);
@@ -152,7 +152,7 @@ describe('store integrity', function () {
     const tmp = await tempDir('table');
     try {
       // Enough data for LevelDB to write tables; compactRange puts it all in them.
-      const store = new LevelStore({ directory: tmp.dir, logRetentionBatches: 0 });
+      const store = new LevelStore({ directory: tmp.dir });
       await store.open();
       for (let i = 1; i <= 40; i++) {
         const ops: StoreOp[] = [];

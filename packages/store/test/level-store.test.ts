@@ -14,9 +14,9 @@ const DIST = resolve(__dirname, '../src/index.js');
 
 storeConformance(
   'LevelStore',
-  async (opts) => {
+  async () => {
     const tmp = await tempDir('conf');
-    const options: LevelStoreOptions = { directory: tmp.dir, ...(opts?.logRetentionBatches !== undefined ? { logRetentionBatches: opts.logRetentionBatches } : {}) };
+    const options: LevelStoreOptions = { directory: tmp.dir };
     let store = new LevelStore(options);
     await store.open();
     const h = {
@@ -35,7 +35,7 @@ storeConformance(
     };
     return h;
   },
-  { durable: true },
+  { durable: true, retainsLog: false },
 );
 
 /** Run `node -e script ...args` to its end. */
@@ -275,24 +275,28 @@ describe('LevelStore', () => {
     assert.match((await rejection(encoded.store.apply(bad))).message, /pid must be a string/);
   });
 
-  it('store - the retained log keeps its byte bound across a reopen', async () => {
-    const { store, dir } = await open('logbytes', { logRetentionBytes: 4000 });
-    for (let i = 1; i <= 60; i++) await store.commit([put('queue://LB', i, { body: 'z'.repeat(200) })]);
-    const firstReadable = async (s: Store): Promise<number> => {
-      let i = 0;
-      while ((await s.readLog({ epoch: 0, index: i }, 1)) === undefined) i++;
-      return i;
-    };
-    const first = await firstReadable(store);
-    assert.ok(first > 30 && first < 59, `first readable ${first}`);
-    assert.equal((await store.readLog({ epoch: 0, index: first }, 100))!.length, 60 - first);
+  it('store - keeps no replication log: readLog answers only from its position; log batches an older version kept are removed at open', async () => {
+    const { store, dir } = await open('nolog');
+    for (let i = 1; i <= 3; i++) await store.commit([put('queue://N', i)]);
+    assert.deepEqual(await store.readLog({ epoch: 0, index: 3 }, 10), []);
+    assert.equal(await store.readLog({ epoch: 0, index: 2 }, 10), undefined);
+    assert.equal(await store.readLog({ epoch: 0, index: 0 }, 10), undefined);
     await store.close();
-    const again = new LevelStore({ directory: dir, logRetentionBytes: 4000 });
+    // An L key (the LevelDB replication log of older versions), as they wrote it.
+    const raw = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const logKey = Buffer.from([Kind.LOG, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
+    await raw.put(logKey, encodeBatch({ position: { epoch: 0, index: 3 }, ops: [put('queue://N', 3)] }));
+    await raw.close();
+    const again = new LevelStore({ directory: dir });
     await again.open();
+    assert.deepEqual(again.position, { epoch: 0, index: 3 });
+    assert.deepEqual((await again.loadMessages('queue://N', 0, 10)).map((r) => r.seq), [1, 2, 3]);
+    await again.close();
+    const check = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     try {
-      assert.equal(await firstReadable(again), first);
+      assert.deepEqual(await check.keys({ gte: Buffer.from([Kind.LOG]), lt: Buffer.from([Kind.LOG + 1]) }).all(), []);
     } finally {
-      await again.close();
+      await check.close();
     }
   });
 
@@ -313,14 +317,14 @@ describe('LevelStore', () => {
     const mark = (dest: string, seq: number): StoreOp => ({ t: OpType.MARK_DELIVERED, dest, seq });
     const reopen = async (store: LevelStore, dir: string) => {
       await store.close();
-      const again = new LevelStore({ directory: dir, logRetentionBatches: 0 });
+      const again = new LevelStore({ directory: dir });
       await again.open();
       cleanups.push(() => again.close());
       return { again, st: await again.recover() };
     };
 
     it('store - a dispatchable put consumed before its write is never written, and its commit resolves then', async () => {
-      const { store, dir } = await open('csd1', { logRetentionBatches: 0 });
+      const { store, dir } = await open('csd1');
       const before = store.stats();
       let syncsAt = -1;
       const done = store.commit([put('queue://C', 1), mark('queue://C', 1)], { sync: true, dispatchable: true })
@@ -337,7 +341,7 @@ describe('LevelStore', () => {
     });
 
     it('store - a put the writer has taken cannot be cancelled: it is stored with its mark', async () => {
-      const { store, dir } = await open('csd2', { logRetentionBatches: 0 });
+      const { store, dir } = await open('csd2');
       await store.commit([put('queue://C', 1), mark('queue://C', 1)], { sync: true, dispatchable: true });
       assert.equal(store.cancelQueuedPut('queue://C', 1), false);
       const { again, st } = await reopen(store, dir);
@@ -347,7 +351,7 @@ describe('LevelStore', () => {
     });
 
     it('store - a commit with one of two puts cancelled resolves after its write and keeps the other', async () => {
-      const { store, dir } = await open('csd3', { logRetentionBatches: 0 });
+      const { store, dir } = await open('csd3');
       const before = store.stats().syncs;
       const done = store.commit([put('queue://A', 1), mark('queue://A', 1), put('queue://B', 1), mark('queue://B', 1)], { sync: true, dispatchable: true });
       assert.equal(store.cancelQueuedPut('queue://A', 1), true);
@@ -361,7 +365,7 @@ describe('LevelStore', () => {
     });
 
     it('store - commits after a held dispatchable commit keep their order, and an empty write is skipped', async () => {
-      const { store, dir } = await open('csd4', { logRetentionBatches: 0 });
+      const { store, dir } = await open('csd4');
       const order: number[] = [];
       const a = store.commit([put('queue://O', 1)], { sync: true, dispatchable: true }).then((p) => order.push(p.index));
       const b = store.commit([put('queue://O', 2)], { sync: true }).then((p) => order.push(p.index));
@@ -371,14 +375,6 @@ describe('LevelStore', () => {
       assert.deepEqual(order, [3, 1, 2], 'the cancelled commit resolved first; the others in log order');
       const { again } = await reopen(store, dir);
       assert.deepEqual((await again.loadMessages('queue://O', 0, 10)).map((r) => r.seq), [1, 2]);
-    });
-
-    it('store - with a retained log (cluster) no put is taken back', async () => {
-      const { store } = await open('csd5', { logRetentionBatches: 100 });
-      const done = store.commit([put('queue://C', 1)], { sync: true, dispatchable: true });
-      assert.equal(store.cancelQueuedPut('queue://C', 1), false);
-      await done;
-      assert.equal(store.stats().messages, 1);
     });
   });
 });

@@ -20,7 +20,7 @@ storeConformance(
       cleanup: () => store.close(),
     };
   },
-  { durable: false },
+  { durable: false, retainsLog: true },
 );
 
 describe('MemoryStore', () => {

@@ -72,9 +72,10 @@ export function onConsumerOpen(conn: ServerConnection, cmd: ConsumerOpen): void 
       b.getQueue(d, true)!.addConsumer(c);
     }
   } else {
-    const sub = new TopicSubscription(b, d, policy, c);
-    if (isWildcard(d.name)) b.wildcardTopicSubs.add(sub);
-    else b.getTopic(d, true)!.subs.add(sub);
+    const topic = isWildcard(d.name) ? null : b.getTopic(d, true)!;
+    const sub = new TopicSubscription(b, d, policy, c, topic?.usage);
+    if (topic) topic.subs.add(sub);
+    else b.wildcardTopicSubs.add(sub);
     sub.addConsumer(c);
     b.advisories.consumersChanged(d, b.topics.get(d.url)?.consumerCount ?? 1, c, 'added');
     b.advisories.replayConsumers(sub);

@@ -74,7 +74,7 @@ async function drainBlocked(conn: ServerConnection): Promise<void> {
         conn.sendError(refuseSend(conn, send, `${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), send.corr);
         continue;
       }
-      await b.waitForUsage(100);
+      await b.waitForUsage(100, send.message);
       continue;
     }
     blocked.shift();

@@ -25,6 +25,7 @@ export function onAck(conn: ServerConnection, cmd: Ack): void {
   const c = conn.consumers.get(cmd.consumerId);
   if (!c) throw new JMSError(`acknowledgement for unknown consumer ${cmd.consumerId}`, ErrorCode.UNKNOWN_MESSAGE);
   if (!Array.isArray(cmd.deliveryIds)) throw new ProtocolError('ACK needs deliveryIds');
+  c.lastAckAt = Date.now();
   const entries: Entry[] = [];
   const unknown: number[] = [];
   for (const id of cmd.deliveryIds) {

@@ -4,6 +4,7 @@
 // numbers the console and /metrics show).
 import { parseArgs } from 'node:util';
 import { CliError, UsageError, messageOf, type Io } from '../io';
+import type { QueueInfo, TopicInfo } from '@wharf/console';
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:8161';
 
@@ -45,30 +46,8 @@ wildcards * and ? (FOO.* purges every queue whose name starts with FOO.).
 
 ${CONNECTION_HELP}`;
 
-interface QueueJson {
-  name: string;
-  pending: number;
-  producers: number;
-  consumers: number;
-  enqueued: number;
-  dequeued: number;
-  forwarded: number;
-  dispatched: number;
-  inflight: number;
-  expired: number;
-  memoryPercent: number;
-  dlq: boolean;
-}
-
-interface TopicJson {
-  name: string;
-  producers: number;
-  consumers: number;
-  enqueued: number;
-  dequeued: number;
-  forwarded: number;
-  advisory: boolean;
-}
+type QueueJson = QueueInfo;
+type TopicJson = TopicInfo;
 
 interface BrokerJson {
   name: string;

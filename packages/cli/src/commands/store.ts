@@ -36,7 +36,7 @@ interface Summary {
 
 /** Open (writes nothing when the files are intact), read every record, close. */
 async function readAll(dir: string, acceptDamage: boolean): Promise<Summary & { accepted: StoreDamage[] }> {
-  const store = new LevelStore({ directory: dir, logRetentionBatches: 0, acceptDamage, verifyTablesUpTo: 0 });
+  const store = new LevelStore({ directory: dir, acceptDamage, verifyTablesUpTo: 0 });
   await store.open();
   try {
     const state = await store.recover();

@@ -51,49 +51,7 @@ public class CrossProtocol {
             for (int i = 0; i < n; i++) {
                 Message m = consumer.receive(10000);
                 if (m == null) throw new AssertionError("message " + i + " did not arrive");
-                StringBuilder b = new StringBuilder();
-                b.append("class=").append(m.getClass().getSimpleName());
-                b.append("|id=").append(m.getJMSMessageID());
-                b.append("|corr=").append(m.getJMSCorrelationID());
-                b.append("|type=").append(m.getJMSType());
-                b.append("|replyTo=").append(m.getJMSReplyTo());
-                b.append("|priority=").append(m.getJMSPriority());
-                b.append("|mode=").append(m.getJMSDeliveryMode());
-                b.append("|expiration=").append(m.getJMSExpiration() > 0);
-                List<String> names = new ArrayList<>();
-                for (Enumeration<?> e = m.getPropertyNames(); e.hasMoreElements();) names.add((String) e.nextElement());
-                Collections.sort(names);
-                for (String name : names) {
-                    Object v = m.getObjectProperty(name);
-                    b.append("|p.").append(name).append('=').append(v == null ? "null" : v.getClass().getSimpleName() + ":" + v);
-                }
-                if (m instanceof TextMessage) b.append("|body=").append(((TextMessage) m).getText());
-                if (m instanceof BytesMessage) {
-                    BytesMessage bm = (BytesMessage) m;
-                    byte[] data = new byte[(int) bm.getBodyLength()];
-                    bm.readBytes(data);
-                    b.append("|body=").append(Arrays.toString(data));
-                }
-                if (m instanceof MapMessage) {
-                    MapMessage mm = (MapMessage) m;
-                    List<String> keys = new ArrayList<>();
-                    for (Enumeration<?> e = mm.getMapNames(); e.hasMoreElements();) keys.add((String) e.nextElement());
-                    Collections.sort(keys);
-                    for (String k : keys) b.append("|m.").append(k).append('=').append(mm.getObject(k).getClass().getSimpleName()).append(':').append(mm.getObject(k));
-                }
-                if (m instanceof StreamMessage) {
-                    StreamMessage sm = (StreamMessage) m;
-                    try {
-                        while (true) {
-                            Object o = sm.readObject();
-                            b.append("|s=").append(o.getClass().getSimpleName()).append(':').append(o);
-                        }
-                    } catch (MessageEOFException end) {
-                        // end of the stream
-                    }
-                }
-                if (m instanceof ObjectMessage) b.append("|body=").append(((ObjectMessage) m).getObject());
-                System.out.println(b);
+                System.out.println(BridgeJava.describe(m));
             }
         }
         c.close();

@@ -1,23 +1,22 @@
-// The retained replication log in its own files (FileReplicationLog): what a master reads to
-// catch a slave up, and how it reconciles with the store after a crash.
+// The journal (Journal), in which the cluster keeps its retained replication log: what a master
+// reads to catch a slave up, and how it reconciles with the store after a crash.
 import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeBatch, type Position } from '@wharf/store';
-import { FileReplicationLog } from '../src/replication/replication-log';
-import { putOps } from './harness';
+import { encodeBatch, Journal, type Position } from '../src/index';
+import { put } from './fixtures';
 
 const pos = (epoch: number, index: number): Position => ({ epoch, index });
-const bytesOf = (p: Position): Buffer => encodeBatch({ position: p, ops: putOps(p.index) });
+const bytesOf = (p: Position): Buffer => encodeBatch({ position: p, ops: [put('queue://Q', p.index)] });
 
-describe('replication - the retained log in its own files', function () {
+describe('journal - batches in segment files', function () {
   this.timeout(10000);
   let dir: string;
-  let log: FileReplicationLog | undefined;
+  let log: Journal | undefined;
 
   beforeEach(async () => {
-    dir = join(await mkdtemp(join(tmpdir(), 'wharf-replog-')), 'replication-log');
+    dir = join(await mkdtemp(join(tmpdir(), 'wharf-journal-')), 'journal');
   });
 
   afterEach(async () => {
@@ -26,20 +25,20 @@ describe('replication - the retained log in its own files', function () {
     await rm(join(dir, '..'), { recursive: true, force: true });
   });
 
-  async function openLog(at: Position, opts: { retentionBatches?: number; retentionBytes?: number } = {}): Promise<FileReplicationLog> {
+  async function openLog(at: Position, opts: { retentionBatches?: number; retentionBytes?: number } = {}): Promise<Journal> {
     await log?.close();
-    log = new FileReplicationLog({ directory: dir, ...opts });
+    log = new Journal({ directory: dir, ...opts });
     await log.open(at);
     return log;
   }
 
   /** Appends batches from..to, and says the store wrote them (unless `unwritten`). */
-  function appendRange(l: FileReplicationLog, epoch: number, from: number, to: number, unwritten = false): void {
+  function appendRange(l: Journal, epoch: number, from: number, to: number, unwritten = false): void {
     for (let i = from; i <= to; i++) l.append(pos(epoch, i), bytesOf(pos(epoch, i)), i % 2 === 0);
     if (!unwritten) l.written(to);
   }
 
-  it('log - reads the batches after a held position, exactly as appended, across segments', async () => {
+  it('journal - reads the batches after a held position, exactly as appended, across segments', async () => {
     const l = await openLog(pos(0, 0), { retentionBatches: 80 }); // segments of 10 batches
     appendRange(l, 1, 1, 30);
     appendRange(l, 2, 31, 50);
@@ -59,7 +58,7 @@ describe('replication - the retained log in its own files', function () {
     assert.ok((await readdir(dir)).length >= 5, 'several segment files');
   });
 
-  it('log - holds only positions of its history: not a batch of another epoch, not one it dropped', async () => {
+  it('journal - holds only positions of its history: not a batch of another epoch, not one it dropped', async () => {
     const l = await openLog(pos(0, 0), { retentionBatches: 20 });
     assert.equal(await l.holds(pos(0, 0)), true, 'an empty store\'s start');
     appendRange(l, 1, 1, 10);
@@ -76,7 +75,7 @@ describe('replication - the retained log in its own files', function () {
     assert.equal(await l.read(pos(3, 19), 100, Infinity), undefined);
   });
 
-  it('log - trims by bytes and deletes whole segments it no longer needs', async () => {
+  it('journal - trims by bytes and deletes whole segments it no longer needs', async () => {
     // The bound counts batches' bytes, not record headers (the last batches are the biggest).
     const size = bytesOf(pos(1, 2000)).length;
     const l = await openLog(pos(0, 0), { retentionBatches: 1000, retentionBytes: 100 * size });
@@ -88,7 +87,7 @@ describe('replication - the retained log in its own files', function () {
     assert.ok(onDisk < 3 * 100 * (size + 25), `old segments deleted (${onDisk} bytes on disk)`);
   });
 
-  it('log - a read in progress completes when the segments it reads are dropped meanwhile', async () => {
+  it('journal - a read in progress completes when the segments it reads are dropped meanwhile', async () => {
     const l = await openLog(pos(0, 0), { retentionBatches: 16 }); // segments of 2 batches
     appendRange(l, 1, 1, 16);
     const reading = l.read(pos(0, 0), 4, Infinity);
@@ -101,7 +100,7 @@ describe('replication - the retained log in its own files', function () {
     assert.equal((await l.read(pos(1, 24), 100, Infinity))!.length, 16);
   });
 
-  it('log - reopened, it holds what it held; batches beyond the store\'s position are handed back to be written', async () => {
+  it('journal - reopened, it holds what it held; batches beyond the store\'s position are handed back to be written', async () => {
     let l = await openLog(pos(0, 0));
     appendRange(l, 1, 1, 50);
     await l.close();
@@ -111,7 +110,7 @@ describe('replication - the retained log in its own files', function () {
     // A crash: the log got 51..60 (a slave acknowledged them) but the store only reached 55.
     appendRange(l, 1, 51, 60, true);
     await l.close();
-    l = new FileReplicationLog({ directory: dir });
+    l = new Journal({ directory: dir });
     const tail = await l.open(pos(1, 55));
     log = l;
     assert.deepEqual(tail.map((r) => r.position), [56, 57, 58, 59, 60].map((i) => pos(1, i)));
@@ -122,22 +121,22 @@ describe('replication - the retained log in its own files', function () {
     assert.deepEqual((await l.read(pos(1, 60), 100, Infinity))!.map((r) => r.position), [pos(2, 61), pos(2, 62)]);
   });
 
-  it('log - a fresh log holds the store\'s position it started at, also after a crash', async () => {
+  it('journal - a fresh log holds the store\'s position it started at, also after a crash', async () => {
     let l = await openLog(pos(3, 500));
     appendRange(l, 3, 501, 503, true); // received, not yet written by the store
     await l.close();
-    l = new FileReplicationLog({ directory: dir });
+    l = new Journal({ directory: dir });
     const tail = await l.open(pos(3, 500));
     log = l;
     assert.deepEqual(tail.map((r) => r.position.index), [501, 502, 503]);
     await l.close();
-    l = new FileReplicationLog({ directory: dir });
+    l = new Journal({ directory: dir });
     assert.deepEqual(await l.open(pos(2, 500)), [], 'another history at the same index: not this log\'s');
     log = l;
     assert.equal(l.count, 0);
   });
 
-  it('log - batches the store has not written are kept beyond the retention bound', async () => {
+  it('journal - batches the store has not written are kept beyond the retention bound', async () => {
     const l = await openLog(pos(0, 0), { retentionBatches: 10 });
     appendRange(l, 1, 1, 30, true);
     assert.equal(l.count, 30);
@@ -148,7 +147,7 @@ describe('replication - the retained log in its own files', function () {
     assert.equal(l.count, 10);
   });
 
-  it('log - a log that does not hold the store\'s position starts afresh there', async () => {
+  it('journal - a log that does not hold the store\'s position starts afresh there', async () => {
     let l = await openLog(pos(0, 0));
     appendRange(l, 1, 1, 20);
     await l.close();
@@ -164,7 +163,7 @@ describe('replication - the retained log in its own files', function () {
     assert.equal(l.count, 0, 'same index, other epoch');
   });
 
-  it('log - a damaged record cuts the log there; a torn tail is cut off', async () => {
+  it('journal - a damaged record cuts the log there; a torn tail is cut off', async () => {
     let l = await openLog(pos(0, 0), { retentionBatches: 1000 });
     appendRange(l, 1, 1, 10);
     await l.close();
@@ -193,7 +192,7 @@ describe('replication - the retained log in its own files', function () {
     assert.equal((await l.read(pos(1, 2), 10, Infinity))!.length, 3);
   });
 
-  it('log - reset forgets everything; a batch that does not follow the end restarts the log', async () => {
+  it('journal - reset forgets everything; a batch that does not follow the end restarts the log', async () => {
     const l = await openLog(pos(0, 0));
     appendRange(l, 1, 1, 10);
     await l.reset(pos(3, 500));
@@ -211,7 +210,7 @@ describe('replication - the retained log in its own files', function () {
     assert.equal(again.count, 1, 'the restarted log reopens');
   });
 
-  it('log - sync (quorum_disk) writes and syncs what was appended; a synced log preallocates its segments with zeros, which reopen as its end', async () => {
+  it('journal - sync (quorum_disk) writes and syncs what was appended; a synced log preallocates its segments with zeros, which reopen as its end', async () => {
     let l = await openLog(pos(0, 0), { retentionBatches: 80 }); // segments of 10 batches
     appendRange(l, 1, 1, 3, true);
     assert.equal(l.sync(), 3, 'the last index on disk');
@@ -223,7 +222,7 @@ describe('replication - the retained log in its own files', function () {
     for (const f of files) assert.equal((await stat(join(dir, f))).size % (1024 * 1024), 0, `${f} is preallocated`);
     await l.close();
     // A crash after the sync, before the store wrote anything: every batch comes back.
-    l = new FileReplicationLog({ directory: dir, retentionBatches: 80 });
+    l = new Journal({ directory: dir, retentionBatches: 80 });
     const tail = await l.open(pos(0, 0));
     log = l;
     assert.deepEqual(tail.map((r) => r.position.index), Array.from({ length: 25 }, (_, i) => i + 1));
@@ -238,7 +237,7 @@ describe('replication - the retained log in its own files', function () {
     assert.deepEqual((await l.read(pos(1, 20), 100, Infinity))!.map((r) => r.position.index), [21, 22, 23, 24, 25, 26, 27, 28]);
   });
 
-  it('log - zeros where a record should be, with records after them, are a hole: the log is cut there', async () => {
+  it('journal - zeros where a record should be, with records after them, are a hole: the log is cut there', async () => {
     let l = await openLog(pos(0, 0), { retentionBatches: 1000 });
     appendRange(l, 1, 1, 10, true);
     l.sync();
@@ -251,14 +250,14 @@ describe('replication - the retained log in its own files', function () {
     for (let i = 1; i < 4; i++) off += 25 + data.readUInt32BE(off);
     data.fill(0, off, off + 25 + data.readUInt32BE(off));
     await writeFile(path, data);
-    l = new FileReplicationLog({ directory: dir, retentionBatches: 1000 });
+    l = new Journal({ directory: dir, retentionBatches: 1000 });
     const tail = await l.open(pos(0, 0));
     log = l;
     assert.deepEqual(tail.map((r) => r.position.index), [1, 2, 3]);
     assert.deepEqual(l.end, pos(1, 3));
   });
 
-  it('log - retention 0 keeps nothing', async () => {
+  it('journal - retention 0 keeps nothing', async () => {
     const l = await openLog(pos(0, 0), { retentionBatches: 0 });
     appendRange(l, 1, 1, 5);
     assert.equal(await l.holds(pos(1, 3)), false);
