@@ -87,6 +87,20 @@ describe('broker core - XA', () => {
     await assert.rejects(xa(d, XaOp.ROLLBACK, 'prepared'), /xaErrorCode:-4$/);
   });
 
+  it('xa - a branch that lost a send to flow control is rolled back at prepare (XA_RBOTHER)', async () => {
+    const b = await coreBroker({ memoryLimit: 64 * 1024, sendFailIfNoSpace: true });
+    brokers.push(b);
+    const c = new CoreClient(b);
+    await c.open();
+    await xa(c, XaOp.BEGIN, 'full');
+    // Held until the outcome, the sends fill memory: the next one is refused.
+    await c.send('queue://XA.F', 'x'.repeat(128 * 1024), {}, 'full');
+    await assert.rejects(c.send('queue://XA.F', 'refused', {}, 'full'), /WHARF_RESOURCE_ALLOCATION/);
+    await assert.rejects(xa(c, XaOp.PREPARE, 'full'), /PRE-PREPARE FAILED: Transaction rolled back .* xaErrorCode:104$/);
+    await assert.rejects(xa(c, XaOp.ROLLBACK, 'full'), /xaErrorCode:-4$/);
+    assert.equal(b.memory.used, 0);
+  });
+
   it('xa - a branch that did nothing prepares read-only and ends; a two-phase commit of an unprepared branch is a protocol error', async () => {
     const b = await broker();
     const c = new CoreClient(b);
