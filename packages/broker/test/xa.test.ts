@@ -1,7 +1,8 @@
 // XA branches in the broker core, through the core API only (the XA command): what the Java
 // client tests (packages/openwire/test/xa.test.ts) do not reach: a durable subscription's
 // message reserved by a prepared branch across a restart of a LevelDB store, the connection
-// close that rolls back an active branch but not a prepared one, and the error codes.
+// close that rolls back an active branch but not a prepared one, flow control, an
+// administrator's heuristic decision, and the error codes.
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -85,6 +86,31 @@ describe('broker core - XA', () => {
     await until('the prepared sends', () => d.deliveries(1).length === 2);
     assert.deepEqual(d.bodies(1), ['kept', 'non-persistent']);
     await assert.rejects(xa(d, XaOp.ROLLBACK, 'prepared'), /xaErrorCode:-4$/);
+  });
+
+  it('xa - an administrator lists prepared branches and decides them (heuristic commit and rollback); the transaction manager then finds them unknown', async () => {
+    const b = await broker();
+    const c = new CoreClient(b);
+    await c.open();
+    c.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    await c.send('queue://XA.H', 'held');
+    await c.consume(1, 1, 'queue://XA.H', 10);
+    await until('held delivered', () => c.deliveries(1).length === 1);
+    await xa(c, XaOp.BEGIN, 'h-commit');
+    await c.send('queue://XA.H', 'sent', {}, 'h-commit');
+    await xa(c, XaOp.PREPARE, 'h-commit');
+    await xa(c, XaOp.BEGIN, 'h-rollback');
+    await c.ack(1, [c.deliveries(1)[0]!.deliveryId], AckType.STANDARD, { txId: 'h-rollback' });
+    await xa(c, XaOp.PREPARE, 'h-rollback');
+    assert.deepEqual(b.admin.preparedTransactions(), [{ xid: 'h-commit', sends: 1, acks: 0 }, { xid: 'h-rollback', sends: 0, acks: 1 }]);
+    assert.equal(await b.admin.completePreparedTransaction('h-commit', true), true);
+    assert.equal(await b.admin.completePreparedTransaction('h-rollback', false), true);
+    assert.equal(await b.admin.completePreparedTransaction('h-rollback', false), false);
+    assert.deepEqual(b.admin.preparedTransactions(), []);
+    await until('the committed send', () => c.deliveries(1).length === 2);
+    assert.deepEqual(c.bodies(1), ['held', 'sent']);
+    await assert.rejects(xa(c, XaOp.COMMIT, 'h-commit', { onePhase: false }), /xaErrorCode:-4$/);
+    await assert.rejects(xa(c, XaOp.ROLLBACK, 'h-rollback'), /xaErrorCode:-4$/);
   });
 
   it('xa - a branch that lost a send to flow control is rolled back at prepare (XA_RBOTHER)', async () => {

@@ -5,6 +5,7 @@ import {
   AckMode, AckType, ErrorCode, IllegalStateError, JMSError, ProtocolError, TransactionRolledBackError, type Ack, type WireMessage,
 } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
+import type { Broker } from '../broker';
 import type { ServerConnection } from '../connection';
 import { EntryState, type Entry } from '../entry';
 import type { RoutePlan } from '../router';
@@ -100,7 +101,7 @@ export function onCommit(conn: ServerConnection, corr: number, sessionId: number
     for (const e of tx.acks) if (e.txId === txId) e.txId = null;
     throw new TransactionRolledBackError(`transaction ${txId} was rolled back: one of its sends was refused (${tx.failed})`);
   }
-  const p = commitWork(conn, txId, tx, []);
+  const p = commitWork(conn.broker, conn, txId, tx, []);
   if (p) {
     p.then(() => conn.receipt(corr), (err) => {
       for (const e of tx.acks) if (e.txId === txId) e.txId = null;
@@ -111,14 +112,14 @@ export function onCommit(conn: ServerConnection, corr: number, sessionId: number
 
 /**
  * Route a transaction's sends and consume the entries its acks hold, in one store write with
- * `extraOps` (the write that makes the commit durable).
+ * `extraOps` (the write that makes the commit durable). `origin`: the committing connection
+ * (null: the broker's administration).
  */
-export function commitWork(conn: ServerConnection, txId: string, tx: Tx, extraOps: StoreOp[]): Promise<void> | undefined {
-  const b = conn.broker;
+export function commitWork(b: Broker, origin: ServerConnection | null, txId: string, tx: Tx, extraOps: StoreOp[]): Promise<void> | undefined {
   const plans: RoutePlan[] = [];
   for (const m of tx.sends) {
-    if (b.isDuplicateSend(m, conn)) continue;
-    plans.push(b.router.plan(m, conn));
+    if (b.isDuplicateSend(m, origin)) continue;
+    plans.push(b.router.plan(m, origin));
   }
   const ops: StoreOp[] = [];
   for (const [src, list] of groupBySource(tx.acks.filter((e) => e.state === EntryState.INFLIGHT && e.txId === txId))) {

@@ -141,17 +141,56 @@ function commit(conn: ServerConnection, corr: number, xid: string, onePhase: boo
     br.owner?.txs.delete(xid);
     br.owner = null;
     releaseBranch(b, br);
-    answer(conn, corr, commitWork(conn, xid, tx, []), () => {
+    answer(conn, corr, commitWork(b, conn, xid, tx, []), () => {
       for (const e of tx.acks) if (e.txId === xid) e.txId = null;
       return new XAError('STORE COMMIT FAILED: Transaction rolled back', XaCode.XA_RBCOMMFAIL);
     });
     return;
   }
-  b.xa.delete(xid);
-  releaseBranch(b, br);
-  const remove: StoreOp = { t: OpType.REMOVE_PREPARED, xid };
-  // The prepared record stays in the store if this write fails: a restart lists it again.
-  answer(conn, corr, commitWork(conn, xid, br.tx, [remove]), (err) => new XAError(`STORE COMMIT FAILED: ${err.message}`, XaCode.XAER_RMFAIL));
+  answer(conn, corr, completePrepared(b, br, true, conn), (err) => new XAError(`STORE COMMIT FAILED: ${err.message}`, XaCode.XAER_RMFAIL));
+}
+
+/**
+ * Commit or roll back a prepared branch. The prepared record stays in the store if the write
+ * fails: a restart lists the branch again.
+ */
+function completePrepared(b: Broker, br: XaBranch, commit: boolean, origin: ServerConnection | null): Promise<void> | undefined {
+  b.xa.delete(br.xid);
+  const remove: StoreOp = { t: OpType.REMOVE_PREPARED, xid: br.xid };
+  if (commit) {
+    releaseBranch(b, br);
+    return commitWork(b, origin, br.xid, br.tx, [remove]);
+  }
+  endPrepared(b, br);
+  return b.store.commit([remove], { sync: true }).then(() => undefined);
+}
+
+/** A prepared branch as the administration sees it. */
+export interface PreparedBranchInfo {
+  xid: string;
+  /** Messages it sends when committed. */
+  sends: number;
+  /** Messages it consumes when committed (reserved until then). */
+  acks: number;
+}
+
+export function preparedBranches(b: Broker): PreparedBranchInfo[] {
+  const out: PreparedBranchInfo[] = [];
+  for (const br of b.xa.values()) if (br.prepared) out.push({ xid: br.xid, sends: br.tx.sends.length, acks: liveAcks(br).length });
+  return out.sort((x, y) => (x.xid < y.xid ? -1 : x.xid > y.xid ? 1 : 0));
+}
+
+/**
+ * An administrator decides a prepared branch (ActiveMQ's heuristicCommit / heuristicRollback
+ * of a recovered XA transaction): false when no such prepared branch exists. The transaction
+ * manager's own commit or rollback later finds the xid unknown (XAER_NOTA).
+ */
+export async function decidePrepared(b: Broker, xid: string, commit: boolean): Promise<boolean> {
+  const br = b.xa.get(xid);
+  if (!br?.prepared) return false;
+  b.log.warn({ xid, outcome: commit ? 'commit' : 'rollback' }, 'prepared XA transaction completed by an administrator');
+  await completePrepared(b, br, commit, null);
+  return true;
 }
 
 function rollback(conn: ServerConnection, corr: number, xid: string): void {
@@ -161,10 +200,7 @@ function rollback(conn: ServerConnection, corr: number, xid: string): void {
     dropActive(b, br);
     return conn.receipt(corr);
   }
-  b.xa.delete(xid);
-  endPrepared(b, br);
-  const p = b.store.commit([{ t: OpType.REMOVE_PREPARED, xid }], { sync: true });
-  answer(conn, corr, p, (err) => new XAError(`rollback failed: ${err.message}`, XaCode.XAER_RMFAIL));
+  answer(conn, corr, completePrepared(b, br, false, conn), (err) => new XAError(`rollback failed: ${err.message}`, XaCode.XAER_RMFAIL));
 }
 
 /**
