@@ -350,10 +350,12 @@ async function run() {
         const t0 = performance.now();
         let rate = NaN;
         let perMsg = NaN;
+        let count = 0;
         try {
           const res = await runPhase(b.port, phase, seconds, b.name, pids.get(b.name));
           rate = res.rate;
           perMsg = (res.cpu / res.messages) * 1e6;
+          count = res.messages;
         } catch (err) {
           console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} failed: ${err.message}`);
         }
@@ -364,7 +366,7 @@ async function run() {
         results.get(b.name).get(phase).push(rate);
         cpuPerMsg.get(b.name).get(phase).push(perMsg);
         const us = Number.isFinite(perMsg) ? `, broker ${perMsg.toFixed(1)} µs CPU/msg` : '';
-        console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} ${Math.round(rate).toString().padStart(8)} msg/s  (CPU: load generator ${load}%${bload}${us}; load average ${os.loadavg()[0].toFixed(1)})`);
+        console.log(`round ${r}  ${phase.padEnd(24)} ${b.name.padEnd(9)} ${Math.round(rate).toString().padStart(8)} msg/s, ${count} messages  (CPU: load generator ${load}%${bload}${us}; load average ${os.loadavg()[0].toFixed(1)})`);
       }
     }
   }

@@ -4,7 +4,9 @@
 # docker-compose.yml with `config`; no Docker engine runs here), and ActiveMQ 5.17's Java client
 # jars with a JDK (the OpenWire tests compile and run Java programs; `activemq` is the broker the
 # Java examples' expectations were checked against), and python3 (the STOMP program of
-# docs/GETTING-STARTED.md). Needs root for apt-get.
+# docs/GETTING-STARTED.md), and slapd (the LDAP login tests start a private one on a free
+# loopback port with its own configuration: the system's service is never used). Needs root for
+# apt-get.
 set -euo pipefail
 need=()
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
@@ -16,8 +18,9 @@ command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ -d /usr/share/activemq ] || need+=(activemq)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+[ -x /usr/sbin/slapd ] || need+=(slapd)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test dependencies present (zookeeper, chromium, jdk, activemq client jars, docker-compose, python3)"
+  echo "test dependencies present (zookeeper, chromium, jdk, activemq client jars, docker-compose, python3, slapd)"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then

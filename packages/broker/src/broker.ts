@@ -5,19 +5,18 @@
 // own modules (recovery.ts, durables.ts, dead-letter.ts, usage.ts, destinations.ts).
 import { EventEmitter } from 'node:events';
 import {
-  IllegalStateError, JMSError, destinationMatches, destinationOf,
-  compileSelector, estimateSize, isQueueKind, isTemporary, makeDestination,
+  IllegalStateError, JMSError, destinationOf, compileSelector, estimateSize, isQueueKind, makeDestination,
   type Destination, type Selector, type WireMessage,
 } from '@wharf/protocol';
 import { filterable } from './filter';
-import { OpType, LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
+import { LevelStore, MemoryStore, type Store, type StoreOp, type SubscriptionRecord } from '@wharf/store';
 import { resolveConfig, type BrokerConfig } from './config';
 import { policyKey, resolvePolicy, type ResolvedPolicy } from './policy';
 import { recoverBroker } from './recovery';
 import { attachDurable, dropDurable, openDurable, unsubscribe, type DurableOpen } from './durables';
 import { expire, expireScan, expiryScanPeriod, sendToDeadLetter } from './dead-letter';
 import { usageBlock, waitForUsage } from './usage';
-import { removeDestination } from './destinations';
+import { createQueue, createTopic, removeDestination } from './destinations';
 import { executePlan } from './execute';
 import { Queue } from './queue';
 import { DurableSubscription, Topic, TopicSubscription } from './topic';
@@ -216,41 +215,18 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   // ---- destinations -----------------------------------------------------------------------
 
+  /** The queue of `d`; made (and stored, unless temporary or `persist` is false) when `create`. */
   getQueue(d: Destination, create: boolean, persist = true): Queue | undefined {
-    let q = this.queues.get(d.url);
-    if (!q && create) {
-      q = new Queue(this, d, this.policyFor(d));
-      this.queues.set(d.url, q);
-      for (const c of this.wildcardQueueConsumers) if (destinationMatches(c.destination, d)) q.addConsumer(c);
-      if (persist && this.durableStore && !isTemporary(d.kind)) {
-        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
-      }
-      this.advisories.destinationCreated(d);
-      this.emit('destination', d.url);
-    }
-    return q;
+    return this.queues.get(d.url) ?? (create ? createQueue(this, d, persist) : undefined);
   }
 
   getTopic(d: Destination, create: boolean, persist = true): Topic | undefined {
-    let t = this.topics.get(d.url);
-    if (!t && create) {
-      t = new Topic(d, new MemoryUsage(this.policyFor(d).destinationMemoryLimit, this.memory));
-      this.topics.set(d.url, t);
-      if (persist && this.durableStore && !isTemporary(d.kind) && !d.name.startsWith('ActiveMQ.Advisory.')) {
-        void this.store.commit([{ t: OpType.PUT_DESTINATION, dest: { url: d.url, createdAt: Date.now() } }], { sync: false }).catch((err: Error) => this.onStoreFailure(err));
-      }
-      for (const sub of this.wildcardDurables) {
-        if (destinationMatches(sub.destination, d)) t.durables.add(sub);
-      }
-      if (!d.name.startsWith('ActiveMQ.Advisory.')) this.advisories.destinationCreated(d);
-    }
-    return t;
+    return this.topics.get(d.url) ?? (create ? createTopic(this, d, persist) : undefined);
   }
 
   /** Remove a destination with its messages (console delete, temp destination end). */
-  async removeDestination(url: string): Promise<boolean> {
-    const removed = await removeDestination(this, url);
-    return removed;
+  removeDestination(url: string): Promise<boolean> {
+    return removeDestination(this, url);
   }
 
   // ---- sending ------------------------------------------------------------------------------

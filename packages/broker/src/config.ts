@@ -134,6 +134,42 @@ export interface TempDestinationAuthorizationEntryConfig {
 }
 
 /** ActiveMQ's JAAS PropertiesLoginModule: users.properties, groups.properties, reload on change. */
+/** ActiveMQ's LDAPLoginModule options, by their names there. */
+export interface LdapLoginConfig {
+  /** ldap://host:port or ldaps://host:port */
+  connectionURL: string;
+  /** The service account's DN that searches users and groups (none: anonymous searches). */
+  connectionUsername?: string;
+  /** Its password (`${ENV_VAR}` reads the environment). */
+  connectionPassword?: string;
+  /** `ssl` connects with TLS (as an ldaps:// URL does); anything else is plain LDAP. */
+  connectionProtocol?: string;
+  /** `simple` (default): bind as connectionUsername; `none`: search anonymously. */
+  authentication?: 'simple' | 'none';
+  userBase: string;
+  /** Filter finding the user, `{0}` the escaped user name, e.g. `(uid={0})`. */
+  userSearchMatching: string;
+  /** Search the whole subtree under userBase (default: its direct children only). */
+  userSearchSubtree?: boolean;
+  roleBase?: string;
+  /** Attribute of a group entry that is the group's name, e.g. `cn`. */
+  roleName?: string;
+  /** Filter finding the user's groups: `{0}` the user's DN, `{1}` the user name, e.g. `(member={0})`. */
+  roleSearchMatching?: string;
+  roleSearchSubtree?: boolean;
+  /** Attribute of the user entry whose values are group names too. */
+  userRoleName?: string;
+  /** Follow groups that are members of groups, with expandRolesMatching (`{0}` a group's DN). */
+  expandRoles?: boolean;
+  expandRolesMatching?: string;
+  /** Wharf: ms allowed for connecting and for each LDAP operation (default 5000). */
+  timeout?: number;
+  /** Wharf: logins talking to LDAP at once; more are refused (default 64). */
+  maxConcurrentLogins?: number;
+  /** Wharf: CA file that vouches for an ldaps:// server's certificate (default: the system's CAs). */
+  ca?: string;
+}
+
 export interface JaasPropertiesConfig {
   /** users.properties: `user=password` lines. */
   user: string;
@@ -202,6 +238,8 @@ export interface BrokerConfig {
    * certificate; `group=user1,user2` lines its groups.
    */
   jaasCertificateLogin?: JaasPropertiesConfig;
+  /** ActiveMQ's LDAPLoginModule: users and groups from an LDAP directory (docs/SECURITY.md). */
+  jaasLdapLogin?: LdapLoginConfig;
   /** Clients without a username connect as `anonymousUser` in `anonymousGroup`. */
   anonymousAccessAllowed: boolean;
   anonymousUser: string;

@@ -22,6 +22,10 @@ import { startHandshakeTimer } from './transport/handshake';
 
 export type { ServerTransport } from './core';
 
+type Hello = Extract<Command, { type: 1 }>;
+/** Commands a client may send before its (asynchronous) login is answered. */
+const MAX_COMMANDS_DURING_LOGIN = 1000;
+
 export class ServerConnection implements ProtocolConnection {
   readonly id: string;
   clientId: string | null = null;
@@ -30,6 +34,8 @@ export class ServerConnection implements ProtocolConnection {
   principal: Principal | null = null;
   /** A login was refused; its answer is held back (repeated failures are slowed down). */
   private loginRefused = false;
+  /** Commands that came while an asynchronous login (scrypt, LDAP) ran; null when none runs. */
+  private waitingForLogin: Command[] | null = null;
   failover = false;
   /** A network bridge's connection (HELLO networkBridge, allowed by bridgeAllowed). */
   networkBridge = false;
@@ -96,6 +102,7 @@ export class ServerConnection implements ProtocolConnection {
   handle(cmd: Command): void {
     this.lastRead = Date.now();
     if (this.closed || this.loginRefused) return;
+    if (this.waitingForLogin !== null) return this.holdDuringLogin(cmd);
     const corr = (cmd as { corr?: number }).corr;
     try {
       checkClientCommand(cmd, this);
@@ -106,13 +113,31 @@ export class ServerConnection implements ProtocolConnection {
       }
       this.dispatchCommand(cmd);
     } catch (err) {
-      if (!this.helloDone && err instanceof JMSSecurityError) return this.refuseLogin(err, corr);
-      // After HELLO a refusal (authorization) is about one operation: the connection stays
-      // usable. Not a JMSError: a fault of the broker's, whose state for this connection is now
-      // in doubt. It ends this connection only (logged with its cause in sendError).
-      const fatal = !this.helloDone || !(err instanceof JMSError);
-      this.sendError(err, typeof corr === 'number' && Number.isSafeInteger(corr) ? corr : undefined, fatal);
+      this.failed(err, corr);
     }
+  }
+
+  private failed(err: unknown, corr: unknown): void {
+    if (!this.helloDone && err instanceof JMSSecurityError) return this.refuseLogin(err, corr);
+    // After HELLO a refusal (authorization) is about one operation: the connection stays
+    // usable. Not a JMSError: a fault of the broker's, whose state for this connection is now
+    // in doubt. It ends this connection only (logged with its cause in sendError).
+    const fatal = !this.helloDone || !(err instanceof JMSError);
+    this.sendError(err, typeof corr === 'number' && Number.isSafeInteger(corr) ? corr : undefined, fatal);
+  }
+
+  /**
+   * A client that does not wait for WELCOME: its commands wait for the login's answer, in order.
+   * Only so many, since the login may take the directory's whole timeout.
+   */
+  private holdDuringLogin(cmd: Command): void {
+    const q = this.waitingForLogin!;
+    if (q.length < MAX_COMMANDS_DURING_LOGIN) {
+      q.push(cmd);
+      return;
+    }
+    this.waitingForLogin = null;
+    this.sendError(new ProtocolError(`more than ${MAX_COMMANDS_DURING_LOGIN} commands before the answer to HELLO`), undefined, true);
   }
 
   private dispatchCommand(cmd: Command): void {
@@ -167,13 +192,42 @@ export class ServerConnection implements ProtocolConnection {
     }
   }
 
-  private onHello(cmd: Extract<Command, { type: 1 }>): void {
+  private onHello(cmd: Hello): void {
     const b = this.broker;
-    if (!b.serving) {
-      throw new JMSError(b.notServingReason || 'this broker is not serving clients', ErrorCode.NOT_MASTER);
-    }
+    this.checkServing();
     if (typeof cmd.version !== 'number' || cmd.version < 1) throw new ProtocolError(`unsupported protocol version ${String(cmd.version)}`);
-    this.user = b.security.login(this, cmd.user, cmd.password).user || null;
+    const principal = b.security.login(this, cmd.user, cmd.password);
+    if (!(principal instanceof Promise)) return this.welcome(cmd, principal);
+    this.waitingForLogin = [];
+    // Read no more from this client until the answer: what it sends meanwhile stays in its socket.
+    this.transport.pause?.();
+    const settle = (run: () => void): void => {
+      try {
+        if (!this.closed) run();
+      } catch (err) {
+        this.failed(err, cmd.corr);
+      }
+      if (!this.closed && this.blocked.length === 0) this.transport.resume?.();
+      const waiting = this.waitingForLogin;
+      this.waitingForLogin = null;
+      for (const c of waiting ?? []) this.handle(c);
+    };
+    principal.then((p) => settle(() => {
+      this.checkServing(); // it may have stopped serving while the login ran
+      this.welcome(cmd, p);
+    }), (err: unknown) => settle(() => {
+      throw err;
+    }));
+  }
+
+  private checkServing(): void {
+    const b = this.broker;
+    if (!b.serving) throw new JMSError(b.notServingReason || 'this broker is not serving clients', ErrorCode.NOT_MASTER);
+  }
+
+  private welcome(cmd: Hello, principal: Principal): void {
+    const b = this.broker;
+    this.user = principal.user || null;
     this.failover = cmd.failover === true;
     if (cmd.networkBridge === true) {
       // Named and logged in (not anonymous), or in process (the broker's own bridges).

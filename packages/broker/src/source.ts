@@ -2,7 +2,7 @@
 // and dispatches them to its consumers within their prefetch windows. Queue-specific rules
 // (groups, exclusive consumers, paging) live in queue.ts; subscription rules in topic.ts.
 import { isTransientStoreError } from './store-health';
-import { AckType, type Destination, type WireMessage } from '@wharf/protocol';
+import type { Destination, WireMessage } from '@wharf/protocol';
 import { OpType, type StoreOp } from '@wharf/store';
 import { Entry, EntryState } from './entry';
 import { PendingList } from './pending';
@@ -336,42 +336,6 @@ export abstract class MessageSource {
     this.broker.sendToDeadLetter(this, entries, cause, expired);
     this.onRemoved(entries);
     this.scheduleDispatch();
-  }
-
-  /** Handle an ack of one of this source's entries. */
-  handleAck(ackType: number, entries: Entry[], cause: string | undefined, ops: StoreOp[]): void {
-    switch (ackType) {
-      case AckType.STANDARD:
-      case AckType.INDIVIDUAL:
-        this.consume(entries, ops);
-        break;
-      case AckType.DELIVERED:
-        for (const e of entries) {
-          if (e.state === EntryState.INFLIGHT && !e.deliveredAcked && e.consumer) {
-            e.deliveredAcked = true;
-            e.consumer.outstanding--;
-            for (const s of e.consumer.sources) s.scheduleDispatch();
-          }
-        }
-        break;
-      case AckType.REDELIVERED:
-        this.redeliver(entries);
-        break;
-      case AckType.RELEASE:
-        this.release(entries);
-        break;
-      case AckType.POISON:
-        this.deadLetter(entries.filter((e) => e.state === EntryState.INFLIGHT), cause ?? 'poison ack');
-        break;
-      case AckType.EXPIRED: {
-        const live = entries.filter((e) => e.state === EntryState.INFLIGHT);
-        for (const e of live) this.detachInflight(e);
-        for (const e of live) e.state = EntryState.PENDING;
-        this.expired += live.length;
-        this.broker.expire(this, live);
-        break;
-      }
-    }
   }
 
   /** All messages this source holds, pending first (browse, console). */

@@ -191,6 +191,20 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'users', section: 'broker', spec: { kind: 'array', of: { kind: 'object', fields: { username: { kind: 'string', nonEmpty: true }, password: str, groups: { kind: 'array', of: str } }, required: ['username', 'password'] } }, doc: '[{username, password, groups}]; password plain, an scrypt hash from `wharf hash-password`, or `${ENV_VAR}`; no users (and no jaasProperties) = no authentication (docs/SECURITY.md)' },
   { key: 'jaasProperties', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user: users.properties, group: groups.properties, reload} ActiveMQ's JAAS property files; re-read when changed (reload, default true)" },
   { key: 'jaasCertificateLogin', section: 'broker', spec: { kind: 'object', fields: { user: { kind: 'string', nonEmpty: true }, group: { kind: 'string', nonEmpty: true }, reload: bool }, required: ['user'] }, doc: "{user, group, reload} ActiveMQ's TextFileCertificateLoginModule: `user=DN` lines name the user of a verified client certificate (needClientAuth), `group=users` lines its groups" },
+  {
+    key: 'jaasLdapLogin', section: 'broker',
+    spec: {
+      kind: 'object',
+      fields: {
+        connectionURL: { kind: 'string', nonEmpty: true }, connectionUsername: str, connectionPassword: str, connectionProtocol: str,
+        authentication: { kind: 'enum', values: ['simple', 'none'] }, userBase: str, userSearchMatching: { kind: 'string', nonEmpty: true }, userSearchSubtree: bool,
+        roleBase: str, roleName: str, roleSearchMatching: str, roleSearchSubtree: bool, userRoleName: str, expandRoles: bool, expandRolesMatching: str,
+        timeout: { kind: 'integer', min: 1 }, maxConcurrentLogins: { kind: 'integer', min: 1 }, ca: { kind: 'string', nonEmpty: true },
+      },
+      required: ['connectionURL', 'userBase', 'userSearchMatching'],
+    },
+    doc: "ActiveMQ's LDAPLoginModule options {connectionURL, connectionUsername, connectionPassword, userBase, userSearchMatching, roleBase, roleName, roleSearchMatching, ...}; users not in `users`/jaasProperties are looked up there, their LDAP groups feed authorizationEntries (docs/SECURITY.md)",
+  },
   { key: 'anonymousAccessAllowed', section: 'broker', spec: bool, doc: 'clients without a username connect as anonymousUser in anonymousGroup' },
   { key: 'anonymousUser', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'user name of anonymous clients' },
   { key: 'anonymousGroup', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'group of anonymous clients' },

@@ -11,7 +11,8 @@ const BIN = path.join(__dirname, '..', 'src', 'bin.js');
 async function loginWorks(stored: string, password: string): Promise<boolean> {
   const b = new Broker({ persistent: false, logLevel: 'silent', users: [{ username: 'u', password: stored }] });
   try {
-    b.security.login({ id: 't', protocol: 'native', remoteAddress: '127.0.0.1:1', principal: null }, 'u', password);
+    // A hashed user's login is answered asynchronously (scrypt on the thread pool).
+    await b.security.login({ id: 't', protocol: 'native', remoteAddress: '127.0.0.1:1', principal: null }, 'u', password);
     return true;
   } catch {
     return false;

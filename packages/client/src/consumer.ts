@@ -13,7 +13,7 @@ import type { AckSource, DispatchTarget } from './connection';
 import type { Destination } from './destinations';
 import { Message, messageFromWire, type MessageAcknowledger } from './messages/index';
 import { ConsumerCore } from './consumer-core';
-import { exceedsRedeliveries, poisonCause, redeliveryDelayFor, DEFAULT_REDELIVERY_POLICY } from './redelivery';
+import { exceedsRedeliveries, poisonCause, redeliveries, redeliveryDelayFor, DEFAULT_REDELIVERY_POLICY } from './redelivery';
 
 export type MessageListener = (message: Message) => void | Promise<void>;
 
@@ -367,28 +367,11 @@ export class MessageConsumer extends ConsumerCore implements DispatchTarget, Ack
   redeliverLocally(ms: Message[], cause: unknown): void {
     if (ms.length === 0 || this.closed) return;
     const policy = this.policy;
-    const epoch = this.session.connection.channel.epoch;
     // ActiveMQ rollback: the delay follows the first message's redelivery count.
     const delay = redeliveryDelayFor(policy, ms[0]!._w.deliveryCount);
-    const back: Message[] = [];
-    for (const old of ms) {
-      if (old._epoch !== epoch) continue; // the broker redelivers those itself
-      const w = old._w;
-      w.deliveryCount++;
-      w.redelivered = true;
-      if (exceedsRedeliveries(policy, w.deliveryCount)) {
-        this.sendAck(AckType.POISON, [old._deliveryId], poisonCause(policy, w.deliveryCount, cause));
-        continue;
-      }
-      // A fresh object, as ActiveMQ copies each delivery: read positions start again.
-      const m = messageFromWire(w);
-      m._deliveryId = old._deliveryId;
-      m._epoch = old._epoch;
-      m._acker = this;
-      m._returned = true;
-      m._failure = cause;
-      back.push(m);
-    }
+    const back = redeliveries(ms, this, policy, this.session.connection.channel.epoch, cause, (old, why) => {
+      this.sendAck(AckType.POISON, [old._deliveryId], why);
+    });
     if (back.length === 0) return;
     this.buf.unshiftAll(back);
     if (delay > 0) this.pause(delay);

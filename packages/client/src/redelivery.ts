@@ -2,6 +2,7 @@
 // A rolled-back, recovered or failed delivery is redelivered locally after a delay; past
 // maximumRedeliveries the client poison-acks it and the broker moves it to the DLQ.
 import { ConfigError, DEFAULT_REDELIVERY_POLICY, rejectUnknownKeys, type RedeliveryPolicyData } from '@wharf/protocol';
+import { messageFromWire, type Message, type MessageAcknowledger } from './messages/index';
 
 /** -1: no limit (RedeliveryPolicy.NO_MAXIMUM_REDELIVERIES). */
 export const NO_MAXIMUM_REDELIVERIES = -1;
@@ -133,4 +134,35 @@ function describeCause(cause: unknown): string {
   if (cause === undefined || cause === null) return 'null';
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
   return String(cause);
+}
+
+/**
+ * The messages of `ms` to deliver again to `acker` (delivery count + 1, redelivered), as fresh
+ * objects (ActiveMQ copies each delivery: read positions start again). Messages delivered over an
+ * earlier link (epoch) are left out: the broker redelivers those itself. Those past the policy's
+ * maximumRedeliveries go to `poison` instead.
+ */
+export function redeliveries(
+  ms: Message[], acker: MessageAcknowledger, policy: RedeliveryPolicyData, epoch: number, cause: unknown,
+  poison: (m: Message, cause: string) => void,
+): Message[] {
+  const back: Message[] = [];
+  for (const old of ms) {
+    if (old._epoch !== epoch) continue;
+    const w = old._w;
+    w.deliveryCount++;
+    w.redelivered = true;
+    if (exceedsRedeliveries(policy, w.deliveryCount)) {
+      poison(old, poisonCause(policy, w.deliveryCount, cause));
+      continue;
+    }
+    const m = messageFromWire(w);
+    m._deliveryId = old._deliveryId;
+    m._epoch = old._epoch;
+    m._acker = acker;
+    m._returned = true;
+    m._failure = cause;
+    back.push(m);
+  }
+  return back;
 }

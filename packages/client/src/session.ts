@@ -10,6 +10,7 @@ import { Destination, Queue, TemporaryQueue, TemporaryTopic, Topic } from './des
 import { MessageProducer } from './producer';
 import { MessageConsumer, type ConsumerSpec } from './consumer';
 import { QueueBrowser } from './browser';
+import { ListenerDispatch } from './listener-dispatch';
 import {
   BytesMessage, MapMessage, Message, ObjectMessage, StreamMessage, TextMessage,
 } from './messages/index';
@@ -36,10 +37,7 @@ export class Session {
   /** Consumers closed inside a transaction: their CONSUMER_CLOSE waits for its end. */
   private deferredCloses: MessageConsumer[] = [];
   private nextProducer = 0;
-  // Listener dispatch: consumers with messages for their listener, served round-robin.
-  private readonly ready: MessageConsumer[] = [];
-  private running = false;
-  private readonly runCb = (): void => void this.run();
+  private readonly listeners = new ListenerDispatch(() => !this.closed && this.connection.isStartedForDelivery);
 
   /** @internal Use connection.createSession(). */
   constructor(/** @internal */ readonly connection: Connection, /** @internal */ readonly id: number, readonly ackMode: AckModeValue) {}
@@ -300,41 +298,7 @@ export class Session {
 
   /** @internal A listener consumer has messages: serve it in turn. */
   scheduleListener(c: MessageConsumer): void {
-    if (!c.inReady) {
-      c.inReady = true;
-      this.ready.push(c);
-    }
-    if (!this.running && !this.closed && this.connection.isStartedForDelivery) {
-      this.running = true;
-      queueMicrotask(this.runCb);
-    }
-  }
-
-  /** One listener call at a time; an async listener is awaited before the next message. */
-  private async run(): Promise<void> {
-    let n = 0;
-    try {
-      while (this.ready.length > 0 && !this.closed && this.connection.isStartedForDelivery) {
-        const c = this.ready.shift()!;
-        c.inReady = false;
-        const m = c.takeForListener();
-        if (!m) continue;
-        if (c.hasBuffered()) {
-          c.inReady = true;
-          this.ready.push(c);
-        }
-        const r = c.invokeListener(m);
-        if (r) await r;
-        // Let socket reads and timers in between long runs of synchronous listeners.
-        if (++n % 128 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.running = false;
-    }
-    if (this.ready.length > 0 && !this.closed && this.connection.isStartedForDelivery) {
-      this.running = true;
-      queueMicrotask(this.runCb);
-    }
+    this.listeners.schedule(c);
   }
 
   /** @internal connection.start(): deliver what waited. */

@@ -14,11 +14,13 @@ import { isLoopbackHost, sameSecret } from '@wharf/broker';
 import { REALM, parseBasic, type Credentials } from './auth';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 
+interface UserGroups { user: string; groups: ReadonlySet<string> }
+
 /** What the console needs of the broker's users (the broker's Authenticator fits). */
 export interface ConsoleUserSource {
   readonly enabled: boolean;
-  /** The user's groups; throws when the credentials are wrong. */
-  authenticate(user: string, password: string, remote: string): { user: string; groups: ReadonlySet<string> };
+  /** The user's groups; throws (or rejects) when the credentials are wrong. A promise when scrypt or LDAP answers. */
+  authenticate(user: string, password: string, remote: string): UserGroups | Promise<UserGroups>;
   /** How long to hold back the answer to a failed login from this address. */
   failureDelay(remote: string): number;
 }
@@ -143,7 +145,7 @@ export class ConsoleAccess {
     }
     const given = parseBasic(req.headers.authorization);
     const remote = `${req.ip}:${req.socket.remotePort ?? 0}`;
-    const who = given ? this.login(given, remote) : null;
+    const who = given ? await this.login(given, remote) : null;
     if (who) {
       this.who.set(req, who);
       return;
@@ -154,14 +156,14 @@ export class ConsoleAccess {
     throw new ConsoleError(ConsoleErrorCode.UNAUTHORIZED, given ? 'wrong username or password' : 'authentication required');
   }
 
-  private login(given: Credentials, remote: string): Who | null {
+  private async login(given: Credentials, remote: string): Promise<Who | null> {
     const c = this.opts.creds;
     if (c && sameSecret(given.username, c.username) && sameSecret(given.password, c.password)) return { user: given.username, role: 'admin' };
     const users = this.opts.users;
     if (!users?.enabled || given.username === '') return null;
     let groups: ReadonlySet<string>;
     try {
-      groups = users.authenticate(given.username, given.password, remote).groups;
+      groups = (await users.authenticate(given.username, given.password, remote)).groups;
     } catch {
       return null;
     }

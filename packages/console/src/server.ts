@@ -3,7 +3,7 @@
 // 8161 and so does this one.
 import fs from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { MIN_TLS_VERSION, watchTls, type Broker } from '@wharf/broker';
+import { MIN_TLS_VERSION, createLogger, watchTls, type Broker } from '@wharf/broker';
 import { brokerView, type AdapterOptions } from './adapter';
 import { checkSecurity, sameOriginHook } from './auth';
 import { ConsoleAccess, type ConsoleUserSource } from './access';
@@ -134,8 +134,10 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   // Certificate files (not PEM text) are served anew when they change: renewals need no restart.
   const t = opts.tls;
   const files = t && typeof t.key === 'string' && typeof t.cert === 'string' && !t.key.includes('-----BEGIN') && !t.cert.includes('-----BEGIN');
-  const unwatch = files && logger
-    ? watchTls(app.server as unknown as import('node:tls').Server, { name: 'console', uri: 'https://', key: t.key as string, cert: t.cert as string, ...(typeof t.ca === 'string' ? { ca: t.ca } : {}) }, logger as unknown as Broker['log'])
+  // Without a logger (a bare view) the renewals are still served, only not logged.
+  const unwatch = files
+    ? watchTls(app.server as unknown as import('node:tls').Server, { name: 'console', uri: 'https://', key: t.key as string, cert: t.cert as string, ...(typeof t.ca === 'string' ? { ca: t.ca } : {}) },
+      (logger ?? createLogger('silent', 'console')) as unknown as Broker['log'])
     : () => undefined;
   const addr = app.server.address();
   const boundPort = addr && typeof addr === 'object' ? addr.port : port;

@@ -59,6 +59,8 @@ export class OpenWireConnection implements ServerTransport, OwContext {
   private timer: NodeJS.Timeout | null = null;
   private negotiationTimer: NodeJS.Timeout | null = null;
   private paused = false;
+  /** ConnectionInfo's login is being decided (scrypt, LDAP): later frames wait, reading stops. */
+  private loginPending = false;
   private readonly transactions: Transactions;
   private readonly advisories: Advisories;
   private readonly sessions: Sessions;
@@ -108,8 +110,13 @@ export class OpenWireConnection implements ServerTransport, OwContext {
     this.lastRead = Date.now();
     if (this.phase === Phase.CLOSED) return;
     this.frames.push(chunk);
+    this.processFrames();
+  }
+
+  /** Handle the frames read, in order; stops while the login's answer is awaited. */
+  private processFrames(): void {
     try {
-      for (let f = this.frames.next(); f && !this.isClosed(); f = this.frames.next()) {
+      for (let f = this.loginPending ? null : this.frames.next(); f && !this.isClosed(); f = this.loginPending ? null : this.frames.next()) {
         const cmd = this.wf.decode(f);
         if (cmd) this.onCommand(cmd);
       }
@@ -233,8 +240,24 @@ export class OpenWireConnection implements ServerTransport, OwContext {
       ...(clientId ? { clientId } : {}), ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}),
       ...(c.failoverReconnect === true ? { failover: true } : {}),
     });
-    // WELCOME (not a RECEIPT) answers HELLO, synchronously; a refusal came as an ERROR.
-    if (!this.welcome || this.isClosed()) return;
+    if (this.isClosed()) return;
+    if (this.welcome) return this.connected(corr, answer);
+    // A refusal comes as an ERROR; a WELCOME later (the login takes a while: scrypt, LDAP).
+    this.loginPending = true;
+    this.sink.pause();
+    // A refusal (ERROR) closes the connection: the frames behind it are never read.
+    this.pending.set(corr, { commandId: answer, then: () => this.loginAnswered(corr, answer) });
+  }
+
+  private loginAnswered(corr: number, answer: number): void {
+    this.loginPending = false;
+    this.connected(corr, answer);
+    if (this.isClosed()) return;
+    if (!this.paused) this.sink.resume();
+    this.processFrames();
+  }
+
+  private connected(corr: number, answer: number): void {
     this.pending.delete(corr);
     this.phase = Phase.OPEN;
     this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: TX_SESSION, ackMode: AckMode.SESSION_TRANSACTED });
@@ -276,7 +299,12 @@ export class OpenWireConnection implements ServerTransport, OwContext {
         } else this.answerOk(p.commandId);
         return;
       }
-      case CommandType.WELCOME: this.welcome = cmd; return;
+      case CommandType.WELCOME: {
+        this.welcome = cmd;
+        // Answered later than HELLO: ConnectionInfo's pending entry finishes the connection.
+        if (this.loginPending) this.pending.get(cmd.corr)?.then?.();
+        return;
+      }
       case CommandType.ERROR: return this.onBrokerError(cmd);
       default: return; // PING/PONG: OpenWire has its own KeepAliveInfo
     }

@@ -7,7 +7,8 @@ import {
 } from '@wharf/protocol';
 import type { ProtocolConnection, ProtocolHost, ServerTransport } from '@wharf/broker';
 import { StompParser, encodeFrame, type HeaderList, type StompVersion } from './parser';
-import { messageToFrame, toStompDestination } from './mapping';
+import { messageHeaders, toStompDestination, type MessageContext } from './mapping';
+import { Escape, frames } from './writer';
 import { SubscriptionTable, type Delivery, type Subscription } from './subscriptions';
 import type { HeartBeat } from './heartbeat';
 import type { StompOptions, StompSink } from './options';
@@ -46,6 +47,8 @@ export abstract class StompConnectionBase implements ServerTransport {
    * order, as ActiveMQ handles a connection's commands one after another.
    */
   protected waitingFor: number | null = null;
+  /** What CONNECT still has to do when its login is answered later (WELCOME). */
+  protected onWelcome: (() => void) | null = null;
   /** The corr of a pending durable UNSUBSCRIBE (its refusal has ActiveMQ's own wording). */
   protected unsubscribing: number | null = null;
   protected pausedBy = 0;
@@ -103,6 +106,9 @@ export abstract class StompConnectionBase implements ServerTransport {
     return name;
   };
 
+  /** The MESSAGE frame context, reused from one dispatch to the next. */
+  private readonly messageCtx: MessageContext = { connectionId: '', redelivered: false, version: '1.0', stompName: this.stompName };
+
   /** Go on reading the frames held back (after a hold is released). */
   protected abstract processFrames(): void;
   protected abstract stopTimers(): void;
@@ -121,7 +127,15 @@ export abstract class StompConnectionBase implements ServerTransport {
         this.flushAnswers();
         return;
       }
-      case CommandType.WELCOME: this.welcome = cmd; return;
+      case CommandType.WELCOME: {
+        this.welcome = cmd;
+        const then = this.onWelcome;
+        this.onWelcome = null;
+        if (!then || cmd.corr !== this.waitingFor) return;
+        then();
+        this.release();
+        return;
+      }
       case CommandType.ERROR: return this.onBrokerError(cmd);
       default: return; // PING/PONG: STOMP has its own heart-beats
     }
@@ -156,13 +170,16 @@ export abstract class StompConnectionBase implements ServerTransport {
       return;
     }
     const browsing = sub.browser || d.deliveryId === 0;
-    const { headers, body } = messageToFrame(d.message, {
-      connectionId: this.connectionId, redelivered: d.redelivered === true, version: this.version, stompName: this.stompName,
-      ...(sub.hasId ? { subscription: sub.id } : {}),
-      // STOMP 1.2: `ack` is for the client acknowledgement modes (ActiveMQ omits it for auto).
-      ...(this.version === '1.2' && !browsing && sub.ack !== 'auto' ? { ackId: this.ackPrefix + d.deliveryId } : {}),
-    });
-    this.writeFrame('MESSAGE', headers, body);
+    const ctx = this.messageCtx;
+    ctx.connectionId = this.connectionId;
+    ctx.version = this.version;
+    ctx.redelivered = d.redelivered === true;
+    ctx.subscription = sub.hasId ? sub.id : undefined;
+    // STOMP 1.2: `ack` is for the client acknowledgement modes (ActiveMQ omits it for auto).
+    ctx.ackId = this.version === '1.2' && !browsing && sub.ack !== 'auto' ? this.ackPrefix + d.deliveryId : undefined;
+    frames.begin('MESSAGE', this.version);
+    const body = messageHeaders(d.message, ctx, frames);
+    this.writeRaw(frames.end(body), body instanceof Uint8Array);
     if (browsing) return;
     if (sub.ack === 'auto') this.autoAck(sub.consumerId, d.deliveryId);
     else this.subs.delivered(sub, d.deliveryId, d.message.messageId);
@@ -216,7 +233,7 @@ export abstract class StompConnectionBase implements ServerTransport {
       const r = q[this.answersHead++]!;
       if (this.isClosed()) continue;
       if (r.error) this.writeError(r.error.message, r.receipt, r.error.fatal);
-      else if (r.receipt !== undefined) this.writeFrame('RECEIPT', [['receipt-id', r.receipt]]);
+      else if (r.receipt !== undefined) this.writeReceipt(r.receipt);
     }
     if (this.answersHead === q.length) {
       q.length = 0;
@@ -294,6 +311,11 @@ export abstract class StompConnectionBase implements ServerTransport {
     this.phase = Phase.CLOSED;
     this.stopTimers();
     this.conn.close(undefined, false);
+  }
+
+  protected writeReceipt(receipt: string): void {
+    frames.begin('RECEIPT', this.version).header('receipt-id', receipt, Escape.VALUE);
+    this.writeRaw(frames.end(), false);
   }
 
   protected writeFrame(command: string, headers: HeaderList, body?: string | Uint8Array): void {

@@ -12,10 +12,10 @@ import {
   type Ack, type ConsumerOpen, type Send,
 } from '@wharf/protocol';
 import type { ProtocolHost } from '@wharf/broker';
-import { SUPPORTED_VERSIONS, HEARTBEAT, type StompFrame } from './parser';
+import { SUPPORTED_VERSIONS, HEARTBEAT, type StompFrame, type StompVersion } from './parser';
 import { HeaderNumberError, fromStompDestination, hasStompPrefix, sendToMessage } from './mapping';
 import { ACK_MODES, type StompAckMode } from './subscriptions';
-import { HeartBeat, negotiateHeartBeat } from './heartbeat';
+import { HeartBeat, negotiateHeartBeat, type HeartBeatPlan } from './heartbeat';
 import type { StompOptions, StompSink } from './options';
 import { Phase, SESSION, StompConnectionBase, StompError, TX_SESSION, remember, type StompTx } from './connection-base';
 
@@ -108,12 +108,20 @@ export class StompConnection extends StompConnectionBase {
     const clientId = h.get('client-id') || `ID:stomp-${process.pid}-${(++clientIdSeq).toString(36)}-${Date.now().toString(36)}`;
     const login = h.get('login');
     const passcode = h.get('passcode');
+    const corr = this.nextCorr();
     this.conn.handle({
-      type: CommandType.HELLO, corr: this.nextCorr(), version: 1, heartbeat: 0, clientName: 'stomp', clientId,
+      type: CommandType.HELLO, corr, version: 1, heartbeat: 0, clientName: 'stomp', clientId,
       ...(login !== undefined ? { user: login } : {}), ...(passcode !== undefined ? { password: passcode } : {}),
     });
-    const welcome = this.welcome;
-    if (this.isClosed() || !welcome) return;
+    if (this.isClosed()) return;
+    if (this.welcome) return this.connected(version, hb, clientId);
+    // The login takes a while (scrypt, LDAP): later frames wait for its answer.
+    this.onWelcome = () => this.connected(version, hb, clientId);
+    this.holdUntil(corr);
+  }
+
+  private connected(version: StompVersion, hb: HeartBeatPlan, clientId: string): void {
+    const welcome = this.welcome!;
     this.connectionId = welcome.connectionId;
     this.ackPrefix = `${welcome.connectionId}:`;
     this.producerId = `${welcome.connectionId.replace(/^ID:/, '')}:1:1`;
@@ -331,7 +339,7 @@ export class StompConnection extends StompConnectionBase {
     // Receipts still owed are written first, so the DISCONNECT receipt means "all done".
     this.whenIdle(() => {
       if (this.isClosed()) return;
-      if (receipt !== undefined) this.writeFrame('RECEIPT', [['receipt-id', receipt]]);
+      if (receipt !== undefined) this.writeReceipt(receipt);
       this.phase = Phase.CLOSED;
       this.conn.close(undefined, false);
     });

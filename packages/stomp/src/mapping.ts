@@ -6,6 +6,7 @@ import {
   type Properties, type WireMessage,
 } from '@wharf/protocol';
 import type { HeaderList } from './parser';
+import { Escape, type HeaderTarget } from './writer';
 
 // ---- destinations ---------------------------------------------------------------------------
 
@@ -233,61 +234,61 @@ export interface MessageContext {
  * map, stream and object bodies are sent as JSON with a `transformation` header.
  */
 export function messageToFrame(msg: WireMessage, ctx: MessageContext): { headers: HeaderList; body: string | Uint8Array } {
+  const headers: HeaderList = [];
+  const body = messageHeaders(msg, ctx, {
+    header: (name, value, escape) => headers.push(escape === Escape.NONE ? [name, value, true] : [name, value]),
+  });
+  return { headers, body };
+}
+
+/** messageToFrame writing its headers into `out` (a connection's frame writer); returns the body. */
+export function messageHeaders(msg: WireMessage, ctx: MessageContext, out: HeaderTarget): string | Uint8Array {
   const name = ctx.stompName ?? ((url: string): string => toStompDestination(url, ctx.connectionId));
-  const h: Array<readonly [string, string] | readonly [string, string, true]> = [
-    ['message-id', msg.messageId],
-    ['destination', name(msg.destination)],
-  ];
-  if (ctx.subscription !== undefined) h.push(['subscription', ctx.subscription]);
-  if (ctx.ackId !== undefined) h.push(['ack', ctx.ackId, true]);
-  if (msg.correlationId !== undefined) h.push(['correlation-id', msg.correlationId]);
-  h.push(['expires', String(msg.expiration), true]);
-  if (ctx.redelivered) h.push(['redelivered', 'true', true]);
-  h.push(['priority', String(msg.priority), true]);
-  if (msg.replyTo !== undefined) h.push(['reply-to', name(msg.replyTo)]);
-  h.push(['timestamp', String(msg.timestamp), true]);
-  if (msg.type !== undefined) h.push(['type', msg.type]);
-  if (msg.userId !== undefined) h.push(['JMSXUserID', msg.userId]);
-  if (msg.originalDestination !== undefined) h.push(['original-destination', name(msg.originalDestination)]);
-  if (msg.deliveryMode === DeliveryMode.PERSISTENT) h.push(['persistent', 'true', true]);
+  out.header('message-id', msg.messageId, Escape.ID);
+  out.header('destination', name(msg.destination), Escape.VALUE);
+  if (ctx.subscription !== undefined) out.header('subscription', ctx.subscription, Escape.VALUE);
+  if (ctx.ackId !== undefined) out.header('ack', ctx.ackId, Escape.NONE);
+  if (msg.correlationId !== undefined) out.header('correlation-id', msg.correlationId, Escape.VALUE);
+  out.header('expires', String(msg.expiration), Escape.NONE);
+  if (ctx.redelivered) out.header('redelivered', 'true', Escape.NONE);
+  out.header('priority', String(msg.priority), Escape.NONE);
+  if (msg.replyTo !== undefined) out.header('reply-to', name(msg.replyTo), Escape.VALUE);
+  out.header('timestamp', String(msg.timestamp), Escape.NONE);
+  if (msg.type !== undefined) out.header('type', msg.type, Escape.VALUE);
+  if (msg.userId !== undefined) out.header('JMSXUserID', msg.userId, Escape.VALUE);
+  if (msg.originalDestination !== undefined) out.header('original-destination', name(msg.originalDestination), Escape.VALUE);
+  if (msg.deliveryMode === DeliveryMode.PERSISTENT) out.header('persistent', 'true', Escape.NONE);
   // ActiveMQ does not write JMSXGroupID / JMSXGroupSeq back into MESSAGE frames.
   for (const k in msg.properties) {
     // A `reply-to` that was not a destination travels as a property and comes out as itself.
     if ((MESSAGE_RESERVED.has(k) && !(k === 'reply-to' && msg.replyTo === undefined)) || (ctx.version === '1.0' && k.includes(':'))) continue;
     const v = propertyText(msg.properties[k]);
-    if (v !== undefined) h.push([k, v]);
+    if (v !== undefined) out.header(k, v, Escape.BOTH);
   }
-  let body: string | Uint8Array;
   switch (msg.bodyKind) {
     case BodyKind.TEXT: {
       const text = typeof msg.body === 'string' ? msg.body : '';
       // A NUL inside a text body would end the frame early: give its length.
-      if (text.includes('\u0000')) h.push(['content-length', String(Buffer.byteLength(text))]);
-      body = text;
-      break;
+      if (text.includes('\u0000')) out.header('content-length', String(Buffer.byteLength(text)), Escape.NONE);
+      return text;
     }
     case BodyKind.BYTES: {
       const b = msg.body instanceof Uint8Array ? msg.body : new Uint8Array(0);
-      h.push(['content-length', String(b.byteLength), true]);
-      body = b;
-      break;
+      out.header('content-length', String(b.byteLength), Escape.NONE);
+      return b;
     }
     case BodyKind.MAP:
-      h.push(['transformation', 'jms-map-json']);
-      body = toJson(msg.body ?? {});
-      break;
+      out.header('transformation', 'jms-map-json', Escape.NONE);
+      return toJson(msg.body ?? {});
     case BodyKind.STREAM:
-      h.push(['transformation', 'jms-stream-json']);
-      body = toJson(msg.body ?? []);
-      break;
+      out.header('transformation', 'jms-stream-json', Escape.NONE);
+      return toJson(msg.body ?? []);
     case BodyKind.OBJECT:
-      h.push(['transformation', 'jms-object-json']);
-      body = toJson(msg.body ?? null);
-      break;
+      out.header('transformation', 'jms-object-json', Escape.NONE);
+      return toJson(msg.body ?? null);
     default:
-      body = '';
+      return '';
   }
-  return { headers: h, body };
 }
 
 function propertyText(v: unknown): string | undefined {

@@ -4,6 +4,10 @@
 // It never throws: a malformed stream yields one `error` event and the parser stops, because a
 // byte stream cannot resynchronise after a bad frame.
 
+import { Escape, frames } from './writer';
+
+export { escapeHeader } from './writer';
+
 export type StompVersion = '1.0' | '1.1' | '1.2';
 export const SUPPORTED_VERSIONS: readonly StompVersion[] = ['1.0', '1.1', '1.2'];
 
@@ -55,6 +59,31 @@ const COMMAND_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const UNESCAPED_COMMANDS = new Set(['CONNECT', 'STOMP', 'CONNECTED']);
 
 const EMPTY = Buffer.alloc(0);
+const NO_HEADERS: Map<string, string> = new Map();
+/** The commands of either side, matched on their bytes, so that a frame's command costs no string. */
+const KNOWN_COMMANDS = [
+  'SEND', 'ACK', 'NACK', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT', 'CONNECT', 'STOMP',
+  'MESSAGE', 'RECEIPT', 'ERROR', 'CONNECTED',
+].map((c) => [c, Buffer.from(c, 'latin1')] as const);
+
+function knownCommand(buf: Buffer, start: number, end: number): string | undefined {
+  const len = end - start;
+  for (const [name, bytes] of KNOWN_COMMANDS) {
+    if (bytes.length !== len) continue;
+    let i = 0;
+    while (i < len && buf[start + i] === bytes[i]) i++;
+    if (i === len) return name;
+  }
+  return undefined;
+}
+
+/** Node's Buffer decodes in place with these (undocumented, but what Buffer#toString calls). */
+declare module 'node:buffer' {
+  interface Buffer {
+    latin1Slice(start: number, end: number): string;
+    utf8Slice(start: number, end: number): string;
+  }
+}
 const enum State { COMMAND, HEADERS, BODY_LENGTH, BODY_SCAN, EXPECT_NUL, FAILED }
 
 export class StompParser {
@@ -74,6 +103,10 @@ export class StompParser {
   private bodyLen = 0;
   private input: Buffer = EMPTY;
   private pos = 0;
+  /** Whether this frame's headers are unescaped (STOMP 1.1+, not CONNECT). */
+  private unescape = false;
+  /** next()'s event list, reused. */
+  private readonly out: ParseEvent[] = [];
 
   constructor(limits: Partial<ParserLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -98,7 +131,8 @@ export class StompParser {
 
   /** The next complete event, or undefined when more bytes are needed (or after an error). */
   next(): ParseEvent | undefined {
-    const out: ParseEvent[] = [];
+    const out = this.out;
+    out.length = 0;
     try {
       while (out.length === 0 && this.pos < this.input.length && this.state !== State.FAILED) {
         this.pos = this.step(this.input, this.pos, out);
@@ -111,7 +145,9 @@ export class StompParser {
       this.input = EMPTY;
       this.pos = 0;
     }
-    return out[0];
+    const ev = out[0];
+    out.length = 0;
+    return ev;
   }
 
   /** push() and take every event (tests, fuzzing). */
@@ -174,6 +210,11 @@ export class StompParser {
         if (this.bodyLen > this.limits.maxBodyBytes) {
           return this.fail(out, `frame body exceeds ${this.limits.maxBodyBytes} bytes`, true);
         }
+        // The usual case, a body whole in this chunk, needs no list of parts.
+        if (z !== -1 && this.bodyParts.length === 0) {
+          this.emit(buf.subarray(i, z), out);
+          return z + 1;
+        }
         if (end > i) this.bodyParts.push(buf.subarray(i, end));
         if (z === -1) return buf.length;
         const parts = this.bodyParts;
@@ -192,12 +233,16 @@ export class StompParser {
       out.push({ type: 'heartbeat' });
       return;
     }
-    const command = buf.toString('latin1', start, end);
-    if (!COMMAND_RE.test(command)) {
-      this.fail(out, `malformed command line '${printable(command)}'`);
-      return;
+    let command = knownCommand(buf, start, end);
+    if (command === undefined) {
+      command = buf.latin1Slice(start, end);
+      if (!COMMAND_RE.test(command)) {
+        this.fail(out, `malformed command line '${printable(command)}'`);
+        return;
+      }
     }
     this.command = command;
+    this.unescape = this.version !== '1.0' && !UNESCAPED_COMMANDS.has(command);
     this.headers = new Map();
     this.headerBytes = 0;
     this.headerCount = 0;
@@ -215,13 +260,13 @@ export class StompParser {
       this.fail(out, `frame has more than ${this.limits.maxHeaders} headers`, true);
       return;
     }
-    const text = buf.toString('utf8', start, end);
+    const text = buf.utf8Slice(start, end);
     const colon = text.indexOf(':');
     // ActiveMQ skips a header line without ':' and takes the rest of the frame.
     if (colon < 0) return;
     let name = text.slice(0, colon);
     let value = text.slice(colon + 1);
-    if (this.version !== '1.0' && !UNESCAPED_COMMANDS.has(this.command)) {
+    if (this.unescape) {
       const n = unescapeHeader(name, this.version);
       const v = unescapeHeader(value, this.version);
       if (n === null || v === null) {
@@ -259,8 +304,9 @@ export class StompParser {
 
   private emit(body: Buffer, out: ParseEvent[]): void {
     out.push({ type: 'frame', frame: { command: this.command, headers: this.headers, body } });
-    this.headers = new Map();
-    this.body = Buffer.alloc(0);
+    // The next command line makes the next frame's map.
+    this.headers = NO_HEADERS;
+    this.body = EMPTY;
     this.state = State.COMMAND;
   }
 
@@ -305,44 +351,18 @@ export function unescapeHeader(s: string, version: StompVersion): string | null 
   return out;
 }
 
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', ':': '\\c', '\r': '\\r' };
-const ESCAPES_11: Record<string, string> = { ...ESCAPES, '\r': ' ' };
-const TO_ESCAPE = /[\\\n:\r]/;
-const TO_ESCAPE_ALL = /[\\\n:\r]/g;
-
-/** Escape a header name or value for `version` (STOMP 1.1 and 1.2 "Value Encoding"). */
-export function escapeHeader(s: string, version: StompVersion): string {
-  if (version === '1.0') {
-    // 1.0 has no escaping: a line break would end the header, so it becomes a space.
-    return /[\r\n]/.test(s) ? s.replace(/[\r\n]/g, ' ') : s;
-  }
-  if (!TO_ESCAPE.test(s)) return s;
-  // The common case (message ids): colons only.
-  if (!s.includes('\\') && !s.includes('\n') && !s.includes('\r')) return s.replaceAll(':', '\\c');
-  // 1.1 has no \r escape: a CR becomes a space.
-  const table = version === '1.2' ? ESCAPES : ESCAPES_11;
-  return s.replace(TO_ESCAPE_ALL, (ch) => table[ch]!);
-}
-
 /** Headers in order; a third element `true` says name and value need no escaping (numbers, constants). */
 export type HeaderList = Array<readonly [string, string] | readonly [string, string, true]>;
 
 /**
  * Encode one frame. A string body is written as UTF-8; headers are escaped for `version`
- * except on CONNECTED. The caller adds `content-length` when it wants one.
+ * except on CONNECTED. The caller adds `content-length` when it wants one. The frame is a view
+ * of the shared slab of writer.ts: read it, send it, never write into it.
  */
 export function encodeFrame(command: string, headers: HeaderList, body: string | Uint8Array | undefined, version: StompVersion): Buffer {
-  const v: StompVersion = UNESCAPED_COMMANDS.has(command) ? '1.0' : version;
-  let head = `${command}\n`;
-  for (const e of headers) head += e.length === 3 ? `${e[0]}:${e[1]}\n` : `${escapeHeader(e[0], v)}:${escapeHeader(e[1], v)}\n`;
-  head += '\n';
-  if (body === undefined || typeof body === 'string') return Buffer.from(`${head}${body ?? ''}\u0000`, 'utf8');
-  const h = Buffer.from(head, 'utf8');
-  const frame = Buffer.allocUnsafe(h.length + body.byteLength + 1);
-  h.copy(frame, 0);
-  frame.set(body, h.length);
-  frame[frame.length - 1] = NUL;
-  return frame;
+  frames.begin(command, UNESCAPED_COMMANDS.has(command) ? '1.0' : version);
+  for (const e of headers) frames.header(e[0], e[1], e.length === 3 ? Escape.NONE : Escape.BOTH);
+  return frames.end(body);
 }
 
 /** One EOL: a heart-beat. */

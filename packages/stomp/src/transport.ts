@@ -11,11 +11,19 @@ import type { StompOptions, StompSink } from './options';
 
 const CONGESTED_BYTES = 1024 * 1024;
 
-/** TCP: frames written in one tick go out in one write. */
+/**
+ * TCP: frames written in one tick go out together. Frames are views of the encoder's slab
+ * (writer.ts); those that follow each other there are sent as one view of it, so a tick's
+ * frames are neither copied again nor written one by one.
+ */
 class SocketSink implements StompSink {
   readonly remoteAddress: string;
   readonly peerDN: string | null;
   private out: Buffer[] = [];
+  /** The run of adjacent frames being gathered: its slab and byte range. */
+  private run: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
   private scheduled = false;
   private ended = false;
   private drainFns: Array<() => void> = [];
@@ -32,19 +40,42 @@ class SocketSink implements StompSink {
 
   write(data: Buffer): void {
     if (this.ended) return;
-    this.out.push(data);
+    if (this.run !== null && data.buffer === this.run.buffer && data.byteOffset === this.runEnd) {
+      this.runEnd += data.length;
+    } else {
+      this.closeRun();
+      this.run = data;
+      this.runStart = data.byteOffset;
+      this.runEnd = data.byteOffset + data.length;
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(() => this.flush());
     }
   }
 
+  private closeRun(): void {
+    const run = this.run;
+    if (run === null) return;
+    this.run = null;
+    const n = this.runEnd - this.runStart;
+    this.out.push(n === run.length ? run : Buffer.from(run.buffer, this.runStart, n));
+  }
+
   private flush(): void {
     this.scheduled = false;
+    this.closeRun();
     if (this.ended || this.out.length === 0) return;
     const bufs = this.out;
     this.out = [];
-    this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    if (bufs.length === 1) {
+      this.socket.write(bufs[0]!);
+      return;
+    }
+    // Corked, the writes leave in one writev.
+    this.socket.cork();
+    for (const b of bufs) this.socket.write(b);
+    this.socket.uncork();
   }
 
   end(): void {

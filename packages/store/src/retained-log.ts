@@ -1,9 +1,9 @@
-// The retained replication log's index: positions and sizes of the batches still kept, oldest
-// first, so trimming knows which keys to delete and how many bytes that frees without reading
-// the store. MemoryStore also keeps the batches themselves here (`items`).
+// MemoryStore's retained log: the batches it committed, oldest first, with their positions and
+// sizes, bounded by count (readLog serves them; a cluster node built on a MemoryStore in tests
+// streams to its slaves from here). LevelStore keeps none: a node's log is a Journal.
 import { comparePositions, type Position } from './types';
 
-export class RetainedLog<T = undefined> {
+export class RetainedLog<T> {
   private epochs: number[] = [];
   private indexes: number[] = [];
   private sizes: number[] = [];

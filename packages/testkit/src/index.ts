@@ -4,3 +4,4 @@ export * from './broker';
 export * from './child';
 export * from './zookeeper';
 export * from './certs';
+export * from './slapd';

@@ -9,6 +9,7 @@ import type { Broker } from '../broker';
 import type { ServerConnection } from '../connection';
 import { EntryState, type Entry } from '../entry';
 import type { RoutePlan } from '../router';
+import { settleAck } from '../ack-settle';
 import type { MessageSource } from '../source';
 
 /** One open local transaction of a connection. */
@@ -50,7 +51,7 @@ export function onAck(conn: ServerConnection, cmd: Ack): void {
     if (unknown.length === 0) conn.receipt(cmd.corr);
   } else {
     const ops: StoreOp[] = [];
-    for (const [src, list] of groupBySource(entries)) src.handleAck(cmd.ackType, list, cmd.cause, ops);
+    for (const [src, list] of groupBySource(entries)) settleAck(src, cmd.ackType, list, cmd.cause, ops);
     const p = conn.broker.commitAcks(ops);
     if (cmd.corr !== undefined && unknown.length === 0) {
       const corr = cmd.corr;

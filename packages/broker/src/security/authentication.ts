@@ -1,10 +1,13 @@
-// Who a client is: users from the configuration and from ActiveMQ's JAAS property files, with
-// their groups; anonymous access; repeated failures from one address answered ever later.
+// Who a client is: users from the configuration, from ActiveMQ's JAAS property files and from
+// LDAP, with their groups; anonymous access; repeated failures from one address answered ever
+// later. A login that needs scrypt or LDAP is answered through a promise, so the event loop
+// (every other connection) never waits for it; the cheap ones are answered at once.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError, JMSSecurityError } from '@wharf/protocol';
 import type { BrokerConfig } from '../config';
 import type { Logger } from '../logger';
-import { isHashed, parseHash, resolveSecret, verifyPassword } from './passwords';
+import { LdapLogin, LdapUnavailableError } from './ldap';
+import { isHashed, parseHash, resolveSecret, verifyPassword, verifyPasswordAsync } from './passwords';
 import { PropertiesFile } from './properties';
 import { normalizeDN } from './tls';
 
@@ -16,6 +19,7 @@ export interface Principal {
 }
 
 type Stored = string | ReturnType<typeof parseHash>;
+type Groups = Set<string> | null;
 
 /** Failures remembered per address; after this long without one the count starts again. */
 const FAILURE_WINDOW_MS = 10 * 60 * 1000;
@@ -32,6 +36,7 @@ export class Authenticator {
   private readonly verified = new Map<string, Buffer>();
   private readonly failures = new Map<string, { count: number; last: number }>();
   private parsedFileHashes = new Map<string, Stored>();
+  private readonly ldap: LdapLogin | null;
   readonly enabled: boolean;
 
   constructor(private readonly config: BrokerConfig, private readonly log: Logger) {
@@ -50,28 +55,45 @@ export class Authenticator {
     const certs = config.jaasCertificateLogin;
     this.certUsersFile = certs ? new PropertiesFile(certs.user, certs.reload !== false, onError) : null;
     this.certGroupsFile = certs?.group ? new PropertiesFile(certs.group, certs.reload !== false, onError) : null;
-    this.enabled = this.configUsers.size > 0 || this.usersFile !== null || this.certUsersFile !== null;
+    this.ldap = config.jaasLdapLogin ? new LdapLogin(config.jaasLdapLogin) : null;
+    this.enabled = this.configUsers.size > 0 || this.usersFile !== null || this.certUsersFile !== null || this.ldap !== null;
   }
 
   /**
-   * The principal for these credentials; throws JMSSecurityError (ActiveMQ's message) when they
-   * are wrong. Without users configured anyone may connect, under the name they give.
+   * The principal for these credentials; throws (or rejects with) JMSSecurityError, ActiveMQ's
+   * message, when they are wrong. A promise when the answer needs scrypt or LDAP. Without users
+   * configured anyone may connect, under the name they give.
    */
-  authenticate(user: string | undefined, password: string | undefined, remote: string): Principal {
+  authenticate(user: string | undefined, password: string | undefined, remote: string): Principal | Promise<Principal> {
     const c = this.config;
     const name = typeof user === 'string' && user !== '' ? user : null;
     if (name === null && (c.anonymousAccessAllowed || !this.enabled)) {
       return c.anonymousAccessAllowed ? { user: c.anonymousUser, groups: new Set([c.anonymousGroup]) } : { user: '', groups: new Set() };
     }
     if (!this.enabled) return { user: name!, groups: new Set() };
-    const groups = name !== null ? this.check(name, typeof password === 'string' ? password : '') : null;
-    if (!groups) {
-      this.log.warn({ user: name ?? '', remote }, 'security: authentication failed');
-      this.noteFailure(remote);
-      throw new JMSSecurityError(`User name [${name ?? ''}] or password is invalid.`);
+    if (name === null) return this.refuse('', remote);
+    const groups = this.check(name, typeof password === 'string' ? password : '');
+    if (groups instanceof Promise) {
+      return groups.then((g) => this.result(name, g, remote), (err: unknown) => {
+        if (!(err instanceof LdapUnavailableError)) throw err;
+        // Not the client's fault: no slowing down, but the operator must hear of it.
+        this.log.error({ user: name, remote, ldap: this.ldap!.url, err: err.message }, 'security: LDAP server unavailable: login refused');
+        throw new JMSSecurityError(`User name [${name}] or password is invalid.`);
+      });
     }
+    return this.result(name, groups, remote);
+  }
+
+  private result(name: string, groups: Groups, remote: string): Principal {
+    if (!groups) return this.refuse(name, remote);
     this.failures.delete(addressOf(remote));
-    return { user: name!, groups };
+    return { user: name, groups };
+  }
+
+  private refuse(name: string, remote: string): never {
+    this.log.warn({ user: name, remote }, 'security: authentication failed');
+    this.noteFailure(remote);
+    throw new JMSSecurityError(`User name [${name}] or password is invalid.`);
   }
 
   /**
@@ -90,8 +112,8 @@ export class Authenticator {
     return null;
   }
 
-  /** The user's groups when the password is right, else null. */
-  private check(name: string, password: string): Set<string> | null {
+  /** The user's groups when the password is right, else null (a promise when scrypt or LDAP decides). */
+  private check(name: string, password: string): Groups | Promise<Groups> {
     const cu = this.configUsers.get(name);
     let stored: Stored | undefined = cu?.stored;
     if (stored === undefined && this.usersFile) {
@@ -99,12 +121,19 @@ export class Authenticator {
       if (raw !== undefined) stored = this.fileHash(raw, name);
     }
     if (stored === undefined) {
+      // Users the broker does not know itself are the directory's (JAAS modules in order).
+      if (this.ldap) return this.ldap.login(name, password);
       // Spend the time of a comparison, so an unknown user looks like a wrong password.
       verifyPassword('', password);
       return null;
     }
-    if (!this.passwordMatches(name, stored, password)) return null;
-    const groups = new Set(cu?.groups ?? []);
+    const groupsOf = (ok: boolean): Groups => (ok ? this.groupsOf(name, cu?.groups) : null);
+    const ok = this.passwordMatches(name, stored, password);
+    return ok instanceof Promise ? ok.then(groupsOf) : groupsOf(ok);
+  }
+
+  private groupsOf(name: string, configured: readonly string[] | undefined): Set<string> {
+    const groups = new Set(configured ?? []);
     if (this.groupsFile) {
       for (const [group, members] of this.groupsFile.get()) {
         if (members.split(',').some((m) => m.trim() === name)) groups.add(group);
@@ -124,16 +153,19 @@ export class Authenticator {
     return p;
   }
 
-  private passwordMatches(name: string, stored: Stored, password: string): boolean {
+  private passwordMatches(name: string, stored: Stored, password: string): boolean | Promise<boolean> {
     if (typeof stored === 'string') return verifyPassword(stored, password);
     const cacheKey = `${name}\u0000${stored.salt.toString('base64')}`;
     const d = createHash('sha256').update(password).digest();
     const known = this.verified.get(cacheKey);
     if (known) return timingSafeEqual(known, d);
-    if (!verifyPassword(stored, password)) return false;
-    if (this.verified.size > MAX_TRACKED) this.verified.clear();
-    this.verified.set(cacheKey, d);
-    return true;
+    return verifyPasswordAsync(stored, password).then((ok) => {
+      if (ok) {
+        if (this.verified.size > MAX_TRACKED) this.verified.clear();
+        this.verified.set(cacheKey, d);
+      }
+      return ok;
+    });
   }
 
   private noteFailure(remote: string): void {

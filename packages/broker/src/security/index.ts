@@ -16,12 +16,13 @@ import { AuthorizationMap, type Operation } from './authorization';
 import { isLoopbackHost } from './network';
 
 export type { Principal } from './authentication';
-export { hashPassword, verifyPassword, sameSecret, resolveSecret } from './passwords';
+export { hashPassword, verifyPassword, verifyPasswordAsync, sameSecret, resolveSecret } from './passwords';
 export { AuthorizationMap, patternsOverlap, type Operation } from './authorization';
 export { parseProperties } from './properties';
 export { isLoopbackHost } from './network';
 export { tlsServerOptions, watchTls, peerDN, needsClientAuth, rfc2253, MIN_TLS_VERSION } from './tls';
 export { Authenticator } from './authentication';
+export { LdapLogin, LdapUnavailableError, escapeFilterValue, formatPattern } from './ldap';
 
 /** What the security layer needs to know of a connection. */
 export interface SecuredConnection {
@@ -44,7 +45,11 @@ export class Security {
   readonly authenticator: Authenticator;
   readonly authorization: AuthorizationMap | null;
   /** Counters for the metrics endpoint. */
-  readonly stats = { authenticationFailures: 0, authorizationRefusals: 0 };
+  readonly stats = {
+    authenticationFailures: 0, authorizationRefusals: 0,
+    /** Logins answered through a promise (scrypt, LDAP): started in all, and running now. */
+    asyncLogins: 0, asyncLoginsRunning: 0,
+  };
 
   constructor(private readonly config: BrokerConfig, private readonly log: Logger, private readonly destinations: DestinationLookup) {
     this.authenticator = new Authenticator(config, log);
@@ -58,8 +63,11 @@ export class Security {
     return this.authenticator.enabled;
   }
 
-  /** Authenticate a connection's HELLO; throws JMSSecurityError. vm:// connections are the broker's own. */
-  login(conn: SecuredConnection, user: string | undefined, password: string | undefined): Principal {
+  /**
+   * Authenticate a connection's HELLO; throws (or rejects with) JMSSecurityError. A promise when
+   * scrypt or LDAP must answer. vm:// connections are the broker's own.
+   */
+  login(conn: SecuredConnection, user: string | undefined, password: string | undefined): Principal | Promise<Principal> {
     if (conn.protocol === 'vm' && (user === undefined || user === '')) {
       conn.principal = { user: '', groups: new Set(), broker: true };
       return conn.principal;
@@ -69,13 +77,29 @@ export class Security {
       conn.principal = byCert;
       return byCert;
     }
-    try {
-      conn.principal = this.authenticator.authenticate(user, password, conn.remoteAddress);
-    } catch (err) {
+    const failed = (err: unknown): never => {
       this.stats.authenticationFailures++;
       throw err;
+    };
+    let p: Principal | Promise<Principal>;
+    try {
+      p = this.authenticator.authenticate(user, password, conn.remoteAddress);
+    } catch (err) {
+      return failed(err);
     }
-    return conn.principal;
+    if (p instanceof Promise) {
+      this.stats.asyncLogins++;
+      this.stats.asyncLoginsRunning++;
+      return p.then((principal) => {
+        this.stats.asyncLoginsRunning--;
+        return (conn.principal = principal);
+      }, (err: unknown) => {
+        this.stats.asyncLoginsRunning--;
+        return failed(err);
+      });
+    }
+    conn.principal = p;
+    return p;
   }
 
   /** How long to hold back the answer to a failed login from this address. */

@@ -1,7 +1,7 @@
 // Stored passwords: plain text (as ActiveMQ's simpleAuthenticationPlugin and users.properties),
 // an scrypt hash made by `wharf hash-password`, or `${NAME}` naming an environment variable.
 // Every comparison is in constant time.
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '@wharf/protocol';
 
 const PREFIX = 'scrypt$';
@@ -22,7 +22,7 @@ export function isHashed(stored: string): boolean {
   return stored.startsWith(PREFIX);
 }
 
-interface ParsedHash { n: number; r: number; p: number; salt: Buffer; key: Buffer }
+export interface ParsedHash { n: number; r: number; p: number; salt: Buffer; key: Buffer }
 
 /** Parse an scrypt hash; throws ConfigError naming `where` when it is malformed. */
 export function parseHash(stored: string, where: string): ParsedHash {
@@ -47,11 +47,28 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** Does `given` match a stored password (plain or hashed)? */
+const scryptOptions = (h: ParsedHash): { N: number; r: number; p: number; maxmem: number } => ({ N: h.n, r: h.r, p: h.p, maxmem: 256 * 1024 * 1024 });
+
+/**
+ * Does `given` match a stored password (plain or hashed)? Blocks for the whole scrypt cost: for
+ * tools and tests; the broker's login path uses verifyPasswordAsync.
+ */
 export function verifyPassword(stored: string | ParsedHash, given: string): boolean {
   if (typeof stored === 'string') return sameSecret(stored, given);
-  const key = scryptSync(given, stored.salt, stored.key.length, { N: stored.n, r: stored.r, p: stored.p, maxmem: 256 * 1024 * 1024 });
-  return timingSafeEqual(key, stored.key);
+  return timingSafeEqual(scryptSync(given, stored.salt, stored.key.length, scryptOptions(stored)), stored.key);
+}
+
+/**
+ * verifyPassword with scrypt on libuv's thread pool: a burst of logins of hashed users costs the
+ * event loop nothing, so the other connections' messages keep flowing meanwhile.
+ */
+export function verifyPasswordAsync(stored: ParsedHash, given: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    scrypt(given, stored.salt, stored.key.length, scryptOptions(stored), (err, key) => {
+      if (err) reject(err);
+      else resolve(timingSafeEqual(key, stored.key));
+    });
+  });
 }
 
 /**

@@ -160,3 +160,14 @@ export async function ensureGroupNode(c: zk.Client, path: string, zkPath: string
 export function denied(err: unknown, zkPath: string, password?: string): unknown {
   return isCode(err, zk.Exception.NO_AUTH) ? accessDenied(zkPath, password) : err;
 }
+
+/** Closes a client for good: its listeners removed, its connection dropped. */
+export function discard(client: zk.Client): void {
+  client.removeAllListeners('connected');
+  client.removeAllListeners('disconnected');
+  client.removeAllListeners('expired');
+  try {
+    client.close();
+  } catch {}
+  dropConnection(client);
+}

@@ -26,12 +26,13 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ElectionError } from './errors';
 import { GroupElection, type MemberData } from './group';
-import { UNREADABLE, isPosition, type GroupView, type MasterRecord, type MemberRecord } from './rules';
-import type { ElectionOptions, MemberInfo } from './types';
+import { UNREADABLE, type GroupView, type MasterRecord, type MemberRecord } from './rules';
+import type { ElectionOptions } from './types';
 import {
-  Code, CreateMode, commit, create, createClient, denied, dropConnection, ensureGroupNode, exists, getChildren,
+  Code, CreateMode, commit, create, createClient, denied, discard, dropConnection, ensureGroupNode, exists, getChildren,
   getData, groupAcl, isCode, isConnected, remove, setData, type Client,
 } from './zk-client';
+import { encodeMaster, encodeMember, parseMaster, parseMember } from './zk-records';
 
 export interface ZooKeeperElectionOptions extends ElectionOptions {
   /** Comma-separated host:port list. Default `127.0.0.1:2181`. */
@@ -291,7 +292,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
       await this.call((c) =>
         commit(
           c.transaction()
-            .create(this.masterPath, Buffer.from(JSON.stringify(record)), groupAcl(this.zkPassword), CreateMode.EPHEMERAL)
+            .create(this.masterPath, encodeMaster(record), groupAcl(this.zkPassword), CreateMode.EPHEMERAL)
             .setData(this.epochPath, Buffer.from(String(record.epoch)), view.epochVersion),
         ),
       );
@@ -377,52 +378,4 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
     this.unparsable.add(key);
     this.log.warn({ znode: key, zkPath: this.zkPath }, `election: ${msg}`);
   }
-}
-
-function discard(client: Client): void {
-  client.removeAllListeners('connected');
-  client.removeAllListeners('disconnected');
-  client.removeAllListeners('expired');
-  try {
-    client.close();
-  } catch {}
-  dropConnection(client);
-}
-
-function encodeMember(data: MemberData): Buffer {
-  const { id, clientUrl, replicationUrl, position, weight } = data.info;
-  return Buffer.from(JSON.stringify({ id, clientUrl, replicationUrl, position, weight: weight ?? 1, reportedFor: data.reportedFor }));
-}
-
-function parseJson(data: Buffer): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(data.toString('utf8'));
-    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function toMember(o: Record<string, unknown>): MemberInfo | undefined {
-  const { id, clientUrl, replicationUrl, position, weight } = o;
-  if (typeof id !== 'string' || typeof clientUrl !== 'string' || typeof replicationUrl !== 'string') return undefined;
-  if (!isPosition(position) || (weight !== undefined && typeof weight !== 'number')) return undefined;
-  const info: MemberInfo = { id, clientUrl, replicationUrl, position: { epoch: position.epoch, index: position.index } };
-  if (typeof weight === 'number') info.weight = weight;
-  return info;
-}
-
-function parseMember(data: Buffer): { info: MemberInfo; reportedFor: number } | undefined {
-  const o = parseJson(data);
-  const info = o && toMember(o);
-  if (!o || !info || !Number.isSafeInteger(o.reportedFor)) return undefined;
-  return { info, reportedFor: o.reportedFor as number };
-}
-
-function parseMaster(data: Buffer): MasterRecord | undefined {
-  const o = parseJson(data);
-  if (!o || typeof o.node !== 'string' || !Number.isSafeInteger(o.epoch)) return undefined;
-  const member = typeof o.member === 'object' && o.member !== null ? toMember(o.member as Record<string, unknown>) : undefined;
-  if (!member) return undefined;
-  return { node: o.node, epoch: o.epoch as number, member };
 }

@@ -17,6 +17,7 @@ import {
   type StoreStats, type StoredMessage,
 } from '@wharf/store';
 import type { WireMessage } from '@wharf/protocol';
+import { BatchBuffer } from './batch-buffer';
 import { MasterSession } from './master-session';
 import type { BufferedBatch, ReplicatedStoreOptions } from './replicated-store-options';
 import { StoreReplicationLog, type ReplicationLog } from './replication-log';
@@ -37,9 +38,6 @@ interface Waiter {
   reject(err: Error): void;
 }
 
-const BUFFER_MAX_BATCHES = 256;
-const BUFFER_MAX_BYTES = 8 * 1024 * 1024;
-
 export class ReplicatedStore implements Store {
   readonly inner: ReplicableStore;
   /** Batches older than the in-memory buffer are read from here. */
@@ -53,9 +51,7 @@ export class ReplicatedStore implements Store {
   private assigned: Position;
   /** Set when this term started: slaves caught up to it make the term ready to serve. */
   readonly startPosition: Position;
-  private buffer: BufferedBatch[] = [];
-  private bufferHead = 0;
-  private bufferBytes = 0;
+  private readonly buffer = new BatchBuffer();
   readonly sessions = new Set<MasterSession>();
   private waiters: Waiter[] = [];
   private catchUp: Array<{ index: number; resolve(): void; reject(err: Error): void }> = [];
@@ -162,13 +158,12 @@ export class ReplicatedStore implements Store {
     this.assigned = position;
     const entry: BufferedBatch = { position, bytes, sync, written: false };
     this.buffer.push(entry);
-    this.bufferBytes += bytes.length;
     this.log.append(position, bytes, sync);
     this.opts.onAssigned?.(position);
     const local = this.inner.apply(batch, { sync }).then(
       () => {
         entry.written = true;
-        this.trimBuffer();
+        this.buffer.trim();
         this.log.written(position.index);
       },
       (err: Error) => {
@@ -335,31 +330,7 @@ export class ReplicatedStore implements Store {
 
   /** Buffered batches from index `from` on (up to the limits); undefined if `from` is not buffered. */
   buffered(from: number, maxItems: number, maxBytes: number): BufferedBatch[] | undefined {
-    const first = this.buffer[this.bufferHead];
-    if (!first || from < first.position.index || from > this.assigned.index) return undefined;
-    const out: BufferedBatch[] = [];
-    let bytes = 0;
-    for (let i = this.bufferHead + (from - first.position.index); i < this.buffer.length; i++) {
-      const e = this.buffer[i]!;
-      out.push(e);
-      bytes += e.bytes.length;
-      if (out.length >= maxItems || bytes >= maxBytes) break;
-    }
-    return out;
-  }
-
-  private trimBuffer(): void {
-    while (this.buffer.length - this.bufferHead > 1) {
-      const head = this.buffer[this.bufferHead]!;
-      if (!head.written) break;
-      if (this.buffer.length - this.bufferHead <= BUFFER_MAX_BATCHES && this.bufferBytes <= BUFFER_MAX_BYTES) break;
-      this.bufferBytes -= head.bytes.length;
-      this.buffer[this.bufferHead++] = undefined as unknown as BufferedBatch;
-    }
-    if (this.bufferHead > 4096 && this.bufferHead * 2 > this.buffer.length) {
-      this.buffer = this.buffer.slice(this.bufferHead);
-      this.bufferHead = 0;
-    }
+    return this.buffer.from(from, this.assigned.index, maxItems, maxBytes);
   }
 
   /**
@@ -370,11 +341,8 @@ export class ReplicatedStore implements Store {
   async startFor(p: Position): Promise<Position | undefined> {
     // Ahead of this master (an old master's tail beyond our end): diverged.
     if (p.index > this.assigned.index) return undefined;
-    const first = this.buffer[this.bufferHead];
-    if (first && p.index >= first.position.index) {
-      const e = this.buffer[this.bufferHead + (p.index - first.position.index)]!;
-      return samePosition(e.position, p) ? p : undefined;
-    }
+    const buffered = this.buffer.has(p);
+    if (buffered !== undefined) return buffered ? p : undefined;
     // Before the buffer: the batch at p's index is on disk, in the retained log.
     if (samePosition(p, this.inner.position)) return p;
     return (await this.log.holds(p)) ? p : undefined;

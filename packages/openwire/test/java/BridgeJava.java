@@ -9,6 +9,8 @@
 //   receive URL DEST COUNT         prints "consuming" once its consumer exists, receives COUNT
 //                                  messages, checks that no more arrive, and prints one line per
 //                                  message received
+//   demand URL TOPIC               waits (60 s) until the broker's consumer advisory for TOPIC
+//                                  counts a consumer (a bridge's, for a subscriber elsewhere)
 // DEST is queue:NAME or topic:NAME.
 //
 // A line describes everything a Java application sees of a message (JMSMessageID, JMSTimestamp,
@@ -23,6 +25,7 @@ import org.apache.activemq.ActiveMQConnectionFactory;
 public class BridgeJava {
     public static void main(String[] a) throws Exception {
         if (a[0].equals("send")) send(a[1], a[2], a[3], Integer.parseInt(a[4]));
+        else if (a[0].equals("demand")) demand(factory(a[1]), a[2]);
         else receive(factory(a[1]), a[2], Integer.parseInt(a[3]));
     }
 
@@ -132,6 +135,20 @@ public class BridgeJava {
             }
             default: return s.createMessage();
         }
+    }
+
+    static void demand(ActiveMQConnectionFactory cf, String topic) throws Exception {
+        Connection c = cf.createConnection();
+        c.start();
+        Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        MessageConsumer advisories = s.createConsumer(s.createTopic("ActiveMQ.Advisory.Consumer.Topic." + topic));
+        long deadline = System.currentTimeMillis() + 60_000;
+        for (;;) {
+            Message m = advisories.receive(Math.max(1, deadline - System.currentTimeMillis()));
+            if (m == null) throw new AssertionError("no consumer on topic " + topic + " within 60 s");
+            if (m.getIntProperty("consumerCount") >= 1) break;
+        }
+        c.close();
     }
 
     static void receive(ActiveMQConnectionFactory cf, String dest, int count) throws Exception {
