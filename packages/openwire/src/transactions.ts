@@ -1,6 +1,7 @@
 // OpenWire TransactionInfo for one connection. Local transactions run on the native TX_SESSION,
 // named by the client on every send and ack; a transaction's acks count only once it commits
-// (after a rollback the Java client acks the same deliveries again).
+// (after a rollback the Java client acks the same deliveries again). XA transactions (an
+// XATransactionId, or RECOVER) become the broker's XA command (xa.ts).
 import { CommandType, JMSError, XaOp } from '@wharf/protocol';
 import type { Struct } from './codec';
 import { DataType } from './schema';
