@@ -6,6 +6,8 @@
 //   XaProbe twophase <url> <queue>        prepare/commit/rollback/one-phase/recover/error codes
 //   XaProbe prepare <url> <queue> <tag>   two prepared branches left for a restart or failover
 //   XaProbe complete <url> <queue> <tag>  recover them, commit the first, roll back the second
+//   XaProbe hold <url> <queue> <tag>      both in one run, waiting for a line on stdin between
+//                                         (the test kills the master there)
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -84,6 +86,35 @@ public class XaProbe {
       if (new String(x.getGlobalTransactionId()).startsWith(prefix)) names.add(name(x));
     }
     return new ArrayList<>(names);
+  }
+
+  /** Branch A consumes p1 and sends r1, branch B consumes p2 and sends r2; both prepared. */
+  static void prepareTwo(XAResource r, Session s, Queue q, MessageProducer p, Session ps, MessageProducer plainProducer, String tag) throws Exception {
+    plainProducer.send(ps.createTextMessage("p1"));
+    plainProducer.send(ps.createTextMessage("p2"));
+    MessageConsumer xcons = s.createConsumer(q);
+    String[] names = {"A", "B"};
+    for (int i = 0; i < 2; i++) {
+      Xid x = new TestXid(tag + "-" + names[i]);
+      r.start(x, XAResource.TMNOFLAGS);
+      String got = ((TextMessage) xcons.receive(5000)).getText();
+      p.send(s.createTextMessage("r" + (i + 1)));
+      r.end(x, XAResource.TMSUCCESS);
+      out("prepare." + names[i], r.prepare(x) + ":" + got);
+    }
+    xcons.close();
+  }
+
+  /** Recover the two branches of prepareTwo, commit A, roll back B, and show what is left. */
+  static void completeTwo(XAResource r, Connection plain, String queue, String tag, boolean showBefore) throws Exception {
+    out("recover", recovered(r, tag));
+    if (showBefore) out("visible.before", drain(plain, queue, 300));
+    r.commit(new TestXid(tag + "-A"), false);
+    r.rollback(new TestXid(tag + "-B"));
+    out("recover.after", recovered(r, tag));
+    List<String> got = drain(plain, queue, 2000);
+    java.util.Collections.sort(got);
+    out("visible.after", got);
   }
 
   public static void main(String[] a) throws Exception {
@@ -189,39 +220,25 @@ public class XaProbe {
           break;
         }
         case "prepare": {
-          String tag = a[3];
-          plainProducer.send(ps.createTextMessage("p1"));
-          plainProducer.send(ps.createTextMessage("p2"));
-          MessageConsumer xcons = s.createConsumer(q);
-          Xid xa1 = new TestXid(tag + "-A");
-          r.start(xa1, XAResource.TMNOFLAGS);
-          String got1 = ((TextMessage) xcons.receive(5000)).getText();
-          p.send(s.createTextMessage("r1"));
-          r.end(xa1, XAResource.TMSUCCESS);
-          out("prepare.A", r.prepare(xa1) + ":" + got1);
-          Xid xa2 = new TestXid(tag + "-B");
-          r.start(xa2, XAResource.TMNOFLAGS);
-          String got2 = ((TextMessage) xcons.receive(5000)).getText();
-          p.send(s.createTextMessage("r2"));
-          r.end(xa2, XAResource.TMSUCCESS);
-          out("prepare.B", r.prepare(xa2) + ":" + got2);
-          xcons.close();
+          prepareTwo(r, s, q, p, ps, plainProducer, a[3]);
           out("visible.prepared", drain(plain, queue, 300));
-          out("recover", recovered(r, tag));
+          out("recover", recovered(r, a[3]));
           break;
         }
-        case "complete": {
+        case "hold": {
+          // One transaction manager across a failover: prepare, wait for the test to kill the
+          // master (a line on stdin), then recover and complete on the reconnected connection.
           String tag = a[3];
-          out("recover", recovered(r, tag));
-          out("visible.before", drain(plain, queue, 300));
-          r.commit(new TestXid(tag + "-A"), false);
-          r.rollback(new TestXid(tag + "-B"));
-          out("recover.after", recovered(r, tag));
-          List<String> got = drain(plain, queue, 2000);
-          java.util.Collections.sort(got);
-          out("visible.after", got);
+          prepareTwo(r, s, q, p, ps, plainProducer, tag);
+          System.out.println("prepared");
+          System.out.flush();
+          new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+          completeTwo(r, plain, queue, tag, false);
           break;
         }
+        case "complete":
+          completeTwo(r, plain, queue, a[3], true);
+          break;
         default:
           throw new IllegalArgumentException(mode);
       }
