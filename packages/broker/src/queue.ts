@@ -52,7 +52,7 @@ export class Queue extends MessageSource {
   }
 
   override get depth(): number {
-    return this.pending.size + this.inflightCount + this.pagedCount;
+    return this.pending.size + this.inflightCount + this.reserved + this.pagedCount;
   }
 
   protected override afterDispatch(): void {

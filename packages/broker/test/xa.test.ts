@@ -103,12 +103,19 @@ describe('broker core - XA', () => {
     await c.ack(1, [c.deliveries(1)[0]!.deliveryId], AckType.STANDARD, { txId: 'h-rollback' });
     await xa(c, XaOp.PREPARE, 'h-rollback');
     assert.deepEqual(b.admin.preparedTransactions(), [{ xid: 'h-commit', sends: 1, acks: 0 }, { xid: 'h-rollback', sends: 0, acks: 1 }]);
+    // Its consumer gone, the reserved message still counts in the queue's depth.
+    await c.request({ type: CommandType.CONSUMER_CLOSE, consumerId: 1 } as unknown as Command);
+    const q = b.queues.get('queue://XA.H')!;
+    assert.equal(q.depth, 1);
     assert.equal(await b.admin.completePreparedTransaction('h-commit', true), true);
     assert.equal(await b.admin.completePreparedTransaction('h-rollback', false), true);
     assert.equal(await b.admin.completePreparedTransaction('h-rollback', false), false);
     assert.deepEqual(b.admin.preparedTransactions(), []);
-    await until('the committed send', () => c.deliveries(1).length === 2);
-    assert.deepEqual(c.bodies(1), ['held', 'sent']);
+    assert.equal(q.depth, 2);
+    await c.consume(1, 2, 'queue://XA.H', 10);
+    await until('both messages', () => c.deliveries(2).length === 2);
+    assert.deepEqual(c.bodies(2), ['held', 'sent']);
+    assert.equal(c.deliveries(2)[0]!.redelivered, true);
     await assert.rejects(xa(c, XaOp.COMMIT, 'h-commit', { onePhase: false }), /xaErrorCode:-4$/);
     await assert.rejects(xa(c, XaOp.ROLLBACK, 'h-rollback'), /xaErrorCode:-4$/);
   });

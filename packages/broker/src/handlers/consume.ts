@@ -120,8 +120,10 @@ export function closeConsumer(conn: ServerConnection, c: ServerConsumer): void {
     const back: Entry[] = [];
     for (const e of entries) {
       // Acknowledged by a prepared XA branch: reserved for its outcome, not redelivered.
-      if (heldByPrepared(b, e)) src.detachInflight(e);
-      else {
+      if (heldByPrepared(b, e)) {
+        src.detachInflight(e);
+        src.reserved++;
+      } else {
         e.txId = null;
         back.push(e);
       }

@@ -116,6 +116,7 @@ function prepare(conn: ServerConnection, corr: number, xid: string): void {
       // Not durable, so not prepared: the branch is rolled back.
       if (b.xa.get(xid) === br) {
         b.xa.delete(xid);
+        unreserve(br);
         endPrepared(b, br);
       }
       conn.sendError(new XAError(`PRE-PREPARE FAILED: Transaction rolled back (${err.message})`, XaCode.XA_RBOTHER), corr);
@@ -156,6 +157,7 @@ function commit(conn: ServerConnection, corr: number, xid: string, onePhase: boo
  */
 function completePrepared(b: Broker, br: XaBranch, commit: boolean, origin: ServerConnection | null): Promise<void> | undefined {
   b.xa.delete(br.xid);
+  unreserve(br);
   const remove: StoreOp = { t: OpType.REMOVE_PREPARED, xid: br.xid };
   if (commit) {
     releaseBranch(b, br);
@@ -163,6 +165,11 @@ function completePrepared(b: Broker, br: XaBranch, commit: boolean, origin: Serv
   }
   endPrepared(b, br);
   return b.store.commit([remove], { sync: true }).then(() => undefined);
+}
+
+/** The branch ends: its messages no consumer holds stop being counted as reserved. */
+function unreserve(br: XaBranch): void {
+  for (const e of liveAcks(br)) if (!e.consumer) e.source.reserved--;
 }
 
 /** A prepared branch as the administration sees it. */
@@ -268,6 +275,7 @@ export async function restorePrepared(b: Broker, records: PreparedRecord[]): Pro
 export function holdEntry(b: Broker, br: XaBranch, e: Entry): void {
   e.state = EntryState.INFLIGHT;
   e.txId = br.xid;
+  e.source.reserved++;
   b.memory.add(e.size);
   br.tx.acks.push(e);
 }
