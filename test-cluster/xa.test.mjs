@@ -13,7 +13,7 @@ import { Group, root, sharedZooKeeper, until } from './lib/group.mjs';
 
 const require = createRequire(import.meta.url);
 const java = require(path.join(root, 'packages', 'openwire', 'dist', 'test', 'java.js'));
-const CLASSES = path.join(root, 'packages', 'openwire', 'java-build', 'xa');
+const CLASSES = path.join(root, 'packages', 'openwire', 'dist', 'java-build', 'xa');
 const SRC = path.join(root, 'packages', 'openwire', 'test', 'java');
 
 function parse(stdout) {
