@@ -5,8 +5,9 @@
 // belongs to the broker: any connection may commit, roll back or list it, it survives the
 // connection, a restart and (the record is a store write like any other) a failover. The
 // messages a prepared branch acknowledged stay reserved for it: never redelivered to anyone
-// until it is rolled back. Neither ActiveMQ nor Wharf ever decides a prepared branch's outcome
-// itself (no heuristic completion, no timeout): it waits for the transaction manager.
+// until it is rolled back. As on ActiveMQ, the broker never decides a prepared branch's outcome
+// on its own (no timeout, no heuristic completion): the transaction manager does, or an
+// administrator (decidePrepared, ActiveMQ's heuristicCommit / heuristicRollback).
 import {
   isPersistent, ProtocolError, XaCode, XAError, XaOp, type WireMessage, type XaCommand,
 } from '@wharf/protocol';
