@@ -28,7 +28,7 @@ describe('scheduler', () => {
     return (await w.connect()).createSession(false, Session.AUTO_ACKNOWLEDGE);
   }
 
-  it('scheduler - AMQ_SCHEDULED_DELAY is honoured: never early, late by under 100 ms', async () => {
+  it('scheduler - AMQ_SCHEDULED_DELAY is honoured: never early, in due order', async () => {
     const s = await session();
     const q = s.createQueue('sched.delay');
     const consumer = await s.createConsumer(q);
@@ -44,21 +44,18 @@ describe('scheduler', () => {
       due.set(`m${i}`, Date.now() + d);
       await p.send(m);
     }
-    const lateness: number[] = [];
     const order: string[] = [];
     for (let i = 0; i < delays.length; i++) {
       const m = await consumer.receive(3000);
       assert.ok(m, `message ${i} arrives`);
       const late = Date.now() - due.get(text(m))!;
-      lateness.push(late);
       order.push(text(m));
       assert.ok(late >= 0, `${text(m)} arrived ${-late} ms early`);
       assert.equal(m.getStringProperty('scheduledJobId') !== null, true);
       assert.equal(m.getObjectProperty(DELAY), null, 'the scheduling properties are removed');
     }
     assert.deepEqual(order, ['m1', 'm3', 'm2', 'm4', 'm0'], 'delivered in due order');
-    console.log(`      lateness (ms): ${lateness.join(', ')}`);
-    assert.ok(Math.max(...lateness) < 100, `lateness ${lateness.join(', ')} ms`);
+    // How late is a timing, measured by scripts/bench-scheduler.mjs (docs/PERFORMANCE.md), not here.
     // The same job id is the message id: the message is not given a new id without a repeat.
     assert.equal(w.broker.scheduler!.stats.fired, delays.length);
   });

@@ -5,6 +5,9 @@
 // connection goes on. Also: scrypt-hashed logins in a burst leave other connections' messages
 // flowing (scrypt runs off the event loop).
 import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import pino from 'pino';
 import { WebSocket } from 'ws';
@@ -12,7 +15,8 @@ import { ConnectionFactory, JMSSecurityError, Session, type Connection } from '@
 import { hashPassword, type BrokerConfig } from '@wharf/broker';
 import { CommandType, PROTOCOL_VERSION } from '@wharf/protocol';
 import { stompProtocol } from '@wharf/stomp';
-import { checkFor, slapdAvailable, startSlapd, type SlapdHandle } from '@wharf/testkit';
+import { startConsole } from '@wharf/console';
+import { TestPki, checkFor, slapdAvailable, startSlapd, type SlapdHandle } from '@wharf/testkit';
 import { raw, text, world, type World } from './helpers';
 
 const isSecurity = (re: RegExp) => (e: Error): boolean => e instanceof JMSSecurityError && re.test(e.message);
@@ -167,6 +171,7 @@ describe('security - LDAP logins (slapd)', function () {
     await assert.rejects(login('a*', 'alice-ldap'), isSecurity(/User name \[a\*\] or password is invalid/));
     assert.equal(w!.broker.security.stats.authenticationFailures, 4);
     assert.equal(logLines.filter((l) => l.includes('security: authentication failed')).length, 4);
+    assert.ok(w!.broker.security.failureDelay('127.0.0.1:1') > 0, 'LDAP failures slow down the next answers like any other');
   });
 
   it('security ldap - native: LDAP groups (nested ones too) feed authorizationEntries; JMSXUserID is the LDAP user', async () => {
@@ -265,6 +270,21 @@ describe('security - LDAP logins (slapd)', function () {
     });
   }
 
+  it('security ldap - console: LDAP users log in with their directory password; LDAP groups give the roles', async () => {
+    const con = await startConsole(w!.broker, { host: '127.0.0.1', port: 0, users: w!.broker.security.authenticator, adminGroups: 'admins', viewerGroups: 'users' });
+    w!.ledger.defer(() => con.close());
+    const call = async (user: string, password: string, method = 'GET', p = '/api/broker'): Promise<number> =>
+      (await fetch(`${con.url}${p}`, { method, headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } })).status;
+    assert.equal(await call('alice', 'alice-ldap'), 200, 'alice (users) may look');
+    assert.equal(await call('alice', 'wrong'), 401);
+    assert.equal(await call('mallory', 'alice-ldap'), 401);
+    assert.equal(await call('alice', 'alice-ldap', 'POST', '/api/queues/USERS.LDAP/purge'), 403, 'a viewer may not purge');
+    assert.equal(await call('bob', 'bob-ldap'), 403, 'bob is in none of the console groups');
+    const rs = (await login('root', 'root-ldap')).createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await (await rs.createProducer(rs.createQueue('USERS.LDAP'))).send(rs.createTextMessage('to purge'));
+    assert.equal(await call('root', 'root-ldap', 'POST', '/api/queues/USERS.LDAP/purge'), 200, 'an admin (admins) may purge');
+  });
+
   it('security ldap - beyond maxConcurrentLogins, a login is refused at once instead of queueing behind a hung directory', async () => {
     const logger = pino({ level: 'info' }, { write: (s: string) => void logLines.push(s) });
     const one = await world({ jaasLdapLogin: { ...ldapConfig(slapd!), maxConcurrentLogins: 1 } }, { logger });
@@ -273,7 +293,12 @@ describe('security - LDAP logins (slapd)', function () {
     try {
       const first = new ConnectionFactory(one.url).createConnection('alice', 'alice-ldap');
       first.then((c) => c.close(), () => undefined);
-      await checkFor(10000, () => one.broker.security.stats.asyncLoginsRunning === 1, 'the first login waiting for the directory');
+      let firstSettled = '';
+      first.then(() => (firstSettled = 'accepted'), (e: Error) => (firstSettled = `refused: ${e.message}`));
+      await checkFor(20000, () => {
+        if (one.broker.security.stats.asyncLoginsRunning === 1) return true;
+        throw new Error(`stats ${JSON.stringify(one.broker.security.stats)}, first login ${firstSettled || 'pending'}, log ${logLines.slice(-3).join(' ')}`);
+      }, 'the first login waiting for the directory');
       await assert.rejects(new ConnectionFactory(one.url).createConnection('root', 'root-ldap'), isSecurity(/User name \[root\] or password is invalid/));
       assert.ok(logLines.some((l) => l.includes('LDAP server unavailable') && l.includes('already running')), 'the refusal says why');
     } finally {
@@ -310,6 +335,38 @@ describe('security - LDAP logins (slapd)', function () {
     assert.match(String(logged[0]!.ldap), /^ldap:\/\/127\.0\.0\.1:\d+$/);
     await producer.send(s.createTextMessage('still here'));
     assert.equal(text(await consumer.receive(5000)), 'still here');
+  });
+});
+
+describe('security - LDAP over TLS (ldaps://)', function () {
+  this.timeout(60000);
+  let pki: TestPki | null = null;
+  let slapd: SlapdHandle | null = null;
+  let w: World | null = null;
+  before(async function () {
+    if (!slapdAvailable() || !TestPki.available()) this.skip();
+    pki = new TestPki(fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-ldaps-')));
+    pki.issue(pki.ca('ca'), 'ldap', '/CN=localhost', 'DNS:localhost,IP:127.0.0.1');
+    pki.ca('other-ca');
+    slapd = await startSlapd({ users: DIRECTORY, tls: { key: pki.file('ldap.key'), cert: pki.file('ldap.pem') } });
+  });
+  after(async () => {
+    await w?.ledger.closeAll();
+    await slapd?.stop();
+    if (pki) fs.rmSync(pki.dir, { recursive: true, force: true });
+  });
+
+  it('security ldap - ldaps:// with the directory\'s CA logs in; a server certificate the CA did not sign refuses every login', async () => {
+    assert.match(slapd!.url, /^ldaps:/);
+    const logLines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void logLines.push(s) });
+    w = await world({ jaasLdapLogin: { ...ldapConfig(slapd!), ca: pki!.file('ca.pem') }, authorizationEntries: ENTRIES }, { logger });
+    const alice = await new ConnectionFactory(w.url).createConnection('alice', 'alice-ldap');
+    w.ledger.add(alice, (x) => x.close());
+    const wrongCa = await world({ jaasLdapLogin: { ...ldapConfig(slapd!), ca: pki!.file('other-ca.pem') } }, { logger });
+    w.ledger.defer(() => wrongCa.ledger.closeAll());
+    await assert.rejects(new ConnectionFactory(wrongCa.url).createConnection('alice', 'alice-ldap'), isSecurity(/User name \[alice\] or password is invalid/));
+    assert.ok(logLines.some((l) => l.includes('LDAP server unavailable') && /certificate/.test(l)), 'the log names the certificate problem');
   });
 });
 

@@ -202,15 +202,18 @@ export class ServerConnection implements ProtocolConnection {
     // Read no more from this client until the answer: what it sends meanwhile stays in its socket.
     this.transport.pause?.();
     const settle = (run: () => void): void => {
+      // Commands a protocol converter sends from inside WELCOME (its sessions) run at once; those
+      // that waited run after the answer, in their order.
+      const waiting = this.waitingForLogin ?? [];
+      this.waitingForLogin = null;
       try {
         if (!this.closed) run();
       } catch (err) {
         this.failed(err, cmd.corr);
       }
-      if (!this.closed && this.blocked.length === 0) this.transport.resume?.();
-      const waiting = this.waitingForLogin;
-      this.waitingForLogin = null;
-      for (const c of waiting ?? []) this.handle(c);
+      // A refused client stays unread until its (delayed) answer closes it.
+      if (!this.closed && this.helloDone) this.transport.resume?.();
+      for (const c of waiting) this.handle(c);
     };
     principal.then((p) => settle(() => {
       this.checkServing(); // it may have stopped serving while the login ran

@@ -180,4 +180,17 @@ describe('config - coercion', () => {
     assert.equal(c.dataDirectory, 'data');
     assert.deepEqual(loadConfig(['--config', file('')], {}).brokerName, 'localhost');
   });
+
+  it('config - jaasLdapLogin takes the LDAPLoginModule options by their names; a missing required one is named', () => {
+    const c = brokerConfigOf(loadConfig(['--config', file([
+      'jaasLdapLogin:', '  connectionURL: "ldap://127.0.0.1:389"', '  connectionUsername: "cn=admin,dc=x"', '  connectionPassword: "${LDAP_PW}"',
+      '  userBase: "ou=people,dc=x"', '  userSearchMatching: "(uid={0})"', '  userSearchSubtree: true', '  roleBase: "ou=groups,dc=x"',
+      '  roleName: cn', '  roleSearchMatching: "(member={0})"', '  expandRoles: false', '  timeout: 3000', '',
+    ].join('\n'))], {}));
+    assert.deepEqual(c.jaasLdapLogin, {
+      connectionURL: 'ldap://127.0.0.1:389', connectionUsername: 'cn=admin,dc=x', connectionPassword: '${LDAP_PW}', userBase: 'ou=people,dc=x',
+      userSearchMatching: '(uid={0})', userSearchSubtree: true, roleBase: 'ou=groups,dc=x', roleName: 'cn', roleSearchMatching: '(member={0})', expandRoles: false, timeout: 3000,
+    });
+    assert.throws(() => loadConfig([], { WHARF_JAAS_LDAP_LOGIN: '{"connectionURL":"ldap://x:1","userSearchMatching":"(uid={0})"}' }), /jaasLdapLogin.userBase: is required/);
+  });
 });

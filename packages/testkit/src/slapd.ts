@@ -15,7 +15,7 @@ const SLAPADD = '/usr/sbin/slapadd';
 const SCHEMAS = ['core', 'cosine', 'inetorgperson', 'nis'];
 
 export interface SlapdHandle {
-  /** `ldap://127.0.0.1:<port>` */
+  /** `ldap://127.0.0.1:<port>` (`ldaps://` with the tls option) */
   readonly url: string;
   readonly port: number;
   readonly suffix: string;
@@ -39,6 +39,8 @@ export interface StartSlapdOptions {
   /** More LDIF, added after the users and groups (nested groups, say). */
   ldif?: string;
   startTimeoutMs?: number;
+  /** Serve ldaps:// (TLS from the start) with this key and certificate instead of ldap://. */
+  tls?: { key: string; cert: string };
 }
 
 const running = new Set<ChildProcess>();
@@ -83,6 +85,8 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
     ...SCHEMAS.map((s) => `include /etc/ldap/schema/${s}.schema`),
     `pidfile ${join(dir, 'slapd.pid')}`,
     `argsfile ${join(dir, 'slapd.args')}`,
+    // Global directives (TLS among them) come before the database section.
+    ...(opts.tls ? [`TLSCertificateFile ${opts.tls.cert}`, `TLSCertificateKeyFile ${opts.tls.key}`] : []),
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     'database mdb',
@@ -104,7 +108,7 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
     throw new Error(`slapadd failed (${add.status}): ${add.stderr}`);
   }
   const [port] = await freePorts(1);
-  const url = `ldap://127.0.0.1:${port}`;
+  const url = `${opts.tls ? 'ldaps' : 'ldap'}://127.0.0.1:${port}`;
   // -d keeps slapd in the foreground (no fork), so the child is the server itself.
   const child = spawn(SLAPD, ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
