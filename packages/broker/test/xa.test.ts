@@ -63,6 +63,31 @@ describe('broker core - XA', () => {
     assert.deepEqual(await xa(c, XaOp.RECOVER), []);
   });
 
+  it('xa - a prepared send committed after a restart by a failover connection is delivered, though its producer stored later sends', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
+    dirs.push(dir);
+    let b = await broker(dir);
+    const c = new CoreClient(b);
+    await c.open();
+    await xa(c, XaOp.BEGIN, 'early');
+    await c.send('queue://XA.D', 'in-branch', {}, 'early');
+    assert.equal(await xa(c, XaOp.PREPARE, 'early'), 0);
+    // The same producer's next send (a higher sequence) is stored now.
+    await c.send('queue://XA.D', 'later');
+    c.conn.close();
+    await b.stop();
+    brokers.splice(0);
+
+    b = await broker(dir);
+    const tm = new CoreClient(b);
+    await tm.request({ type: CommandType.HELLO, version: 1, heartbeat: 0, failover: true } as unknown as Command);
+    tm.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    await xa(tm, XaOp.COMMIT, 'early', { onePhase: false });
+    await tm.consume(1, 1, 'queue://XA.D', 10);
+    await until('both messages', () => tm.deliveries(1).length === 2);
+    assert.deepEqual(tm.bodies(1).sort(), ['in-branch', 'later']);
+  });
+
   it('xa - closing a connection rolls back its active branch, not its prepared one, which another connection commits', async () => {
     const b = await broker();
     const c = new CoreClient(b);

@@ -114,12 +114,13 @@ export function onCommit(conn: ServerConnection, corr: number, sessionId: number
 /**
  * Route a transaction's sends and consume the entries its acks hold, in one store write with
  * `extraOps` (the write that makes the commit durable). `origin`: the committing connection
- * (null: the broker's administration).
+ * (null: the broker's administration). `dedupe` false: the sends were accepted once already (a
+ * prepared XA branch), so the producer's later stored sends must not make them look resent.
  */
-export function commitWork(b: Broker, origin: ServerConnection | null, txId: string, tx: Tx, extraOps: StoreOp[]): Promise<void> | undefined {
+export function commitWork(b: Broker, origin: ServerConnection | null, txId: string, tx: Tx, extraOps: StoreOp[], dedupe = true): Promise<void> | undefined {
   const plans: RoutePlan[] = [];
   for (const m of tx.sends) {
-    if (b.isDuplicateSend(m, origin)) continue;
+    if (dedupe && b.isDuplicateSend(m, origin)) continue;
     plans.push(b.router.plan(m, origin));
   }
   const ops: StoreOp[] = [];

@@ -162,7 +162,7 @@ function completePrepared(b: Broker, br: XaBranch, commit: boolean, origin: Serv
   const remove: StoreOp = { t: OpType.REMOVE_PREPARED, xid: br.xid };
   if (commit) {
     releaseBranch(b, br);
-    return commitWork(b, origin, br.xid, br.tx, [remove]);
+    return commitWork(b, origin, br.xid, br.tx, [remove], false);
   }
   endPrepared(b, br);
   return b.store.commit([remove], { sync: true }).then(() => undefined);
