@@ -11,6 +11,7 @@ import type { Entry } from './entry';
 import type { Queue } from './queue';
 import type { RoutePlan } from './router';
 import type { JobInfo } from './scheduler/index';
+import { decidePrepared, preparedBranches, type PreparedBranchInfo } from './handlers/xa';
 import type { DurableSubscription, Topic } from './topic';
 import type { MessageView, BrowseOptions, MoveOptions, QueueStats, SubscriptionStats, TopicStats, ConnectionStats, BrokerStats } from './admin-types';
 
@@ -256,6 +257,21 @@ export class BrokerAdmin {
   /** Remove a scheduled job; false when there is none of that id. */
   async removeJob(id: string): Promise<boolean> {
     return this.broker.scheduler ? this.broker.scheduler.remove(id) : false;
+  }
+
+  // ---- prepared XA transactions --------------------------------------------------------------
+
+  /** Prepared XA branches waiting for their transaction manager, by xid. */
+  preparedTransactions(): PreparedBranchInfo[] {
+    return preparedBranches(this.broker);
+  }
+
+  /**
+   * Commit (or roll back) a prepared XA branch without its transaction manager, as ActiveMQ's
+   * heuristicCommit / heuristicRollback do; false when no prepared branch has that xid.
+   */
+  completePreparedTransaction(xid: string, commit: boolean): Promise<boolean> {
+    return decidePrepared(this.broker, xid, commit);
   }
 
   // ---- connections and serving ---------------------------------------------------------------

@@ -29,3 +29,4 @@ export { createLogger, logFormat, prettyLine, type LogFormat, type Logger } from
 export {
   Scheduler, ScheduledProperty, SchedulerAction, MANAGEMENT_DESTINATION, type SchedulerOptions, type SchedulerStats, type JobInfo,
 } from './scheduler/index';
+export type { PreparedBranchInfo } from './handlers/xa';

@@ -52,7 +52,7 @@ export class Queue extends MessageSource {
   }
 
   override get depth(): number {
-    return this.pending.size + this.inflightCount + this.pagedCount;
+    return this.pending.size + this.inflightCount + this.reserved + this.pagedCount;
   }
 
   protected override afterDispatch(): void {
@@ -66,6 +66,16 @@ export class Queue extends MessageSource {
     void this.pageIn(lowWater * 2);
   }
 
+  /**
+   * A stored message a prepared XA branch acknowledged (restart recovery): the branch holds it,
+   * so paging passes over it.
+   */
+  holdForPrepared(e: Entry): void {
+    (this.heldSeqs ??= new Set()).add(e.seq);
+    if (this.pagedCount > 0) this.pagedCount--;
+  }
+  private heldSeqs: Set<number> | null = null;
+
   private async pageIn(batch: number): Promise<void> {
     this.pagingIn = true;
     const limiter = this.broker.pageLimiter;
@@ -78,6 +88,10 @@ export class Queue extends MessageSource {
       for (const r of rows) {
         if (r.seq > this.pagedMaxSeq) break;
         this.storeCursor = r.seq;
+        if (this.heldSeqs?.has(r.seq)) {
+          added++;
+          continue;
+        }
         const e = new Entry(r.seq, r.msg, this, this.broker.sizeOf(r.msg), true, null);
         if (r.seq <= this.recoveredDeliveredMark) e.redelivered = true;
         this.pagedCount--;

@@ -16,6 +16,8 @@ export abstract class MessageSource {
   consumers: ServerConsumer[] = [];
   /** Entries dispatched and not yet acknowledged. */
   inflightCount = 0;
+  /** In flight for a prepared XA branch with no consumer (handlers/xa.ts): still counted in the depth. */
+  reserved = 0;
   private dispatchScheduled = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private wakeAt = Infinity;
@@ -346,7 +348,7 @@ export abstract class MessageSource {
   }
 
   get depth(): number {
-    return this.pending.size + this.inflightCount;
+    return this.pending.size + this.inflightCount + this.reserved;
   }
 
   /** Remove every pending message (console purge). Returns store ops. */

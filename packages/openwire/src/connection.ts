@@ -41,6 +41,8 @@ interface Pending {
   /** The Java command to answer, or -1 when it asked for no answer. */
   commandId: number;
   then?: () => void;
+  /** The answer to write instead of a plain Response, made from the RECEIPT's data. */
+  reply?: (data: unknown) => Struct;
   onError?: () => void;
 }
 
@@ -306,7 +308,9 @@ export class OpenWireConnection implements ServerTransport, OwContext {
         if (!p) return;
         this.pending.delete(cmd.corr);
         p.then?.();
-        this.answerOk(p.commandId);
+        if (p.reply) {
+          if (p.commandId >= 0) this.writeCommand(p.reply(cmd.data));
+        } else this.answerOk(p.commandId);
         return;
       }
       case CommandType.WELCOME: {
@@ -343,9 +347,9 @@ export class OpenWireConnection implements ServerTransport, OwContext {
 
   // ---- answers and output ---------------------------------------------------------------------
 
-  expect(commandId: number, then?: () => void, onError?: () => void): number {
+  expect(commandId: number, then?: () => void, onError?: () => void, reply?: (data: unknown) => Struct): number {
     const corr = ++this.corrSeq;
-    this.pending.set(corr, { commandId, ...(then ? { then } : {}), ...(onError ? { onError } : {}) });
+    this.pending.set(corr, { commandId, ...(then ? { then } : {}), ...(onError ? { onError } : {}), ...(reply ? { reply } : {}) });
     return corr;
   }
 

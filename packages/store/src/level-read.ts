@@ -9,7 +9,7 @@ import {
 } from './keys';
 import { scan, type Db, type Range } from './level-db';
 import {
-  MAX_TRACKED_PRODUCERS, ZERO_POSITION, type DestinationRecord, type DestinationSummary, type JobRecord, type Position, type RecoveredState,
+  MAX_TRACKED_PRODUCERS, ZERO_POSITION, type DestinationRecord, type DestinationSummary, type JobRecord, type Position, type PreparedRecord, type RecoveredState,
   type StoredMessage, type SubscriptionRecord, type SubscriptionSummary,
 } from './types';
 
@@ -105,11 +105,16 @@ export async function recoverState(db: Db, position: Position, reads: ReadCounte
     jobCount++;
   }, CHUNK * 4);
 
+  const prepared: PreparedRecord[] = [];
+  await scan(db.iterator({ ...kindRange(Kind.PREPARED), ...noCache }), ([, v]) => {
+    prepared.push(decodeValue<PreparedRecord>(count(reads, v)));
+  }, CHUNK);
+
   // In key (UTF-8 byte) order: the records were read in it, so only a recordless destination
   // calls for a sort (each url encoded once, not at every comparison).
   let destinations = [...dests.values()];
   if (recordless) destinations = destinations.map((d) => ({ d, k: Buffer.from(d.url) })).sort((a, b) => Buffer.compare(a.k, b.k)).map((x) => x.d);
-  return { state: { position, destinations, subscriptions, producerSeqs, jobCount }, messages };
+  return { state: { position, destinations, subscriptions, producerSeqs, jobCount, prepared }, messages };
 }
 
 interface ProducerEntry {

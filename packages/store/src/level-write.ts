@@ -11,7 +11,7 @@
 // reopened store always shows the removal complete.
 import { decodeValue, encodeNumber, encodeProducerSeq, encodeValue, isEncodedPut, type EncodedOp } from './codec';
 import {
-  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, markKey, messageKey, producerKey,
+  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, markKey, messageKey, preparedKey, producerKey,
   refKey, refRange, retainedLogRange, subscriptionKey,
 } from './keys';
 import type { WireMessage } from '@wharf/protocol';
@@ -144,6 +144,12 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
         if (last && last.end === steps.length - 1 && last.dest === op.dest && last.seq === op.seq && !op.key) last.end++;
         break;
       }
+      case OpType.PUT_PREPARED:
+        put(preparedKey(op.tx.xid), encodeValue(op.tx));
+        break;
+      case OpType.REMOVE_PREPARED:
+        del(preparedKey(op.xid));
+        break;
     }
   }
   const noop = (): void => undefined;

@@ -10,7 +10,7 @@ import { SeqIndex } from './seq-index';
 import {
   comparePositions, MAX_TRACKED_PRODUCERS, OpType, ZERO_POSITION,
   type CommitOptions, type DestinationRecord, type DestinationSummary, type JobRecord, type LogBatch,
-  type Position, type RecoveredState, type Store, type StoreOp, type StoreStats, type StoredMessage,
+  type Position, type PreparedRecord, type RecoveredState, type Store, type StoreOp, type StoreStats, type StoredMessage,
   type SubscriptionRecord, type SubscriptionSummary,
 } from './types';
 
@@ -41,6 +41,7 @@ export class MemoryStore implements Store {
   private readonly jobs: MemJob[] = [];
   /** Last sequence per producer, the most recently written last (at most MAX_TRACKED_PRODUCERS). */
   private readonly producers = new Map<string, number>();
+  private readonly prepared = new Map<string, PreparedRecord>();
   private readonly log = new RetainedLog<LogBatch>();
   private readonly logRetention: number;
   private last: Position = ZERO_POSITION;
@@ -134,7 +135,9 @@ export class MemoryStore implements Store {
       }
     }
     for (const s of subscriptions) s.pending = pendingByKey.get(s.key) ?? 0;
-    return { position: this.last, destinations, subscriptions, producerSeqs: new Map(this.producers), jobCount: this.jobs.length };
+    return { position: this.last, destinations, subscriptions, producerSeqs: new Map(this.producers), jobCount: this.jobs.length,
+      prepared: [...this.prepared.keys()].sort(byUtf8).map((xid) => this.prepared.get(xid)!),
+    };
   }
 
   async loadMessages(dest: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
@@ -279,6 +282,12 @@ export class MemoryStore implements Store {
         }
         break;
       }
+      case OpType.PUT_PREPARED:
+        this.prepared.set(op.tx.xid, op.tx);
+        break;
+      case OpType.REMOVE_PREPARED:
+        this.prepared.delete(op.xid);
+        break;
       case OpType.MARK_DELIVERED: {
         const d = this.dest(op.dest);
         if (op.key) d.subMarks.set(op.key, op.seq);
