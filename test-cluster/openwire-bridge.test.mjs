@@ -23,7 +23,8 @@ const CLASSES = path.join(root, 'packages', 'openwire', 'dist', 'java-build', 'c
 const ROUND = 20;
 
 describe('cluster (processes) - OpenWire across a network bridge', function () {
-  this.timeout(120_000);
+  // Six node processes and a JVM per step on a machine that may be busy: generous deadlines.
+  this.timeout(180_000);
   const groups = [];
   const conns = [];
   let wm;
@@ -47,14 +48,14 @@ describe('cluster (processes) - OpenWire across a network bridge', function () {
     });
     groups.push(east);
     await Promise.all([west.start(), east.start()]);
-    [wm, em] = await Promise.all([west.waitForMaster(30_000), east.waitForMaster(30_000)]);
+    [wm, em] = await Promise.all([west.waitForMaster(60_000), east.waitForMaster(60_000)]);
 
     // The bridge is up once a message to a consumer on west crosses.
     const ws = await connect(wm.url);
     const warm = await ws.createConsumer(ws.createQueue('BRIDGE.WARMUP'));
     es = await connect(em.url);
     const ep = await es.createProducer(es.createQueue('BRIDGE.WARMUP'));
-    await until(30_000, async () => {
+    await until(60_000, async () => {
       await ep.send(es.createTextMessage('warm'));
       return warm.receive(200);
     }, `the bridge east -> west (east ${east.roles()}, west ${west.roles()})`);
