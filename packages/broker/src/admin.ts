@@ -88,12 +88,15 @@ export class BrokerAdmin {
   /** One queue's figures; `producers` from producerCounts() (read once for many queues). */
   queueStats(q: Queue, producers: Map<string, number>): QueueStats {
     const d = q.destination;
-    const memoryLimit = this.broker.memory.limit;
+    // Of its own memoryLimit when a policy entry gives it one (ActiveMQ's MemoryPercentUsage).
+    const own = q.usage !== this.broker.memory;
+    const memoryLimit = q.usage.limit;
+    const bytes = own ? q.usage.used : q.pending.bytes;
     return {
       url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, pending: q.pending.size, paged: q.pagedCount,
       consumers: q.consumers.length, producers: producers.get(d.url) ?? 0, enqueued: q.enqueued, dequeued: q.dequeued, forwarded: q.forwarded,
       dispatched: q.dispatched, inflight: q.inflightCount, expired: q.expired,
-      memoryPercent: memoryLimit > 0 ? Math.floor((q.pending.bytes * 100) / memoryLimit) : 0,
+      memoryPercent: memoryLimit > 0 ? Math.floor((bytes * 100) / memoryLimit) : 0,
     };
   }
 
@@ -278,12 +281,13 @@ export class BrokerAdmin {
 
   /**
    * The group's client URLs: told to native clients in WELCOME from now on, and at once to
-   * those connected (CLUSTER_UPDATE), so failover clients learn every member.
+   * those connected (CLUSTER_UPDATE; OpenWire turns it into a ConnectionControl, protocols
+   * without the notion ignore it), so failover clients learn every member.
    */
   announceMembers(urls: string[]): void {
     this.broker.config.advertisedMembers = urls;
     for (const c of this.broker.connections.values()) {
-      if (c.protocol === 'native' && c.helloDone && !c.closed) c.transport.send({ type: CommandType.CLUSTER_UPDATE, members: urls });
+      if (c.helloDone && !c.closed) c.transport.send({ type: CommandType.CLUSTER_UPDATE, members: urls });
     }
   }
 

@@ -205,8 +205,12 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   // ---- recovery -------------------------------------------------------------------------
 
+  /** True while the store is being recovered (destinations are created quietly then). */
+  recovering = false;
+
   private async recover(): Promise<void> {
-    const maxSeq = await recoverBroker(this);
+    this.recovering = true;
+    const maxSeq = await recoverBroker(this).finally(() => (this.recovering = false));
     this.seq = Math.max(this.seq, maxSeq);
   }
 

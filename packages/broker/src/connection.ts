@@ -12,7 +12,7 @@ import type { ProtocolConnection, ServerTransport } from './core';
 import type { ServerConsumer } from './consumer';
 import type { Entry } from './entry';
 import { onProducerClose, onProducerOpen, onSend } from './handlers/produce';
-import { closeConsumer, onConsumerOpen, onPull } from './handlers/consume';
+import { closeConsumer, onConsumerOpen, onConsumerPrefetch, onPull } from './handlers/consume';
 import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
 import type { Principal } from './security/index';
@@ -144,6 +144,7 @@ export class ServerConnection implements ProtocolConnection {
       case CommandType.SEND: return onSend(this, cmd);
       case CommandType.ACK: return onAck(this, cmd);
       case CommandType.PULL: return onPull(this, cmd.consumerId, cmd.timeout);
+      case CommandType.CONSUMER_PREFETCH: return onConsumerPrefetch(this, cmd.consumerId, cmd.prefetch);
       case CommandType.PING: this.write({ type: CommandType.PONG }); return;
       case CommandType.PONG: return;
       case CommandType.SESSION_OPEN:

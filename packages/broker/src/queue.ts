@@ -10,7 +10,7 @@ import { filterable } from './filter';
 export class Queue extends MessageSource {
   readonly subKey = null;
   /** JMSXGroupID → the consumer that owns the group. */
-  private readonly groups = new Map<string, ServerConsumer>();
+  private groups: Map<string, ServerConsumer> | null = null; // made on the first group
   private exclusiveOwner: ServerConsumer | null = null;
   // Paging: persistent messages with seq > storeCursor are only in the store.
   storeCursor = 0;
@@ -105,7 +105,7 @@ export class Queue extends MessageSource {
     if (c.selector && !c.selector.matches(filterable(e.msg, e.redelivered, e.deliveryCount + 1))) return false;
     const gid = e.msg.groupId;
     if (gid !== undefined && gid !== null) {
-      const owner = this.groups.get(gid);
+      const owner = this.groups?.get(gid);
       if (owner && owner !== c && !owner.closed) return false;
     }
     return true;
@@ -114,15 +114,15 @@ export class Queue extends MessageSource {
   protected override pickConsumer(e: Entry): ServerConsumer | null {
     const gid = e.msg.groupId;
     if (gid !== undefined && gid !== null) {
-      const owner = this.groups.get(gid);
+      const owner = this.groups?.get(gid);
       if (owner && !owner.closed && this.consumers.includes(owner)) {
         return owner.hasCredit && this.accepts(owner, e) ? owner : null;
       }
       const c = super.pickConsumer(e);
       if (c) {
         // JMSXGroupSeq -1 closes the group (ActiveMQ message groups).
-        if (e.msg.groupSeq === -1) this.groups.delete(gid);
-        else this.groups.set(gid, c);
+        if (e.msg.groupSeq === -1) this.groups?.delete(gid);
+        else (this.groups ??= new Map()).set(gid, c);
       }
       return c;
     }
@@ -137,7 +137,7 @@ export class Queue extends MessageSource {
 
   override removeConsumer(c: ServerConsumer): void {
     super.removeConsumer(c);
-    for (const [g, owner] of this.groups) if (owner === c) this.groups.delete(g);
+    if (this.groups) for (const [g, owner] of this.groups) if (owner === c) this.groups.delete(g);
     if (this.exclusiveOwner === c) this.exclusiveOwner = null;
     this.chooseExclusive();
     this.scheduleDispatch();
@@ -153,7 +153,7 @@ export class Queue extends MessageSource {
 
   /** Group owners, for the console. */
   groupCount(): number {
-    return this.groups.size;
+    return this.groups?.size ?? 0;
   }
 
   /** Messages for a browser: pending and in flight, in seq order; paged ones from the store. */

@@ -41,7 +41,9 @@ export abstract class MessageSource {
 
   constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy, usage?: MemoryUsage) {
     this.pending = new PendingList(policy.prioritizedMessages);
-    this.usage = usage ?? new MemoryUsage(policy.destinationMemoryLimit, broker.memory);
+    // Without a limit of its own a destination counts straight into the broker's (one object
+    // less per destination: a broker may hold 100,000).
+    this.usage = usage ?? destinationUsage(broker, policy);
   }
 
   /** The key this source's acks are stored under (queue: none; durable sub: its key). */
@@ -383,6 +385,11 @@ export abstract class MessageSource {
 
 function describeId(id: unknown): string {
   return typeof id === 'string' ? id.slice(0, 200) : typeof id;
+}
+
+/** The memory a destination under `policy` counts its messages in. */
+export function destinationUsage(broker: Broker, policy: ResolvedPolicy): MemoryUsage {
+  return policy.destinationMemoryLimit > 0 ? new MemoryUsage(policy.destinationMemoryLimit, broker.memory) : broker.memory;
 }
 
 export function sumSize(entries: Entry[]): number {

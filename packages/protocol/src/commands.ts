@@ -30,6 +30,7 @@ export const CommandType = {
   CLUSTER_UPDATE: 23,
   SHUTDOWN: 24,
   CLIENT_ID: 25,
+  CONSUMER_PREFETCH: 26,
 } as const;
 export type CommandTypeValue = (typeof CommandType)[keyof typeof CommandType];
 
@@ -176,12 +177,17 @@ export interface ClusterUpdate { type: 23; members: string[]; master?: string }
 export interface Shutdown { type: 24; reason?: string }
 /** Connection.setClientID after connect, before any session (JMS 1.1 §4.3.2). */
 export interface ClientIdCommand { type: 25; corr: number; clientId: string }
+/**
+ * Change a consumer's prefetch (0: it pulls). OpenWire's ConsumerControl: a Java client back
+ * through failover reopens its consumers with prefetch 0 and restores their prefetch with it.
+ */
+export interface ConsumerPrefetch { type: 26; consumerId: number; prefetch: number }
 
 export type Command =
   | Hello | Welcome | SessionOpen | SessionClose | ProducerOpen | ProducerClose
   | ConsumerOpen | ConsumerClose | Send | Dispatch | Ack | TxBegin | TxCommit | TxRollback
   | Unsubscribe | Pull | TempCreate | TempDelete | Receipt | ErrorCommand | Ping | Pong
-  | ClusterUpdate | Shutdown | ClientIdCommand;
+  | ClusterUpdate | Shutdown | ClientIdCommand | ConsumerPrefetch;
 
 const KNOWN = new Set<number>(Object.values(CommandType));
 export function isKnownCommandType(t: unknown): t is CommandTypeValue {

@@ -11,6 +11,7 @@
 // opens at an older position has lost batches.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StoreDamagedError } from './errors';
 import { readMark } from './committed-mark';
 import { logFiles, scanLogs } from './integrity-logs';
 import { checkTable, tableFiles } from './integrity-tables';
@@ -98,4 +99,12 @@ export async function verifyAtOpen(dir: string, tableBudget: number): Promise<St
   for (const f of tables) total += (await stat(join(dir, f))).size;
   if (total <= tableBudget) for (const f of tables) damage.push(...(await checkTable(dir, f, false)));
   return damage;
+}
+
+/** A LevelDB corruption error becomes a StoreDamagedError naming the damaged blocks; others are thrown as they are. */
+export async function damaged(dir: string, err: Error): Promise<never> {
+  if (err instanceof StoreDamagedError || !/Corruption/i.test(err.message + String((err as { cause?: unknown }).cause ?? ''))) throw err;
+  const found = await checkFiles(dir).catch(() => ({ damage: [] as StoreDamage[] }));
+  const cause = (err.message.match(/Corruption:[^\n]*/)?.[0] ?? err.message).trim();
+  throw new StoreDamagedError(dir, found.damage, describeDamage, `LevelDB: ${cause}`);
 }

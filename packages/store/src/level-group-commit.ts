@@ -21,8 +21,8 @@ const EMPTY_GROUP: PendingWrite[] = [];
 /** What the writer needs of its store. */
 export interface WriterHost {
   db(): Db;
-  /** Null while writes may go on. */
-  readonly failure: StoreError | null;
+  /** False once the store failed (it refuses writes until it heals or is reopened). */
+  canWrite(): boolean;
   /** A write is on disk (its commits resolve right after). */
   landed(last: Position, commits: number, sync: boolean, messageDelta: number, bytes: number): void;
   /** Range removals finished after their write removed this many messages. */
@@ -123,7 +123,7 @@ export class GroupWriter {
   };
 
   private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0 && !this.host.failure) {
+    while (this.queue.length > 0 && this.host.canWrite()) {
       const group = this.takeGroup();
       if (group.length === 0) {
         // The head is a young dispatchable commit: come back when it is old enough.

@@ -10,10 +10,10 @@ import { resolve } from 'node:path';
 import { StoreError, type WireMessage } from '@wharf/protocol';
 import { isTransientIoError, StoreDamagedError, StoreUnavailableError } from './errors';
 import { CommittedMark, missingBatches } from './committed-mark';
-import { checkFiles, describeDamage, verifyAtOpen, type StoreDamage } from './integrity';
+import { damaged, describeDamage, verifyAtOpen, type StoreDamage } from './integrity';
 import type { EncodedBatch } from './codec';
 import { openDb, type Db, type OpenedDb } from './level-db';
-import { GroupWriter, type WriterHost } from './level-group-commit';
+import { GroupWriter } from './level-group-commit';
 import { getMessage, loadJobs, loadMessages, loadRefs, openLayout, recoverState, type ReadCounter } from './level-read';
 import { dropRetainedLog, finishClears, pendingClears, prepareWrite, validateApplyOps, type PendingWrite } from './level-write';
 import { Healer, reopenAfterFailure } from './level-heal';
@@ -48,7 +48,7 @@ export interface LevelStoreOptions {
 
 type State = 'closed' | 'opening' | 'open' | 'closing';
 
-export class LevelStore implements Store, WriterHost {
+export class LevelStore implements Store {
   readonly kind = 'leveldb' as const;
   readonly directory: string;
   private readonly acceptDamage: boolean;
@@ -65,7 +65,7 @@ export class LevelStore implements Store, WriterHost {
   /** Last position on disk. */
   private written: Position = ZERO_POSITION;
   private readonly writer: GroupWriter;
-  failure: StoreError | null = null;
+  private failure: StoreError | null = null;
 
   private commits = 0;
   private syncs = 0;
@@ -77,7 +77,14 @@ export class LevelStore implements Store, WriterHost {
   constructor(opts: LevelStoreOptions) {
     if (!opts || typeof opts.directory !== 'string' || opts.directory === '') throw new StoreError('LevelStore needs a directory');
     this.directory = opts.directory;
-    this.writer = new GroupWriter(this, opts.inlineRemoveLimit ?? 10000, opts.maxWriteBytes ?? 16 * 1024 * 1024);
+    const host = {
+      db: () => this.db(),
+      canWrite: () => this.failure === null,
+      landed: (last: Position, commits: number, sync: boolean, delta: number, bytes: number) => this.landed(last, commits, sync, delta, bytes),
+      cleared: (messages: number) => this.cleared(messages),
+      failed: (err: Error) => this.failed(err),
+    };
+    this.writer = new GroupWriter(host, opts.inlineRemoveLimit ?? 10000, opts.maxWriteBytes ?? 16 * 1024 * 1024);
     this.acceptDamage = opts.acceptDamage === true;
     this.verifyTablesUpTo = opts.verifyTablesUpTo ?? 32 * 1024 * 1024;
   }
@@ -107,7 +114,7 @@ export class LevelStore implements Store, WriterHost {
         if (!this.acceptDamage) throw new StoreDamagedError(dir, damage, describeDamage);
         this.damageAccepted.push(...damage);
       }
-      this.opened = await openDb(this.directory).catch((err: Error) => this.damaged(dir, err));
+      this.opened = await openDb(this.directory).catch((err: Error) => damaged(dir, err));
     } catch (err) {
       this.state = 'closed';
       throw err;
@@ -121,7 +128,7 @@ export class LevelStore implements Store, WriterHost {
       this.opened.release();
       this.opened = null;
       this.state = 'closed';
-      throw await this.damaged(dir, err as Error);
+      throw await damaged(dir, err as Error);
     }
     this.state = 'open';
   }
@@ -137,14 +144,6 @@ export class LevelStore implements Store, WriterHost {
     const aside = `${dir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await rename(dir, aside);
     return aside;
-  }
-
-  /** A LevelDB corruption error becomes a StoreDamagedError naming the damaged blocks. */
-  private async damaged(dir: string, err: Error): Promise<never> {
-    if (err instanceof StoreDamagedError || !/Corruption/i.test(err.message + String((err as { cause?: unknown }).cause ?? ''))) throw err;
-    const found = await checkFiles(dir).catch(() => ({ damage: [] as StoreDamage[] }));
-    const cause = (err.message.match(/Corruption:[^\n]*/)?.[0] ?? err.message).trim();
-    throw new StoreDamagedError(dir, found.damage, describeDamage, `LevelDB: ${cause}`);
   }
 
   private async load(db: Db): Promise<void> {
@@ -187,7 +186,7 @@ export class LevelStore implements Store, WriterHost {
     }
   }
 
-  db(): Db {
+  private db(): Db {
     if (this.state !== 'open' && this.state !== 'closing') throw new StoreError(`store ${this.directory} is not open`);
     return this.opened!.db;
   }
@@ -249,7 +248,8 @@ export class LevelStore implements Store, WriterHost {
     if (this.state !== 'open') throw new StoreError(`store ${this.directory} is ${this.state === 'closing' ? 'closing' : 'not open'}`);
   }
 
-  landed(last: Position, commits: number, sync: boolean, messageDelta: number, bytes: number): void {
+  /** A write is on disk (its commits resolve right after). */
+  private landed(last: Position, commits: number, sync: boolean, messageDelta: number, bytes: number): void {
     if (sync) this.mark?.write(last);
     this.written = last;
     this.commits += commits;
@@ -258,16 +258,17 @@ export class LevelStore implements Store, WriterHost {
     this.size.wrote(bytes, this.opened!.directory);
   }
 
-  cleared(messages: number): void {
+  /** Range removals finished after their write removed this many messages. */
+  private cleared(messages: number): void {
     this.messages = Math.max(0, this.messages - messages);
   }
 
   /**
    * A failed write fails everything queued. A transient cause (disk full, out of descriptors)
-   * makes the store refuse writes until it heals (scheduleHeal); any other leaves its state
-   * unknown: it must be reopened.
+   * makes the store refuse writes until it heals (Healer); any other leaves its state unknown:
+   * it must be reopened.
    */
-  failed(err: Error): StoreError {
+  private failed(err: Error): StoreError {
     if (isTransientIoError(err)) {
       this.failure = new StoreUnavailableError(
         `store ${this.directory} cannot write: ${err.message} — free disk space (or file descriptors); writes resume by themselves once one succeeds`,
@@ -327,7 +328,7 @@ export class LevelStore implements Store, WriterHost {
   // ---- reading ----------------------------------------------------------------------------
 
   async recover(): Promise<RecoveredState> {
-    const { state, messages } = await recoverState(this.db(), this.written, this.reads).catch((err: Error) => this.damaged(this.opened?.directory ?? resolve(this.directory), err));
+    const { state, messages } = await recoverState(this.db(), this.written, this.reads).catch((err: Error) => damaged(this.opened?.directory ?? resolve(this.directory), err));
     // Exact as of the scan; writes made while it ran are counted twice or not at all, so
     // recover before writing (as the broker does).
     this.messages = messages;

@@ -156,6 +156,19 @@ export function onPull(conn: ServerConnection, consumerId: number, timeout: numb
   }
 }
 
+/** A consumer's prefetch changes (ConsumerPrefetch): from 0 it stops pulling and is dispatched to. */
+export function onConsumerPrefetch(conn: ServerConnection, consumerId: number, prefetch: number): void {
+  const c = conn.consumers.get(consumerId);
+  if (!c) throw new JMSError(`unknown consumer ${consumerId}`);
+  c.prefetch = prefetch;
+  if (prefetch > 0) {
+    c.pullCredit = 0;
+    if (c.pullTimer) clearTimeout(c.pullTimer);
+    c.pullTimer = null;
+  }
+  for (const s of c.sources) s.dispatch();
+}
+
 /** ConsumerOpen.network, checked (a malformed one is the client's fault, named). */
 function checkNetwork(n: unknown): { target: string; ttl: number; path: string[] } {
   const o = n as { target?: unknown; ttl?: unknown; path?: unknown } | null;
