@@ -2,8 +2,8 @@
 # Records what ActiveMQ's network bridges do with Java messages, the expectation that
 # test-cluster/openwire-bridge.test.mjs holds Wharf to: two Debian ActiveMQ 5.17 brokers, the
 # first with a network connector to the second; BridgeJava (packages/openwire/test/java) sends
-# from the first and receives on the second, on a queue (12 messages before the consumer exists,
-# 48 after) and on a topic (36, once the bridge subscribed), and the lines received are compared
+# from the first and receives on the second, on a queue (20 messages before the consumer exists,
+# 80 after) and on a topic (60, once the bridge subscribed), and the lines received are compared
 # with the lines sent: each once, in order per producer, headers, typed properties and bodies.
 #
 #   scripts/java-bridge-vs-activemq.sh
@@ -47,14 +47,15 @@ compare() { # sent-file received-file producers...
 }
 
 bj send "tcp://127.0.0.1:$A" queue:BRIDGE.JAVA early 1 >"$WORK/sent-q"
-bj receive "tcp://127.0.0.1:$B" queue:BRIDGE.JAVA 60 | grep -v '^consuming$' >"$WORK/got-q" &
+echo "queue: a browser on west sees $(bj browse "tcp://127.0.0.1:$B" BRIDGE.JAVA | wc -l) messages (not demand)"
+bj receive "tcp://127.0.0.1:$B" queue:BRIDGE.JAVA 100 | grep -v '^consuming$' >"$WORK/got-q" &
 RECV=$!
 bj send "tcp://127.0.0.1:$A" queue:BRIDGE.JAVA late 4 >>"$WORK/sent-q"
 wait $RECV
 echo -n "queue: "
 compare "$WORK/sent-q" "$WORK/got-q" early-p0 early-p1 late-p0 late-p1
 
-bj receive "tcp://127.0.0.1:$B" topic:BRIDGE.JAVA.TOPIC 36 | grep -v '^consuming$' >"$WORK/got-t" &
+bj receive "tcp://127.0.0.1:$B" topic:BRIDGE.JAVA.TOPIC 60 | grep -v '^consuming$' >"$WORK/got-t" &
 RECV=$!
 bj demand "tcp://127.0.0.1:$A" BRIDGE.JAVA.TOPIC
 bj send "tcp://127.0.0.1:$A" topic:BRIDGE.JAVA.TOPIC pub 3 >"$WORK/sent-t"

@@ -104,6 +104,7 @@ describe('producer flow control', () => {
       const a = w.broker.queues.get('queue://FULL.A')!;
       assert.ok(a.usage.full && accepted < N, `A is full (${a.usage.used} bytes) and holds its producer back after ${accepted}`);
       assert.ok(!w.broker.memory.full, 'the broker as a whole is not');
+      assert.ok(w.broker.admin.queueStats(a, new Map()).memoryPercent >= 100, 'MemoryPercentUsage of its own limit');
 
       const other = await w.connect({ alwaysSyncSend: true });
       const os = other.createSession(false, Session.AUTO_ACKNOWLEDGE);
@@ -149,4 +150,34 @@ describe('producer flow control', () => {
       await w.ledger.closeAll();
     }
   });
+
+  it('flow control - a topic at its own memoryLimit (all its subscriptions together) blocks its producers; another topic flows', async () => {
+    const w = await world({ destinationPolicy: [{ topic: 'FULL.T', memoryLimit: 20 * 1024 }] });
+    try {
+      const idle = (await w.connect({ prefetchPolicy: { topicPrefetch: 1 } })).createSession(false, Session.AUTO_ACKNOWLEDGE);
+      for (let i = 0; i < 2; i++) await idle.createConsumer(idle.createTopic('FULL.T'));
+      const c = await w.connect({ alwaysSyncSend: true });
+      const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const toT = await s.createProducer(s.createTopic('FULL.T'));
+      toT.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+      void (async () => {
+        for (let i = 0; i < 40; i++) await toT.send(s.createTextMessage(KB)).catch(() => undefined);
+      })();
+      await checkFor(5000, () => [...w.broker.connections.values()].find((x) => x.blockedSends > 0), 'the producer to FULL.T blocked');
+      const t = w.broker.topics.get('topic://FULL.T')!;
+      assert.ok(t.usage.full, `the topic's subscriptions hold ${t.usage.used} bytes together`);
+      const other = await w.connect({ alwaysSyncSend: true });
+      const os = other.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const reader = await os.createConsumer(os.createTopic('FREE.T'));
+      const toFree = await os.createProducer(os.createTopic('FREE.T'));
+      toFree.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+      for (let i = 0; i < 50; i++) {
+        await toFree.send(os.createTextMessage(`f${i}`));
+        assert.equal(text(await reader.receive(3000)), `f${i}`);
+      }
+    } finally {
+      await w.ledger.closeAll();
+    }
+  });
 });
+

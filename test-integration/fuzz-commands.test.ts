@@ -46,6 +46,7 @@ const valid: fc.Arbitrary<Raw> = fc.oneof(
   fc.record({ type: fc.constant(CommandType.CONSUMER_CLOSE), corr, consumerId: id }),
   fc.record({ type: fc.constant(CommandType.PULL), consumerId: id, timeout: fc.constantFrom(-1, 0, 5) }),
   fc.record({ type: fc.constantFrom(CommandType.TX_BEGIN, CommandType.TX_COMMIT, CommandType.TX_ROLLBACK), corr, sessionId: id, txId }),
+  { weight: 3, arbitrary: fc.record({ type: fc.constant(CommandType.XA), corr, op: fc.integer({ min: 0, max: 8 }), txId, onePhase: fc.boolean() }, { requiredKeys: ['type', 'corr', 'op'] }) },
   fc.record({ type: fc.constant(CommandType.UNSUBSCRIBE), corr, name: fc.constantFrom('d1', 'd2') }),
   fc.record({ type: fc.constantFrom(CommandType.TEMP_CREATE, CommandType.TEMP_DELETE), corr, destination: fc.constantFrom('temp-queue://fz-1', 'temp-topic://fz-2', 'queue://FZ.A') }),
   fc.record({ type: fc.constant(CommandType.CLIENT_ID), corr, clientId: fc.constantFrom('c1', 'c2') }),

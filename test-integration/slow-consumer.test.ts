@@ -6,7 +6,7 @@ import { DeliveryMode, Session, type Connection, type JMSError } from '@wharf/cl
 import { checkFor } from '@wharf/testkit';
 import { ADVISORY_RETENTION, type TopicSubscription } from '@wharf/broker';
 import { CommandType, encodeCommand, vmConnect } from '@wharf/protocol';
-import { text, world, type World } from './helpers';
+import { hello, raw, text, world, type World } from './helpers';
 
 async function slowSubscriber(w: World, prefetch: number): Promise<{ c: Connection; receive(): Promise<string | null> }> {
   const c = await w.connect({ prefetchPolicy: { topicPrefetch: prefetch } });
@@ -156,4 +156,45 @@ describe('slow consumers', () => {
     assert.equal(idle.errors.length, 0, 'a consumer holding nothing is not slow (ignoreIdleConsumers)');
     assert.equal(w.broker.queues.get('queue://OTHER')!.consumers.length, 1);
   });
+
+  it('slow consumers - abortSlowConsumer: an aborted durable subscriber\'s subscription keeps its messages for the next connection', async () => {
+    w = await world({ destinationPolicy: [{ topic: '>', slowConsumerStrategy: abortAfter200 }] });
+    const slow = await watched(w, { clientID: 'durable-slow', prefetchPolicy: { durableTopicPrefetch: 5 } });
+    const ss = slow.c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await ss.createDurableSubscriber(ss.createTopic('SLOW.D'), 'd');
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const p = await s.createProducer(s.createTopic('SLOW.D'));
+    for (let i = 0; i < 20; i++) await p.send(s.createTextMessage(`d${i}`));
+    assert.match((await checkFor(5000, () => slow.errors[0], 'the durable subscriber is aborted')).message, /slow consumer aborted/);
+    const sub = w.broker.durables.get('durable-slow:d')!;
+    assert.equal(sub.active, null, 'the subscription is inactive, not removed');
+    await slow.c.close();
+    const again = await w.connect({ clientID: 'durable-slow' });
+    const as = again.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const d = await as.createDurableSubscriber(as.createTopic('SLOW.D'), 'd');
+    for (let i = 0; i < 20; i++) assert.equal(text(await d.receive(2000)), `d${i}`);
+  });
+
+  it('slow consumers - a network bridge\'s consumer is left alone (ignoreNetworkConsumers) while a client\'s beside it is aborted', async () => {
+    w = await world({ destinationPolicy: [{ topic: '>', slowConsumerStrategy: abortAfter200 }] });
+    const bridge = await raw(w.url);
+    w.ledger.defer(() => bridge.sock.destroy());
+    await hello(bridge, { networkBridge: true, user: 'bridge' });
+    bridge.send({ type: CommandType.SESSION_OPEN, sessionId: 1, ackMode: 2 });
+    bridge.send({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: 'topic://SLOW.N', prefetch: 5, network: { target: 'other', ttl: 2, path: ['other'] } });
+    assert.equal((await bridge.next()).type, CommandType.RECEIPT);
+    const slow = await watched(w, { prefetchPolicy: { topicPrefetch: 5 } });
+    const ss = slow.c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    await ss.createConsumer(ss.createTopic('SLOW.N'));
+    const c = await w.connect();
+    const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const p = await s.createProducer(s.createTopic('SLOW.N'));
+    for (let i = 0; i < 20; i++) await p.send(s.createTextMessage(`n${i}`));
+    await checkFor(5000, () => slow.errors[0], 'the client\'s slow subscriber is aborted');
+    const left = [...w.broker.topics.get('topic://SLOW.N')!.subs];
+    assert.equal(left.length, 1);
+    assert.ok(left[0]!.consumer.networkPath && left[0]!.consumer.slow, 'the bridge\'s consumer, slow as well, is still there');
+  });
 });
+

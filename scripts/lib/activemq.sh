@@ -1,5 +1,6 @@
 # Shared by the scripts that run Debian's ActiveMQ 5.17 next to Wharf (bench-vs-activemq.sh,
-# bench-java-vs-activemq.sh, java-examples-vs-activemq.sh). Source it; it defines functions only.
+# bench-java-vs-activemq.sh, java-examples-vs-activemq.sh, xa-vs-activemq.sh). Source it; it
+# defines functions only.
 #
 #   activemq_require [--install]     fail (or, as root with --install, apt-get install) when
 #                                    Debian's activemq package is missing

@@ -11,6 +11,17 @@ import org.apache.activemq.ActiveMQConnectionFactory;
 
 public class JavaBench {
     public static void main(String[] a) throws Exception {
+        // A failed connection leaves the client's threads running: end the JVM either way.
+        try {
+            run(a);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    static void run(String[] a) throws Exception {
         String url = a[0];
         boolean persistent = a[1].equals("persistent");
         int producers = Integer.parseInt(a[2]);

@@ -49,7 +49,7 @@ export interface QueueCounters extends DestinationCounters {
   dispatched: number;
   inflight: number;
   expired: number;
-  /** Bytes of its pending messages held in memory, as a percent of memoryLimit. */
+  /** Its messages held in memory, as a percent of its own memoryLimit (a policy entry's), else its pending ones of the broker's. */
   memoryPercent: number;
 }
 

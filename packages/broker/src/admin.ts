@@ -11,6 +11,7 @@ import type { Entry } from './entry';
 import type { Queue } from './queue';
 import type { RoutePlan } from './router';
 import type { JobInfo } from './scheduler/index';
+import { decidePrepared, preparedBranches, type PreparedBranchInfo } from './handlers/xa';
 import type { DurableSubscription, Topic } from './topic';
 import type { MessageView, BrowseOptions, MoveOptions, QueueStats, SubscriptionStats, TopicStats, ConnectionStats, BrokerStats } from './admin-types';
 
@@ -88,12 +89,15 @@ export class BrokerAdmin {
   /** One queue's figures; `producers` from producerCounts() (read once for many queues). */
   queueStats(q: Queue, producers: Map<string, number>): QueueStats {
     const d = q.destination;
-    const memoryLimit = this.broker.memory.limit;
+    // Of its own memoryLimit when a policy entry gives it one (ActiveMQ's MemoryPercentUsage).
+    const own = q.usage !== this.broker.memory;
+    const memoryLimit = q.usage.limit;
+    const bytes = own ? q.usage.used : q.pending.bytes;
     return {
       url: d.url, name: d.name, temporary: isTemporary(d.kind), depth: q.depth, pending: q.pending.size, paged: q.pagedCount,
       consumers: q.consumers.length, producers: producers.get(d.url) ?? 0, enqueued: q.enqueued, dequeued: q.dequeued, forwarded: q.forwarded,
       dispatched: q.dispatched, inflight: q.inflightCount, expired: q.expired,
-      memoryPercent: memoryLimit > 0 ? Math.floor((q.pending.bytes * 100) / memoryLimit) : 0,
+      memoryPercent: memoryLimit > 0 ? Math.floor((bytes * 100) / memoryLimit) : 0,
     };
   }
 
@@ -255,6 +259,21 @@ export class BrokerAdmin {
     return this.broker.scheduler ? this.broker.scheduler.remove(id) : false;
   }
 
+  // ---- prepared XA transactions --------------------------------------------------------------
+
+  /** Prepared XA branches waiting for their transaction manager, by xid. */
+  preparedTransactions(): PreparedBranchInfo[] {
+    return preparedBranches(this.broker);
+  }
+
+  /**
+   * Commit (or roll back) a prepared XA branch without its transaction manager, as ActiveMQ's
+   * heuristicCommit / heuristicRollback do; false when no prepared branch has that xid.
+   */
+  completePreparedTransaction(xid: string, commit: boolean): Promise<boolean> {
+    return decidePrepared(this.broker, xid, commit);
+  }
+
   // ---- connections and serving ---------------------------------------------------------------
 
   /** Close a client connection, telling the client why; false when there is none of that id. */
@@ -278,12 +297,13 @@ export class BrokerAdmin {
 
   /**
    * The group's client URLs: told to native clients in WELCOME from now on, and at once to
-   * those connected (CLUSTER_UPDATE), so failover clients learn every member.
+   * those connected (CLUSTER_UPDATE; OpenWire turns it into a ConnectionControl, protocols
+   * without the notion ignore it), so failover clients learn every member.
    */
   announceMembers(urls: string[]): void {
     this.broker.config.advertisedMembers = urls;
     for (const c of this.broker.connections.values()) {
-      if (c.protocol === 'native' && c.helloDone && !c.closed) c.transport.send({ type: CommandType.CLUSTER_UPDATE, members: urls });
+      if (c.helloDone && !c.closed) c.transport.send({ type: CommandType.CLUSTER_UPDATE, members: urls });
     }
   }
 

@@ -23,6 +23,7 @@ import { DurableSubscription, Topic, TopicSubscription } from './topic';
 import type { Entry } from './entry';
 import type { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
+import type { XaBranch } from './handlers/xa';
 import { ServerConnection } from './connection';
 import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
@@ -67,6 +68,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   readonly slowConsumers = new SlowConsumers(this);
   readonly memory: MemoryUsage;
   readonly queues = new Map<string, Queue>();
+  /** XA transaction branches by xid, active and prepared (handlers/xa.ts). */
+  readonly xa = new Map<string, XaBranch>();
   readonly topics = new Map<string, Topic>();
   readonly durables = new Map<string, DurableSubscription>();
   /** Non-durable topic subscriptions whose destination is a wildcard. */
@@ -205,8 +208,12 @@ export class Broker extends EventEmitter implements ProtocolHost {
 
   // ---- recovery -------------------------------------------------------------------------
 
+  /** True while the store is being recovered (destinations are created quietly then). */
+  recovering = false;
+
   private async recover(): Promise<void> {
-    const maxSeq = await recoverBroker(this);
+    this.recovering = true;
+    const maxSeq = await recoverBroker(this).finally(() => (this.recovering = false));
     this.seq = Math.max(this.seq, maxSeq);
   }
 

@@ -14,6 +14,17 @@ export interface TransportConnectorConfig {
   needClientAuth?: boolean;
   /** TLS: clients may present one (it then names the user when jaasCertificateLogin maps it). */
   wantClientAuth?: boolean;
+  /**
+   * Tell connected Java (OpenWire) clients the replicated group's members (ActiveMQ's
+   * updateClusterClients: a ConnectionControl with connectedBrokers), and a non-serving node's
+   * refused Java clients too. Default: true in a replicated group (a standalone broker has no
+   * members to tell).
+   */
+  updateClusterClients?: boolean;
+  /** Ask Java clients to rebalance across the members told (ActiveMQ's rebalanceClusterClients); default false. */
+  rebalanceClusterClients?: boolean;
+  /** Tell Java clients when a member leaves too, not only when one joins (ActiveMQ's updateClusterClientsOnRemove); default false. */
+  updateClusterClientsOnRemove?: boolean;
 }
 
 export type DeadLetterStrategyConfig =

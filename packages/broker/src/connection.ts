@@ -5,16 +5,17 @@
 // are in handlers/ (produce.ts, consume.ts, transactions.ts, temporary.ts).
 import {
   CommandType, ErrorCode, IllegalStateError, JMSError, JMSSecurityError, PROTOCOL_VERSION, ProtocolError,
-  type Command, type Send, type TxCommit, type TxRollback, type AckModeValue,
+  type Command, type Send, type TxCommit, type TxRollback, type XaCommand, type AckModeValue,
 } from '@wharf/protocol';
 import type { Broker } from './broker';
 import type { ProtocolConnection, ServerTransport } from './core';
 import type { ServerConsumer } from './consumer';
 import type { Entry } from './entry';
 import { onProducerClose, onProducerOpen, onSend } from './handlers/produce';
-import { closeConsumer, onConsumerOpen, onPull } from './handlers/consume';
+import { closeConsumer, onConsumerOpen, onConsumerPrefetch, onPull } from './handlers/consume';
 import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
+import { dropConnectionBranches, onXa } from './handlers/xa';
 import type { Principal } from './security/index';
 import { bridgeAllowed, checkClientCommand } from './validate';
 import { startHandshakeTimer } from './transport/handshake';
@@ -144,6 +145,7 @@ export class ServerConnection implements ProtocolConnection {
       case CommandType.SEND: return onSend(this, cmd);
       case CommandType.ACK: return onAck(this, cmd);
       case CommandType.PULL: return onPull(this, cmd.consumerId, cmd.timeout);
+      case CommandType.CONSUMER_PREFETCH: return onConsumerPrefetch(this, cmd.consumerId, cmd.prefetch);
       case CommandType.PING: this.write({ type: CommandType.PONG }); return;
       case CommandType.PONG: return;
       case CommandType.SESSION_OPEN:
@@ -173,6 +175,10 @@ export class ServerConnection implements ProtocolConnection {
       }
       case CommandType.TEMP_CREATE: return onTempCreate(this, cmd.corr, cmd.destination);
       case CommandType.TEMP_DELETE: return onTempDelete(this, cmd.corr, cmd.destination);
+      case CommandType.XA:
+        // After this connection's sends still waiting for memory: they may belong to the branch.
+        if (this.blocked.length > 0) return void this.blocked.push({ cmd, since: Date.now() });
+        return onXa(this, cmd);
       case CommandType.CLIENT_ID: {
         if (this.clientId) throw new IllegalStateError(`clientID is already set to ${this.clientId}`);
         if (this.sessions.size > 0) throw new IllegalStateError('setClientID must be called before the connection is used');
@@ -279,13 +285,14 @@ export class ServerConnection implements ProtocolConnection {
    * @internal sends waiting for memory or store space, in arrival order, and the commits and
    * rollbacks behind them (handlers/produce.ts)
    */
-  blocked: Array<{ cmd: Send | TxCommit | TxRollback; since: number }> = [];
+  blocked: Array<{ cmd: Send | TxCommit | TxRollback | XaCommand; since: number }> = [];
   get blockedSends(): number {
     return this.blocked.length;
   }
 
   /** @internal */
-  endTx(cmd: TxCommit | TxRollback): void {
+  endTx(cmd: TxCommit | TxRollback | XaCommand): void {
+    if (cmd.type === CommandType.XA) return onXa(this, cmd);
     if (cmd.type === CommandType.TX_COMMIT) onCommit(this, cmd.corr, cmd.sessionId, cmd.txId);
     else onRollback(this, cmd.corr, cmd.sessionId, cmd.txId);
   }
@@ -321,6 +328,7 @@ export class ServerConnection implements ProtocolConnection {
     if (err && tellClient) this.sendError(err instanceof JMSError ? err : new JMSError(err.message), undefined, false);
     if (this.hbTimer) clearInterval(this.hbTimer);
     for (const c of [...this.consumers.values()]) this.closeConsumer(c);
+    dropConnectionBranches(this);
     for (const tx of this.txs.values()) releaseTx(this, tx);
     this.txs.clear();
     this.blocked = [];

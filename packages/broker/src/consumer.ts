@@ -27,7 +27,7 @@ export class ServerConsumer {
     readonly sessionId: number,
     readonly destination: Destination,
     readonly selector: Selector | null,
-    readonly prefetch: number,
+    public prefetch: number,
     readonly ackMode: AckModeValue,
     readonly noLocal: boolean,
     readonly exclusive: boolean,

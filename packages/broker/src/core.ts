@@ -101,4 +101,18 @@ export interface ProtocolDetector {
   matches(head: Buffer): boolean | undefined;
   /** Take the socket; `head` is what was read from it so far. */
   accept(broker: ProtocolHost, socket: net.Socket, head: Buffer, cfg: TransportConnectorConfig): void;
+  /**
+   * Take the socket on a node of a replicated group that does not serve (a slave, or a master
+   * still waiting for its slaves): tell the client, in its protocol, why and where the group's
+   * members are, and close, so that its failover moves on at once. Without it the node answers
+   * in the native protocol.
+   */
+  refuse?(socket: net.Socket, head: Buffer, refusal: Refusal): void;
+}
+
+/** What a non-serving node of a group tells a client it refuses. */
+export interface Refusal {
+  readonly reason: string;
+  /** The group's client URLs, the master's first (empty when clients are not to be told). */
+  readonly members: readonly string[];
 }

@@ -4,7 +4,7 @@
 import { InvalidDestinationError, destinationMatches, destinationOf, isQueueKind, isTemporary, type Destination } from '@wharf/protocol';
 import { OpType, type StoreOp } from '@wharf/store';
 import type { Broker } from './broker';
-import { MemoryUsage } from './memory';
+import { destinationUsage } from './source';
 import { Queue } from './queue';
 import { Topic } from './topic';
 
@@ -13,13 +13,17 @@ export function createQueue(b: Broker, d: Destination, persist: boolean): Queue 
   b.queues.set(d.url, q);
   for (const c of b.wildcardQueueConsumers) if (destinationMatches(c.destination, d)) q.addConsumer(c);
   if (persist && !isTemporary(d.kind)) storeDestination(b, d);
-  b.advisories.destinationCreated(d);
-  b.emit('destination', d.url);
+  // Recovery creates every stored queue: nobody listens to advisories then, and the router
+  // has nothing cached.
+  if (!b.recovering) {
+    b.advisories.destinationCreated(d);
+    b.emit('destination', d.url);
+  }
   return q;
 }
 
 export function createTopic(b: Broker, d: Destination, persist: boolean): Topic {
-  const t = new Topic(d, new MemoryUsage(b.policyFor(d).destinationMemoryLimit, b.memory));
+  const t = new Topic(d, destinationUsage(b, b.policyFor(d)));
   b.topics.set(d.url, t);
   const advisory = d.name.startsWith('ActiveMQ.Advisory.');
   if (persist && !isTemporary(d.kind) && !advisory) storeDestination(b, d);

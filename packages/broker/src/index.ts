@@ -1,7 +1,7 @@
 // @wharf/broker's public entry. The core API (core.ts: ProtocolHost, ProtocolConnection,
 // ServerTransport, ProtocolPackage) is what protocol packages use; docs/ARCHITECTURE.md
 // describes it. Other packages import only from here.
-export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage, ProtocolDetector, Connector, ConnectorFactory } from './core';
+export type { ProtocolHost, ProtocolConnection, ServerTransport, ProtocolPackage, ProtocolDetector, Refusal, Connector, ConnectorFactory } from './core';
 export { Broker, type BrokerOptions, type SendInterceptor } from './broker';
 export {
   BrokerAdmin, type BrokerStats, type MessageView, type BrowseOptions, type MoveOptions, type QueueStats, type TopicStats, type SubscriptionStats, type ConnectionStats,
@@ -29,3 +29,4 @@ export { createLogger, logFormat, prettyLine, type LogFormat, type Logger } from
 export {
   Scheduler, ScheduledProperty, SchedulerAction, MANAGEMENT_DESTINATION, type SchedulerOptions, type SchedulerStats, type JobInfo,
 } from './scheduler/index';
+export type { PreparedBranchInfo } from './handlers/xa';

@@ -10,7 +10,7 @@ import { filterable } from './filter';
 export class Queue extends MessageSource {
   readonly subKey = null;
   /** JMSXGroupID → the consumer that owns the group. */
-  private readonly groups = new Map<string, ServerConsumer>();
+  private groups: Map<string, ServerConsumer> | null = null; // made on the first group
   private exclusiveOwner: ServerConsumer | null = null;
   // Paging: persistent messages with seq > storeCursor are only in the store.
   storeCursor = 0;
@@ -52,7 +52,7 @@ export class Queue extends MessageSource {
   }
 
   override get depth(): number {
-    return this.pending.size + this.inflightCount + this.pagedCount;
+    return this.pending.size + this.inflightCount + this.reserved + this.pagedCount;
   }
 
   protected override afterDispatch(): void {
@@ -66,6 +66,16 @@ export class Queue extends MessageSource {
     void this.pageIn(lowWater * 2);
   }
 
+  /**
+   * A stored message a prepared XA branch acknowledged (restart recovery): the branch holds it,
+   * so paging passes over it.
+   */
+  holdForPrepared(e: Entry): void {
+    (this.heldSeqs ??= new Set()).add(e.seq);
+    if (this.pagedCount > 0) this.pagedCount--;
+  }
+  private heldSeqs: Set<number> | null = null;
+
   private async pageIn(batch: number): Promise<void> {
     this.pagingIn = true;
     const limiter = this.broker.pageLimiter;
@@ -78,6 +88,10 @@ export class Queue extends MessageSource {
       for (const r of rows) {
         if (r.seq > this.pagedMaxSeq) break;
         this.storeCursor = r.seq;
+        if (this.heldSeqs?.has(r.seq)) {
+          added++;
+          continue;
+        }
         const e = new Entry(r.seq, r.msg, this, this.broker.sizeOf(r.msg), true, null);
         if (r.seq <= this.recoveredDeliveredMark) e.redelivered = true;
         this.pagedCount--;
@@ -105,7 +119,7 @@ export class Queue extends MessageSource {
     if (c.selector && !c.selector.matches(filterable(e.msg, e.redelivered, e.deliveryCount + 1))) return false;
     const gid = e.msg.groupId;
     if (gid !== undefined && gid !== null) {
-      const owner = this.groups.get(gid);
+      const owner = this.groups?.get(gid);
       if (owner && owner !== c && !owner.closed) return false;
     }
     return true;
@@ -114,15 +128,15 @@ export class Queue extends MessageSource {
   protected override pickConsumer(e: Entry): ServerConsumer | null {
     const gid = e.msg.groupId;
     if (gid !== undefined && gid !== null) {
-      const owner = this.groups.get(gid);
+      const owner = this.groups?.get(gid);
       if (owner && !owner.closed && this.consumers.includes(owner)) {
         return owner.hasCredit && this.accepts(owner, e) ? owner : null;
       }
       const c = super.pickConsumer(e);
       if (c) {
         // JMSXGroupSeq -1 closes the group (ActiveMQ message groups).
-        if (e.msg.groupSeq === -1) this.groups.delete(gid);
-        else this.groups.set(gid, c);
+        if (e.msg.groupSeq === -1) this.groups?.delete(gid);
+        else (this.groups ??= new Map()).set(gid, c);
       }
       return c;
     }
@@ -137,7 +151,7 @@ export class Queue extends MessageSource {
 
   override removeConsumer(c: ServerConsumer): void {
     super.removeConsumer(c);
-    for (const [g, owner] of this.groups) if (owner === c) this.groups.delete(g);
+    if (this.groups) for (const [g, owner] of this.groups) if (owner === c) this.groups.delete(g);
     if (this.exclusiveOwner === c) this.exclusiveOwner = null;
     this.chooseExclusive();
     this.scheduleDispatch();
@@ -153,7 +167,7 @@ export class Queue extends MessageSource {
 
   /** Group owners, for the console. */
   groupCount(): number {
-    return this.groups.size;
+    return this.groups?.size ?? 0;
   }
 
   /** Messages for a browser: pending and in flight, in seq order; paged ones from the store. */

@@ -4,6 +4,7 @@
 import { destinationMatches, destinationOf, isQueueKind, isWildcard, type WireMessage } from '@wharf/protocol';
 import type { Broker } from './broker';
 import { Entry, type SharedRef } from './entry';
+import { holdEntry, restorePrepared } from './handlers/xa';
 
 /** Rebuild the broker's destinations and subscriptions from its store; returns the highest sequence seen. */
 export async function recoverBroker(b: Broker): Promise<number> {
@@ -28,6 +29,7 @@ export async function recoverBroker(b: Broker): Promise<number> {
       b.getTopic(dest, true, false);
     }
   }
+  const held = await restorePrepared(b, state.prepared ?? []);
   // Durable subscriptions, with their backlogs. A topic message is stored once: the shared
   // reference count is rebuilt from the subscriptions that still hold it.
   const shared = new Map<string, { ref: SharedRef; msg: WireMessage }>();
@@ -55,7 +57,9 @@ export async function recoverBroker(b: Broker): Promise<number> {
           const e = new Entry(seq, item.msg, sub, b.sizeOf(item.msg), true, null, item.ref);
           e.storeDest = t;
           if (seq <= s.deliveredSeq) e.redelivered = true;
-          sub.enqueue(e);
+          const br = held.get(`${t}\0${s.key}\0${seq}`);
+          if (br) holdEntry(b, br, e);
+          else sub.enqueue(e);
           if (seq > maxSeq) maxSeq = seq;
         }
         if (seqs.length < 1000) break;

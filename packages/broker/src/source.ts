@@ -16,6 +16,8 @@ export abstract class MessageSource {
   consumers: ServerConsumer[] = [];
   /** Entries dispatched and not yet acknowledged. */
   inflightCount = 0;
+  /** In flight for a prepared XA branch with no consumer (handlers/xa.ts): still counted in the depth. */
+  reserved = 0;
   private dispatchScheduled = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private wakeAt = Infinity;
@@ -41,7 +43,9 @@ export abstract class MessageSource {
 
   constructor(readonly broker: Broker, readonly destination: Destination, public policy: ResolvedPolicy, usage?: MemoryUsage) {
     this.pending = new PendingList(policy.prioritizedMessages);
-    this.usage = usage ?? new MemoryUsage(policy.destinationMemoryLimit, broker.memory);
+    // Without a limit of its own a destination counts straight into the broker's (one object
+    // less per destination: a broker may hold 100,000).
+    this.usage = usage ?? destinationUsage(broker, policy);
   }
 
   /** The key this source's acks are stored under (queue: none; durable sub: its key). */
@@ -344,7 +348,7 @@ export abstract class MessageSource {
   }
 
   get depth(): number {
-    return this.pending.size + this.inflightCount;
+    return this.pending.size + this.inflightCount + this.reserved;
   }
 
   /** Remove every pending message (console purge). Returns store ops. */
@@ -383,6 +387,11 @@ export abstract class MessageSource {
 
 function describeId(id: unknown): string {
   return typeof id === 'string' ? id.slice(0, 200) : typeof id;
+}
+
+/** The memory a destination under `policy` counts its messages in. */
+export function destinationUsage(broker: Broker, policy: ResolvedPolicy): MemoryUsage {
+  return policy.destinationMemoryLimit > 0 ? new MemoryUsage(policy.destinationMemoryLimit, broker.memory) : broker.memory;
 }
 
 export function sumSize(entries: Entry[]): number {

@@ -42,7 +42,10 @@ export const SYNC_VALUES = ['quorum_mem', 'quorum_disk', 'local_disk'] as const;
 
 const connector: Spec = {
   kind: 'object',
-  fields: { name: { kind: 'string', nonEmpty: true }, uri: { kind: 'uri' }, key: str, cert: str, ca: str, needClientAuth: bool, wantClientAuth: bool },
+  fields: {
+    name: { kind: 'string', nonEmpty: true }, uri: { kind: 'uri' }, key: str, cert: str, ca: str, needClientAuth: bool, wantClientAuth: bool,
+    updateClusterClients: bool, rebalanceClusterClients: bool, updateClusterClientsOnRemove: bool,
+  },
   required: ['name', 'uri'],
   check: (c) => {
     const uri = String(c.uri);
@@ -169,7 +172,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'brokerName', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'name of this broker (all nodes of a replicated group share it)' },
   { key: 'dataDirectory', section: 'broker', spec: { kind: 'string', nonEmpty: true }, doc: 'where the LevelDB store lives' },
   { key: 'persistent', section: 'broker', spec: bool, doc: 'false: keep everything in memory' },
-  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri, key, cert, ca, needClientAuth}] listeners: tcp:// and ssl:// (Wharf and OpenWire clients on one port; auto:// is the same), stomp://, stomp+ssl://, ws://, wss:// (TLS 1.2+; certificate files reloaded when they change)' },
+  { key: 'transportConnectors', section: 'broker', spec: { kind: 'array', of: connector }, doc: '[{name, uri, key, cert, ca, needClientAuth, updateClusterClients, rebalanceClusterClients, updateClusterClientsOnRemove}] listeners: tcp:// and ssl:// (Wharf and OpenWire clients on one port; auto:// is the same), stomp://, stomp+ssl://, ws://, wss:// (TLS 1.2+; certificate files reloaded when they change)' },
   { key: 'destinationPolicy', section: 'broker', spec: { kind: 'array', of: policyEntry }, doc: '[{queue|topic, redeliveryPolicy, deadLetterStrategy, queuePrefetch, memoryLimit, gcInactiveDestinations, inactiveTimoutBeforeGC, ...}]' },
   { key: 'maxFrameSize', section: 'broker', spec: { kind: 'size', min: 1 }, doc: 'largest frame accepted from a client' },
   { key: 'memoryLimit', section: 'broker', spec: nonNegSize, doc: 'memory for messages held in RAM (systemUsage memoryUsage)' },

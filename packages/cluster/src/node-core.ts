@@ -90,10 +90,9 @@ export abstract class ClusterNodeCore extends EventEmitter {
 
   // ---- clients --------------------------------------------------------------------------------
 
+  /** This node's client URL first (it serves: Java clients try the first URL first), then the others. */
   protected clientUrls(st: ElectionState): string[] {
-    const urls = st.members.map((m) => m.clientUrl);
-    if (!urls.includes(this.o.clientUrl)) urls.unshift(this.o.clientUrl);
-    return urls;
+    return [this.o.clientUrl, ...st.members.map((m) => m.clientUrl).filter((u) => u !== this.o.clientUrl)];
   }
 
   protected membersChanged(st: ElectionState): void {

@@ -2,8 +2,11 @@
 // native-protocol HELLO is answered with ERROR WHARF_NOT_MASTER naming the master (in the text,
 // and in `members`: the group's client URLs, master first, which failover clients add to their
 // URIs), and the connection closes, so failover clients move on to the next URL at once.
+// A connection a protocol package recognises from its first bytes (OpenWire) is refused in that
+// protocol by the package's detector (ProtocolDetector.refuse).
 import { createServer, type Server, type Socket } from 'node:net';
 import { CommandType, ErrorCode, FrameDecoder, encodeFrame } from '@wharf/protocol';
+import type { ProtocolPackage } from '@wharf/broker';
 import type { Refuser } from './node';
 
 export interface RefuserOptions {
@@ -12,10 +15,20 @@ export interface RefuserOptions {
   reason(): string;
   /** The group's client URLs, the master first: sent with the error (ERROR.members). */
   members?(): string[];
+  /** Packages whose detectors may refuse their own protocol's connections. */
+  protocols?: readonly ProtocolPackage[];
+  /** Tell refused clients of other protocols the members too (the connector's updateClusterClients). */
+  tellProtocolClients?: boolean;
+}
+
+/** The detectors that refuse in their protocol, or none. */
+function refusingDetectors(protocols: readonly ProtocolPackage[] | undefined): Array<NonNullable<ProtocolPackage['detect']>> {
+  return (protocols ?? []).flatMap((p) => (p.detect?.refuse ? [p.detect] : []));
 }
 
 export async function startRefuser(opts: RefuserOptions): Promise<Refuser & { port: number }> {
   const sockets = new Set<Socket>();
+  const detectors = refusingDetectors(opts.protocols);
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -36,7 +49,30 @@ export async function startRefuser(opts: RefuserOptions): Promise<Refuser & { po
       command: (cmd) => refuse((cmd as { corr?: number }).corr),
       error: () => refuse(undefined),
     }, 64 * 1024);
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    // Until every detector has said no, the first bytes are held (a few bytes at most).
+    let head: Buffer | null = detectors.length ? Buffer.alloc(0) : null;
+    const onData = (chunk: Buffer): void => {
+      if (head === null) return decoder.push(chunk);
+      head = Buffer.concat([head, chunk]);
+      let undecided = false;
+      for (const d of detectors) {
+        const m = d.matches(head);
+        if (m === true) {
+          answered = true;
+          clearTimeout(timer);
+          socket.off('data', onData);
+          const members = opts.tellProtocolClients === false ? [] : (opts.members?.() ?? []);
+          d.refuse!(socket, head, { reason: opts.reason(), members });
+          return;
+        }
+        if (m === undefined) undecided = true;
+      }
+      if (undecided) return;
+      const held = head;
+      head = null;
+      decoder.push(held);
+    };
+    socket.on('data', onData);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,6 +9,8 @@ import type { ReplicatedStore } from './replication/replicated-store';
 export interface TcpEndpoint {
   host: string;
   port: number;
+  /** The connector's updateClusterClients (default true in a group). */
+  tellProtocolClients: boolean;
 }
 
 /** host and port of every native tcp:// connector. */
@@ -16,7 +18,7 @@ export function tcpEndpoints(config: Pick<BrokerConfig, 'transportConnectors'>):
   const out: TcpEndpoint[] = [];
   for (const c of config.transportConnectors) {
     const m = /^(?:tcp|nio):\/\/(\[[^\]]+\]|[^:/?#]*)(?::(\d+))?/i.exec(c.uri);
-    if (m) out.push({ host: (m[1] || '0.0.0.0').replace(/^\[|\]$/g, ''), port: Number(m[2] ?? 61616) });
+    if (m) out.push({ host: (m[1] || '0.0.0.0').replace(/^\[|\]$/g, ''), port: Number(m[2] ?? 61616), tellProtocolClients: c.updateClusterClients !== false });
   }
   return out;
 }
@@ -70,7 +72,7 @@ export function brokerServices(
       };
     },
     async refuse(reason: () => string, members?: () => string[]): Promise<Refuser> {
-      const refusers = await Promise.all(endpoints.map((e) => retryInUse(() => startRefuser({ ...e, reason, ...(members ? { members } : {}) }))));
+      const refusers = await Promise.all(endpoints.map((e) => retryInUse(() => startRefuser({ ...e, reason, ...(members ? { members } : {}), ...(opts.protocols ? { protocols: opts.protocols } : {}) }))));
       return {
         async stop() {
           await Promise.all(refusers.map((r) => r.stop()));

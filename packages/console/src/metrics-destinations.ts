@@ -8,17 +8,21 @@ import type { MetricsDestinations, QueueInfo, TopicInfo } from './view';
 
 const CHUNK = 2000;
 
-/** Keep the `limit` items with the highest score (ties: the one seen first). */
+/**
+ * Keep the `limit` items with the highest score (ties: the one seen first). Items are the
+ * broker's own objects: what the console shows of them is built for the kept ones only, at
+ * the end, not for every candidate on the way.
+ */
 class Top<T> {
   private items: Array<{ score: number; item: T }> = [];
   /** Once `limit` items are kept, a score at or below this cannot get in any more. */
   private min = -Infinity;
   constructor(private readonly limit: number) {}
 
-  add(score: number, item: () => T): void {
+  add(score: number, item: T): void {
     if (this.limit <= 0 || score <= this.min) return;
     if (this.items.length >= this.limit * 2) this.trim();
-    this.items.push({ score, item: item() });
+    this.items.push({ score, item });
   }
 
   private trim(): void {
@@ -30,19 +34,28 @@ class Top<T> {
     }
   }
 
-  result(): T[] {
+  /** The kept items as `info` shows them, yielding to the event loop every few hundred. */
+  async result<R>(info: (item: T) => R): Promise<R[]> {
     this.trim();
-    return this.items.map((x) => x.item);
+    const out: R[] = [];
+    for (const { item } of this.items) {
+      out.push(info(item));
+      if (out.length % INFO_CHUNK === 0) await yieldLoop();
+    }
+    return out;
   }
 }
+
+/** Console views built between yields (each reads a queue's consumers, groups, producers). */
+const INFO_CHUNK = 200;
 
 const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function brokerMetricsDestinations(
   admin: BrokerAdmin, limit: number, queueInfo: (q: Queue) => QueueInfo, topicInfo: (t: Topic) => TopicInfo,
 ): Promise<MetricsDestinations> {
-  const queues = new Top<QueueInfo>(limit);
-  const topics = new Top<TopicInfo>(limit);
+  const queues = new Top<Queue>(limit);
+  const topics = new Top<Topic>(limit);
   let queueCount = 0;
   let topicCount = 0;
   let n = 0;
@@ -54,7 +67,7 @@ export async function brokerMetricsDestinations(
     totals.inflight += q.inflightCount;
     if (q.destination.kind !== 'queue') continue; // temporary queues churn: left out
     queueCount++;
-    queues.add(q.depth, () => queueInfo(q));
+    queues.add(q.depth, q);
     if (++n % CHUNK === 0) await yieldLoop();
   }
   for (const t of admin.liveTopics()) {
@@ -62,10 +75,10 @@ export async function brokerMetricsDestinations(
     if (!d.name.startsWith('ActiveMQ.Advisory.')) totals.enqueued += t.enqueued;
     if (d.kind !== 'topic' || d.name.startsWith('ActiveMQ.Advisory.')) continue;
     topicCount++;
-    topics.add(t.enqueued, () => topicInfo(t));
+    topics.add(t.enqueued, t);
     if (++n % CHUNK === 0) await yieldLoop();
   }
-  return { queues: queues.result(), topics: topics.result(), queueCount, topicCount, totals };
+  return { queues: await queues.result(queueInfo), topics: await topics.result(topicInfo), queueCount, topicCount, totals };
 }
 
 /** The same choice over lists a view already made (views without metricsDestinations). */

@@ -16,6 +16,7 @@ import { Transactions } from './transactions';
 import { Advisories } from './advisories';
 import { Sessions } from './sessions';
 import { Producers } from './producers';
+import { GroupPart, type Accepted, type ClusterClients } from './cluster';
 
 /** The byte channel under a connection (a TCP or TLS socket). */
 export interface OpenWireSink {
@@ -29,6 +30,8 @@ export interface OpenWireSink {
 export interface OpenWireOptions {
   /** What the broker advertises; the client's wishes are AND-ed with it. */
   prefs: WireFormatPrefs;
+  /** The connector's updateClusterClients & co. (default: tell clients the group's members). */
+  cluster?: ClusterClients;
 }
 
 const NEGOTIATION_TIMEOUT = 15000;
@@ -38,6 +41,8 @@ interface Pending {
   /** The Java command to answer, or -1 when it asked for no answer. */
   commandId: number;
   then?: () => void;
+  /** The answer to write instead of a plain Response, made from the RECEIPT's data. */
+  reply?: (data: unknown) => Struct;
   onError?: () => void;
 }
 
@@ -63,6 +68,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
   private readonly advisories: Advisories;
   private readonly sessions: Sessions;
   private readonly producers: Producers;
+  private readonly group: GroupPart;
 
   constructor(readonly broker: ProtocolHost, private readonly sink: OpenWireSink, private readonly opts: OpenWireOptions) {
     this.conn = broker.openConnection(this, 'openwire');
@@ -73,6 +79,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
     this.advisories = new Advisories(this);
     this.sessions = new Sessions(this, this.transactions, this.advisories, new Writer(1024));
     this.producers = new Producers(this, this.sessions);
+    this.group = new GroupPart(this, opts.cluster, () => this.conn.close(undefined, false));
     this.writeCommand(wireFormatInfo(opts.prefs));
     // As the Java client waits 15 s for the broker's WireFormatInfo, the broker waits as long
     // for the client's: a peer stalled inside its first frame is closed.
@@ -124,7 +131,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
   }
 
   onClosed(): void {
-    this.advisories.release();
+    this.releaseAll();
     this.stopTimer();
     this.phase = Phase.CLOSED;
     this.conn.close(undefined, false);
@@ -159,6 +166,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
     switch (c.type) {
       case DataType.MESSAGE_ACK: return this.sessions.onAck(c, answer);
       case DataType.MESSAGE_PULL: return this.sessions.onPull(c, answer);
+      case DataType.CONSUMER_CONTROL: return this.sessions.onConsumerControl(c, answer);
       case DataType.KEEP_ALIVE_INFO:
         if (c.responseRequired === true) this.writeCommand({ type: DataType.KEEP_ALIVE_INFO, commandId: 0, responseRequired: false });
         return;
@@ -175,7 +183,6 @@ export class OpenWireConnection implements ServerTransport, OwContext {
         return;
       case DataType.WIREFORMAT_INFO: throw new OpenWireError('WireFormatInfo was already received');
       case DataType.CONNECTION_CONTROL:
-      case DataType.CONSUMER_CONTROL:
       case DataType.FLUSH_COMMAND:
       case DataType.CONTROL_COMMAND:
       case DataType.PRODUCER_ACK:
@@ -239,27 +246,36 @@ export class OpenWireConnection implements ServerTransport, OwContext {
       ...(c.failoverReconnect === true ? { failover: true } : {}),
     });
     if (this.isClosed()) return;
-    if (this.welcome) return this.connected(corr, answer);
+    const id = (c.connectionId as Struct | null)?.value;
+    const info: Accepted = { user, connectionId: typeof id === 'string' && id ? id : null, failoverReconnect: c.failoverReconnect === true };
+    if (this.welcome) return this.connected(corr, answer, info);
     // A refusal comes as an ERROR; a WELCOME later (the login takes a while: scrypt, LDAP).
     this.loginPending = true;
     this.sink.pause();
     // A refusal (ERROR) closes the connection: the frames behind it are never read.
-    this.pending.set(corr, { commandId: answer, then: () => this.loginAnswered(corr, answer) });
+    this.pending.set(corr, { commandId: answer, then: () => this.loginAnswered(corr, answer, info) });
   }
 
-  private loginAnswered(corr: number, answer: number): void {
+  private loginAnswered(corr: number, answer: number, info: Accepted): void {
     this.loginPending = false;
-    this.connected(corr, answer);
+    this.connected(corr, answer, info);
     if (this.isClosed()) return;
     if (!this.paused) this.sink.resume();
     this.processFrames();
   }
 
-  private connected(corr: number, answer: number): void {
+  private connected(corr: number, answer: number, info: Accepted): void {
     this.pending.delete(corr);
     this.phase = Phase.OPEN;
     this.conn.handle({ type: CommandType.SESSION_OPEN, sessionId: TX_SESSION, ackMode: AckMode.SESSION_TRANSACTED });
     this.answerOk(answer);
+    this.group.accepted(info);
+  }
+
+  /** The connection ends: its temporary destinations and its ConnectionId go with it. */
+  private releaseAll(): void {
+    this.advisories.release();
+    this.group.release();
   }
 
   private onRemove(c: Struct, answer: number): void {
@@ -292,7 +308,9 @@ export class OpenWireConnection implements ServerTransport, OwContext {
         if (!p) return;
         this.pending.delete(cmd.corr);
         p.then?.();
-        this.answerOk(p.commandId);
+        if (p.reply) {
+          if (p.commandId >= 0) this.writeCommand(p.reply(cmd.data));
+        } else this.answerOk(p.commandId);
         return;
       }
       case CommandType.WELCOME: {
@@ -301,6 +319,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
         if (this.loginPending) this.pending.get(cmd.corr)?.then?.();
         return;
       }
+      case CommandType.CLUSTER_UPDATE: return this.group.tell(cmd.members, true);
       case CommandType.ERROR: return this.onBrokerError(cmd);
       default: return; // PING/PONG: OpenWire has its own KeepAliveInfo
     }
@@ -314,17 +333,23 @@ export class OpenWireConnection implements ServerTransport, OwContext {
       this.writeCommand({ type: DataType.EXCEPTION_RESPONSE, commandId: 0, responseRequired: false, correlationId: p.commandId, exception });
     } else if (cmd.fatal) {
       this.writeCommand({ type: DataType.CONNECTION_ERROR, commandId: 0, responseRequired: false, exception, connectionId: null });
-    } else {
+    } else if (!this.consumerClosed(cmd.message)) {
       this.broker.log.info({ conn: this.conn.id, code: cmd.code, err: cmd.message }, 'openwire: error on a command that asked for no answer');
     }
     if (p?.onError) p.onError();
   }
 
+  /** The broker's word that it closed a consumer ("consumer <id> closed: ..."), passed on. */
+  private consumerClosed(message: string): boolean {
+    const m = /^consumer (\d+) closed: /.exec(message);
+    return m !== null && this.sessions.closedByBroker(Number(m[1]));
+  }
+
   // ---- answers and output ---------------------------------------------------------------------
 
-  expect(commandId: number, then?: () => void, onError?: () => void): number {
+  expect(commandId: number, then?: () => void, onError?: () => void, reply?: (data: unknown) => Struct): number {
     const corr = ++this.corrSeq;
-    this.pending.set(corr, { commandId, ...(then ? { then } : {}), ...(onError ? { onError } : {}) });
+    this.pending.set(corr, { commandId, ...(then ? { then } : {}), ...(onError ? { onError } : {}), ...(reply ? { reply } : {}) });
     return corr;
   }
 
@@ -376,7 +401,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
   /** ShutdownInfo or a fault: release everything and close the socket. */
   private shutdown(): void {
     if (this.phase === Phase.CLOSED) return;
-    this.advisories.release();
+    this.releaseAll();
     this.flush();
     this.stopTimer();
     this.phase = Phase.CLOSED;
@@ -387,7 +412,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
   // ---- ServerTransport ---------------------------------------------------------------------
 
   close(): void {
-    this.advisories.release();
+    this.releaseAll();
     this.flush();
     this.stopTimer();
     this.phase = Phase.CLOSED;

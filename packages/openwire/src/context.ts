@@ -5,6 +5,8 @@ import { ErrorCode } from '@wharf/protocol';
 import type { ProtocolConnection, ProtocolHost } from '@wharf/broker';
 import type { Struct, WireThrowable } from './codec';
 import { DataType } from './schema';
+import { OpenWireError } from './errors';
+import { XA_EXCEPTION_CLASS, xaTxKey } from './xa';
 
 export interface OwContext {
   readonly conn: ProtocolConnection;
@@ -14,7 +16,7 @@ export interface OwContext {
   /** Throws the ILLEGAL_STATE JMSError a command before ConnectionInfo earns. */
   requireOpen(): void;
   /** A corr for a native command; its RECEIPT answers the Java command `commandId` (if >= 0). */
-  expect(commandId: number, then?: () => void, onError?: () => void): number;
+  expect(commandId: number, then?: () => void, onError?: () => void, reply?: (data: unknown) => Struct): number;
   answerOk(commandId: number): void;
   writeCommand(c: Struct): void;
   /** The negotiated OpenWire version. */
@@ -38,6 +40,7 @@ export const EXCEPTION_CLASS: Record<string, string> = {
   [ErrorCode.TRANSACTION_IN_PROGRESS]: 'javax.jms.TransactionInProgressException',
   [ErrorCode.MESSAGE_FORMAT]: 'javax.jms.MessageFormatException',
   [ErrorCode.RESOURCE_ALLOCATION]: 'javax.jms.ResourceAllocationException',
+  [ErrorCode.XA]: XA_EXCEPTION_CLASS,
 };
 
 /** A map key for a ConsumerId / ProducerId / SessionId struct. */
@@ -52,7 +55,8 @@ export function txKey(t: unknown): string | undefined {
   if (t === null || typeof t !== 'object') return undefined;
   const o = t as Struct;
   if (o.type === DataType.LOCAL_TRANSACTION_ID) return `ow:${String((o.connectionId as Struct | null)?.value)}:${String(o.value)}`;
-  return `ow-xa:${String(o.formatId)}:${Buffer.from(o.globalTransactionId as Uint8Array).toString('hex')}:${Buffer.from(o.branchQualifier as Uint8Array).toString('hex')}`;
+  if (o.type === DataType.XA_TRANSACTION_ID) return xaTxKey(o);
+  throw new OpenWireError(`a transaction id of data type ${String(o.type)}`);
 }
 
 export function throwableText(t: WireThrowable | null | undefined): string | undefined {

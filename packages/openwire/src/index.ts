@@ -11,3 +11,4 @@ export { wireFormatInfo, readWireFormatInfo, negotiate, type WireFormatPrefs, ty
 export { OpenWireConnection, type OpenWireSink, type OpenWireOptions } from './connection';
 export { fromOpenWire, toOpenWire, destinationUrl, destinationStruct, messageIdText, messageIdStruct } from './message';
 export { openwireProtocol, acceptOpenWire, looksLikeOpenWire, prefsFor, defaultPrefs } from './server';
+export { clusterClients, connectionControl, membersFor, refuseOpenWire, type ClusterClients } from './cluster';

@@ -3,10 +3,10 @@
 // bytes, never deserialised), and Java's property types survive the trip through Wharf in
 // `javaTypes`, so a Java short sent through Wharf reaches a Java consumer as a short.
 import zlib from 'node:zlib';
-import { BodyKind, DeliveryMode, MessageFormatError, type JavaTypes, type PropertyValue, type WireMessage } from '@wharf/protocol';
+import { BodyKind, DeliveryMode, MessageFormatError, type JavaKind, type JavaTypes, type PropertyValue, type WireMessage } from '@wharf/protocol';
 import { DataType } from './schema';
 import { Reader, Writer } from './io';
-import { readPrimitive, readPrimitiveMap, writePrimitive, writePrimitiveMap, Typed, type Primitive, type PrimitiveMap, type TypedKind } from './primitive';
+import { readPrimitive, readPrimitiveMap, writePrimitive, writePrimitiveMap, Typed, type Primitive, type PrimitiveMap } from './primitive';
 import type { Struct } from './codec';
 import { OpenWireError } from './errors';
 
@@ -118,21 +118,40 @@ function inflate(content: Uint8Array): Buffer {
 
 // ---- Java values to Wharf values ------------------------------------------------------------
 
-function toWharf(v: Primitive, name: string, types: Record<string, TypedKind>): PropertyValue {
+function toWharf(v: Primitive, name: string, types: Record<string, JavaKind>): PropertyValue {
   if (v instanceof Typed) {
     types[name] = v.kind;
     if (v.kind === 'char') return String.fromCharCode(Number(v.value));
     return v.value;
   }
   if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
-  // Nested maps and lists (allowed by ActiveMQ in MapMessage bodies): kept as they are.
-  return v as unknown as PropertyValue;
+  // A Map or List value (ActiveMQ's client takes them in MapMessage bodies and properties):
+  // Wharf's maps hold one level, so it travels as its OpenWire encoding and is a Map or List
+  // again for a Java consumer (other clients read the bytes).
+  types[name] = 'nested';
+  const w = new Writer();
+  writePrimitive(w, v);
+  return w.toBuffer();
+}
+
+/** A nested value back from its encoding; bytes that do not decode (not written here) stay bytes. */
+function nestedValue(v: Uint8Array): Primitive {
+  try {
+    const r = new Reader(v);
+    const out = readPrimitive(r);
+    return r.remaining === 0 ? out : v;
+  } catch {
+    return v;
+  }
 }
 
 function toJava(v: PropertyValue | undefined, kind: string | undefined): Primitive {
   if (v === undefined) return null;
   if (kind !== undefined) {
     switch (kind) {
+      case 'nested':
+        if (v instanceof Uint8Array) return nestedValue(v);
+        break;
       case 'char':
         if (typeof v === 'string' && v.length === 1) return new Typed('char', v.charCodeAt(0));
         break;
@@ -166,7 +185,7 @@ export function fromOpenWire(s: Struct): Decoded {
   const pid = (s.producerId as Struct | null) ?? (mid.producerId as Struct | null);
   const messageId = messageIdText(mid);
   const producerSeq = Number(mid.producerSequenceId);
-  const propTypes: Record<string, TypedKind> = {};
+  const propTypes: Record<string, JavaKind> = {};
   const properties: Record<string, PropertyValue> = {};
   const rawProps = s.marshalledProperties as Uint8Array | null;
   if (rawProps) {
@@ -178,7 +197,7 @@ export function fromOpenWire(s: Struct): Decoded {
   // length is the body: ActiveMQ's client deflates the whole of its write buffer, so a small
   // body inflates followed by the buffer's unused (zero) bytes, which its readers never see.
   if (content && s.compressed === true) content = s.type === DataType.BYTES_MESSAGE ? inflateBytesBody(content) : inflate(content);
-  const bodyTypes: Record<string, TypedKind> = {};
+  const bodyTypes: Record<string, JavaKind> = {};
   let bodyKind: WireMessage['bodyKind'] = BodyKind.NONE;
   let body: unknown = null;
   switch (s.type) {

@@ -4,6 +4,7 @@ import type net from 'node:net';
 import { ConfigError } from '@wharf/protocol';
 import type { ProtocolHost, ProtocolPackage, TransportConnectorConfig } from '@wharf/broker';
 import { OpenWireConnection, type OpenWireSink } from './connection';
+import { clusterClients, refuseOpenWire } from './cluster';
 import { MAGIC } from './codec';
 import { DataType, MAX_VERSION } from './schema';
 import type { WireFormatPrefs } from './wireformat-info';
@@ -96,7 +97,7 @@ export function looksLikeOpenWire(head: Buffer): boolean | undefined {
 
 export function acceptOpenWire(broker: ProtocolHost, socket: net.Socket, head: Buffer, cfg: TransportConnectorConfig): OpenWireConnection {
   socket.setNoDelay(true);
-  const ow = new OpenWireConnection(broker, new SocketSink(socket), { prefs: prefsFor(broker, cfg) });
+  const ow = new OpenWireConnection(broker, new SocketSink(socket), { prefs: prefsFor(broker, cfg), cluster: clusterClients(cfg) });
   socket.on('data', (chunk: Buffer) => ow.onData(chunk));
   socket.on('error', () => undefined);
   socket.on('close', () => ow.onClosed());
@@ -111,5 +112,9 @@ export function acceptOpenWire(broker: ProtocolHost, socket: net.Socket, head: B
 export const openwireProtocol: ProtocolPackage = {
   name: 'openwire',
   schemes: {},
-  detect: { matches: looksLikeOpenWire, accept: (broker, socket, head, cfg) => void acceptOpenWire(broker, socket, head, cfg) },
+  detect: {
+    matches: looksLikeOpenWire,
+    accept: (broker, socket, head, cfg) => void acceptOpenWire(broker, socket, head, cfg),
+    refuse: refuseOpenWire,
+  },
 };

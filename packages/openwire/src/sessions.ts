@@ -126,6 +126,22 @@ export class Sessions {
   }
 
   /**
+   * The broker closed a consumer (a slow consumer aborted, its destination removed): tell the
+   * Java client with a ConsumerControl that closes it, as ActiveMQ does. Its RemoveInfo that
+   * follows finds nothing left to close. False when `nativeId` is not one of this connection's.
+   */
+  closedByBroker(nativeId: number): boolean {
+    const jc = this.byNative.get(nativeId);
+    if (!jc) return false;
+    this.forgetConsumer(idKey(jc.id), jc);
+    this.ctx.writeCommand({
+      type: DataType.CONSUMER_CONTROL, commandId: 0, responseRequired: false, destination: jc.destination, close: true,
+      consumerId: jc.id, prefetch: 0, flush: false, start: false, stop: false,
+    });
+    return true;
+  }
+
+  /**
    * On close, prefetched messages the application never saw (dispatched after the client's
    * lastDeliveredSequenceId) go back unchanged, not as redeliveries.
    */
@@ -189,13 +205,30 @@ export class Sessions {
     this.ctx.answerOk(answer);
   }
 
+  /**
+   * ConsumerControl from the client: its prefetch. A Java client back through failover reopens
+   * its consumers with prefetch 0 until it has dropped what it held, then restores the prefetch
+   * this way (as ActiveMQ's broker, the new prefetch applies at once).
+   */
+  onConsumerControl(c: Struct, answer: number): void {
+    const jc = this.consumers.get(idKey(c.consumerId));
+    const prefetch = Number(c.prefetch);
+    if (jc && !jc.local && Number.isInteger(prefetch) && prefetch >= 0) {
+      this.ctx.conn.handle({ type: CommandType.CONSUMER_PREFETCH, consumerId: jc.nativeId, prefetch });
+    }
+    this.ctx.answerOk(answer);
+  }
+
   onDispatch(d: Dispatch): void {
     if (this.advisories.onDispatch(d)) return;
     const jc = this.byNative.get(d.consumerId);
     if (!jc || !this.ctx.isOpen()) return;
     if (d.message !== null && d.deliveryId > 0) jc.delivered.add(d.deliveryId);
+    // A message recovered as possibly delivered before (a restart, a failover) is redelivered
+    // even on its first delivery by this broker: the Java client's JMSRedelivered is counter > 0.
+    const count = Math.max(0, (d.deliveryCount ?? 1) - 1);
     const message = d.message === null ? null : toOpenWire(d.message, {
-      version: this.ctx.version(), brokerSequenceId: d.deliveryId, redeliveryCounter: Math.max(0, (d.deliveryCount ?? 1) - 1), scratch: this.scratch,
+      version: this.ctx.version(), brokerSequenceId: d.deliveryId, redeliveryCounter: d.redelivered === true && count === 0 ? 1 : count, scratch: this.scratch,
     });
     this.ctx.writeCommand({
       type: DataType.MESSAGE_DISPATCH, commandId: 0, responseRequired: false, consumerId: jc.id,

@@ -1,14 +1,14 @@
 // OpenWire TransactionInfo for one connection. Local transactions run on the native TX_SESSION,
 // named by the client on every send and ack; a transaction's acks count only once it commits
-// (after a rollback the Java client acks the same deliveries again).
-import { CommandType, JMSError } from '@wharf/protocol';
+// (after a rollback the Java client acks the same deliveries again). XA transactions (an
+// XATransactionId, or RECOVER) become the broker's XA command (xa.ts).
+import { CommandType, JMSError, XaOp } from '@wharf/protocol';
 import type { Struct } from './codec';
 import { DataType } from './schema';
 import { OpenWireError } from './errors';
 import { TX_SESSION, txKey, type OwContext } from './context';
+import { TxType as Tx, xaOperation, xaResponse } from './xa';
 
-/** TransactionInfo types (TransactionInfo.java). */
-export const Tx = { BEGIN: 0, PREPARE: 1, COMMIT_ONE_PHASE: 2, COMMIT_TWO_PHASE: 3, ROLLBACK: 4, RECOVER: 5, FORGET: 6, END: 7 } as const;
 
 /** Deliveries a transaction consumed, dropped from their consumer's in-flight set at commit. */
 interface TxAck {
@@ -31,12 +31,12 @@ export class Transactions {
   onTransaction(c: Struct, answer: number): void {
     const ctx = this.ctx;
     ctx.requireOpen();
-    const txId = txKey(c.transactionId);
+    const txType = Number(c.txType);
+    // RECOVER names no transaction.
+    const txId = txType === Tx.RECOVER ? undefined : txKey(c.transactionId);
+    if (txType === Tx.RECOVER || (c.transactionId as Struct | null)?.type === DataType.XA_TRANSACTION_ID) return this.onXa(txType, txId, answer);
     if (!txId) throw new OpenWireError('TransactionInfo without a transaction id');
-    if ((c.transactionId as Struct).type !== DataType.LOCAL_TRANSACTION_ID) {
-      throw new JMSError('XA transactions are not supported by this broker');
-    }
-    switch (Number(c.txType)) {
+    switch (txType) {
       case Tx.BEGIN:
         ctx.conn.handle({ type: CommandType.TX_BEGIN, sessionId: TX_SESSION, txId, ...(answer >= 0 ? { corr: ctx.expect(answer) } : {}) });
         return;
@@ -60,5 +60,23 @@ export class Transactions {
       default:
         throw new JMSError(`transaction operation ${String(c.txType)} is not supported for local transactions`);
     }
+  }
+
+  /** An XA TransactionInfo (README.md, "XA transactions"). */
+  private onXa(txType: number, txId: string | undefined, answer: number): void {
+    const { op, onePhase } = xaOperation(txType);
+    const settle = (consumed: boolean): void => {
+      if (!txId) return;
+      if (consumed) for (const a of this.acks.get(txId) ?? []) for (const d of a.ids) a.delivered.delete(d);
+      this.acks.delete(txId);
+    };
+    let then: (() => void) | undefined;
+    if (op === XaOp.COMMIT) then = () => settle(true);
+    else if (op === XaOp.ROLLBACK || op === XaOp.FORGET) then = () => settle(false);
+    const reply = op === XaOp.PREPARE || op === XaOp.RECOVER ? (data: unknown): Struct => xaResponse(op, answer, data)! : undefined;
+    this.ctx.conn.handle({
+      type: CommandType.XA, op, ...(txId !== undefined ? { txId } : {}), ...(onePhase !== undefined ? { onePhase } : {}),
+      corr: this.ctx.expect(answer, then, undefined, reply),
+    });
   }
 }

@@ -179,6 +179,37 @@ describe('openwire - bad input', function () {
     }
   });
 
+  it('openwire bad input - a malformed XATransactionId (sizes, missing parts) closes only that connection', async () => {
+    const xid = (over: Partial<Struct>): Struct => ({
+      type: DataType.XA_TRANSACTION_ID, formatId: 1, globalTransactionId: Buffer.from('g'), branchQualifier: Buffer.from('b'), ...over,
+    });
+    const bad: Array<[Struct, RegExp]> = [
+      [xid({ globalTransactionId: Buffer.alloc(65, 1) }), /globalTransactionId must be 1 to 64 bytes, got 65/],
+      [xid({ globalTransactionId: Buffer.alloc(0) }), /globalTransactionId must be 1 to 64 bytes, got 0/],
+      [xid({ globalTransactionId: null }), /globalTransactionId must be 1 to 64 bytes, got null/],
+      [xid({ branchQualifier: Buffer.alloc(65, 1) }), /branchQualifier must be 0 to 64 bytes, got 65/],
+      [xid({ branchQualifier: null }), /branchQualifier must be 0 to 64 bytes, got null/],
+    ];
+    for (const [transactionId, why] of bad) {
+      const c = await connected(portOf(b));
+      c.send({ type: DataType.TRANSACTION_INFO, responseRequired: true, connectionId: { ...cid }, transactionId, txType: 0 });
+      const err = await c.waitFor((x) => x.type === DataType.CONNECTION_ERROR, 'ConnectionError');
+      assert.match(String((err.exception as { message: string }).message), why);
+      await c.closedP;
+    }
+    // In a message's transactionId too.
+    const c = await connected(portOf(b));
+    c.send({
+      type: DataType.TEXT_MESSAGE, responseRequired: true, producerId: { type: DataType.PRODUCER_ID, connectionId: 'ID:c', sessionId: 1, value: 1 },
+      destination: { type: DataType.QUEUE, physicalName: 'xa.bad' }, messageId: { type: DataType.MESSAGE_ID, producerId: { type: DataType.PRODUCER_ID, connectionId: 'ID:c', sessionId: 1, value: 1 }, producerSequenceId: 1, brokerSequenceId: 0 },
+      transactionId: xid({ globalTransactionId: Buffer.alloc(200, 7) }), text: 'x',
+    });
+    const err = await c.waitFor((x) => x.type === DataType.CONNECTION_ERROR, 'ConnectionError');
+    assert.match(String((err.exception as { message: string }).message), /globalTransactionId must be 1 to 64 bytes, got 200/);
+    await c.closedP;
+    await othersStillWork(b);
+  });
+
   it('openwire bad input - refusals answer with JMS exception class names and keep the connection', async () => {
     const c = await connected(portOf(b), 'taken-id');
     const other = await RawOpenWire.connect(portOf(b));

@@ -71,6 +71,23 @@ describe('openwire - cross protocol with the Java client', function () {
     assert.deepEqual([stream.readObject(), stream.readObject(), stream.readObject()], [1, 'two', true]);
   });
 
+  it('openwire cross protocol - a Java consumer gets what a Java producer sent, exactly (every body kind, nested List/Map values, compressed, big)', async () => {
+    const q = unique('j2j');
+    const sent = await runJava(CLASSES, 'BridgeJava', ['send', url, `queue:${q}`, 'j', '1']);
+    assert.equal(sent.code, 0, sent.stderr);
+    const got = await runJava(CLASSES, 'BridgeJava', ['receive', url, `queue:${q}`, '20']);
+    assert.equal(got.code, 0, got.stderr);
+    const lines = (out: string): string[] => out.split('\n').filter((l) => l !== '' && l !== 'consuming');
+    const [s, g] = [lines(sent.stdout), lines(got.stdout)];
+    assert.equal(s.length, 20);
+    assert.deepEqual([...g].sort(), [...s].sort());
+    // In order per producer (the two producers' connections may interleave either way).
+    for (const p of ['j-p0', 'j-p1']) {
+      const of = (l: string): boolean => l.includes(`|p.producer=String:${p}|`);
+      assert.deepEqual(g.filter(of), s.filter(of), p);
+    }
+  });
+
   it('openwire cross protocol - Java messages reach a STOMP client with headers and properties', async () => {
     const q = unique('j2s');
     const stomp = await Stomp.open(Number(/:(\d+)$/.exec(broker.connectorUrl('stomp'))![1]));

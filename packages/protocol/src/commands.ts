@@ -30,6 +30,8 @@ export const CommandType = {
   CLUSTER_UPDATE: 23,
   SHUTDOWN: 24,
   CLIENT_ID: 25,
+  CONSUMER_PREFETCH: 26,
+  XA: 27,
 } as const;
 export type CommandTypeValue = (typeof CommandType)[keyof typeof CommandType];
 
@@ -176,12 +178,37 @@ export interface ClusterUpdate { type: 23; members: string[]; master?: string }
 export interface Shutdown { type: 24; reason?: string }
 /** Connection.setClientID after connect, before any session (JMS 1.1 §4.3.2). */
 export interface ClientIdCommand { type: 25; corr: number; clientId: string }
+/**
+ * Change a consumer's prefetch (0: it pulls). OpenWire's ConsumerControl: a Java client back
+ * through failover reopens its consumers with prefetch 0 and restores their prefetch with it.
+ */
+export interface ConsumerPrefetch { type: 26; consumerId: number; prefetch: number }
+
+/** XA operations on a transaction branch (XA command). ONLY ADD TO THE END. */
+export const XaOp = {
+  BEGIN: 1,
+  END: 2,
+  /** RECEIPT data: XA_OK (0) or XA_RDONLY (3). */
+  PREPARE: 3,
+  COMMIT: 4,
+  ROLLBACK: 5,
+  FORGET: 6,
+  /** RECEIPT data: the xids of the prepared branches (no txId). */
+  RECOVER: 7,
+} as const;
+export type XaOpValue = (typeof XaOp)[keyof typeof XaOp];
+/**
+ * An XA operation. `txId` is the branch's xid in text form; sends and acks name it as their
+ * txId between BEGIN and END. A failure is an ERROR with code WHARF_XA whose message ends in
+ * `xaErrorCode:<javax.transaction.xa.XAException code>`.
+ */
+export interface XaCommand { type: 27; corr: number; op: XaOpValue; txId?: string; onePhase?: boolean }
 
 export type Command =
   | Hello | Welcome | SessionOpen | SessionClose | ProducerOpen | ProducerClose
   | ConsumerOpen | ConsumerClose | Send | Dispatch | Ack | TxBegin | TxCommit | TxRollback
   | Unsubscribe | Pull | TempCreate | TempDelete | Receipt | ErrorCommand | Ping | Pong
-  | ClusterUpdate | Shutdown | ClientIdCommand;
+  | ClusterUpdate | Shutdown | ClientIdCommand | ConsumerPrefetch | XaCommand;
 
 const KNOWN = new Set<number>(Object.values(CommandType));
 export function isKnownCommandType(t: unknown): t is CommandTypeValue {

@@ -23,6 +23,7 @@ export const ErrorCode = {
   NOT_MASTER: 'WHARF_NOT_MASTER',
   STORE: 'WHARF_STORE',
   CONFIG: 'WHARF_CONFIG',
+  XA: 'WHARF_XA',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -54,6 +55,37 @@ export class TransactionRolledBackError extends JMSError {
 }
 export class TransactionInProgressError extends JMSError {
   constructor(message: string) { super(message, ErrorCode.TRANSACTION_IN_PROGRESS); }
+}
+/**
+ * XAException codes (javax.transaction.xa.XAException) the broker answers with. Negative:
+ * errors; 100-107: the branch was rolled back; XA_RDONLY is a prepare result, not an error.
+ */
+export const XaCode = {
+  XA_OK: 0,
+  XA_RDONLY: 3,
+  XA_RETRY: 4,
+  XA_RBROLLBACK: 100,
+  XA_RBCOMMFAIL: 101,
+  XA_RBOTHER: 104,
+  XAER_RMERR: -3,
+  XAER_NOTA: -4,
+  XAER_INVAL: -5,
+  XAER_PROTO: -6,
+  XAER_RMFAIL: -7,
+  XAER_DUPID: -8,
+} as const;
+
+/**
+ * A failed XA operation (javax.transaction.xa.XAException). The message ends in
+ * `xaErrorCode:<code>`, as ActiveMQ writes it: ActiveMQ's Java client reads the code back from
+ * the message text of the exception it receives.
+ */
+export class XAError extends JMSError {
+  readonly xaCode: number;
+  constructor(message: string, xaCode: number) {
+    super(`${message} xaErrorCode:${xaCode}`, ErrorCode.XA);
+    this.xaCode = xaCode;
+  }
 }
 export class InvalidClientIDError extends JMSError {
   constructor(message: string) { super(message, ErrorCode.INVALID_CLIENT_ID); }

@@ -13,9 +13,12 @@ export type DeliveryModeValue = (typeof DeliveryMode)[keyof typeof DeliveryMode]
 export const BodyKind = { NONE: 0, TEXT: 1, BYTES: 2, MAP: 3, STREAM: 4, OBJECT: 5 } as const;
 export type BodyKindValue = (typeof BodyKind)[keyof typeof BodyKind];
 
+/** 'nested': a Java Map or List value, kept as its OpenWire encoding (bytes) in one-level maps. */
+export type JavaKind = 'byte' | 'char' | 'short' | 'long' | 'double' | 'float' | 'nested';
+
 export interface JavaTypes {
-  p?: Record<string, 'byte' | 'char' | 'short' | 'long' | 'double' | 'float'>;
-  b?: Record<string, 'byte' | 'char' | 'short' | 'long' | 'double' | 'float'>;
+  p?: Record<string, JavaKind>;
+  b?: Record<string, JavaKind>;
 }
 
 export type MapBody = Record<string, PropertyValue>;
@@ -57,8 +60,8 @@ export interface WireMessage {
   bodyKind: BodyKindValue;
   /**
    * Java types of properties (p) and Map/Stream body entries (b, by key or index) that a plain
-   * JavaScript value does not tell (byte, short, char, long, float, double): set by the OpenWire
-   * adapter so a Java short sent through Wharf reaches a Java consumer as a short.
+   * JavaScript value does not tell (byte, short, char, long, float, double, nested): set by the
+   * OpenWire adapter so a Java short sent through Wharf reaches a Java consumer as a short.
    */
   javaTypes?: JavaTypes;
   /** text: string; bytes: Uint8Array; map: MapBody; stream: StreamBody; object: JSON data. */

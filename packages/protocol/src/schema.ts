@@ -135,6 +135,8 @@ const SCHEMAS: ReadonlyMap<number, readonly Field[]> = new Map<number, Field[]>(
   [CommandType.CLUSTER_UPDATE, [f('members', isStrArray(1000, SCHEMA_LIMITS.name), 'a list of URLs'), opt('master', isStr(0, SCHEMA_LIMITS.name), 'a URL')]],
   [CommandType.SHUTDOWN, [opt('reason', isStr(0, SCHEMA_LIMITS.header), 'a string')]],
   [CommandType.CLIENT_ID, [f('corr', corr, CORR), f('clientId', name, NAME)]],
+  [CommandType.CONSUMER_PREFETCH, [f('consumerId', id32, INT32), f('prefetch', isInt(0, 0x7fffffff), 'an integer 0 to 2147483647')]],
+  [CommandType.XA, [f('corr', corr, CORR), f('op', isInt(1, 7), 'an XA operation 1-7'), opt('txId', name, NAME), opt('onePhase', isBool, 'a boolean')]],
 ]);
 
 const COMMAND_NAMES = new Map<number, string>(Object.entries(CommandType).map(([k, v]) => [v, k]));

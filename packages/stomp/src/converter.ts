@@ -13,7 +13,7 @@ import {
 } from '@wharf/protocol';
 import type { ProtocolHost } from '@wharf/broker';
 import { SUPPORTED_VERSIONS, HEARTBEAT, type StompFrame, type StompVersion } from './parser';
-import { HeaderNumberError, fromStompDestination, hasStompPrefix, sendToMessage } from './mapping';
+import { HeaderNumberError, fromStompDestination, hasStompPrefix, sendToMessage, type SendContext } from './mapping';
 import { ACK_MODES, type StompAckMode } from './subscriptions';
 import { HeartBeat, negotiateHeartBeat, type HeartBeatPlan } from './heartbeat';
 import type { StompOptions, StompSink } from './options';
@@ -22,6 +22,9 @@ import { Phase, SESSION, StompConnectionBase, StompError, TX_SESSION, remember, 
 let clientIdSeq = 0;
 
 export class StompConnection extends StompConnectionBase {
+  /** sendToMessage's context, reused from one SEND to the next. */
+  private readonly sendCtx: SendContext = { messageId: '', producerId: '', producerSeq: 0, destination: '', now: 0 };
+
   constructor(broker: ProtocolHost, sink: StompSink, opts: StompOptions) {
     super(broker, sink, opts);
   }
@@ -167,10 +170,14 @@ export class StompConnection extends StompConnectionBase {
       }
     }
     const seq = ++this.producerSeq;
-    const message = sendToMessage(h, body, {
-      messageId: `ID:${this.producerId}:${seq}`, producerId: this.producerId, producerSeq: seq, destination: url, now: Date.now(),
-      ...(replyTo !== undefined ? { replyTo } : {}),
-    });
+    const ctx = this.sendCtx;
+    ctx.messageId = `ID:${this.producerId}:${seq}`;
+    ctx.producerId = this.producerId;
+    ctx.producerSeq = seq;
+    ctx.destination = url;
+    ctx.replyTo = replyTo;
+    ctx.now = Date.now();
+    const message = sendToMessage(h, body, ctx);
     const cmd: Send = { type: CommandType.SEND, producerId: this.producerId, message };
     if (tx) cmd.txId = tx.txId;
     const receipt = h.get('receipt');

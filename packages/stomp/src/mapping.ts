@@ -227,6 +227,12 @@ export interface MessageContext {
   version: '1.0' | '1.1' | '1.2';
   /** toStompDestination for this connection, memoised by the caller. */
   stompName?: (url: string) => string;
+  /**
+   * The last timestamp written and its text: messages sent in the same millisecond follow each
+   * other, and a 13-digit number is not in V8's number-to-string cache.
+   */
+  timestamp?: number;
+  timestampText?: string;
 }
 
 /**
@@ -253,7 +259,11 @@ export function messageHeaders(msg: WireMessage, ctx: MessageContext, out: Heade
   if (ctx.redelivered) out.header('redelivered', 'true', Escape.NONE);
   out.header('priority', String(msg.priority), Escape.NONE);
   if (msg.replyTo !== undefined) out.header('reply-to', name(msg.replyTo), Escape.VALUE);
-  out.header('timestamp', String(msg.timestamp), Escape.NONE);
+  if (msg.timestamp !== ctx.timestamp) {
+    ctx.timestamp = msg.timestamp;
+    ctx.timestampText = String(msg.timestamp);
+  }
+  out.header('timestamp', ctx.timestampText!, Escape.NONE);
   if (msg.type !== undefined) out.header('type', msg.type, Escape.VALUE);
   if (msg.userId !== undefined) out.header('JMSXUserID', msg.userId, Escape.VALUE);
   if (msg.originalDestination !== undefined) out.header('original-destination', name(msg.originalDestination), Escape.VALUE);

@@ -53,6 +53,7 @@ export const DEFAULT_LIMITS: ParserLimits = {
 
 const LF = 10;
 const CR = 13;
+const COLON = 58;
 const NUL = 0;
 const COMMAND_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 /** CONNECT and CONNECTED headers are never escaped (STOMP 1.2 "Value Encoding"). */
@@ -66,9 +67,23 @@ const KNOWN_COMMANDS = [
   'MESSAGE', 'RECEIPT', 'ERROR', 'CONNECTED',
 ].map((c) => [c, Buffer.from(c, 'latin1')] as const);
 
+/** Header names clients send most, matched on their bytes: no string is made or hashed for them. */
+const KNOWN_HEADERS = [
+  'destination', 'receipt', 'persistent', 'content-length', 'content-type', 'transaction', 'id', 'ack', 'subscription',
+  'message-id', 'priority', 'expires', 'reply-to', 'correlation-id', 'type', 'selector', 'redelivered', 'timestamp',
+].map((c) => [c, Buffer.from(c, 'latin1')] as const);
+
+function knownHeader(buf: Buffer, start: number, end: number): string | undefined {
+  return known(KNOWN_HEADERS, buf, start, end);
+}
+
 function knownCommand(buf: Buffer, start: number, end: number): string | undefined {
+  return known(KNOWN_COMMANDS, buf, start, end);
+}
+
+function known(list: ReadonlyArray<readonly [string, Buffer]>, buf: Buffer, start: number, end: number): string | undefined {
   const len = end - start;
-  for (const [name, bytes] of KNOWN_COMMANDS) {
+  for (const [name, bytes] of list) {
     if (bytes.length !== len) continue;
     let i = 0;
     while (i < len && buf[start + i] === bytes[i]) i++;
@@ -260,17 +275,18 @@ export class StompParser {
       this.fail(out, `frame has more than ${this.limits.maxHeaders} headers`, true);
       return;
     }
-    const text = buf.utf8Slice(start, end);
-    const colon = text.indexOf(':');
+    // The first ':' ends the name (UTF-8 never has that byte inside a character).
+    let colon = start;
+    while (colon < end && buf[colon] !== COLON) colon++;
     // ActiveMQ skips a header line without ':' and takes the rest of the frame.
-    if (colon < 0) return;
-    let name = text.slice(0, colon);
-    let value = text.slice(colon + 1);
+    if (colon === end) return;
+    let name = knownHeader(buf, start, colon) ?? buf.utf8Slice(start, colon);
+    let value = buf.utf8Slice(colon + 1, end);
     if (this.unescape) {
       const n = unescapeHeader(name, this.version);
       const v = unescapeHeader(value, this.version);
       if (n === null || v === null) {
-        this.fail(out, `invalid escape sequence in header '${printable(text)}'`);
+        this.fail(out, `invalid escape sequence in header '${printable(buf.utf8Slice(start, end))}'`);
         return;
       }
       name = n;

@@ -68,6 +68,12 @@ class SocketSink implements StompSink {
     if (this.ended || this.out.length === 0) return;
     const bufs = this.out;
     this.out = [];
+    // Behind data still queued for a slow reader, the frames are copied: a view would hold its
+    // whole slab (frames of every connection) for as long as this reader takes.
+    if (this.socket.writableLength > 0) {
+      this.socket.write(Buffer.concat(bufs));
+      return;
+    }
     if (bufs.length === 1) {
       this.socket.write(bufs[0]!);
       return;
@@ -120,6 +126,9 @@ class WebSocketSink implements StompSink {
 
   write(data: Buffer, binary: boolean): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    // A frame is a view of the encoder's slab (writer.ts): queued behind others, it is copied
+    // so as not to hold the whole slab while a slow reader catches up.
+    if (this.buffered > 0) data = Buffer.from(data);
     this.buffered += data.length;
     this.ws.send(data, { binary }, () => {
       this.buffered -= data.length;

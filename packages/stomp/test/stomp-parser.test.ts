@@ -112,6 +112,32 @@ describe('stomp parser', () => {
     );
   });
 
+  it('stomp parser - encoded frames stay intact while later ones fill the shared slab and move to new ones', () => {
+    // Frames are views of the encoder's slab: one kept by a socket must never be overwritten,
+    // also when a later frame does not fit and starts (or a big body gets) a slab of its own.
+    const kept: Array<{ frame: Buffer; copy: Buffer }> = [];
+    for (let i = 0; i < 2000; i++) {
+      const big = i % 500 === 7;
+      const body = big ? new Uint8Array(100_000).fill(i % 251) : `body ${i} ${'é'.repeat(i % 97)}`;
+      const headers: Array<[string, string]> = [['message-id', `ID:p:1:1:${i}`], ['destination', '/queue/a:b']];
+      if (big) headers.push(['content-length', '100000']);
+      const frame = encodeFrame('MESSAGE', headers, body, '1.2');
+      kept.push({ frame, copy: Buffer.from(frame) });
+    }
+    for (const { frame, copy } of kept) assert.ok(frame.equals(copy));
+    const p = parser();
+    const ev = kept.flatMap(({ frame }) => p.parse(frame));
+    assert.equal(ev.length, 2000);
+    ev.forEach((e, i) => {
+      assert.equal(e.type, 'frame');
+      if (e.type !== 'frame') return;
+      assert.equal(e.frame.headers.get('message-id'), `ID:p:1:1:${i}`);
+      assert.equal(e.frame.headers.get('destination'), '/queue/a:b');
+      if (i % 500 === 7) assert.ok(e.frame.body.equals(Buffer.alloc(100_000, i % 251)));
+      else assert.equal(e.frame.body.toString('utf8'), `body ${i} ${'é'.repeat(i % 97)}`);
+    });
+  });
+
   it('stomp parser - encodeFrame then parse in random chunks gives the frame back, for every version', () => {
     const text = fc.string({ maxLength: 20 });
     fc.assert(

@@ -116,6 +116,23 @@ export function decodeNumber(bytes: Uint8Array): number {
   return (bytes as Buffer).readDoubleBE(0);
 }
 
+/**
+ * A producer's last stored sequence number and the index of the batch that wrote it (which
+ * producers are the most recent). A reader that knows only the first 8 bytes still gets the
+ * sequence; a value of 8 bytes (written before the index was kept) counts as the oldest.
+ */
+export function encodeProducerSeq(seq: number, index: number): Buffer {
+  const buf = Buffer.allocUnsafe(16);
+  buf.writeDoubleBE(seq, 0);
+  buf.writeDoubleBE(index, 8);
+  return buf;
+}
+
+export function decodeProducerSeq(bytes: Uint8Array): { seq: number; index: number } {
+  const b = bytes as Buffer;
+  return { seq: b.readDoubleBE(0), index: b.length >= 16 ? b.readDoubleBE(8) : 0 };
+}
+
 export function encodePosition(p: Position): Buffer {
   const buf = Buffer.allocUnsafe(12);
   buf.writeUInt32BE(p.epoch >>> 0, 0);

@@ -38,6 +38,8 @@ export function describeKey(key: Buffer): string {
       return 'layout version';
     case Kind.CLEAR:
       return 'pending removal';
+    case Kind.PREPARED:
+      return `prepared transaction ${key.toString('utf8', 1)}`;
     default:
       return `key 0x${key.subarray(0, 16).toString('hex')}`;
   }

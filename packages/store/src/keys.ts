@@ -16,6 +16,7 @@
 //                              cluster keeps its log in a Journal beside LevelDB)
 //   Q producerId               last stored producerSeq
 //   X id:u64                   pending range clear (a large removal finished after its batch)
+//   T xid                      prepared XA transaction
 import { StoreError } from '@wharf/protocol';
 
 /** Record kinds. Stored on disk: ONLY ADD, never renumber. */
@@ -29,6 +30,7 @@ export const Kind = {
   PRODUCER: 0x51, // Q
   REF: 0x52, // R
   SUBSCRIPTION: 0x53, // S
+  PREPARED: 0x54, // T
   VERSION: 0x56, // V
   CLEAR: 0x58, // X
 } as const;
@@ -222,6 +224,15 @@ export function producerKey(producerId: string): Buffer {
   const buf = Buffer.allocUnsafe(1 + len);
   buf[0] = Kind.PRODUCER;
   buf.write(producerId, 1, len, 'utf8');
+  return buf;
+}
+
+export function preparedKey(xid: string): Buffer {
+  checkName(xid, 'transaction id');
+  const len = Buffer.byteLength(xid, 'utf8');
+  const buf = Buffer.allocUnsafe(1 + len);
+  buf[0] = Kind.PREPARED;
+  buf.write(xid, 1, len, 'utf8');
   return buf;
 }
 

@@ -2,14 +2,14 @@
 // reference keys only (keys-only iterators, in chunks): a store of millions of messages is
 // counted without reading one body, and without holding more than a chunk of keys at a time.
 import { StoreError, type WireMessage } from '@wharf/protocol';
-import { decodeNumber, decodePosition, decodeValue } from './codec';
+import { decodeNumber, decodePosition, decodeProducerSeq, decodeValue } from './codec';
 import {
   destinationOfKey, jobKey, jobsUntil, keySeq, Kind, kindRange, LAYOUT_VERSION, messageKey, messageKeyDest, messagesAfter,
   POSITION_KEY, refsAfter, splitNamedKey, VERSION_KEY, type KeyRange,
 } from './keys';
 import { scan, type Db, type Range } from './level-db';
 import {
-  ZERO_POSITION, type DestinationRecord, type DestinationSummary, type JobRecord, type Position, type RecoveredState,
+  MAX_TRACKED_PRODUCERS, ZERO_POSITION, type DestinationRecord, type DestinationSummary, type JobRecord, type Position, type PreparedRecord, type RecoveredState,
   type StoredMessage, type SubscriptionRecord, type SubscriptionSummary,
 } from './types';
 
@@ -45,13 +45,18 @@ export async function recoverState(db: Db, position: Position, reads: ReadCounte
   // This loop runs once per stored message: no allocation per key.
   let messages = 0;
   let runKey: Buffer | undefined;
+  /** A destination with messages and no record of its own: it joins the map out of key order. */
+  let recordless = false;
   let run: DestinationSummary | undefined;
   await scan(db.keys({ ...kindRange(Kind.MESSAGE), ...noCache }), (k) => {
     const end = k.length - 9; // kind, dest, separator, seq
     if (!runKey || runKey.length !== k.length || k.compare(runKey, 1, end, 1, end) !== 0) {
       const url = messageKeyDest(k).toString('utf8');
       run = dests.get(url);
-      if (!run) dests.set(url, (run = summary(url)));
+      if (!run) {
+        dests.set(url, (run = summary(url)));
+        recordless = true;
+      }
       run.firstSeq = keySeq(k);
     }
     runKey = k;
@@ -93,17 +98,57 @@ export async function recoverState(db: Db, position: Position, reads: ReadCounte
   for (const s of subscriptions) s.pending = pending.get(s.key) ?? 0;
 
   const producerSeqs = new Map<string, number>();
-  await scan(db.iterator({ ...kindRange(Kind.PRODUCER), ...noCache }), ([k, v]) => {
-    producerSeqs.set(k.toString('utf8', 1), decodeNumber(count(reads, v)));
-  }, CHUNK);
+  for (const p of (await trackedProducers(db, MAX_TRACKED_PRODUCERS, reads)).kept) producerSeqs.set(p.key.toString('utf8', 1), p.seq);
 
   let jobCount = 0;
   await scan(db.keys({ ...kindRange(Kind.JOB), ...noCache }), () => {
     jobCount++;
   }, CHUNK * 4);
 
-  const destinations = [...dests.values()].sort((a, b) => Buffer.compare(Buffer.from(a.url), Buffer.from(b.url)));
-  return { state: { position, destinations, subscriptions, producerSeqs, jobCount }, messages };
+  const prepared: PreparedRecord[] = [];
+  await scan(db.iterator({ ...kindRange(Kind.PREPARED), ...noCache }), ([, v]) => {
+    prepared.push(decodeValue<PreparedRecord>(count(reads, v)));
+  }, CHUNK);
+
+  // In key (UTF-8 byte) order: the records were read in it, so only a recordless destination
+  // calls for a sort (each url encoded once, not at every comparison).
+  let destinations = [...dests.values()];
+  if (recordless) destinations = destinations.map((d) => ({ d, k: Buffer.from(d.url) })).sort((a, b) => Buffer.compare(a.k, b.k)).map((x) => x.d);
+  return { state: { position, destinations, subscriptions, producerSeqs, jobCount, prepared }, messages };
+}
+
+interface ProducerEntry {
+  key: Buffer;
+  seq: number;
+  index: number;
+}
+
+/** The `max` producers written last (kept) and the keys of the others (stale). */
+export async function trackedProducers(db: Db, max: number, reads?: ReadCounter): Promise<{ kept: ProducerEntry[]; stale: Buffer[] }> {
+  let kept: ProducerEntry[] = [];
+  const stale: Buffer[] = [];
+  const trim = (): void => {
+    kept.sort((a, b) => b.index - a.index);
+    for (let i = max; i < kept.length; i++) stale.push(kept[i]!.key);
+    kept = kept.slice(0, max);
+  };
+  await scan(db.iterator({ ...kindRange(Kind.PRODUCER), fillCache: false }), ([k, v]) => {
+    const { seq, index } = decodeProducerSeq(reads ? count(reads, v) : v);
+    kept.push({ key: k, seq, index });
+    // Sorting only when twice the bound is held keeps the memory and the work bounded.
+    if (kept.length >= 2 * max) trim();
+  }, CHUNK);
+  if (kept.length > max) trim();
+  return { kept, stale };
+}
+
+/** Delete the producers beyond the most recent MAX_TRACKED_PRODUCERS (at open). */
+export async function pruneProducers(db: Db, max = MAX_TRACKED_PRODUCERS): Promise<number> {
+  const { stale } = await trackedProducers(db, max);
+  for (let i = 0; i < stale.length; i += CHUNK) {
+    await db.batch(stale.slice(i, i + CHUNK).map((key) => ({ type: 'del' as const, key })), { sync: false });
+  }
+  return stale.length;
 }
 
 function limited(range: KeyRange, limit: number): Range {

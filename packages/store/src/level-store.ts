@@ -14,7 +14,7 @@ import { damaged, describeDamage, verifyAtOpen, type StoreDamage } from './integ
 import type { EncodedBatch } from './codec';
 import { openDb, type Db, type OpenedDb } from './level-db';
 import { GroupWriter } from './level-group-commit';
-import { getMessage, loadJobs, loadMessages, loadRefs, openLayout, recoverState, type ReadCounter } from './level-read';
+import { getMessage, loadJobs, loadMessages, loadRefs, openLayout, pruneProducers, recoverState, type ReadCounter } from './level-read';
 import { dropRetainedLog, finishClears, pendingClears, prepareWrite, validateApplyOps, type PendingWrite } from './level-write';
 import { Healer, reopenAfterFailure } from './level-heal';
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
@@ -165,6 +165,7 @@ export class LevelStore implements Store {
     // A removal a crash interrupted is finished before anything reads the store.
     await finishClears(db, await pendingClears(db));
     await dropRetainedLog(db);
+    await pruneProducers(db);
     await this.size.reset(this.opened!.directory);
   }
 

@@ -9,9 +9,9 @@
 // right after that write, before any later batch, the writer deletes the ranges in chunks and
 // then the marker. open() finishes any marker a crash left, before the store is used, so a
 // reopened store always shows the removal complete.
-import { decodeValue, encodeNumber, encodeValue, isEncodedPut, type EncodedOp } from './codec';
+import { decodeValue, encodeNumber, encodeProducerSeq, encodeValue, isEncodedPut, type EncodedOp } from './codec';
 import {
-  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, markKey, messageKey, producerKey,
+  clearKey, destinationKey, destinationRanges, inRange, jobKey, Kind, markKey, messageKey, preparedKey, producerKey,
   refKey, refRange, retainedLogRange, subscriptionKey,
 } from './keys';
 import type { WireMessage } from '@wharf/protocol';
@@ -90,7 +90,7 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
         if (isEncodedPut(op)) {
           put(messageKey(op.dest, op.seq), asBuffer(op.m));
           if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
-          if (op.pid) put(producerKey(op.pid), encodeNumber(op.ps));
+          if (op.pid) put(producerKey(op.pid), encodeProducerSeq(op.ps, position.index));
           delta++;
           break;
         }
@@ -104,7 +104,7 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
           bytes += key.length + estimateSize(op.msg);
         } else put(messageKey(op.dest, op.seq), encodeValue(op.msg));
         if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
-        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeNumber(op.msg.producerSeq));
+        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeProducerSeq(op.msg.producerSeq, position.index));
         if (lazy) (puts ??= []).push({ dest: op.dest, seq: op.seq, first, end: steps.length });
         delta++;
         break;
@@ -144,6 +144,12 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
         if (last && last.end === steps.length - 1 && last.dest === op.dest && last.seq === op.seq && !op.key) last.end++;
         break;
       }
+      case OpType.PUT_PREPARED:
+        put(preparedKey(op.tx.xid), encodeValue(op.tx));
+        break;
+      case OpType.REMOVE_PREPARED:
+        del(preparedKey(op.xid));
+        break;
     }
   }
   const noop = (): void => undefined;

@@ -8,9 +8,9 @@ import { formatPosition, jobDue, validateOps, validatePosition } from './ops';
 import { RetainedLog } from './retained-log';
 import { SeqIndex } from './seq-index';
 import {
-  comparePositions, OpType, ZERO_POSITION,
+  comparePositions, MAX_TRACKED_PRODUCERS, OpType, ZERO_POSITION,
   type CommitOptions, type DestinationRecord, type DestinationSummary, type JobRecord, type LogBatch,
-  type Position, type RecoveredState, type Store, type StoreOp, type StoreStats, type StoredMessage,
+  type Position, type PreparedRecord, type RecoveredState, type Store, type StoreOp, type StoreStats, type StoredMessage,
   type SubscriptionRecord, type SubscriptionSummary,
 } from './types';
 
@@ -39,7 +39,9 @@ export class MemoryStore implements Store {
   private readonly dests = new Map<string, MemDest>();
   /** Sorted by key (due, then id bytes), the order of LevelStore's J keys. */
   private readonly jobs: MemJob[] = [];
+  /** Last sequence per producer, the most recently written last (at most MAX_TRACKED_PRODUCERS). */
   private readonly producers = new Map<string, number>();
+  private readonly prepared = new Map<string, PreparedRecord>();
   private readonly log = new RetainedLog<LogBatch>();
   private readonly logRetention: number;
   private last: Position = ZERO_POSITION;
@@ -97,6 +99,13 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
+  private trackProducer(id: string, seq: number): void {
+    // Re-inserted, so that the Map's order is the order of last writes and the first is the oldest.
+    this.producers.delete(id);
+    this.producers.set(id, seq);
+    if (this.producers.size > MAX_TRACKED_PRODUCERS) this.producers.delete(this.producers.keys().next().value as string);
+  }
+
   async recover(): Promise<RecoveredState> {
     this.checkOpen();
     const pendingByKey = new Map<string, number>();
@@ -126,7 +135,9 @@ export class MemoryStore implements Store {
       }
     }
     for (const s of subscriptions) s.pending = pendingByKey.get(s.key) ?? 0;
-    return { position: this.last, destinations, subscriptions, producerSeqs: new Map(this.producers), jobCount: this.jobs.length };
+    return { position: this.last, destinations, subscriptions, producerSeqs: new Map(this.producers), jobCount: this.jobs.length,
+      prepared: [...this.prepared.keys()].sort(byUtf8).map((xid) => this.prepared.get(xid)!),
+    };
   }
 
   async loadMessages(dest: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
@@ -214,7 +225,7 @@ export class MemoryStore implements Store {
             refs.set(op.seq, true);
           }
         }
-        if (op.msg.producerId) this.producers.set(op.msg.producerId, op.msg.producerSeq);
+        if (op.msg.producerId) this.trackProducer(op.msg.producerId, op.msg.producerSeq);
         break;
       }
       case OpType.REMOVE_MESSAGE: {
@@ -271,6 +282,12 @@ export class MemoryStore implements Store {
         }
         break;
       }
+      case OpType.PUT_PREPARED:
+        this.prepared.set(op.tx.xid, op.tx);
+        break;
+      case OpType.REMOVE_PREPARED:
+        this.prepared.delete(op.xid);
+        break;
       case OpType.MARK_DELIVERED: {
         const d = this.dest(op.dest);
         if (op.key) d.subMarks.set(op.key, op.seq);

@@ -62,6 +62,22 @@ export function validateOps(ops: readonly StoreOp[]): void {
         seq(op.seq, 'MARK_DELIVERED seq');
         if (op.key !== undefined && op.key !== '') name(op.key, 'MARK_DELIVERED key');
         break;
+      case OpType.PUT_PREPARED: {
+        const tx = op.tx;
+        if (tx === null || typeof tx !== 'object') throw new StoreError('PUT_PREPARED tx must be a prepared transaction');
+        name(tx.xid, 'PUT_PREPARED tx.xid');
+        if (!Array.isArray(tx.sends) || !Array.isArray(tx.acks)) throw new StoreError('PUT_PREPARED tx.sends and tx.acks must be arrays');
+        for (const m of tx.sends) if (m === null || typeof m !== 'object') throw new StoreError('PUT_PREPARED tx.sends must be messages');
+        for (const a of tx.acks) {
+          name(a?.dest, 'PUT_PREPARED ack dest');
+          seq(a.seq, 'PUT_PREPARED ack seq');
+          if (a.key !== undefined) name(a.key, 'PUT_PREPARED ack key');
+        }
+        break;
+      }
+      case OpType.REMOVE_PREPARED:
+        name(op.xid, 'REMOVE_PREPARED xid');
+        break;
       default:
         throw new StoreError(`unknown store op type ${String((op as { t?: unknown } | null)?.t)}`);
     }

@@ -14,6 +14,14 @@ export function comparePositions(a: Position, b: Position): number {
 }
 
 /** Op codes. Wire and log values: ONLY ADD TO THE END. */
+/**
+ * How many producers' last sequence numbers a store keeps for duplicate detection after a
+ * failover or restart: the most recently written ones (ActiveMQ's KahaDB keeps 1,000,
+ * maxFailoverProducersToTrack). A client that opens a connection per send would otherwise grow
+ * the store, and the memory of every recovery, without bound.
+ */
+export const MAX_TRACKED_PRODUCERS = 10_000;
+
 export const OpType = {
   PUT_MESSAGE: 1,
   REMOVE_MESSAGE: 2,
@@ -25,6 +33,8 @@ export const OpType = {
   PUT_DESTINATION: 8,
   REMOVE_DESTINATION: 9,
   MARK_DELIVERED: 10,
+  PUT_PREPARED: 11,
+  REMOVE_PREPARED: 12,
 } as const;
 
 /**
@@ -72,6 +82,21 @@ export interface RemoveDestinationOp { t: typeof OpType.REMOVE_DESTINATION; url:
  */
 export interface MarkDeliveredOp { t: typeof OpType.MARK_DELIVERED; dest: string; seq: number; key?: string }
 
+/**
+ * One message a prepared XA transaction acknowledged: `dest` is where the message is stored (the
+ * queue, or the topic of a durable subscription), `key` the durable subscription's key.
+ */
+export interface PreparedAck { dest: string; seq: number; key?: string }
+/**
+ * A prepared XA transaction branch: what it sends and acknowledges once committed. `xid` is the
+ * broker's text form of the transaction id (no NUL characters).
+ */
+export interface PreparedRecord { xid: string; sends: WireMessage[]; acks: PreparedAck[]; preparedAt: number }
+/** Store (or replace) a prepared transaction; it is listed by recover() until removed. */
+export interface PutPreparedOp { t: typeof OpType.PUT_PREPARED; tx: PreparedRecord }
+/** A prepared transaction was committed or rolled back (in the same batch as its outcome). */
+export interface RemovePreparedOp { t: typeof OpType.REMOVE_PREPARED; xid: string }
+
 export type StoreOp =
   | PutMessageOp
   | RemoveMessageOp
@@ -82,7 +107,9 @@ export type StoreOp =
   | RemoveJobOp
   | PutDestinationOp
   | RemoveDestinationOp
-  | MarkDeliveredOp;
+  | MarkDeliveredOp
+  | PutPreparedOp
+  | RemovePreparedOp;
 
 export interface LogBatch {
   position: Position;
@@ -134,6 +161,8 @@ export interface RecoveredState {
   /** Last stored producerSeq per producerId, for duplicate detection after restart/failover. */
   producerSeqs: Map<string, number>;
   jobCount: number;
+  /** Prepared XA transactions, in xid order. */
+  prepared: PreparedRecord[];
 }
 
 export interface StoreStats {

@@ -168,6 +168,20 @@ export function storeConformance(
       assert.deepEqual((await s.loadJobs(250, 10, { due: 200, id: 'b' })).map((j) => j.id), []);
     });
 
+    it('store - prepared transactions are stored, listed by recover in xid order, and removed', async () => {
+      let s = await open();
+      const a = { xid: 'xa:1:0b:01', sends: [msg(7)], acks: [{ dest: 'queue://Q', seq: 3 }, { dest: 'topic://T', seq: 4, key: 'c:a' }], preparedAt: 5 };
+      const b = { xid: 'xa:1:0a:01', sends: [], acks: [{ dest: 'queue://Q', seq: 1 }], preparedAt: 6 };
+      await s.commit([{ t: OpType.PUT_PREPARED, tx: a }, { t: OpType.PUT_PREPARED, tx: b }]);
+      if (durable) s = await h!.reopen();
+      assert.deepEqual((await s.recover()).prepared, [b, a]);
+      await s.commit([{ t: OpType.REMOVE_PREPARED, xid: a.xid }]);
+      if (durable) s = await h!.reopen();
+      assert.deepEqual((await s.recover()).prepared, [b]);
+      assert.ok((await rejection(s.commit([{ t: OpType.PUT_PREPARED, tx: { ...b, xid: 'x\0y' } }]))) instanceof StoreError);
+      assert.ok((await rejection(s.commit([{ t: OpType.PUT_PREPARED, tx: { ...b, acks: [{ dest: 'queue://Q', seq: -1 }] } }]))) instanceof StoreError);
+    });
+
     it('store - removing a destination removes everything stored under it, and only that', async () => {
       const s = await open();
       const setup: StoreOp[] = [];

@@ -9,6 +9,8 @@ import { ServerConsumer } from '../consumer';
 import { networkSelector } from '../filter';
 import { TopicSubscription } from '../topic';
 import { groupBySource } from './transactions';
+import { heldByPrepared } from './xa';
+import type { Entry } from '../entry';
 
 /** Most messages one browse returns (ActiveMQ's maxBrowsePageSize is 400; we allow more). */
 const BROWSE_LIMIT = 10000;
@@ -115,8 +117,18 @@ export function closeConsumer(conn: ServerConnection, c: ServerConsumer): void {
   const held = [...c.inflight.values()];
   const bySource = groupBySource(held);
   for (const [src, entries] of bySource) {
-    for (const e of entries) if (e.txId) e.txId = null;
-    src.redeliver(entries);
+    const back: Entry[] = [];
+    for (const e of entries) {
+      // Acknowledged by a prepared XA branch: reserved for its outcome, not redelivered.
+      if (heldByPrepared(b, e)) {
+        src.detachInflight(e);
+        src.reserved++;
+      } else {
+        e.txId = null;
+        back.push(e);
+      }
+    }
+    src.redeliver(back);
   }
   for (const s of [...c.sources]) {
     s.removeConsumer(c);
@@ -154,6 +166,19 @@ export function onPull(conn: ServerConnection, consumerId: number, timeout: numb
       }
     }, timeout);
   }
+}
+
+/** A consumer's prefetch changes (ConsumerPrefetch): from 0 it stops pulling and is dispatched to. */
+export function onConsumerPrefetch(conn: ServerConnection, consumerId: number, prefetch: number): void {
+  const c = conn.consumers.get(consumerId);
+  if (!c) throw new JMSError(`unknown consumer ${consumerId}`);
+  c.prefetch = prefetch;
+  if (prefetch > 0) {
+    c.pullCredit = 0;
+    if (c.pullTimer) clearTimeout(c.pullTimer);
+    c.pullTimer = null;
+  }
+  for (const s of c.sources) s.dispatch();
 }
 
 /** ConsumerOpen.network, checked (a malformed one is the client's fault, named). */

@@ -5,6 +5,7 @@ import {
   AckMode, AckType, ErrorCode, IllegalStateError, JMSError, ProtocolError, TransactionRolledBackError, type Ack, type WireMessage,
 } from '@wharf/protocol';
 import type { StoreOp } from '@wharf/store';
+import type { Broker } from '../broker';
 import type { ServerConnection } from '../connection';
 import { EntryState, type Entry } from '../entry';
 import type { RoutePlan } from '../router';
@@ -80,14 +81,15 @@ export function releaseTx(conn: ServerConnection, tx: Tx): void {
   tx.bytes = 0;
 }
 
-function checkTransacted(conn: ServerConnection, sessionId: number): void {
+function checkTransacted(conn: ServerConnection, sessionId: number, txId: string): void {
+  if (conn.broker.xa.has(txId)) throw new IllegalStateError(`transaction ${txId} is an XA branch: it ends with XA commit or rollback`);
   const s = conn.sessions.get(sessionId);
   if (!s) throw new IllegalStateError(`session ${sessionId} is not open`);
   if (s.ackMode !== AckMode.SESSION_TRANSACTED) throw new IllegalStateError(`Not a transacted session (session ${sessionId})`);
 }
 
 export function onCommit(conn: ServerConnection, corr: number, sessionId: number, txId: string): void {
-  checkTransacted(conn, sessionId);
+  checkTransacted(conn, sessionId, txId);
   const tx = conn.txs.get(txId);
   conn.txs.delete(txId);
   if (!tx) {
@@ -100,17 +102,7 @@ export function onCommit(conn: ServerConnection, corr: number, sessionId: number
     for (const e of tx.acks) if (e.txId === txId) e.txId = null;
     throw new TransactionRolledBackError(`transaction ${txId} was rolled back: one of its sends was refused (${tx.failed})`);
   }
-  const b = conn.broker;
-  const plans: RoutePlan[] = [];
-  for (const m of tx.sends) {
-    if (b.isDuplicateSend(m, conn)) continue;
-    plans.push(b.router.plan(m, conn));
-  }
-  const ackOps: StoreOp[] = [];
-  for (const [src, list] of groupBySource(tx.acks.filter((e) => e.state === EntryState.INFLIGHT && e.txId === txId))) {
-    src.consume(list, ackOps);
-  }
-  const p = b.executePlan(b.router.merge(plans.length ? plans : [{ ops: [], sources: [], entries: [], after: [] }]), undefined, ackOps);
+  const p = commitWork(conn.broker, conn, txId, tx, []);
   if (p) {
     p.then(() => conn.receipt(corr), (err) => {
       for (const e of tx.acks) if (e.txId === txId) e.txId = null;
@@ -119,8 +111,28 @@ export function onCommit(conn: ServerConnection, corr: number, sessionId: number
   } else conn.receipt(corr);
 }
 
+/**
+ * Route a transaction's sends and consume the entries its acks hold, in one store write with
+ * `extraOps` (the write that makes the commit durable). `origin`: the committing connection
+ * (null: the broker's administration). `dedupe` false: the sends were accepted once already (a
+ * prepared XA branch), so the producer's later stored sends must not make them look resent.
+ */
+export function commitWork(b: Broker, origin: ServerConnection | null, txId: string, tx: Tx, extraOps: StoreOp[], dedupe = true): Promise<void> | undefined {
+  const plans: RoutePlan[] = [];
+  for (const m of tx.sends) {
+    if (dedupe && b.isDuplicateSend(m, origin)) continue;
+    plans.push(b.router.plan(m, origin));
+  }
+  const ops: StoreOp[] = [];
+  for (const [src, list] of groupBySource(tx.acks.filter((e) => e.state === EntryState.INFLIGHT && e.txId === txId))) {
+    src.consume(list, ops);
+  }
+  for (const op of extraOps) ops.push(op);
+  return b.executePlan(b.router.merge(plans.length ? plans : [{ ops: [], sources: [], entries: [], after: [] }]), undefined, ops);
+}
+
 export function onRollback(conn: ServerConnection, corr: number, sessionId: number, txId: string): void {
-  checkTransacted(conn, sessionId);
+  checkTransacted(conn, sessionId, txId);
   const tx = conn.txs.get(txId);
   conn.txs.delete(txId);
   if (tx) releaseTx(conn, tx);

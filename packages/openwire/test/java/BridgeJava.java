@@ -9,6 +9,7 @@
 //   receive URL DEST COUNT         prints "consuming" once its consumer exists, receives COUNT
 //                                  messages, checks that no more arrive, and prints one line per
 //                                  message received
+//   browse URL QUEUE               prints one line per message a QueueBrowser sees
 //   demand URL TOPIC               waits (60 s) until the broker's consumer advisory for TOPIC
 //                                  counts a consumer (a bridge's, for a subscriber elsewhere)
 // DEST is queue:NAME or topic:NAME.
@@ -26,6 +27,7 @@ public class BridgeJava {
     public static void main(String[] a) throws Exception {
         if (a[0].equals("send")) send(a[1], a[2], a[3], Integer.parseInt(a[4]));
         else if (a[0].equals("demand")) demand(factory(a[1]), a[2]);
+        else if (a[0].equals("browse")) browse(factory(a[1]), a[2]);
         else receive(factory(a[1]), a[2], Integer.parseInt(a[3]));
     }
 
@@ -59,7 +61,7 @@ public class BridgeJava {
         ps[0].setTimeToLive(3_600_000);
         ps[1].setDeliveryMode(DeliveryMode.NON_PERSISTENT);
         ps[1].setPriority(2);
-        String[] kinds = {"text", "bytes", "map", "stream", "object", "none"};
+        String[] kinds = KINDS;
         int n = 0;
         for (int r = 0; r < rounds; r++) {
             for (String kind : kinds) {
@@ -91,9 +93,37 @@ public class BridgeJava {
         for (Connection c : cs) c.close();
     }
 
+    /** What one round sends, per producer. */
+    static final String[] KINDS = {"text", "bytes", "map", "stream", "object", "none", "text-null", "text-big", "bytes-empty", "map-edge"};
+
     static Message create(Session s, String kind, int n) throws JMSException {
         switch (kind) {
             case "text": return s.createTextMessage("hello \u00e9 \ud83d\ude00 " + n);
+            case "text-null": return s.createTextMessage();
+            case "text-big": {
+                // Past 64 KiB: OpenWire's long string form, in the body and in a property.
+                StringBuilder big = new StringBuilder();
+                while (big.length() < 70_000) big.append("big \u00e9 text ").append(big.length()).append(' ');
+                TextMessage m = s.createTextMessage(big.toString());
+                m.setStringProperty("pBig", big.toString());
+                return m;
+            }
+            case "bytes-empty": return s.createBytesMessage();
+            case "map-edge": {
+                MapMessage m = s.createMapMessage();
+                // ActiveMQ's client also takes lists and maps as values, nested.
+                HashMap<String, Object> inner = new HashMap<>();
+                inner.put("a", 1L);
+                inner.put("b", "bee");
+                inner.put("c", new ArrayList<Object>(Arrays.asList((short) 2, 'z', 0.5f)));
+                m.setObject("map", inner);
+                m.setObject("list", new ArrayList<Object>(Arrays.asList(1, "two", 3.5, new byte[] {4}, null)));
+                m.setObjectProperty("pList", new ArrayList<Object>(Arrays.asList(1, "two", (byte) 3)));
+                m.setString("empty", "");
+                m.setString("none", null);
+                m.setBytes("noBytes", new byte[0]);
+                return m;
+            }
             case "bytes": {
                 BytesMessage m = s.createBytesMessage();
                 m.writeBytes(new byte[] {0, 1, 2, (byte) 255, (byte) n});
@@ -135,6 +165,15 @@ public class BridgeJava {
             }
             default: return s.createMessage();
         }
+    }
+
+    static void browse(ActiveMQConnectionFactory cf, String queue) throws Exception {
+        Connection c = cf.createConnection();
+        c.start();
+        Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        QueueBrowser b = s.createBrowser(s.createQueue(queue));
+        for (Enumeration<?> e = b.getEnumeration(); e.hasMoreElements();) System.out.println(describe((Message) e.nextElement()));
+        c.close();
     }
 
     static void demand(ActiveMQConnectionFactory cf, String topic) throws Exception {
@@ -220,7 +259,16 @@ public class BridgeJava {
     static String typed(Object v) {
         if (v == null) return "null";
         if (v instanceof byte[]) return "byte[]:" + Arrays.toString((byte[]) v);
-        if (v instanceof Map) return v.getClass().getSimpleName() + ":" + new TreeMap<>((Map<?, ?>) v);
+        if (v instanceof List) {
+            StringBuilder b = new StringBuilder("List:[");
+            for (Object o : (List<?>) v) b.append(typed(o)).append(", ");
+            return b.append(']').toString();
+        }
+        if (v instanceof Map) {
+            StringBuilder b = new StringBuilder("Map:{");
+            for (Map.Entry<?, ?> e : new TreeMap<>((Map<?, ?>) v).entrySet()) b.append(e.getKey()).append('=').append(typed(e.getValue())).append(", ");
+            return b.append('}').toString();
+        }
         return v.getClass().getSimpleName() + ":" + v;
     }
 }

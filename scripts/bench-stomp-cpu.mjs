@@ -1,0 +1,88 @@
+// CPU per message of the STOMP path inside one process, without sockets: a producer's SEND
+// frames (receipt on each, 200 per chunk, as scripts/bench-stomp.mjs writes them) go into a
+// StompConnection, through the broker (no store: non-persistent) to an ack:auto subscriber's
+// StompConnection, whose MESSAGE frames and the RECEIPTs go to sinks that only count bytes.
+// The work measured is what the broker's thread does per message on the STOMP path (parse,
+// convert, route, dispatch, encode, receipts, auto-acks) minus the socket system calls, so it
+// moves much less with other work on the machine than a rate does: compare two builds by
+// running this against each, alternately, and taking the lowest of the rounds.
+//   node scripts/bench-stomp-cpu.mjs [--root DIR] [--messages 60000] [--rounds 7]
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const { values: opts } = parseArgs({
+  options: {
+    root: { type: 'string', default: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..') },
+    messages: { type: 'string', default: '60000' },
+    rounds: { type: 'string', default: '7' },
+  },
+});
+const N = Number(opts.messages);
+const CHUNK = 200;
+const { Broker } = await import(path.join(opts.root, 'packages/broker/dist/src/index.js'));
+const { StompConnection, stompProtocol, DEFAULT_STOMP_OPTIONS } = await import(path.join(opts.root, 'packages/stomp/dist/src/index.js'));
+
+const broker = new Broker({ brokerName: 'stomp-cpu', persistent: false, transportConnectors: [], advisorySupport: false, logLevel: 'warn' }, { protocols: [stompProtocol] });
+await broker.start();
+
+class CountingSink {
+  remoteAddress = '127.0.0.1:1';
+  peerDN = null;
+  bytes = 0;
+  frames = 0;
+  write(data) {
+    this.bytes += data.length;
+    this.frames++;
+  }
+  end() {}
+  congested() {
+    return false;
+  }
+  onDrain(fn) {
+    process.nextTick(fn);
+  }
+  pause() {}
+  resume() {}
+}
+
+const options = { ...DEFAULT_STOMP_OPTIONS, maxFrameSize: 100 * 1024 * 1024 };
+const consumerSink = new CountingSink();
+const consumer = new StompConnection(broker, consumerSink, options);
+consumer.onData(Buffer.from('CONNECT\naccept-version:1.2\nhost:localhost\n\n\0'));
+consumer.onData(Buffer.from('SUBSCRIBE\nid:1\ndestination:/queue/stomp-cpu\nack:auto\n\n\0'));
+const producer = new StompConnection(broker, new CountingSink(), options);
+producer.onData(Buffer.from('CONNECT\naccept-version:1.2\nhost:localhost\n\n\0'));
+
+const BODY = 'x'.repeat(256);
+let seq = 0;
+const chunks = [];
+for (let i = 0; i < 50; i++) {
+  let text = '';
+  for (let j = 0; j < CHUNK; j++) text += `SEND\ndestination:/queue/stomp-cpu\nreceipt:${++seq}\n\n${BODY}\0`;
+  chunks.push(Buffer.from(text));
+}
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function run(n) {
+  const before = consumerSink.frames;
+  for (let i = 0; i < n / CHUNK; i++) {
+    producer.onData(chunks[i % chunks.length]);
+    await turn();
+  }
+  while (consumerSink.frames - before < n) await turn();
+}
+
+await run(Math.min(N, 40_000)); // warm-up: V8 optimises the path
+const results = [];
+for (let r = 0; r < Number(opts.rounds); r++) {
+  const cpu = process.cpuUsage();
+  await run(N);
+  const used = process.cpuUsage(cpu);
+  results.push((used.user + used.system) / N);
+}
+results.sort((a, b) => a - b);
+console.log(`${opts.root}: µs CPU per message, lowest ${results[0].toFixed(2)}, median ${results[Math.floor(results.length / 2)].toFixed(2)} ` +
+  `(${results.length} rounds of ${N}; MESSAGE frames of ${Math.round(consumerSink.bytes / consumerSink.frames)} bytes)`);
+await broker.stop();
+process.exit(0);

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs the XA probe (packages/openwire/test/java/XaProbe.java) against Debian's Apache ActiveMQ
+# 5.17 (KahaDB), restarting it between `prepare` and `complete`, to record what ActiveMQ answers;
+# packages/openwire/test/xa.test.ts expects the same lines from Wharf.
+#
+#   scripts/xa-vs-activemq.sh
+#
+# ActiveMQ runs from its own config and data directory under a temporary folder, as the
+# `activemq` user, on a free loopback port (scripts/lib/activemq.sh); it is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/activemq.sh
+activemq_require
+WORK=$(mktemp -d /tmp/wharf-xa-vs-activemq-XXXXXX)
+chmod 755 "$WORK" # the activemq user must reach its directory
+AMQ_PID=""
+cleanup() {
+  [ -z "$AMQ_PID" ] || stop_pids "$AMQ_PID"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+PORT=$(free_port)
+start() {
+  activemq_start "$WORK/activemq" "$PORT" 'brokerName="xa"' \
+    "<transportConnectors><transportConnector name=\"openwire\" uri=\"tcp://127.0.0.1:$PORT\"/></transportConnectors>"
+}
+CP=$(scripts/java-classpath.sh)
+mkdir -p "$WORK/build"
+javac -nowarn -encoding UTF-8 -cp "$CP" -d "$WORK/build" packages/openwire/test/java/XaProbe.java
+probe() { java -cp "$WORK/build:$CP" XaProbe "$@"; }
+URL="tcp://127.0.0.1:$PORT"
+start
+echo "ActiveMQ $(dpkg-query -W -f='${Version}' activemq) on $URL"
+echo "== twophase"
+probe twophase "$URL" xa.twophase
+echo "== prepare"
+probe prepare "$URL" xa.restart restart
+stop_pids "$AMQ_PID"
+AMQ_PID=""
+start
+echo "== complete (after a restart)"
+probe complete "$URL" xa.restart restart
