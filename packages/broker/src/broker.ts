@@ -25,6 +25,7 @@ import type { MessageSource } from './source';
 import type { ServerConsumer } from './consumer';
 import type { XaBranch } from './handlers/xa';
 import { ServerConnection } from './connection';
+import { addConnection, claimClientId, removeConnection } from './connections';
 import type { ConnectorFactory, ProtocolDetector, ProtocolHost, ProtocolPackage, ServerTransport } from './core';
 import { MemoryUsage } from './memory';
 import { PageLimiter } from './page-limiter';
@@ -361,31 +362,16 @@ export class Broker extends EventEmitter implements ProtocolHost {
   }
 
   addConnection(conn: ServerConnection): void {
-    this.connections.set(conn.id, conn);
-    this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId }, 'connection opened');
-    this.emit('connection', conn.id);
+    addConnection(this, conn);
   }
 
   removeConnection(conn: ServerConnection): void {
-    if (this.connections.has(conn.id)) {
-      this.log.debug({ connection: conn.id, remote: conn.remoteAddress, protocol: conn.protocol, user: conn.user, clientId: conn.clientId, ms: Date.now() - conn.connectedAt }, 'connection closed');
-    }
-    this.connections.delete(conn.id);
-    if (conn.clientId && this.clientIds.get(conn.clientId) === conn) this.clientIds.delete(conn.clientId);
+    removeConnection(this, conn);
   }
 
-  /** JMS: a clientId is unique among the broker's connections. */
+  /** JMS: a clientId is unique among the broker's connections (connections.ts). */
   claimClientId(conn: ServerConnection, clientId: string): void {
-    const other = this.clientIds.get(clientId);
-    if (other && other !== conn && !other.closed && conn.failover) {
-      // A failover client coming back before its old connection was noticed dead takes the
-      // clientID over (ActiveMQ's link stealing for reconnects).
-      this.log.info({ clientId, old: other.id }, 'failover reconnect takes over the clientID');
-      other.close(new JMSError(`clientID ${clientId} was taken over by a reconnecting client`), true);
-    } else if (other && other !== conn && !other.closed) {
-      throw new JMSError(`Broker: ${this.name} - Client: ${clientId} already connected from ${other.remoteAddress}`, 'WHARF_INVALID_CLIENT_ID');
-    }
-    this.clientIds.set(clientId, conn);
+    claimClientId(this, conn, clientId);
   }
 
   queueConsumersChanged(q: Queue, c: ServerConsumer, event: 'added' | 'removed'): void {
