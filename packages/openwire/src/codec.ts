@@ -3,9 +3,14 @@
 // data structures out, and back. A WireFormat holds one direction pair of a connection's state
 // (the marshal caches), so each connection has its own.
 import { OpenWireError } from './errors';
-import { Reader, Writer, isAscii, mutf8Length } from './io';
+import { BitReader, BitWriter } from './boolean-stream';
+import { Reader, Writer } from './io';
+import { MarshalCache, cacheKey } from './marshal-cache';
 import { MAX_VERSION, MIN_VERSION, tableFor, type FieldSpec, type TypeSpec } from './schema';
 import { decodersFor, encodersFor, type Decoder, type DecodeHelpers, type Encoder, type EncodeHelpers } from './compile';
+import { long, looseString, num, tightLong, tightString } from './wire-values';
+
+export { cacheKey } from './marshal-cache';
 
 /** A decoded data structure: `type` is its OpenWire type number, the rest its fields. */
 export interface Struct {
@@ -34,7 +39,6 @@ export interface WireFormatOptions {
 
 export const MAGIC = Uint8Array.from([0x41, 0x63, 0x74, 0x69, 0x76, 0x65, 0x4d, 0x51]); // "ActiveMQ"
 const DEFAULT_CACHE_SIZE = 16383; // Short.MAX_VALUE / 2, Java's size for a cache size of 0
-const CACHE_FREE_SPACE = 100;
 /** Data structures nested deeper than this are refused (a hostile frame cannot recurse forever). */
 const MAX_NESTING = 64;
 
@@ -45,79 +49,13 @@ function table(version: number): Array<TypeSpec | undefined> {
   return t;
 }
 
-/** BooleanStream being written: bits in byte order, least significant bit first. */
-class BitWriter {
-  bytes: number[] = [];
-  private n = 0;
-  write(v: boolean): void {
-    const i = this.n >> 3;
-    if ((this.n & 7) === 0) this.bytes.push(0);
-    if (v) this.bytes[i]! |= 1 << (this.n & 7);
-    this.n++;
-  }
-  marshalledSize(): number {
-    const l = this.bytes.length;
-    return l + (l < 64 ? 1 : l < 256 ? 2 : 3);
-  }
-  writeTo(w: Writer): void {
-    const l = this.bytes.length;
-    if (l < 64) w.u8(l);
-    else if (l < 256) {
-      w.u8(0xc0);
-      w.u8(l);
-    } else {
-      w.u8(0x80);
-      w.i16(l);
-    }
-    for (const b of this.bytes) w.u8(b);
-  }
-}
-
-export class BitReader {
-  private n = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-  static read(r: Reader): BitReader {
-    let len = r.u8();
-    if (len === 0xc0) len = r.u8();
-    else if (len === 0x80) len = r.i16();
-    if (len < 0) throw new OpenWireError(`negative boolean stream length ${len}`);
-    return new BitReader(r.bytes(len, 'boolean stream'));
-  }
-  read(): boolean {
-    const i = this.n >> 3;
-    if (i >= this.bytes.length) throw new OpenWireError('boolean stream exhausted');
-    const v = ((this.bytes[i]! >> (this.n & 7)) & 1) !== 0;
-    this.n++;
-    return v;
-  }
-}
-
-const keys = new WeakMap<object, string>();
-
-/** Java's equals() for the cached types (ids and destinations): type and every field. */
-export function cacheKey(o: Struct): string {
-  let k = keys.get(o);
-  if (k !== undefined) return k;
-  k = String(o.type);
-  for (const name in o) {
-    if (name === 'type') continue;
-    const v = o[name];
-    k += '\u0000' + (v !== null && typeof v === 'object' && !(v instanceof Uint8Array) ? cacheKey(v as Struct) : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v));
-  }
-  keys.set(o, k);
-  return k;
-}
-
 export class WireFormat implements DecodeHelpers, EncodeHelpers {
   readonly opts: WireFormatOptions;
   private readonly types: Array<TypeSpec | undefined>;
   private readonly decoders: Array<Decoder | undefined>;
   private readonly encoders: Array<Encoder | undefined>;
   // Marshal (outgoing) cache, as Java's OpenWireFormat keeps it, so our frames match its bytes.
-  private readonly encIndex = new Map<string, number>();
-  private readonly encSlots: Array<string | undefined>;
-  private nextIndex = 0;
-  private nextEvict = 0;
+  private readonly encCache: MarshalCache;
   private readonly decSlots: Array<Struct | null | undefined>;
   private readonly out = new Writer(1024);
   private readonly body = new Writer(1024);
@@ -133,7 +71,7 @@ export class WireFormat implements DecodeHelpers, EncodeHelpers {
     this.decoders = decodersFor(v, this.opts.tightEncoding);
     this.encoders = encodersFor(v, this.opts.tightEncoding);
     const size = this.opts.cacheEnabled ? (this.opts.cacheSize > 0 ? Math.min(this.opts.cacheSize, 32767) : DEFAULT_CACHE_SIZE) : 0;
-    this.encSlots = new Array(size).fill(undefined);
+    this.encCache = new MarshalCache(size);
     this.decSlots = new Array(size).fill(undefined);
   }
 
@@ -141,7 +79,7 @@ export class WireFormat implements DecodeHelpers, EncodeHelpers {
 
   /** One frame: int size, type byte, fields. */
   encode(cmd: Struct): Buffer {
-    if (this.opts.cacheEnabled) this.evictionSweep();
+    if (this.opts.cacheEnabled) this.encCache.evictionSweep();
     const spec = this.spec(cmd.type);
     const w = this.out;
     w.reset();
@@ -178,27 +116,6 @@ export class WireFormat implements DecodeHelpers, EncodeHelpers {
     return s;
   }
 
-  private addToCache(key: string): number {
-    const i = this.nextIndex++;
-    if (this.nextIndex >= this.encSlots.length) this.nextIndex = 0;
-    if (this.encIndex.size < this.encSlots.length) {
-      this.encSlots[i] = key;
-      this.encIndex.set(key, i);
-      return i;
-    }
-    return -1;
-  }
-
-  private evictionSweep(): void {
-    while (this.encIndex.size > this.encSlots.length - CACHE_FREE_SPACE) {
-      const k = this.encSlots[this.nextEvict];
-      if (k !== undefined) this.encIndex.delete(k);
-      this.encSlots[this.nextEvict] = undefined;
-      this.nextEvict++;
-      if (this.nextEvict >= this.encSlots.length) this.nextEvict = 0;
-    }
-  }
-
   private tightFields(spec: TypeSpec, o: Struct, w: Writer, bs: BitWriter, depth: number): void {
     this.encoders[spec.type]!(this, o, w, bs, depth);
   }
@@ -227,13 +144,13 @@ export class WireFormat implements DecodeHelpers, EncodeHelpers {
         // Java adds a missed object to the cache after its nested fields (pass one), but
         // writes its index before them (pass two): reserve the index, patch it after.
         const key = o == null ? 'null' : cacheKey(o);
-        const idx = this.encIndex.get(key);
+        const idx = this.encCache.indexOf(key);
         bs.write(idx === undefined);
         if (idx !== undefined) return w.i16(idx);
         const at = w.pos;
         w.i16(0);
         this.tightNested(o, w, bs, depth);
-        w.patchI16(at, this.addToCache(key));
+        w.patchI16(at, this.encCache.add(key));
         return;
       }
       case 'array': {
@@ -301,10 +218,10 @@ export class WireFormat implements DecodeHelpers, EncodeHelpers {
         const o = v as Struct | null | undefined;
         if (!this.opts.cacheEnabled) return this.looseNested(o, w, depth);
         const key = o == null ? 'null' : cacheKey(o);
-        const idx = this.encIndex.get(key);
+        const idx = this.encCache.indexOf(key);
         w.bool(idx === undefined);
         if (idx !== undefined) return w.i16(idx);
-        w.i16(this.addToCache(key));
+        w.i16(this.encCache.add(key));
         return this.looseNested(o, w, depth);
       }
       case 'array': {
@@ -487,58 +404,4 @@ export class WireFormat implements DecodeHelpers, EncodeHelpers {
     if (v === undefined) throw new OpenWireError(`marshal cache index ${idx} was never set`);
     return v;
   }
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : typeof v === 'boolean' ? (v ? 1 : 0) : 0;
-}
-
-function long(v: unknown): number | bigint {
-  return typeof v === 'number' || typeof v === 'bigint' ? v : 0;
-}
-
-function tightLong(v: unknown, w: Writer, bs: BitWriter): void {
-  if (typeof v !== 'bigint') {
-    const n = typeof v === 'number' ? Math.trunc(v) : 0;
-    if (n >= 0 && n <= 0xffffffff) {
-      bs.write(n > 0xffff);
-      bs.write(n !== 0 && n <= 0xffff);
-      if (n > 0xffff) w.i32(n);
-      else if (n !== 0) w.i16(n);
-      return;
-    }
-  }
-  const x = BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(long(v) as number)));
-  if (x === 0n) {
-    bs.write(false);
-    bs.write(false);
-  } else if ((x & 0xffffffffffff0000n) === 0n) {
-    bs.write(false);
-    bs.write(true);
-    w.i16(Number(x));
-  } else if ((x & 0xffffffff00000000n) === 0n) {
-    bs.write(true);
-    bs.write(false);
-    w.i32(Number(x));
-  } else {
-    bs.write(true);
-    bs.write(true);
-    w.i64(BigInt.asIntN(64, x));
-  }
-}
-
-function tightString(s: string | null | undefined, w: Writer, bs: BitWriter): void {
-  bs.write(s != null);
-  if (s == null) return;
-  const n = mutf8Length(s);
-  if (n >= 32767) throw new OpenWireError('Encountered a String value that is too long to encode.');
-  const ascii = isAscii(s);
-  bs.write(ascii);
-  if (ascii) w.ascii(s);
-  else w.utf(s);
-}
-
-function looseString(s: string | null | undefined, w: Writer): void {
-  w.bool(s != null);
-  if (s != null) w.utf(s);
 }
