@@ -183,6 +183,9 @@ function stompFrame() {
     ['transformation', pick(['jms-map-json', 'jms-object-json', 'jms-byte', ''])], ['selector', pick(["a = 'b'", 'bad (', ''])],
   ].filter(() => rnd() < 0.5);
   const body = pick(['', 'hello', '{"a":1}', '[1,2]', '{"a":{"b":1}}']);
+  // A content-length that claims far more than is sent (the connection then stalls or closes),
+  // or one that is wrong or malformed: memory must follow the bytes received, not the claim.
+  if (rnd() < 0.1) headers.push(['content-length', pick([String(body.length), '50000000', '4000000', String(body.length + 3), '-1', 'x'])]);
   return Buffer.from(`${cmd}\n${headers.map(([k, v]) => `${k}:${v}`).join('\n')}\n\n${body}\0`);
 }
 

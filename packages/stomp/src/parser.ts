@@ -60,6 +60,8 @@ const COMMAND_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const UNESCAPED_COMMANDS = new Set(['CONNECT', 'STOMP', 'CONNECTED']);
 
 const EMPTY = Buffer.alloc(0);
+/** What a body with a content-length starts with before its bytes arrive. */
+const BODY_FIRST_BYTES = 64 * 1024;
 const NO_HEADERS: Map<string, string> = new Map();
 /** The commands of either side, matched on their bytes, so that a frame's command costs no string. */
 const KNOWN_COMMANDS = [
@@ -114,6 +116,8 @@ export class StompParser {
   private headerCount = 0;
   private body: Buffer = Buffer.alloc(0);
   private bodyFill = 0;
+  /** content-length of the body being read; `body` grows towards it as bytes arrive. */
+  private bodyWant = 0;
   private bodyParts: Buffer[] = [];
   private bodyLen = 0;
   private input: Buffer = EMPTY;
@@ -136,6 +140,11 @@ export class StompParser {
    * at a time so that a frame changing the version (CONNECT) applies to the frames after it in
    * the same chunk.
    */
+  /** Bytes this parser holds for the frame being read (its body so far): what a client made it keep. */
+  get heldBytes(): number {
+    return this.state === State.BODY_LENGTH || this.state === State.EXPECT_NUL ? this.body.length : this.bodyLen + this.lineLen;
+  }
+
   push(chunk: Uint8Array): void {
     if (this.state === State.FAILED || chunk.byteLength === 0) return;
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -208,10 +217,11 @@ export class StompParser {
         return nl + 1;
       }
       case State.BODY_LENGTH: {
-        const n = Math.min(this.body.length - this.bodyFill, buf.length - i);
+        const n = Math.min(this.bodyWant - this.bodyFill, buf.length - i);
+        if (this.bodyFill + n > this.body.length) this.growBody(this.bodyFill + n);
         buf.copy(this.body, this.bodyFill, i, i + n);
         this.bodyFill += n;
-        if (this.bodyFill === this.body.length) this.state = State.EXPECT_NUL;
+        if (this.bodyFill === this.bodyWant) this.state = State.EXPECT_NUL;
         return i + n;
       }
       case State.EXPECT_NUL:
@@ -240,6 +250,12 @@ export class StompParser {
       default:
         return buf.length;
     }
+  }
+
+  private growBody(atLeast: number): void {
+    const next = Buffer.allocUnsafe(Math.min(this.bodyWant, Math.max(atLeast, this.body.length * 2)));
+    this.body.copy(next, 0, 0, this.bodyFill);
+    this.body = next;
   }
 
   private onCommandLine(buf: Buffer, start: number, stop: number, out: ParseEvent[]): void {
@@ -308,7 +324,10 @@ export class StompParser {
         this.fail(out, `frame body of ${n} bytes exceeds ${this.limits.maxBodyBytes} bytes`, true);
         return;
       }
-      this.body = Buffer.allocUnsafe(n);
+      // A declared length is only a claim: memory follows the bytes that arrive (doubling, so
+      // the copies stay linear), or a few header bytes could make the broker hold maxBodyBytes.
+      this.body = Buffer.allocUnsafe(Math.min(n, BODY_FIRST_BYTES));
+      this.bodyWant = n;
       this.bodyFill = 0;
       this.state = n === 0 ? State.EXPECT_NUL : State.BODY_LENGTH;
     } else {

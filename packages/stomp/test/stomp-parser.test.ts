@@ -85,6 +85,28 @@ describe('stomp parser', () => {
     assert.equal(parser().parse(Buffer.from('A'.repeat(2000)))[0]!.type, 'error');
   });
 
+  it('stomp parser - a declared content-length is not allocated before its bytes arrive; a big body trickled in still arrives whole', () => {
+    const p = parser('1.2', { maxBodyBytes: 100 * 1024 * 1024 });
+    // A few header bytes claiming 50 MB must not make the broker hold 50 MB.
+    assert.deepEqual(p.parse(Buffer.from('SEND\ndestination:/queue/a\ncontent-length:50000000\n\nabc')), []);
+    assert.ok(p.heldBytes <= 64 * 1024, `holds ${p.heldBytes} bytes for a 3-byte body so far`);
+    const body = Buffer.alloc(300_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31) % 251;
+    const q = parser('1.2', { maxBodyBytes: 1024 * 1024 });
+    const events: ParseEvent[] = [...q.parse(Buffer.from(`SEND\ndestination:/queue/a\ncontent-length:${body.length}\n\n`))];
+    let held = 0;
+    for (let i = 0; i < body.length; i += 7_000) {
+      events.push(...q.parse(body.subarray(i, Math.min(body.length, i + 7_000))));
+      held = Math.max(held, q.heldBytes);
+      assert.ok(q.heldBytes <= Math.max(64 * 1024, 2 * Math.min(body.length, i + 7_000)), `holds ${q.heldBytes} after ${i + 7_000} bytes`);
+    }
+    events.push(...q.parse(Buffer.from([0])));
+    const got = events.flatMap((e) => (e.type === 'frame' ? [e.frame.body] : []));
+    assert.equal(got.length, 1);
+    assert.ok(Buffer.compare(got[0]!, body) === 0, 'the body arrives byte for byte');
+    assert.equal(held, body.length);
+  });
+
   it('stomp parser - arbitrary bytes never throw and only yield frames, heart-beats and one final error', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 20 }), fc.constantFrom<StompVersion>('1.0', '1.1', '1.2'), (chunks, v) => {
