@@ -63,6 +63,32 @@ describe('producer flow control', () => {
     }
   });
 
+  it('flow control - a blocked producer of big messages is held back by TCP after a few MB, not after 1,000 messages; every send arrives once drained', async () => {
+    const w = await world({ memoryLimit: 100 * 1024 });
+    try {
+      const c = await w.connect();
+      const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const p = await s.createProducer(s.createQueue('FC.BIG'));
+      p.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+      const N = 200;
+      const body = 'x'.repeat(100 * 1024);
+      // Asynchronous sends: the client writes as fast as the socket takes them.
+      const producing = (async () => {
+        for (let i = 0; i < N; i++) await p.send(s.createTextMessage(`${i}.${body}`));
+      })();
+      const conn = await checkFor(10000, () => [...w.broker.connections.values()].find((x) => x.readingHeld), 'the broker stops reading the blocked producer');
+      // What waits for space is bounded by bytes (4 MB and the messages of the chunk being read), not by count.
+      assert.ok(conn.blockedSends <= 45, `${conn.blockedSends} sends of 100 KB held while blocked`);
+      const cons = await (await w.connect()).createSession(false, Session.AUTO_ACKNOWLEDGE).createConsumer(s.createQueue('FC.BIG'));
+      for (let i = 0; i < N; i++) assert.equal(text(await cons.receive(5000)).split('.')[0], `${i}`, 'every send arrives, in order');
+      await producing;
+      await checkFor(5000, () => (conn.blockedSends === 0 && !conn.readingHeld) || undefined, 'reading again');
+      assert.equal(conn.blockedBytes, 0);
+    } finally {
+      await w.ledger.closeAll();
+    }
+  });
+
   it('flow control - a blocked send fails after sendFailIfNoSpaceAfterTimeout', async () => {
     const w = await world({ memoryLimit: 20 * 1024, sendFailIfNoSpaceAfterTimeout: 200 });
     try {

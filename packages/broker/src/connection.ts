@@ -289,6 +289,10 @@ export class ServerConnection implements ProtocolConnection {
   get blockedSends(): number {
     return this.blocked.length;
   }
+  /** @internal bytes of the blocked sends' messages (not yet accounted: they wait for space) */
+  blockedBytes = 0;
+  /** Reading stopped because too much waits in `blocked` (TCP backpressure to the producer). */
+  readingHeld = false;
 
   /** @internal */
   endTx(cmd: TxCommit | TxRollback | XaCommand): void {
@@ -332,6 +336,7 @@ export class ServerConnection implements ProtocolConnection {
     for (const tx of this.txs.values()) releaseTx(this, tx);
     this.txs.clear();
     this.blocked = [];
+    this.blockedBytes = 0;
     for (const p of [...this.producers.keys()]) onProducerClose(this, p);
     this.closed = true;
     for (const url of this.temps) void this.broker.removeDestination(url).catch(() => undefined);

@@ -5,8 +5,23 @@ import type { ServerConnection } from '../connection';
 import { messageDefaults } from '../validate';
 import { txFor } from './transactions';
 
-/** Blocked sends held before the connection stops reading (TCP backpressure to the producer). */
+/**
+ * Blocked sends held before the connection stops reading (TCP backpressure to the producer): a
+ * count for small messages, and bytes, since what waits here is not yet in the memory accounting
+ * (1,000 sends of 100 KB would be 100 MB a connection). A few are held rather than none so that a
+ * connection's own acks, read behind its blocked sends, can still free the memory they wait for.
+ */
 const MAX_BLOCKED = 1000;
+const MAX_BLOCKED_BYTES = 4 * 1024 * 1024;
+
+function holdBlocked(conn: ServerConnection, cmd: Send): void {
+  conn.blocked.push({ cmd, since: Date.now() });
+  conn.blockedBytes += conn.broker.sizeOf(cmd.message);
+  if (!conn.readingHeld && (conn.blocked.length > MAX_BLOCKED || conn.blockedBytes > MAX_BLOCKED_BYTES)) {
+    conn.readingHeld = true;
+    conn.transport.pause?.();
+  }
+}
 
 export function onProducerOpen(conn: ServerConnection, corr: number, sessionId: number, producerId: string, destination?: string): void {
   if (typeof producerId !== 'string' || !producerId) throw new JMSError('producerId is required');
@@ -35,15 +50,14 @@ export function onSend(conn: ServerConnection, cmd: Send): void {
   const blocked = conn.blocked;
   if (blocked.length > 0) {
     // Keep the producer's order: sends queue behind the one waiting for space.
-    blocked.push({ cmd, since: Date.now() });
-    if (blocked.length > MAX_BLOCKED) conn.transport.pause?.();
+    holdBlocked(conn, cmd);
     return;
   }
   const why = conn.broker.usageBlock(msg, cmd.txId !== undefined);
   if (why) {
     if (cmd.failIfNoSpace || conn.broker.config.sendFailIfNoSpace) throw refuseSend(conn, cmd, why);
     conn.broker.log.info({ conn: conn.id, why }, 'producer blocked by flow control');
-    blocked.push({ cmd, since: Date.now() });
+    holdBlocked(conn, cmd);
     void drainBlocked(conn);
     return;
   }
@@ -71,6 +85,7 @@ async function drainBlocked(conn: ServerConnection): Promise<void> {
     if (why) {
       if (timeout > 0 && Date.now() - head.since >= timeout) {
         blocked.shift();
+        conn.blockedBytes -= b.sizeOf(send.message);
         conn.sendError(refuseSend(conn, send, `${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), send.corr);
         continue;
       }
@@ -78,13 +93,18 @@ async function drainBlocked(conn: ServerConnection): Promise<void> {
       continue;
     }
     blocked.shift();
+    conn.blockedBytes -= b.sizeOf(send.message);
     try {
       acceptSend(conn, send);
     } catch (err) {
       conn.sendError(err, send.corr);
     }
   }
-  conn.transport.resume?.();
+  conn.blockedBytes = 0;
+  if (conn.readingHeld) {
+    conn.readingHeld = false;
+    conn.transport.resume?.();
+  }
 }
 
 /** A send refused for lack of space; a transaction that loses a send cannot commit. */
