@@ -77,21 +77,10 @@ export interface TopicInfo extends DestinationCounters {
   advisory: boolean;
 }
 
-export interface ConnectionInfo {
-  id: string;
-  clientId: string | null;
-  user: string | null;
-  remoteAddress: string;
-  protocol: string;
-  connectedAt: number;
-  messagesIn: number;
-  messagesOut: number;
-  consumers: number;
-  producers: number;
-}
+export type ConnectionInfo = ConnectionStats;
 
 /** A scheduled job as the console shows it: the scheduler's own description. */
-import type { ConsumerStats, DestinationCounters, JobInfo, QueueCounters } from '@wharf/broker';
+import type { ConnectionStats, ConsumerStats, DestinationCounters, JobInfo, QueueCounters } from '@wharf/broker';
 export type { JobInfo };
 
 export interface ClusterMember {
