@@ -5,7 +5,8 @@
 //       prints `port N` when it listens and stops on SIGTERM.
 //   node scripts/bench-stomp.mjs run --broker NAME=PORT [--broker NAME=PORT …] [--seconds 6]
 //       [--rounds 2] [--size 256] [--window 200] [--np-window 50] [--pid NAME=PID …] [--write]
-//       runs every phase on every broker, alternating, and prints messages/s; with --write it
+//       runs every phase on every broker, alternating, and prints messages/s (every broker's
+//       median and its ratio to the one named activemq); with --write it
 //       also writes the table into docs/PERFORMANCE.md between the bench-vs-activemq markers.
 // Phases (256-byte text bodies, one queue per phase and round):
 //   persistent-send        SEND persistent:true with a receipt each, 200 receipts outstanding
@@ -41,14 +42,17 @@ const { values: opts, positionals } = parseArgs({
     warmup: { type: 'string', default: '3' },
     phases: { type: 'string', default: 'persistent-send,persistent-roundtrip,nonpersistent-send,nonpersistent-roundtrip,nonpersistent-receipt-roundtrip' },
     write: { type: 'boolean', default: false },
+    root: { type: 'string' },
   },
 });
 
 // ---- serve: a Wharf broker with LevelDB and a STOMP connector -------------------------------
 
 async function serve() {
-  const { Broker } = await import(path.join(root, 'packages/broker/dist/src/index.js'));
-  const { stompProtocol } = await import(path.join(root, 'packages/stomp/dist/src/index.js'));
+  // --root serves another checkout's build (bench-vs-activemq.sh --before DIR).
+  const from = opts.root ? path.resolve(opts.root) : root;
+  const { Broker } = await import(path.join(from, 'packages/broker/dist/src/index.js'));
+  const { stompProtocol } = await import(path.join(from, 'packages/stomp/dist/src/index.js'));
   const broker = new Broker({
     brokerName: 'wharf-bench',
     persistent: true,
@@ -387,6 +391,15 @@ async function run() {
   for (const row of rows) {
     console.log(`${row.phase.padEnd(24)} wharf ${Math.round(row.wharf).toString().padStart(8)}  activemq ${Math.round(row.activemq).toString().padStart(8)}  ratio ${row.ratio.toFixed(2)}x` +
       `   CPU µs/msg wharf ${us(row.wc)} activemq ${us(row.ac)}`);
+  }
+  const others = brokers.filter((b) => b.name !== 'wharf' && b.name !== 'activemq');
+  for (const b of others) {
+    for (const p of PHASES) {
+      const m = median(results.get(b.name).get(p));
+      const a = amq ? median(results.get('activemq').get(p)) : NaN;
+      console.log(`${p.padEnd(24)} ${b.name.padEnd(9)} ${Math.round(m).toString().padStart(8)} (${range(results.get(b.name).get(p))})` +
+        `  ratio to activemq ${(m / a).toFixed(2)}x   CPU µs/msg ${us(median(cpuPerMsg.get(b.name).get(p)))}`);
+    }
   }
   if (opts.write) {
     const cpus = os.cpus();

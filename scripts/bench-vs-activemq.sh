@@ -4,10 +4,13 @@
 # messages/s and the Wharf/ActiveMQ ratio, and writes them into docs/PERFORMANCE.md between
 # <!-- bench-vs-activemq:start --> and <!-- bench-vs-activemq:end -->.
 #
-#   scripts/bench-vs-activemq.sh [--seconds N] [--rounds N] [--phases a,b] [--no-write]
+#   scripts/bench-vs-activemq.sh [--seconds N] [--rounds N] [--phases a,b] [--no-write] [--before DIR]
 #
 # --phases runs only the named phases (scripts/bench-stomp.mjs lists them), e.g.
 # `--phases nonpersistent-receipt-roundtrip --no-write` for a quick look at one of them.
+# --before DIR also starts a Wharf built in another checkout (e.g. a `git worktree` of an older
+# commit, after `npm run build` there) as the broker named `before`, so that a change is measured
+# before and after in the same run, phases alternated between the three brokers.
 #
 # Installs Debian's `activemq` package when it is missing (root: apt-get). ActiveMQ runs from
 # its own config and data directory under a temporary folder, as the `activemq` user, with
@@ -18,12 +21,14 @@ SECONDS_PER_PHASE=6
 ROUNDS=2
 WRITE=--write
 PHASES=""
+BEFORE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_PHASE="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --phases) PHASES="--phases=$2"; shift 2 ;;
     --no-write) WRITE=""; shift ;;
+    --before) BEFORE="$(cd "$2" && pwd)"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -45,9 +50,10 @@ WORK=$(mktemp -d /tmp/wharf-bench-vs-activemq-XXXXXX)
 chmod 755 "$WORK" # the activemq user must reach its directory
 AMQ_PID=""
 WHARF_PID=""
+BEFORE_PID=""
 cleanup() {
   # Each broker is stopped by the id this script started it with.
-  stop_pids $WHARF_PID $AMQ_PID
+  stop_pids $WHARF_PID $BEFORE_PID $AMQ_PID
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -60,19 +66,33 @@ activemq_start "$WORK/activemq" "$AMQ_PORT" 'brokerName="bench" advisorySupport=
   -Dorg.apache.activemq.UseDedicatedTaskRunner=true
 
 # ---- start Wharf: LevelDB store, STOMP connector ---------------------------------------------------
-mkdir -p "$WORK/wharf"
-node scripts/bench-stomp.mjs serve --data "$WORK/wharf/data" >"$WORK/wharf/out.log" 2>&1 &
-WHARF_PID=$!
-for _ in $(seq 1 120); do
-  grep -q '^port ' "$WORK/wharf/out.log" 2>/dev/null && break
-  kill -0 "$WHARF_PID" 2>/dev/null || { cat "$WORK/wharf/out.log" >&2; exit 1; }
-  sleep 0.25
-done
-WHARF_PORT=$(sed -n 's/^port //p' "$WORK/wharf/out.log")
-[ -n "$WHARF_PORT" ] || { echo "Wharf did not start" >&2; cat "$WORK/wharf/out.log" >&2; exit 1; }
-echo "started Wharf on stomp://127.0.0.1:$WHARF_PORT"
+# start_wharf NAME [ROOT]: sets STARTED_PID and STARTED_PORT.
+start_wharf() {
+  local name=$1 from=${2:-}
+  mkdir -p "$WORK/$name"
+  node scripts/bench-stomp.mjs serve --data "$WORK/$name/data" ${from:+--root "$from"} >"$WORK/$name/out.log" 2>&1 &
+  STARTED_PID=$!
+  for _ in $(seq 1 120); do
+    grep -q '^port ' "$WORK/$name/out.log" 2>/dev/null && break
+    kill -0 "$STARTED_PID" 2>/dev/null || { cat "$WORK/$name/out.log" >&2; exit 1; }
+    sleep 0.25
+  done
+  STARTED_PORT=$(sed -n 's/^port //p' "$WORK/$name/out.log")
+  [ -n "$STARTED_PORT" ] || { echo "Wharf ($name) did not start" >&2; cat "$WORK/$name/out.log" >&2; exit 1; }
+  echo "started Wharf ($name${from:+, from $from}) on stomp://127.0.0.1:$STARTED_PORT"
+}
+start_wharf wharf
+WHARF_PID=$STARTED_PID
+WHARF_PORT=$STARTED_PORT
+EXTRA=()
+if [ -n "$BEFORE" ]; then
+  [ -f "$BEFORE/packages/stomp/dist/src/index.js" ] || { echo "$BEFORE has no build: run npm run build there first" >&2; exit 1; }
+  start_wharf before "$BEFORE"
+  BEFORE_PID=$STARTED_PID
+  EXTRA=(--broker "before=$STARTED_PORT" --pid "before=$STARTED_PID")
+fi
 
-# ---- the same load on both, alternating ----------------------------------------------------------
-node scripts/bench-stomp.mjs run --broker "wharf=$WHARF_PORT" --broker "activemq=$AMQ_PORT" \
+# ---- the same load on each, alternating ----------------------------------------------------------
+node scripts/bench-stomp.mjs run --broker "wharf=$WHARF_PORT" --broker "activemq=$AMQ_PORT" "${EXTRA[@]}" \
   --pid "wharf=$WHARF_PID" --pid "activemq=$AMQ_PID" \
   --seconds "$SECONDS_PER_PHASE" --rounds "$ROUNDS" $PHASES $WRITE
