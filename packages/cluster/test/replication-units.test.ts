@@ -184,6 +184,42 @@ describe('replication - the slave against a hand-driven master', function () {
     await rlog.close();
   });
 
+  it('quorum_mem - batches in a frame that asks for no answer at once (ack: false) are acknowledged with their hand-off to the store', async () => {
+    const events: string[] = [];
+    const apply = store.apply.bind(store);
+    store.apply = (batch, opts) => {
+      events.push(`apply ${batch.position.index}`);
+      return apply(batch, opts);
+    };
+    const hub = new MemoryReplicationHub();
+    await hub.transport('m').listen('mem', (link) => {
+      link.start({
+        frame: (f) => {
+          if (f.t === FrameType.ACK) events.push(`ack ${f.received}`);
+          if (f.t !== FrameType.HELLO) return;
+          link.send({ t: FrameType.WELCOME, nodeId: 'm', epoch: 1, snapshot: false });
+          const items = [1, 2, 3].map((i) => encodeBatch({ position: { epoch: 1, index: i }, ops: putOps(i) }));
+          link.send({ t: FrameType.BATCHES, epoch: 1, items: items.slice(0, 2), sync: [true, true], ack: false });
+          link.send({ t: FrameType.BATCHES, epoch: 1, items: items.slice(2), sync: [true], ack: false });
+        },
+        closed: () => undefined,
+      });
+    });
+    const rlog = new Journal({ directory: join(dir, 'replication-log') });
+    await openAndRecover(rlog, store);
+    slave = new SlaveReplicator({
+      nodeId: 's', token: '', store, transport: hub.transport('s'), sync: 'quorum_mem', heartbeatMs: 1000, logger: new TestLog('s'),
+      masterId: 'm', masterUrl: 'mem://m', epoch: 1, maxEpochSeen: 1, onPosition: () => undefined, onFailure: () => undefined, log: rlog,
+    });
+    slave.start();
+    await waitFor(3000, () => events.some((e) => e.startsWith('ack')), 'an ack');
+    // One answer for both frames, sent when the store is given the batches (not before).
+    assert.deepEqual(events.slice(0, 4), ['apply 1', 'apply 2', 'apply 3', 'ack 3']);
+    await slave.stop();
+    slave = undefined;
+    await rlog.close();
+  });
+
   it('streaming - batches that follow are applied and acknowledged (received, then written)', async () => {
     const hub = new MemoryReplicationHub();
     const seen = await fakeMaster(hub, (link) => {
@@ -203,6 +239,28 @@ describe('replication - which commits wait for a slave', function () {
   let g: TestGroup;
   afterEach(async () => {
     await g?.close();
+  });
+
+  it('quorum_mem - frames ask one slave to answer at once; when it is gone the other answers and is asked', async () => {
+    g = new TestGroup({ replicationTimeout: 5000 });
+    await Promise.all(['n1', 'n2', 'n3'].map((id) => g.add(id)));
+    const m = await g.waitForMaster();
+    const rs = m.serving!;
+    await rs.whenCaughtUp();
+    for (let i = 1; i <= 5; i++) await rs.commit(putOps(i));
+    const streaming = () => [...rs.sessions].filter((s) => s.isStreaming());
+    await waitFor(3000, () => streaming().length === 2, 'both slaves streaming');
+    const asked = streaming().filter((s) => s.prompt);
+    assert.equal(asked.length, 1, 'floor(3/2) = 1 slave is asked to answer at once');
+    const prompt = asked[0]!.nodeId;
+    g.network.partition(m.id, prompt);
+    // The other slave acknowledges with its store hand-off, and the next frames ask it.
+    for (let i = 6; i <= 8; i++) await rs.commit(putOps(i));
+    const now = streaming();
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0]!.nodeId, prompt);
+    assert.equal(now[0]!.prompt, true);
+    assert.ok(now[0]!.received >= 8);
   });
 
   it('marks - a delivered mark waits for a slave to hold it; an ack does not', async () => {

@@ -42,8 +42,11 @@ export interface RefuseFrame { t: 3; reason: string }
  * master → slave: consecutive log batches; `sync[i]` says whether batch i was a sync commit.
  * `durable: false` (quorum_disk): the master does not wait for this slave to have these batches
  * on disk (enough other slaves do), so it need not sync its log for them now.
+ * `ack: false`: no commit waits for this slave's acknowledgement of these batches now (enough
+ * other slaves answer at once), so it acknowledges them with its next store hand-off (within
+ * about 20 ms) instead of at once. Absent (an older master): at once.
  */
-export interface BatchesFrame { t: 4; epoch: number; items: Uint8Array[]; sync: boolean[]; durable?: boolean }
+export interface BatchesFrame { t: 4; epoch: number; items: Uint8Array[]; sync: boolean[]; durable?: boolean; ack?: boolean }
 /** slave → master: log indexes received (in memory) and applied (written; fsynced when asked). */
 export interface AckFrame { t: 5; received: number; durable: number }
 export interface SnapBeginFrame { t: 6; epoch: number }

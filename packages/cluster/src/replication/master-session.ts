@@ -36,6 +36,8 @@ export class MasterSession {
   private again = false;
   /** Last log index of each frame sent and not yet acknowledged as received. */
   private unacked: number[] = [];
+  /** Whether the last frame of batches asked for an answer at once (ReplicatedStore.wantsPrompt). */
+  prompt = false;
   private lastHeard = Date.now();
   private lastSent = Date.now();
   private snapAcked = 0;
@@ -188,6 +190,11 @@ export class MasterSession {
     }
   }
 
+  /** Streaming with no frame unacknowledged (nor one being sent). */
+  idle(): boolean {
+    return this.state === 'streaming' && !this.closed && !this.pumping && this.unacked.length === 0;
+  }
+
   /** Sends everything after the cursor; called on every commit and when the link drains. */
   pump(): void {
     if (this.state !== 'streaming' || this.closed) return;
@@ -204,6 +211,13 @@ export class MasterSession {
       });
   }
 
+  private sendBatches(batches: ReadonlyArray<{ bytes: Uint8Array; sync: boolean }>): void {
+    const store = this.store;
+    const prompt = store.wantsPrompt(this);
+    this.prompt = prompt;
+    this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: batches.map((b) => b.bytes), sync: batches.map((b) => b.sync), durable: prompt, ack: prompt });
+  }
+
   private async drainLog(): Promise<void> {
     const store = this.store;
     for (;;) {
@@ -217,7 +231,7 @@ export class MasterSession {
         const next = this.cursor.index + 1;
         const buffered = store.buffered(next, FRAME_MAX_BATCHES, FRAME_MAX_BYTES);
         if (buffered) {
-          this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: buffered.map((b) => b.bytes), sync: buffered.map((b) => b.sync), durable: store.wantsDurable(this) });
+          this.sendBatches(buffered);
           this.cursor = buffered[buffered.length - 1]!.position;
           this.unacked.push(this.cursor.index);
           continue;
@@ -229,7 +243,7 @@ export class MasterSession {
           return;
         }
         if (batches.length === 0) break; // written by now? the next commit pumps again
-        this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: batches.map((b) => b.bytes), sync: batches.map((b) => b.sync), durable: store.wantsDurable(this) });
+        this.sendBatches(batches);
         this.cursor = batches[batches.length - 1]!.position;
         this.unacked.push(this.cursor.index);
       }

@@ -59,6 +59,7 @@ export class ReplicatedStore implements Store {
   private heartbeat: NodeJS.Timeout;
   private lastLocal: Promise<unknown> = Promise.resolve();
   private pumpScheduled = false;
+  private promptScheduled = false;
 
   constructor(inner: ReplicableStore, opts: ReplicatedStoreOptions) {
     this.inner = inner;
@@ -189,8 +190,16 @@ export class ReplicatedStore implements Store {
   /**
    * Slaves are sent what was committed once per turn of the event loop: every commit that
    * arrived in the same I/O phase goes out in one frame (one write per slave, one ack back).
+   * A slave the commits wait for whose link is idle (nothing unacknowledged: no commit in
+   * flight) is sent the batch at once instead, when the callback that committed it ends: a lone
+   * synchronous producer then does not wait for the rest of the turn before its batch leaves,
+   * and under load, when frames are in flight, commits still gather for the next frame.
    */
   private schedulePump(): void {
+    if (!this.promptScheduled) {
+      this.promptScheduled = true;
+      queueMicrotask(this.pumpIdle);
+    }
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(() => {
@@ -198,6 +207,11 @@ export class ReplicatedStore implements Store {
       for (const s of this.sessions) s.pump();
     });
   }
+
+  private readonly pumpIdle = (): void => {
+    this.promptScheduled = false;
+    for (const s of this.sessions) if (s.idle() && this.wantsPrompt(s)) s.pump();
+  };
 
   private waitFor(index: number, kind: AckKind): Promise<void> {
     if (this.replicatedIndex(kind) >= index && (this.opts.mayAcknowledge?.() ?? true)) return Promise.resolve();
@@ -246,19 +260,23 @@ export class ReplicatedStore implements Store {
   }
 
   /**
-   * quorum_disk: whether the next frame to `session` asks it to sync at once (BatchesFrame
-   * durable). floor(replicas/2) slaves are asked, those furthest ahead on disk (the first of
-   * equals): a commit needs that many, and every other slave's sync would only cost its CPU. The
-   * others have the batches on disk with their next store write (about 20 ms later), so a
-   * commit still completes when an asked slave stops answering, and the next frames ask them.
+   * Whether the next frame to `session` asks for an answer at once: an acknowledgement as soon as
+   * the slave holds it (quorum_mem), after syncing its retained log (quorum_disk; BatchesFrame
+   * durable). floor(replicas/2) slaves are asked, those furthest ahead by what the policy counts
+   * (the first of equals): a commit needs that many, and every other slave's immediate answer
+   * would only cost CPU on both sides, at the moment the commit's own work needs it. The others
+   * acknowledge (and have the batches on disk) with their next store hand-off, about 20 ms later,
+   * so a commit still completes when an asked slave stops answering: the other's acknowledgement
+   * puts it ahead, and the next frames ask it. Under local_disk no commit waits for a slave.
    */
-  wantsDurable(session: MasterSession): boolean {
-    if (this.opts.sync !== 'quorum_disk') return true;
+  wantsPrompt(session: MasterSession): boolean {
+    if (this.opts.sync === 'local_disk') return false;
+    const key = this.opts.sync === 'quorum_disk' ? 'durable' : 'received';
     let ahead = 0;
     let before = true;
     for (const s of this.sessions) {
       if (s === session) before = false;
-      else if (s.isStreaming() && (s.durable > session.durable || (before && s.durable === session.durable))) ahead++;
+      else if (s.isStreaming() && (s[key] > session[key] || (before && s[key] === session[key]))) ahead++;
     }
     return ahead < this.needed;
   }

@@ -3,7 +3,9 @@
 // with its messages left encoded (the master's bytes are written as they are). Each frame is
 // acknowledged as soon as it is in the retained log's file (received: what quorum_mem counts);
 // under quorum_disk the log's files are synced first and that acknowledgement also says written
-// (on disk: what quorum_disk counts). No commit waits for the store, so the batches of about
+// (on disk: what quorum_disk counts). A frame the master marks `ack: false` (its commits wait for
+// another slave) is acknowledged with the next hand-off to the store instead, within about
+// 20 ms: one answer for many frames. No commit waits for the store, so the batches of about
 // 20 ms go to it together (the retained log gives them back after a crash: replication-log.ts);
 // the store's writes report progress (written) to the master a little later.
 // A snapshot replaces the whole store (LevelStore.importSnapshot: written beside it, swapped in
@@ -74,6 +76,8 @@ export class SlaveReplicator {
   /** Highest index written by the local store in this session (-1: none yet). */
   private durable = -1;
   private ackScheduled = false;
+  /** Batches received in frames that asked for no answer at once: acknowledged with the next hand-off. */
+  private ackOwed = false;
   private lazyTimer: NodeJS.Timeout | null = null;
   /** Batches received (and acknowledged as received) that the store has not been given yet. */
   private unapplied: EncodedBatch[] = [];
@@ -137,6 +141,7 @@ export class SlaveReplicator {
     }
     this.link = link;
     this.durable = this.o.store.position.index;
+    this.ackOwed = false;
     this.welcomed = false;
     this.attached = false;
     this.lastHeard = Date.now();
@@ -257,8 +262,11 @@ export class SlaveReplicator {
     // restarted node writes the log's tail to its store first): the batches received within
     // APPLY_DELAY_MS go to it together. When the log cannot keep what was received, the store
     // writes it at once instead (with fsync under quorum_disk).
+    // A frame that asks for no answer at once (ack: false, another slave answers for the
+    // commits) is acknowledged with the hand-off to the store below, within APPLY_DELAY_MS.
     this.logSyncs = kept && this.o.sync === 'quorum_disk';
     if (this.logSyncs && f.durable !== false) this.syncTurn ??= setImmediate(() => this.syncLog(link));
+    else if (f.ack === false && kept) this.ackOwed = true;
     else if (!this.syncTurn) this.scheduleAck(link);
     if (!kept || this.pendingBytes >= APPLY_MAX_BYTES) this.applyPending();
     else this.applyTimer ??= setTimeout(() => this.applyPending(), APPLY_DELAY_MS);
@@ -300,6 +308,7 @@ export class SlaveReplicator {
   private applyPending(): void {
     if (this.applyTimer) clearTimeout(this.applyTimer);
     this.applyTimer = null;
+    if (this.ackOwed && this.link) this.scheduleAck(this.link);
     const batches = this.unapplied;
     if (batches.length === 0) return;
     this.unapplied = [];
@@ -346,6 +355,7 @@ export class SlaveReplicator {
     this.ackScheduled = true;
     queueMicrotask(() => {
       this.ackScheduled = false;
+      this.ackOwed = false;
       if (this.lazyTimer) clearTimeout(this.lazyTimer);
       this.lazyTimer = null;
       if (link.closed || link !== this.link) return;
