@@ -7,8 +7,10 @@
 // cost on this machine at that moment, the round trip of one TCP connection to an echo process.
 // Throughput with many producers hides this latency (a frame carries many commits); one
 // producer shows it. Writes the table to docs/PERFORMANCE.md between the bench-cluster-latency
-// markers unless --no-write.
-//   node scripts/bench-cluster-latency.mjs [--seconds 5] [--warmup 2] [--repeat 3] [--size 1024] [--sync quorum_mem] [--no-write]
+// markers unless --no-write. --tmpfs puts every data directory in /dev/shm: fsync costs nothing
+// there, and what remains is the processes' CPU and the hops between them (the disk of a shared
+// machine varies more than anything measured here).
+//   node scripts/bench-cluster-latency.mjs [--seconds 5] [--warmup 2] [--repeat 3] [--size 1024] [--sync quorum_mem] [--tmpfs] [--no-write]
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,11 +26,13 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' }, repeat: { type: 'string', default: '3' },
     size: { type: 'string', default: '1024' }, sync: { type: 'string', default: 'quorum_mem' }, 'no-write': { type: 'boolean', default: false },
+    tmpfs: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const SIZE = Number(values.size);
+if (values.tmpfs) process.env.TMPDIR = '/dev/shm';
 const TICK_US = 1e6 / 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 
 /** CPU time (µs) of a process so far, user + system. */
@@ -127,9 +131,9 @@ const median = (rs, f) => [...rs].map(f).sort((a, b) => a - b)[Math.floor(rs.len
 const row = (name, rs) => `| ${name} | ${median(rs, (r) => r.rate).toLocaleString('en-US')} | ${fmtMs(median(rs, (r) => r.p50))} | ${fmtMs(median(rs, (r) => r.p90))} | ${fmtMs(median(rs, (r) => r.p99))} | ${Object.keys(rs[0].cpu).map((k) => `${k} ${Math.round(median(rs, (r) => r.cpu[k]))}`).join(', ')} | ${rs.map((r) => fmtMs(r.p50)).join(' / ')} |`;
 const ratio = median(runs.group, (r) => r.p50) / median(runs.standalone, (r) => r.p50);
 const md = [
-  `## Synchronous send latency, one producer (\`node scripts/bench-cluster-latency.mjs --seconds ${SECONDS} --warmup ${WARMUP} --repeat ${values.repeat} --size ${SIZE}${values.sync !== 'quorum_mem' ? ` --sync ${values.sync}` : ''}\`)`,
+  `## Synchronous send latency, one producer (\`node scripts/bench-cluster-latency.mjs --seconds ${SECONDS} --warmup ${WARMUP} --repeat ${values.repeat} --size ${SIZE}${values.sync !== 'quorum_mem' ? ` --sync ${values.sync}` : ''}${values.tmpfs ? ' --tmpfs' : ''}\`)`,
   '',
-  `${new Date().toISOString().slice(0, 10)}, ${machineLine()}, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} before the runs. One producer sends ${SIZE}-byte persistent text messages, each waiting for its receipt, for ${SECONDS} s after ${WARMUP} s unmeasured, to a standalone broker process with no consumer (every send is written and synced) and to the master of a three-node group (\`wharf start\` processes, real ZooKeeper, sync ${values.sync}), alternated ${values.repeat} times; medians of the runs. One TCP round trip to an echo process took ${fmtMs(median(echo, (x) => x))} ms (median) in the same run: the floor of a replication hop here.`,
+  `${new Date().toISOString().slice(0, 10)}, ${machineLine()}, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} before the runs. One producer sends ${SIZE}-byte persistent text messages, each waiting for its receipt, for ${SECONDS} s after ${WARMUP} s unmeasured, to a standalone broker process with no consumer (every send is written and synced) and to the master of a three-node group (\`wharf start\` processes, real ZooKeeper, sync ${values.sync}), alternated ${values.repeat} times; medians of the runs${values.tmpfs ? '; every data directory in /dev/shm (fsync costs nothing)' : ''}. One TCP round trip to an echo process took ${fmtMs(median(echo, (x) => x))} ms (median) in the same run: the floor of a replication hop here.`,
   '',
   '| setup | sends/s | p50 ms | p90 ms | p99 ms | CPU µs per send | p50 of every run |',
   '|---|---|---|---|---|---|---|',
@@ -139,5 +143,5 @@ const md = [
   `Group p50 / standalone p50: ${ratio.toFixed(2)} (target: within about 2).`,
 ].join('\n');
 console.log(`\n${md}`);
-if (!values['no-write']) writeSection('bench-cluster-latency', md);
+if (!values['no-write']) writeSection(values.tmpfs ? 'bench-cluster-latency-tmpfs' : 'bench-cluster-latency', md);
 process.exit(0);

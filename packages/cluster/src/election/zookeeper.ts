@@ -78,6 +78,9 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
   private heartbeat?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private heartbeatInFlight = false;
+  /** When the heartbeat in flight was sent, and when the watchdog last ran (diagnostics). */
+  private heartbeatSent = 0;
+  private lastCheck = 0;
   private readonly unparsable = new Set<string>();
   private readonly watcher = (): void => {
     void this.kick();
@@ -193,6 +196,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
     const client = this.client;
     if (!client || this.heartbeatInFlight || !isConnected(client)) return;
     this.heartbeatInFlight = true;
+    this.heartbeatSent = performance.now();
     this.call((c) => exists(c, this.zkPath))
       .catch(() => {})
       .finally(() => {
@@ -204,11 +208,20 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
     const client = this.client;
     if (!client || this.stopped) return;
     const now = performance.now();
+    const sinceCheck = this.lastCheck > 0 ? now - this.lastCheck : 0;
+    this.lastCheck = now;
     if (isConnected(client)) {
       const proof = Math.max(this.lastOk, this.connectedAt);
       if ((this.role === 'master' && !this.leaseValid()) || now - proof >= this.leaseMs()) {
         const silent = Math.round(now - proof);
-        this.log.warn({ silentMs: silent }, 'election: no answer from ZooKeeper, dropping the connection');
+        // Which side starved: a watchdog that ran far later than its interval means this
+        // process's event loop was held up (an answer may be waiting unread in the socket); a
+        // heartbeat long in flight with a punctual watchdog means ZooKeeper (or the network)
+        // did not answer.
+        this.log.warn({
+          silentMs: silent, watchdogLateMs: Math.max(0, Math.round(sinceCheck - this.negotiated / 20)),
+          heartbeatInFlightMs: this.heartbeatInFlight ? Math.round(now - this.heartbeatSent) : 0,
+        }, 'election: no answer from ZooKeeper, dropping the connection');
         this.disconnectedAt = now;
         this.connectionDown(`no answer from ZooKeeper for ${silent} ms`);
         dropConnection(client); // reconnects (same session if it is still alive)
