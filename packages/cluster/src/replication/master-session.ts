@@ -211,11 +211,20 @@ export class MasterSession {
       });
   }
 
-  private sendBatches(batches: ReadonlyArray<{ bytes: Uint8Array; sync: boolean }>): void {
+  /**
+   * One frame. A slave the commits do not wait for is asked to answer at once all the same when
+   * the frame does not reach the end of the log (it is catching up): its answer opens the window
+   * for the next frame, and waiting for its store hand-off would slow the catch-up.
+   */
+  private sendBatches(batches: ReadonlyArray<{ position: Position; bytes: Uint8Array; sync: boolean }>): void {
     const store = this.store;
     const prompt = store.wantsPrompt(this);
     this.prompt = prompt;
-    this.send({ t: FrameType.BATCHES, epoch: store.epoch, items: batches.map((b) => b.bytes), sync: batches.map((b) => b.sync), durable: prompt, ack: prompt });
+    const behind = batches[batches.length - 1]!.position.index < store.assignedPosition.index;
+    this.send({
+      t: FrameType.BATCHES, epoch: store.epoch, items: batches.map((b) => b.bytes), sync: batches.map((b) => b.sync),
+      durable: prompt, ack: prompt || behind,
+    });
   }
 
   private async drainLog(): Promise<void> {
