@@ -27,6 +27,14 @@ describe('broker core - XA', () => {
     brokers.push(b);
     return b;
   }
+  /** Closes `c`, stops the broker and starts another on `dir`, with a failover connection. */
+  async function restartWithFailover(c: CoreClient, dir: string): Promise<CoreClient> {
+    c.conn.close();
+    for (const b of brokers.splice(0)) await b.stop();
+    const next = new CoreClient(await broker(dir));
+    await next.request({ type: CommandType.HELLO, version: 1, heartbeat: 0, failover: true } as unknown as Command);
+    return next;
+  }
 
   it('xa - a durable subscription message acknowledged by a prepared branch stays reserved across a restart; rollback returns it redelivered', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
@@ -63,29 +71,32 @@ describe('broker core - XA', () => {
     assert.deepEqual(await xa(c, XaOp.RECOVER), []);
   });
 
-  it('xa - a prepared send committed after a restart by a failover connection is delivered, though its producer stored later sends', async () => {
+  it('xa - a prepared send committed after a restart by a failover connection is delivered, though its producer stored later sends, which stay duplicates after another restart', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
     dirs.push(dir);
-    let b = await broker(dir);
-    const c = new CoreClient(b);
+    const c = new CoreClient(await broker(dir));
     await c.open();
     await xa(c, XaOp.BEGIN, 'early');
     await c.send('queue://XA.D', 'in-branch', {}, 'early');
     assert.equal(await xa(c, XaOp.PREPARE, 'early'), 0);
     // The same producer's next send (a higher sequence) is stored now.
     await c.send('queue://XA.D', 'later');
-    c.conn.close();
-    await b.stop();
-    brokers.splice(0);
-
-    b = await broker(dir);
-    const tm = new CoreClient(b);
-    await tm.request({ type: CommandType.HELLO, version: 1, heartbeat: 0, failover: true } as unknown as Command);
+    const tm = await restartWithFailover(c, dir);
     tm.session(1, AckMode.CLIENT_ACKNOWLEDGE);
     await xa(tm, XaOp.COMMIT, 'early', { onePhase: false });
     await tm.consume(1, 1, 'queue://XA.D', 10);
     await until('both messages', () => tm.deliveries(1).length === 2);
     assert.deepEqual(tm.bodies(1).sort(), ['in-branch', 'later']);
+    const later = tm.deliveries(1).find((d) => d.message!.body === 'later')!.message!;
+    // Storing the branch's lower sequence last must not have lowered the producer's mark: the
+    // later send, resent over failover after another restart, is a duplicate.
+    const resender = await restartWithFailover(tm, dir);
+    await resender.send('queue://XA.D', 'later', { producerId: later.producerId, producerSeq: later.producerSeq, messageId: later.messageId });
+    await resender.send('queue://XA.D', 'marker');
+    resender.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    await resender.consume(1, 1, 'queue://XA.D', 10);
+    await until('the marker', () => resender.bodies(1).includes('marker'));
+    assert.deepEqual(resender.bodies(1).sort(), ['in-branch', 'later', 'marker']);
   });
 
   it('xa - closing a connection rolls back its active branch, not its prepared one, which another connection commits', async () => {
