@@ -72,7 +72,8 @@ describe('cluster (processes) - XA across a failover', function () {
     const next = await g.waitForMaster(30_000, m);
     const after = await probe(['complete', next.url, 'xa.failover', 'failover']);
     assert.equal(after.recover, '[22359:failover-A:[1], 22359:failover-B:[1]]');
-    assert.equal(after['visible.before'], '[]');
+    assert.equal(after['browse.before'], '[p3]');
+    assert.equal(after['visible.before'], '[p3]');
     assert.equal(after['recover.after'], '[]');
     // A committed: p1 consumed, r1 delivered. B rolled back: p2 back, r2 never sent.
     assert.equal(after['visible.after'], '[p2, r1]');
