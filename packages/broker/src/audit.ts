@@ -34,7 +34,7 @@ export class ProducerAudit {
   private readonly producers = new Map<string, ProducerWindow>();
   private last: ProducerWindow | null = null;
   private lastId = '';
-  /** Last stored seq per producer, from the store at start (duplicates after failover). */
+  /** Highest stored seq per producer, from the store at start (duplicates after failover). */
   storedHighWater = new Map<string, number>();
 
   /** True if this send was seen before; records it otherwise. */
