@@ -170,13 +170,15 @@ export class Queue extends MessageSource {
     return this.groups?.size ?? 0;
   }
 
-  /** Messages for a browser: pending and in flight, in seq order; paged ones from the store. */
+  /**
+   * Messages for a browser: pending and in flight, in seq order; paged ones from the store. Not
+   * those a prepared XA branch acknowledged: ActiveMQ lists them to no browser.
+   */
   async browse(limit: number): Promise<Entry[]> {
     const out: Entry[] = [];
     const xa = this.broker.xa;
     for (const c of this.consumers) {
       for (const e of c.inflight.values()) {
-        // Acknowledged by a prepared XA branch: reserved for its outcome, not browsed (ActiveMQ).
         if (e.source === this && !(e.txId !== null && xa.get(e.txId)?.prepared === true)) out.push(e);
       }
     }
