@@ -104,6 +104,7 @@ describe('cluster (processes) - XA across a failover', function () {
     assert.equal(after['visible.before'], '[p3]');
     assert.equal(after['recover.after'], '[]');
     // A committed: p1 consumed, r1 delivered. B rolled back: p2 back, r2 never sent.
+    assert.equal(after['browse.after'], '[p2, r1]');
     assert.equal(after['visible.after'], '[p2, r1]');
   });
 

@@ -138,6 +138,7 @@ public class XaProbe {
     r.commit(new TestXid(tag + "-A"), false);
     r.rollback(new TestXid(tag + "-B"));
     out("recover.after", recovered(r, tag));
+    out("browse.after", browse(plain, queue));
     List<String> got = drain(plain, queue, 2000);
     Collections.sort(got);
     out("visible.after", got);
