@@ -8,6 +8,8 @@ import { MAX_TRACKED_PRODUCERS } from './types';
 export class ProducerMarks {
   /** In the order of last writes: the first is the oldest (evicted first). */
   private readonly marks = new Map<string, number>();
+  /** The producer written last (already last in `marks`: a run of its sends moves nothing). */
+  private lastId: string | null = null;
 
   constructor(private readonly max = MAX_TRACKED_PRODUCERS) {}
 
@@ -15,15 +17,21 @@ export class ProducerMarks {
   raise(producerId: string, seq: number): number {
     const old = this.marks.get(producerId);
     const mark = old !== undefined && old > seq ? old : seq;
+    if (producerId === this.lastId) {
+      this.marks.set(producerId, mark);
+      return mark;
+    }
     // Re-inserted, so that the Map's order stays the order of last writes.
     if (old !== undefined) this.marks.delete(producerId);
     this.marks.set(producerId, mark);
+    this.lastId = producerId;
     if (this.marks.size > this.max) this.marks.delete(this.marks.keys().next().value as string);
     return mark;
   }
 
   clear(): void {
     this.marks.clear();
+    this.lastId = null;
   }
 
   /** A copy, the most recently written last. */
