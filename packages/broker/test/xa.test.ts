@@ -27,6 +27,16 @@ describe('broker core - XA', () => {
     brokers.push(b);
     return b;
   }
+  /** A broker on a new data directory; a client that begins branch `xid` and sends `in-branch` in it. */
+  async function sendInBranch(queue: string, xid: string): Promise<{ dir: string; c: CoreClient }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
+    dirs.push(dir);
+    const c = new CoreClient(await broker(dir));
+    await c.open();
+    await xa(c, XaOp.BEGIN, xid);
+    await c.send(queue, 'in-branch', {}, xid);
+    return { dir, c };
+  }
   /** Closes `c`, stops the broker and starts another on `dir`, with a failover connection. */
   async function restartWithFailover(c: CoreClient, dir: string): Promise<CoreClient> {
     c.conn.close();
@@ -72,12 +82,7 @@ describe('broker core - XA', () => {
   });
 
   it('xa - a prepared send committed after a restart by a failover connection is delivered, though its producer stored later sends, which stay duplicates after another restart', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
-    dirs.push(dir);
-    const c = new CoreClient(await broker(dir));
-    await c.open();
-    await xa(c, XaOp.BEGIN, 'early');
-    await c.send('queue://XA.D', 'in-branch', {}, 'early');
+    const { dir, c } = await sendInBranch('queue://XA.D', 'early');
     assert.equal(await xa(c, XaOp.PREPARE, 'early'), 0);
     // The same producer's next send (a higher sequence) is stored now.
     await c.send('queue://XA.D', 'later');
@@ -97,6 +102,24 @@ describe('broker core - XA', () => {
     await resender.consume(1, 1, 'queue://XA.D', 10);
     await until('the marker', () => resender.bodies(1).includes('marker'));
     assert.deepEqual(resender.bodies(1).sort(), ['in-branch', 'later', 'marker']);
+  });
+
+  it('xa - a branch the client replays after a failover commits in one phase, though its producer stored a later send; that send resent is still a duplicate', async () => {
+    const { dir, c } = await sendInBranch('queue://XA.S', 'open');
+    await c.send('queue://XA.S', 'later');
+    const producerId = c.producerId;
+    const tm = await restartWithFailover(c, dir);
+    // The client replays the open branch (its begin and its send, the same producer and
+    // sequence) and commits it in one phase.
+    await xa(tm, XaOp.BEGIN, 'open');
+    await tm.send('queue://XA.S', 'in-branch', { producerId, producerSeq: 1, messageId: `${producerId}:1` }, 'open');
+    await xa(tm, XaOp.COMMIT, 'open', { onePhase: true });
+    await tm.send('queue://XA.S', 'later', { producerId, producerSeq: 2, messageId: `${producerId}:2` });
+    await tm.send('queue://XA.S', 'marker');
+    tm.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    await tm.consume(1, 1, 'queue://XA.S', 10);
+    await until('the marker', () => tm.bodies(1).includes('marker'));
+    assert.deepEqual(tm.bodies(1).sort(), ['in-branch', 'later', 'marker']);
   });
 
   it('xa - closing a connection rolls back its active branch, not its prepared one, which another connection commits', async () => {

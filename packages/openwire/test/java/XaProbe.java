@@ -12,6 +12,9 @@
 //   XaProbe active <url> <queue> <tag>    a branch started (not ended) that consumed and sent,
 //                                         then a line on stdin (the broker dies and the failover
 //                                         connection moves), then end, prepare and what is left
+//   XaProbe interleaved <url> <queue> <tag>  branch X sends x1 and ends; branch Y, on the same
+//                                         producer, sends y1 and commits in one phase; a line on
+//                                         stdin (as for active); then X commits in one phase
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -295,6 +298,28 @@ public class XaProbe {
           dc.close();
           Collections.sort(left);
           out("active.visible", left);
+          break;
+        }
+        case "interleaved": {
+          // Y's send, stored before the failover, has a higher sequence than X's, which the
+          // client replays to the broker it fails over to.
+          String tag = a[3];
+          Xid x = new TestXid(tag + "-X");
+          Xid y = new TestXid(tag + "-Y");
+          r.start(x, XAResource.TMNOFLAGS);
+          p.send(s.createTextMessage("x1"));
+          r.end(x, XAResource.TMSUCCESS);
+          r.start(y, XAResource.TMNOFLAGS);
+          p.send(s.createTextMessage("y1"));
+          r.end(y, XAResource.TMSUCCESS);
+          r.commit(y, true);
+          System.out.println("interleaved");
+          System.out.flush();
+          waitForLine();
+          out("interleaved.commit", tryCode(xa(() -> r.commit(x, true))));
+          List<String> got = drain(plain, queue, 2000);
+          Collections.sort(got);
+          out("interleaved.visible", got);
           break;
         }
         case "complete":
