@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { loopbackCeiling, machineLine, percentile, root, startBrokerProcess, tempDir, writeSection } from './bench-lib.mjs';
+import { loopbackCeiling, machineLine, percentile, root, startBenchZooKeeper, startBrokerProcess, tempDir, writeSection } from './bench-lib.mjs';
 import { Group, testkit } from '../test-cluster/lib/group.mjs';
 
 const require = createRequire(import.meta.url);
@@ -108,7 +108,7 @@ const fmtCpu = (cpu) => Object.entries(cpu).map(([k, us]) => `${k} ${Math.round(
 const runs = { standalone: [], group: [] };
 const loads = [];
 const echo = [];
-const zk = await testkit.startZooKeeper();
+const zk = await startBenchZooKeeper(testkit);
 try {
   for (let rep = 0; rep < Number(values.repeat); rep++) {
     const rtt = 1000 / (await loopbackCeiling(1, 1000));

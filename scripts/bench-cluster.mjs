@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import fs from 'node:fs';
-import { machineLine, percentile, root, startBrokerProcess, tempDir, writeSection } from './bench-lib.mjs';
+import { machineLine, percentile, root, startBenchZooKeeper, startBrokerProcess, tempDir, writeSection } from './bench-lib.mjs';
 import { Group, testkit } from '../test-cluster/lib/group.mjs';
 
 const require = createRequire(import.meta.url);
@@ -98,7 +98,7 @@ async function replicated(zk, sync) {
 }
 
 const tables = [];
-const zk = await testkit.startZooKeeper();
+const zk = await startBenchZooKeeper(testkit);
 try {
   for (const where of values.tmpfs ? ['disk', 'tmpfs'] : ['disk']) {
     if (where === 'tmpfs') process.env.TMPDIR = '/dev/shm';

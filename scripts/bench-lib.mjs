@@ -48,6 +48,25 @@ export async function startBrokerProcess(config) {
   };
 }
 
+/**
+ * A ZooKeeper for a benchmark's group, with its data in /dev/shm: a standalone ZooKeeper answers
+ * every request (the nodes' heartbeats too) only after the fsync of the writes queued before it,
+ * and on the disk the brokers load that fsync can take seconds, which ends a master's lease
+ * (docs/CLUSTER.md, ZooKeeper's disk): a benchmark must not measure an election. stop() also
+ * removes the directory.
+ */
+export async function startBenchZooKeeper(testkit) {
+  const dir = fs.mkdtempSync(path.join('/dev/shm', 'wharf-bench-zk-'));
+  const zk = await testkit.startZooKeeper({ dataDir: dir });
+  return {
+    connectString: zk.connectString,
+    async stop() {
+      await zk.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export function percentile(sorted, p) {
   if (sorted.length === 0) return 0;
   const i = Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length));

@@ -3,16 +3,18 @@
 // and both slaves have caught up, `roles ...` whenever a node's role changes after that (a
 // benchmark against the master is void then), and runs until SIGTERM or SIGINT, when it stops
 // the nodes and ZooKeeper and removes their directories. The ZooKeeper session timeout is 10 s
-// (not the default 2 s): on a loaded machine a benchmark must not measure an election.
+// (not the default 2 s), and ZooKeeper keeps its data in /dev/shm (bench-lib.mjs says why): on a
+// loaded machine a benchmark must not measure an election.
 //
 //   node scripts/lib/group-serve.mjs [--sync quorum_mem|quorum_disk|local_disk] [--zk-session-timeout MS]
 import { parseArgs } from 'node:util';
+import { startBenchZooKeeper } from '../bench-lib.mjs';
 import { Group, testkit } from '../../test-cluster/lib/group.mjs';
 
 const { values } = parseArgs({
   options: { sync: { type: 'string', default: 'quorum_mem' }, 'zk-session-timeout': { type: 'string', default: '10000' } },
 });
-const zk = await testkit.startZooKeeper();
+const zk = await startBenchZooKeeper(testkit);
 const g = await Group.create({ zkAddress: zk.connectString, sync: values.sync, logLevel: 'warn', zkSessionTimeout: Number(values['zk-session-timeout']) });
 let stopping = false;
 async function stop(code) {
