@@ -12,7 +12,8 @@
 // (three node processes take longer to get there than one).
 // The disk and tmpfs tables are separate sections of docs/PERFORMANCE.md (bench-cluster and
 // bench-cluster-tmpfs): a run replaces the tables it measured and leaves the other one.
-//   node scripts/bench-cluster.mjs [--producers 32] [--seconds 5] [--size 1024] [--repeat 3] [--warmup 3] [--tmpfs] [--no-write]
+// --setups standalone,quorum_mem (say) measures only those (and writes nothing).
+//   node scripts/bench-cluster.mjs [--producers 32] [--seconds 5] [--size 1024] [--repeat 3] [--warmup 3] [--tmpfs] [--setups LIST] [--no-write]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
@@ -28,7 +29,7 @@ const { values } = parseArgs({
   options: {
     producers: { type: 'string', default: '32' }, seconds: { type: 'string', default: '5' }, size: { type: 'string', default: '1024' },
     'no-write': { type: 'boolean', default: false }, tmpfs: { type: 'boolean', default: false }, repeat: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' }, setups: { type: 'string' },
   },
 });
 const P = Number(values.producers);
@@ -102,7 +103,8 @@ const zk = await startBenchZooKeeper(testkit);
 try {
   for (const where of values.tmpfs ? ['disk', 'tmpfs'] : ['disk']) {
     if (where === 'tmpfs') process.env.TMPDIR = '/dev/shm';
-    const runs = [() => standalone(), () => replicated(zk, 'quorum_mem'), () => replicated(zk, 'quorum_disk'), () => replicated(zk, 'local_disk')];
+    const setups = values.setups?.split(',') ?? ['standalone', 'quorum_mem', 'quorum_disk', 'local_disk'];
+    const runs = setups.map((name) => (name === 'standalone' ? () => standalone() : () => replicated(zk, name)));
     const all = runs.map(() => []);
     const loads = [];
     for (let rep = 0; rep < Number(values.repeat); rep++) {
@@ -120,6 +122,8 @@ try {
 } finally {
   await zk.stop();
 }
+// A partial run (--setups) has no table to write: its lines above are the result.
+if (values.setups) process.exit(0);
 
 function command(tmpfs) {
   return `node scripts/bench-cluster.mjs --producers ${P} --seconds ${SECONDS} --size ${SIZE} --repeat ${values.repeat} --warmup ${WARMUP}${tmpfs ? ' --tmpfs' : ''}`;
