@@ -36,6 +36,8 @@ export class MasterSession {
   private again = false;
   /** Last log index of each frame sent and not yet acknowledged as received. */
   private unacked: number[] = [];
+  /** Since when the oldest frame in `unacked` has waited for an answer (performance.now()). */
+  private waitingSince = 0;
   /** Whether the last frame of batches asked for an answer at once (ReplicatedStore.wantsPrompt). */
   prompt = false;
   private lastHeard = Date.now();
@@ -106,6 +108,7 @@ export class MasterSession {
         if (f.durable > this.durable) this.durable = f.durable;
         if (this.unacked.length > 0 && this.unacked[0]! <= this.received) {
           while (this.unacked.length > 0 && this.unacked[0]! <= this.received) this.unacked.shift();
+          this.waitingSince = performance.now();
           this.pump();
         }
         this.store.acked();
@@ -190,6 +193,11 @@ export class MasterSession {
     }
   }
 
+  /** ms the oldest unanswered frame has waited (0: none waits). */
+  silentFor(): number {
+    return this.unacked.length === 0 ? 0 : performance.now() - this.waitingSince;
+  }
+
   /** Streaming with no frame unacknowledged (nor one being sent). */
   idle(): boolean {
     return this.state === 'streaming' && !this.closed && !this.pumping && this.unacked.length === 0;
@@ -227,6 +235,11 @@ export class MasterSession {
     });
   }
 
+  private sent(last: number): void {
+    if (this.unacked.length === 0) this.waitingSince = performance.now();
+    this.unacked.push(last);
+  }
+
   private async drainLog(): Promise<void> {
     const store = this.store;
     for (;;) {
@@ -242,7 +255,7 @@ export class MasterSession {
         if (buffered) {
           this.sendBatches(buffered);
           this.cursor = buffered[buffered.length - 1]!.position;
-          this.unacked.push(this.cursor.index);
+          this.sent(this.cursor.index);
           continue;
         }
         const batches = await store.log.read(this.cursor, FRAME_MAX_BATCHES, FRAME_MAX_BYTES);
@@ -254,7 +267,7 @@ export class MasterSession {
         if (batches.length === 0) break; // written by now? the next commit pumps again
         this.sendBatches(batches);
         this.cursor = batches[batches.length - 1]!.position;
-        this.unacked.push(this.cursor.index);
+        this.sent(this.cursor.index);
       }
       if (!this.again || this.closed) return;
     }

@@ -30,6 +30,9 @@ export type { BufferedBatch, ReplicatedStoreOptions } from './replicated-store-o
 
 type AckKind = 'received' | 'durable';
 
+/** An asked slave that leaves a frame unanswered this long (ms) is asked no more (wantsPrompt). */
+const STALL_MS = 100;
+
 interface Waiter {
   index: number;
   kind: AckKind;
@@ -60,6 +63,8 @@ export class ReplicatedStore implements Store {
   private lastLocal: Promise<unknown> = Promise.resolve();
   private pumpScheduled = false;
   private promptScheduled = false;
+  /** The slaves asked to answer at once (wantsPrompt): kept while they stream and answer. */
+  private readonly asked = new Set<MasterSession>();
 
   constructor(inner: ReplicableStore, opts: ReplicatedStoreOptions) {
     this.inner = inner;
@@ -134,6 +139,7 @@ export class ReplicatedStore implements Store {
   /** Called by a session when it ends. */
   removeSession(s: MasterSession): void {
     this.sessions.delete(s);
+    this.asked.delete(s);
     this.acked();
   }
 
@@ -262,23 +268,22 @@ export class ReplicatedStore implements Store {
   /**
    * Whether the next frame to `session` asks for an answer at once: an acknowledgement as soon as
    * the slave holds it (quorum_mem), after syncing its retained log (quorum_disk; BatchesFrame
-   * durable). floor(replicas/2) slaves are asked, those furthest ahead by what the policy counts
-   * (the first of equals): a commit needs that many, and every other slave's immediate answer
-   * would only cost CPU on both sides, at the moment the commit's own work needs it. The others
-   * acknowledge (and have the batches on disk) with their next store hand-off, about 20 ms later,
-   * so a commit still completes when an asked slave stops answering: the other's acknowledgement
-   * puts it ahead, and the next frames ask it. Under local_disk no commit waits for a slave.
+   * durable). floor(replicas/2) slaves are asked (a commit needs that many), and every other
+   * slave's immediate answer would only cost CPU on both sides, at the moment the commit's own
+   * work needs it. The others acknowledge (and have the batches on disk) with their next store
+   * hand-off, about 20 ms later. An asked slave stays asked while it streams and answers: each
+   * change costs the commits of the moment up to that hand-off (the newly asked slave still has
+   * frames that asked for none). One that leaves, or leaves a frame unanswered for STALL_MS, is
+   * replaced; meanwhile the others' acknowledgements release the commits, a little later.
+   * Under local_disk no commit waits for a slave.
    */
   wantsPrompt(session: MasterSession): boolean {
-    if (this.opts.sync === 'local_disk') return false;
-    const key = this.opts.sync === 'quorum_disk' ? 'durable' : 'received';
-    let ahead = 0;
-    let before = true;
-    for (const s of this.sessions) {
-      if (s === session) before = false;
-      else if (s.isStreaming() && (s[key] > session[key] || (before && s[key] === session[key]))) ahead++;
-    }
-    return ahead < this.needed;
+    if (this.opts.sync === 'local_disk' || !session.isStreaming()) return false;
+    if (this.asked.has(session)) return true;
+    for (const a of this.asked) if (!a.isStreaming() || a.silentFor() > STALL_MS) this.asked.delete(a);
+    if (this.asked.size >= this.needed) return false;
+    this.asked.add(session);
+    return true;
   }
 
   /** The highest log index that floor(replicas/2) slaves hold (per the sync policy); -1 if none. */
