@@ -8,7 +8,7 @@ import {
 import type { ProtocolConnection, ProtocolHost, ServerTransport } from '@wharf/broker';
 import { StompParser, encodeFrame, type HeaderList, type StompVersion } from './parser';
 import { messageHeaders, toStompDestination, type MessageContext } from './mapping';
-import { Escape, frames } from './writer';
+import { Escape, escapeHeader, frames } from './writer';
 import { SubscriptionTable, type Delivery, type Subscription } from './subscriptions';
 import type { HeartBeat } from './heartbeat';
 import type { StompOptions, StompSink } from './options';
@@ -76,6 +76,13 @@ export abstract class StompConnectionBase implements ServerTransport {
   protected heartBeat: HeartBeat | null = null;
   protected lastRead = Date.now();
   protected lastWrite = Date.now();
+  /**
+   * While the frames of one read are handled (processFrames), on a byte stream, the RECEIPTs
+   * they earn are gathered here as text and written as one piece before anything else is
+   * written, or when the read is done: one encode instead of one per receipt.
+   */
+  protected gatherReceipts = false;
+  protected receipts = '';
 
   constructor(protected readonly broker: ProtocolHost, protected readonly sink: StompSink, protected readonly opts: StompOptions) {
     const cap = Math.max(1024, opts.maxFrameSize);
@@ -308,14 +315,28 @@ export abstract class StompConnectionBase implements ServerTransport {
   }
 
   protected shutdown(): void {
+    this.flushReceipts();
     this.phase = Phase.CLOSED;
     this.stopTimers();
     this.conn.close(undefined, false);
   }
 
   protected writeReceipt(receipt: string): void {
+    if (this.gatherReceipts && this.sink.stream === true) {
+      this.receipts += `RECEIPT\nreceipt-id:${escapeHeader(receipt, this.version)}\n\n\u0000`;
+      return;
+    }
     frames.begin('RECEIPT', this.version).header('receipt-id', receipt, Escape.VALUE);
     this.writeRaw(frames.end(), false);
+  }
+
+  /** Write the gathered RECEIPTs (see gatherReceipts). */
+  protected flushReceipts(): void {
+    if (this.receipts === '') return;
+    const text = this.receipts;
+    this.receipts = '';
+    this.lastWrite = Date.now();
+    this.sink.write(frames.raw(text), false);
   }
 
   protected writeFrame(command: string, headers: HeaderList, body?: string | Uint8Array): void {
@@ -323,6 +344,8 @@ export abstract class StompConnectionBase implements ServerTransport {
   }
 
   protected writeRaw(data: Buffer, binary: boolean): void {
+    // Receipts gathered earlier go first: frames leave in the order they were made.
+    if (this.receipts !== '') this.flushReceipts();
     this.lastWrite = Date.now();
     this.sink.write(data, binary);
   }
@@ -330,6 +353,7 @@ export abstract class StompConnectionBase implements ServerTransport {
   // ---- ServerTransport ---------------------------------------------------------------------
 
   close(): void {
+    this.flushReceipts();
     this.stopTimers();
     this.phase = Phase.CLOSED;
     this.sink.end();

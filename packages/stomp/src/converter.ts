@@ -40,6 +40,17 @@ export class StompConnection extends StompConnectionBase {
 
   /** Handle the parsed frames in order; stops while an earlier frame's work is pending. */
   protected processFrames(): void {
+    if (this.gatherReceipts) return this.readFrames();
+    this.gatherReceipts = true;
+    try {
+      this.readFrames();
+    } finally {
+      this.gatherReceipts = false;
+      this.flushReceipts();
+    }
+  }
+
+  private readFrames(): void {
     while (!this.isClosed() && !this.disconnecting && this.waitingFor === null) {
       const ev = this.parser.next();
       if (!ev) break;
@@ -64,6 +75,7 @@ export class StompConnection extends StompConnectionBase {
 
   /** The peer went away (socket closed). */
   onClosed(): void {
+    this.receipts = ''; // nobody to read them
     this.stopTimers();
     this.phase = Phase.CLOSED;
     this.conn.close(undefined, false);

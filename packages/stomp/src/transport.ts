@@ -19,6 +19,7 @@ const CONGESTED_BYTES = 1024 * 1024;
 class SocketSink implements StompSink {
   readonly remoteAddress: string;
   readonly peerDN: string | null;
+  readonly stream = true;
   private out: Buffer[] = [];
   /** The run of adjacent frames being gathered: its slab and byte range. */
   private run: Buffer | null = null;

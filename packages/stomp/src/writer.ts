@@ -7,6 +7,10 @@ import type { StompVersion } from './parser';
 
 const SLAB_BYTES = 64 * 1024;
 const NUL = 0;
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const BACKSLASH = 92;
 /** Escaped per STOMP 1.1 and 1.2; 1.0 only has to keep line breaks out of a header. */
 const TO_ESCAPE = /[\\\n:\r]/;
 const TO_ESCAPE_ALL = /[\\\n:\r]/g;
@@ -78,6 +82,17 @@ export class FrameWriter implements HeaderTarget {
    * colon) is kept, so the next id of the same producer costs a comparison, not an escape.
    */
   private escapeId(id: string): string {
+    // The usual case, the same prefix as the last id, is told without lastIndexOf (a call into
+    // the runtime) and without a regular expression.
+    const p = this.idPrefix.length;
+    if (p > 0 && id.length > p && this.idPrefixVersion === this.version && id.startsWith(this.idPrefix)) {
+      let i = p;
+      for (; i < id.length; i++) {
+        const c = id.charCodeAt(i);
+        if (c === COLON || c === BACKSLASH || c === LF || c === CR) break;
+      }
+      if (i === id.length) return this.idPrefixEscaped + id.slice(p);
+    }
     const colon = id.lastIndexOf(':');
     if (colon < 0 || this.version === '1.0') return escapeHeader(id, this.version);
     const tail = id.slice(colon + 1);
@@ -109,6 +124,13 @@ export class FrameWriter implements HeaderTarget {
       this.pos += body.byteLength;
       this.slab[this.pos++] = NUL;
     }
+    return this.slab.subarray(this.start, this.pos);
+  }
+
+  /** Frames already encoded as text (a run of RECEIPTs), as a view of the slab. */
+  raw(s: string): Buffer {
+    this.start = this.pos;
+    this.text(s);
     return this.slab.subarray(this.start, this.pos);
   }
 
