@@ -243,7 +243,9 @@ export abstract class StompConnectionBase implements ServerTransport {
       else if (r.receipt !== undefined) this.writeReceipt(r.receipt);
     }
     if (this.answersHead === q.length) {
-      q.length = 0;
+      // Usually one answer, written as soon as it was owed: pop() rather than the length setter.
+      if (q.length === 1) q.pop();
+      else q.length = 0;
       this.answersHead = 0;
     } else if (this.answersHead > 1024) {
       q.splice(0, this.answersHead);
@@ -272,6 +274,7 @@ export abstract class StompConnectionBase implements ServerTransport {
   }
 
   protected runIdle(): void {
+    if (this.idleWaiters.length === 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const fn of w) fn();

@@ -155,8 +155,7 @@ export class StompParser {
 
   /** The next complete event, or undefined when more bytes are needed (or after an error). */
   next(): ParseEvent | undefined {
-    const out = this.out;
-    out.length = 0;
+    const out = this.out; // empty between calls
     try {
       while (out.length === 0 && this.pos < this.input.length && this.state !== State.FAILED) {
         this.pos = this.step(this.input, this.pos, out);
@@ -169,8 +168,10 @@ export class StompParser {
       this.input = EMPTY;
       this.pos = 0;
     }
+    // One step makes at most one event; pop() keeps clear of the length setter (a runtime call).
     const ev = out[0];
-    out.length = 0;
+    if (out.length === 1) out.pop();
+    else if (out.length > 1) out.length = 0;
     return ev;
   }
 
