@@ -338,7 +338,7 @@ export abstract class StompConnectionBase implements ServerTransport {
     if (this.receipts === '') return;
     const text = this.receipts;
     this.receipts = '';
-    this.lastWrite = Date.now();
+    if (this.heartBeat !== null) this.lastWrite = Date.now();
     this.sink.write(frames.raw(text), false);
   }
 
@@ -349,7 +349,8 @@ export abstract class StompConnectionBase implements ServerTransport {
   protected writeRaw(data: Buffer, binary: boolean): void {
     // Receipts gathered earlier go first: frames leave in the order they were made.
     if (this.receipts !== '') this.flushReceipts();
-    this.lastWrite = Date.now();
+    // Only the heart-beat reads it (a clock read per frame is not free).
+    if (this.heartBeat !== null) this.lastWrite = Date.now();
     this.sink.write(data, binary);
   }
 

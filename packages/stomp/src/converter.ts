@@ -150,6 +150,8 @@ export class StompConnection extends StompConnectionBase {
     this.version = version;
     this.writeFrame('CONNECTED', headers);
     this.parser.version = version;
+    if (hb.sendEvery === 0 && hb.readEvery === 0) return; // no heart-beats: no clock reads per frame either
+    this.lastWrite = Date.now(); // CONNECTED, written just before
     this.heartBeat = new HeartBeat(hb, this.opts.hbGracePeriodMultiplier, {
       sinceRead: () => Date.now() - this.lastRead,
       sinceWrite: () => Date.now() - this.lastWrite,
