@@ -75,23 +75,41 @@ const KNOWN_HEADERS = [
   'message-id', 'priority', 'expires', 'reply-to', 'correlation-id', 'type', 'selector', 'redelivered', 'timestamp',
 ].map((c) => [c, Buffer.from(c, 'latin1')] as const);
 
-function knownHeader(buf: Buffer, start: number, end: number): string | undefined {
-  return known(KNOWN_HEADERS, buf, start, end);
-}
+/**
+ * Known headers whose value usually repeats from one frame to the next (a producer's
+ * destination): the parser keeps the last value's bytes and string, and a frame with the same
+ * bytes gets the same string, neither decoded again nor hashed again where it is looked up.
+ */
+const REPEATING = new Set(['destination', 'persistent', 'content-type', 'transaction', 'ack', 'priority', 'reply-to', 'type', 'selector', 'subscription']);
+const CACHED_HEADER = KNOWN_HEADERS.map(([name]) => REPEATING.has(name));
+/** Longer values are not kept. */
+const CACHED_VALUE_BYTES = 256;
+
+interface CachedValue { bytes: Buffer; value: string; unescaped: boolean }
 
 function knownCommand(buf: Buffer, start: number, end: number): string | undefined {
-  return known(KNOWN_COMMANDS, buf, start, end);
+  const i = known(KNOWN_COMMANDS, buf, start, end);
+  return i < 0 ? undefined : KNOWN_COMMANDS[i]![0];
 }
 
-function known(list: ReadonlyArray<readonly [string, Buffer]>, buf: Buffer, start: number, end: number): string | undefined {
+/** The index in `list` of the name in buf[start, end), or -1. */
+function known(list: ReadonlyArray<readonly [string, Buffer]>, buf: Buffer, start: number, end: number): number {
   const len = end - start;
-  for (const [name, bytes] of list) {
+  for (let k = 0; k < list.length; k++) {
+    const bytes = list[k]![1];
     if (bytes.length !== len) continue;
     let i = 0;
     while (i < len && buf[start + i] === bytes[i]) i++;
-    if (i === len) return name;
+    if (i === len) return k;
   }
-  return undefined;
+  return -1;
+}
+
+function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
+  const len = end - start;
+  if (a.length !== len) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
 }
 
 /** Node's Buffer decodes in place with these (undocumented, but what Buffer#toString calls). */
@@ -126,6 +144,8 @@ export class StompParser {
   private unescape = false;
   /** next()'s event list, reused. */
   private readonly out: ParseEvent[] = [];
+  /** The last value of each REPEATING known header (by KNOWN_HEADERS index). */
+  private readonly lastValues: Array<CachedValue | undefined> = KNOWN_HEADERS.map(() => undefined);
 
   constructor(limits: Partial<ParserLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -297,10 +317,19 @@ export class StompParser {
     while (colon < end && buf[colon] !== COLON) colon++;
     // ActiveMQ skips a header line without ':' and takes the rest of the frame.
     if (colon === end) return;
-    let name = knownHeader(buf, start, colon) ?? buf.utf8Slice(start, colon);
+    const k = known(KNOWN_HEADERS, buf, start, colon);
+    if (k >= 0 && CACHED_HEADER[k]) {
+      const last = this.lastValues[k];
+      if (last !== undefined && last.unescaped === this.unescape && sameBytes(last.bytes, buf, colon + 1, end)) {
+        this.setHeader(KNOWN_HEADERS[k]![0], last.value);
+        return;
+      }
+    }
+    // A known name has no escape sequence to undo.
+    let name = k >= 0 ? KNOWN_HEADERS[k]![0] : buf.utf8Slice(start, colon);
     let value = buf.utf8Slice(colon + 1, end);
     if (this.unescape) {
-      const n = unescapeHeader(name, this.version);
+      const n = k >= 0 ? name : unescapeHeader(name, this.version);
       const v = unescapeHeader(value, this.version);
       if (n === null || v === null) {
         this.fail(out, `invalid escape sequence in header '${printable(buf.utf8Slice(start, end))}'`);
@@ -309,6 +338,13 @@ export class StompParser {
       name = n;
       value = v;
     }
+    if (k >= 0 && CACHED_HEADER[k] && end - colon - 1 <= CACHED_VALUE_BYTES) {
+      this.lastValues[k] = { bytes: Buffer.from(buf.subarray(colon + 1, end)), value, unescaped: this.unescape };
+    }
+    this.setHeader(name, value);
+  }
+
+  private setHeader(name: string, value: string): void {
     if (!this.headers.has(name)) this.headers.set(name, value);
   }
 
