@@ -125,6 +125,21 @@ export class FrameWriter implements HeaderTarget {
     const v10 = this.version === '1.0';
     const v12 = this.version === '1.2';
     let p = this.pos;
+    if (!escape) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        slab[p + i] = c;
+      }
+      if (i === n) {
+        this.pos = p + n;
+        return;
+      }
+      this.pos = p + i;
+      this.pos += slab.utf8Write(s.slice(i), p + i, slab.length - p - i);
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80) {
