@@ -207,8 +207,11 @@ export class StompParser {
     switch (this.state) {
       case State.COMMAND:
       case State.HEADERS: {
-        const nl = buf.indexOf(LF, i);
-        const end = nl === -1 ? buf.length : nl;
+        // Lines are short: a loop here costs less than Buffer#indexOf's call into the runtime.
+        let end = i;
+        const size = buf.length;
+        while (end < size && buf[end] !== LF) end++;
+        const nl = end === size ? -1 : end;
         const len = this.lineLen + end - i;
         if (this.state === State.COMMAND && len > this.limits.maxCommandLength + 1) {
           return this.fail(out, `command line longer than ${this.limits.maxCommandLength} bytes`);
