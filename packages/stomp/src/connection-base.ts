@@ -332,6 +332,7 @@ export abstract class StompConnectionBase implements ServerTransport {
   close(): void {
     this.stopTimers();
     this.phase = Phase.CLOSED;
+    this.parser.release();
     this.sink.end();
   }
 

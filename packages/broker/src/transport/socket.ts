@@ -25,6 +25,8 @@ export class SocketTransport implements ServerTransport {
   readonly connectAttemptTimeout?: number;
   private paused = false;
   private readonly frameClock: FrameClock;
+  /** Destroys a socket whose peer does not close its side after close(); cleared once closed. */
+  private destroyTimer: NodeJS.Timeout | null = null;
 
   /** `initial`: bytes already read from the socket (protocol detection). */
   constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer, limits?: ConnectorLimits) {
@@ -60,6 +62,8 @@ export class SocketTransport implements ServerTransport {
     if (initial && initial.length) read(initial);
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      // A pending timer would hold this connection and its buffers for its whole delay.
+      if (this.destroyTimer) clearTimeout(this.destroyTimer);
       this.frameClock.stop();
       this.ended = true;
       this.conn.close(undefined, false);
@@ -92,8 +96,8 @@ export class SocketTransport implements ServerTransport {
     this.flush();
     this.ended = true;
     this.socket.end();
-    const t = setTimeout(() => this.socket.destroy(), 2000);
-    t.unref();
+    this.destroyTimer = setTimeout(() => this.socket.destroy(), 2000);
+    this.destroyTimer.unref();
   }
 
   pause(): void {
