@@ -6,6 +6,7 @@ import net from 'node:net';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DeliveryMode, Session } from '@wharf/client';
+import { CommandType } from '@wharf/protocol';
 import { stompProtocol } from '@wharf/stomp';
 import { checkFor } from '@wharf/testkit';
 import { hello, raw, world, type World } from './helpers';
@@ -110,5 +111,44 @@ describe('process memory', () => {
       const body = e.msg.body as Uint8Array;
       assert.ok(body.buffer.byteLength <= 1024, `a ${body.byteLength}-byte body holds a ${body.buffer.byteLength}-byte buffer`);
     }
+  });
+
+  it('process memory - a consumer that does not read holds back its own dispatch, not the broker\'s memory; it gets everything once it reads', async () => {
+    await start();
+    const N = 300;
+    const p = await raw(w.url);
+    await hello(p);
+    p.send({ type: CommandType.SESSION_OPEN, sessionId: 1, ackMode: 1 });
+    p.send({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: 'queue://PM.UNREAD', prefetch: 1000 });
+    assert.equal((await p.next()).type, CommandType.RECEIPT);
+    p.sock.pause(); // never reads from here on
+    const conn = await w.connect();
+    const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const producer = await s.createProducer(s.createQueue('PM.UNREAD'));
+    producer.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+    for (let i = 0; i < N; i++) {
+      const m = s.createBytesMessage();
+      m.writeBytes(Buffer.alloc(100 * 1024, i));
+      await producer.send(m);
+    }
+    const q = await checkFor(10000, () => {
+      const queue = w.broker.queues.get('queue://PM.UNREAD');
+      return queue && queue.depth === N ? queue : null;
+    }, 'every message queued');
+    const server = await checkFor(10000, () => [...w.broker.connections.values()].find((c) => c.congested), 'the non-reading connection congested');
+    const consumer = [...server.consumers.values()][0]!;
+    // What the socket buffers took before the broker saw the congestion, then nothing more: the
+    // rest waits in the queue (accounted), not as encoded copies in the broker's socket.
+    assert.ok(consumer.outstanding < 120, `${consumer.outstanding} of ${N} messages of 100 KB dispatched to a consumer that does not read`);
+    assert.ok(q.snapshot().length > N - 120);
+
+    let got = 0;
+    p.sock.resume();
+    while (got < N) {
+      const c = await p.next();
+      if (c.type === CommandType.DISPATCH) got++;
+    }
+    assert.equal(got, N);
+    await checkFor(10000, () => !server.congested || undefined, 'the connection drained');
   });
 });

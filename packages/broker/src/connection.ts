@@ -41,6 +41,11 @@ export class ServerConnection implements ProtocolConnection {
   networkBridge = false;
   helloDone = false;
   closed = false;
+  /**
+   * The transport's output waits for the network past its threshold (a peer that does not
+   * read): nothing more is dispatched to this connection's consumers until it drains.
+   */
+  congested = false;
   readonly sessions = new Map<number, { ackMode: AckModeValue }>();
   readonly producers = new Map<string, { sessionId: number; destination: string | null }>();
   readonly consumers = new Map<number, ServerConsumer>();
@@ -261,6 +266,14 @@ export class ServerConnection implements ProtocolConnection {
     const delay = this.broker.security.failureDelay(this.remoteAddress);
     if (delay > 0) setTimeout(answer, delay).unref();
     else answer();
+  }
+
+  /** @internal the transport's output congested, or drained */
+  setCongested(on: boolean): void {
+    if (this.congested === on) return;
+    this.congested = on;
+    if (on || this.closed) return;
+    for (const c of this.consumers.values()) for (const s of c.sources) s.scheduleDispatch();
   }
 
   private clearHandshakeTimer(): void {
