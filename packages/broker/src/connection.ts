@@ -268,7 +268,7 @@ export class ServerConnection implements ProtocolConnection {
     else answer();
   }
 
-  /** @internal the transport's output congested, or drained */
+  /** The transport's output congested, or drained (ProtocolConnection.setCongested). */
   setCongested(on: boolean): void {
     if (this.congested === on) return;
     this.congested = on;
