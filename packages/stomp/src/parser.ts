@@ -5,6 +5,7 @@
 // byte stream cannot resynchronise after a bad frame.
 
 import { Escape, frames } from './writer';
+import { LastValues, headerName, knownCommand, knownHeader } from './names';
 
 export { escapeHeader } from './writer';
 
@@ -63,55 +64,6 @@ const EMPTY = Buffer.alloc(0);
 /** What a body with a content-length starts with before its bytes arrive. */
 const BODY_FIRST_BYTES = 64 * 1024;
 const NO_HEADERS: Map<string, string> = new Map();
-/** The commands of either side, matched on their bytes, so that a frame's command costs no string. */
-const KNOWN_COMMANDS = [
-  'SEND', 'ACK', 'NACK', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT', 'CONNECT', 'STOMP',
-  'MESSAGE', 'RECEIPT', 'ERROR', 'CONNECTED',
-].map((c) => [c, Buffer.from(c, 'latin1')] as const);
-
-/** Header names clients send most, matched on their bytes: no string is made or hashed for them. */
-const KNOWN_HEADERS = [
-  'destination', 'receipt', 'persistent', 'content-length', 'content-type', 'transaction', 'id', 'ack', 'subscription',
-  'message-id', 'priority', 'expires', 'reply-to', 'correlation-id', 'type', 'selector', 'redelivered', 'timestamp',
-].map((c) => [c, Buffer.from(c, 'latin1')] as const);
-
-/**
- * Known headers whose value usually repeats from one frame to the next (a producer's
- * destination): the parser keeps the last value's bytes and string, and a frame with the same
- * bytes gets the same string, neither decoded again nor hashed again where it is looked up.
- */
-const REPEATING = new Set(['destination', 'persistent', 'content-type', 'transaction', 'ack', 'priority', 'reply-to', 'type', 'selector', 'subscription']);
-const CACHED_HEADER = KNOWN_HEADERS.map(([name]) => REPEATING.has(name));
-/** Longer values are not kept. */
-const CACHED_VALUE_BYTES = 256;
-
-interface CachedValue { bytes: Buffer; value: string; unescaped: boolean }
-
-function knownCommand(buf: Buffer, start: number, end: number): string | undefined {
-  const i = known(KNOWN_COMMANDS, buf, start, end);
-  return i < 0 ? undefined : KNOWN_COMMANDS[i]![0];
-}
-
-/** The index in `list` of the name in buf[start, end), or -1. */
-function known(list: ReadonlyArray<readonly [string, Buffer]>, buf: Buffer, start: number, end: number): number {
-  const len = end - start;
-  for (let k = 0; k < list.length; k++) {
-    const bytes = list[k]![1];
-    if (bytes.length !== len) continue;
-    let i = 0;
-    while (i < len && buf[start + i] === bytes[i]) i++;
-    if (i === len) return k;
-  }
-  return -1;
-}
-
-function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
-  const len = end - start;
-  if (a.length !== len) return false;
-  for (let i = 0; i < len; i++) if (a[i] !== buf[start + i]) return false;
-  return true;
-}
-
 /** Node's Buffer decodes in place with these (undocumented, but what Buffer#toString calls). */
 declare module 'node:buffer' {
   interface Buffer {
@@ -144,8 +96,8 @@ export class StompParser {
   private unescape = false;
   /** next()'s event list, reused. */
   private readonly out: ParseEvent[] = [];
-  /** The last value of each REPEATING known header (by KNOWN_HEADERS index). */
-  private readonly lastValues: Array<CachedValue | undefined> = KNOWN_HEADERS.map(() => undefined);
+  /** The last value of each repeating known header (names.ts). */
+  private readonly lastValues = new LastValues();
 
   constructor(limits: Partial<ParserLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -320,16 +272,16 @@ export class StompParser {
     while (colon < end && buf[colon] !== COLON) colon++;
     // ActiveMQ skips a header line without ':' and takes the rest of the frame.
     if (colon === end) return;
-    const k = known(KNOWN_HEADERS, buf, start, colon);
-    if (k >= 0 && CACHED_HEADER[k]) {
-      const last = this.lastValues[k];
-      if (last !== undefined && last.unescaped === this.unescape && sameBytes(last.bytes, buf, colon + 1, end)) {
-        this.setHeader(KNOWN_HEADERS[k]![0], last.value);
+    const k = knownHeader(buf, start, colon);
+    if (k >= 0) {
+      const last = this.lastValues.get(k, buf, colon + 1, end, this.unescape);
+      if (last !== undefined) {
+        this.setHeader(headerName(k), last);
         return;
       }
     }
     // A known name has no escape sequence to undo.
-    let name = k >= 0 ? KNOWN_HEADERS[k]![0] : buf.utf8Slice(start, colon);
+    let name = k >= 0 ? headerName(k) : buf.utf8Slice(start, colon);
     let value = buf.utf8Slice(colon + 1, end);
     if (this.unescape) {
       const n = k >= 0 ? name : unescapeHeader(name, this.version);
@@ -341,9 +293,7 @@ export class StompParser {
       name = n;
       value = v;
     }
-    if (k >= 0 && CACHED_HEADER[k] && end - colon - 1 <= CACHED_VALUE_BYTES) {
-      this.lastValues[k] = { bytes: Buffer.from(buf.subarray(colon + 1, end)), value, unescaped: this.unescape };
-    }
+    if (k >= 0) this.lastValues.set(k, buf, colon + 1, end, value, this.unescape);
     this.setHeader(name, value);
   }
 
