@@ -1,9 +1,10 @@
 // Many destinations: a store with N queues (one small persistent message each) is written, then
 // a broker process (`wharf start`, console on) is started on it. Measured: process start to the
 // started line, the broker's RSS, /metrics scrape time and size, and the longest round trip a
-// client sees while scrapes run (the event-loop stall other clients wait through). Writes
-// docs/PERFORMANCE.md (section bench-destinations).
-//   node scripts/bench-destinations.mjs [--queues 100000] [--scrapes 5] [--no-write]
+// client sees while scrapes run (the event-loop stall other clients wait through), then the
+// broker's CPU time per scrape with no client running. Writes docs/PERFORMANCE.md (section
+// bench-destinations); --profile FILE writes a CPU profile of the broker over the second phase.
+//   node scripts/bench-destinations.mjs [--queues 100000] [--scrapes 5] [--no-write] [--profile FILE]
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { machineLine, root, tempDir, writeSection } from './bench-lib.mjs';
 
 const { values: o } = parseArgs({ options: {
   queues: { type: 'string', default: '100000' }, scrapes: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false },
+  profile: { type: 'string' },
 } });
 const N = Number(o.queues);
 const SCRAPES = Number(o.scrapes);
@@ -43,7 +45,7 @@ console.log(`store with ${fmt(N)} queues written (${(storeBytes / 2 ** 20).toFix
 
 // ---- restart -------------------------------------------------------------------------------
 const t0 = performance.now();
-const child = fork(path.join(root, 'scripts/bench-destinations-broker.mjs'), [dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = fork(path.join(root, 'scripts/bench-destinations-broker.mjs'), [dir, ...(o.profile ? [path.resolve(o.profile)] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 let onMessage = () => undefined;
 child.on('message', (m) => onMessage(m));
 const ask = (type, answer) => new Promise((resolve) => {
@@ -87,24 +89,39 @@ const pinger = (async () => {
     trips++;
   }
 })();
-// A baseline with no scrape running.
-await new Promise((r) => setTimeout(r, 1000));
+// A baseline with no scrape running: the machine's own stalls (a shared machine deschedules the
+// broker too) against which the scrapes' are read.
+await ask('mark', 'marked');
+await new Promise((r) => setTimeout(r, 2000));
 const baselineWorst = worst;
+const { maxMs: baselineStall } = await ask('stall', 'stall');
 worst = 0;
 const scrapeMs = [];
 let scrapeBytes = 0;
+// Scrapes one after another, as a Prometheus server's are (a scrape waits for the last one).
+const scrapes = async () => {
+  for (let i = 0; i < SCRAPES; i++) {
+    const t = performance.now();
+    const res = await fetch(`${consoleUrl}/metrics`);
+    const body = await res.text();
+    scrapeMs.push(performance.now() - t);
+    scrapeBytes = body.length;
+  }
+};
 await ask('mark', 'marked');
-for (let i = 0; i < SCRAPES; i++) {
-  const t = performance.now();
-  const res = await fetch(`${consoleUrl}/metrics`);
-  const body = await res.text();
-  scrapeMs.push(performance.now() - t);
-  scrapeBytes = body.length;
-}
+await scrapes();
 const scrapeWorst = worst;
 const { maxMs: loopStall } = await ask('stall', 'stall');
 measuring = false;
 await pinger;
+// The broker's CPU time per scrape, with no client running (the one figure here that does not
+// grow with the load of a shared machine).
+const scrapeMsWithClient = scrapeMs.splice(0);
+await ask('mark', 'marked');
+await scrapes();
+const { cpuMs, maxMs: loopStallAlone } = await ask('stall', 'stall');
+const cpuPerScrape = cpuMs / SCRAPES;
+scrapeMs.push(...scrapeMsWithClient);
 const rssAfterScrapes = rss();
 await c.close();
 const exited = new Promise((r) => child.once('exit', r));
@@ -113,8 +130,9 @@ await exited;
 fs.rmSync(dir, { recursive: true, force: true });
 scrapeMs.sort((a, b) => a - b);
 const median = scrapeMs[Math.floor(scrapeMs.length / 2)];
-console.log(`/metrics: ${fmt(scrapeBytes / 1024)} KiB, median ${median.toFixed(0)} ms over ${SCRAPES} scrapes; longest event-loop stall ${loopStall.toFixed(1)} ms; ` +
-  `longest client round trip while scraping ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms without; ${fmt(trips)} round trips); RSS ${fmt(rssAfterScrapes / 2 ** 20)} MiB`);
+console.log(`/metrics: ${fmt(scrapeBytes / 1024)} KiB, median ${median.toFixed(0)} ms over ${SCRAPES} scrapes; longest event-loop stall ${loopStall.toFixed(1)} ms (${baselineStall.toFixed(1)} ms with no scrape); ` +
+  `longest client round trip while scraping ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms without; ${fmt(trips)} round trips); ` +
+  `broker CPU ${cpuPerScrape.toFixed(1)} ms per scrape (longest stall ${loopStallAlone.toFixed(1)} ms with no client); RSS ${fmt(rssAfterScrapes / 2 ** 20)} MiB`);
 
 if (!o['no-write']) {
   writeSection('bench-destinations', `
@@ -129,7 +147,8 @@ ${new Date().toISOString().slice(0, 10)}, ${machineLine()}, load average ${loadB
 | broker RSS after the restart | ${fmt(rssAfterStart / 2 ** 20)} MiB | a few hundred MB |
 | \`/metrics\` size | ${fmt(scrapeBytes / 1024)} KiB (series for the 1,000 deepest queues, \`metricsDestinationLimit\`) | bounded |
 | \`/metrics\` scrape time, median | ${median.toFixed(0)} ms | |
-| longest event-loop stall while scraping (the broker's own delay histogram) | ${loopStall.toFixed(1)} ms | a few ms |
+| the broker's CPU time per scrape (user + system, scrapes with no client running) | ${cpuPerScrape.toFixed(1)} ms | |
+| longest event-loop stall while scraping (the broker's own delay histogram) | ${loopStall.toFixed(1)} ms (${baselineStall.toFixed(1)} ms in 2 s with no scrape) | a few ms |
 | longest client round trip while scraping | ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms with no scrape; the machine's other load included) | |
 | broker RSS after the scrapes | ${fmt(rssAfterScrapes / 2 ** 20)} MiB | |
 

@@ -49,7 +49,7 @@ class Top<T> {
 /** Console views built between yields (each reads a queue's consumers, groups, producers). */
 const INFO_CHUNK = 200;
 
-const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function brokerMetricsDestinations(
   admin: BrokerAdmin, limit: number, queueInfo: (q: Queue) => QueueInfo, topicInfo: (t: Topic) => TopicInfo,
