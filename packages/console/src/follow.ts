@@ -11,7 +11,8 @@ import type {
   BridgeSource, BrokerInfo, BrokerView, ClusterInfo, ClusterStatusSource, ConnectionInfo, JobInfo, MessageDetail,
   BrowseRequest, ConsumerInfo, MessageAction, MessageSummary, MetricsDestinations, QueueInfo, SchedulerSource, SendRequest, StoreInfo, SubscriptionInfo, TopicInfo,
 } from './view';
-import { truncateForMetrics } from './metrics-destinations';
+import { destinationsOf } from './metrics-destinations';
+import { queueOf, queuePageOf, topicOf, topicPageOf, type Page, type PageRequest } from './destination-pages';
 
 /** A cluster node as its console sees it (the cli implements it over @wharf/cluster's ClusterNode). */
 export interface NodeSource extends ClusterStatusSource {
@@ -109,8 +110,7 @@ export class FollowingView implements BrokerView {
   }
 
   metricsDestinations(limit: number): Promise<MetricsDestinations> {
-    const v = this.serving();
-    return v.metricsDestinations ? v.metricsDestinations(limit) : Promise.resolve(truncateForMetrics(v.queues(), v.topics(), limit));
+    return destinationsOf(this.serving(), limit);
   }
 
   queues(): QueueInfo[] {
@@ -119,6 +119,22 @@ export class FollowingView implements BrokerView {
 
   topics(): TopicInfo[] {
     return this.serving().topics();
+  }
+
+  queuePage(req: PageRequest): Promise<Page<QueueInfo>> {
+    return queuePageOf(this.serving(), req);
+  }
+
+  topicPage(req: PageRequest): Promise<Page<TopicInfo>> {
+    return topicPageOf(this.serving(), req);
+  }
+
+  queue(url: string): QueueInfo | undefined {
+    return queueOf(this.serving(), url);
+  }
+
+  topic(url: string): TopicInfo | undefined {
+    return topicOf(this.serving(), url);
   }
 
   subscriptions(): SubscriptionInfo[] {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BridgeInfo, BrokerInfo, ClusterInfo, JobInfo, QueueInfo, SubscriptionInfo, TopicInfo } from './view';
 import type { BrokerView, MetricsDestinations } from './view';
-import { truncateForMetrics, yieldLoop } from './metrics-destinations';
+import { destinationsOf, emptyTotals, yieldLoop } from './metrics-destinations';
 import { isNotServing } from './follow';
 import { DEFAULT_METRICS_PREFIX, Label, MetricName } from './metrics-names';
 
@@ -200,12 +200,10 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX,
   };
 
   async function render(): Promise<string[]> {
-    const empty: MetricsDestinations = { queues: [], topics: [], queueCount: 0, topicCount: 0, totals: { enqueued: 0, dequeued: 0, pending: 0, inflight: 0 } };
+    const empty: MetricsDestinations = { queues: [], topics: [], queueCount: 0, topicCount: 0, totals: emptyTotals() };
     let dests: MetricsDestinations;
     try {
-      dests = view.metricsDestinations
-        ? await view.metricsDestinations(destinationLimit)
-        : truncateForMetrics(read(() => view.queues(), []), read(() => view.topics(), []), destinationLimit);
+      dests = await destinationsOf(view, destinationLimit);
     } catch (err) {
       if (!isNotServing(err)) throw err;
       dests = empty;
