@@ -122,6 +122,23 @@ await scrapes();
 const { cpuMs, maxMs: loopStallAlone } = await ask('stall', 'stall');
 const cpuPerScrape = cpuMs / SCRAPES;
 scrapeMs.push(...scrapeMsWithClient);
+// The console's API with as many queues: each request alone, its time, size, CPU and stall.
+const apiRows = [];
+for (const [what, url] of [
+  ['overview (the dashboard polls it every second)', '/api/overview'],
+  ['a page of the 100 deepest queues', '/api/queues?sort=pending&limit=100'],
+  ['queues whose name contains a text', '/api/queues?filter=BENCH.9999&limit=100'],
+  ['one queue', '/api/queues/BENCH.4242'],
+  ['the whole queue list (no paging parameter)', '/api/queues'],
+]) {
+  await ask('mark', 'marked');
+  const t = performance.now();
+  const bytes = (await (await fetch(`${consoleUrl}${url}`)).text()).length;
+  const ms = performance.now() - t;
+  const { cpuMs: cpu, maxMs: stall } = await ask('stall', 'stall');
+  apiRows.push({ what, url, ms, bytes, cpu, stall });
+  console.log(`GET ${url}: ${ms.toFixed(0)} ms, ${fmt(bytes / 1024)} KiB, broker CPU ${cpu.toFixed(0)} ms, longest stall ${stall.toFixed(1)} ms`);
+}
 const rssAfterScrapes = rss();
 await c.close();
 const exited = new Promise((r) => child.once('exit', r));
@@ -151,6 +168,12 @@ ${new Date().toISOString().slice(0, 10)}, ${machineLine()}, load average ${loadB
 | longest event-loop stall while scraping (the broker's own delay histogram) | ${loopStall.toFixed(1)} ms (${baselineStall.toFixed(1)} ms in 2 s with no scrape) | a few ms |
 | longest client round trip while scraping | ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms with no scrape; the machine's other load included) | |
 | broker RSS after the scrapes | ${fmt(rssAfterScrapes / 2 ** 20)} MiB | |
+
+The console's API on the same broker, each request alone:
+
+| request | time | size | broker CPU | longest event-loop stall |
+|---|---|---|---|---|
+${apiRows.map((r) => `| ${r.what}: \`GET ${r.url}\` | ${r.ms.toFixed(0)} ms | ${fmt(r.bytes / 1024)} KiB | ${r.cpu.toFixed(0)} ms | ${r.stall.toFixed(1)} ms |`).join('\n')}
 
 The wall-clock figures include the time the broker waited for a CPU on the shared machine (the load average above on 2 cores): the CPU time row does not, and the event-loop histogram counts the process's descheduling as stall too. The restart's work is the store's recovery scan (destination records and message keys, about half the CPU time), the store's start-up checks, and one small object set per queue.
 
