@@ -1,8 +1,8 @@
 // The broker process of scripts/bench-destinations.mjs: a broker and its console on the store
 // given in argv[2]; reports when started, and over IPC, between a 'mark' and a 'stall' request:
 // the event loop's longest stall (perf_hooks' event-loop delay histogram, 1 ms resolution), the
-// longest single stall the histogram saw and the process's CPU time. With argv[3] (a file name), a
-// CPU profile of that interval is written there (open it in Chrome's DevTools).
+// most CPU time spent in one event-loop iteration, and the process's CPU time. With argv[3] (a file name), a
+// CPU profile of each such interval is written there, numbered from 0 (open them in Chrome's DevTools).
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -17,26 +17,51 @@ const h = monitorEventLoopDelay({ resolution: 1 });
 h.enable();
 const profileFile = process.argv[3];
 const session = profileFile ? new Session() : null;
+let profiles = 0;
 if (session) {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
 }
 let cpu = process.cpuUsage();
+// The most CPU time the process spent between two runs of a 1 ms timer (at most one event-loop
+// iteration apart): the longest turn's own work, which unlike the histogram's stalls does not
+// count the time a loaded machine kept the process off the CPU (GC helper threads' time in that
+// window is counted).
+let turnMax = 0;
+let turnTimer = null;
+const startTurns = () => {
+  let prev = process.cpuUsage();
+  turnMax = 0;
+  turnTimer = setInterval(() => {
+    const d = process.cpuUsage(prev);
+    prev = process.cpuUsage();
+    turnMax = Math.max(turnMax, (d.user + d.system) / 1000);
+  }, 1);
+};
 process.on('message', async (m) => {
   if (m.type === 'mark') {
+    clearInterval(turnTimer);
+    startTurns();
     if (session) await session.post('Profiler.start');
     h.reset();
+    // After a reset the histogram's first interval is not recorded: a stall right after the
+    // mark would be lost, so the mark is answered once that interval has passed.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     cpu = process.cpuUsage();
     process.send({ type: 'marked' });
   } else if (m.type === 'stall') {
+    // The histogram records a stall when its timer fires after it: this message can be read
+    // first, right after the request that stalled.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const used = process.cpuUsage(cpu);
     const maxMs = h.max / 1e6;
     if (session) {
       const { profile } = await session.post('Profiler.stop');
-      fs.writeFileSync(profileFile, JSON.stringify(profile));
+      fs.writeFileSync(`${profileFile}.${profiles++}`, JSON.stringify(profile));
     }
-    process.send({ type: 'stall', maxMs, cpuMs: (used.user + used.system) / 1000 });
+    clearInterval(turnTimer);
+    process.send({ type: 'stall', maxMs, cpuMs: (used.user + used.system) / 1000, turnCpuMs: turnMax });
   } else if (m.type === 'stop') {
     await consoleHandle.close();
     await broker.stop();

@@ -3,7 +3,8 @@
 // started line, the broker's RSS, /metrics scrape time and size, and the longest round trip a
 // client sees while scrapes run (the event-loop stall other clients wait through), then the
 // broker's CPU time per scrape with no client running. Writes docs/PERFORMANCE.md (section
-// bench-destinations); --profile FILE writes a CPU profile of the broker over the second phase.
+// bench-destinations); --profile FILE writes CPU profiles of the broker, FILE.0 to FILE.7: the
+// baseline, the scrapes with a client, the scrapes alone, then each API request.
 //   node scripts/bench-destinations.mjs [--queues 100000] [--scrapes 5] [--no-write] [--profile FILE]
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -119,7 +120,7 @@ await pinger;
 const scrapeMsWithClient = scrapeMs.splice(0);
 await ask('mark', 'marked');
 await scrapes();
-const { cpuMs, maxMs: loopStallAlone } = await ask('stall', 'stall');
+const { cpuMs, maxMs: loopStallAlone, turnCpuMs: scrapeTurnCpu } = await ask('stall', 'stall');
 const cpuPerScrape = cpuMs / SCRAPES;
 scrapeMs.push(...scrapeMsWithClient);
 // The console's API with as many queues: each request alone, its time, size, CPU and stall.
@@ -135,9 +136,9 @@ for (const [what, url] of [
   const t = performance.now();
   const bytes = (await (await fetch(`${consoleUrl}${url}`)).text()).length;
   const ms = performance.now() - t;
-  const { cpuMs: cpu, maxMs: stall } = await ask('stall', 'stall');
-  apiRows.push({ what, url, ms, bytes, cpu, stall });
-  console.log(`GET ${url}: ${ms.toFixed(0)} ms, ${fmt(bytes / 1024)} KiB, broker CPU ${cpu.toFixed(0)} ms, longest stall ${stall.toFixed(1)} ms`);
+  const { cpuMs: cpu, maxMs: stall, turnCpuMs: turn } = await ask('stall', 'stall');
+  apiRows.push({ what, url, ms, bytes, cpu, stall, turn });
+  console.log(`GET ${url}: ${ms.toFixed(0)} ms, ${fmt(bytes / 1024)} KiB, broker CPU ${cpu.toFixed(0)} ms, longest stall ${stall.toFixed(1)} ms, longest turn ${turn.toFixed(1)} ms of CPU`);
 }
 const rssAfterScrapes = rss();
 await c.close();
@@ -149,7 +150,7 @@ scrapeMs.sort((a, b) => a - b);
 const median = scrapeMs[Math.floor(scrapeMs.length / 2)];
 console.log(`/metrics: ${fmt(scrapeBytes / 1024)} KiB, median ${median.toFixed(0)} ms over ${SCRAPES} scrapes; longest event-loop stall ${loopStall.toFixed(1)} ms (${baselineStall.toFixed(1)} ms with no scrape); ` +
   `longest client round trip while scraping ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms without; ${fmt(trips)} round trips); ` +
-  `broker CPU ${cpuPerScrape.toFixed(1)} ms per scrape (longest stall ${loopStallAlone.toFixed(1)} ms with no client); RSS ${fmt(rssAfterScrapes / 2 ** 20)} MiB`);
+  `broker CPU ${cpuPerScrape.toFixed(1)} ms per scrape, longest turn ${scrapeTurnCpu.toFixed(1)} ms of CPU (longest stall ${loopStallAlone.toFixed(1)} ms with no client); RSS ${fmt(rssAfterScrapes / 2 ** 20)} MiB`);
 
 if (!o['no-write']) {
   writeSection('bench-destinations', `
@@ -165,15 +166,16 @@ ${new Date().toISOString().slice(0, 10)}, ${machineLine()}, load average ${loadB
 | \`/metrics\` size | ${fmt(scrapeBytes / 1024)} KiB (series for the 1,000 deepest queues, \`metricsDestinationLimit\`) | bounded |
 | \`/metrics\` scrape time, median | ${median.toFixed(0)} ms | |
 | the broker's CPU time per scrape (user + system, scrapes with no client running) | ${cpuPerScrape.toFixed(1)} ms | |
+| the most CPU time in one event-loop iteration while scraping (the longest turn's own work, not the machine's load) | ${scrapeTurnCpu.toFixed(1)} ms | a couple of ms |
 | longest event-loop stall while scraping (the broker's own delay histogram) | ${loopStall.toFixed(1)} ms (${baselineStall.toFixed(1)} ms in 2 s with no scrape) | a few ms |
 | longest client round trip while scraping | ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms with no scrape; the machine's other load included) | |
 | broker RSS after the scrapes | ${fmt(rssAfterScrapes / 2 ** 20)} MiB | |
 
 The console's API on the same broker, each request alone:
 
-| request | time | size | broker CPU | longest event-loop stall |
-|---|---|---|---|---|
-${apiRows.map((r) => `| ${r.what}: \`GET ${r.url}\` | ${r.ms.toFixed(0)} ms | ${fmt(r.bytes / 1024)} KiB | ${r.cpu.toFixed(0)} ms | ${r.stall.toFixed(1)} ms |`).join('\n')}
+| request | time | size | broker CPU | most CPU in one event-loop iteration | longest event-loop stall |
+|---|---|---|---|---|---|
+${apiRows.map((r) => `| ${r.what}: \`GET ${r.url}\` | ${r.ms.toFixed(0)} ms | ${fmt(r.bytes / 1024)} KiB | ${r.cpu.toFixed(0)} ms | ${r.turn.toFixed(1)} ms | ${r.stall.toFixed(1)} ms |`).join('\n')}
 
 The wall-clock figures include the time the broker waited for a CPU on the shared machine (the load average above on 2 cores): the CPU time row does not, and the event-loop histogram counts the process's descheduling as stall too. The restart's work is the store's recovery scan (destination records and message keys, about half the CPU time), the store's start-up checks, and one small object set per queue.
 

@@ -120,9 +120,9 @@ class BrokerAdapter implements BrokerView {
     };
   }
 
-  metricsDestinations(limit: number): Promise<MetricsDestinations> {
+  metricsDestinations(limit: number, overview = false): Promise<MetricsDestinations> {
     const producers = this.admin.producerCounts();
-    return brokerMetricsDestinations(this.admin, limit, (q) => queueInfo(this.admin.queueStats(q, producers)), (t) => topicInfo(this.admin.topicStats(t, producers)));
+    return brokerMetricsDestinations(this.admin, limit, (q) => queueInfo(this.admin.queueStats(q, producers)), (t) => topicInfo(this.admin.topicStats(t, producers)), overview);
   }
 
   queues(): QueueInfo[] {

@@ -109,8 +109,8 @@ export class FollowingView implements BrokerView {
     };
   }
 
-  metricsDestinations(limit: number): Promise<MetricsDestinations> {
-    return destinationsOf(this.serving(), limit);
+  metricsDestinations(limit: number, overview = false): Promise<MetricsDestinations> {
+    return destinationsOf(this.serving(), limit, overview);
   }
 
   queues(): QueueInfo[] {

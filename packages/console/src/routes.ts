@@ -41,7 +41,7 @@ export interface Overview {
  * poll of the page). "Busiest" are then the deepest queues that are not temporary.
  */
 export async function overview(view: BrokerView): Promise<Overview> {
-  const d = await destinationsOf(view, BUSIEST);
+  const d = await destinationsOf(view, BUSIEST, true);
   const subs = view.subscriptions().filter((s) => s.durable);
   let dequeued = d.totals.dequeued;
   for (const s of subs) dequeued += s.dequeued;

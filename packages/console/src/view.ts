@@ -190,8 +190,9 @@ export interface DestinationTotals {
   dequeued: number;
   pending: number;
   inflight: number;
+  /** Counted for the overview only (0 otherwise): a look at every queue's consumers and name. */
   consumers: number;
-  /** Pending in dead-letter queues. */
+  /** Pending in dead-letter queues (for the overview only, as consumers). */
   dlqPending: number;
 }
 
@@ -201,7 +202,7 @@ export interface BrokerView {
    * 100,000 destinations is never blocked for the whole list (optional: metrics fall back to
    * queues() and topics()).
    */
-  metricsDestinations?(limit: number): Promise<MetricsDestinations>;
+  metricsDestinations?(limit: number, overview?: boolean): Promise<MetricsDestinations>;
   info(): BrokerInfo;
   /** Every queue, by name (a broker with 100,000 queues takes seconds: prefer queuePage). */
   queues(): QueueInfo[];
