@@ -5,7 +5,7 @@
 // CPU profile of each such interval is written there, numbered from 0 (open them in Chrome's DevTools).
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Broker } from '@wharf/broker';
 import { startConsole } from '@wharf/console';
 
@@ -39,8 +39,14 @@ const startTurns = () => {
     turnMax = Math.max(turnMax, (d.user + d.system) / 1000);
   }, 1);
 };
+// The longest garbage collection pause of the main thread (part of a stall, when there is one).
+let gcMax = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMax = Math.max(gcMax, e.duration);
+}).observe({ entryTypes: ['gc'] });
 process.on('message', async (m) => {
   if (m.type === 'mark') {
+    gcMax = 0;
     clearInterval(turnTimer);
     startTurns();
     if (session) await session.post('Profiler.start');
@@ -61,7 +67,7 @@ process.on('message', async (m) => {
       fs.writeFileSync(`${profileFile}.${profiles++}`, JSON.stringify(profile));
     }
     clearInterval(turnTimer);
-    process.send({ type: 'stall', maxMs, cpuMs: (used.user + used.system) / 1000, turnCpuMs: turnMax });
+    process.send({ type: 'stall', maxMs, cpuMs: (used.user + used.system) / 1000, turnCpuMs: turnMax, gcMs: gcMax });
   } else if (m.type === 'stop') {
     await consoleHandle.close();
     await broker.stop();

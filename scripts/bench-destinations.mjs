@@ -120,7 +120,7 @@ await pinger;
 const scrapeMsWithClient = scrapeMs.splice(0);
 await ask('mark', 'marked');
 await scrapes();
-const { cpuMs, maxMs: loopStallAlone, turnCpuMs: scrapeTurnCpu } = await ask('stall', 'stall');
+const { cpuMs, maxMs: loopStallAlone, turnCpuMs: scrapeTurnCpu, gcMs: scrapeGc } = await ask('stall', 'stall');
 const cpuPerScrape = cpuMs / SCRAPES;
 scrapeMs.push(...scrapeMsWithClient);
 // The console's API with as many queues: each request alone, its time, size, CPU and stall.
@@ -150,7 +150,7 @@ scrapeMs.sort((a, b) => a - b);
 const median = scrapeMs[Math.floor(scrapeMs.length / 2)];
 console.log(`/metrics: ${fmt(scrapeBytes / 1024)} KiB, median ${median.toFixed(0)} ms over ${SCRAPES} scrapes; longest event-loop stall ${loopStall.toFixed(1)} ms (${baselineStall.toFixed(1)} ms with no scrape); ` +
   `longest client round trip while scraping ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms without; ${fmt(trips)} round trips); ` +
-  `broker CPU ${cpuPerScrape.toFixed(1)} ms per scrape, longest turn ${scrapeTurnCpu.toFixed(1)} ms of CPU (longest stall ${loopStallAlone.toFixed(1)} ms with no client); RSS ${fmt(rssAfterScrapes / 2 ** 20)} MiB`);
+  `broker CPU ${cpuPerScrape.toFixed(1)} ms per scrape, longest turn ${scrapeTurnCpu.toFixed(1)} ms of CPU, longest GC pause ${scrapeGc.toFixed(1)} ms (longest stall ${loopStallAlone.toFixed(1)} ms with no client); RSS ${fmt(rssAfterScrapes / 2 ** 20)} MiB`);
 
 if (!o['no-write']) {
   writeSection('bench-destinations', `
@@ -166,7 +166,8 @@ ${new Date().toISOString().slice(0, 10)}, ${machineLine()}, load average ${loadB
 | \`/metrics\` size | ${fmt(scrapeBytes / 1024)} KiB (series for the 1,000 deepest queues, \`metricsDestinationLimit\`) | bounded |
 | \`/metrics\` scrape time, median | ${median.toFixed(0)} ms | |
 | the broker's CPU time per scrape (user + system, scrapes with no client running) | ${cpuPerScrape.toFixed(1)} ms | |
-| the most CPU time in one event-loop iteration while scraping (the longest turn's own work, not the machine's load) | ${scrapeTurnCpu.toFixed(1)} ms | a couple of ms |
+| the most CPU time in one event-loop iteration while scraping (the longest turn's own work, not the machine's load; GC helper threads' time in it included) | ${scrapeTurnCpu.toFixed(1)} ms | a couple of ms |
+| the longest garbage-collection pause while scraping | ${scrapeGc.toFixed(1)} ms | |
 | longest event-loop stall while scraping (the broker's own delay histogram) | ${loopStall.toFixed(1)} ms (${baselineStall.toFixed(1)} ms in 2 s with no scrape) | a few ms |
 | longest client round trip while scraping | ${scrapeWorst.toFixed(1)} ms (${baselineWorst.toFixed(1)} ms with no scrape; the machine's other load included) | |
 | broker RSS after the scrapes | ${fmt(rssAfterScrapes / 2 ** 20)} MiB | |
