@@ -187,7 +187,7 @@ ${[
     row('`/metrics` size', (r) => `${fmt(r.scrapeBytes / 1024)} KiB (series for the 1,000 deepest queues, \`metricsDestinationLimit\`)`, 'bounded'),
     row('`/metrics` scrape time, median', (r) => `${r.median.toFixed(0)} ms`),
     row('the broker\'s CPU time per scrape (user + system, scrapes with no client running)', (r) => ms1(r.cpuPerScrape)),
-    row('the most CPU time in one event-loop iteration while scraping (the longest turn\'s own work, not the machine\'s load; GC helper threads\' time in it included)', (r) => ms1(r.scrapeTurnCpu), 'a couple of ms'),
+    row('the most CPU time in one event-loop iteration while scraping (the longest turn\'s own work with its GC pauses, not the time the machine\'s load kept the broker waiting; GC helper threads\' time in it is counted too)', (r) => ms1(r.scrapeTurnCpu), 'a couple of ms'),
     row('the longest garbage-collection pause while scraping', (r) => ms1(r.scrapeGc)),
     row('longest event-loop stall while scraping (the broker\'s own delay histogram)', (r) => `${ms1(r.loopStall)} (${ms1(r.baselineStall)} in 2 s with no scrape)`, 'a few ms'),
     row('longest client round trip while scraping', (r) => `${ms1(r.scrapeWorst)} (${ms1(r.baselineWorst)} with no scrape; the machine's other load included)`),
@@ -200,7 +200,7 @@ The console's API on the same broker, each request alone: its time, response siz
 |---|---|---|${before ? '---|---|' : ''}
 ${apiRows.map((r, i) => apiRow(r, before?.apiRows[i])).join('\n')}
 
-The wall-clock figures include the time the broker waited for a CPU on the shared machine (the load average above on 2 cores): the CPU time rows do not, and the event-loop histogram counts the process's descheduling as stall too. The restart's work is the store's recovery scan (destination records and message keys, about half the CPU time), the store's start-up checks, and one small object set per queue. A scrape walks every destination (totals, and the 1,000 deepest kept with a bounded selection) 2,000 at a time, renders 500 lines at a time and writes its response a slice per turn${scrapeTurnCpu <= scrapeGc + 1 ? `; the longest iteration left is a garbage collection pause of the ${fmt(N)}-queue heap, not the scrape's own work` : ''}.
+The wall-clock figures include the time the broker waited for a CPU on the shared machine (the load average above on 2 cores): the CPU time rows do not, and the event-loop histogram counts the process's descheduling as stall too. The restart's work is the store's recovery scan (destination records and message keys, about half the CPU time), the store's start-up checks, and one small object set per queue. A scrape walks every destination (totals, and the 1,000 deepest kept with a bounded selection) 1,000 at a time, renders 500 lines at a time and writes its response a slice per turn; what else a turn holds is prom-client's own metrics (about 2 ms of CPU) and the garbage collector's pauses on a heap of ${fmt(N)} queues.
 
 Before this work the same store took 28 s and 2.2 GB of RSS to restart (every queue read its messages in at once) and a scrape rendered a series per queue and metric (tens of MB, seconds of blocked event loop).
 `);

@@ -7,7 +7,7 @@ import type { BrokerAdmin, Queue, Topic } from '@wharf/broker';
 import type { BrokerView, DestinationTotals, MetricsDestinations, QueueInfo, TopicInfo } from './view';
 
 /** Destinations looked at between yields to the event loop. */
-export const CHUNK = 2000;
+export const CHUNK = 1000;
 
 /**
  * Keep the `limit` items that come first by `order` of their keys (ties: the one seen first),
