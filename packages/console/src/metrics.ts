@@ -218,12 +218,16 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX,
       bridges: view.bridges(),
     };
     const { queues, topics } = snap;
+    // prom-client's metrics (the process's and the broker's own) take a turn of their own, about
+    // 2 ms: the last destinations read and the first lines rendered go in other turns.
     let head: string;
     try {
+      await yieldLoop();
       head = await registry.metrics();
     } finally {
       snap = null;
     }
+    await yieldLoop();
     const slices = [head];
     await renderPerDestination(queues, topics, slices);
     return slices;
