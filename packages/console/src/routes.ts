@@ -108,7 +108,7 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
   app.get('/api/overview', async () => overview(view));
   app.get('/api/broker', async () => view.info());
   // With a paging parameter, a page ({total, offset, limit, queues}); without, the whole list
-  // (kept for the CLI and scripts; with many queues it is costly, see docs/CONSOLE.md).
+  // (kept for the CLI and scripts; with many queues it is costly, see packages/console/README.md).
   app.get<{ Querystring: PageQuery }>('/api/queues', async (req) => {
     const page = parsePage(req.query, ['name', 'pending', 'enqueued']);
     if (!page) return view.queues();
