@@ -48,7 +48,7 @@ export async function pageOf<S, R>(all: Iterable<S>, req: PageRequest, read: Pag
   // A test per name, without a lower-cased copy of each of 100,000 names.
   const match = req.filter ? new RegExp(escapeRegExp(req.filter), 'i') : null;
   const byName = req.sort === 'name';
-  const top = byName ? new Top<S, string>(end, (a, b) => BY_NAME.compare(a, b)) : new Top<S>(end);
+  const top = new Top<S, string | number>(end, byName ? (a, b) => BY_NAME.compare(a as string, b as string) : (a, b) => (b as number) - (a as number));
   let total = 0;
   let n = 0;
   for (const s of all) {
@@ -57,8 +57,7 @@ export async function pageOf<S, R>(all: Iterable<S>, req: PageRequest, read: Pag
     const name = read.name(s);
     if (match && !match.test(name)) continue;
     total++;
-    if (byName) (top as Top<S, string>).add(name, s);
-    else (top as Top<S>).add(req.sort === 'pending' ? read.pending(s) : read.enqueued(s), s);
+    top.add(byName ? name : req.sort === 'pending' ? read.pending(s) : read.enqueued(s), s);
   }
   return { total, offset: req.offset, limit: req.limit, items: await top.result(info, req.offset) };
 }
