@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs the XA probe (packages/openwire/test/java/XaProbe.java) against Debian's Apache ActiveMQ
 # 5.17 (KahaDB), restarting it between `prepare` and `complete`, to record what ActiveMQ answers;
-# packages/openwire/test/xa.test.ts expects the same lines from Wharf.
+# packages/openwire/test/xa.test.ts expects the same lines from Wharf. Last, `active` holds a
+# branch started (not ended) on a failover:(...) connection while ActiveMQ is killed (SIGKILL)
+# and started again on the same store, and `interleaved` a branch ended (not prepared) then
+# committed in one phase across the same: test-cluster/xa.test.mjs expects the same of a Wharf
+# group whose master is killed.
 #
 #   scripts/xa-vs-activemq.sh
 #
@@ -14,7 +18,10 @@ activemq_require
 WORK=$(mktemp -d /tmp/wharf-xa-vs-activemq-XXXXXX)
 chmod 755 "$WORK" # the activemq user must reach its directory
 AMQ_PID=""
+PROBE_PID=""
 cleanup() {
+  exec 3>&- 2>/dev/null || true
+  [ -z "$PROBE_PID" ] || kill -KILL "$PROBE_PID" 2>/dev/null || true
   [ -z "$AMQ_PID" ] || stop_pids "$AMQ_PID"
   rm -rf "$WORK"
 }
@@ -41,3 +48,27 @@ AMQ_PID=""
 start
 echo "== complete (after a restart)"
 probe complete "$URL" xa.restart restart
+
+# across_kill MODE QUEUE TAG: XaProbe MODE on failover:(...); once it prints TAG, ActiveMQ is
+# killed (SIGKILL) and started again on the same store; then the program goes on.
+mkfifo "$WORK/in"
+across_kill() {
+  probe "$1" "failover:($URL)" "$2" "$3" <"$WORK/in" >"$WORK/$1.out" 2>"$WORK/$1.err" &
+  PROBE_PID=$!
+  exec 3>"$WORK/in"
+  for _ in $(seq 1 120); do grep -q "^$3\$" "$WORK/$1.out" && break; sleep 0.25; done
+  grep -q "^$3\$" "$WORK/$1.out" || { cat "$WORK/$1.out" "$WORK/$1.err" >&2; exit 1; }
+  kill -KILL "$AMQ_PID"
+  wait "$AMQ_PID" 2>/dev/null || true
+  AMQ_PID=""
+  start
+  echo go >&3
+  exec 3>&-
+  wait "$PROBE_PID" || { cat "$WORK/$1.err" >&2; exit 1; }
+  PROBE_PID=""
+  cat "$WORK/$1.out"
+}
+echo "== active (a branch not ended when ActiveMQ is killed; the failover connection comes back)"
+across_kill active xa.active active
+echo "== interleaved (a branch ended, not prepared, when ActiveMQ is killed; committed after it)"
+across_kill interleaved xa.interleaved interleaved

@@ -1,6 +1,6 @@
 # Shared by the scripts that run Debian's ActiveMQ 5.17 next to Wharf (bench-vs-activemq.sh,
-# bench-java-vs-activemq.sh, java-examples-vs-activemq.sh, xa-vs-activemq.sh). Source it; it
-# defines functions only.
+# bench-java-vs-activemq.sh, java-examples-vs-activemq.sh, java-bridge-vs-activemq.sh,
+# xa-vs-activemq.sh, openwire-failover-vs-activemq.sh). Source it; it defines functions only.
 #
 #   activemq_require [--install]     fail (or, as root with --install, apt-get install) when
 #                                    Debian's activemq package is missing
@@ -9,8 +9,14 @@
 #   activemq_start DIR PORT ATTRS BODY [JVM option ...]
 #                                    ActiveMQ with its own conf, data and tmp under DIR, KahaDB,
 #                                    broker attributes ATTRS and the XML BODY inside <broker>
-#                                    (transport connectors, network connectors); waits for PORT;
-#                                    sets AMQ_PID; its output is DIR/console.log
+#                                    (transport connectors, network connectors; a
+#                                    <persistenceAdapter> there replaces the default KahaDB in
+#                                    DIR/data); waits for PORT; sets AMQ_PID; its output is
+#                                    DIR/console.log; JVM options come after the defaults (a
+#                                    later -Xmx wins)
+#   activemq_launch DIR PORT ATTRS BODY [JVM option ...]
+#                                    the same without waiting for PORT (a shared-store slave
+#                                    opens no connector until it has the lock)
 #   stop_pids PID ...                SIGTERM, up to 10 s to exit, then SIGKILL
 #
 # ActiveMQ runs as the `activemq` user (root starts it through setpriv) from the JVM options
@@ -44,8 +50,15 @@ wait_port() {
 }
 
 activemq_start() {
-  local dir=$1 port=$2 attrs=$3 body=$4
+  activemq_launch "$@"
+  wait_port "$2" "$AMQ_PID" ActiveMQ || { tail -30 "$1/console.log" >&2; return 1; }
+}
+
+activemq_launch() {
+  local dir=$1 attrs=$3 body=$4
   shift 4
+  local store="<persistenceAdapter><kahaDB directory=\"$dir/data/kahadb\"/></persistenceAdapter>"
+  case "$body" in *'<persistenceAdapter'*) store='' ;; esac
   mkdir -p "$dir/conf" "$dir/data" "$dir/tmp"
   chmod 755 "$dir" # the activemq user must reach it (and every folder above it)
   cp /etc/activemq/instances-available/main/log4j2.properties "$dir/conf/" 2>/dev/null || true
@@ -55,7 +68,7 @@ activemq_start() {
        xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
                            http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
   <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" dataDirectory="$dir/data" $attrs>
-    <persistenceAdapter><kahaDB directory="$dir/data/kahadb"/></persistenceAdapter>
+    $store
     $body
   </broker>
 </beans>
@@ -73,7 +86,6 @@ EOF
     -Dactivemq.conf="$dir/conf" -Dactivemq.data="$dir/data" \
     -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$dir/conf/activemq.xml") >"$dir/console.log" 2>&1 &
   AMQ_PID=$!
-  wait_port "$port" "$AMQ_PID" ActiveMQ || { tail -30 "$dir/console.log" >&2; return 1; }
 }
 
 stop_pids() {

@@ -182,8 +182,8 @@ export class BrokerAdmin {
   }
 
   /**
-   * Messages of a queue, in order (pending and in flight, then paged ones from the store), with
-   * paging and an optional selector. Throws InvalidDestinationError for a bad name or a
+   * Messages of a queue, in order (pending and in flight, then paged ones from the store; not
+   * those a prepared XA branch acknowledged, as a QueueBrowser), with paging and an optional selector. Throws InvalidDestinationError for a bad name or a
    * queue that does not exist.
    */
   async browse(queueUrl: string, opts: BrowseOptions = {}): Promise<MessageView[]> {

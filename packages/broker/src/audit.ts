@@ -34,7 +34,7 @@ export class ProducerAudit {
   private readonly producers = new Map<string, ProducerWindow>();
   private last: ProducerWindow | null = null;
   private lastId = '';
-  /** Last stored seq per producer, from the store at start (duplicates after failover). */
+  /** Highest stored seq per producer, from the store at start (duplicates after failover). */
   storedHighWater = new Map<string, number>();
 
   /** True if this send was seen before; records it otherwise. */
@@ -56,6 +56,21 @@ export class ProducerAudit {
     this.last = w;
     this.lastId = producerId;
     return w.check(seq);
+  }
+
+  /**
+   * A transaction's send, at its commit: an open transaction's sends are never stored, and a
+   * client does not replay a transaction whose commit was in doubt, so the producer's stored
+   * mark cannot judge it (after a failover its other, later sends may be stored already: a
+   * branch committed after another of the same producer). Only sends seen in this process do;
+   * a producer with a stored mark and no window yet gets none here, so that the mark still
+   * judges its plain sends resent after the failover.
+   */
+  isDuplicateInTransaction(producerId: string, seq: number): boolean {
+    const w = producerId === this.lastId ? this.last : this.producers.get(producerId);
+    if (w) return w.check(seq);
+    if (this.storedHighWater.has(producerId)) return false;
+    return this.isDuplicate(producerId, seq, false);
   }
 
   /** Forget a send that failed before it was stored, so a retry is not taken for a duplicate. */

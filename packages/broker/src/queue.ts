@@ -170,16 +170,26 @@ export class Queue extends MessageSource {
     return this.groups?.size ?? 0;
   }
 
-  /** Messages for a browser: pending and in flight, in seq order; paged ones from the store. */
+  /**
+   * Messages for a browser: pending and in flight, in seq order; paged ones from the store. Not
+   * those a prepared XA branch acknowledged: ActiveMQ lists them to no browser.
+   */
   async browse(limit: number): Promise<Entry[]> {
     const out: Entry[] = [];
-    for (const c of this.consumers) for (const e of c.inflight.values()) if (e.source === this) out.push(e);
+    const xa = this.broker.xa;
+    for (const c of this.consumers) {
+      for (const e of c.inflight.values()) {
+        if (e.source === this && !(e.txId !== null && xa.get(e.txId)?.prepared === true)) out.push(e);
+      }
+    }
     out.push(...this.pending.toArray());
     out.sort((a, b) => a.seq - b.seq);
     if (out.length < limit && this.pagedCount > 0) {
       const rows = await this.broker.store.loadMessages(this.destination.url, this.storeCursor, limit - out.length);
       for (const r of rows) {
         if (r.seq > this.pagedMaxSeq) break;
+        // Held for a prepared XA branch since recovery (or back in memory once it rolled back).
+        if (this.heldSeqs?.has(r.seq)) continue;
         const e = new Entry(r.seq, r.msg, this, 0, true, null);
         e.state = EntryState.PENDING;
         out.push(e);

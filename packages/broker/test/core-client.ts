@@ -37,7 +37,7 @@ export class CoreClient {
   private corr = 0;
   private seq = 0;
   private readonly waiting = new Map<number, { resolve(data: unknown): void; reject(err: Error): void }>();
-  private readonly producerId: string;
+  readonly producerId: string;
 
   constructor(broker: Broker, name = 'core') {
     this.producerId = `ID:${name}-${Math.random().toString(36).slice(2)}`;

@@ -27,6 +27,24 @@ describe('broker core - XA', () => {
     brokers.push(b);
     return b;
   }
+  /** A broker on a new data directory; a client that begins branch `xid` and sends `in-branch` in it. */
+  async function sendInBranch(queue: string, xid: string): Promise<{ dir: string; c: CoreClient }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
+    dirs.push(dir);
+    const c = new CoreClient(await broker(dir));
+    await c.open();
+    await xa(c, XaOp.BEGIN, xid);
+    await c.send(queue, 'in-branch', {}, xid);
+    return { dir, c };
+  }
+  /** Closes `c`, stops the broker and starts another on `dir`, with a failover connection. */
+  async function restartWithFailover(c: CoreClient, dir: string): Promise<CoreClient> {
+    c.conn.close();
+    for (const b of brokers.splice(0)) await b.stop();
+    const next = new CoreClient(await broker(dir));
+    await next.request({ type: CommandType.HELLO, version: 1, heartbeat: 0, failover: true } as unknown as Command);
+    return next;
+  }
 
   it('xa - a durable subscription message acknowledged by a prepared branch stays reserved across a restart; rollback returns it redelivered', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
@@ -63,29 +81,45 @@ describe('broker core - XA', () => {
     assert.deepEqual(await xa(c, XaOp.RECOVER), []);
   });
 
-  it('xa - a prepared send committed after a restart by a failover connection is delivered, though its producer stored later sends', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-xa-core-'));
-    dirs.push(dir);
-    let b = await broker(dir);
-    const c = new CoreClient(b);
-    await c.open();
-    await xa(c, XaOp.BEGIN, 'early');
-    await c.send('queue://XA.D', 'in-branch', {}, 'early');
+  it('xa - a prepared send committed after a restart by a failover connection is delivered, though its producer stored later sends, which stay duplicates after another restart', async () => {
+    const { dir, c } = await sendInBranch('queue://XA.D', 'early');
     assert.equal(await xa(c, XaOp.PREPARE, 'early'), 0);
     // The same producer's next send (a higher sequence) is stored now.
     await c.send('queue://XA.D', 'later');
-    c.conn.close();
-    await b.stop();
-    brokers.splice(0);
-
-    b = await broker(dir);
-    const tm = new CoreClient(b);
-    await tm.request({ type: CommandType.HELLO, version: 1, heartbeat: 0, failover: true } as unknown as Command);
+    const tm = await restartWithFailover(c, dir);
     tm.session(1, AckMode.CLIENT_ACKNOWLEDGE);
     await xa(tm, XaOp.COMMIT, 'early', { onePhase: false });
     await tm.consume(1, 1, 'queue://XA.D', 10);
     await until('both messages', () => tm.deliveries(1).length === 2);
     assert.deepEqual(tm.bodies(1).sort(), ['in-branch', 'later']);
+    const later = tm.deliveries(1).find((d) => d.message!.body === 'later')!.message!;
+    // Storing the branch's lower sequence last must not have lowered the producer's mark: the
+    // later send, resent over failover after another restart, is a duplicate.
+    const resender = await restartWithFailover(tm, dir);
+    await resender.send('queue://XA.D', 'later', { producerId: later.producerId, producerSeq: later.producerSeq, messageId: later.messageId });
+    await resender.send('queue://XA.D', 'marker');
+    resender.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    await resender.consume(1, 1, 'queue://XA.D', 10);
+    await until('the marker', () => resender.bodies(1).includes('marker'));
+    assert.deepEqual(resender.bodies(1).sort(), ['in-branch', 'later', 'marker']);
+  });
+
+  it('xa - a branch the client replays after a failover commits in one phase, though its producer stored a later send; that send resent is still a duplicate', async () => {
+    const { dir, c } = await sendInBranch('queue://XA.S', 'open');
+    await c.send('queue://XA.S', 'later');
+    const producerId = c.producerId;
+    const tm = await restartWithFailover(c, dir);
+    // The client replays the open branch (its begin and its send, the same producer and
+    // sequence) and commits it in one phase.
+    await xa(tm, XaOp.BEGIN, 'open');
+    await tm.send('queue://XA.S', 'in-branch', { producerId, producerSeq: 1, messageId: `${producerId}:1` }, 'open');
+    await xa(tm, XaOp.COMMIT, 'open', { onePhase: true });
+    await tm.send('queue://XA.S', 'later', { producerId, producerSeq: 2, messageId: `${producerId}:2` });
+    await tm.send('queue://XA.S', 'marker');
+    tm.session(1, AckMode.CLIENT_ACKNOWLEDGE);
+    await tm.consume(1, 1, 'queue://XA.S', 10);
+    await until('the marker', () => tm.bodies(1).includes('marker'));
+    assert.deepEqual(tm.bodies(1).sort(), ['in-branch', 'later', 'marker']);
   });
 
   it('xa - closing a connection rolls back its active branch, not its prepared one, which another connection commits', async () => {

@@ -38,6 +38,7 @@ describe('openwire - XA transactions with the Java client', function () {
       assert.deepEqual(out, {
         // Sends: not visible while prepared, listed by recover, delivered at commit.
         'prepare.sends': '0',
+        'browse.prepared': '[]',
         'visible.prepared': '[]',
         'recover.prepared': '[22359:send-commit:[1]]',
         'recover.committed': '[]',
@@ -48,6 +49,9 @@ describe('openwire - XA transactions with the Java client', function () {
         // Acks: a prepared ack keeps the message from every other consumer; commit consumes it.
         'xa.received': 'd1',
         'prepare.ack': '0',
+        // Nor does a QueueBrowser list it, while the consumer that received it is open or after.
+        'browse.ackprepared.open': '[]',
+        'browse.ackprepared': '[]',
         'visible.ackprepared': '[]',
         'visible.ackcommitted': '[]',
         // A prepared ack rolled back: the message comes back, redelivered.
@@ -85,19 +89,24 @@ describe('openwire - XA transactions with the Java client', function () {
     try {
       broker = await startBroker({ persistent: true, dataDirectory: dir });
       const before = await probe(['prepare', broker.connectorUrl('tcp'), 'xa.restart', 'restart']);
-      // A consumed p1 and sent r1; B consumed p2 and sent r2. Nothing is visible while prepared.
+      // A consumed p1 and sent r1; B consumed p2 and sent r2. Nothing is visible while prepared,
+      // to a consumer or a browser.
       assert.equal(before['prepare.A'], '0:p1');
       assert.equal(before['prepare.B'], '0:p2');
+      assert.equal(before['browse.prepared'], '[]');
       assert.equal(before['visible.prepared'], '[]');
       assert.equal(before.recover, '[22359:restart-A:[1], 22359:restart-B:[1]]');
       await broker.stop();
       broker = await startBroker({ persistent: true, dataDirectory: dir });
       const after = await probe(['complete', broker.connectorUrl('tcp'), 'xa.restart', 'restart']);
       assert.equal(after.recover, '[22359:restart-A:[1], 22359:restart-B:[1]]');
-      // Still reserved after the restart: nothing visible before the outcome.
-      assert.equal(after['visible.before'], '[]');
+      // Still reserved after the restart: before the outcome, a browser and a consumer see only
+      // p3, the message no branch holds.
+      assert.equal(after['browse.before'], '[p3]');
+      assert.equal(after['visible.before'], '[p3]');
       assert.equal(after['recover.after'], '[]');
       // A committed: p1 consumed, r1 delivered. B rolled back: p2 back, r2 never sent.
+      assert.equal(after['browse.after'], '[p2, r1]');
       assert.equal(after['visible.after'], '[p2, r1]');
     } finally {
       if (broker) await broker.stop();

@@ -117,7 +117,7 @@ export function decodeNumber(bytes: Uint8Array): number {
 }
 
 /**
- * A producer's last stored sequence number and the index of the batch that wrote it (which
+ * A producer's highest stored sequence number and the index of the batch that wrote it (which
  * producers are the most recent). A reader that knows only the first 8 bytes still gets the
  * sequence; a value of 8 bytes (written before the index was kept) counts as the oldest.
  */

@@ -14,7 +14,7 @@
 //   J due:u64 jobId            scheduled job
 //   L epoch:u32 index:u64      replication log batch of older versions (removed at open; the
 //                              cluster keeps its log in a Journal beside LevelDB)
-//   Q producerId               last stored producerSeq
+//   Q producerId               highest stored producerSeq (never lowered)
 //   X id:u64                   pending range clear (a large removal finished after its batch)
 //   T xid                      prepared XA transaction
 import { StoreError } from '@wharf/protocol';

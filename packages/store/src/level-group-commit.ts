@@ -226,8 +226,8 @@ export class GroupWriter {
 }
 
 /**
- * A merged write sets each producer's last sequence number once per commit that sent for it;
- * only the last of them matters (producer keys are never deleted), so the others are left out.
+ * A merged write sets each producer's mark once per commit that sent for it (rising: ProducerMarks);
+ * only the last, the highest, matters (producer keys are never deleted), so the others are left out.
  */
 function lastProducerSeqOnly(ops: BatchOp[]): BatchOp[] {
   let seen: Set<string> | null = null;

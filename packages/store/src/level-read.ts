@@ -3,6 +3,7 @@
 // counted without reading one body, and without holding more than a chunk of keys at a time.
 import { StoreError, type WireMessage } from '@wharf/protocol';
 import { decodeNumber, decodePosition, decodeProducerSeq, decodeValue } from './codec';
+import type { ProducerMarks } from './producer-marks';
 import {
   destinationOfKey, jobKey, jobsUntil, keySeq, Kind, kindRange, LAYOUT_VERSION, messageKey, messageKeyDest, messagesAfter,
   POSITION_KEY, refsAfter, splitNamedKey, VERSION_KEY, type KeyRange,
@@ -142,11 +143,18 @@ export async function trackedProducers(db: Db, max: number, reads?: ReadCounter)
   return { kept, stale };
 }
 
-/** Delete the producers beyond the most recent MAX_TRACKED_PRODUCERS (at open). */
-export async function pruneProducers(db: Db, max = MAX_TRACKED_PRODUCERS): Promise<number> {
-  const { stale } = await trackedProducers(db, max);
+/**
+ * Delete the producers beyond the most recent MAX_TRACKED_PRODUCERS (at open). Resolves with the
+ * number deleted; `marks`, if given, gets the kept ones, the least recently written first.
+ */
+export async function pruneProducers(db: Db, max = MAX_TRACKED_PRODUCERS, marks?: ProducerMarks): Promise<number> {
+  const { kept, stale } = await trackedProducers(db, max);
   for (let i = 0; i < stale.length; i += CHUNK) {
     await db.batch(stale.slice(i, i + CHUNK).map((key) => ({ type: 'del' as const, key })), { sync: false });
+  }
+  if (marks) {
+    kept.sort((a, b) => a.index - b.index);
+    for (const p of kept) marks.raise(p.key.toString('utf8', 1), p.seq);
   }
   return stale.length;
 }

@@ -15,6 +15,7 @@ import type { EncodedBatch } from './codec';
 import { openDb, type Db, type OpenedDb } from './level-db';
 import { GroupWriter } from './level-group-commit';
 import { getMessage, loadJobs, loadMessages, loadRefs, openLayout, pruneProducers, recoverState, type ReadCounter } from './level-read';
+import { ProducerMarks } from './producer-marks';
 import { dropRetainedLog, finishClears, pendingClears, prepareWrite, validateApplyOps, type PendingWrite } from './level-write';
 import { Healer, reopenAfterFailure } from './level-heal';
 import { SnapshotReader, settleSnapshotDirs, swapSnapshot, writeSnapshot, type SnapshotEntry } from './level-snapshot';
@@ -66,6 +67,8 @@ export class LevelStore implements Store {
   private written: Position = ZERO_POSITION;
   private readonly writer: GroupWriter;
   private failure: StoreError | null = null;
+  /** Each producer's highest stored sequence: what a write of its producer key may not go below. */
+  private readonly producerMarks = new ProducerMarks();
 
   private commits = 0;
   private syncs = 0;
@@ -165,7 +168,8 @@ export class LevelStore implements Store {
     // A removal a crash interrupted is finished before anything reads the store.
     await finishClears(db, await pendingClears(db));
     await dropRetainedLog(db);
-    await pruneProducers(db);
+    this.producerMarks.clear();
+    await pruneProducers(db, undefined, this.producerMarks);
     await this.size.reset(this.opened!.directory);
   }
 
@@ -202,7 +206,7 @@ export class LevelStore implements Store {
       validateOps(ops);
       const last = this.assigned;
       position = { epoch: this.epoch > last.epoch ? this.epoch : last.epoch, index: last.index + 1 };
-      p = prepareWrite(position, ops, opts?.sync ?? true, opts?.dispatchable === true);
+      p = prepareWrite(position, ops, this.producerMarks, opts?.sync ?? true, opts?.dispatchable === true);
     } catch (err) {
       return Promise.reject(asStoreError(err));
     }
@@ -228,7 +232,7 @@ export class LevelStore implements Store {
       }
       validateApplyOps(batch.ops);
       const position = { epoch: batch.position.epoch, index: batch.position.index };
-      p = prepareWrite(position, batch.ops, opts?.sync ?? true);
+      p = prepareWrite(position, batch.ops, this.producerMarks, opts?.sync ?? true);
     } catch (err) {
       return Promise.reject(asStoreError(err));
     }

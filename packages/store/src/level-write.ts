@@ -17,6 +17,7 @@ import {
 import type { WireMessage } from '@wharf/protocol';
 import type { BatchOp, Db } from './level-db';
 import { validateOps } from './ops';
+import type { ProducerMarks } from './producer-marks';
 import { StoreError } from '@wharf/protocol';
 import { OpType, type Position, type StoreOp } from './types';
 
@@ -71,7 +72,7 @@ const EMPTY = Buffer.alloc(0);
  * Encode a batch's ops into writes (throws on an unencodable value: nothing is queued then). A
  * PUT_MESSAGE whose message is already encoded (a replicated batch) is written as it came.
  */
-export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | EncodedOp>, sync: boolean, dispatchable = false): PendingWrite {
+export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | EncodedOp>, marks: ProducerMarks, sync: boolean, dispatchable = false): PendingWrite {
   const steps: WriteStep[] = [];
   let bytes = 0;
   let delta = 0;
@@ -90,7 +91,7 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
         if (isEncodedPut(op)) {
           put(messageKey(op.dest, op.seq), asBuffer(op.m));
           if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
-          if (op.pid) put(producerKey(op.pid), encodeProducerSeq(op.ps, position.index));
+          if (op.pid) put(producerKey(op.pid), encodeProducerSeq(marks.raise(op.pid, op.ps), position.index));
           delta++;
           break;
         }
@@ -104,7 +105,7 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
           bytes += key.length + estimateSize(op.msg);
         } else put(messageKey(op.dest, op.seq), encodeValue(op.msg));
         if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
-        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeProducerSeq(op.msg.producerSeq, position.index));
+        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeProducerSeq(marks.raise(op.msg.producerId, op.msg.producerSeq), position.index));
         if (lazy) (puts ??= []).push({ dest: op.dest, seq: op.seq, first, end: steps.length });
         delta++;
         break;

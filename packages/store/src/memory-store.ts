@@ -5,10 +5,11 @@
 import { estimateSize, StoreError, type WireMessage } from '@wharf/protocol';
 import { jobKey } from './keys';
 import { formatPosition, jobDue, validateOps, validatePosition } from './ops';
+import { ProducerMarks } from './producer-marks';
 import { RetainedLog } from './retained-log';
 import { SeqIndex } from './seq-index';
 import {
-  comparePositions, MAX_TRACKED_PRODUCERS, OpType, ZERO_POSITION,
+  comparePositions, OpType, ZERO_POSITION,
   type CommitOptions, type DestinationRecord, type DestinationSummary, type JobRecord, type LogBatch,
   type Position, type PreparedRecord, type RecoveredState, type Store, type StoreOp, type StoreStats, type StoredMessage,
   type SubscriptionRecord, type SubscriptionSummary,
@@ -39,8 +40,8 @@ export class MemoryStore implements Store {
   private readonly dests = new Map<string, MemDest>();
   /** Sorted by key (due, then id bytes), the order of LevelStore's J keys. */
   private readonly jobs: MemJob[] = [];
-  /** Last sequence per producer, the most recently written last (at most MAX_TRACKED_PRODUCERS). */
-  private readonly producers = new Map<string, number>();
+  /** Highest sequence per producer, the most recently written last (at most MAX_TRACKED_PRODUCERS). */
+  private readonly producers = new ProducerMarks();
   private readonly prepared = new Map<string, PreparedRecord>();
   private readonly log = new RetainedLog<LogBatch>();
   private readonly logRetention: number;
@@ -99,13 +100,6 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
-  private trackProducer(id: string, seq: number): void {
-    // Re-inserted, so that the Map's order is the order of last writes and the first is the oldest.
-    this.producers.delete(id);
-    this.producers.set(id, seq);
-    if (this.producers.size > MAX_TRACKED_PRODUCERS) this.producers.delete(this.producers.keys().next().value as string);
-  }
-
   async recover(): Promise<RecoveredState> {
     this.checkOpen();
     const pendingByKey = new Map<string, number>();
@@ -135,7 +129,7 @@ export class MemoryStore implements Store {
       }
     }
     for (const s of subscriptions) s.pending = pendingByKey.get(s.key) ?? 0;
-    return { position: this.last, destinations, subscriptions, producerSeqs: new Map(this.producers), jobCount: this.jobs.length,
+    return { position: this.last, destinations, subscriptions, producerSeqs: this.producers.snapshot(), jobCount: this.jobs.length,
       prepared: [...this.prepared.keys()].sort(byUtf8).map((xid) => this.prepared.get(xid)!),
     };
   }
@@ -225,7 +219,7 @@ export class MemoryStore implements Store {
             refs.set(op.seq, true);
           }
         }
-        if (op.msg.producerId) this.trackProducer(op.msg.producerId, op.msg.producerSeq);
+        if (op.msg.producerId) this.producers.raise(op.msg.producerId, op.msg.producerSeq);
         break;
       }
       case OpType.REMOVE_MESSAGE: {

@@ -15,7 +15,7 @@ export function comparePositions(a: Position, b: Position): number {
 
 /** Op codes. Wire and log values: ONLY ADD TO THE END. */
 /**
- * How many producers' last sequence numbers a store keeps for duplicate detection after a
+ * How many producers' highest sequence numbers a store keeps for duplicate detection after a
  * failover or restart: the most recently written ones (ActiveMQ's KahaDB keeps 1,000,
  * maxFailoverProducersToTrack). A client that opens a connection per send would otherwise grow
  * the store, and the memory of every recovery, without bound.
@@ -158,7 +158,7 @@ export interface RecoveredState {
   position: Position;
   destinations: DestinationSummary[];
   subscriptions: SubscriptionSummary[];
-  /** Last stored producerSeq per producerId, for duplicate detection after restart/failover. */
+  /** Highest stored producerSeq per producerId, for duplicate detection after restart/failover. */
   producerSeqs: Map<string, number>;
   jobCount: number;
   /** Prepared XA transactions, in xid order. */

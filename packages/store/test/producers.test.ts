@@ -73,4 +73,51 @@ describe('store - tracked producers', () => {
     assert.equal(st.producerSeqs.get('new'), 1);
     await store.close();
   });
+
+  // A producer's mark drops resent duplicates after a failover: every sequence at or below it
+  // counts as stored. A message stored late with a lower sequence (a recovered XA branch
+  // committed, a transaction committed after later plain sends) must not lower it.
+  const late = (store: LevelStore | MemoryStore): Array<Promise<unknown>> => [
+    store.commit([put('queue://M', 1, { producerId: 'late', producerSeq: 9 })]),
+    store.commit([put('queue://M', 2, { producerId: 'late', producerSeq: 3 }), put('queue://M', 3, { producerId: 'late', producerSeq: 4 })]),
+  ];
+
+  it('store producers - MemoryStore never lowers a producer\'s mark', async () => {
+    const store = new MemoryStore();
+    await store.open();
+    await Promise.all(late(store));
+    assert.equal((await store.recover()).producerSeqs.get('late'), 9);
+    await store.commit([put('queue://M', 4, { producerId: 'late', producerSeq: 10 })]);
+    assert.equal((await store.recover()).producerSeqs.get('late'), 10);
+    await store.close();
+  });
+
+  it('store producers - LevelStore never lowers a producer\'s mark, in one write, merged writes and after a reopen', async () => {
+    const tmp = await tempDir('producer-mark');
+    let store = new LevelStore({ directory: tmp.dir });
+    try {
+      await store.open();
+      // Queued together: the group writer merges them into one LevelDB write.
+      await Promise.all(late(store));
+      assert.equal((await store.recover()).producerSeqs.get('late'), 9);
+      // One write each, the lower one last.
+      await store.commit([put('queue://M', 5, { producerId: 'apart', producerSeq: 20 })]);
+      await store.commit([put('queue://M', 6, { producerId: 'apart', producerSeq: 2 })]);
+      assert.equal((await store.recover()).producerSeqs.get('apart'), 20);
+      await store.close();
+      // After a reopen, the mark read from disk is the floor for the next write.
+      store = new LevelStore({ directory: tmp.dir });
+      await store.open();
+      await store.commit([put('queue://M', 7, { producerId: 'apart', producerSeq: 5 })]);
+      await store.close();
+      store = new LevelStore({ directory: tmp.dir });
+      await store.open();
+      const st = await store.recover();
+      assert.equal(st.producerSeqs.get('late'), 9);
+      assert.equal(st.producerSeqs.get('apart'), 20);
+    } finally {
+      await store.close();
+      await tmp.remove();
+    }
+  });
 });

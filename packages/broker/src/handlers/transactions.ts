@@ -120,7 +120,7 @@ export function onCommit(conn: ServerConnection, corr: number, sessionId: number
 export function commitWork(b: Broker, origin: ServerConnection | null, txId: string, tx: Tx, extraOps: StoreOp[], dedupe = true): Promise<void> | undefined {
   const plans: RoutePlan[] = [];
   for (const m of tx.sends) {
-    if (dedupe && b.isDuplicateSend(m, origin)) continue;
+    if (dedupe && b.audit.isDuplicateInTransaction(m.producerId, m.producerSeq)) continue;
     plans.push(b.router.plan(m, origin));
   }
   const ops: StoreOp[] = [];

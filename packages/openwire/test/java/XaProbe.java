@@ -4,12 +4,21 @@
 // ActiveMQ 5.17, which prints the same lines.
 //
 //   XaProbe twophase <url> <queue>        prepare/commit/rollback/one-phase/recover/error codes
-//   XaProbe prepare <url> <queue> <tag>   two prepared branches left for a restart or failover
+//   XaProbe prepare <url> <queue> <tag>   two prepared branches left for a restart or failover,
+//                                         and p3 available beside them
 //   XaProbe complete <url> <queue> <tag>  recover them, commit the first, roll back the second
 //   XaProbe hold <url> <queue> <tag>      both in one run, waiting for a line on stdin between
 //                                         (the test kills the master there)
+//   XaProbe active <url> <queue> <tag>    a branch started (not ended) that consumed and sent,
+//                                         then a line on stdin (the broker dies and the failover
+//                                         connection moves), then end, prepare and what is left
+//   XaProbe interleaved <url> <queue> <tag>  branch X sends x1 and ends; branch Y, on the same
+//                                         producer, sends y1 and commits in one phase; a line on
+//                                         stdin (as for active); then X commits in one phase
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.TreeSet;
 import javax.jms.Connection;
@@ -17,6 +26,7 @@ import javax.jms.Message;
 import javax.jms.MessageConsumer;
 import javax.jms.MessageProducer;
 import javax.jms.Queue;
+import javax.jms.QueueBrowser;
 import javax.jms.Session;
 import javax.jms.TextMessage;
 import javax.jms.XAConnection;
@@ -80,6 +90,22 @@ public class XaProbe {
     return got;
   }
 
+  /** Bodies a QueueBrowser lists now, sorted. */
+  static List<String> browse(Connection c, String queue) throws Exception {
+    Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    QueueBrowser b = s.createBrowser(s.createQueue(queue));
+    List<String> got = new ArrayList<>();
+    for (Enumeration<?> e = b.getEnumeration(); e.hasMoreElements();) got.add(((TextMessage) e.nextElement()).getText());
+    b.close();
+    s.close();
+    Collections.sort(got);
+    return got;
+  }
+
+  static String waitForLine() throws Exception {
+    return new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+  }
+
   static List<String> recovered(XAResource r, String prefix) throws XAException {
     TreeSet<String> names = new TreeSet<>();
     for (Xid x : r.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN)) {
@@ -108,12 +134,16 @@ public class XaProbe {
   /** Recover the two branches of prepareTwo, commit A, roll back B, and show what is left. */
   static void completeTwo(XAResource r, Connection plain, String queue, String tag, boolean showBefore) throws Exception {
     out("recover", recovered(r, tag));
-    if (showBefore) out("visible.before", drain(plain, queue, 300));
+    if (showBefore) {
+      out("browse.before", browse(plain, queue));
+      out("visible.before", drain(plain, queue, 300));
+    }
     r.commit(new TestXid(tag + "-A"), false);
     r.rollback(new TestXid(tag + "-B"));
     out("recover.after", recovered(r, tag));
+    out("browse.after", browse(plain, queue));
     List<String> got = drain(plain, queue, 2000);
-    java.util.Collections.sort(got);
+    Collections.sort(got);
     out("visible.after", got);
   }
 
@@ -144,6 +174,7 @@ public class XaProbe {
           p.send(s.createTextMessage("a2"));
           r.end(x1, XAResource.TMSUCCESS);
           out("prepare.sends", r.prepare(x1));
+          out("browse.prepared", browse(plain, queue));
           out("visible.prepared", drain(plain, queue, 300));
           out("recover.prepared", recovered(r, "send-commit"));
           r.commit(x1, false);
@@ -171,7 +202,9 @@ public class XaProbe {
           out("xa.received", ((TextMessage) xcons.receive(5000)).getText());
           r.end(x4, XAResource.TMSUCCESS);
           out("prepare.ack", r.prepare(x4));
+          out("browse.ackprepared.open", browse(plain, queue));
           xcons.close();
+          out("browse.ackprepared", browse(plain, queue));
           out("visible.ackprepared", drain(plain, queue, 300));
           r.commit(x4, false);
           out("visible.ackcommitted", drain(plain, queue, 300));
@@ -221,8 +254,11 @@ public class XaProbe {
         }
         case "prepare": {
           prepareTwo(r, s, q, p, ps, plainProducer, a[3]);
+          out("browse.prepared", browse(plain, queue));
           out("visible.prepared", drain(plain, queue, 300));
           out("recover", recovered(r, a[3]));
+          // Left in the queue across the restart, beside the messages the branches hold.
+          plainProducer.send(ps.createTextMessage("p3"));
           break;
         }
         case "hold": {
@@ -232,8 +268,58 @@ public class XaProbe {
           prepareTwo(r, s, q, p, ps, plainProducer, tag);
           System.out.println("prepared");
           System.out.flush();
-          new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+          waitForLine();
           completeTwo(r, plain, queue, tag, false);
+          break;
+        }
+        case "active": {
+          // A branch still active when the broker dies: it consumed q1 and sent s1, not ended.
+          String tag = a[3];
+          plainProducer.send(ps.createTextMessage("q1"));
+          MessageConsumer xcons = s.createConsumer(q);
+          Xid x = new TestXid(tag);
+          r.start(x, XAResource.TMNOFLAGS);
+          out("active.received", ((TextMessage) xcons.receive(5000)).getText());
+          p.send(s.createTextMessage("s1"));
+          System.out.println("active");
+          System.out.flush();
+          waitForLine();
+          out("active.end", tryCode(xa(() -> r.end(x, XAResource.TMSUCCESS))));
+          out("active.prepare", tryCode(xa(() -> r.prepare(x))));
+          out("active.commit", tryCode(xa(() -> r.commit(x, false))));
+          out("active.rollback", tryCode(xa(() -> r.rollback(x))));
+          out("active.recover", recovered(r, tag));
+          xcons.close();
+          out("active.browse", browse(plain, queue));
+          Session ds = plain.createSession(false, Session.AUTO_ACKNOWLEDGE);
+          MessageConsumer dc = ds.createConsumer(ds.createQueue(queue));
+          List<String> left = new ArrayList<>();
+          for (Message m; (m = dc.receive(2000)) != null;) left.add(((TextMessage) m).getText() + (m.getJMSRedelivered() ? "(redelivered)" : ""));
+          dc.close();
+          Collections.sort(left);
+          out("active.visible", left);
+          break;
+        }
+        case "interleaved": {
+          // Y's send, stored before the failover, has a higher sequence than X's, which the
+          // client replays to the broker it fails over to.
+          String tag = a[3];
+          Xid x = new TestXid(tag + "-X");
+          Xid y = new TestXid(tag + "-Y");
+          r.start(x, XAResource.TMNOFLAGS);
+          p.send(s.createTextMessage("x1"));
+          r.end(x, XAResource.TMSUCCESS);
+          r.start(y, XAResource.TMNOFLAGS);
+          p.send(s.createTextMessage("y1"));
+          r.end(y, XAResource.TMSUCCESS);
+          r.commit(y, true);
+          System.out.println("interleaved");
+          System.out.flush();
+          waitForLine();
+          out("interleaved.commit", tryCode(xa(() -> r.commit(x, true))));
+          List<String> got = drain(plain, queue, 2000);
+          Collections.sort(got);
+          out("interleaved.visible", got);
           break;
         }
         case "complete":
