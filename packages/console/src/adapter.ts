@@ -8,7 +8,8 @@ import {
   parseComposite, parseDestination, type Destination, type WireMessage,
 } from '@wharf/protocol';
 import { destinationConsumers, type Broker, type BrokerAdmin, type Queue, type Topic, type MessageView, type QueueStats, type SubscriptionStats, type TopicStats } from '@wharf/broker';
-import { DLQ_NAME, brokerMetricsDestinations } from './metrics-destinations';
+import { CHUNK, DLQ_NAME, brokerMetricsDestinations, yieldLoop } from './metrics-destinations';
+import { sortInSlices } from './whole-lists';
 import { pageOf, type Page, type PageItem, type PageRequest } from './destination-pages';
 import { ConsoleError, ConsoleErrorCode, destinationNotFound } from './errors';
 import { describeMessage, messageDetail } from './messages';
@@ -127,6 +128,26 @@ class BrokerAdapter implements BrokerView {
 
   queues(): QueueInfo[] {
     return this.admin.queues().map(queueInfo).sort((a, b) => BY_NAME.compare(a.name, b.name));
+  }
+
+  async listQueues(): Promise<QueueInfo[]> {
+    const producers = this.admin.producerCounts();
+    const out: QueueInfo[] = [];
+    for (const q of this.admin.liveQueues()) {
+      out.push(queueInfo(this.admin.queueStats(q, producers)));
+      if (out.length % CHUNK === 0) await yieldLoop();
+    }
+    return sortInSlices(out, (a, b) => BY_NAME.compare(a.name, b.name));
+  }
+
+  async listTopics(): Promise<TopicInfo[]> {
+    const producers = this.admin.producerCounts();
+    const out: TopicInfo[] = [];
+    for (const t of this.admin.liveTopics()) {
+      out.push(topicInfo(this.admin.topicStats(t, producers)));
+      if (out.length % CHUNK === 0) await yieldLoop();
+    }
+    return sortInSlices(out, (a, b) => BY_NAME.compare(a.name, b.name));
   }
 
   queuePage(req: PageRequest): Promise<Page<QueueInfo>> {

@@ -121,6 +121,16 @@ export class FollowingView implements BrokerView {
     return this.serving().topics();
   }
 
+  listQueues(): Promise<QueueInfo[]> {
+    const v = this.serving();
+    return v.listQueues ? v.listQueues() : Promise.resolve(v.queues());
+  }
+
+  listTopics(): Promise<TopicInfo[]> {
+    const v = this.serving();
+    return v.listTopics ? v.listTopics() : Promise.resolve(v.topics());
+  }
+
   queuePage(req: PageRequest): Promise<Page<QueueInfo>> {
     return queuePageOf(this.serving(), req);
   }

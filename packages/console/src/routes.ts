@@ -7,6 +7,9 @@ import { masterOf } from './follow';
 import { parseLimit, parseMove, parseOffset, parsePage, parseSend, parseTarget, type PageQuery } from './validate';
 import { queueOf, queuePageOf, topicOf, topicPageOf } from './destination-pages';
 import { destinationsOf } from './metrics-destinations';
+import { jsonArrayBody } from './whole-lists';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 import type { BrokerView, QueueInfo } from './view';
 
 type NameParams = { Params: { name: string } };
@@ -108,10 +111,10 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
   app.get('/api/overview', async () => overview(view));
   app.get('/api/broker', async () => view.info());
   // With a paging parameter, a page ({total, offset, limit, queues}); without, the whole list
-  // (kept for the CLI and scripts; with many queues it is costly, see packages/console/README.md).
-  app.get<{ Querystring: PageQuery }>('/api/queues', async (req) => {
+  // (what `wharf` admin commands read), built, sorted and written a chunk at a time.
+  app.get<{ Querystring: PageQuery }>('/api/queues', async (req, reply) => {
     const page = parsePage(req.query, ['name', 'pending', 'enqueued']);
-    if (!page) return view.queues();
+    if (!page) return reply.type(JSON_TYPE).send(jsonArrayBody(view.listQueues ? await view.listQueues() : view.queues()));
     const { items, ...p } = await queuePageOf(view, page);
     return { ...p, queues: items };
   });
@@ -147,9 +150,9 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
     if (!m) throw new ConsoleError(ConsoleErrorCode.MESSAGE_NOT_FOUND, `no message ${req.params.id} in ${q.url}`);
     return m;
   });
-  app.get<{ Querystring: PageQuery }>('/api/topics', async (req) => {
+  app.get<{ Querystring: PageQuery }>('/api/topics', async (req, reply) => {
     const page = parsePage(req.query, ['name', 'enqueued']);
-    if (!page) return view.topics();
+    if (!page) return reply.type(JSON_TYPE).send(jsonArrayBody(view.listTopics ? await view.listTopics() : view.topics()));
     const { items, ...p } = await topicPageOf(view, page);
     return { ...p, topics: items };
   });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { brokerView, createMetrics } from '../src/index';
 import { queuePageOf } from '../src/destination-pages';
+import { jsonArrayBody, sortInSlices } from '../src/whole-lists';
 import { FakeView } from './fake-view';
 import { http, startHarness, type Harness } from './helpers';
 import { parsePrometheusText, valueOf, type Family } from './prom-text';
@@ -153,6 +154,33 @@ describe('console many destinations - /metrics and API pages', function () {
     assert.equal(o.totals.enqueued, queues.reduce((n, q) => n + q.enqueued, 0) + topics.reduce((n, t) => n + t.enqueued, 0));
     assert.equal(o.totals.dlqPending, 2);
     assert.deepEqual(o.busiest.map((q: { name: string }) => q.name), ['Q.7', 'Q.8', 'Q.149', 'ActiveMQ.DLQ', 'Q.1']);
+  });
+
+  it('console many destinations - whole lists are sorted and written in slices with the same result as in one go', async () => {
+    // Keys with many ties: the sort must keep equal items in their order, as Array.prototype.sort.
+    const items = Array.from({ length: 1000 }, (_, i) => ({ key: (i * 7919) % 37, i }));
+    const order = (a: { key: number }, b: { key: number }) => a.key - b.key;
+    for (const step of [1, 3, 64, 1000, 5000]) assert.deepEqual(await sortInSlices(items, order, step), [...items].sort(order), `step ${step}`);
+    assert.deepEqual(await sortInSlices([], order, 3), []);
+    const read = async (r: NodeJS.ReadableStream) => {
+      let text = '';
+      for await (const chunk of r) text += String(chunk);
+      return text;
+    };
+    const values = [{ a: 1, big: 12345678901234567890n }, 'x"y', null, [1, 2], { bytes: new Uint8Array([1, 2]) }];
+    for (const n of [0, 1, 2, 3, 5]) {
+      for (const step of [1, 2, 10]) {
+        assert.equal(await read(jsonArrayBody(values.slice(0, n), step)), JSON.stringify(values.slice(0, n), (_k, v) =>
+          (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)), `${n} items, step ${step}`);
+      }
+    }
+    h = await startHarness();
+    await fill();
+    const r = await http(`${h.url}/api/queues`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(r.body, JSON.parse(JSON.stringify(brokerView(h.broker).queues())), 'the list as one sort and one JSON.stringify make it');
+    assert.deepEqual((await http(`${h.url}/api/topics`)).body, JSON.parse(JSON.stringify(brokerView(h.broker).topics())));
   });
 
   it('console many destinations - a view without pages of its own is paged from its whole list', async () => {
