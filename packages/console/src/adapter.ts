@@ -130,24 +130,14 @@ class BrokerAdapter implements BrokerView {
     return this.admin.queues().map(queueInfo).sort((a, b) => BY_NAME.compare(a.name, b.name));
   }
 
-  async listQueues(): Promise<QueueInfo[]> {
+  listQueues(): Promise<QueueInfo[]> {
     const producers = this.admin.producerCounts();
-    const out: QueueInfo[] = [];
-    for (const q of this.admin.liveQueues()) {
-      out.push(queueInfo(this.admin.queueStats(q, producers)));
-      if (out.length % CHUNK === 0) await yieldLoop();
-    }
-    return sortInSlices(out, (a, b) => BY_NAME.compare(a.name, b.name));
+    return listByName(this.admin.liveQueues(), (q) => queueInfo(this.admin.queueStats(q, producers)));
   }
 
-  async listTopics(): Promise<TopicInfo[]> {
+  listTopics(): Promise<TopicInfo[]> {
     const producers = this.admin.producerCounts();
-    const out: TopicInfo[] = [];
-    for (const t of this.admin.liveTopics()) {
-      out.push(topicInfo(this.admin.topicStats(t, producers)));
-      if (out.length % CHUNK === 0) await yieldLoop();
-    }
-    return sortInSlices(out, (a, b) => BY_NAME.compare(a.name, b.name));
+    return listByName(this.admin.liveTopics(), (t) => topicInfo(this.admin.topicStats(t, producers)));
   }
 
   queuePage(req: PageRequest): Promise<Page<QueueInfo>> {
@@ -331,6 +321,16 @@ const LIVE_TOPIC: PageItem<Topic> = {
   pending: () => 0,
   enqueued: (t) => t.enqueued,
 };
+
+/** What `info` shows of each item, by name, built and sorted a chunk at a time. */
+async function listByName<S, R extends { name: string }>(all: Iterable<S>, info: (s: S) => R): Promise<R[]> {
+  const out: R[] = [];
+  for (const s of all) {
+    out.push(info(s));
+    if (out.length % CHUNK === 0) await yieldLoop();
+  }
+  return sortInSlices(out, (a, b) => BY_NAME.compare(a.name, b.name));
+}
 
 // localeCompare's order, without building a collator per comparison (100,000 queues).
 const BY_NAME = new Intl.Collator();
