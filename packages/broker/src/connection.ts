@@ -11,7 +11,7 @@ import type { Broker } from './broker';
 import type { ProtocolConnection, ServerTransport } from './core';
 import type { ServerConsumer } from './consumer';
 import type { Entry } from './entry';
-import { onProducerClose, onProducerOpen, onSend } from './handlers/produce';
+import { addBlockedBytes, onProducerClose, onProducerOpen, onSend } from './handlers/produce';
 import { closeConsumer, onConsumerOpen, onConsumerPrefetch, onPull } from './handlers/consume';
 import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
@@ -41,6 +41,11 @@ export class ServerConnection implements ProtocolConnection {
   networkBridge = false;
   helloDone = false;
   closed = false;
+  /**
+   * The transport's output waits for the network past its threshold (a peer that does not
+   * read): nothing more is dispatched to this connection's consumers until it drains.
+   */
+  congested = false;
   readonly sessions = new Map<number, { ackMode: AckModeValue }>();
   readonly producers = new Map<string, { sessionId: number; destination: string | null }>();
   readonly consumers = new Map<number, ServerConsumer>();
@@ -52,13 +57,14 @@ export class ServerConnection implements ProtocolConnection {
   lastWrite = Date.now();
   heartbeat = 0;
   private hbTimer: NodeJS.Timeout | null = null;
+  private handshakeTimer: NodeJS.Timeout | null;
   readonly connectedAt = Date.now();
   messagesIn = 0;
   messagesOut = 0;
 
   constructor(readonly broker: Broker, readonly transport: ServerTransport, readonly protocol = 'native') {
     this.id = broker.nextConnectionId();
-    startHandshakeTimer(this);
+    this.handshakeTimer = startHandshakeTimer(this);
   }
 
   get remoteAddress(): string {
@@ -243,6 +249,7 @@ export class ServerConnection implements ProtocolConnection {
     const requested = typeof cmd.heartbeat === 'number' && cmd.heartbeat > 0 ? cmd.heartbeat : 0;
     this.heartbeat = requested > 0 ? Math.min(Math.max(requested, 100), b.config.maxInactivityDuration || requested) : 0;
     this.helloDone = true;
+    this.clearHandshakeTimer();
     b.addConnection(this);
     this.write({
       type: CommandType.WELCOME, corr: cmd.corr, version: PROTOCOL_VERSION, brokerName: b.name, connectionId: this.id,
@@ -259,6 +266,20 @@ export class ServerConnection implements ProtocolConnection {
     const delay = this.broker.security.failureDelay(this.remoteAddress);
     if (delay > 0) setTimeout(answer, delay).unref();
     else answer();
+  }
+
+  /** The transport's output congested, or drained (ProtocolConnection.setCongested). */
+  setCongested(on: boolean): void {
+    if (this.congested === on) return;
+    this.congested = on;
+    if (on || this.closed) return;
+    for (const c of this.consumers.values()) for (const s of c.sources) s.scheduleDispatch();
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer === null) return;
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
   }
 
   private setClientId(clientId: string): void {
@@ -331,12 +352,14 @@ export class ServerConnection implements ProtocolConnection {
     if (this.closed) return;
     if (err && tellClient) this.sendError(err instanceof JMSError ? err : new JMSError(err.message), undefined, false);
     if (this.hbTimer) clearInterval(this.hbTimer);
+    this.clearHandshakeTimer();
     for (const c of [...this.consumers.values()]) this.closeConsumer(c);
     dropConnectionBranches(this);
     for (const tx of this.txs.values()) releaseTx(this, tx);
     this.txs.clear();
-    this.blocked = [];
-    this.blockedBytes = 0;
+    // Emptied in place: the loop draining it (handlers/produce.ts) holds the same array.
+    this.blocked.length = 0;
+    addBlockedBytes(this, -this.blockedBytes);
     for (const p of [...this.producers.keys()]) onProducerClose(this, p);
     this.closed = true;
     for (const url of this.temps) void this.broker.removeDestination(url).catch(() => undefined);

@@ -25,6 +25,8 @@ export const TX_SESSION = 2;
 export const enum Phase { NEW, CONNECTED, CLOSED }
 const FLOW_CONTROL = 1;
 const HELD = 2;
+/** The output waits for the network past the sink's threshold (a peer that does not read). */
+const OUTPUT = 4;
 
 /**
  * A frame's answer in frame order: a RECEIPT (receipt set) or an ERROR (error set), written when
@@ -180,9 +182,23 @@ export abstract class StompConnectionBase implements ServerTransport {
     frames.begin('MESSAGE', this.version);
     const body = messageHeaders(d.message, ctx, frames);
     this.writeRaw(frames.end(body), body instanceof Uint8Array);
+    if ((this.pausedBy & OUTPUT) === 0 && this.sink.congested()) this.holdForOutput();
     if (browsing) return;
     if (sub.ack === 'auto') this.autoAck(sub.consumerId, d.deliveryId);
     else this.subs.delivered(sub, d.deliveryId, d.message.messageId);
+  }
+
+  /**
+   * A peer that does not read: stop reading it and dispatching to it until its output drains
+   * (client-acknowledged subscriptions would otherwise fill the socket buffer up to their prefetch).
+   */
+  private holdForOutput(): void {
+    this.setPaused(OUTPUT, true);
+    this.conn.setCongested(true);
+    this.sink.onDrain(() => {
+      this.setPaused(OUTPUT, false);
+      this.conn.setCongested(false);
+    });
   }
 
   /** ActiveMQ acks `ack:auto` messages as they are dispatched; batched per tick here. */
@@ -332,6 +348,7 @@ export abstract class StompConnectionBase implements ServerTransport {
   close(): void {
     this.stopTimers();
     this.phase = Phase.CLOSED;
+    this.parser.release();
     this.sink.end();
   }
 

@@ -326,7 +326,8 @@ export class StompParser {
       }
       // A declared length is only a claim: memory follows the bytes that arrive (doubling, so
       // the copies stay linear), or a few header bytes could make the broker hold maxBodyBytes.
-      this.body = Buffer.allocUnsafe(Math.min(n, BODY_FIRST_BYTES));
+      // Not from the Buffer pool: a small body kept as a message would hold the pool's whole slab.
+      this.body = Buffer.allocUnsafeSlow(Math.min(n, BODY_FIRST_BYTES));
       this.bodyWant = n;
       this.bodyFill = 0;
       this.state = n === 0 ? State.EXPECT_NUL : State.BODY_LENGTH;
@@ -335,6 +336,20 @@ export class StompParser {
       this.bodyLen = 0;
       this.state = State.BODY_SCAN;
     }
+  }
+
+  /** Drop every buffer held (the connection closed): nothing read outlives its connection. */
+  release(): void {
+    this.state = State.FAILED;
+    this.lineParts = [];
+    this.lineLen = 0;
+    this.bodyParts = [];
+    this.bodyLen = 0;
+    this.body = EMPTY;
+    this.bodyFill = 0;
+    this.headers = NO_HEADERS;
+    this.input = EMPTY;
+    this.pos = 0;
   }
 
   private emit(body: Buffer, out: ParseEvent[]): void {

@@ -89,7 +89,10 @@ class SocketSink implements StompSink {
     this.flush();
     this.ended = true;
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    if (this.socket.closed) return;
+    // Cleared at close: pending, it would hold the connection and its buffers for 2 s.
+    const t = setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.socket.once('close', () => clearTimeout(t));
   }
 
   /**
@@ -142,7 +145,9 @@ class WebSocketSink implements StompSink {
 
   end(): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    const t = setTimeout(() => this.ws.terminate(), 2000).unref();
+    this.ws.once('close', () => clearTimeout(t));
   }
 
   congested(): boolean {
