@@ -6,9 +6,11 @@
 //   node scripts/fuzz-broker.mjs --native tcp://127.0.0.1:61616 --stomp 61613 --ws ws://127.0.0.1:61614 --minutes 10
 //
 // Prints the figures at the end (and every minute): frames sent by kind, connections, messages
-// acknowledged / received / lost, and, with --start, whether the broker exited, its peak RSS and
-// the peak of its accounted message memory against memoryLimit (sampled every second from the
-// console's /api/broker; --console <url> for a broker already running).
+// acknowledged / received / lost, and, with --start, whether the broker exited, its peak RSS
+// (and the peak of each minute: a plateau or a creep), the peaks of its V8 heap and of its
+// Buffers outside the heap (from the console's /metrics every 5 s) and of its accounted message
+// memory against memoryLimit (every second from the console's /api/broker; --console <url> for
+// a broker already running).
 // Two flooders send non-persistent messages of every body kind (some in transactions left open)
 // to queues read only now and then, so memory sits at its limit. Exit code 1 if the broker
 // exited, a checked message was lost, or accounted memory went over memoryLimit by more than
@@ -49,6 +51,7 @@ const int = (n) => Math.floor(rnd() * n);
 const stats = {
   native: 0, stomp: 0, ws: 0, connections: 0, acked: 0, received: 0, sendErrors: 0, peakRssMb: 0,
   floodSent: 0, floodDrained: 0, peakAccountedMb: 0, memoryLimitMb: 0, accountedSamples: 0, peakOverLimitKb: 0, overSlackSamples: 0,
+  peakHeapTotalMb: 0, peakHeapUsedMb: 0, peakExternalMb: 0, peakRssMbByMinute: [],
   brokerExited: false,
 };
 
@@ -97,8 +100,30 @@ function rss() {
   if (!child) return;
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-    if (m) stats.peakRssMb = Math.max(stats.peakRssMb, Math.round(Number(m[1]) / 1024));
+    if (!m) return;
+    const mb = Math.round(Number(m[1]) / 1024);
+    stats.peakRssMb = Math.max(stats.peakRssMb, mb);
+    // Per minute, to tell a plateau from a creep.
+    const minute = Math.floor((Date.now() - start) / 60000);
+    stats.peakRssMbByMinute[minute] = Math.max(stats.peakRssMbByMinute[minute] ?? 0, mb);
   } catch { /* gone */ }
+}
+
+/** The broker process's V8 heap and Buffers outside it, from the console's /metrics. */
+async function processMemory() {
+  if (!urls.console) return;
+  try {
+    const r = await fetch(`${urls.console}/metrics`, { signal: globalThis.AbortSignal.timeout(2000) });
+    if (!r.ok) return;
+    const text = await r.text();
+    const get = (name) => {
+      const m = new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(text);
+      return m ? Math.round(Number(m[1]) / 1048576) : 0;
+    };
+    stats.peakHeapTotalMb = Math.max(stats.peakHeapTotalMb, get('nodejs_heap_size_total_bytes'));
+    stats.peakHeapUsedMb = Math.max(stats.peakHeapUsedMb, get('nodejs_heap_size_used_bytes'));
+    stats.peakExternalMb = Math.max(stats.peakExternalMb, get('nodejs_external_memory_bytes'));
+  } catch { /* busy or gone: the next sample */ }
 }
 
 /** The broker's accounted message memory (memoryLimit's `used`), from the console. */
@@ -368,9 +393,12 @@ const report = () => {
   console.log(JSON.stringify({ elapsedS: Math.round((Date.now() - start) / 1000), ...stats }));
 };
 const timer = setInterval(report, 60000);
+let ticks = 0;
 const rssTimer = setInterval(() => {
   rss();
   void accounted();
+  // /metrics is larger than /api/broker: every 5 s.
+  if (++ticks % 5 === 0) void processMemory();
 }, 1000);
 const attackers = [
   ...Array.from({ length: 4 }, () => nativeAttacker(deadline)), stompAttacker(deadline, false), stompAttacker(deadline, false), stompAttacker(deadline, true),

@@ -89,6 +89,38 @@ describe('producer flow control', () => {
     }
   });
 
+  it('flow control - what many blocked producers hold together is bounded (16 MB), not 4 MB times the connections', async () => {
+    const w = await world({ memoryLimit: 100 * 1024 });
+    try {
+      const N = 10;
+      const body = 'x'.repeat(100 * 1024);
+      const producing: Array<Promise<void>> = [];
+      for (let k = 0; k < N; k++) {
+        const c = await w.connect();
+        const s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        const p = await s.createProducer(s.createQueue('FC.MANY'));
+        p.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+        producing.push((async () => {
+          for (let i = 0; i < 60; i++) await p.send(s.createTextMessage(`${k}.${i}.${body}`));
+        })().catch(() => undefined));
+      }
+      const held = (): number => [...w.broker.connections.values()].reduce((a, x) => a + x.blockedBytes, 0);
+      // Each connection may go on past the total by what one read held (about a message here).
+      const bound = 16 * 1024 * 1024 + N * 512 * 1024;
+      const allHeld = (): boolean => [...w.broker.connections.values()].filter((x) => x.readingHeld).length === N;
+      await checkFor(20000, () => allHeld() || held() > bound, 'the broker to stop reading every blocked producer');
+      assert.ok(held() <= bound, `${(held() / 1048576).toFixed(1)} MB of blocked sends held`);
+      assert.equal(w.broker.blockedBytes, held());
+      const cs = (await w.connect()).createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const cons = await cs.createConsumer(cs.createQueue('FC.MANY'));
+      for (let i = 0; i < N * 60; i++) assert.ok(await cons.receive(5000), 'every send arrives once drained');
+      await Promise.all(producing);
+      await checkFor(5000, () => w.broker.blockedBytes === 0 || undefined, 'nothing blocked');
+    } finally {
+      await w.ledger.closeAll();
+    }
+  });
+
   it('flow control - a blocked send fails after sendFailIfNoSpaceAfterTimeout', async () => {
     const w = await world({ memoryLimit: 20 * 1024, sendFailIfNoSpaceAfterTimeout: 200 });
     try {

@@ -86,6 +86,15 @@ export class BrokerAdmin {
     return this.broker.topics.values();
   }
 
+  /** One live queue or topic by URL (the console's look-up of one, without listing them all). */
+  liveQueue(url: string): Queue | undefined {
+    return this.broker.queues.get(url);
+  }
+
+  liveTopic(url: string): Topic | undefined {
+    return this.broker.topics.get(url);
+  }
+
   /** One queue's figures; `producers` from producerCounts() (read once for many queues). */
   queueStats(q: Queue, producers: Map<string, number>): QueueStats {
     const d = q.destination;

@@ -68,6 +68,8 @@ export class Broker extends EventEmitter implements ProtocolHost {
   /** The policies' slowConsumerStrategy lists and timers. */
   readonly slowConsumers = new SlowConsumers(this);
   readonly memory: MemoryUsage;
+  /** @internal bytes of the sends blocked by flow control on every connection (handlers/produce.ts) */
+  blockedBytes = 0;
   readonly queues = new Map<string, Queue>();
   /** XA transaction branches by xid, active and prepared (handlers/xa.ts). */
   readonly xa = new Map<string, XaBranch>();

@@ -11,7 +11,7 @@ import type { Broker } from './broker';
 import type { ProtocolConnection, ServerTransport } from './core';
 import type { ServerConsumer } from './consumer';
 import type { Entry } from './entry';
-import { onProducerClose, onProducerOpen, onSend } from './handlers/produce';
+import { addBlockedBytes, onProducerClose, onProducerOpen, onSend } from './handlers/produce';
 import { closeConsumer, onConsumerOpen, onConsumerPrefetch, onPull } from './handlers/consume';
 import { dropSessionTransactions, onAck, onCommit, onRollback, releaseTx, txFor, type Tx } from './handlers/transactions';
 import { onTempCreate, onTempDelete } from './handlers/temporary';
@@ -41,6 +41,11 @@ export class ServerConnection implements ProtocolConnection {
   networkBridge = false;
   helloDone = false;
   closed = false;
+  /**
+   * The transport's output waits for the network past its threshold (a peer that does not
+   * read): nothing more is dispatched to this connection's consumers until it drains.
+   */
+  congested = false;
   readonly sessions = new Map<number, { ackMode: AckModeValue }>();
   readonly producers = new Map<string, { sessionId: number; destination: string | null }>();
   readonly consumers = new Map<number, ServerConsumer>();
@@ -52,13 +57,14 @@ export class ServerConnection implements ProtocolConnection {
   lastWrite = Date.now();
   heartbeat = 0;
   private hbTimer: NodeJS.Timeout | null = null;
+  private handshakeTimer: NodeJS.Timeout | null;
   readonly connectedAt = Date.now();
   messagesIn = 0;
   messagesOut = 0;
 
   constructor(readonly broker: Broker, readonly transport: ServerTransport, readonly protocol = 'native') {
     this.id = broker.nextConnectionId();
-    startHandshakeTimer(this);
+    this.handshakeTimer = startHandshakeTimer(this);
   }
 
   get remoteAddress(): string {
@@ -76,7 +82,9 @@ export class ServerConnection implements ProtocolConnection {
   /** @internal */
   write(cmd: Command): void {
     if (this.closed) return;
-    this.lastWrite = Date.now();
+    // Only the heartbeat reads the time of the last write or read: a clock read per command
+    // was a measurable share of a message's cost.
+    if (this.hbTimer !== null) this.lastWrite = Date.now();
     this.transport.send(cmd);
   }
 
@@ -100,7 +108,7 @@ export class ServerConnection implements ProtocolConnection {
 
   /** Entry point for every command read from the transport. */
   handle(cmd: Command): void {
-    this.lastRead = Date.now();
+    if (this.hbTimer !== null) this.lastRead = Date.now();
     if (this.closed || this.loginRefused) return;
     if (this.waitingForLogin !== null) return this.holdDuringLogin(cmd);
     const corr = (cmd as { corr?: number }).corr;
@@ -243,6 +251,7 @@ export class ServerConnection implements ProtocolConnection {
     const requested = typeof cmd.heartbeat === 'number' && cmd.heartbeat > 0 ? cmd.heartbeat : 0;
     this.heartbeat = requested > 0 ? Math.min(Math.max(requested, 100), b.config.maxInactivityDuration || requested) : 0;
     this.helloDone = true;
+    this.clearHandshakeTimer();
     b.addConnection(this);
     this.write({
       type: CommandType.WELCOME, corr: cmd.corr, version: PROTOCOL_VERSION, brokerName: b.name, connectionId: this.id,
@@ -261,6 +270,20 @@ export class ServerConnection implements ProtocolConnection {
     else answer();
   }
 
+  /** The transport's output congested, or drained (ProtocolConnection.setCongested). */
+  setCongested(on: boolean): void {
+    if (this.congested === on) return;
+    this.congested = on;
+    if (on || this.closed) return;
+    for (const c of this.consumers.values()) for (const s of c.sources) s.scheduleDispatch();
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer === null) return;
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+  }
+
   private setClientId(clientId: string): void {
     if (typeof clientId !== 'string' || clientId.length === 0) throw new JMSError('clientID must be a non-empty string', ErrorCode.INVALID_CLIENT_ID);
     this.broker.claimClientId(this, clientId);
@@ -269,6 +292,7 @@ export class ServerConnection implements ProtocolConnection {
 
   private startHeartbeat(): void {
     const interval = this.heartbeat;
+    this.lastRead = this.lastWrite = Date.now();
     this.hbTimer = setInterval(() => {
       const now = Date.now();
       if (now - this.lastRead > interval * 3) {
@@ -331,12 +355,14 @@ export class ServerConnection implements ProtocolConnection {
     if (this.closed) return;
     if (err && tellClient) this.sendError(err instanceof JMSError ? err : new JMSError(err.message), undefined, false);
     if (this.hbTimer) clearInterval(this.hbTimer);
+    this.clearHandshakeTimer();
     for (const c of [...this.consumers.values()]) this.closeConsumer(c);
     dropConnectionBranches(this);
     for (const tx of this.txs.values()) releaseTx(this, tx);
     this.txs.clear();
-    this.blocked = [];
-    this.blockedBytes = 0;
+    // Emptied in place: the loop draining it (handlers/produce.ts) holds the same array.
+    this.blocked.length = 0;
+    addBlockedBytes(this, -this.blockedBytes);
     for (const p of [...this.producers.keys()]) onProducerClose(this, p);
     this.closed = true;
     for (const url of this.temps) void this.broker.removeDestination(url).catch(() => undefined);

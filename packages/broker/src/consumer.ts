@@ -37,7 +37,8 @@ export class ServerConsumer {
   ) {}
 
   get hasCredit(): boolean {
-    if (this.closed) return false;
+    // A congested connection (its peer not reading) gets nothing more until it drains.
+    if (this.closed || this.conn.congested) return false;
     if (this.prefetch === 0) return this.pullCredit > 0;
     return this.outstanding < this.prefetch;
   }

@@ -52,6 +52,11 @@ export interface ProtocolConnection {
    * close() is called. With `err` and `tellClient`, an ERROR is sent first.
    */
   close(err?: Error, tellClient?: boolean): void;
+  /**
+   * The transport's output waits for the network past its threshold (on), or drained (off):
+   * nothing is dispatched to this connection's consumers while it is congested.
+   */
+  setCongested(on: boolean): void;
 }
 
 /** What a protocol package gets from the broker that loads it. */

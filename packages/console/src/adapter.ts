@@ -4,11 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BodyKind, DeliveryMode, InvalidDestinationError, JMSError, isComposite, isQueueKind,
+  BodyKind, DeliveryMode, InvalidDestinationError, JMSError, isComposite, isQueueKind, isTemporary,
   parseComposite, parseDestination, type Destination, type WireMessage,
 } from '@wharf/protocol';
-import { destinationConsumers, type Broker, type BrokerAdmin, type MessageView, type QueueStats, type SubscriptionStats, type TopicStats } from '@wharf/broker';
-import { brokerMetricsDestinations } from './metrics-destinations';
+import { destinationConsumers, type Broker, type BrokerAdmin, type Queue, type Topic, type MessageView, type QueueStats, type SubscriptionStats, type TopicStats } from '@wharf/broker';
+import { CHUNK, DLQ_NAME, brokerMetricsDestinations, yieldLoop } from './metrics-destinations';
+import { sortInSlices } from './whole-lists';
+import { pageOf, type Page, type PageItem, type PageRequest } from './destination-pages';
 import { ConsoleError, ConsoleErrorCode, destinationNotFound } from './errors';
 import { describeMessage, messageDetail } from './messages';
 import type {
@@ -26,7 +28,6 @@ export interface AdapterOptions {
   version?: string;
 }
 
-const DLQ_NAME = /(^|\.)DLQ(\.|$)/;
 
 let cachedVersion: string | undefined;
 export function packageVersion(): string {
@@ -120,13 +121,43 @@ class BrokerAdapter implements BrokerView {
     };
   }
 
-  metricsDestinations(limit: number): Promise<MetricsDestinations> {
+  metricsDestinations(limit: number, overview = false): Promise<MetricsDestinations> {
     const producers = this.admin.producerCounts();
-    return brokerMetricsDestinations(this.admin, limit, (q) => queueInfo(this.admin.queueStats(q, producers)), (t) => topicInfo(this.admin.topicStats(t, producers)));
+    return brokerMetricsDestinations(this.admin, limit, (q) => queueInfo(this.admin.queueStats(q, producers)), (t) => topicInfo(this.admin.topicStats(t, producers)), overview);
   }
 
   queues(): QueueInfo[] {
     return this.admin.queues().map(queueInfo).sort((a, b) => BY_NAME.compare(a.name, b.name));
+  }
+
+  listQueues(): Promise<QueueInfo[]> {
+    const producers = this.admin.producerCounts();
+    return listByName(this.admin.liveQueues(), (q) => queueInfo(this.admin.queueStats(q, producers)));
+  }
+
+  listTopics(): Promise<TopicInfo[]> {
+    const producers = this.admin.producerCounts();
+    return listByName(this.admin.liveTopics(), (t) => topicInfo(this.admin.topicStats(t, producers)));
+  }
+
+  queuePage(req: PageRequest): Promise<Page<QueueInfo>> {
+    const producers = this.admin.producerCounts();
+    return pageOf(this.admin.liveQueues(), req, LIVE_QUEUE, (q) => queueInfo(this.admin.queueStats(q, producers)));
+  }
+
+  topicPage(req: PageRequest): Promise<Page<TopicInfo>> {
+    const producers = this.admin.producerCounts();
+    return pageOf(this.admin.liveTopics(), req, LIVE_TOPIC, (t) => topicInfo(this.admin.topicStats(t, producers)));
+  }
+
+  queue(url: string): QueueInfo | undefined {
+    const q = this.admin.liveQueue(url);
+    return q && queueInfo(this.admin.queueStats(q, this.admin.producerCounts()));
+  }
+
+  topic(url: string): TopicInfo | undefined {
+    const t = this.admin.liveTopic(url);
+    return t && topicInfo(this.admin.topicStats(t, this.admin.producerCounts()));
   }
 
   topics(): TopicInfo[] {
@@ -202,14 +233,14 @@ class BrokerAdapter implements BrokerView {
   }
 
   /** The URL of an existing queue (404 otherwise). */
-  private queue(nameOrUrl: string): string {
+  private existingQueue(nameOrUrl: string): string {
     const url = queueUrl(nameOrUrl);
     if (!this.admin.hasQueue(url)) throw destinationNotFound(url);
     return url;
   }
 
   async browse(queue: string, limit: number, opts: BrowseRequest = {}): Promise<MessageSummary[]> {
-    const url = this.queue(queue);
+    const url = this.existingQueue(queue);
     try {
       const views = await this.admin.browse(url, { limit, ...(opts.offset ? { offset: opts.offset } : {}), ...(opts.selector ? { selector: opts.selector } : {}) });
       return views.map((v) => describeMessage(v.message, flags(v)));
@@ -220,7 +251,7 @@ class BrokerAdapter implements BrokerView {
   }
 
   async messageAction(queue: string, messageId: string, action: MessageAction, to?: string): Promise<boolean> {
-    const url = this.queue(queue);
+    const url = this.existingQueue(queue);
     if (action === 'delete') return this.storeAction(() => this.admin.deleteMessage(url, messageId));
     const target = parseUrl(to ?? '').url;
     if (target === url) throw new ConsoleError(ConsoleErrorCode.INVALID_DESTINATION, `the message is already on ${url}: choose another destination`);
@@ -236,12 +267,12 @@ class BrokerAdapter implements BrokerView {
   }
 
   async getMessage(queue: string, messageId: string): Promise<MessageDetail | undefined> {
-    const v = await this.admin.getMessage(this.queue(queue), messageId);
+    const v = await this.admin.getMessage(this.existingQueue(queue), messageId);
     return v && messageDetail(v.message, flags(v));
   }
 
   async purge(queue: string): Promise<number> {
-    const url = this.queue(queue);
+    const url = this.existingQueue(queue);
     return this.storeAction(() => this.admin.purge(url));
   }
 
@@ -260,7 +291,7 @@ class BrokerAdapter implements BrokerView {
   }
 
   async moveDlqMessages(dlq: string, opts: { messageId?: string }): Promise<number> {
-    const url = this.queue(dlq);
+    const url = this.existingQueue(dlq);
     return this.storeAction(() => this.admin.moveMessages(url, opts.messageId === undefined ? {} : { messageId: opts.messageId }));
   }
 
@@ -274,6 +305,31 @@ class BrokerAdapter implements BrokerView {
 /** A BrokerView over a running Broker. */
 export function brokerView(broker: Broker, opts: AdapterOptions = {}): BrokerView {
   return new BrokerAdapter(broker, opts);
+}
+
+const LIVE_QUEUE: PageItem<Queue> = {
+  name: (q) => q.destination.name,
+  temporary: (q) => isTemporary(q.destination.kind),
+  pending: (q) => q.depth,
+  enqueued: (q) => q.enqueued,
+};
+
+const LIVE_TOPIC: PageItem<Topic> = {
+  name: (t) => t.destination.name,
+  temporary: (t) => isTemporary(t.destination.kind),
+  hidden: (t) => t.destination.name.startsWith('ActiveMQ.Advisory.'),
+  pending: () => 0,
+  enqueued: (t) => t.enqueued,
+};
+
+/** What `info` shows of each item, by name, built and sorted a chunk at a time. */
+async function listByName<S, R extends { name: string }>(all: Iterable<S>, info: (s: S) => R): Promise<R[]> {
+  const out: R[] = [];
+  for (const s of all) {
+    out.push(info(s));
+    if (out.length % CHUNK === 0) await yieldLoop();
+  }
+  return sortInSlices(out, (a, b) => BY_NAME.compare(a.name, b.name));
 }
 
 // localeCompare's order, without building a collator per comparison (100,000 queues).

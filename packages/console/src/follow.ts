@@ -11,7 +11,8 @@ import type {
   BridgeSource, BrokerInfo, BrokerView, ClusterInfo, ClusterStatusSource, ConnectionInfo, JobInfo, MessageDetail,
   BrowseRequest, ConsumerInfo, MessageAction, MessageSummary, MetricsDestinations, QueueInfo, SchedulerSource, SendRequest, StoreInfo, SubscriptionInfo, TopicInfo,
 } from './view';
-import { truncateForMetrics } from './metrics-destinations';
+import { destinationsOf } from './metrics-destinations';
+import { queueOf, queuePageOf, topicOf, topicPageOf, type Page, type PageRequest } from './destination-pages';
 
 /** A cluster node as its console sees it (the cli implements it over @wharf/cluster's ClusterNode). */
 export interface NodeSource extends ClusterStatusSource {
@@ -108,9 +109,8 @@ export class FollowingView implements BrokerView {
     };
   }
 
-  metricsDestinations(limit: number): Promise<MetricsDestinations> {
-    const v = this.serving();
-    return v.metricsDestinations ? v.metricsDestinations(limit) : Promise.resolve(truncateForMetrics(v.queues(), v.topics(), limit));
+  metricsDestinations(limit: number, overview = false): Promise<MetricsDestinations> {
+    return destinationsOf(this.serving(), limit, overview);
   }
 
   queues(): QueueInfo[] {
@@ -119,6 +119,32 @@ export class FollowingView implements BrokerView {
 
   topics(): TopicInfo[] {
     return this.serving().topics();
+  }
+
+  listQueues(): Promise<QueueInfo[]> {
+    const v = this.serving();
+    return v.listQueues ? v.listQueues() : Promise.resolve(v.queues());
+  }
+
+  listTopics(): Promise<TopicInfo[]> {
+    const v = this.serving();
+    return v.listTopics ? v.listTopics() : Promise.resolve(v.topics());
+  }
+
+  queuePage(req: PageRequest): Promise<Page<QueueInfo>> {
+    return queuePageOf(this.serving(), req);
+  }
+
+  topicPage(req: PageRequest): Promise<Page<TopicInfo>> {
+    return topicPageOf(this.serving(), req);
+  }
+
+  queue(url: string): QueueInfo | undefined {
+    return queueOf(this.serving(), url);
+  }
+
+  topic(url: string): TopicInfo | undefined {
+    return topicOf(this.serving(), url);
   }
 
   subscriptions(): SubscriptionInfo[] {

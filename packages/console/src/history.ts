@@ -1,7 +1,7 @@
 // A short history of the counters and depths the console's charts draw, kept in the broker's
 // process: the page polls every second and computes rates from deltas, but a reloaded page
 // starts with none; GET /api/history gives it the last minutes to draw from at once.
-import { overview } from './routes';
+import { destinationsOf } from './metrics-destinations';
 import type { BrokerView, QueueInfo } from './view';
 
 /** How long and how often: 5 minutes (the charts' window) every 2 seconds. */
@@ -75,20 +75,12 @@ export class History {
 
   private async record(now: number): Promise<void> {
     const cut = now - HISTORY_WINDOW_MS;
-    let kept: QueueInfo[];
-    let tot: { enqueued: number; dequeued: number; pending: number; inflight: number };
-    if (this.view.metricsDestinations) {
-      const d = await this.view.metricsDestinations(MAX_QUEUES);
-      let durableDequeued = 0;
-      for (const s of this.view.subscriptions()) if (s.durable) durableDequeued += s.dequeued;
-      tot = { ...d.totals, dequeued: d.totals.dequeued + durableDequeued };
-      kept = d.queues;
-    } else {
-      const o = overview(this.view);
-      const queues = this.view.queues();
-      tot = o.totals;
-      kept = queues.length > MAX_QUEUES ? [...queues].sort((a, b) => b.pending - a.pending).slice(0, MAX_QUEUES) : queues;
-    }
+    // The overview's pass (a chunk at a time when the view can) also gives the deepest queues.
+    const d = await destinationsOf(this.view, MAX_QUEUES);
+    let durableDequeued = 0;
+    for (const s of this.view.subscriptions()) if (s.durable) durableDequeued += s.dequeued;
+    const tot = { ...d.totals, dequeued: d.totals.dequeued + durableDequeued };
+    const kept: QueueInfo[] = d.queues;
     push(this.totals, now, { enqueued: tot.enqueued, dequeued: tot.dequeued, pending: tot.pending, inflight: tot.inflight }, cut);
     const seen = new Set<string>();
     for (const q of kept) {

@@ -1,10 +1,11 @@
 // /metrics: prom-client metrics in a registry of their own, filled at scrape time from one
 // snapshot of the BrokerView (so every metric of a scrape describes the same moment, and the
 // broker's hot paths never touch prom-client).
+import { Readable } from 'node:stream';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BridgeInfo, BrokerInfo, ClusterInfo, JobInfo, QueueInfo, SubscriptionInfo, TopicInfo } from './view';
 import type { BrokerView, MetricsDestinations } from './view';
-import { truncateForMetrics } from './metrics-destinations';
+import { destinationsOf, emptyTotals, yieldLoop } from './metrics-destinations';
 import { isNotServing } from './follow';
 import { DEFAULT_METRICS_PREFIX, Label, MetricName } from './metrics-names';
 
@@ -41,7 +42,27 @@ export interface ConsoleMetrics {
   readonly contentType: string;
   /** Read the view once, then render every metric in the Prometheus text format. */
   scrape(): Promise<string>;
+  /** The same text in pieces of a few tens of KB, for writing a piece per event-loop turn. */
+  scrapeSlices(): Promise<readonly string[]>;
 }
+
+/**
+ * A response body written a slice per event-loop turn: encoding and writing 400 KB of text in
+ * one go held the loop for milliseconds.
+ */
+export function slicedBody(slices: readonly string[]): Readable {
+  let i = 0;
+  return new Readable({
+    read(this: Readable) {
+      if (i >= slices.length) this.push(null);
+      else if (i === 0) this.push(slices[i++]);
+      else setImmediate(() => this.push(slices[i++]));
+    },
+  });
+}
+
+/** Per-destination sample lines rendered between yields to the event loop. */
+const LINES_PER_TURN = 500;
 
 /** Destinations of each kind with series of their own (per-destination metrics), by default. */
 export const DEFAULT_METRICS_DESTINATION_LIMIT = 1000;
@@ -54,8 +75,6 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX,
   // Temporary destinations (one per request/reply client) and advisories would only add series
   // churn: they are left out of the per-destination metrics; beyond destinationLimit of each
   // kind, only the deepest queues and busiest topics have series (metrics-destinations.ts).
-  const userQueues = (): QueueInfo[] => snap?.queues ?? [];
-  const userTopics = (): TopicInfo[] => snap?.topics ?? [];
 
   // A counter mirrors a total the broker keeps: reset, then set each series to the total.
   function counter(n: string, help: string, labels: string[], fill: (set: (l: Record<string, string>, v: number) => void) => void): void {
@@ -88,16 +107,38 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX,
     { n: MetricName.CONSUMERS, help: 'Consumers attached', type: 'gauge', q: (q) => q.consumers, t: (t) => t.consumers },
     { n: MetricName.INFLIGHT, help: 'Messages dispatched and not yet acknowledged', type: 'gauge', q: (q) => q.inflight },
   ];
-  const renderPerDestination = (): string => {
-    const lines: string[] = [];
+  // The lines are written a slice at a time, yielding to the event loop between slices: at the
+  // default limit they are 7,000 lines and 400 KB, which in one go held other clients for
+  // several milliseconds per scrape.
+  const renderPerDestination = async (queues: readonly QueueInfo[], topics: readonly TopicInfo[], slices: string[]): Promise<void> => {
+    // Each destination's label set is escaped once, not once per family.
+    const queueLabels = queues.map((q) => `{destination="${labelValue(q.name)}",type="queue"} `);
+    const topicLabels = topics.map((t) => `{destination="${labelValue(t.name)}",type="topic"} `);
+    let lines: string[] = [];
+    /** Adds a line; true when a slice is complete (time to yield). */
+    const line = (text: string): boolean => {
+      lines.push(text);
+      if (lines.length < LINES_PER_TURN) return false;
+      slices.push(`${lines.join('\n')}\n`);
+      lines = [];
+      return true;
+    };
     for (const f of perDestination) {
       const full = name(f.n);
       lines.push(`# HELP ${full} ${f.help}`, `# TYPE ${full} ${f.type}`);
-      const value = (v: number): number => (f.type === 'counter' ? Math.max(0, v) : v);
-      for (const q of userQueues()) lines.push(`${full}{destination="${labelValue(q.name)}",type="queue"} ${value(f.q(q))}`);
-      if (f.t) for (const t of userTopics()) lines.push(`${full}{destination="${labelValue(t.name)}",type="topic"} ${value(f.t(t))}`);
+      const counter = f.type === 'counter';
+      for (let i = 0; i < queues.length; i++) {
+        const v = f.q(queues[i]!);
+        if (line(full + queueLabels[i]! + (counter ? Math.max(0, v) : v))) await yieldLoop();
+      }
+      if (f.t) {
+        for (let i = 0; i < topics.length; i++) {
+          const v = f.t(topics[i]!);
+          if (line(full + topicLabels[i]! + (counter ? Math.max(0, v) : v))) await yieldLoop();
+        }
+      }
     }
-    return `${lines.join('\n')}\n`;
+    if (lines.length > 0) slices.push(`${lines.join('\n')}\n`);
   };
   gauge(MetricName.SUBSCRIPTION_PENDING, 'Messages waiting for a durable subscription', [Label.DESTINATION, Label.SUBSCRIPTION, Label.STATUS], (set) => {
     for (const s of snap?.subscriptions ?? []) {
@@ -158,13 +199,11 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX,
     }
   };
 
-  async function render(): Promise<string> {
-    const empty: MetricsDestinations = { queues: [], topics: [], queueCount: 0, topicCount: 0, totals: { enqueued: 0, dequeued: 0, pending: 0, inflight: 0 } };
+  async function render(): Promise<string[]> {
+    const empty: MetricsDestinations = { queues: [], topics: [], queueCount: 0, topicCount: 0, totals: emptyTotals() };
     let dests: MetricsDestinations;
     try {
-      dests = view.metricsDestinations
-        ? await view.metricsDestinations(destinationLimit)
-        : truncateForMetrics(read(() => view.queues(), []), read(() => view.topics(), []), destinationLimit);
+      dests = await destinationsOf(view, destinationLimit);
     } catch (err) {
       if (!isNotServing(err)) throw err;
       dests = empty;
@@ -178,22 +217,36 @@ export function createMetrics(view: BrokerView, prefix = DEFAULT_METRICS_PREFIX,
       cluster: view.cluster(),
       bridges: view.bridges(),
     };
+    const { queues, topics } = snap;
+    // prom-client's metrics (the process's and the broker's own) take a turn of their own, about
+    // 2 ms: the last destinations read and the first lines rendered go in other turns.
+    let head: string;
     try {
-      return (await registry.metrics()) + renderPerDestination();
+      await yieldLoop();
+      head = await registry.metrics();
     } finally {
       snap = null;
     }
+    await yieldLoop();
+    const slices = [head];
+    await renderPerDestination(queues, topics, slices);
+    return slices;
   }
 
-  // Scrapes run one at a time: the collect() callbacks share one snapshot.
-  let last: Promise<unknown> = Promise.resolve();
+  // One render at a time (the collect() callbacks share one snapshot); a scrape that arrives while
+  // one is rendered gets that one's text: Prometheus servers scraping at the same moment (a pair
+  // for availability) cost one pass over the destinations, not one each.
+  let rendering: Promise<string[]> | null = null;
+  const scrapeSlices = (): Promise<string[]> => {
+    rendering ??= render().finally(() => {
+      rendering = null;
+    });
+    return rendering;
+  };
   return {
     registry,
     contentType: registry.contentType,
-    scrape(): Promise<string> {
-      const next = last.then(render, render);
-      last = next.catch(() => undefined);
-      return next;
-    },
+    scrapeSlices,
+    scrape: async () => (await scrapeSlices()).join(''),
   };
 }

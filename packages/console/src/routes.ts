@@ -4,7 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { queueUrl, topicUrl } from './adapter';
 import { ConsoleError, ConsoleErrorCode, destinationNotFound } from './errors';
 import { masterOf } from './follow';
-import { parseLimit, parseMove, parseOffset, parseSend, parseTarget } from './validate';
+import { parseLimit, parseMove, parseOffset, parsePage, parseSend, parseTarget, type PageQuery } from './validate';
+import { queueOf, queuePageOf, topicOf, topicPageOf } from './destination-pages';
+import { destinationsOf } from './metrics-destinations';
+import { jsonArrayBody } from './whole-lists';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 import type { BrokerView, QueueInfo } from './view';
 
 type NameParams = { Params: { name: string } };
@@ -33,48 +38,39 @@ export interface Overview {
   time: number;
 }
 
-export function overview(view: BrokerView): Overview {
-  const queues = view.queues();
-  const topics = view.topics().filter((t) => !t.advisory);
+/**
+ * The dashboard's figures. From metricsDestinations when the view has it: one pass a chunk at a
+ * time (with 100,000 queues, listing and sorting them all held the broker for seconds on every
+ * poll of the page). "Busiest" are then the deepest queues that are not temporary.
+ */
+export async function overview(view: BrokerView): Promise<Overview> {
+  const d = await destinationsOf(view, BUSIEST, true);
   const subs = view.subscriptions().filter((s) => s.durable);
-  let consumers = 0;
-  let pending = 0;
-  let inflight = 0;
-  let enqueued = 0;
-  let dequeued = 0;
-  let dlqPending = 0;
-  for (const q of queues) {
-    consumers += q.consumers;
-    pending += q.pending;
-    inflight += q.inflight;
-    enqueued += q.enqueued;
-    dequeued += q.dequeued;
-    if (q.dlq) dlqPending += q.pending;
-  }
-  for (const t of topics) {
-    consumers += t.consumers;
-    enqueued += t.enqueued;
-  }
+  let dequeued = d.totals.dequeued;
   for (const s of subs) dequeued += s.dequeued;
+  const t = d.totals;
   return {
     broker: view.info(),
     totals: {
-      queues: queues.length,
-      topics: topics.length,
+      queues: t.queues,
+      topics: t.topics,
       connections: view.connections().length,
-      consumers,
-      pending,
-      inflight,
-      enqueued,
+      consumers: t.consumers,
+      pending: t.pending,
+      inflight: t.inflight,
+      enqueued: t.enqueued,
       dequeued,
-      dlqPending,
+      dlqPending: t.dlqPending,
       durables: subs.length,
       offlineDurables: subs.filter((s) => !s.active).length,
     },
-    busiest: [...queues].sort((a, b) => b.pending - a.pending).slice(0, 5),
+    busiest: d.queues,
     time: Date.now(),
   };
 }
+
+/** Queues the overview lists as the busiest. */
+const BUSIEST = 5;
 
 export interface Readiness {
   ready: boolean;
@@ -107,14 +103,21 @@ export function registerHealth(app: FastifyInstance, view: BrokerView): void {
 export function registerApi(app: FastifyInstance, view: BrokerView): void {
   const findQueue = (name: string): QueueInfo => {
     const url = queueUrl(name);
-    const q = view.queues().find((x) => x.url === url);
+    const q = queueOf(view, url);
     if (!q) throw destinationNotFound(url);
     return q;
   };
 
   app.get('/api/overview', async () => overview(view));
   app.get('/api/broker', async () => view.info());
-  app.get('/api/queues', async () => view.queues());
+  // With a paging parameter, a page ({total, offset, limit, queues}); without, the whole list
+  // (what `wharf` admin commands read), built, sorted and written a chunk at a time.
+  app.get<{ Querystring: PageQuery }>('/api/queues', async (req, reply) => {
+    const page = parsePage(req.query, ['name', 'pending', 'enqueued']);
+    if (!page) return reply.type(JSON_TYPE).send(jsonArrayBody(view.listQueues ? await view.listQueues() : view.queues()));
+    const { items, ...p } = await queuePageOf(view, page);
+    return { ...p, queues: items };
+  });
   app.get<NameParams>('/api/queues/:name', async (req) => findQueue(req.params.name));
   app.get<NameParams & { Querystring: { limit?: string; offset?: string; selector?: string } }>('/api/queues/:name/messages', async (req) => {
     const limit = parseLimit(req.query.limit, 100);
@@ -147,10 +150,15 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
     if (!m) throw new ConsoleError(ConsoleErrorCode.MESSAGE_NOT_FOUND, `no message ${req.params.id} in ${q.url}`);
     return m;
   });
-  app.get('/api/topics', async () => view.topics());
+  app.get<{ Querystring: PageQuery }>('/api/topics', async (req, reply) => {
+    const page = parsePage(req.query, ['name', 'enqueued']);
+    if (!page) return reply.type(JSON_TYPE).send(jsonArrayBody(view.listTopics ? await view.listTopics() : view.topics()));
+    const { items, ...p } = await topicPageOf(view, page);
+    return { ...p, topics: items };
+  });
   app.get<NameParams>('/api/topics/:name', async (req) => {
     const url = topicUrl(req.params.name);
-    const t = view.topics().find((x) => x.url === url);
+    const t = topicOf(view, url);
     if (!t) throw destinationNotFound(url);
     return t;
   });

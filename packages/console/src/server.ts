@@ -9,7 +9,7 @@ import { checkSecurity, sameOriginHook } from './auth';
 import { ConsoleAccess, type ConsoleUserSource } from './access';
 import { ConsoleError, ConsoleErrorCode } from './errors';
 import { History } from './history';
-import { createMetrics } from './metrics';
+import { createMetrics, slicedBody } from './metrics';
 import { replacer } from './messages';
 import { registerApi, registerHealth } from './routes';
 import { registerStatic, STATIC_DIR } from './static';
@@ -122,7 +122,7 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   );
 
   const metrics = createMetrics(view, opts.metricsPrefix, opts.metricsDestinationLimit);
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.scrape()));
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(slicedBody(await metrics.scrapeSlices())));
   registerHealth(app, view);
   registerApi(app, view);
   const history = new History(view);

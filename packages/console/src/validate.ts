@@ -1,5 +1,6 @@
 // Input checks for the REST API: each failure names the field and what was wrong with it.
 import { ConsoleError, ConsoleErrorCode, badRequest } from './errors';
+import { MAX_PAGE_END, type PageRequest, type PageSort } from './destination-pages';
 import type { SendRequest } from './view';
 
 const PROPERTY_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -88,4 +89,29 @@ export function parseTarget(input: unknown): { to: string } {
   }
   const to = input.to.trim();
   return { to: to.includes('://') ? to : `queue://${to}` };
+}
+
+export interface PageQuery {
+  limit?: string;
+  offset?: string;
+  filter?: string;
+  sort?: string;
+  temporary?: string;
+}
+
+/**
+ * The page asked for by GET /api/queues or /api/topics, or null for the whole list (no paging
+ * parameter given). `sorts` are the orders that list offers, the first the default.
+ */
+export function parsePage(q: PageQuery, sorts: readonly PageSort[]): PageRequest | null {
+  if (q.limit === undefined && q.offset === undefined && q.filter === undefined && q.sort === undefined && q.temporary === undefined) return null;
+  const limit = q.limit === undefined || q.limit === '' ? 100 : /^\d+$/.test(q.limit) ? Number(q.limit) : NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_END) throw badRequest(`limit must be a whole number from 1 to ${MAX_PAGE_END}`);
+  const offset = parseOffset(q.offset);
+  if (offset + limit > MAX_PAGE_END) throw badRequest(`offset + limit must be at most ${MAX_PAGE_END}: narrow the list with filter`);
+  const sort = (q.sort === undefined || q.sort === '' ? sorts[0] : sorts.find((s) => s === q.sort)) as PageSort | undefined;
+  if (!sort) throw badRequest(`sort must be one of ${sorts.join(', ')}`);
+  if (q.temporary !== undefined && q.temporary !== 'true' && q.temporary !== 'false') throw badRequest('temporary must be true or false');
+  if (q.filter !== undefined && typeof q.filter !== 'string') throw badRequest('filter must be given once');
+  return { limit, offset, sort, temporary: q.temporary !== 'false', ...(q.filter ? { filter: q.filter } : {}) };
 }

@@ -80,6 +80,7 @@ export interface TopicInfo extends DestinationCounters {
 export type ConnectionInfo = ConnectionStats;
 
 /** A scheduled job as the console shows it: the scheduler's own description. */
+import type { Page, PageRequest } from './destination-pages';
 import type { ConnectionStats, ConsumerStats, DestinationCounters, JobInfo, QueueCounters } from '@wharf/broker';
 export type { JobInfo };
 
@@ -176,8 +177,23 @@ export interface MetricsDestinations {
   topics: TopicInfo[];
   queueCount: number;
   topicCount: number;
-  /** Sums over every queue (and topic, for enqueued), temporary ones included, as overview's. */
-  totals: { enqueued: number; dequeued: number; pending: number; inflight: number };
+  totals: DestinationTotals;
+}
+
+/** Sums over every queue and every topic but advisories, temporary ones included (the overview's). */
+export interface DestinationTotals {
+  queues: number;
+  topics: number;
+  /** Of queues and topics. */
+  enqueued: number;
+  /** Of queues (the overview adds durable subscriptions'). */
+  dequeued: number;
+  pending: number;
+  inflight: number;
+  /** Counted for the overview only (0 otherwise): a look at every queue's consumers and name. */
+  consumers: number;
+  /** Pending in dead-letter queues (for the overview only, as consumers). */
+  dlqPending: number;
 }
 
 export interface BrokerView {
@@ -186,10 +202,23 @@ export interface BrokerView {
    * 100,000 destinations is never blocked for the whole list (optional: metrics fall back to
    * queues() and topics()).
    */
-  metricsDestinations?(limit: number): Promise<MetricsDestinations>;
+  metricsDestinations?(limit: number, overview?: boolean): Promise<MetricsDestinations>;
   info(): BrokerInfo;
+  /** Every queue, by name (a broker with 100,000 queues takes seconds: prefer queuePage). */
   queues(): QueueInfo[];
   topics(): TopicInfo[];
+  /** The same lists built and sorted a chunk at a time (optional: queues() and topics() otherwise). */
+  listQueues?(): Promise<QueueInfo[]>;
+  listTopics?(): Promise<TopicInfo[]>;
+  /**
+   * A page of the queues (topics: not advisory), chosen in one pass a chunk at a time (optional:
+   * the API pages queues() and topics() otherwise).
+   */
+  queuePage?(req: PageRequest): Promise<Page<QueueInfo>>;
+  topicPage?(req: PageRequest): Promise<Page<TopicInfo>>;
+  /** One queue or topic by URL, without listing them all (optional, as queuePage). */
+  queue?(url: string): QueueInfo | undefined;
+  topic?(url: string): TopicInfo | undefined;
   /** Durable subscriptions (active and offline) and non-durable topic subscribers. */
   subscriptions(): SubscriptionInfo[];
   connections(): ConnectionInfo[];

@@ -1,4 +1,4 @@
-/* global document, location, window -- browser globals (the lint config is for Node) */
+/* global document, location, window, URLSearchParams -- browser globals (the lint config is for Node) */
 // The console shell: header, navigation, hash routing and the one-second poll that feeds every
 // page (rates and charts are computed here from the counters' deltas).
 import { api, History } from './api.js';
@@ -22,9 +22,23 @@ const NAV = [
   { id: 'audit', label: 'Audit', page: auditPage },
 ];
 
+/**
+ * The queue list the poll fetches: a page of the first ones by name (a broker may hold 100,000
+ * queues; the whole list every second would hold it for seconds), narrowed by the Queues page's
+ * filter; the open queue's page asks for that queue by name.
+ */
+const QUEUE_LIST_MAX = 1000;
+
 const ctx = {
   overview: null,
   queues: [],
+  /** Queues matching queueFilter, in all (queues holds the first QUEUE_LIST_MAX of them). */
+  queueTotal: 0,
+  queueFilter: '',
+  /** The queue whose page is open, read by name on every poll (it may be beyond the list). */
+  focusQueue: null,
+  /** That queue as last read: null when there is none, undefined until read. */
+  focus: undefined,
   hist: new History(),
   qhist: new Map(),
   live: true,
@@ -68,7 +82,10 @@ function route() {
   const [section, ...rest] = hash.split('/');
   const main = document.getElementById('main');
   let page;
-  if (section === 'queues' && rest.length) page = queuePage(ctx, decodeURIComponent(rest.join('/')));
+  ctx.focusQueue = section === 'queues' && rest.length ? decodeURIComponent(rest.join('/')) : null;
+  ctx.focus = undefined;
+  ctx.queueFilter = '';
+  if (ctx.focusQueue !== null) page = queuePage(ctx, ctx.focusQueue);
   else if (section === 'topics' && rest.length) page = topicPage(ctx, decodeURIComponent(rest.join('/')));
   else page = (NAV.find((n) => n.id === section) || NAV[0]).page(ctx);
   for (const [id, item] of navItems) item.a.classList.toggle('active', id === (navItems.has(section) ? section : 'overview'));
@@ -78,6 +95,7 @@ function route() {
   main.focus({ preventScroll: true });
   window.scrollTo(0, 0);
   if (ctx.overview) page.update(ctx);
+  if (ctx.focusQueue !== null) tick();
 }
 
 function showPage() {
@@ -116,9 +134,19 @@ async function tick() {
   if (ticking) return;
   ticking = true;
   try {
-    const [overview, queues] = await Promise.all([api('/api/overview'), api('/api/queues')]);
+    const params = new URLSearchParams({ limit: String(QUEUE_LIST_MAX) });
+    if (ctx.queueFilter) params.set('filter', ctx.queueFilter);
+    const focusQueue = ctx.focusQueue;
+    const [overview, page, focus] = await Promise.all([
+      api('/api/overview'),
+      api(`/api/queues?${params}`),
+      focusQueue ? api(`/api/queues/${encodeURIComponent(focusQueue)}`).catch(() => null) : null,
+    ]);
+    const queues = page.queues;
     ctx.overview = overview;
     ctx.queues = queues;
+    ctx.queueTotal = page.total;
+    ctx.focus = focusQueue !== null && focusQueue === ctx.focusQueue ? focus : undefined;
     const t = overview.time;
     const tot = overview.totals;
     ctx.hist.add(t, { enqueued: tot.enqueued, dequeued: tot.dequeued, pending: tot.pending, inflight: tot.inflight });

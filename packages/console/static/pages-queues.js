@@ -102,15 +102,20 @@ export function queuesPage(ctx) {
     { title: '', num: true, cell: (q) => queueActions(q, ctx) },
   ], { emptyState: empty('No queues', 'Send a message to create one.'), rowId: (q) => q.name });
   const temp = h('input', { type: 'checkbox', onchange: () => { showTemp = temp.checked; ctx.rerender(); } });
+  // The poll lists the first queues by name; the filter narrows that list on the broker.
+  const more = h('div.sub', { id: 'queues-more', hidden: true });
   const el = h('div', head.el, h('section.card',
-    h('div.toolbar', searchBox('Filter queues', (v) => { filter = v; ctx.rerender(); }), h('div.spacer'), h('label.check', temp, 'Show temporary queues')),
+    h('div.toolbar', searchBox('Filter queues', (v) => { filter = v; ctx.queueFilter = v; ctx.rerender(); ctx.refresh(); }), h('div.spacer'), h('label.check', temp, 'Show temporary queues')),
+    more,
     table.el));
   return {
     el,
     update(c) {
       const rows = c.queues.filter((q) => (showTemp || !q.temporary) && (!filter || q.name.toLowerCase().includes(filter)));
-      const pending = c.queues.reduce((a, q) => a + q.pending, 0);
-      fill(head.sub, `${num(c.queues.length)} queues · ${num(pending)} pending messages`);
+      const t = c.overview?.totals;
+      fill(head.sub, `${num(t?.queues ?? c.queues.length)} queues · ${num(t?.pending ?? 0)} pending messages`);
+      more.hidden = c.queueTotal <= c.queues.length;
+      fill(more, `The first ${num(c.queues.length)} of ${num(c.queueTotal)} ${filter ? 'matching queues' : 'queues'} by name: filter to narrow the list.`);
       table.update(rows);
     },
   };
@@ -210,7 +215,9 @@ export function queuePage(ctx, name) {
   return {
     el,
     update(c) {
-      q = c.queues.find((x) => x.name === name) || null;
+      q = c.queues.find((x) => x.name === name) || (c.focus?.name === name ? c.focus : null);
+      // Beyond the polled list, the queue is read by name on the next poll.
+      if (!q && c.queueTotal > c.queues.length && c.focus === undefined) return;
       if (!q) {
         fill(body, empty('Queue not found', `There is no queue ${name} (any more).`));
         actions.replaceChildren();

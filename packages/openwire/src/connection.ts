@@ -25,6 +25,8 @@ export interface OpenWireSink {
   end(): void;
   pause(): void;
   resume(): void;
+  /** Called when the output starts or stops waiting for the network past its threshold. */
+  onCongestion?(fn: (on: boolean) => void): void;
 }
 
 export interface OpenWireOptions {
@@ -72,6 +74,7 @@ export class OpenWireConnection implements ServerTransport, OwContext {
 
   constructor(readonly broker: ProtocolHost, private readonly sink: OpenWireSink, private readonly opts: OpenWireOptions) {
     this.conn = broker.openConnection(this, 'openwire');
+    sink.onCongestion?.((on) => this.conn.setCongested(on));
     // Until negotiated, both sides speak loose encoding without the cache (OpenWireFormat's start).
     this.wf = new WireFormat({ version: MAX_VERSION, tightEncoding: false, cacheEnabled: false });
     this.frames = new FrameReader(Math.max(1024, opts.prefs.maxFrameSize));

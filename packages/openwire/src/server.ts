@@ -9,31 +9,69 @@ import { MAGIC } from './codec';
 import { DataType, MAX_VERSION } from './schema';
 import type { WireFormatPrefs } from './wireformat-info';
 
+/**
+ * Output waiting for the network past which the connection is congested: it is not read and
+ * its consumers get nothing more until the socket drains (as the broker's native transport).
+ */
+const CONGESTED_BYTES = 1024 * 1024;
+const HELD_BY_CONNECTION = 1;
+const HELD_BY_OUTPUT = 2;
+
 class SocketSink implements OpenWireSink {
   readonly remoteAddress: string;
   private ended = false;
+  private heldBy = 0;
+  private congested = false;
+  private congestion: ((on: boolean) => void) | null = null;
 
   constructor(private readonly socket: net.Socket) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    socket.on('drain', () => {
+      if (!this.congested) return;
+      this.congested = false;
+      this.hold(HELD_BY_OUTPUT, false);
+      this.congestion?.(false);
+    });
   }
 
   write(data: Buffer): void {
-    if (!this.ended) this.socket.write(data);
+    if (this.ended) return;
+    this.socket.write(data);
+    if (!this.congested && this.socket.writableLength > CONGESTED_BYTES) {
+      // write() returned false: 'drain' will come.
+      this.congested = true;
+      this.hold(HELD_BY_OUTPUT, true);
+      this.congestion?.(true);
+    }
+  }
+
+  onCongestion(fn: (on: boolean) => void): void {
+    this.congestion = fn;
   }
 
   end(): void {
     if (this.ended) return;
     this.ended = true;
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    if (this.socket.closed) return;
+    // Cleared at close: pending, it would hold the connection and its buffers for 2 s.
+    const t = setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.socket.once('close', () => clearTimeout(t));
   }
 
   pause(): void {
-    this.socket.pause();
+    this.hold(HELD_BY_CONNECTION, true);
   }
 
   resume(): void {
-    this.socket.resume();
+    this.hold(HELD_BY_CONNECTION, false);
+  }
+
+  private hold(reason: number, on: boolean): void {
+    const before = this.heldBy;
+    this.heldBy = on ? before | reason : before & ~reason;
+    if (before === 0 && this.heldBy !== 0) this.socket.pause();
+    else if (before !== 0 && this.heldBy === 0) this.socket.resume();
   }
 }
 

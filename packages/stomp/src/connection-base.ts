@@ -8,7 +8,7 @@ import {
 import type { ProtocolConnection, ProtocolHost, ServerTransport } from '@wharf/broker';
 import { StompParser, encodeFrame, type HeaderList, type StompVersion } from './parser';
 import { messageHeaders, toStompDestination, type MessageContext } from './mapping';
-import { Escape, frames } from './writer';
+import { Escape, escapeHeader, frames } from './writer';
 import { SubscriptionTable, type Delivery, type Subscription } from './subscriptions';
 import type { HeartBeat } from './heartbeat';
 import type { StompOptions, StompSink } from './options';
@@ -25,6 +25,8 @@ export const TX_SESSION = 2;
 export const enum Phase { NEW, CONNECTED, CLOSED }
 const FLOW_CONTROL = 1;
 const HELD = 2;
+/** The output waits for the network past the sink's threshold (a peer that does not read). */
+const OUTPUT = 4;
 
 /**
  * A frame's answer in frame order: a RECEIPT (receipt set) or an ERROR (error set), written when
@@ -76,6 +78,13 @@ export abstract class StompConnectionBase implements ServerTransport {
   protected heartBeat: HeartBeat | null = null;
   protected lastRead = Date.now();
   protected lastWrite = Date.now();
+  /**
+   * While the frames of one read are handled (processFrames), on a byte stream, the RECEIPTs
+   * they earn are gathered here as text and written as one piece before anything else is
+   * written, or when the read is done: one encode instead of one per receipt.
+   */
+  protected gatherReceipts = false;
+  protected receipts = '';
 
   constructor(protected readonly broker: ProtocolHost, protected readonly sink: StompSink, protected readonly opts: StompOptions) {
     const cap = Math.max(1024, opts.maxFrameSize);
@@ -180,9 +189,23 @@ export abstract class StompConnectionBase implements ServerTransport {
     frames.begin('MESSAGE', this.version);
     const body = messageHeaders(d.message, ctx, frames);
     this.writeRaw(frames.end(body), body instanceof Uint8Array);
+    if ((this.pausedBy & OUTPUT) === 0 && this.sink.congested()) this.holdForOutput();
     if (browsing) return;
     if (sub.ack === 'auto') this.autoAck(sub.consumerId, d.deliveryId);
     else this.subs.delivered(sub, d.deliveryId, d.message.messageId);
+  }
+
+  /**
+   * A peer that does not read: stop reading it and dispatching to it until its output drains
+   * (client-acknowledged subscriptions would otherwise fill the socket buffer up to their prefetch).
+   */
+  private holdForOutput(): void {
+    this.setPaused(OUTPUT, true);
+    this.conn.setCongested(true);
+    this.sink.onDrain(() => {
+      this.setPaused(OUTPUT, false);
+      this.conn.setCongested(false);
+    });
   }
 
   /** ActiveMQ acks `ack:auto` messages as they are dispatched; batched per tick here. */
@@ -236,7 +259,9 @@ export abstract class StompConnectionBase implements ServerTransport {
       else if (r.receipt !== undefined) this.writeReceipt(r.receipt);
     }
     if (this.answersHead === q.length) {
-      q.length = 0;
+      // Usually one answer, written as soon as it was owed: pop() rather than the length setter.
+      if (q.length === 1) q.pop();
+      else q.length = 0;
       this.answersHead = 0;
     } else if (this.answersHead > 1024) {
       q.splice(0, this.answersHead);
@@ -265,6 +290,7 @@ export abstract class StompConnectionBase implements ServerTransport {
   }
 
   protected runIdle(): void {
+    if (this.idleWaiters.length === 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const fn of w) fn();
@@ -308,14 +334,28 @@ export abstract class StompConnectionBase implements ServerTransport {
   }
 
   protected shutdown(): void {
+    this.flushReceipts();
     this.phase = Phase.CLOSED;
     this.stopTimers();
     this.conn.close(undefined, false);
   }
 
   protected writeReceipt(receipt: string): void {
+    if (this.gatherReceipts && this.sink.stream === true) {
+      this.receipts += `RECEIPT\nreceipt-id:${escapeHeader(receipt, this.version)}\n\n\u0000`;
+      return;
+    }
     frames.begin('RECEIPT', this.version).header('receipt-id', receipt, Escape.VALUE);
     this.writeRaw(frames.end(), false);
+  }
+
+  /** Write the gathered RECEIPTs (see gatherReceipts). */
+  protected flushReceipts(): void {
+    if (this.receipts === '') return;
+    const text = this.receipts;
+    this.receipts = '';
+    if (this.heartBeat !== null) this.lastWrite = Date.now();
+    this.sink.write(frames.raw(text), false);
   }
 
   protected writeFrame(command: string, headers: HeaderList, body?: string | Uint8Array): void {
@@ -323,15 +363,20 @@ export abstract class StompConnectionBase implements ServerTransport {
   }
 
   protected writeRaw(data: Buffer, binary: boolean): void {
-    this.lastWrite = Date.now();
+    // Receipts gathered earlier go first: frames leave in the order they were made.
+    if (this.receipts !== '') this.flushReceipts();
+    // Only the heart-beat reads it (a clock read per frame is not free).
+    if (this.heartBeat !== null) this.lastWrite = Date.now();
     this.sink.write(data, binary);
   }
 
   // ---- ServerTransport ---------------------------------------------------------------------
 
   close(): void {
+    this.flushReceipts();
     this.stopTimers();
     this.phase = Phase.CLOSED;
+    this.parser.release();
     this.sink.end();
   }
 

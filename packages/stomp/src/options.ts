@@ -5,6 +5,11 @@ export interface StompSink {
   readonly remoteAddress: string;
   /** Subject DN of the client's verified TLS certificate (certificate login). */
   readonly peerDN?: string | null;
+  /**
+   * A byte stream (TCP), where frames written one after another may leave as one write. A
+   * WebSocket is not: each write is one message, and clients expect one frame per message.
+   */
+  readonly stream?: boolean;
   /** One encoded frame (or heart-beat); `binary` tells a message channel the frame's kind. */
   write(data: Buffer, binary: boolean): void;
   /** Flush what was written, then close. */

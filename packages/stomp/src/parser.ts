@@ -5,6 +5,7 @@
 // byte stream cannot resynchronise after a bad frame.
 
 import { Escape, frames } from './writer';
+import { LastValues, headerName, knownCommand, knownHeader } from './names';
 
 export { escapeHeader } from './writer';
 
@@ -63,37 +64,6 @@ const EMPTY = Buffer.alloc(0);
 /** What a body with a content-length starts with before its bytes arrive. */
 const BODY_FIRST_BYTES = 64 * 1024;
 const NO_HEADERS: Map<string, string> = new Map();
-/** The commands of either side, matched on their bytes, so that a frame's command costs no string. */
-const KNOWN_COMMANDS = [
-  'SEND', 'ACK', 'NACK', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT', 'CONNECT', 'STOMP',
-  'MESSAGE', 'RECEIPT', 'ERROR', 'CONNECTED',
-].map((c) => [c, Buffer.from(c, 'latin1')] as const);
-
-/** Header names clients send most, matched on their bytes: no string is made or hashed for them. */
-const KNOWN_HEADERS = [
-  'destination', 'receipt', 'persistent', 'content-length', 'content-type', 'transaction', 'id', 'ack', 'subscription',
-  'message-id', 'priority', 'expires', 'reply-to', 'correlation-id', 'type', 'selector', 'redelivered', 'timestamp',
-].map((c) => [c, Buffer.from(c, 'latin1')] as const);
-
-function knownHeader(buf: Buffer, start: number, end: number): string | undefined {
-  return known(KNOWN_HEADERS, buf, start, end);
-}
-
-function knownCommand(buf: Buffer, start: number, end: number): string | undefined {
-  return known(KNOWN_COMMANDS, buf, start, end);
-}
-
-function known(list: ReadonlyArray<readonly [string, Buffer]>, buf: Buffer, start: number, end: number): string | undefined {
-  const len = end - start;
-  for (const [name, bytes] of list) {
-    if (bytes.length !== len) continue;
-    let i = 0;
-    while (i < len && buf[start + i] === bytes[i]) i++;
-    if (i === len) return name;
-  }
-  return undefined;
-}
-
 /** Node's Buffer decodes in place with these (undocumented, but what Buffer#toString calls). */
 declare module 'node:buffer' {
   interface Buffer {
@@ -126,6 +96,8 @@ export class StompParser {
   private unescape = false;
   /** next()'s event list, reused. */
   private readonly out: ParseEvent[] = [];
+  /** The last value of each repeating known header (names.ts). */
+  private readonly lastValues = new LastValues();
 
   constructor(limits: Partial<ParserLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -155,8 +127,7 @@ export class StompParser {
 
   /** The next complete event, or undefined when more bytes are needed (or after an error). */
   next(): ParseEvent | undefined {
-    const out = this.out;
-    out.length = 0;
+    const out = this.out; // empty between calls
     try {
       while (out.length === 0 && this.pos < this.input.length && this.state !== State.FAILED) {
         this.pos = this.step(this.input, this.pos, out);
@@ -169,8 +140,10 @@ export class StompParser {
       this.input = EMPTY;
       this.pos = 0;
     }
+    // One step makes at most one event; pop() keeps clear of the length setter (a runtime call).
     const ev = out[0];
-    out.length = 0;
+    if (out.length === 1) out.pop();
+    else if (out.length > 1) out.length = 0;
     return ev;
   }
 
@@ -186,8 +159,11 @@ export class StompParser {
     switch (this.state) {
       case State.COMMAND:
       case State.HEADERS: {
-        const nl = buf.indexOf(LF, i);
-        const end = nl === -1 ? buf.length : nl;
+        // Lines are short: a loop here costs less than Buffer#indexOf's call into the runtime.
+        let end = i;
+        const size = buf.length;
+        while (end < size && buf[end] !== LF) end++;
+        const nl = end === size ? -1 : end;
         const len = this.lineLen + end - i;
         if (this.state === State.COMMAND && len > this.limits.maxCommandLength + 1) {
           return this.fail(out, `command line longer than ${this.limits.maxCommandLength} bytes`);
@@ -296,10 +272,19 @@ export class StompParser {
     while (colon < end && buf[colon] !== COLON) colon++;
     // ActiveMQ skips a header line without ':' and takes the rest of the frame.
     if (colon === end) return;
-    let name = knownHeader(buf, start, colon) ?? buf.utf8Slice(start, colon);
+    const k = knownHeader(buf, start, colon);
+    if (k >= 0) {
+      const last = this.lastValues.get(k, buf, colon + 1, end, this.unescape);
+      if (last !== undefined) {
+        this.setHeader(headerName(k), last);
+        return;
+      }
+    }
+    // A known name has no escape sequence to undo.
+    let name = k >= 0 ? headerName(k) : buf.utf8Slice(start, colon);
     let value = buf.utf8Slice(colon + 1, end);
     if (this.unescape) {
-      const n = unescapeHeader(name, this.version);
+      const n = k >= 0 ? name : unescapeHeader(name, this.version);
       const v = unescapeHeader(value, this.version);
       if (n === null || v === null) {
         this.fail(out, `invalid escape sequence in header '${printable(buf.utf8Slice(start, end))}'`);
@@ -308,6 +293,11 @@ export class StompParser {
       name = n;
       value = v;
     }
+    if (k >= 0) this.lastValues.set(k, buf, colon + 1, end, value, this.unescape);
+    this.setHeader(name, value);
+  }
+
+  private setHeader(name: string, value: string): void {
     if (!this.headers.has(name)) this.headers.set(name, value);
   }
 
@@ -326,7 +316,8 @@ export class StompParser {
       }
       // A declared length is only a claim: memory follows the bytes that arrive (doubling, so
       // the copies stay linear), or a few header bytes could make the broker hold maxBodyBytes.
-      this.body = Buffer.allocUnsafe(Math.min(n, BODY_FIRST_BYTES));
+      // Not from the Buffer pool: a small body kept as a message would hold the pool's whole slab.
+      this.body = Buffer.allocUnsafeSlow(Math.min(n, BODY_FIRST_BYTES));
       this.bodyWant = n;
       this.bodyFill = 0;
       this.state = n === 0 ? State.EXPECT_NUL : State.BODY_LENGTH;
@@ -335,6 +326,20 @@ export class StompParser {
       this.bodyLen = 0;
       this.state = State.BODY_SCAN;
     }
+  }
+
+  /** Drop every buffer held (the connection closed): nothing read outlives its connection. */
+  release(): void {
+    this.state = State.FAILED;
+    this.lineParts = [];
+    this.lineLen = 0;
+    this.bodyParts = [];
+    this.bodyLen = 0;
+    this.body = EMPTY;
+    this.bodyFill = 0;
+    this.headers = NO_HEADERS;
+    this.input = EMPTY;
+    this.pos = 0;
   }
 
   private emit(body: Buffer, out: ParseEvent[]): void {

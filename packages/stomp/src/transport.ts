@@ -19,6 +19,7 @@ const CONGESTED_BYTES = 1024 * 1024;
 class SocketSink implements StompSink {
   readonly remoteAddress: string;
   readonly peerDN: string | null;
+  readonly stream = true;
   private out: Buffer[] = [];
   /** The run of adjacent frames being gathered: its slab and byte range. */
   private run: Buffer | null = null;
@@ -89,7 +90,10 @@ class SocketSink implements StompSink {
     this.flush();
     this.ended = true;
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    if (this.socket.closed) return;
+    // Cleared at close: pending, it would hold the connection and its buffers for 2 s.
+    const t = setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.socket.once('close', () => clearTimeout(t));
   }
 
   /**
@@ -142,7 +146,9 @@ class WebSocketSink implements StompSink {
 
   end(): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    const t = setTimeout(() => this.ws.terminate(), 2000).unref();
+    this.ws.once('close', () => clearTimeout(t));
   }
 
   congested(): boolean {

@@ -7,6 +7,10 @@ import type { StompVersion } from './parser';
 
 const SLAB_BYTES = 64 * 1024;
 const NUL = 0;
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const BACKSLASH = 92;
 /** Escaped per STOMP 1.1 and 1.2; 1.0 only has to keep line breaks out of a header. */
 const TO_ESCAPE = /[\\\n:\r]/;
 const TO_ESCAPE_ALL = /[\\\n:\r]/g;
@@ -31,8 +35,7 @@ export function escapeHeader(s: string, version: StompVersion): string {
 
 /**
  * How a header is escaped: not at all (numbers, constants, ids made here), the value only (a
- * constant name), the value of an id (ID:…:seq, whose part before the last colon repeats from one
- * message to the next), or name and value.
+ * constant name; ID, a message id, is the same), or name and value.
  */
 export const enum Escape { NONE, VALUE, ID, BOTH }
 
@@ -41,75 +44,125 @@ export interface HeaderTarget {
   header(name: string, value: string, escape: Escape): void;
 }
 
+/** Strings up to this length are written by a loop here; longer ones by one utf8Write call. */
+const SHORT = 64;
+const SPACE = 32;
+const LOWER_C = 99;
+const LOWER_N = 110;
+const LOWER_R = 114;
+
 /**
  * Writes frames into the slab. Use: begin(command, version), header()…, then end(body) gives the
  * frame. No other frame may be started between begin and end (nothing in between yields). The
- * head is gathered as one string and encoded with the body in one call: many small encodes
- * cost more than the concatenation.
+ * head is written in place as it comes, escaping included, one character at a time: headers
+ * are short and mostly ASCII, and neither a string per header nor a call into the runtime per
+ * header is made (both were most of a MESSAGE frame's cost). A body goes in with one utf8Write.
  */
 export class FrameWriter implements HeaderTarget {
   private slab = Buffer.allocUnsafe(SLAB_BYTES) as Slab;
   private pos = 0;
   /** Where the frame being written starts in the slab. */
   private start = 0;
-  private head = '';
   private version: StompVersion = '1.2';
-  private idPrefix = '';
-  private idPrefixEscaped = '';
-  private idPrefixVersion: StompVersion = '1.2';
 
   /** Start a frame; its headers are escaped for `version` (CONNECTED's never: pass '1.0'). */
   begin(command: string, version: StompVersion): this {
-    this.head = `${command}\n`;
+    this.start = this.pos;
     this.version = version;
+    this.put(command, false);
+    this.byte(LF);
     return this;
   }
 
   header(name: string, value: string, escape: Escape): this {
-    if (escape === Escape.NONE) this.head += `${name}:${value}\n`;
-    else if (escape === Escape.VALUE) this.head += `${name}:${escapeHeader(value, this.version)}\n`;
-    else if (escape === Escape.ID) this.head += `${name}:${this.escapeId(value)}\n`;
-    else this.head += `${escapeHeader(name, this.version)}:${escapeHeader(value, this.version)}\n`;
+    this.put(name, escape === Escape.BOTH);
+    this.byte(COLON);
+    this.put(value, escape !== Escape.NONE);
+    this.byte(LF);
     return this;
-  }
-
-  /**
-   * escapeHeader for message ids: the escaped form of the last id's prefix (up to its last
-   * colon) is kept, so the next id of the same producer costs a comparison, not an escape.
-   */
-  private escapeId(id: string): string {
-    const colon = id.lastIndexOf(':');
-    if (colon < 0 || this.version === '1.0') return escapeHeader(id, this.version);
-    const tail = id.slice(colon + 1);
-    if (TO_ESCAPE.test(tail)) return escapeHeader(id, this.version);
-    if (colon + 1 !== this.idPrefix.length || !id.startsWith(this.idPrefix)) {
-      this.idPrefix = id.slice(0, colon + 1);
-      this.idPrefixEscaped = escapeHeader(this.idPrefix, this.version);
-      this.idPrefixVersion = this.version;
-    } else if (this.idPrefixVersion !== this.version) {
-      this.idPrefixEscaped = escapeHeader(this.idPrefix, this.version);
-      this.idPrefixVersion = this.version;
-    }
-    return this.idPrefixEscaped + tail;
   }
 
   /** The blank line, the body and the NUL: the frame, as a view of the slab. */
   end(body?: string | Uint8Array): Buffer {
-    this.start = this.pos;
-    if (body === undefined || typeof body === 'string') {
-      const text = body === undefined ? `${this.head}\n\u0000` : `${this.head}\n${body}\u0000`;
-      this.head = '';
-      this.text(text);
-    } else {
-      const text = `${this.head}\n`;
-      this.head = '';
-      this.text(text);
+    this.byte(LF);
+    if (typeof body === 'string') {
+      this.text(body);
+    } else if (body !== undefined) {
       this.room(body.byteLength + 1);
       this.slab.set(body, this.pos);
       this.pos += body.byteLength;
-      this.slab[this.pos++] = NUL;
     }
+    this.byte(NUL);
     return this.slab.subarray(this.start, this.pos);
+  }
+
+  /** Frames already encoded as text (a run of RECEIPTs), as a view of the slab. */
+  raw(s: string): Buffer {
+    this.start = this.pos;
+    this.text(s);
+    return this.slab.subarray(this.start, this.pos);
+  }
+
+  private byte(b: number): void {
+    if (this.pos >= this.slab.length) this.room(1);
+    this.slab[this.pos++] = b;
+  }
+
+  /**
+   * `s`, escaped for the frame's version when `escape` is set, exactly as escapeHeader does.
+   * ASCII is stored byte by byte; from the first other character on, the rest is escaped by
+   * escapeHeader and encoded by utf8Write.
+   */
+  private put(s: string, escape: boolean): void {
+    const n = s.length;
+    if (n > SHORT) {
+      this.text(escape ? escapeHeader(s, this.version) : s);
+      return;
+    }
+    // At most 3 bytes per UTF-16 unit (UTF-8), or 2 per escaped ASCII character.
+    this.room(n * 3);
+    const slab = this.slab;
+    const v10 = this.version === '1.0';
+    const v12 = this.version === '1.2';
+    let p = this.pos;
+    if (!escape) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        slab[p + i] = c;
+      }
+      if (i === n) {
+        this.pos = p + n;
+        return;
+      }
+      this.pos = p + i;
+      this.pos += slab.utf8Write(s.slice(i), p + i, slab.length - p - i);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = p;
+        const rest = i === 0 ? s : s.slice(i);
+        this.pos += slab.utf8Write(escape ? escapeHeader(rest, this.version) : rest, p, slab.length - p);
+        return;
+      }
+      if (escape && (c === COLON || c === BACKSLASH || c === LF || c === CR)) {
+        if (v10) {
+          // 1.0 has no escaping: a line break becomes a space; the rest stays as it is.
+          slab[p++] = c === LF || c === CR ? SPACE : c;
+        } else if (c === CR && !v12) {
+          slab[p++] = SPACE; // 1.1 has no \r escape
+        } else {
+          slab[p++] = BACKSLASH;
+          slab[p++] = c === COLON ? LOWER_C : c === LF ? LOWER_N : c === CR ? LOWER_R : BACKSLASH;
+        }
+        continue;
+      }
+      slab[p++] = c;
+    }
+    this.pos = p;
   }
 
   private text(s: string): void {

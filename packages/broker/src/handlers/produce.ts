@@ -1,6 +1,6 @@
 // Producers and sends on a server connection: producer open/close (with advisories), producer
 // flow control (sends wait, in order, for memory or store space), and accepted sends.
-import { CommandType, JMSError, MessageFormatError, ResourceAllocationError, parseDestination, type Send } from '@wharf/protocol';
+import { CommandType, JMSError, MessageFormatError, ResourceAllocationError, parseDestination, type Send, type WireMessage } from '@wharf/protocol';
 import type { ServerConnection } from '../connection';
 import { messageDefaults } from '../validate';
 import { txFor } from './transactions';
@@ -10,17 +10,27 @@ import { txFor } from './transactions';
  * count for small messages, and bytes, since what waits here is not yet in the memory accounting
  * (1,000 sends of 100 KB would be 100 MB a connection). A few are held rather than none so that a
  * connection's own acks, read behind its blocked sends, can still free the memory they wait for.
+ * Across connections the bytes are bounded too: past MAX_ALL_BLOCKED_BYTES every connection stops
+ * reading at its first blocked send, as ActiveMQ's blocked transport thread reads nothing more
+ * (otherwise 500 connections could hold 4 MB each, as seen in a fuzz run).
  */
 const MAX_BLOCKED = 1000;
 const MAX_BLOCKED_BYTES = 4 * 1024 * 1024;
+const MAX_ALL_BLOCKED_BYTES = 16 * 1024 * 1024;
 
 function holdBlocked(conn: ServerConnection, cmd: Send): void {
   conn.blocked.push({ cmd, since: Date.now() });
-  conn.blockedBytes += conn.broker.sizeOf(cmd.message);
-  if (!conn.readingHeld && (conn.blocked.length > MAX_BLOCKED || conn.blockedBytes > MAX_BLOCKED_BYTES)) {
+  addBlockedBytes(conn, conn.broker.sizeOf(cmd.message));
+  if (!conn.readingHeld && (conn.blocked.length > MAX_BLOCKED || conn.blockedBytes > MAX_BLOCKED_BYTES || conn.broker.blockedBytes > MAX_ALL_BLOCKED_BYTES)) {
     conn.readingHeld = true;
     conn.transport.pause?.();
   }
+}
+
+/** Change a connection's blocked bytes and the broker's total with them. */
+export function addBlockedBytes(conn: ServerConnection, n: number): void {
+  conn.blockedBytes += n;
+  conn.broker.blockedBytes += n;
 }
 
 export function onProducerOpen(conn: ServerConnection, corr: number, sessionId: number, producerId: string, destination?: string): void {
@@ -43,9 +53,26 @@ export function onProducerClose(conn: ServerConnection, producerId: string): voi
   if (p?.destination) conn.broker.advisories.producersChanged(parseDestination(p.destination), 0, producerId);
 }
 
+/**
+ * A bytes body that is a small view of a much larger buffer (a socket read chunk, a joined
+ * frame, the Buffer pool's slab) would keep that whole buffer alive for as long as the message
+ * is held, while memoryLimit counts only the body: such a body is copied out. Bodies that fill
+ * their buffer, as the decoders make them, are kept as they are.
+ * @internal exported for tests
+ */
+export function detachBody(msg: WireMessage): void {
+  const body = msg.body;
+  if (body instanceof Uint8Array && body.buffer.byteLength > 2 * body.byteLength + 1024) {
+    const copy = new Uint8Array(body.byteLength);
+    copy.set(body);
+    msg.body = copy;
+  }
+}
+
 export function onSend(conn: ServerConnection, cmd: Send): void {
   const msg = cmd.message;
   messageDefaults(msg);
+  detachBody(msg);
   conn.broker.security.authorizeSend(conn, msg);
   const blocked = conn.blocked;
   if (blocked.length > 0) {
@@ -85,7 +112,7 @@ async function drainBlocked(conn: ServerConnection): Promise<void> {
     if (why) {
       if (timeout > 0 && Date.now() - head.since >= timeout) {
         blocked.shift();
-        conn.blockedBytes -= b.sizeOf(send.message);
+        addBlockedBytes(conn, -b.sizeOf(send.message));
         conn.sendError(refuseSend(conn, send, `${why} (waited ${timeout} ms: sendFailIfNoSpaceAfterTimeout)`), send.corr);
         continue;
       }
@@ -93,14 +120,14 @@ async function drainBlocked(conn: ServerConnection): Promise<void> {
       continue;
     }
     blocked.shift();
-    conn.blockedBytes -= b.sizeOf(send.message);
+    addBlockedBytes(conn, -b.sizeOf(send.message));
     try {
       acceptSend(conn, send);
     } catch (err) {
       conn.sendError(err, send.corr);
     }
   }
-  conn.blockedBytes = 0;
+  addBlockedBytes(conn, -conn.blockedBytes);
   if (conn.readingHeld) {
     conn.readingHeld = false;
     conn.transport.resume?.();

@@ -9,6 +9,17 @@ import type { Broker } from '../broker';
 import { ServerConnection, type ServerTransport } from '../connection';
 import { peerDN } from '../security/tls';
 
+/**
+ * Output waiting for the network past which a connection is congested: the broker stops reading
+ * it and holds dispatch to its consumers until the socket drains (what ActiveMQ's blocking
+ * transport write does to a connection whose peer does not read). A MiB, not the socket's
+ * 16 KiB high-water mark: one loop turn's dispatches of large messages often exceed that.
+ */
+const CONGESTED_BYTES = 1024 * 1024;
+/** Why reading is stopped (bits): flow control or login (pause()), congested output. */
+const HELD_BY_BROKER = 1;
+const HELD_BY_OUTPUT = 2;
+
 /** Write out what a socket's transport still holds (before the socket is destroyed). */
 const flushers = new WeakMap<Socket, () => void>();
 export function flushSocket(socket: Socket): void {
@@ -24,7 +35,10 @@ export class SocketTransport implements ServerTransport {
   readonly conn: ServerConnection;
   readonly connectAttemptTimeout?: number;
   private paused = false;
+  private heldBy = 0;
   private readonly frameClock: FrameClock;
+  /** Destroys a socket whose peer does not close its side after close(); cleared once closed. */
+  private destroyTimer: NodeJS.Timeout | null = null;
 
   /** `initial`: bytes already read from the socket (protocol detection). */
   constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer, limits?: ConnectorLimits) {
@@ -59,7 +73,14 @@ export class SocketTransport implements ServerTransport {
     socket.on('data', read);
     if (initial && initial.length) read(initial);
     socket.on('error', () => undefined);
+    socket.on('drain', () => {
+      if (!this.conn.congested) return;
+      this.hold(HELD_BY_OUTPUT, false);
+      this.conn.setCongested(false);
+    });
     socket.on('close', () => {
+      // A pending timer would hold this connection and its buffers for its whole delay.
+      if (this.destroyTimer) clearTimeout(this.destroyTimer);
       this.frameClock.stop();
       this.ended = true;
       this.conn.close(undefined, false);
@@ -85,6 +106,11 @@ export class SocketTransport implements ServerTransport {
     const bufs = this.out;
     this.out = [];
     this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    if (this.socket.writableLength > CONGESTED_BYTES && !this.conn.congested) {
+      // write() returned false: 'drain' will come.
+      this.conn.setCongested(true);
+      this.hold(HELD_BY_OUTPUT, true);
+    }
   }
 
   close(): void {
@@ -92,18 +118,29 @@ export class SocketTransport implements ServerTransport {
     this.flush();
     this.ended = true;
     this.socket.end();
-    const t = setTimeout(() => this.socket.destroy(), 2000);
-    t.unref();
+    this.destroyTimer = setTimeout(() => this.socket.destroy(), 2000);
+    this.destroyTimer.unref();
   }
 
   pause(): void {
-    this.paused = true;
-    this.socket.pause();
+    this.hold(HELD_BY_BROKER, true);
   }
   resume(): void {
-    this.paused = false;
-    // The client could not send while we did not read: its frame's time starts again.
-    this.frameClock.restart();
-    this.socket.resume();
+    this.hold(HELD_BY_BROKER, false);
+  }
+
+  /** Stop or restart reading for one reason; the socket reads only when none holds it. */
+  private hold(reason: number, on: boolean): void {
+    const before = this.heldBy;
+    this.heldBy = on ? before | reason : before & ~reason;
+    if (before === 0 && this.heldBy !== 0) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (before !== 0 && this.heldBy === 0) {
+      this.paused = false;
+      // The client could not send while we did not read: its frame's time starts again.
+      this.frameClock.restart();
+      this.socket.resume();
+    }
   }
 }
