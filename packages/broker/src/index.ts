@@ -24,6 +24,7 @@ export type { ServerConsumer } from './consumer';
 export { parseConnectorUri, listen, closeServer } from './transport/connectors';
 export { guardAccepts, FdReserve } from './transport/fd-reserve';
 export { limitConnections, connectorLimits, type ConnectorLimits } from './transport/limits';
+export { CONGESTED_BYTES, ReadHold, endSocket } from './transport/socket-hold';
 export { emptyPlan, type RoutePlan } from './router';
 export { createLogger, logFormat, prettyLine, type LogFormat, type Logger } from './logger';
 export {

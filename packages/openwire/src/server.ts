@@ -2,34 +2,31 @@
 // WireFormatInfo (size, type 1, magic "ActiveMQ") is an OpenWire connection.
 import type net from 'node:net';
 import { ConfigError } from '@wharf/protocol';
-import type { ProtocolHost, ProtocolPackage, TransportConnectorConfig } from '@wharf/broker';
+import { CONGESTED_BYTES, ReadHold, endSocket, type ProtocolHost, type ProtocolPackage, type TransportConnectorConfig } from '@wharf/broker';
 import { OpenWireConnection, type OpenWireSink } from './connection';
 import { clusterClients, refuseOpenWire } from './cluster';
 import { MAGIC } from './codec';
 import { DataType, MAX_VERSION } from './schema';
 import type { WireFormatPrefs } from './wireformat-info';
 
-/**
- * Output waiting for the network past which the connection is congested: it is not read and
- * its consumers get nothing more until the socket drains (as the broker's native transport).
- */
-const CONGESTED_BYTES = 1024 * 1024;
+/** Why reading is stopped (ReadHold bits): the connection (flow control, login), congested output. */
 const HELD_BY_CONNECTION = 1;
 const HELD_BY_OUTPUT = 2;
 
 class SocketSink implements OpenWireSink {
   readonly remoteAddress: string;
   private ended = false;
-  private heldBy = 0;
+  private readonly reading: ReadHold;
   private congested = false;
   private congestion: ((on: boolean) => void) | null = null;
 
   constructor(private readonly socket: net.Socket) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.reading = new ReadHold(socket);
     socket.on('drain', () => {
       if (!this.congested) return;
       this.congested = false;
-      this.hold(HELD_BY_OUTPUT, false);
+      this.reading.set(HELD_BY_OUTPUT, false);
       this.congestion?.(false);
     });
   }
@@ -40,7 +37,7 @@ class SocketSink implements OpenWireSink {
     if (!this.congested && this.socket.writableLength > CONGESTED_BYTES) {
       // write() returned false: 'drain' will come.
       this.congested = true;
-      this.hold(HELD_BY_OUTPUT, true);
+      this.reading.set(HELD_BY_OUTPUT, true);
       this.congestion?.(true);
     }
   }
@@ -52,26 +49,15 @@ class SocketSink implements OpenWireSink {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.socket.end();
-    if (this.socket.closed) return;
-    // Cleared at close: pending, it would hold the connection and its buffers for 2 s.
-    const t = setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.socket.once('close', () => clearTimeout(t));
+    endSocket(this.socket);
   }
 
   pause(): void {
-    this.hold(HELD_BY_CONNECTION, true);
+    this.reading.set(HELD_BY_CONNECTION, true);
   }
 
   resume(): void {
-    this.hold(HELD_BY_CONNECTION, false);
-  }
-
-  private hold(reason: number, on: boolean): void {
-    const before = this.heldBy;
-    this.heldBy = on ? before | reason : before & ~reason;
-    if (before === 0 && this.heldBy !== 0) this.socket.pause();
-    else if (before !== 0 && this.heldBy === 0) this.socket.resume();
+    this.reading.set(HELD_BY_CONNECTION, false);
   }
 }
 

@@ -5,11 +5,9 @@ import tls from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { guardAccepts, limitConnections, listen, closeServer, peerDN, tlsServerOptions, watchTls, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
+import { CONGESTED_BYTES, endSocket, guardAccepts, limitConnections, listen, closeServer, peerDN, tlsServerOptions, watchTls, type Connector, type ProtocolHost, type TransportConnectorConfig } from '@wharf/broker';
 import { StompConnection } from './converter';
 import type { StompOptions, StompSink } from './options';
-
-const CONGESTED_BYTES = 1024 * 1024;
 
 /**
  * TCP: frames written in one tick go out together. Frames are views of the encoder's slab
@@ -89,11 +87,7 @@ class SocketSink implements StompSink {
     if (this.ended) return;
     this.flush();
     this.ended = true;
-    this.socket.end();
-    if (this.socket.closed) return;
-    // Cleared at close: pending, it would hold the connection and its buffers for 2 s.
-    const t = setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.socket.once('close', () => clearTimeout(t));
+    endSocket(this.socket);
   }
 
   /**

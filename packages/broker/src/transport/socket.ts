@@ -4,19 +4,13 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { encodeFrame, FrameDecoder, ErrorCode, ProtocolError, type Command } from '@wharf/protocol';
 import { FrameClock } from './frame-clock';
+import { CONGESTED_BYTES, ReadHold, endSocket } from './socket-hold';
 import type { ConnectorLimits } from './limits';
 import type { Broker } from '../broker';
 import { ServerConnection, type ServerTransport } from '../connection';
 import { peerDN } from '../security/tls';
 
-/**
- * Output waiting for the network past which a connection is congested: the broker stops reading
- * it and holds dispatch to its consumers until the socket drains (what ActiveMQ's blocking
- * transport write does to a connection whose peer does not read). A MiB, not the socket's
- * 16 KiB high-water mark: one loop turn's dispatches of large messages often exceed that.
- */
-const CONGESTED_BYTES = 1024 * 1024;
-/** Why reading is stopped (bits): flow control or login (pause()), congested output. */
+/** Why reading is stopped (ReadHold bits): flow control or login (pause()), congested output. */
 const HELD_BY_BROKER = 1;
 const HELD_BY_OUTPUT = 2;
 
@@ -34,11 +28,8 @@ export class SocketTransport implements ServerTransport {
   private ended = false;
   readonly conn: ServerConnection;
   readonly connectAttemptTimeout?: number;
-  private paused = false;
-  private heldBy = 0;
+  private readonly reading: ReadHold;
   private readonly frameClock: FrameClock;
-  /** Destroys a socket whose peer does not close its side after close(); cleared once closed. */
-  private destroyTimer: NodeJS.Timeout | null = null;
 
   /** `initial`: bytes already read from the socket (protocol detection). */
   constructor(private readonly socket: Socket, broker: Broker, initial?: Buffer, limits?: ConnectorLimits) {
@@ -60,8 +51,10 @@ export class SocketTransport implements ServerTransport {
       },
       broker.config.maxFrameSize,
     );
+    // The client could not send while it was not read: its frame's time starts again.
+    this.reading = new ReadHold(socket, () => this.frameClock.restart());
     this.frameClock = new FrameClock(broker.config.maxFrameReadTime, () => {
-      if (this.ended || this.paused) return false;
+      if (this.ended || this.reading.held) return false;
       broker.log.info({ conn: this.conn.id, remote: this.remoteAddress }, 'frame not complete in time: closing (maxFrameReadTime)');
       this.conn.sendError(new ProtocolError(`a frame took longer than ${broker.config.maxFrameReadTime} ms to arrive (maxFrameReadTime)`), undefined, true);
       return true;
@@ -75,12 +68,10 @@ export class SocketTransport implements ServerTransport {
     socket.on('error', () => undefined);
     socket.on('drain', () => {
       if (!this.conn.congested) return;
-      this.hold(HELD_BY_OUTPUT, false);
+      this.reading.set(HELD_BY_OUTPUT, false);
       this.conn.setCongested(false);
     });
     socket.on('close', () => {
-      // A pending timer would hold this connection and its buffers for its whole delay.
-      if (this.destroyTimer) clearTimeout(this.destroyTimer);
       this.frameClock.stop();
       this.ended = true;
       this.conn.close(undefined, false);
@@ -109,7 +100,7 @@ export class SocketTransport implements ServerTransport {
     if (this.socket.writableLength > CONGESTED_BYTES && !this.conn.congested) {
       // write() returned false: 'drain' will come.
       this.conn.setCongested(true);
-      this.hold(HELD_BY_OUTPUT, true);
+      this.reading.set(HELD_BY_OUTPUT, true);
     }
   }
 
@@ -117,30 +108,13 @@ export class SocketTransport implements ServerTransport {
     if (this.ended) return;
     this.flush();
     this.ended = true;
-    this.socket.end();
-    this.destroyTimer = setTimeout(() => this.socket.destroy(), 2000);
-    this.destroyTimer.unref();
+    endSocket(this.socket);
   }
 
   pause(): void {
-    this.hold(HELD_BY_BROKER, true);
+    this.reading.set(HELD_BY_BROKER, true);
   }
   resume(): void {
-    this.hold(HELD_BY_BROKER, false);
-  }
-
-  /** Stop or restart reading for one reason; the socket reads only when none holds it. */
-  private hold(reason: number, on: boolean): void {
-    const before = this.heldBy;
-    this.heldBy = on ? before | reason : before & ~reason;
-    if (before === 0 && this.heldBy !== 0) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (before !== 0 && this.heldBy === 0) {
-      this.paused = false;
-      // The client could not send while we did not read: its frame's time starts again.
-      this.frameClock.restart();
-      this.socket.resume();
-    }
+    this.reading.set(HELD_BY_BROKER, false);
   }
 }
