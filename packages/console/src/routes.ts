@@ -25,6 +25,8 @@ export interface Overview {
     topics: number;
     connections: number;
     consumers: number;
+    /** Of topics. */
+    subscribers: number;
     pending: number;
     inflight: number;
     enqueued: number;
@@ -56,6 +58,7 @@ export async function overview(view: BrokerView): Promise<Overview> {
       topics: t.topics,
       connections: view.connections().length,
       consumers: t.consumers,
+      subscribers: t.subscribers,
       pending: t.pending,
       inflight: t.inflight,
       enqueued: t.enqueued,
@@ -151,7 +154,7 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
     return m;
   });
   app.get<{ Querystring: PageQuery }>('/api/topics', async (req, reply) => {
-    const page = parsePage(req.query, ['name', 'enqueued']);
+    const page = parsePage(req.query, ['name', 'enqueued'], true);
     if (!page) return reply.type(JSON_TYPE).send(jsonArrayBody(view.listTopics ? await view.listTopics() : view.topics()));
     const { items, ...p } = await topicPageOf(view, page);
     return { ...p, topics: items };
