@@ -113,8 +113,9 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
 
   app.get('/api/overview', async () => overview(view));
   app.get('/api/broker', async () => view.info());
-  // With a paging parameter, a page ({total, offset, limit, queues}); without, the whole list
-  // (what `wharf` admin commands read), built, sorted and written a chunk at a time.
+  // With a paging parameter, a page ({total, offset, limit, queues}; `wharf` admin commands read
+  // every page after=NAME); without, the whole list for clients that do not page, built, sorted
+  // and written a chunk at a time.
   app.get<{ Querystring: PageQuery }>('/api/queues', async (req, reply) => {
     const page = parsePage(req.query, ['name', 'pending', 'enqueued']);
     if (!page) return reply.type(JSON_TYPE).send(jsonArrayBody(view.listQueues ? await view.listQueues() : view.queues()));

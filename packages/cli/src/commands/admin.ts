@@ -13,17 +13,24 @@ const CONNECTION_HELP = `  --console URL           the broker's admin console (d
   --user NAME             console.username, when the console has credentials [--jmxuser]
   --password SECRET       console.password (default WHARF_CONSOLE_PASSWORD) [--jmxpassword]`;
 
+const PAGING_HELP = `Destinations are read from the console 1,000 at a time (the broker never builds one reply
+of them all); with more than 1,000, a progress bar shows on stderr when it is a terminal.`;
+
 export const DSTAT_HELP = `Usage: wharf dstat [options] [queues|topics]
 
 A table of statistics for every queue and topic (or only queues, or only topics), like
 ActiveMQ's 'activemq dstat', with its columns: Name, Queue Size, Producer #, Consumer #,
 Enqueue #, Dequeue #, Forward #, Memory % (and Inflight # for queues).
 
+${PAGING_HELP}
+
 ${CONNECTION_HELP}`;
 
 export const BSTAT_HELP = `Usage: wharf bstat [options] [broker-name]
 
 The broker's totals, its connectors and every destination's counters, like 'activemq bstat'.
+
+${PAGING_HELP}
 
 ${CONNECTION_HELP}`;
 
@@ -35,7 +42,11 @@ wildcards * and ?. Without -Q, every object is printed.
   -Q<type>=<name>         add the objects of this type (Queue, Topic, Broker) whose name matches
   -xQ<type>=<name>        leave out the objects of this type whose name matches
   --view A,B,...          print only these attributes (e.g. --view Name,QueueSize,EnqueueCount)
-${CONNECTION_HELP}`;
+${CONNECTION_HELP}
+
+${PAGING_HELP}
+With one -Q pattern of a type (and no Broker), the pattern's longest part without wildcards
+(ORDERS. of ORDERS.*) is sent to the console as a filter: the broker lists only candidates.`;
 
 export const PURGE_HELP = `Usage: wharf purge [--msgsel SELECTOR] [options] QUEUE...
 
@@ -45,7 +56,11 @@ wildcards * and ? (FOO.* purges every queue whose name starts with FOO.).
   --msgsel SELECTOR       delete only the pending messages matching this JMS selector
                           (e.g. "JMSPriority > 5 AND region = 'EU'")
 
-${CONNECTION_HELP}`;
+${CONNECTION_HELP}
+
+${PAGING_HELP}
+A pattern's longest part without wildcards (ORDERS. of ORDERS.*) is sent to the console as a
+filter: the broker lists only candidates.`;
 
 type QueueJson = QueueInfo;
 type TopicJson = TopicInfo;
@@ -151,7 +166,7 @@ async function api<T>(o: Options, method: 'GET' | 'POST' | 'DELETE', path: strin
 }
 
 /** Destinations asked for per request: the most a page of the console's lists holds. */
-export const LIST_PAGE = 1000;
+const LIST_PAGE = 1000;
 
 interface ListPage<T> {
   total: number;
@@ -168,7 +183,7 @@ interface ListPage<T> {
  * names exactly. Topics include advisory ones unless `advisory` is false. Many pages show their
  * progress on a terminal.
  */
-export async function listAll<T extends { name: string }>(
+async function listAll<T extends { name: string }>(
   o: Options, io: Io, kind: 'queues' | 'topics', opts: { filter?: string; advisory?: boolean } = {},
 ): Promise<T[]> {
   const out: T[] = [];
