@@ -7,20 +7,34 @@ import { consumersTable, pageHead } from './pages-queues.js';
 import { card, deleteDestination, empty, liveTable, moreNote, nameMatches, searchBox, stat, button } from './widgets.js';
 import { h, fill, ICONS, num, ago, time, duration, pill, shortName } from './util.js';
 
-/** Fetch `path` (or the path it returns) on each update (one request at a time); calls render(data). */
+/**
+ * Fetch `path` (or the path it returns) on each update (one request at a time); calls
+ * render(data). Asked while busy for another path (a list's filter changed), it fetches that one
+ * as soon as the request in flight ends, not a poll later.
+ */
 export function poller(path, render) {
-  let busy = false;
-  return async () => {
-    if (busy) return;
-    busy = true;
+  let inFlight = null;
+  let again = false;
+  const run = async () => {
+    const p = typeof path === 'function' ? path() : path;
+    if (inFlight !== null) {
+      again ||= p !== inFlight;
+      return;
+    }
+    inFlight = p;
     try {
-      render(await api(typeof path === 'function' ? path() : path));
+      render(await api(p));
     } catch (err) {
       toast(err.message, 'error');
     } finally {
-      busy = false;
+      inFlight = null;
+      if (again) {
+        again = false;
+        run();
+      }
     }
   };
+  return run;
 }
 
 export function topicsPage(ctx) {
