@@ -49,8 +49,7 @@ describe('cluster (processes) - master kill -9 under load', function () {
       await until(30_000, () => m.role === 'slave', `${m.id} to rejoin as a slave (roles: ${g.roles()})`);
     }
     await load.stopProducers();
-    await until(60_000, () => load.missing().length === 0,
-      `every acknowledged send to be consumed (${load.missing().length} of ${load.resolved.size} missing, e.g. ${load.missing().slice(0, 5).join(' ')})`);
+    await until(60_000, () => load.missing().length === 0, () => `every acknowledged send to be consumed: ${load.describeMissing(g)}`);
     assert.deepEqual(load.unmarkedDuplicates(), [], 'a message delivered twice must be marked redelivered');
 
     const sorted = [...times].sort((a, b) => a - b);

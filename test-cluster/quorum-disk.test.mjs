@@ -40,8 +40,7 @@ describe('cluster (processes) - quorum_disk', function () {
       await until(30_000, () => g.nodes.filter((n) => n.role === 'slave').length === 2, `two slaves again (roles: ${g.roles()})`);
     }
     await load.stopProducers();
-    await until(60_000, () => load.missing().length === 0,
-      `every acknowledged send to be consumed (${load.missing().length} of ${load.resolved.size} missing, e.g. ${load.missing().slice(0, 5).join(' ')})`);
+    await until(60_000, () => load.missing().length === 0, () => `every acknowledged send to be consumed: ${load.describeMissing(g)}`);
     assert.deepEqual(load.unmarkedDuplicates(), [], 'a message delivered twice must be marked redelivered');
   });
 });

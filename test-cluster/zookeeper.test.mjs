@@ -47,7 +47,7 @@ describe('cluster (processes) - ZooKeeper restart and session expiry', function 
     await load.progress(50, 30_000);
 
     await load.stopProducers();
-    await until(60_000, () => load.missing().length === 0, `every acknowledged send to be consumed (${load.missing().length} missing)`);
+    await until(60_000, () => load.missing().length === 0, () => `every acknowledged send to be consumed: ${load.describeMissing(g)}`);
     assert.deepEqual(load.unmarkedDuplicates(), [], 'a message delivered twice must be marked redelivered');
     assert.ok(load.resolved.size >= 150);
   });

@@ -2,7 +2,8 @@
 // multi-process cluster tests. Every node is a child process on loopback ports (or inside a
 // network namespace: `prefix`); its role is followed from the lines `wharf start` prints
 // ("Wharf node <id>: <role> (epoch E, ...)"). Waits poll conditions with deadlines; nothing
-// sleeps for a fixed time. Set WHARF_TEST_LOG=1 to see every node's output.
+// sleeps for a fixed time. Set WHARF_TEST_LOG=1 to see every node's output; with WHARF_TEST_KEEP=1
+// the nodes log at info (elections, terms, slaves attached) into the kept logs.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,7 +25,6 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-/** Poll `fn` until it returns a truthy value; throw after `ms` naming `what`. */
 /** A JSON log line's message (a node's stdout is JSON: not a terminal); other lines as they are. */
 export function logMessage(line) {
   if (!line.startsWith('{')) return line;
@@ -36,6 +36,10 @@ export function logMessage(line) {
   }
 }
 
+/**
+ * Poll `fn` until it returns a truthy value; throw after `ms` naming `what` (a string, or a
+ * function giving one at the time of the failure).
+ */
 export async function until(ms, fn, what) {
   const deadline = Date.now() + ms;
   let last;
@@ -47,7 +51,7 @@ export async function until(ms, fn, what) {
       if (err.fatal) throw err;
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}${last ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -86,7 +90,7 @@ export class NodeProcess {
   args() {
     const g = this.group.opts;
     const flags = {
-      brokerName: g.brokerName ?? 'wharf', dataDirectory: this.dataDir, logLevel: process.env.WHARF_TEST_LOG ? 'info' : (g.logLevel ?? 'warn'),
+      brokerName: g.brokerName ?? 'wharf', dataDirectory: this.dataDir, logLevel: process.env.WHARF_TEST_LOG || process.env.WHARF_TEST_KEEP ? 'info' : (g.logLevel ?? 'warn'),
       transportConnectors: JSON.stringify([{ name: 'openwire', uri: `tcp://${this.host}:${this.clientPort}` }]),
       // Nodes in network namespaces listen on their namespace's address, with no users.
       ...(/^127\./.test(this.host) ? {} : { allowUnauthenticatedNetworkAccess: 'true' }),
@@ -117,9 +121,11 @@ export class NodeProcess {
     live.add(child);
     const log = fs.createWriteStream(this.logFile, { flags: 'a' });
     log.write(`---- start ${this.starts} at ${new Date().toISOString()} pid ${child.pid}\n`);
+    this.group.event(this, 'started');
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
       live.delete(child);
       log.end(`---- exit ${code ?? signal}\n`);
+      this.group.event(this, `exited ${code ?? signal}`);
       if (this.child === child) {
         this.child = null;
         this.role = 'down';
@@ -146,6 +152,7 @@ export class NodeProcess {
         if (m && this.child === child) {
           this.role = m[1];
           this.epoch = Number(m[2]);
+          this.group.event(this, `${this.role} (epoch ${this.epoch})`);
           this.group.changed(this);
         }
         if (/^Wharf node \S+ started:/.test(line)) started = true;
@@ -206,6 +213,23 @@ export class Group {
     this.zkPath = `/wharf/tc-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.nodes = [];
     this.listeners = new Set();
+    /** What happened to the nodes, in order: [time, node id, what] (for failure messages). */
+    this.events = [];
+  }
+
+  event(node, what) {
+    this.events.push([Date.now(), node.id, what]);
+  }
+
+  /** The node whose client URL is `url`. */
+  nodeByUrl(url) {
+    return this.nodes.find((n) => n.url === url);
+  }
+
+  /** The events from `from` to `to` (ms since the epoch), one per line. */
+  eventsBetween(from, to = Infinity) {
+    return this.events.filter(([t]) => t >= from && t <= to)
+      .map(([t, id, what]) => `${new Date(t).toISOString().slice(11, 23)} ${id} ${what}`).join('\n');
   }
 
   static async create(opts) {

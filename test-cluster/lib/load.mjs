@@ -17,6 +17,8 @@ export class Load {
     /** id → list of redelivered flags, in delivery order */
     this.received = new Map();
     this.resolvedAt = [];
+    /** id → [time acknowledged, URL of the broker the producer was attached to then] */
+    this.ackedBy = new Map();
     this.errors = [];
     this.connections = [];
     this.loops = [];
@@ -50,21 +52,23 @@ export class Load {
         this.connections.push(conn);
         const session = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
         const producer = await session.createProducer(session.createQueue(this.queue));
-        this.loops.push(this.produceLoop(session, producer, `${this.tag}${p}`));
+        this.loops.push(this.produceLoop(session, producer, `${this.tag}${p}`, conn));
       }
     }
     return this;
   }
 
-  async produceLoop(session, producer, name) {
+  async produceLoop(session, producer, name, conn) {
     let seq = 0;
     while (this.running) {
       const id = `${name}-${++seq}`;
       this.sent++;
       try {
         await producer.send(session.createTextMessage(id));
+        const now = Date.now();
         this.resolved.add(id);
-        this.resolvedAt.push(Date.now());
+        this.resolvedAt.push(now);
+        this.ackedBy.set(id, [now, conn.getRemoteAddress?.() ?? '']);
       } catch (err) {
         // Not acknowledged: it may or may not be stored, and need not be delivered.
         this.errors.push(err.message);
@@ -111,6 +115,29 @@ export class Load {
 
   missing() {
     return [...this.resolved].filter((id) => !this.received.has(id));
+  }
+
+  /**
+   * For a failure message: the first missing sends, when and by which node each was
+   * acknowledged, and what happened to the nodes from 3 s before the first of them on.
+   */
+  describeMissing(group, limit = 5) {
+    const missing = this.missing();
+    if (missing.length === 0) return 'nothing missing';
+    const at = (t) => new Date(t).toISOString().slice(11, 23);
+    const rows = missing.slice(0, limit).map((id) => {
+      const [t, url] = this.ackedBy.get(id) ?? [0, ''];
+      const n = group?.nodeByUrl(url);
+      return `${id} acknowledged at ${at(t)} by ${n ? n.id : url || '?'}`;
+    });
+    const first = Math.min(...missing.map((id) => this.ackedBy.get(id)?.[0] ?? Infinity));
+    const byNode = {};
+    for (const id of missing) {
+      const n = group?.nodeByUrl(this.ackedBy.get(id)?.[1] ?? '');
+      byNode[n?.id ?? '?'] = (byNode[n?.id ?? '?'] ?? 0) + 1;
+    }
+    return `${missing.length} of ${this.resolved.size} acknowledged sends missing (by node: ${JSON.stringify(byNode)}), e.g.\n  ${rows.join('\n  ')}` +
+      (group && Number.isFinite(first) ? `\nnodes from ${at(first - 3000)}:\n  ${group.eventsBetween(first - 3000).split('\n').join('\n  ')}` : '');
   }
 
   /** Deliveries after the first that were not marked redelivered. */

@@ -68,6 +68,38 @@ describe('election (memory) - hub', () => {
     }
   });
 
+  it('a member that joined while a master served is waited for after that master, not outvoted by the position it joined with', async () => {
+    const hub = new MemoryElectionHub();
+    const a = new MemoryElection(hub);
+    const b = new MemoryElection(hub);
+    let c = new MemoryElection(hub);
+    try {
+      await a.start(member('a', { epoch: 1, index: 30 }));
+      await b.start(member('b', { epoch: 1, index: 20 }));
+      await c.start(member('c', { epoch: 1, index: 10 }));
+      await waitForAll([a, b, c], agreed('a', 3), 1000, 'a elected');
+      // c leaves and joins again: its record is written while a is master, at c's position then.
+      await c.stop();
+      c = new MemoryElection(hub);
+      await c.start(member('c', { epoch: 1, index: 10 }));
+      await waitForAll([a, b, c], agreed('a', 3), 1000, 'c back as a slave');
+      // As slaves they receive a's batches (c more than b), which they publish only as candidates.
+      await c.updatePosition({ epoch: 1, index: 50 });
+      await b.updatePosition({ epoch: 1, index: 40 });
+      // a and c die together: c's record outlives it until its session expires; a's goes first.
+      hub.partition('c');
+      hub.partition('a');
+      hub.expire('a');
+      const published = await waitForState(b, (s) => s.members.some((m) => m.id === 'b' && m.position.index === 40), 1000, 'b publishes 40');
+      assert.equal(published.role, 'candidate', 'b must not claim over c, whose position it does not know');
+      assert.equal(hub.masterId(), undefined);
+      hub.heal('c');
+      await waitForAll([b, c], agreed('c', 2), 1000, 'c (50) elected once it publishes');
+    } finally {
+      await Promise.all([a, b, c].map((n) => n.stop()));
+    }
+  });
+
   it('stop() before registration rejects start()', async () => {
     const hub = new MemoryElectionHub();
     const a = new MemoryElection(hub);

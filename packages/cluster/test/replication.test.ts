@@ -187,6 +187,38 @@ describe('cluster replication (in-memory election and network)', function () {
     assert.deepEqual(await contents(g.get(c).store), acked);
   });
 
+  it('election - a slave that rejoined while the master served, alone holding acknowledged batches, is waited for when it dies with the master', async () => {
+    await group3({ replicationTimeout: 10000 });
+    const m = await g.waitForMaster();
+    const [b, c] = [...g.nodes.keys()].filter((id) => id !== m.id) as [string, string];
+    // c restarts: its member record is written while m is master, at c's position then.
+    await g.stopNode(c);
+    await g.add(c);
+    for (let i = 1; i <= 5; i++) await m.serving!.commit(putOps(i));
+    await g.waitForPosition([b, c], m.serving!.assignedPosition);
+    // From here only c receives: the commits are acknowledged with c alone holding them.
+    g.network.partition(m.id, b);
+    for (let i = 6; i <= 10; i++) await m.serving!.commit(putOps(i));
+    const acked = await contents(m.store);
+    // m and c die together (kill -9): c's session outlives m's for a moment.
+    for (const id of [c, m.id]) {
+      g.network.partition(id);
+      g.election.partition(id);
+    }
+    g.election.expire(m.id);
+    const bLog = g.get(b).log;
+    const decisions = (): string[] => bLog.lines.filter((l) => l.msg === 'election: decision').map((l) => String((l.obj as { decision?: string }).decision));
+    await waitFor(5000, () => decisions().includes(`wait: waiting for positions of ${c}`) || g.election.masterId(), `${b} to wait for ${c}'s position`);
+    assert.equal(g.election.masterId(), undefined, `${b}, lacking acknowledged batches, must not be elected (its decisions: ${decisions().join('; ')})`);
+    // c comes back (its session still alive): it publishes its position and is elected.
+    g.heal(c);
+    const next = await g.waitForMaster(5000, m.id);
+    assert.equal(next.id, c);
+    assert.deepEqual(await contents(next.store), acked);
+    await g.waitForPosition([b], next.serving!.assignedPosition);
+    assert.deepEqual(await contents(g.get(b).store), acked);
+  });
+
   it('stop - a master that stops cleanly hands over to a slave holding every acknowledged batch', async () => {
     await group3();
     const m = await g.waitForMaster();

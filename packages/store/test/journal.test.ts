@@ -237,6 +237,35 @@ describe('journal - batches in segment files', function () {
     assert.deepEqual((await l.read(pos(1, 20), 100, Infinity))!.map((r) => r.position.index), [21, 22, 23, 24, 25, 26, 27, 28]);
   });
 
+  it('journal - records written before the first sync (a slave writes each frame, then syncs) are not zeroed by the preallocation that follows', async () => {
+    let l = await openLog(pos(0, 0), { retentionBatches: 1000 });
+    // As a quorum_disk slave does with each frame: append, write at once, sync at the end of the turn.
+    const frame = (from: number, to: number): void => {
+      appendRange(l, 1, from, to, true);
+      assert.equal(l.flush(), true);
+    };
+    frame(1, 3);
+    assert.equal(l.sync(), 3);
+    frame(4, 6);
+    assert.equal(l.sync(), 6);
+    // kill -9: what the files hold is what a restarted node reads.
+    let again = new Journal({ directory: dir, retentionBatches: 1000 });
+    assert.deepEqual((await again.open(pos(0, 0))).map((r) => r.position.index), [1, 2, 3, 4, 5, 6]);
+    await again.close();
+    await l.close();
+    // The same after a restart: the reopened log's tail segment is written before its first sync.
+    l = await openLog(pos(1, 6), { retentionBatches: 1000 });
+    frame(7, 9);
+    assert.equal(l.sync(), 9);
+    frame(10, 12);
+    assert.equal(l.sync(), 12);
+    again = new Journal({ directory: dir, retentionBatches: 1000 });
+    const tail = await again.open(pos(1, 6));
+    await again.close();
+    assert.deepEqual(tail.map((r) => r.position.index), [7, 8, 9, 10, 11, 12]);
+    for (const r of tail) assert.deepEqual(Buffer.from(r.bytes), bytesOf(r.position));
+  });
+
   it('journal - zeros where a record should be, with records after them, are a hole: the log is cut there', async () => {
     let l = await openLog(pos(0, 0), { retentionBatches: 1000 });
     appendRange(l, 1, 1, 10, true);

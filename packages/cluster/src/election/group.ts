@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { ElectionError } from './errors';
 import {
-  copyMember, decide, isPosition, liveMembers, sameState, stateOf, validateMember, validateReplicas,
+  copyMember, decide, isPosition, liveMembers, NOT_REPORTED, sameState, stateOf, validateMember, validateReplicas,
   type Decision, type GroupView, type MasterRecord, type MemberRecord,
 } from './rules';
 import {
@@ -243,7 +243,10 @@ export abstract class GroupElection<V extends GroupView = GroupView>
 
   /** Carries out a decision; true when it changed the group (so it must be read again). */
   private async act(decision: Decision, view: V, info: MemberInfo, gen: number): Promise<boolean> {
-    const data = (): MemberData => ({ info: { ...copyMember(info), position: { ...this.position } }, reportedFor: view.groupEpoch });
+    // A record written while a master holds the group must not decide the next election: its
+    // node's position grows as it follows (rules.ts, NOT_REPORTED).
+    const reportedFor = view.master ? NOT_REPORTED : view.groupEpoch;
+    const data = (): MemberData => ({ info: { ...copyMember(info), position: { ...this.position } }, reportedFor });
     switch (decision.kind) {
       case 'register': {
         const node = await this.register(data(), view);

@@ -21,10 +21,18 @@ export interface MemberRecord {
   info: MemberInfo;
   /**
    * The group epoch at the time the member published its position: a position counts for
-   * the next election only when it was published after the last master was elected.
+   * the next election only when it was published after the last master was elected and while
+   * no master held the group (NOT_REPORTED when one did).
    */
   reportedFor: number;
 }
+
+/**
+ * reportedFor of a record written while a master held the group (a node that registered and
+ * then followed it): its position is from before everything the node received since, so it
+ * counts for no election until the node publishes again, or its record goes.
+ */
+export const NOT_REPORTED = -1;
 
 /** The master record (ephemeral, owned by the master's session). */
 export interface MasterRecord {

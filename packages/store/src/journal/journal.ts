@@ -302,8 +302,12 @@ export class Journal {
       const job = this.queue.shift()!;
       if (job.seg.fd < 0) continue;
       try {
-        if (this.preallocate && job.offset + job.bytes > job.seg.allocated) zeroFill(job.seg, job.offset + job.bytes);
+        const end = job.offset + job.bytes;
+        if (this.preallocate && end > job.seg.allocated) zeroFill(job.seg, end);
         writeAt(job.seg, job.bufs, job.bytes, job.offset);
+        // Records written before the first sync (a slave writes each frame before it syncs)
+        // lengthen the file too: the zeros of a later preallocation go after them, not over them.
+        if (end > job.seg.allocated) job.seg.allocated = end;
         this.dirty.add(job.seg);
       } catch (err) {
         this.fail(err as Error);
