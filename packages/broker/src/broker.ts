@@ -31,7 +31,7 @@ import { MemoryUsage } from './memory';
 import { PageLimiter } from './page-limiter';
 import { SlowConsumers } from './slow-consumers';
 import { DestinationGc } from './destination-gc';
-import { fitStoreLimit, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
+import { fitStoreLimit, isFencedStoreError, isTransientStoreError, logAcceptedDamage, StoreWarnings } from './store-health';
 import { ProducerAudit } from './audit';
 import { createLogger, type Logger } from './logger';
 import { Router, type RoutePlan } from './router';
@@ -388,6 +388,10 @@ export class Broker extends EventEmitter implements ProtocolHost {
   onStoreFailure(err: Error): void {
     if (isTransientStoreError(err)) {
       this.storeWarnings.warn(this.log, err);
+      return;
+    }
+    if (isFencedStoreError(err)) {
+      this.storeWarnings.warn(this.log, err, 'store write refused: this node is no longer the master of its group');
       return;
     }
     this.log.error({ err }, 'store write failed');

@@ -10,19 +10,28 @@ export function isTransientStoreError(err: unknown): boolean {
   return (err as { transient?: unknown } | null)?.transient === true;
 }
 
+/**
+ * A write refused because the store is no longer this broker's to write: a replicated group's
+ * master that lost its term refuses every commit, and its node stops this broker next. The
+ * store did not fail.
+ */
+export function isFencedStoreError(err: unknown): boolean {
+  return (err as { fenced?: unknown } | null)?.fenced === true;
+}
+
 const EVERY_MS = 5000;
 
 export class StoreWarnings {
   private lastAt = 0;
   private suppressed = 0;
 
-  warn(log: Logger, err: Error): void {
+  warn(log: Logger, err: Error, msg = 'store cannot write for now; sends and acks fail until it can'): void {
     const now = Date.now();
     if (now - this.lastAt < EVERY_MS) {
       this.suppressed++;
       return;
     }
-    log.warn({ err, suppressed: this.suppressed }, 'store cannot write for now; sends and acks fail until it can');
+    log.warn({ err, suppressed: this.suppressed }, msg);
     this.lastAt = now;
     this.suppressed = 0;
   }

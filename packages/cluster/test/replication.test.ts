@@ -1,6 +1,8 @@
 // Replicated groups in-process (docs/CLUSTER.md): in-memory election and replication network, real
 // LevelStores. Each case drives the group through a failure and checks what was acknowledged.
 import assert from 'node:assert/strict';
+import pino from 'pino';
+import { Broker } from '@wharf/broker';
 import { StoreError } from '@wharf/protocol';
 import { contents, putOps, settlesWithin, TestGroup, waitFor } from './harness';
 import { OpType } from '@wharf/store';
@@ -217,6 +219,32 @@ describe('cluster replication (in-memory election and network)', function () {
     assert.deepEqual(await contents(next.store), acked);
     await g.waitForPosition([b], next.serving!.assignedPosition);
     assert.deepEqual(await contents(g.get(b).store), acked);
+  });
+
+  it('fencing - a broker on the store of a term its node lost logs the refused writes as a warning, not a store failure', async () => {
+    await group3();
+    const m = await g.waitForMaster();
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as { level: number; msg: string }) });
+    const broker = new Broker(
+      { brokerName: 'fenced', persistent: true, transportConnectors: [], advisorySupport: false, dataDirectory: m.dir },
+      { store: m.serving!, logger },
+    );
+    await broker.start();
+    try {
+      let failure: Error | undefined;
+      broker.on('storeFailure', (err: Error) => (failure = err));
+      const lost = new Promise((resolve) => m.node.election.once('lost', resolve));
+      g.election.partition(m.id);
+      await lost;
+      const refused = await broker.commitAcks([{ t: OpType.REMOVE_MESSAGE, dest: 'queue://Q', seq: 1 }])!.then(() => undefined, (err: Error) => err);
+      assert.match(String(refused), /no longer master/);
+      assert.equal(failure, undefined, 'the store did not fail: the broker is not told to stop for it');
+      assert.ok(lines.some((l) => l.level === 40 && /no longer the master of its group/.test(l.msg)), 'a warning says why');
+      assert.deepEqual(lines.filter((l) => l.level >= 50).map((l) => l.msg), []);
+    } finally {
+      await broker.stop();
+    }
   });
 
   it('stop - a master that stops cleanly hands over to a slave holding every acknowledged batch', async () => {

@@ -30,6 +30,18 @@ export type { BufferedBatch, ReplicatedStoreOptions } from './replicated-store-o
 
 type AckKind = 'received' | 'durable';
 
+/**
+ * What a term's store answers once deactivated (mastership lost): a refusal, not a failure of the
+ * store (the broker logs it as a warning; the node stops that broker).
+ */
+class NotMasterError extends StoreError {
+  readonly fenced = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError'; // what clients and logs have always seen
+  }
+}
+
 /** An asked slave that leaves a frame unanswered this long (ms) is asked no more (wantsPrompt). */
 const STALL_MS = 100;
 
@@ -118,7 +130,7 @@ export class ReplicatedStore implements Store {
     clearInterval(this.heartbeat);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const err = new StoreError(`replication: the batch is not acknowledged: ${reason}`);
+    const err = new NotMasterError(`replication: the batch is not acknowledged: ${reason}`);
     for (const w of this.waiters.splice(0)) w.reject(err);
     for (const c of this.catchUp.splice(0)) c.reject(err);
     for (const s of [...this.sessions]) s.close(`this node is no longer master: ${reason}`);
@@ -190,7 +202,7 @@ export class ReplicatedStore implements Store {
   }
 
   private notMaster(): StoreError {
-    return new StoreError(`replication: this node is no longer master (${this.reason || 'deactivated'}); nothing is acknowledged`);
+    return new NotMasterError(`replication: this node is no longer master (${this.reason || 'deactivated'}); nothing is acknowledged`);
   }
 
   /**
