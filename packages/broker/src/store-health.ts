@@ -12,8 +12,8 @@ export function isTransientStoreError(err: unknown): boolean {
 
 /**
  * A write refused because the store is no longer this broker's to write: a replicated group's
- * master that lost its term refuses every commit, and its node stops this broker next. The
- * store did not fail.
+ * master that stopped serving (its term lost, or its slaves not acknowledging) refuses commits,
+ * and its node stops this broker next. The store did not fail.
  */
 export function isFencedStoreError(err: unknown): boolean {
   return (err as { fenced?: unknown } | null)?.fenced === true;

@@ -240,7 +240,7 @@ describe('cluster replication (in-memory election and network)', function () {
       const refused = await broker.commitAcks([{ t: OpType.REMOVE_MESSAGE, dest: 'queue://Q', seq: 1 }])!.then(() => undefined, (err: Error) => err);
       assert.match(String(refused), /no longer master/);
       assert.equal(failure, undefined, 'the store did not fail: the broker is not told to stop for it');
-      assert.ok(lines.some((l) => l.level === 40 && /no longer the master of its group/.test(l.msg)), 'a warning says why');
+      assert.ok(lines.some((l) => l.level === 40 && /no longer serves as the master of its group/.test(l.msg)), 'a warning says why');
       assert.deepEqual(lines.filter((l) => l.level >= 50).map((l) => l.msg), []);
     } finally {
       await broker.stop();

@@ -31,8 +31,9 @@ export type { BufferedBatch, ReplicatedStoreOptions } from './replicated-store-o
 type AckKind = 'received' | 'durable';
 
 /**
- * What a term's store answers once deactivated (mastership lost): a refusal, not a failure of the
- * store (the broker logs it as a warning; the node stops that broker).
+ * What a term's store answers once its node stops serving (mastership lost, or commits failed
+ * while it waits for its slaves again): a refusal, not a failure of the store (the broker logs
+ * it as a warning; the node stops that broker).
  */
 class NotMasterError extends StoreError {
   readonly fenced = true;
@@ -271,7 +272,7 @@ export class ReplicatedStore implements Store {
 
   /** Fails every commit waiting for its quorum now (the node restarts serving after a resync). */
   failWaiting(message: string): void {
-    const err = new StoreError(message);
+    const err = new NotMasterError(message);
     for (const w of this.waiters.splice(0)) w.reject(err);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
