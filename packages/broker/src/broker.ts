@@ -391,7 +391,7 @@ export class Broker extends EventEmitter implements ProtocolHost {
       return;
     }
     if (isFencedStoreError(err)) {
-      this.storeWarnings.warn(this.log, err, 'store write refused: this node no longer serves as the master of its group');
+      this.storeWarnings.warn(this.log, err, 'store write not acknowledged: this node stops serving as the master of its group');
       return;
     }
     this.log.error({ err }, 'store write failed');

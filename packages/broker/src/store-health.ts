@@ -11,9 +11,9 @@ export function isTransientStoreError(err: unknown): boolean {
 }
 
 /**
- * A write refused because the store is no longer this broker's to write: a replicated group's
- * master that stopped serving (its term lost, or its slaves not acknowledging) refuses commits,
- * and its node stops this broker next. The store did not fail.
+ * A write a replicated group's master cannot acknowledge (its term lost, or its slaves not
+ * acknowledging in time), for which its node stops serving: it stops this broker next. The
+ * store did not fail.
  */
 export function isFencedStoreError(err: unknown): boolean {
   return (err as { fenced?: unknown } | null)?.fenced === true;

@@ -71,6 +71,7 @@ describe('cluster replication (in-memory election and network)', function () {
     const err = await m.serving!.commit(putOps(1)).then(() => undefined, (e: Error) => e);
     assert.ok(err instanceof StoreError, `expected a StoreError, got ${String(err)}`);
     assert.match(err.message, /replication: only 1 of 3 nodes hold the batch \(quorum 2\) after 300 ms/);
+    assert.equal((err as { fenced?: boolean }).fenced, true, 'a refusal for which the node stops serving, not a store failure (the broker warns)');
     assert.ok(Date.now() - started >= 290);
     // The master stops serving until its slaves are back, then serves again.
     await waitFor(2000, () => m.node.role === 'syncing', 'the master to stop serving');
@@ -240,7 +241,7 @@ describe('cluster replication (in-memory election and network)', function () {
       const refused = await broker.commitAcks([{ t: OpType.REMOVE_MESSAGE, dest: 'queue://Q', seq: 1 }])!.then(() => undefined, (err: Error) => err);
       assert.match(String(refused), /no longer master/);
       assert.equal(failure, undefined, 'the store did not fail: the broker is not told to stop for it');
-      assert.ok(lines.some((l) => l.level === 40 && /no longer serves as the master of its group/.test(l.msg)), 'a warning says why');
+      assert.ok(lines.some((l) => l.level === 40 && /stops serving as the master of its group/.test(l.msg)), 'a warning says why');
       assert.deepEqual(lines.filter((l) => l.level >= 50).map((l) => l.msg), []);
     } finally {
       await broker.stop();

@@ -31,11 +31,11 @@ export type { BufferedBatch, ReplicatedStoreOptions } from './replicated-store-o
 type AckKind = 'received' | 'durable';
 
 /**
- * What a term's store answers once its node stops serving (mastership lost, or commits failed
- * while it waits for its slaves again): a refusal, not a failure of the store (the broker logs
- * it as a warning; the node stops that broker).
+ * What a term's store answers when a commit cannot be acknowledged and its node stops serving
+ * for it (mastership lost; slaves not acknowledging within replicationTimeout): not a failure of
+ * the store (the broker logs it as a warning; the node stops that broker).
  */
-class NotMasterError extends StoreError {
+class NotServingError extends StoreError {
   readonly fenced = true;
   constructor(message: string) {
     super(message);
@@ -131,7 +131,7 @@ export class ReplicatedStore implements Store {
     clearInterval(this.heartbeat);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const err = new NotMasterError(`replication: the batch is not acknowledged: ${reason}`);
+    const err = new NotServingError(`replication: the batch is not acknowledged: ${reason}`);
     for (const w of this.waiters.splice(0)) w.reject(err);
     for (const c of this.catchUp.splice(0)) c.reject(err);
     for (const s of [...this.sessions]) s.close(`this node is no longer master: ${reason}`);
@@ -203,7 +203,7 @@ export class ReplicatedStore implements Store {
   }
 
   private notMaster(): StoreError {
-    return new NotMasterError(`replication: this node is no longer master (${this.reason || 'deactivated'}); nothing is acknowledged`);
+    return new NotServingError(`replication: this node is no longer master (${this.reason || 'deactivated'}); nothing is acknowledged`);
   }
 
   /**
@@ -254,7 +254,7 @@ export class ReplicatedStore implements Store {
     while (this.waiters.length > 0 && this.waiters[0]!.deadline <= now) {
       const w = this.waiters.shift()!;
       message = this.timeoutMessage(w.index, w.kind);
-      w.reject(new StoreError(message));
+      w.reject(new NotServingError(message));
     }
     if (message) {
       this.opts.logger.warn({ epoch: this.epoch, slaves: this.status().slaves }, message);
@@ -272,7 +272,7 @@ export class ReplicatedStore implements Store {
 
   /** Fails every commit waiting for its quorum now (the node restarts serving after a resync). */
   failWaiting(message: string): void {
-    const err = new NotMasterError(message);
+    const err = new NotServingError(message);
     for (const w of this.waiters.splice(0)) w.reject(err);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
