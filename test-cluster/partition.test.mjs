@@ -39,6 +39,15 @@ async function zooKeeperIn(net, name) {
   };
 }
 
+/** A failure message for acknowledged sends lost: when and by which node, and what the nodes did. */
+function lostSends(result, g) {
+  const at = (t) => new Date(t).toISOString().slice(11, 23);
+  const rows = Object.entries(result.ackedBy ?? {}).map(([id, [t, url] = [0, '']]) => `${id} acknowledged at ${at(t)} by ${g.nodeByUrl(url)?.id ?? url}`);
+  const first = Math.min(...Object.values(result.ackedBy ?? {}).map(([t]) => t));
+  return `${result.missing.length} of ${result.resolved} acknowledged sends lost, e.g.\n  ${rows.join('\n  ')}` +
+    (Number.isFinite(first) ? `\nnodes from ${at(first - 3000)}:\n  ${g.eventsBetween(first - 3000).split('\n').join('\n  ')}` : '');
+}
+
 /** load-child.mjs inside namespace `ns`: send commands, read answers. */
 function loadIn(net, name, url) {
   const child = spawn('ip', ['netns', 'exec', net.ns(name), process.execPath, path.join(here, 'lib', 'load-child.mjs'), url], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -139,7 +148,7 @@ describe('cluster (processes) - network partition (namespaces)', function () {
     await load.ask({ cmd: 'progress', n: 50 });
     await g.waitCaughtUp(30_000, 2, 10_000);
     const result = await load.ask({ cmd: 'finish', timeoutMs: 60_000 });
-    assert.deepEqual(result.missing, [], 'acknowledged sends lost');
+    assert.deepEqual(result.missing, [], lostSends(result, g));
     assert.deepEqual(result.unmarked, [], 'a message delivered twice must be marked redelivered');
     await g.waitCaughtUp(30_000, 2);
 
@@ -172,7 +181,7 @@ describe('cluster (processes) - network partition (namespaces)', function () {
     await g.waitCaughtUp(30_000, 2, 10_000);
     assert.equal(g.masters()[0], next);
     const result = await load.ask({ cmd: 'finish', timeoutMs: 60_000 });
-    assert.deepEqual(result.missing, [], 'acknowledged sends lost');
+    assert.deepEqual(result.missing, [], lostSends(result, g));
     assert.deepEqual(result.unmarked, [], 'a message delivered twice must be marked redelivered');
   });
 });

@@ -4,7 +4,8 @@
 //   {"cmd":"direct","url":U}           → starts a producer bound to one broker (no failover)
 //   {"cmd":"directReport"}             → {"sends":[{start,end,ok}]} of the direct producer
 //   {"cmd":"finish","timeoutMs":T}     → stops producers, waits for every acknowledged send to be
-//                                         consumed, answers {resolved, missing, unmarked, duplicates}
+//                                         consumed, answers {resolved, missing, unmarked, duplicates,
+//                                         ackedBy: {id: [time, broker URL]} of the first missing}
 import readline from 'node:readline';
 import { Load } from './load.mjs';
 import { client, until } from './group.mjs';
@@ -59,9 +60,12 @@ rl.on('line', async (line) => {
       case 'finish': {
         await load.stopProducers();
         await until(c.timeoutMs ?? 60_000, () => load.missing().length === 0, 'every acknowledged send to be consumed').catch(() => undefined);
+        const missing = load.missing();
         answer({
-          ok: true, resolved: load.resolved.size, missing: load.missing(), unmarked: load.unmarkedDuplicates(),
+          ok: true, resolved: load.resolved.size, missing, unmarked: load.unmarkedDuplicates(),
           duplicates: load.duplicates(), errors: load.errors.length,
+          // When and through which broker URL the first missing sends were acknowledged.
+          ackedBy: Object.fromEntries(missing.slice(0, 5).map((id) => [id, load.ackedBy.get(id)])),
         });
         direct.running = false;
         await Promise.all([load.close(), direct.conn?.close().catch(() => undefined)]);
