@@ -1,6 +1,7 @@
 # Shared by the scripts that run Debian's ActiveMQ 5.17 next to Wharf (bench-vs-activemq.sh,
 # bench-java-vs-activemq.sh, java-examples-vs-activemq.sh, java-bridge-vs-activemq.sh,
-# xa-vs-activemq.sh, openwire-failover-vs-activemq.sh). Source it; it defines functions only.
+# xa-vs-activemq.sh, openwire-failover-vs-activemq.sh, congestion-vs-activemq.sh). Source it; it
+# defines functions only.
 #
 #   activemq_require [--install]     fail (or, as root with --install, apt-get install) when
 #                                    Debian's activemq package is missing

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Records what ActiveMQ 5.17 and Wharf do with a STOMP connection whose peer does not read
+# (scripts/congestion-record.mjs: the scenario and what is recorded): does the broker stop
+# reading it, does a producer to its queue block, are other consumers served, the broker's RSS.
+# Prints one JSON line per broker and a table (docs/RELIABILITY.md, "Process memory beyond the
+# accounting", quotes a run).
+#
+#   scripts/congestion-vs-activemq.sh [--messages N] [--sends M] [--hold MS]
+#
+# ActiveMQ (Debian's package, installed when missing as root) runs from its own config and data
+# directory under a temporary folder, as the `activemq` user, with a STOMP connector on a free
+# loopback port; Wharf runs with LevelDB and a STOMP connector (scripts/bench-stomp.mjs serve).
+# Both are stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --messages|--sends|--hold) ARGS+=("$1" "$2"); shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+. scripts/lib/activemq.sh
+activemq_require --install
+[ -f packages/stomp/dist/src/index.js ] || npx tsc -b packages/stomp
+
+WORK=$(mktemp -d /tmp/wharf-congestion-XXXXXX)
+chmod 755 "$WORK"
+AMQ_PID=""
+WHARF_PID=""
+cleanup() {
+  stop_pids $WHARF_PID $AMQ_PID
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+AMQ_PORT=$(free_port)
+echo "starting ActiveMQ $(dpkg-query -W -f='${Version}' activemq) on stomp://127.0.0.1:$AMQ_PORT"
+activemq_start "$WORK/activemq" "$AMQ_PORT" 'brokerName="congestion" advisorySupport="false" schedulerSupport="false"' \
+  "<transportConnectors><transportConnector name=\"stomp\" uri=\"stomp://127.0.0.1:$AMQ_PORT\"/></transportConnectors>"
+
+mkdir -p "$WORK/wharf"
+node scripts/bench-stomp.mjs serve --data "$WORK/wharf/data" >"$WORK/wharf/out.log" 2>&1 &
+WHARF_PID=$!
+for _ in $(seq 1 120); do
+  grep -q '^port ' "$WORK/wharf/out.log" 2>/dev/null && break
+  kill -0 "$WHARF_PID" 2>/dev/null || { cat "$WORK/wharf/out.log" >&2; exit 1; }
+  sleep 0.25
+done
+WHARF_PORT=$(sed -n 's/^port //p' "$WORK/wharf/out.log")
+[ -n "$WHARF_PORT" ] || { echo "Wharf did not start" >&2; exit 1; }
+echo "started Wharf on stomp://127.0.0.1:$WHARF_PORT"
+
+node scripts/congestion-record.mjs --broker "activemq=$AMQ_PORT:$AMQ_PID" --broker "wharf=$WHARF_PORT:$WHARF_PID" "${ARGS[@]}"
