@@ -41,16 +41,8 @@ echo "starting ActiveMQ $(dpkg-query -W -f='${Version}' activemq) on stomp://127
 activemq_start "$WORK/activemq" "$AMQ_PORT" 'brokerName="congestion" advisorySupport="false" schedulerSupport="false"' \
   "<transportConnectors><transportConnector name=\"stomp\" uri=\"stomp://127.0.0.1:$AMQ_PORT\"/></transportConnectors>"
 
-mkdir -p "$WORK/wharf"
-node scripts/bench-stomp.mjs serve --data "$WORK/wharf/data" >"$WORK/wharf/out.log" 2>&1 &
-WHARF_PID=$!
-for _ in $(seq 1 120); do
-  grep -q '^port ' "$WORK/wharf/out.log" 2>/dev/null && break
-  kill -0 "$WHARF_PID" 2>/dev/null || { cat "$WORK/wharf/out.log" >&2; exit 1; }
-  sleep 0.25
-done
-WHARF_PORT=$(sed -n 's/^port //p' "$WORK/wharf/out.log")
-[ -n "$WHARF_PORT" ] || { echo "Wharf did not start" >&2; exit 1; }
-echo "started Wharf on stomp://127.0.0.1:$WHARF_PORT"
+start_wharf "$WORK" wharf
+WHARF_PID=$STARTED_PID
+WHARF_PORT=$STARTED_PORT
 
 node scripts/congestion-record.mjs --broker "activemq=$AMQ_PORT:$AMQ_PID" --broker "wharf=$WHARF_PORT:$WHARF_PID" "${ARGS[@]}"
