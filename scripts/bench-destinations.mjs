@@ -143,6 +143,28 @@ for (const [what, url] of [
   apiRows.push({ what, url, ms, bytes, cpu, stall, turn });
   console.log(`GET ${url}: ${ms.toFixed(0)} ms, ${fmt(bytes / 1024)} KiB, broker CPU ${cpu.toFixed(0)} ms, longest stall ${stall.toFixed(1)} ms, longest turn ${turn.toFixed(1)} ms of CPU`);
 }
+{
+  // What `wharf dstat` and the other admin commands read: every queue, 1,000 per page after the
+  // last name; the figures are for all the pages together.
+  await ask('mark', 'marked');
+  const t = performance.now();
+  let bytes = 0;
+  let pages = 0;
+  let after;
+  for (;;) {
+    const text = await (await fetch(`${consoleUrl}/api/queues?limit=1000${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`)).text();
+    bytes += text.length;
+    pages++;
+    const { queues } = JSON.parse(text);
+    if (queues.length < 1000) break;
+    after = queues[queues.length - 1].name;
+  }
+  const ms = performance.now() - t;
+  const { cpuMs: cpu, maxMs: stall, turnCpuMs: turn } = await ask('stall', 'stall');
+  const url = '/api/queues?limit=1000&after=NAME';
+  apiRows.push({ what: `every queue a page at a time, as \`wharf dstat\` reads them (${pages} requests, together)`, url, ms, bytes, cpu, stall, turn });
+  console.log(`GET ${url} x ${pages}: ${ms.toFixed(0)} ms, ${fmt(bytes / 1024)} KiB, broker CPU ${cpu.toFixed(0)} ms, longest stall ${stall.toFixed(1)} ms, longest turn ${turn.toFixed(1)} ms of CPU`);
+}
 const rssAfterScrapes = rss();
 await c.close();
 const exited = new Promise((r) => child.once('exit', r));

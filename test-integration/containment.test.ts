@@ -5,7 +5,8 @@ import { strict as assert } from 'node:assert';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { ConnectionFactory, Session } from '@wharf/client';
-import { CommandType, type WireMessage } from '@wharf/protocol';
+import { CommandType, StoreError, type WireMessage } from '@wharf/protocol';
+import { OpType } from '@wharf/store';
 import { Broker } from '@wharf/broker';
 import { stompProtocol } from '@wharf/stomp';
 import { Ledger, checkFor, startBroker, stopBroker, tempDir } from '@wharf/testkit';
@@ -88,5 +89,62 @@ describe('containment', () => {
     const q = s.createQueue('FINE');
     await (await s.createProducer(q)).send(s.createTextMessage('still'));
     assert.equal(text(await (await s.createConsumer(q)).receive(2000)), 'still');
+  });
+});
+
+describe('containment - store writes that fail out of order', () => {
+  const ledger = new Ledger();
+  afterEach(() => ledger.closeAll());
+
+  // A replicated master that loses its mastership fails every commit still waiting for its
+  // quorum at once, while an earlier commit may still wait for the local disk. A consumer's
+  // delivered-mark writes are chained so that dispatches go out in order: the later write's
+  // failure must be handled even though the earlier one has not finished (an unhandled
+  // rejection ends the Node.js process: it stopped two nodes of a group in CI).
+  it('containment - a delivered-mark write that fails while an earlier one still waits is handled; both dispatches go out in order', async () => {
+    const broker = await startBroker({ persistent: true });
+    ledger.defer(() => stopBroker(broker));
+    const rejections: unknown[] = [];
+    const onRejection = (r: unknown): void => void rejections.push(r);
+    process.on('unhandledRejection', onRejection);
+    ledger.defer(() => void process.off('unhandledRejection', onRejection));
+
+    for (const n of [1, 2]) {
+      await broker.send(wireMessage({ messageId: `ID:mk:1:${n}`, destination: 'queue://MARKS', producerId: 'mk:1', producerSeq: n, body: `m${n}` }), null);
+    }
+
+    // The first mark write waits (a slow disk); the second fails at once, as a lost mastership
+    // fails its quorum wait; the failure is transient so the messages still go out.
+    const store = broker.store;
+    const commit = store.commit.bind(store);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let marks = 0;
+    store.commit = (ops, o) => {
+      if (!ops.some((op) => op.t === OpType.MARK_DELIVERED)) return commit(ops, o);
+      marks++;
+      if (marks === 1) return held.then(() => commit(ops, o));
+      return Promise.reject(Object.assign(new StoreError('injected: the batch is not acknowledged: mastership lost'), { transient: true }));
+    };
+
+    const consumer = await raw(broker.connectorUrl('tcp'));
+    ledger.add(consumer.sock, (s) => s.destroy());
+    await hello(consumer);
+    consumer.send({ type: CommandType.SESSION_OPEN, sessionId: 1, ackMode: 2 });
+    // Two dispatch passes, each with its own mark write: one consumer, then another.
+    consumer.send({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: 'queue://MARKS', prefetch: 1 });
+    await checkFor(5000, () => marks >= 1 || undefined, 'the first consumer is being dispatched to');
+    consumer.send({ type: CommandType.CONSUMER_OPEN, corr: 3, sessionId: 1, consumerId: 2, destination: 'queue://MARKS', prefetch: 1 });
+    await checkFor(5000, () => marks >= 2 || undefined, 'the second consumer is being dispatched to');
+    // Node notices an unhandled rejection at the end of the turn it happened in: one more turn.
+    await new Promise((r) => setImmediate(r));
+    release();
+    const bodies: string[] = [];
+    while (bodies.length < 2) {
+      const c = await consumer.next();
+      if (c.type === CommandType.DISPATCH && c.message) bodies.push(String(c.message.body));
+    }
+    assert.deepEqual(bodies, ['m1', 'm2'], 'both messages delivered, in dispatch order');
+    assert.deepEqual(rejections.map(String), [], 'no unhandled rejection');
   });
 });

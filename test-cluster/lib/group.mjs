@@ -124,6 +124,11 @@ export class NodeProcess {
         this.child = null;
         this.role = 'down';
       }
+      // Not killed by a test, not a clean stop: say why where the test's output shows it.
+      if (code !== null && code !== 0) {
+        this.crash = `exited ${code}: ${this.stderrTail.trim().split('\n').slice(-12).join('\n  ')}`;
+        process.stderr.write(`  [${this.id}] ${this.crash}\n`);
+      }
       resolve(code ?? signal);
     }));
     let started = false;
@@ -144,10 +149,16 @@ export class NodeProcess {
           this.group.changed(this);
         }
         if (/^Wharf node \S+ started:/.test(line)) started = true;
+        if (/unhandled promise rejection|role change failed/.test(line)) process.stderr.write(`  [${this.id}] ${line}\n`);
       }
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (d) => log.write(d));
+    this.stderrTail = '';
+    this.crash = undefined;
+    child.stderr.on('data', (d) => {
+      log.write(d);
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
+    });
     await until(30_000, async () => {
       if (!this.child) throw Object.assign(new Error(`${this.id} exited: ${this.tail()}`), { fatal: true });
       return started;
@@ -243,7 +254,7 @@ export class Group {
   }
 
   roles() {
-    return this.nodes.map((n) => `${n.id}=${n.role}`).join(' ');
+    return this.nodes.map((n) => `${n.id}=${n.role}${n.role === 'down' && n.crash ? ` (${n.crash.split('\n')[0]})` : ''}`).join(' ');
   }
 
   /** `wharf cluster status --json` for this group. */

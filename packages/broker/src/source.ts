@@ -213,6 +213,9 @@ export abstract class MessageSource {
       this.deliveredMark = mark;
       const op: StoreOp = this.subKey ? { t: OpType.MARK_DELIVERED, dest: this.destination.url, seq: mark, key: this.subKey } : { t: OpType.MARK_DELIVERED, dest: this.destination.url, seq: mark };
       const write = this.broker.store.commit([op], { sync: false });
+      // Handled below, but only once the previous dispatch's write ends: a failure before that
+      // (a lost mastership fails every waiting write at once) must not count as unhandled.
+      write.catch(() => undefined);
       const prev = this.sendChain;
       const chain: Promise<void> = (prev ? prev.then(() => write) : write).then(
         () => this.transmit(entries),

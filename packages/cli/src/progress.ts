@@ -1,5 +1,5 @@
-// Progress of a long produce/consume: a bar on a terminal, a line every 10% otherwise (logs and
-// pipes), and a summary at the end.
+// Progress of a long produce/consume (or of an admin command reading many pages of destinations):
+// a bar on a terminal, a line every 10% otherwise (logs and pipes), and a summary at the end.
 import cliProgress from 'cli-progress';
 import type { Io } from './io';
 
@@ -16,6 +16,13 @@ export function summary(verb: string, count: number, ms: number): string {
   return `${verb} ${count} message${count === 1 ? '' : 's'} in ${(ms / 1000).toFixed(2)} s (${rate(count, ms)} msg/s)`;
 }
 
+export interface ProgressOptions {
+  /** What is counted, in the rate (default msg). */
+  unit?: string;
+  /** Show a bar on a terminal and nothing otherwise (output meant for scripts keeps stderr clean). */
+  terminalOnly?: boolean;
+}
+
 export class Progress {
   private readonly started = performance.now();
   private bar: cliProgress.SingleBar | undefined;
@@ -23,14 +30,16 @@ export class Progress {
   private readonly step: number;
   private done = 0;
   private lastAt = 0;
+  private readonly unit: string;
 
   /** `total` 0: not known in advance (consume without --count). */
-  constructor(private readonly io: Io, private readonly verb: string, private readonly total: number, quiet = false) {
-    const show = !quiet && (total === 0 || total >= PROGRESS_THRESHOLD);
+  constructor(private readonly io: Io, private readonly verb: string, private readonly total: number, quiet = false, opts: ProgressOptions = {}) {
+    this.unit = opts.unit ?? 'msg';
+    const show = !quiet && (total === 0 || total >= PROGRESS_THRESHOLD) && (io.isTTY || !opts.terminalOnly);
     if (show && io.isTTY && total > 0) {
       this.bar = new cliProgress.SingleBar({
         stream: io.stderr,
-        format: `${verb} [{bar}] {value}/{total} {percentage}% | {rate} msg/s | {duration_formatted}`,
+        format: `${verb} [{bar}] {value}/{total} {percentage}% | {rate} ${this.unit}/s | {duration_formatted}`,
         hideCursor: true,
         clearOnComplete: true,
       }, cliProgress.Presets.shades_classic);
@@ -60,7 +69,7 @@ export class Progress {
       this.bar.update(this.done, { rate: rate(this.done, this.elapsed()) });
     } else if (this.done >= this.nextLine) {
       const of = this.total > 0 ? `/${this.total}` : '';
-      this.io.err(`${this.verb} ${this.done}${of} (${rate(this.done, this.elapsed())} msg/s)`);
+      this.io.err(`${this.verb} ${this.done}${of} (${rate(this.done, this.elapsed())} ${this.unit}/s)`);
       while (this.nextLine <= this.done) this.nextLine += this.step;
     }
   }

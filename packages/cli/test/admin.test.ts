@@ -1,4 +1,8 @@
 import { strict as assert } from 'node:assert';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { literalOf } from '../src/commands/admin';
 import { main } from '../src/main';
 import { memoryIo, wharf, type Run } from './helpers';
 
@@ -34,6 +38,16 @@ describe('wharf query / purge / dstat / bstat', function () {
     const io = memoryIo();
     const code = await main(argv, io);
     return { code, out: io.outLines, err: io.errLines };
+  }
+
+  /** `argv` run with stderr a terminal: returns what was written to it. */
+  async function runOnTerminal(...argv: string[]): Promise<{ code: number; out: string[]; terminal: string }> {
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 120 });
+    let terminal = '';
+    stderr.on('data', (c: Buffer) => (terminal += c.toString()));
+    const io = { ...memoryIo(), isTTY: true, stderr };
+    const code = await main(argv, io);
+    return { code, out: io.outLines, terminal };
   }
 
   it('admin - dstat queues prints ActiveMQ\'s columns, and purge counts as dequeues', async () => {
@@ -82,6 +96,73 @@ describe('wharf query / purge / dstat / bstat', function () {
     assert.equal(r.code, 0, r.err.join('\n'));
     assert.equal(r.out[1], 'BrokerName = cli-admin');
     assert.match(r.out.join('\n'), /\nName = ORDERS\.EU\ndestinationName = ORDERS\.EU\ndestinationType = Queue\nEnqueueCount = 3\nDequeueCount = 0\nConsumerCount = 0\nDispatchCount = 0\n/);
+  });
+
+  it('admin - more queues than one page: dstat, query and purge read every one exactly once', async () => {
+    const names = Array.from({ length: 2500 }, (_, i) => `BULK.${String(i).padStart(4, '0')}`);
+    // One message to a composite destination creates them all.
+    const sent = await fetch(`${consoleUrl}/api/send`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ destination: names.map((n) => `queue://${n}`).join(','), body: 'x' }),
+    });
+    assert.equal(sent.status, 201, await sent.text());
+    const whole = ((await (await fetch(`${consoleUrl}/api/queues`)).json()) as Array<{ name: string }>).map((q) => q.name);
+    assert.ok(whole.length >= 2500);
+
+    // The console's requests as the command makes them, through a proxy that records their paths.
+    const asked: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      void fetch(`${consoleUrl}${req.url}`, { method: req.method }).then(async (r) => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? '' }).end(await r.text()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    after(() => proxy.close());
+    const d = await run('dstat', '--console', proxied, 'queues');
+    assert.equal(d.code, 0, d.err.join('\n'));
+    assert.equal(asked.length, 3, asked.join(' '));
+    assert.ok(asked.every((u) => u.startsWith('/api/queues?limit=1000')), asked.join(' '));
+    assert.match(asked[1]!, /&after=/);
+    assert.deepEqual(d.err, [], 'no progress when stderr is not a terminal');
+    const rows = d.out.slice(1).map((l) => l.slice(0, 50).trimEnd());
+    assert.deepEqual(rows, [...whole].sort((a, b) => a.localeCompare(b)), 'every queue once, as the whole list has them');
+    assert.deepEqual(rows.filter((n) => n.startsWith('BULK.')), names);
+    assert.equal(d.out.find((l) => l.startsWith('BULK.1234 ')), 'BULK.1234                                                    1           0           0           1           0           0           0           0');
+
+    const q = await run('query', '--console', consoleUrl, '-QQueue=BULK.*', '--view', 'Name');
+    assert.equal(q.code, 0, q.err.join('\n'));
+    assert.deepEqual(q.out.filter((l) => l !== ''), names.map((n) => `Name = ${n}`));
+
+    asked.length = 0;
+    const p = await run('purge', '--console', proxied, 'BULK.1*', 'BULK.24?9');
+    assert.equal(p.code, 0, p.err.join('\n'));
+    const reads = asked.filter((u) => u.startsWith('/api/queues?'));
+    assert.deepEqual(reads.map((u) => new URLSearchParams(u.split('?')[1]).get('filter')), ['BULK.1', 'BULK.1', 'BULK.24'], 'the broker narrows each list');
+    const purged = [...names.filter((n) => n.startsWith('BULK.1')), ...names.filter((n) => /^BULK\.24.9$/.test(n))];
+    assert.equal(purged.length, 1010);
+    assert.deepEqual(p.out, purged.map((n) => `INFO: Purging all messages in queue: ${n}`));
+    const left = await run('query', '--console', consoleUrl, '-QQueue=BULK.*', '--view', 'Name,QueueSize');
+    const sizes = new Map<string, string>();
+    for (let i = 0; i + 1 < left.out.length; i += 3) sizes.set(left.out[i]!.replace('Name = ', ''), left.out[i + 1]!);
+    assert.equal(sizes.size, 2500);
+    for (const n of names) assert.equal(sizes.get(n), `QueueSize = ${purged.includes(n) ? 0 : 1}`, n);
+  });
+
+  it('admin - a read of many pages shows its progress when stderr is a terminal', async () => {
+    const r = await runOnTerminal('dstat', '--console', consoleUrl, 'queues');
+    assert.equal(r.code, 0);
+    assert.ok(r.out.length > 2500);
+    assert.match(r.terminal, /reading queues \[.*\] \d+\/\d+ .*queues\/s/);
+    const one = await runOnTerminal('dstat', '--console', consoleUrl, 'topics');
+    assert.equal(one.code, 0);
+    assert.equal(one.terminal, '', 'one page: no progress');
+  });
+
+  it('admin - a wildcard pattern narrows the list on the broker by its longest plain run', () => {
+    assert.equal(literalOf('BULK.1*'), 'BULK.1');
+    assert.equal(literalOf('*.ORDERS.?.EU'), '.ORDERS.');
+    assert.equal(literalOf('*'), '');
+    assert.equal(literalOf('ORDERS'), 'ORDERS');
   });
 
   it('admin - no console at the URL says what to do', async () => {

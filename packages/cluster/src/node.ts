@@ -96,11 +96,30 @@ export class ClusterNode extends ClusterNodeCore {
 
   private run(task: () => Promise<void>): Promise<void> {
     const next = this.tasks.then(task).catch((err: Error) => {
-      this.log.error({ err: err.message, stack: err.stack }, 'cluster: role change failed');
-      this.emit('error', err);
+      this.log.error({ err: err.message, stack: err.stack }, 'cluster: role change failed; this node tries again');
+      // An 'error' event nobody listens to would end the process (and this node's part in the group).
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+      this.retryAfterFailure(err);
     });
     this.tasks = next;
     return next;
+  }
+
+  /**
+   * A role change failed (e.g. the client port could not be opened to serve). A master that
+   * cannot serve gives its place up for a while, so that another member can; then the role is
+   * reconciled again from what the election says.
+   */
+  private retryAfterFailure(err: Error): void {
+    if (this.stopped) return;
+    const term = this.term;
+    if (term) {
+      const reason = `a role change failed: ${err.message}`;
+      term.store.deactivate(reason);
+      void this.o.election.withdraw(this.o.rejoinAfterMs ?? 4000, reason).catch((e: Error) =>
+        this.log.warn({ err: e.message }, 'cluster: stepping aside failed'));
+    }
+    setTimeout(() => this.schedule(), 1000).unref();
   }
 
   private accept(link: ReplicationLink): void {

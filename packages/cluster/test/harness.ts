@@ -57,6 +57,8 @@ export interface GroupOptions {
   sync?: SyncPolicy;
   replicationTimeout?: number;
   logRetentionBatches?: number;
+  /** The first this-many attempts to serve, whichever node makes them, fail (a client port in use). */
+  failServes?: number;
 }
 
 export class TestGroup {
@@ -64,6 +66,7 @@ export class TestGroup {
   readonly network = new MemoryReplicationHub();
   readonly nodes = new Map<string, TestNode>();
   private readonly dirs: string[] = [];
+  private servesFailed = 0;
 
   constructor(private readonly opts: GroupOptions = {}) {}
 
@@ -81,7 +84,11 @@ export class TestGroup {
     const log = new TestLog(id);
     const t: TestNode = { id, store, dir, log } as TestNode;
     const services: NodeServices = {
-      async serve(rs) {
+      serve: async (rs) => {
+        if ((this.opts.failServes ?? 0) > this.servesFailed) {
+          this.servesFailed++;
+          throw Object.assign(new Error('listen EADDRINUSE: address already in use 0.0.0.0:61616'), { code: 'EADDRINUSE' });
+        }
         t.serving = rs;
         return {
           async stop() {
@@ -109,7 +116,6 @@ export class TestGroup {
       services,
       logger: log,
     });
-    t.node.on('error', () => undefined);
     this.nodes.set(id, t);
     await t.node.start();
     return t;

@@ -210,4 +210,21 @@ describe('cluster replication (in-memory election and network)', function () {
     const again = await g.waitForMaster(5000);
     await again.serving!.commit(putOps(1));
   });
+
+  it('role change - a master that cannot serve (its client port in use) steps aside; the process carries on and another member serves', async () => {
+    // No 'error' listener on the nodes: a failed role change must not end the process.
+    const rejections: unknown[] = [];
+    const onRejection = (r: unknown): void => void rejections.push(r);
+    process.on('unhandledRejection', onRejection);
+    try {
+      await group3({ failServes: 1 });
+      const failed = await waitFor(5000, () => [...g.nodes.values()].find((t) => t.log.has(/role change failed/)), 'a failed attempt to serve');
+      const m = await g.waitForMaster(10000);
+      assert.notEqual(m.id, failed.id, 'a member that could serve took over');
+      await m.serving!.commit(putOps(1));
+      assert.deepEqual(rejections, []);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
 });

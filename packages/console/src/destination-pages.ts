@@ -18,6 +18,15 @@ export interface PageRequest {
   sort: PageSort;
   /** Include temporary destinations (default true, as the whole list does). */
   temporary: boolean;
+  /** Include advisory topics (default false: the UI hides them unless asked). */
+  advisory?: boolean;
+  /**
+   * Only names after this one in name order (sort name only): a client reads a whole list a page
+   * at a time by passing the last name it got. Unlike a deep offset, each page costs one pass
+   * keeping `limit` items, and a destination created or removed between pages neither repeats
+   * nor hides another.
+   */
+  after?: string;
 }
 
 export interface Page<T> {
@@ -25,6 +34,8 @@ export interface Page<T> {
   total: number;
   offset: number;
   limit: number;
+  /** The cursor the page was asked for (a client sees that the console honoured it). */
+  after?: string;
   items: T[];
 }
 
@@ -32,14 +43,21 @@ export interface Page<T> {
 export interface PageItem<S> {
   name(s: S): string;
   temporary(s: S): boolean;
-  /** Left out of every list (advisory topics). */
-  hidden?(s: S): boolean;
+  /** An advisory topic: left out unless the request asks for them. */
+  advisory?(s: S): boolean;
   pending(s: S): number;
   enqueued(s: S): number;
 }
 
-// The console's lists sort by name in this order (adapter.ts).
-const BY_NAME = new Intl.Collator();
+const COLLATOR = new Intl.Collator();
+
+/**
+ * The console's lists' name order: localeCompare's, then code units for the rare distinct names
+ * the collator calls equal, so that the order is total and paging `after` a name skips no other.
+ */
+export function byName(a: string, b: string): number {
+  return COLLATOR.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -47,23 +65,26 @@ export async function pageOf<S, R>(all: Iterable<S>, req: PageRequest, read: Pag
   const end = req.offset + req.limit;
   // A test per name, without a lower-cased copy of each of 100,000 names.
   const match = req.filter ? new RegExp(escapeRegExp(req.filter), 'i') : null;
-  const byName = req.sort === 'name';
-  const top = new Top<S, string | number>(end, byName ? (a, b) => BY_NAME.compare(a as string, b as string) : (a, b) => (b as number) - (a as number));
+  const named = req.sort === 'name';
+  const top = new Top<S, string | number>(end, named ? (a, b) => byName(a as string, b as string) : (a, b) => (b as number) - (a as number));
+  const after = req.after;
   let total = 0;
   let n = 0;
   for (const s of all) {
     if (++n % CHUNK === 0) await yieldLoop();
-    if (read.hidden?.(s) || (!req.temporary && read.temporary(s))) continue;
+    if ((!req.advisory && read.advisory?.(s)) || (!req.temporary && read.temporary(s))) continue;
     const name = read.name(s);
     if (match && !match.test(name)) continue;
     total++;
-    top.add(byName ? name : req.sort === 'pending' ? read.pending(s) : read.enqueued(s), s);
+    if (after !== undefined && byName(name, after) <= 0) continue;
+    top.add(named ? name : req.sort === 'pending' ? read.pending(s) : read.enqueued(s), s);
   }
-  return { total, offset: req.offset, limit: req.limit, items: await top.result(info, req.offset) };
+  const items = await top.result(info, req.offset);
+  return { total, offset: req.offset, limit: req.limit, ...(after !== undefined ? { after } : {}), items };
 }
 
 const QUEUE_INFO: PageItem<QueueInfo> = { name: (q) => q.name, temporary: (q) => q.temporary, pending: (q) => q.pending, enqueued: (q) => q.enqueued };
-const TOPIC_INFO: PageItem<TopicInfo> = { name: (t) => t.name, temporary: (t) => t.temporary, hidden: (t) => t.advisory, pending: () => 0, enqueued: (t) => t.enqueued };
+const TOPIC_INFO: PageItem<TopicInfo> = { name: (t) => t.name, temporary: (t) => t.temporary, advisory: (t) => t.advisory, pending: () => 0, enqueued: (t) => t.enqueued };
 
 /** A view's page of queues: its own when it has one, else a page of its whole list. */
 export function queuePageOf(view: BrokerView, req: PageRequest): Promise<Page<QueueInfo>> {

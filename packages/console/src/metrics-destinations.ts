@@ -59,7 +59,7 @@ export const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 /** A dead-letter queue's name (ActiveMQ.DLQ, DLQ.ORDERS, ORDERS.DLQ). */
 export const DLQ_NAME = /(^|\.)DLQ(\.|$)/;
 
-export const emptyTotals = (): DestinationTotals => ({ queues: 0, topics: 0, enqueued: 0, dequeued: 0, pending: 0, inflight: 0, consumers: 0, dlqPending: 0 });
+export const emptyTotals = (): DestinationTotals => ({ queues: 0, topics: 0, enqueued: 0, dequeued: 0, pending: 0, inflight: 0, consumers: 0, subscribers: 0, dlqPending: 0 });
 
 export async function brokerMetricsDestinations(
   admin: BrokerAdmin, limit: number, queueInfo: (q: Queue) => QueueInfo, topicInfo: (t: Topic) => TopicInfo, overview = false,
@@ -94,7 +94,10 @@ export async function brokerMetricsDestinations(
     if (d.name.startsWith('ActiveMQ.Advisory.')) continue;
     totals.topics++;
     totals.enqueued += t.enqueued;
-    if (overview) totals.consumers += t.consumerCount;
+    if (overview) {
+      totals.consumers += t.consumerCount;
+      totals.subscribers += t.consumerCount;
+    }
     if (d.kind !== 'topic') continue;
     topicCount++;
     topics.add(t.enqueued, t);
@@ -121,6 +124,7 @@ export function truncateForMetrics(allQueues: QueueInfo[], allTopics: TopicInfo[
     totals.topics++;
     totals.enqueued += t.enqueued;
     totals.consumers += t.consumers;
+    totals.subscribers += t.consumers;
   }
   return {
     totals,

@@ -25,6 +25,8 @@ export interface Overview {
     topics: number;
     connections: number;
     consumers: number;
+    /** Of topics. */
+    subscribers: number;
     pending: number;
     inflight: number;
     enqueued: number;
@@ -56,6 +58,7 @@ export async function overview(view: BrokerView): Promise<Overview> {
       topics: t.topics,
       connections: view.connections().length,
       consumers: t.consumers,
+      subscribers: t.subscribers,
       pending: t.pending,
       inflight: t.inflight,
       enqueued: t.enqueued,
@@ -110,8 +113,9 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
 
   app.get('/api/overview', async () => overview(view));
   app.get('/api/broker', async () => view.info());
-  // With a paging parameter, a page ({total, offset, limit, queues}); without, the whole list
-  // (what `wharf` admin commands read), built, sorted and written a chunk at a time.
+  // With a paging parameter, a page ({total, offset, limit, queues}; `wharf` admin commands read
+  // every page after=NAME); without, the whole list for clients that do not page, built, sorted
+  // and written a chunk at a time.
   app.get<{ Querystring: PageQuery }>('/api/queues', async (req, reply) => {
     const page = parsePage(req.query, ['name', 'pending', 'enqueued']);
     if (!page) return reply.type(JSON_TYPE).send(jsonArrayBody(view.listQueues ? await view.listQueues() : view.queues()));
@@ -151,7 +155,7 @@ export function registerApi(app: FastifyInstance, view: BrokerView): void {
     return m;
   });
   app.get<{ Querystring: PageQuery }>('/api/topics', async (req, reply) => {
-    const page = parsePage(req.query, ['name', 'enqueued']);
+    const page = parsePage(req.query, ['name', 'enqueued'], true);
     if (!page) return reply.type(JSON_TYPE).send(jsonArrayBody(view.listTopics ? await view.listTopics() : view.topics()));
     const { items, ...p } = await topicPageOf(view, page);
     return { ...p, topics: items };

@@ -97,21 +97,50 @@ export interface PageQuery {
   filter?: string;
   sort?: string;
   temporary?: string;
+  advisory?: string;
+  after?: string;
+}
+
+const PAGE_PARAMS = ['limit', 'offset', 'filter', 'sort', 'temporary', 'advisory', 'after'] as const;
+
+/** A text parameter given at most once (twice, the query parser makes it an array). */
+function oneText(q: PageQuery, key: 'filter' | 'after'): string | undefined {
+  const v: unknown = q[key];
+  if (v !== undefined && typeof v !== 'string') throw badRequest(`${key} must be given once`);
+  return v;
+}
+
+function flag(q: PageQuery, key: 'temporary' | 'advisory', fallback: boolean): boolean {
+  const v = q[key];
+  if (v === undefined) return fallback;
+  if (v !== 'true' && v !== 'false') throw badRequest(`${key} must be true or false`);
+  return v === 'true';
 }
 
 /**
  * The page asked for by GET /api/queues or /api/topics, or null for the whole list (no paging
- * parameter given). `sorts` are the orders that list offers, the first the default.
+ * parameter given). `sorts` are the orders that list offers, the first the default; `advisory`
+ * whether it holds advisory topics.
  */
-export function parsePage(q: PageQuery, sorts: readonly PageSort[]): PageRequest | null {
-  if (q.limit === undefined && q.offset === undefined && q.filter === undefined && q.sort === undefined && q.temporary === undefined) return null;
+export function parsePage(q: PageQuery, sorts: readonly PageSort[], advisory = false): PageRequest | null {
+  if (PAGE_PARAMS.every((k) => q[k] === undefined)) return null;
   const limit = q.limit === undefined || q.limit === '' ? 100 : /^\d+$/.test(q.limit) ? Number(q.limit) : NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_END) throw badRequest(`limit must be a whole number from 1 to ${MAX_PAGE_END}`);
   const offset = parseOffset(q.offset);
-  if (offset + limit > MAX_PAGE_END) throw badRequest(`offset + limit must be at most ${MAX_PAGE_END}: narrow the list with filter`);
+  if (offset + limit > MAX_PAGE_END) throw badRequest(`offset + limit must be at most ${MAX_PAGE_END}: narrow the list with filter, or page on with after`);
   const sort = (q.sort === undefined || q.sort === '' ? sorts[0] : sorts.find((s) => s === q.sort)) as PageSort | undefined;
   if (!sort) throw badRequest(`sort must be one of ${sorts.join(', ')}`);
-  if (q.temporary !== undefined && q.temporary !== 'true' && q.temporary !== 'false') throw badRequest('temporary must be true or false');
-  if (q.filter !== undefined && typeof q.filter !== 'string') throw badRequest('filter must be given once');
-  return { limit, offset, sort, temporary: q.temporary !== 'false', ...(q.filter ? { filter: q.filter } : {}) };
+  const filter = oneText(q, 'filter');
+  const after = oneText(q, 'after');
+  if (after !== undefined && sort !== 'name') throw badRequest('after pages in name order: leave sort out or give sort=name');
+  if (!advisory && q.advisory !== undefined) throw badRequest('advisory is a parameter of the topic list');
+  return {
+    limit,
+    offset,
+    sort,
+    temporary: flag(q, 'temporary', true),
+    ...(advisory ? { advisory: flag(q, 'advisory', false) } : {}),
+    ...(filter ? { filter } : {}),
+    ...(after !== undefined ? { after } : {}),
+  };
 }

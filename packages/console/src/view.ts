@@ -192,6 +192,8 @@ export interface DestinationTotals {
   inflight: number;
   /** Counted for the overview only (0 otherwise): a look at every queue's consumers and name. */
   consumers: number;
+  /** Of topics only, their subscribers (for the overview only, as consumers). */
+  subscribers: number;
   /** Pending in dead-letter queues (for the overview only, as consumers). */
   dlqPending: number;
 }
@@ -211,7 +213,7 @@ export interface BrokerView {
   listQueues?(): Promise<QueueInfo[]>;
   listTopics?(): Promise<TopicInfo[]>;
   /**
-   * A page of the queues (topics: not advisory), chosen in one pass a chunk at a time (optional:
+   * A page of the queues (topics: advisory ones only when asked), chosen in one pass a chunk at a time (optional:
    * the API pages queues() and topics() otherwise).
    */
   queuePage?(req: PageRequest): Promise<Page<QueueInfo>>;

@@ -1,4 +1,4 @@
-// The whole queue list (GET /api/queues without paging, which `wharf` admin commands read),
+// The whole queue list (GET /api/queues without paging, for clients that do not page),
 // built, sorted and sent a piece per event-loop turn: with 100,000 queues, doing each step in
 // one go held the broker for about a second (the objects, a sort by name, 21 MB of JSON).
 import { Readable } from 'node:stream';

@@ -1,3 +1,4 @@
+/* global URLSearchParams -- browser globals (the lint config is for Node) */
 // Talking to the REST API, and the history the charts draw: the console polls every second and
 // computes rates client-side from the counters' deltas.
 
@@ -41,6 +42,24 @@ export async function api(path, opts = {}) {
 }
 
 export const enc = encodeURIComponent;
+
+/**
+ * A polled destination list (Queues, Topics) holds at most this many: the first by name. A broker
+ * may hold 100,000 destinations; the whole list every second would hold it for seconds.
+ */
+export const LIST_MAX = 1000;
+
+/**
+ * The request for a polled list (`kind` queues or topics): a page of its first LIST_MAX by name,
+ * narrowed on the broker by `filter` (names containing it, any case); `advisory` topics too.
+ * The answer is {total, queues|topics}: `total` counts every match.
+ */
+export function listPath(kind, { filter = '', advisory = false } = {}) {
+  const params = new URLSearchParams({ limit: String(LIST_MAX) });
+  if (filter) params.set('filter', filter);
+  if (advisory) params.set('advisory', 'true');
+  return `/api/${kind}?${params}`;
+}
 
 /** Samples over the last WINDOW_MS for one series set (totals, or one queue). */
 const WINDOW_MS = 5 * 60 * 1000;

@@ -1,7 +1,7 @@
-/* global document, location, window, URLSearchParams -- browser globals (the lint config is for Node) */
+/* global document, location, window -- browser globals (the lint config is for Node) */
 // The console shell: header, navigation, hash routing and the one-second poll that feeds every
 // page (rates and charts are computed here from the counters' deltas).
-import { api, History } from './api.js';
+import { api, History, listPath } from './api.js';
 import { sendDialog } from './modals.js';
 import { overviewPage, queuesPage, queuePage } from './pages-queues.js';
 import { topicsPage, topicPage, subscribersPage, connectionsPage, scheduledPage, clusterPage, networkPage } from './pages-more.js';
@@ -22,17 +22,14 @@ const NAV = [
   { id: 'audit', label: 'Audit', page: auditPage },
 ];
 
-/**
- * The queue list the poll fetches: a page of the first ones by name (a broker may hold 100,000
- * queues; the whole list every second would hold it for seconds), narrowed by the Queues page's
- * filter; the open queue's page asks for that queue by name.
- */
-const QUEUE_LIST_MAX = 1000;
-
 const ctx = {
   overview: null,
+  /**
+   * The queue list every poll fetches (listPath): the first ones by name, narrowed by the Queues
+   * page's filter; the open queue's page asks for that queue by name.
+   */
   queues: [],
-  /** Queues matching queueFilter, in all (queues holds the first QUEUE_LIST_MAX of them). */
+  /** Queues matching queueFilter, in all (queues holds the first LIST_MAX of them). */
   queueTotal: 0,
   queueFilter: '',
   /** The queue whose page is open, read by name on every poll (it may be beyond the list). */
@@ -134,12 +131,10 @@ async function tick() {
   if (ticking) return;
   ticking = true;
   try {
-    const params = new URLSearchParams({ limit: String(QUEUE_LIST_MAX) });
-    if (ctx.queueFilter) params.set('filter', ctx.queueFilter);
     const focusQueue = ctx.focusQueue;
     const [overview, page, focus] = await Promise.all([
       api('/api/overview'),
-      api(`/api/queues?${params}`),
+      api(listPath('queues', { filter: ctx.queueFilter })),
       focusQueue ? api(`/api/queues/${encodeURIComponent(focusQueue)}`).catch(() => null) : null,
     ]);
     const queues = page.queues;

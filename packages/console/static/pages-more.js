@@ -1,32 +1,46 @@
 /* global location -- browser globals (the lint config is for Node) */
 // Topics, subscribers, connections, scheduled jobs, the cluster and network bridges.
-import { api, enc, History } from './api.js';
+import { api, enc, History, listPath } from './api.js';
 import { lineChart, legend } from './charts.js';
 import { sendDialog, confirmAction, toast } from './modals.js';
 import { consumersTable, pageHead } from './pages-queues.js';
-import { card, deleteDestination, empty, liveTable, searchBox, stat, button } from './widgets.js';
+import { card, deleteDestination, empty, liveTable, moreNote, nameMatches, searchBox, stat, button } from './widgets.js';
 import { h, fill, ICONS, num, ago, time, duration, pill, shortName } from './util.js';
 
-/** Fetch `path` on each update (one request at a time); calls render(data). */
+/**
+ * Fetch `path` (or the path it returns) on each update (one request at a time); calls
+ * render(data). Asked while busy for another path (a list's filter changed), it fetches that one
+ * as soon as the request in flight ends, not a poll later.
+ */
 export function poller(path, render) {
-  let busy = false;
-  return async () => {
-    if (busy) return;
-    busy = true;
+  let inFlight = null;
+  let again = false;
+  const run = async () => {
+    const p = typeof path === 'function' ? path() : path;
+    if (inFlight !== null) {
+      again ||= p !== inFlight;
+      return;
+    }
+    inFlight = p;
     try {
-      render(await api(path));
+      render(await api(p));
     } catch (err) {
       toast(err.message, 'error');
     } finally {
-      busy = false;
+      inFlight = null;
+      if (again) {
+        again = false;
+        run();
+      }
     }
   };
+  return run;
 }
 
 export function topicsPage(ctx) {
   let filter = '';
   let showAdvisory = false;
-  let last = [];
+  let last = { total: 0, topics: [] };
   const head = pageHead('Topics', '', [button('Publish', () => sendDialog({ kind: 'topic' }, ctx.known()).then(ctx.refresh), { kind: 'primary', iconPaths: ICONS.send })]);
   const table = liveTable([
     { title: 'Name', cls: 'name', cell: (t) => h('div', t.name, t.advisory ? [' ', pill('advisory', 'neutral')] : null, t.temporary ? [' ', pill('temp', 'neutral')] : null) },
@@ -42,17 +56,23 @@ export function topicsPage(ctx) {
     rowId: (t) => t.name,
     onRow: (t) => { location.hash = `#/topics/${enc(t.name)}`; },
   });
-  const adv = h('input', { type: 'checkbox', onchange: () => { showAdvisory = adv.checked; render(last); } });
-  const render = (topics) => {
-    last = topics;
-    const user = topics.filter((t) => !t.advisory);
-    fill(head.sub, `${num(user.length)} topics · ${num(user.reduce((a, t) => a + t.consumers, 0))} subscribers`);
-    table.update(topics.filter((t) => (showAdvisory || !t.advisory) && (!filter || t.name.toLowerCase().includes(filter))));
+  const more = moreNote('topics-more', 'topics');
+  const render = (page) => {
+    last = page;
+    const t = ctx.overview?.totals;
+    fill(head.sub, `${num(t?.topics ?? 0)} topics · ${num(t?.subscribers ?? 0)} subscribers`);
+    // The list may still be the one polled before the filter or the checkbox changed.
+    table.update(page.topics.filter(nameMatches(filter)).filter((x) => showAdvisory || !x.advisory));
+    more.update(page.topics.length, page.total, !!filter);
   };
+  // As the Queues page: the first topics by name, the filter (and advisory topics) asked of the broker.
+  const poll = poller(() => listPath('topics', { filter, advisory: showAdvisory }), render);
+  const adv = h('input', { type: 'checkbox', onchange: () => { showAdvisory = adv.checked; render(last); poll(); } });
   const el = h('div', head.el, h('section.card',
-    h('div.toolbar', searchBox('Filter topics', (v) => { filter = v; render(last); }), h('div.spacer'), h('label.check', adv, 'Show advisory topics')),
+    h('div.toolbar', searchBox('Filter topics', (v) => { filter = v; render(last); poll(); }), h('div.spacer'), h('label.check', adv, 'Show advisory topics')),
+    more.el,
     table.el));
-  return { el, update: poller('/api/topics', render) };
+  return { el, update: poll };
 }
 
 /** One topic: its counters, its consumers and its durable subscriptions. */

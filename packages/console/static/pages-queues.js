@@ -3,7 +3,7 @@
 import { api, enc } from './api.js';
 import { lineChart, legend, sparkline } from './charts.js';
 import { messageDialog, sendDialog } from './modals.js';
-import { card, deleteDestination, empty, liveTable, moveToOrigin, purgeQueue, searchBox, stat, button } from './widgets.js';
+import { card, deleteDestination, empty, liveTable, moreNote, moveToOrigin, nameMatches, purgeQueue, searchBox, stat, button } from './widgets.js';
 import { h, fill, icon, ICONS, num, rate, bytes, compact, duration, time, pill } from './util.js';
 
 const C = { enq: '#6366f1', deq: '#10b981', depth: '#f59e0b', inflight: '#0ea5e9' };
@@ -103,19 +103,19 @@ export function queuesPage(ctx) {
   ], { emptyState: empty('No queues', 'Send a message to create one.'), rowId: (q) => q.name });
   const temp = h('input', { type: 'checkbox', onchange: () => { showTemp = temp.checked; ctx.rerender(); } });
   // The poll lists the first queues by name; the filter narrows that list on the broker.
-  const more = h('div.sub', { id: 'queues-more', hidden: true });
+  const more = moreNote('queues-more', 'queues');
   const el = h('div', head.el, h('section.card',
     h('div.toolbar', searchBox('Filter queues', (v) => { filter = v; ctx.queueFilter = v; ctx.rerender(); ctx.refresh(); }), h('div.spacer'), h('label.check', temp, 'Show temporary queues')),
-    more,
+    more.el,
     table.el));
   return {
     el,
     update(c) {
-      const rows = c.queues.filter((q) => (showTemp || !q.temporary) && (!filter || q.name.toLowerCase().includes(filter)));
+      // The list may still be the one polled before the filter changed.
+      const rows = c.queues.filter(nameMatches(filter)).filter((q) => showTemp || !q.temporary);
       const t = c.overview?.totals;
       fill(head.sub, `${num(t?.queues ?? c.queues.length)} queues · ${num(t?.pending ?? 0)} pending messages`);
-      more.hidden = c.queueTotal <= c.queues.length;
-      fill(more, `The first ${num(c.queues.length)} of ${num(c.queueTotal)} ${filter ? 'matching queues' : 'queues'} by name: filter to narrow the list.`);
+      more.update(c.queues.length, c.queueTotal, !!filter);
       table.update(rows);
     },
   };

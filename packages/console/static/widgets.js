@@ -70,6 +70,24 @@ export function liveTable(columns, { emptyState, onRow, rowId } = {}) {
   };
 }
 
+/**
+ * The note over a polled list (api.js listPath) when the broker holds more matches than it lists:
+ * returns {el, update(shown, total, filtered)}.
+ */
+export function moreNote(id, noun) {
+  const el = h('div.sub', { id, hidden: true });
+  return {
+    el,
+    update(shown, total, filtered) {
+      el.hidden = total <= shown;
+      fill(el, `The first ${num(shown)} of ${num(total)} ${filtered ? `matching ${noun}` : noun} by name: filter to narrow the list.`);
+    },
+  };
+}
+
+/** Whether a destination's name holds `filter` (lower case, as searchBox gives it). */
+export const nameMatches = (filter) => (d) => !filter || d.name.toLowerCase().includes(filter);
+
 export function searchBox(placeholder, onInput) {
   const input = h('input', { type: 'search', placeholder, 'aria-label': placeholder, oninput: () => onInput(input.value.trim().toLowerCase()) });
   return h('div.search', icon(ICONS.search), input);

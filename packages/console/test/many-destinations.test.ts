@@ -123,7 +123,41 @@ describe('console many destinations - /metrics and API pages', function () {
     }
   });
 
-  it('console many destinations - GET /api/topics pages leave advisories out; one queue or topic is found by name', async () => {
+  it('console many destinations - pages after a name read the whole list once, in its order, however it changes between pages', async () => {
+    h = await startHarness();
+    await fill();
+    type P = { total: number; after?: string; queues: Array<{ name: string }> };
+    const all = ((await http(`${h.url}/api/queues`)).body as Array<{ name: string }>).map((q) => q.name);
+    const read: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const r = await http(`${h.url}/api/queues?limit=40${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`);
+      assert.equal(r.status, 200, r.text);
+      const p = r.body as P;
+      assert.equal(p.total, all.length + (pages >= 2 ? 2 : 0), 'total counts the matches before the name too');
+      assert.equal(p.after, after);
+      read.push(...p.queues.map((q) => q.name));
+      if (++pages === 2) {
+        // Created before and after the cursor meanwhile: the one after is read, nothing repeats.
+        h.broker.getQueue(h.broker.destination('queue://A.EARLY'), true);
+        h.broker.getQueue(h.broker.destination('queue://Z.LATE'), true);
+      }
+      if (p.queues.length < 40) break;
+      after = p.queues[p.queues.length - 1]!.name;
+    }
+    assert.deepEqual(read, [...all, 'Z.LATE']);
+    const filtered = (await http(`${h.url}/api/queues?filter=q.14&after=Q.142`)).body as P;
+    assert.deepEqual(filtered.queues.map((q) => q.name), ['Q.143', 'Q.144', 'Q.145', 'Q.146', 'Q.147', 'Q.148', 'Q.149']);
+    assert.equal(filtered.total, 11);
+    for (const bad of ['after=Q.1&sort=pending', 'after=Q.1&after=Q.2', 'advisory=true']) {
+      const r = await http(`${h.url}/api/queues?${bad}`);
+      assert.equal(r.status, 400, bad);
+      assert.equal(r.body.code, 'WHARF_CONSOLE_BAD_REQUEST', bad);
+    }
+  });
+
+  it('console many destinations - GET /api/topics pages leave advisories out unless asked; one queue or topic is found by name', async () => {
     h = await startHarness();
     await fill();
     const r = await http(`${h.url}/api/topics?sort=enqueued&limit=2`);
@@ -134,6 +168,11 @@ describe('console many destinations - /metrics and API pages', function () {
     assert.ok(all.some((t) => t.advisory), 'the whole list has an advisory topic');
     assert.equal((await http(`${h.url}/api/topics?limit=100`)).body.total, all.filter((t) => !t.advisory).length);
     assert.equal((await http(`${h.url}/api/topics?filter=ActiveMQ.Advisory`)).body.total, 0);
+    // Asked for, they are listed as in the whole list.
+    const withAdvisory = (await http(`${h.url}/api/topics?limit=100&advisory=true`)).body as { total: number; topics: Array<{ name: string }> };
+    assert.deepEqual(withAdvisory.topics.map((t) => t.name), (all as unknown as Array<{ name: string }>).map((t) => t.name));
+    assert.equal(withAdvisory.total, all.length);
+    assert.equal((await http(`${h.url}/api/topics?advisory=yes`)).status, 400);
     assert.equal((await http(`${h.url}/api/queues/Q.149`)).body.pending, 3);
     assert.equal((await http(`${h.url}/api/topics/T.5`)).body.enqueued, 5);
     assert.equal((await http(`${h.url}/api/queues/Q.150`)).status, 404);

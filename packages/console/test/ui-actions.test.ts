@@ -118,6 +118,8 @@ describe('console ui - actions in a browser', function () {
     await page.goto(`${h.url}/admin/#/topics`);
     await send('topic://UI.NEWS', 'headline');
     await waitFor('the topic listed', async () => (await page.locator('tr[data-id="UI.NEWS"]').count()) === 1, 10000);
+    // The broker's count of topic subscribers (the list shows only a page of the topics).
+    await waitFor('its subscriber counted', async () => / · 1 subscribers$/.test(await text(page, '.page-head .sub')), 10000);
     await page.click('tr[data-id="UI.NEWS"] td.name');
     await waitFor('the topic page', async () => (await text(page, '.page-head h1')) === 'UI.NEWS', 10000);
     await waitFor('its consumer', async () => /ui-watcher/.test(await text(page, '#topic-consumers tbody')), 10000);

@@ -1,9 +1,10 @@
 // `wharf dstat`, `wharf bstat`, `wharf query` and `wharf purge`: ActiveMQ's `activemq dstat`,
 // `bstat`, `query` and `purge`, with their columns, attribute names and output shape. ActiveMQ's
 // tools read the broker over JMX; Wharf's read it over the admin console's REST API (the same
-// numbers the console and /metrics show).
+// numbers the console and /metrics show). Destination lists are read a page at a time.
 import { parseArgs } from 'node:util';
 import { CliError, UsageError, messageOf, type Io } from '../io';
+import { Progress } from '../progress';
 import type { QueueInfo, TopicInfo } from '@wharf/console';
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:8161';
@@ -12,17 +13,24 @@ const CONNECTION_HELP = `  --console URL           the broker's admin console (d
   --user NAME             console.username, when the console has credentials [--jmxuser]
   --password SECRET       console.password (default WHARF_CONSOLE_PASSWORD) [--jmxpassword]`;
 
+const PAGING_HELP = `Destinations are read from the console 1,000 at a time (the broker never builds one reply
+of them all); with more than 1,000, a progress bar shows on stderr when it is a terminal.`;
+
 export const DSTAT_HELP = `Usage: wharf dstat [options] [queues|topics]
 
 A table of statistics for every queue and topic (or only queues, or only topics), like
 ActiveMQ's 'activemq dstat', with its columns: Name, Queue Size, Producer #, Consumer #,
 Enqueue #, Dequeue #, Forward #, Memory % (and Inflight # for queues).
 
+${PAGING_HELP}
+
 ${CONNECTION_HELP}`;
 
 export const BSTAT_HELP = `Usage: wharf bstat [options] [broker-name]
 
 The broker's totals, its connectors and every destination's counters, like 'activemq bstat'.
+
+${PAGING_HELP}
 
 ${CONNECTION_HELP}`;
 
@@ -34,7 +42,11 @@ wildcards * and ?. Without -Q, every object is printed.
   -Q<type>=<name>         add the objects of this type (Queue, Topic, Broker) whose name matches
   -xQ<type>=<name>        leave out the objects of this type whose name matches
   --view A,B,...          print only these attributes (e.g. --view Name,QueueSize,EnqueueCount)
-${CONNECTION_HELP}`;
+${CONNECTION_HELP}
+
+${PAGING_HELP}
+With one -Q pattern of a type (and no Broker), the pattern's longest part without wildcards
+(ORDERS. of ORDERS.*) is sent to the console as a filter: the broker lists only candidates.`;
 
 export const PURGE_HELP = `Usage: wharf purge [--msgsel SELECTOR] [options] QUEUE...
 
@@ -44,7 +56,11 @@ wildcards * and ? (FOO.* purges every queue whose name starts with FOO.).
   --msgsel SELECTOR       delete only the pending messages matching this JMS selector
                           (e.g. "JMSPriority > 5 AND region = 'EU'")
 
-${CONNECTION_HELP}`;
+${CONNECTION_HELP}
+
+${PAGING_HELP}
+A pattern's longest part without wildcards (ORDERS. of ORDERS.*) is sent to the console as a
+filter: the broker lists only candidates.`;
 
 type QueueJson = QueueInfo;
 type TopicJson = TopicInfo;
@@ -149,6 +165,61 @@ async function api<T>(o: Options, method: 'GET' | 'POST' | 'DELETE', path: strin
   return JSON.parse(text) as T;
 }
 
+/** Destinations asked for per request: the most a page of the console's lists holds. */
+const LIST_PAGE = 1000;
+
+interface ListPage<T> {
+  total: number;
+  after?: string;
+  queues?: T[];
+  topics?: T[];
+}
+
+/**
+ * Every queue (or topic) the console lists, in its name order, read a page at a time, each page
+ * the names after the last one read: the broker never builds a reply of the whole list (21 MB
+ * at 100,000 queues), and a destination created or removed meanwhile repeats or hides none.
+ * `filter` (names containing it, any case) narrows the list on the broker; callers still match
+ * names exactly. Topics include advisory ones unless `advisory` is false. Many pages show their
+ * progress on a terminal.
+ */
+async function listAll<T extends { name: string }>(
+  o: Options, io: Io, kind: 'queues' | 'topics', opts: { filter?: string; advisory?: boolean } = {},
+): Promise<T[]> {
+  const out: T[] = [];
+  let after: string | undefined;
+  let progress: Progress | undefined;
+  try {
+    for (;;) {
+      const params = new URLSearchParams({ limit: String(LIST_PAGE) });
+      if (opts.filter) params.set('filter', opts.filter);
+      if (kind === 'topics') params.set('advisory', String(opts.advisory ?? true));
+      if (after !== undefined) params.set('after', after);
+      const page = await api<ListPage<T> | T[]>(o, 'GET', `/api/${kind}?${params}`);
+      // A console from before paging answers every destination; one that pages by offset only
+      // does not echo `after`: read its whole list.
+      if (Array.isArray(page)) return page;
+      if (after !== undefined && page.after !== after) return await api<T[]>(o, 'GET', `/api/${kind}`);
+      const items = page[kind] ?? [];
+      out.push(...items);
+      if (!progress && page.total > LIST_PAGE) progress = new Progress(io, `reading ${kind}`, page.total, false, { unit: kind, terminalOnly: true });
+      progress?.tick(items.length);
+      if (items.length < LIST_PAGE) return out;
+      after = items[items.length - 1]!.name;
+    }
+  } finally {
+    progress?.stop();
+  }
+}
+
+/**
+ * The longest run of plain characters of a wildcard pattern: every name the pattern matches
+ * contains it, so the broker can narrow the list with it ('' for none).
+ */
+export function literalOf(pattern: string): string {
+  return pattern.split(/[*?]/).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
 /** ActiveMQ's query wildcards: * any run of characters, ? one character. */
 export function wildcard(pattern: string): RegExp {
   const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
@@ -173,8 +244,8 @@ export async function runDstat(argv: readonly string[], io: Io): Promise<number>
   }
   const head = ['Name', 'Queue Size', 'Producer #', 'Consumer #', 'Enqueue #', 'Dequeue #', 'Forward #', 'Memory %'];
   const rows: Array<Array<string | number>> = [];
-  const queues = kind === 'topics' ? [] : await api<QueueJson[]>(o, 'GET', '/api/queues');
-  const topics = kind === 'queues' ? [] : await api<TopicJson[]>(o, 'GET', '/api/topics');
+  const queues = kind === 'topics' ? [] : await listAll<QueueJson>(o, io, 'queues');
+  const topics = kind === 'queues' ? [] : await listAll<TopicJson>(o, io, 'topics');
   for (const q of queues) {
     const row = [q.name, q.pending, q.producers, q.consumers, q.enqueued, q.dequeued, q.forwarded, q.memoryPercent];
     rows.push(kind === 'queues' ? [...row, q.inflight] : row);
@@ -253,8 +324,8 @@ export async function runBstat(argv: readonly string[], io: Io): Promise<number>
   const b = await api<BrokerJson>(o, 'GET', '/api/broker');
   const wanted = o.positionals[0];
   if (wanted !== undefined && wanted !== b.name) throw new CliError(`the console at ${o.console} serves broker '${b.name}', not '${wanted}'`);
-  const queues = await api<QueueJson[]>(o, 'GET', '/api/queues');
-  const topics = (await api<TopicJson[]>(o, 'GET', '/api/topics')).filter((t) => !t.advisory);
+  const queues = await listAll<QueueJson>(o, io, 'queues');
+  const topics = (await listAll<TopicJson>(o, io, 'topics', { advisory: false })).filter((t) => !t.advisory);
   io.out('');
   const all = brokerAttributes(b, queues, topics);
   printBlock(io, all, ['BrokerName', 'TotalEnqueueCount', 'TotalDequeueCount', 'TotalMessageCount', 'TotalConsumerCount', 'Uptime']);
@@ -274,13 +345,23 @@ export async function runQuery(argv: readonly string[], io: Io): Promise<number>
   withEnv(o, io, argv);
   if (o.positionals.length) throw new UsageError(`unexpected argument '${o.positionals[0]}' — select objects with -QQueue=NAME or -QTopic=NAME`);
   const b = await api<BrokerJson>(o, 'GET', '/api/broker');
-  const queues = await api<QueueJson[]>(o, 'GET', '/api/queues');
-  const topics = await api<TopicJson[]>(o, 'GET', '/api/topics');
   const picked = (type: string, name: string): boolean => {
     const inc = o.include.length === 0 || o.include.some((x) => x.type === type && wildcard(x.pattern).test(name));
     return inc && !o.exclude.some((x) => x.type === type && wildcard(x.pattern).test(name));
   };
-  if (picked('broker', b.name)) printBlock(io, [...brokerAttributes(b, queues, topics), ['type', 'Broker']], o.view);
+  // The broker's totals need every destination; otherwise only the selected kinds are read, and
+  // one -Q pattern narrows its kind's list on the broker.
+  const brokerPicked = picked('broker', b.name);
+  const read = async <T extends { name: string }>(type: 'queue' | 'topic'): Promise<T[]> => {
+    const kind = type === 'queue' ? 'queues' : 'topics';
+    const patterns = o.include.filter((x) => x.type === type);
+    if (brokerPicked || o.include.length === 0) return listAll<T>(o, io, kind);
+    if (patterns.length === 0) return [];
+    return listAll<T>(o, io, kind, patterns.length === 1 ? { filter: literalOf(patterns[0]!.pattern) } : {});
+  };
+  const queues = await read<QueueJson>('queue');
+  const topics = await read<TopicJson>('topic');
+  if (brokerPicked) printBlock(io, [...brokerAttributes(b, queues, topics), ['type', 'Broker']], o.view);
   for (const q of queues) if (picked('queue', q.name)) printBlock(io, queueAttributes(q), o.view);
   for (const t of topics) if (picked('topic', t.name)) printBlock(io, topicAttributes(t), o.view);
   return 0;
@@ -294,12 +375,11 @@ export async function runPurge(argv: readonly string[], io: Io): Promise<number>
   }
   withEnv(o, io, argv);
   if (o.positionals.length === 0) throw new UsageError("purge: name the queues to purge, e.g. 'wharf purge ORDERS' ('wharf purge --help')");
-  const queues = await api<QueueJson[]>(o, 'GET', '/api/queues');
   let matched = 0;
   for (const pattern of o.positionals) {
     const name = pattern.replace(/^queue:\/\//, '');
     const re = wildcard(name);
-    const hits = queues.filter((q) => re.test(q.name));
+    const hits = (await listAll<QueueJson>(o, io, 'queues', { filter: literalOf(name) })).filter((q) => re.test(q.name));
     if (hits.length === 0) io.err(`wharf: no queue matches ${name}`);
     for (const q of hits) {
       matched++;

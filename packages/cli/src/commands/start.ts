@@ -88,6 +88,17 @@ function startFailure(config: WharfConfig, err: unknown): string {
   return `wharf: cannot start broker ${config.brokerName}: ${messageOf(err)}${hint}`;
 }
 
+/**
+ * A failed promise that nothing waits for is a Wharf bug, but no reason to end a broker and every
+ * connection on it (Node.js would exit): as ActiveMQ logs an exception that ends one of its
+ * threads and carries on, it is logged with its stack and the broker keeps serving.
+ */
+function logUnhandledRejections(log: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason }, 'unhandled promise rejection (a Wharf bug: please report it with this log); the broker carries on');
+  });
+}
+
 /** Resolves with the name of the first SIGTERM/SIGINT; a second signal forces exit. */
 function nextSignal(io: Io): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -132,6 +143,7 @@ export async function runStart(argv: readonly string[], io: Io): Promise<number>
   let bridges: Array<import('@wharf/cluster').NetworkConnector> = [];
   try {
     broker = new Broker(brokerConfigOf(config), { protocols: PROTOCOLS });
+    logUnhandledRejections(broker.log);
     // A bad network connector is a configuration error before anything starts.
     const networkConnectors = networkConnectorsOf(config);
     if (networkConnectors) {
@@ -200,6 +212,7 @@ async function runClusterNode(config: WharfConfig, cluster: NonNullable<WharfCon
   const { createBrokerClusterNode, resolveClusterSettings } = require('@wharf/cluster') as typeof import('@wharf/cluster');
   let handle: ReturnType<typeof createBrokerClusterNode>;
   const logger = createLogger(config.logLevel, config.brokerName);
+  logUnhandledRejections(logger);
   try {
     const networkConnectors = networkConnectorsOf(config);
     handle = createBrokerClusterNode(brokerConfigOf(config), cluster, { logger, protocols: PROTOCOLS, ...(networkConnectors ? { networkConnectors } : {}) });
