@@ -3,10 +3,12 @@
 // that only writes cannot make it hold more; other connections are served meanwhile, and once
 // the peer reads, reading resumes and everything it sent is processed.
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
 import { CommandType, encodeFrame, PROTOCOL_VERSION } from '@wharf/protocol';
 import type { ServerConnection } from '@wharf/broker';
 import { stompProtocol } from '@wharf/stomp';
-import { checkFor, floodHeld, SocketFlood } from '@wharf/testkit';
+import { checkFor, Flood, floodHeld, SocketFlood } from '@wharf/testkit';
 import { arrayBuffers, fill, healthCheck, portOf, raw, stompClient, wireMessage, world, type World } from './helpers';
 
 const MB = 1024 * 1024;
@@ -24,7 +26,7 @@ describe('congestion', () => {
     w = await world({
       // Room for every send, so that flow control never stops the reading: only congestion does.
       memoryLimit: 1024 * MB,
-      transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }, { name: 'stomp', uri: 'stomp://127.0.0.1:0' }],
+      transportConnectors: [{ name: 'openwire', uri: 'tcp://127.0.0.1:0' }, { name: 'stomp', uri: 'stomp://127.0.0.1:0' }, { name: 'ws', uri: 'ws://127.0.0.1:0' }],
     }, { protocols: [stompProtocol] });
   }
 
@@ -38,7 +40,7 @@ describe('congestion', () => {
    * With `flood` writing to a congested connection: the broker stops taking its sends while a
    * second client is served, and the process holds no more for it. Returns how many it took.
    */
-  async function assertHeld(flood: SocketFlood, accepted: () => number, before: number): Promise<number> {
+  async function assertHeld(flood: Flood, accepted: () => number, before: number): Promise<number> {
     const serve = await healthCheck(w);
     const taken = await floodHeld(flood, accepted, serve);
     assert.ok(taken < SENDS / 4, `the broker took ${taken} of ${SENDS} sends from a congested connection`);
@@ -101,6 +103,36 @@ describe('congestion', () => {
     c.sock.resume();
     await flood.done;
     await checkFor(30000, () => depth('CG.SOUT')() === SENDS, 'every SEND processed once the client reads');
+    await checkFor(30000, () => [...server.consumers.values()][0]!.outstanding === QUEUED, 'every message dispatched to it');
+  });
+
+  it('congestion - a STOMP client over WebSocket that does not read has its SENDs left unread until it reads; others are served; then all are processed', async () => {
+    await start();
+    const ws = new WebSocket(w.broker.connectorUrl('ws'), ['v12.stomp']);
+    w.ledger.defer(() => ws.terminate());
+    ws.on('error', () => undefined);
+    await once(ws, 'open');
+    let got = '';
+    ws.on('message', (d: Buffer) => {
+      if (got.length < 4096) got += d.toString('latin1');
+    });
+    ws.send('CONNECT\naccept-version:1.2\nhost:localhost\n\n\0');
+    ws.send('SUBSCRIBE\nid:1\ndestination:/queue/CG.WIN\nack:client\nactivemq.prefetchSize:1000\nreceipt:s1\n\n\0');
+    await checkFor(10000, () => got.includes('receipt-id:s1'), 'the SUBSCRIBE receipt');
+    ws.pause(); // reads nothing from here on
+    await fill(w, 'CG.WIN', QUEUED);
+    const server = await congested();
+
+    const before = arrayBuffers();
+    const frame = Buffer.from(`SEND\ndestination:/queue/CG.WOUT\ncontent-length:${BODY.length}\n\n${BODY}\0`);
+    // The next message once the one before is in the kernel's buffers (ws's send callback).
+    const flood = new Flood(SENDS, () => new Promise<void>((resolve, reject) => ws.send(frame, (err) => (err ? reject(err) : resolve()))));
+    await assertHeld(flood, depth('CG.WOUT'), before);
+    assert.equal(server.congested, true);
+
+    ws.resume();
+    await flood.done;
+    await checkFor(30000, () => depth('CG.WOUT')() === SENDS, 'every SEND processed once the client reads');
     await checkFor(30000, () => [...server.consumers.values()][0]!.outstanding === QUEUED, 'every message dispatched to it');
   });
 });
