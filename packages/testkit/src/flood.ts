@@ -1,6 +1,6 @@
 // A client that keeps sending to a broker which may have stopped reading it: sends go out as
 // fast as the connection takes them (the next one once the one before is taken), so the client
-// itself never holds more than one, and what the broker has not read waits in the kernel.s buffers.
+// itself never holds more than one, and what the broker has not read waits in the kernel's buffers.
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 
