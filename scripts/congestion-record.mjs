@@ -12,6 +12,8 @@
 //      its socket takes them; O subscribes there. Recorded: how many the broker took from S
 //      (what O got) by the time S's writes have made no progress for 5 s.
 //   3. S reads again. Recorded: does S get all N, does O get all M, how long it takes.
+//   4. Another connection R sends 8,000 messages with 8 KiB receipt ids and does not read its
+//      receipts (receiptScenario).
 //
 //   node scripts/congestion-record.mjs --broker NAME=PORT:PID … [--hold MS]
 // --hold keeps each broker in step 2's state MS ms (to take a thread dump of ActiveMQ).
@@ -150,6 +152,60 @@ async function settle(progress, done, quietMs, maxMs) {
   }
 }
 
+/** `count` writes on `c` (`write()` returns false when its socket is full), each after 'drain'. */
+function floodOf(c, count, write) {
+  const f = { written: 0, waiting: false, done: null };
+  f.done = (async () => {
+    for (let i = 0; i < count && !c.closed; i++) {
+      const ok = write(i);
+      f.written++;
+      if (ok) continue;
+      f.waiting = true;
+      await new Promise((resolve) => {
+        const go = () => {
+          c.sock.off('drain', go).off('close', go);
+          resolve();
+        };
+        c.sock.on('drain', go).on('close', go);
+      });
+      f.waiting = false;
+    }
+  })();
+  return f;
+}
+
+/**
+ * 4. R sends K messages with 8 KiB receipt ids (so 8 KiB receipts) and does not read: how many
+ * does the broker take (C consumes them) before it stops, and does R get every receipt later?
+ */
+async function receiptScenario(name, port, pid) {
+  const K = 8000;
+  const r = { broker: `${name} (receipts)` };
+  const dest = `/queue/CONG.${name}-${Date.now()}.RCPT`;
+  const R = await Stomp.open(port, 'receipts');
+  const C = await Stomp.open(port, 'consumer');
+  try {
+    C.write('SUBSCRIBE', { id: '1', destination: dest, ack: 'auto', receipt: 'c' });
+    if (!(await C.receipt('c', 10000))) throw new Error('consumer: no SUBSCRIBE receipt');
+    R.sock.pause();
+    const id = 'r'.repeat(8 * 1024);
+    const flood = floodOf(R, K, (i) => R.write('SEND', { destination: dest, receipt: `${id}${i}` }, Buffer.from('x')));
+    await settle(() => `${flood.written}/${C.count.MESSAGE}`, () => C.count.MESSAGE >= K, 5000, 60000);
+    r.receiptSendsTakenWhileNotReading = `${C.count.MESSAGE}/${K}`;
+    r.receiptWriterBlocked = flood.waiting;
+    r.rssWhileCongestedMB = rssMB(pid);
+    R.sock.resume();
+    await flood.done;
+    await settle(() => `${R.count.RECEIPT}/${C.count.MESSAGE}`, () => R.count.RECEIPT >= K && C.count.MESSAGE >= K, 10000, 120000);
+    r.afterReadingReceipts = `${R.count.RECEIPT}/${K}`;
+    r.afterReadingTaken = `${C.count.MESSAGE}/${K}`;
+  } finally {
+    R.close();
+    C.close();
+  }
+  return r;
+}
+
 async function scenario(name, port, pid, kind) {
   const r = { broker: `${name} (${kind})`, rssStartMB: rssMB(pid) };
   const tag = `${name}-${Date.now()}`;
@@ -209,29 +265,10 @@ async function scenario(name, port, pid, kind) {
     }
 
     // 2. S keeps sending while it does not read.
-    let written = 0;
-    let waiting = false;
-    const flood = (async () => {
-      for (let i = 0; i < M; i++) {
-        const ok = S.write('SEND', { destination: q('OTHER'), 'content-length': SMALL.length }, SMALL);
-        written++;
-        if (!ok) {
-          waiting = true;
-          await new Promise((resolve) => {
-            const go = () => {
-              S.sock.off('drain', go).off('close', go);
-              resolve();
-            };
-            S.sock.on('drain', go).on('close', go);
-          });
-          waiting = false;
-          if (S.closed) return;
-        }
-      }
-    })();
-    await settle(() => `${written}/${O.count.MESSAGE}`, () => O.count.MESSAGE >= M, 5000, 60000);
+    const flood = floodOf(S, M, () => S.write('SEND', { destination: q('OTHER'), 'content-length': SMALL.length }, SMALL));
+    await settle(() => `${flood.written}/${O.count.MESSAGE}`, () => O.count.MESSAGE >= M, 5000, 60000);
     r.slowSendsTakenWhileNotReading = `${O.count.MESSAGE}/${M}`;
-    r.slowWriterBlocked = waiting;
+    r.slowWriterBlocked = flood.waiting;
     r.rssWhileCongestedMB = rssMB(pid);
     if (opts.hold !== '0') {
       // Time to look at the broker in this state (e.g. a thread dump of ActiveMQ with jstack).
@@ -242,7 +279,7 @@ async function scenario(name, port, pid, kind) {
     // 3. S reads again.
     const t1 = Date.now();
     S.sock.resume();
-    await flood;
+    await flood.done;
     await settle(() => `${S.count.MESSAGE}/${O.count.MESSAGE}`, () => S.count.MESSAGE >= sent - late && O.count.MESSAGE >= M, 10000, 120000);
     r.afterReadingSlowGot = `${S.count.MESSAGE}/${sent - late}`;
     r.afterReadingOtherGot = `${O.count.MESSAGE}/${M}`;
@@ -259,8 +296,9 @@ const results = [];
 for (const spec of opts.broker) {
   const [name, rest] = spec.split('=');
   const [port, pid] = rest.split(':').map(Number);
-  for (const kind of ['queue', 'topic']) {
-    const r = await scenario(name, port, pid, kind).catch((e) => ({ broker: `${name} (${kind})`, error: e.message }));
+  for (const kind of ['queue', 'topic', 'receipts']) {
+    const run = kind === 'receipts' ? receiptScenario(name, port, pid) : scenario(name, port, pid, kind);
+    const r = await run.catch((e) => ({ broker: `${name} (${kind})`, error: e.message }));
     process.stdout.write(`${JSON.stringify(r)}\n`);
     results.push(r);
   }

@@ -106,6 +106,34 @@ describe('congestion', () => {
     await checkFor(30000, () => [...server.consumers.values()][0]!.outstanding === QUEUED, 'every message dispatched to it');
   });
 
+  it('congestion - a STOMP client that sends with receipts and does not read them stops being read once its receipts wait past the threshold; it gets them all when it reads', async () => {
+    await start();
+    const c = await stompClient(portOf(w.broker.connectorUrl('stomp')));
+    w.ledger.defer(() => c.sock.destroy());
+    c.sock.pause();
+    const N = 8000;
+    // A receipt echoes its id: 8 KiB ids make 8 KiB receipts, 64 MB of them for the whole flood.
+    const id = 'r'.repeat(8 * 1024);
+    const flood = new SocketFlood(c.sock, N, (i) => Buffer.from(`SEND\ndestination:/queue/CG.RCPT\nreceipt:${id}${i}\n\nx\0`));
+    const before = arrayBuffers();
+    const serve = await healthCheck(w);
+    const taken = await floodHeld(flood, depth('CG.RCPT'), serve);
+    assert.ok(taken < N / 2, `the broker took ${taken} of ${N} sends whose receipts were not read`);
+    const grown = arrayBuffers() - before;
+    assert.ok(grown < 8 * MB, `${(grown / MB).toFixed(1)} MB more held for the receipts`);
+    const server = [...w.broker.connections.values()].find((x) => x.congested);
+    assert.ok(server, 'the connection is congested');
+
+    let receipts = 0;
+    c.sock.removeAllListeners('data');
+    c.sock.on('data', (d: Buffer) => {
+      for (let i = d.indexOf(0); i !== -1; i = d.indexOf(0, i + 1)) receipts++;
+    });
+    c.sock.resume();
+    await flood.done;
+    await checkFor(30000, () => depth('CG.RCPT')() === N && receipts === N, 'every send processed and answered once the client reads');
+  });
+
   it('congestion - a STOMP client over WebSocket that does not read has its SENDs left unread until it reads; others are served; then all are processed', async () => {
     await start();
     const ws = new WebSocket(w.broker.connectorUrl('ws'), ['v12.stomp']);
