@@ -6,7 +6,8 @@
 //
 // A dispatchable commit (concurrent store and dispatch) is held a moment before it is written:
 // its messages are on their way to consumers, and one consumed before the write takes its put
-// back (cancelQueuedPut), so messages consumed at once are never written at all.
+// back (cancelQueuedPut), so messages consumed at once are never written: only their
+// producers' sequence numbers are (duplicate detection of a resend), without an fsync.
 import type { StoreError } from '@wharf/protocol';
 import { encodePosition } from './codec';
 import { Kind, POSITION_KEY } from './keys';
