@@ -34,4 +34,16 @@ export default tseslint.config(
     ignores: ['packages/cli/src/**'],
     rules: { 'no-console': 'error' },
   },
+  {
+    // A rejected promise nobody handles ends a Node.js 20 process (docs/CONVENTIONS.md): every
+    // promise in library code is awaited, returned, or given a rejection handler. `void p` is no
+    // way out. Type-aware, so only for the packages' sources (tests and scripts stay fast).
+    files: ['packages/*/src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
+      // An async function given where a callback's result is dropped (an event listener, a timer).
+      '@typescript-eslint/no-misused-promises': ['error', { checksConditionals: false, checksSpreads: false }],
+    },
+  },
 );

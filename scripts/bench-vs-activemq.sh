@@ -66,28 +66,13 @@ activemq_start "$WORK/activemq" "$AMQ_PORT" 'brokerName="bench" advisorySupport=
   -Dorg.apache.activemq.UseDedicatedTaskRunner=true
 
 # ---- start Wharf: LevelDB store, STOMP connector ---------------------------------------------------
-# start_wharf NAME [ROOT]: sets STARTED_PID and STARTED_PORT.
-start_wharf() {
-  local name=$1 from=${2:-}
-  mkdir -p "$WORK/$name"
-  node scripts/bench-stomp.mjs serve --data "$WORK/$name/data" ${from:+--root "$from"} >"$WORK/$name/out.log" 2>&1 &
-  STARTED_PID=$!
-  for _ in $(seq 1 120); do
-    grep -q '^port ' "$WORK/$name/out.log" 2>/dev/null && break
-    kill -0 "$STARTED_PID" 2>/dev/null || { cat "$WORK/$name/out.log" >&2; exit 1; }
-    sleep 0.25
-  done
-  STARTED_PORT=$(sed -n 's/^port //p' "$WORK/$name/out.log")
-  [ -n "$STARTED_PORT" ] || { echo "Wharf ($name) did not start" >&2; cat "$WORK/$name/out.log" >&2; exit 1; }
-  echo "started Wharf ($name${from:+, from $from}) on stomp://127.0.0.1:$STARTED_PORT"
-}
-start_wharf wharf
+start_wharf "$WORK" wharf
 WHARF_PID=$STARTED_PID
 WHARF_PORT=$STARTED_PORT
 EXTRA=()
 if [ -n "$BEFORE" ]; then
   [ -f "$BEFORE/packages/stomp/dist/src/index.js" ] || { echo "$BEFORE has no build: run npm run build there first" >&2; exit 1; }
-  start_wharf before "$BEFORE"
+  start_wharf "$WORK" before "$BEFORE"
   BEFORE_PID=$STARTED_PID
   EXTRA=(--broker "before=$STARTED_PORT" --pid "before=$STARTED_PID")
 fi

@@ -1,11 +1,13 @@
 // Shared set-up for the integration tier: a real broker on a free loopback port, real TCP
 // clients, and a ledger that closes everything each test opened.
 import net from 'node:net';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { strict as assert } from 'node:assert';
-import { ConnectionFactory, Session, type Connection } from '@wharf/client';
+import { ConnectionFactory, DeliveryMode, Session, type Connection } from '@wharf/client';
 import { CommandType, FrameDecoder, encodeFrame, PROTOCOL_VERSION, type Command, type WireMessage } from '@wharf/protocol';
 import type { Broker, BrokerConfig, BrokerOptions } from '@wharf/broker';
-import { Ledger, startBroker, stopBroker } from '@wharf/testkit';
+import { Ledger, checkFor, startBroker, stopBroker } from '@wharf/testkit';
 
 export interface World {
   broker: Broker;
@@ -123,3 +125,53 @@ export async function stompSubscribe(port: number, destination: string, ledger: 
   sock.write(`CONNECT\naccept-version:1.2\nhost:x\n\n\0SUBSCRIBE\nid:1\ndestination:${destination}\nack:auto\nreceipt:r1\n\n\0`);
   return { bodies, subscribed };
 }
+
+/** A STOMP socket past CONNECTED; `until(re)` waits for what the broker wrote to match. */
+export async function stompClient(port: number): Promise<{ sock: net.Socket; until(re: RegExp): Promise<void> }> {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+  sock.on('error', () => undefined);
+  let got = '';
+  const waiters: Array<() => void> = [];
+  sock.on('data', (d: Buffer) => {
+    got += d.toString('latin1');
+    for (const w of waiters.splice(0)) w();
+  });
+  const until = async (re: RegExp): Promise<void> => {
+    while (!re.test(got)) await new Promise<void>((r) => waiters.push(r));
+  };
+  sock.write('CONNECT\naccept-version:1.2\nhost:localhost\n\n\0');
+  await until(/CONNECTED/);
+  return { sock, until };
+}
+
+/** N bytes messages of 100 KB to `queue` of `w`, from a native producer (non-persistent); resolves once all are queued. */
+export async function fill(w: World, queue: string, N: number): Promise<void> {
+  const conn = await w.connect();
+  const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+  const producer = await s.createProducer(s.createQueue(queue));
+  producer.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+  for (let i = 0; i < N; i++) {
+    const m = s.createBytesMessage();
+    m.writeBytes(Buffer.alloc(100 * 1024, i));
+    await producer.send(m);
+  }
+  await checkFor(10000, () => w.broker.queues.get(`queue://${queue}`)?.depth === N, 'every message queued');
+}
+
+let gc: (() => void) | undefined;
+function exposeGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** ArrayBuffer memory of this process (broker and test clients) once garbage is collected. */
+export function arrayBuffers(): number {
+  gc ??= exposeGc();
+  // Twice: the first collection's ArrayBuffers may still be swept in the background.
+  gc();
+  gc();
+  return process.memoryUsage().arrayBuffers;
+}
+
+export const portOf = (url: string): number => Number(new URL(url.replace(/^[a-z]+:/, 'http:')).port);

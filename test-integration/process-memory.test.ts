@@ -3,47 +3,14 @@
 // were read into.
 import { strict as assert } from 'node:assert';
 import net from 'node:net';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { DeliveryMode, Session } from '@wharf/client';
 import { CommandType } from '@wharf/protocol';
 import type { ServerConnection } from '@wharf/broker';
 import { stompProtocol } from '@wharf/stomp';
 import { checkFor } from '@wharf/testkit';
-import { hello, raw, world, type World } from './helpers';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** ArrayBuffer memory of this process (broker and test clients) once garbage is collected. */
-function arrayBuffers(): number {
-  // Twice: the first collection's ArrayBuffers may still be swept in the background.
-  gc();
-  gc();
-  return process.memoryUsage().arrayBuffers;
-}
+import { arrayBuffers, fill, hello, portOf, raw, stompClient, world, type World } from './helpers';
 
 const MB = 1024 * 1024;
-const portOf = (url: string): number => Number(new URL(url.replace(/^[a-z]+:/, 'http:')).port);
-
-/** A STOMP socket past CONNECTED; `until(re)` waits for what the broker wrote to match. */
-async function stompClient(port: number): Promise<{ sock: net.Socket; until(re: RegExp): Promise<void> }> {
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
-  sock.on('error', () => undefined);
-  let got = '';
-  const waiters: Array<() => void> = [];
-  sock.on('data', (d: Buffer) => {
-    got += d.toString('latin1');
-    for (const w of waiters.splice(0)) w();
-  });
-  const until = async (re: RegExp): Promise<void> => {
-    while (!re.test(got)) await new Promise<void>((r) => waiters.push(r));
-  };
-  sock.write('CONNECT\naccept-version:1.2\nhost:localhost\n\n\0');
-  await until(/CONNECTED/);
-  return { sock, until };
-}
 
 describe('process memory', () => {
   let w: World;
@@ -114,20 +81,6 @@ describe('process memory', () => {
     }
   });
 
-  /** N bytes messages of 100 KB to `queue`, from a native producer; resolves once all are queued. */
-  async function fill(queue: string, N: number): Promise<void> {
-    const conn = await w.connect();
-    const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
-    const producer = await s.createProducer(s.createQueue(queue));
-    producer.setDeliveryMode(DeliveryMode.NON_PERSISTENT);
-    for (let i = 0; i < N; i++) {
-      const m = s.createBytesMessage();
-      m.writeBytes(Buffer.alloc(100 * 1024, i));
-      await producer.send(m);
-    }
-    await checkFor(10000, () => w.broker.queues.get(`queue://${queue}`)?.depth === N, 'every message queued');
-  }
-
   /** The connection that congested and how many messages its one consumer was given. */
   async function congested(): Promise<{ server: ServerConnection; outstanding: number }> {
     const server = await checkFor(10000, () => [...w.broker.connections.values()].find((c) => c.congested), 'the non-reading connection congested');
@@ -143,7 +96,7 @@ describe('process memory', () => {
     p.send({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: 'queue://PM.UNREAD', prefetch: 1000 });
     assert.equal((await p.next()).type, CommandType.RECEIPT);
     p.sock.pause(); // never reads from here on
-    await fill('PM.UNREAD', N);
+    await fill(w, 'PM.UNREAD', N);
     const { server, outstanding } = await congested();
     // What the socket buffers took before the broker saw the congestion, then nothing more: the
     // rest waits in the queue (accounted), not as encoded copies in the broker's socket.
@@ -166,7 +119,7 @@ describe('process memory', () => {
     c.sock.write('SUBSCRIBE\nid:1\ndestination:/queue/PM.STOMP\nack:client\nactivemq.prefetchSize:1000\nreceipt:s1\n\n\0');
     await c.until(/receipt-id:s1/);
     c.sock.pause();
-    await fill('PM.STOMP', N);
+    await fill(w, 'PM.STOMP', N);
     const { server, outstanding } = await congested();
     assert.ok(outstanding < 120, `${outstanding} of ${N} messages of 100 KB dispatched to a subscriber that does not read`);
 

@@ -1,6 +1,7 @@
 # Shared by the scripts that run Debian's ActiveMQ 5.17 next to Wharf (bench-vs-activemq.sh,
 # bench-java-vs-activemq.sh, java-examples-vs-activemq.sh, java-bridge-vs-activemq.sh,
-# xa-vs-activemq.sh, openwire-failover-vs-activemq.sh). Source it; it defines functions only.
+# xa-vs-activemq.sh, openwire-failover-vs-activemq.sh, congestion-vs-activemq.sh). Source it; it
+# defines functions only.
 #
 #   activemq_require [--install]     fail (or, as root with --install, apt-get install) when
 #                                    Debian's activemq package is missing
@@ -18,6 +19,9 @@
 #                                    the same without waiting for PORT (a shared-store slave
 #                                    opens no connector until it has the lock)
 #   stop_pids PID ...                SIGTERM, up to 10 s to exit, then SIGKILL
+#   start_wharf WORK NAME [ROOT]     Wharf with LevelDB in WORK/NAME and a STOMP connector
+#                                    (scripts/bench-stomp.mjs serve, from another checkout's
+#                                    build with ROOT); sets STARTED_PID and STARTED_PORT
 #
 # ActiveMQ runs as the `activemq` user (root starts it through setpriv) from the JVM options
 # Debian's /usr/bin/activemq uses; setsid and exec make $! the JVM itself, so stop_pids ends
@@ -98,4 +102,19 @@ stop_pids() {
     sleep 0.2
   done
   for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+start_wharf() {
+  local work=$1 name=$2 from=${3:-}
+  mkdir -p "$work/$name"
+  node scripts/bench-stomp.mjs serve --data "$work/$name/data" ${from:+--root "$from"} >"$work/$name/out.log" 2>&1 &
+  STARTED_PID=$!
+  for _ in $(seq 1 120); do
+    grep -q '^port ' "$work/$name/out.log" 2>/dev/null && break
+    kill -0 "$STARTED_PID" 2>/dev/null || { cat "$work/$name/out.log" >&2; return 1; }
+    sleep 0.25
+  done
+  STARTED_PORT=$(sed -n 's/^port //p' "$work/$name/out.log")
+  [ -n "$STARTED_PORT" ] || { echo "Wharf ($name) did not start" >&2; cat "$work/$name/out.log" >&2; return 1; }
+  echo "started Wharf ($name${from:+, from $from}) on stomp://127.0.0.1:$STARTED_PORT"
 }

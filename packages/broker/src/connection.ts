@@ -365,7 +365,9 @@ export class ServerConnection implements ProtocolConnection {
     addBlockedBytes(this, -this.blockedBytes);
     for (const p of [...this.producers.keys()]) onProducerClose(this, p);
     this.closed = true;
-    for (const url of this.temps) void this.broker.removeDestination(url).catch(() => undefined);
+    for (const url of this.temps) {
+      this.broker.removeDestination(url).catch((err: Error) => this.broker.log.warn({ conn: this.id, destination: url, err: err.message }, 'removing a closed connection\'s temporary destination failed'));
+    }
     this.temps.clear();
     if (this.helloDone) {
       this.broker.removeConnection(this);

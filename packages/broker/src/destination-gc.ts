@@ -18,7 +18,10 @@ export class DestinationGc {
 
   start(period: number): void {
     if (period <= 0) return;
-    this.timer = setInterval(() => void this.sweep(), period);
+    // The sweep handles a failed removal itself; anything else it throws is a fault to log.
+    this.timer = setInterval(() => {
+      this.sweep().catch((err: Error) => this.broker.log.error({ err }, 'the inactive destination sweep failed'));
+    }, period);
     this.timer.unref();
   }
 

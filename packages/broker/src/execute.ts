@@ -27,15 +27,18 @@ export function executePlan(b: Broker, plan: RoutePlan, onFail?: () => void, ext
       e.premarked = true;
       if (e.seq > q.premarkMax) q.premarkMax = e.seq;
     }
-    const write = b.store.commit(withMarks, { sync: true, dispatchable: true });
-    b.applyPlan(plan);
-    return write.then(
+    const write = b.store.commit(withMarks, { sync: true, dispatchable: true }).then(
       () => undefined,
       (err: Error) => {
         onFail?.();
         throw err;
       },
     );
+    // Handled before the entries go out: should that throw, the caller never sees this write,
+    // and its failure must not be left unhandled.
+    write.catch(() => undefined);
+    b.applyPlan(plan);
+    return write;
   }
   const queues = plan.sources;
   for (const q of queues) if (q instanceof Queue) q.storing++;

@@ -63,7 +63,8 @@ export class Queue extends MessageSource {
     const lowWater = Math.max(this.policy.maxPageSize * 2, 400);
     if (this.pending.size >= lowWater && this.pending.bytes > 0) return;
     if (this.pending.bytes > this.policy.memoryLimit / 2) return;
-    void this.pageIn(lowWater * 2);
+    // A failed read is handled inside (onStoreFailure); anything else is a fault to log.
+    this.pageIn(lowWater * 2).catch((err: Error) => this.broker.log.error({ err, destination: this.destination.url }, 'paging messages in failed'));
   }
 
   /**

@@ -54,9 +54,10 @@ export function waitForUsage(b: Broker, ms: number, msg?: WireMessage): Promise<
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
     if (!u || !u.full) return;
-    void u.whenAvailable().then(() => {
+    const wake = (): void => {
       clearTimeout(t);
       resolve();
-    });
+    };
+    u.whenAvailable().then(wake, wake);
   });
 }

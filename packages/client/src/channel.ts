@@ -261,7 +261,8 @@ export class Channel extends ChannelCore {
       else p.reject(new TransactionRolledBackError(`Transaction completion in doubt due to failover. Forcing rollback of ${p.txId ?? 'the transaction'}`));
     }
     this.handler.onInterrupted(err);
-    void this.reconnectLoop(false);
+    // It ends the connection itself when it gives up; a fault inside it does the same.
+    this.reconnectLoop(false).catch((err: Error) => this.giveUp(err, false));
   }
 
   private async reconnectLoop(startup: boolean): Promise<void> {

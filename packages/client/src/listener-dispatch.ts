@@ -6,10 +6,17 @@ import type { MessageConsumer } from './consumer';
 export class ListenerDispatch {
   private readonly ready: MessageConsumer[] = [];
   private running = false;
-  private readonly runCb = (): void => void this.run();
+  // A listener's own failure is handled where it is called (invokeListener); what else fails
+  // goes to the connection's exception listener rather than end the application's process.
+  private readonly runCb = (): void => {
+    this.run().catch(this.onError);
+  };
 
-  /** `canRun`: whether listeners may be called now (the session open, the connection started). */
-  constructor(private readonly canRun: () => boolean) {}
+  /**
+   * `canRun`: whether listeners may be called now (the session open, the connection started);
+   * `onError`: what to do with a failure of the dispatch itself.
+   */
+  constructor(private readonly canRun: () => boolean, private readonly onError: (err: unknown) => void) {}
 
   /** `c` has messages for its listener: serve it in turn. */
   schedule(c: MessageConsumer): void {

@@ -37,7 +37,10 @@ export class Session {
   /** Consumers closed inside a transaction: their CONSUMER_CLOSE waits for its end. */
   private deferredCloses: MessageConsumer[] = [];
   private nextProducer = 0;
-  private readonly listeners = new ListenerDispatch(() => !this.closed && this.connection.isStartedForDelivery);
+  private readonly listeners = new ListenerDispatch(
+    () => !this.closed && this.connection.isStartedForDelivery,
+    (err) => this.connection.reportException(err instanceof JMSError ? err : new JMSError(String(err))),
+  );
 
   /** @internal Use connection.createSession(). */
   constructor(/** @internal */ readonly connection: Connection, /** @internal */ readonly id: number, readonly ackMode: AckModeValue) {}

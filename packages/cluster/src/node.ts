@@ -91,7 +91,7 @@ export class ClusterNode extends ClusterNodeCore {
 
   private schedule(): void {
     if (this.stopped) return;
-    void this.run(() => this.reconcile());
+    this.runLater(() => this.reconcile());
   }
 
   private run(task: () => Promise<void>): Promise<void> {
@@ -103,6 +103,11 @@ export class ClusterNode extends ClusterNodeCore {
     });
     this.tasks = next;
     return next;
+  }
+
+  /** run() for callers that do not wait: only an 'error' listener that throws can fail it. */
+  private runLater(task: () => Promise<void>): void {
+    this.run(task).catch((err: Error) => this.log.error({ err: err.message, stack: err.stack }, 'cluster: a failed role change could not be reported'));
   }
 
   /**
@@ -224,7 +229,7 @@ export class ClusterNode extends ClusterNodeCore {
     term.store.whenCaughtUp().then(
       () => {
         done();
-        void this.run(() => this.serve(term));
+        this.runLater(() => this.serve(term));
       },
       done,
     );
@@ -267,7 +272,7 @@ export class ClusterNode extends ClusterNodeCore {
    * then serve with a broker recovered from the store.
    */
   private onQuorumTimeout(term: Term): void {
-    void this.run(async () => {
+    this.runLater(async () => {
       if (this.term !== term || !term.store.active || term.syncing) return;
       this.log.warn({ epoch: term.epoch }, 'cluster: quorum lost for commits; stopping service until slaves catch up');
       term.syncing = true;

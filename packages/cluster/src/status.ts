@@ -45,7 +45,8 @@ export class ZkStatusPublisher {
   publish(s: NodeStatus): void {
     if (this.closed || s.role !== 'master' || !s.replication) return;
     this.pending = { nodeId: s.nodeId, replicas: s.replicas, epoch: s.epoch, position: s.replication.position, slaves: s.replication.slaves, updatedAt: s.updatedAt };
-    if (!this.busy) void this.flush();
+    // A failed write is logged inside (the next status writes again); what escapes is a fault.
+    if (!this.busy) this.flush().catch((err: Error) => this.log.warn({ err }, 'cluster: the status publisher failed'));
   }
 
   private async flush(): Promise<void> {

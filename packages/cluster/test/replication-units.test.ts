@@ -163,6 +163,31 @@ describe('replication - the slave against a hand-driven master', function () {
     await crashAndRecover(s, rlog);
   });
 
+  it('crash - a store that fails while the retained log is given back fails the recovery, and no write is left unhandled', async () => {
+    const { seen, rlog, s } = await slaveWithLog('quorum_mem');
+    await waitFor(3000, () => seen.some((f) => f.includes('"received":3')), 'a received ack');
+    await store.close();
+    await s.stop().catch(() => undefined);
+    await rlog.close();
+    store = new LevelStore({ directory: dir });
+    await store.open();
+    const unhandled: unknown[] = [];
+    const onRejection = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const again = new Journal({ directory: join(dir, 'replication-log') });
+    try {
+      // The disk fails under every batch: each write is refused, not only the last one awaited.
+      store.apply = () => Promise.reject(new Error('injected: write failed'));
+      await assert.rejects(openAndRecover(again, store), /injected: write failed/);
+      // Rejections nobody handled are reported after the microtasks of this turn.
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      await again.close();
+    }
+  });
+
   it('quorum_disk - a slave acknowledges batches as written once its retained log is synced; a crash before its store has them loses nothing', async () => {
     const { seen, rlog, s } = await slaveWithLog('quorum_disk');
     await waitFor(3000, () => seen.some((f) => f.includes('"received":3,"durable":3')), 'a written ack');

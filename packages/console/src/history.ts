@@ -44,10 +44,15 @@ export class History {
   constructor(private readonly view: BrokerView) {}
 
   start(): void {
-    void this.sample();
-    this.timer = setInterval(() => void this.sample(), HISTORY_EVERY_MS);
+    this.tick();
+    this.timer = setInterval(this.tick, HISTORY_EVERY_MS);
     this.timer.unref();
   }
+
+  // sample() settles every failure itself (a node that does not serve has nothing to record).
+  private readonly tick = (): void => {
+    this.sample().catch(() => undefined);
+  };
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);

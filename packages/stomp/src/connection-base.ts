@@ -90,6 +90,11 @@ export abstract class StompConnectionBase implements ServerTransport {
     const cap = Math.max(1024, opts.maxFrameSize);
     this.parser = new StompParser({ maxBodyBytes: cap, maxHeaderBytes: Math.min(cap, 1024 * 1024) });
     this.conn = broker.openConnection(this, 'stomp');
+    // Any frame may congest the output, not only MESSAGEs: a client that sends with receipts
+    // and never reads them would otherwise have them pile up in the broker.
+    sink.onCongestion?.(() => {
+      if ((this.pausedBy & OUTPUT) === 0) this.holdForOutput();
+    });
   }
 
   get connectAttemptTimeout(): number | undefined {

@@ -17,6 +17,8 @@ export interface StompSink {
   /** True while written data waits for the network (auto-acks wait for onDrain). */
   congested(): boolean;
   onDrain(fn: () => void): void;
+  /** `fn` is called when written data waits past the congestion threshold (congested() holds). */
+  onCongestion?(fn: () => void): void;
   pause(): void;
   resume(): void;
 }

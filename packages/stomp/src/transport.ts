@@ -26,6 +26,7 @@ class SocketSink implements StompSink {
   private scheduled = false;
   private ended = false;
   private drainFns: Array<() => void> = [];
+  private congestion: (() => void) | null = null;
 
   constructor(private readonly socket: net.Socket) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
@@ -65,6 +66,11 @@ class SocketSink implements StompSink {
     this.scheduled = false;
     this.closeRun();
     if (this.ended || this.out.length === 0) return;
+    this.writeOut();
+    if (this.congestion !== null && this.congested()) this.congestion();
+  }
+
+  private writeOut(): void {
     const bufs = this.out;
     this.out = [];
     // Behind data still queued for a slow reader, the frames are copied: a view would hold its
@@ -104,6 +110,10 @@ class SocketSink implements StompSink {
     else process.nextTick(fn);
   }
 
+  onCongestion(fn: () => void): void {
+    this.congestion = fn;
+  }
+
   pause(): void {
     this.socket.pause();
   }
@@ -119,6 +129,7 @@ const WS_HIGH_WATER = 1024 * 1024;
 class WebSocketSink implements StompSink {
   private buffered = 0;
   private drainFns: Array<() => void> = [];
+  private congestion: (() => void) | null = null;
 
   constructor(private readonly ws: WebSocket, readonly remoteAddress: string, readonly peerDN: string | null) {}
 
@@ -136,6 +147,7 @@ class WebSocketSink implements StompSink {
         for (const fn of fns) fn();
       }
     });
+    if (this.congestion !== null && this.buffered >= WS_HIGH_WATER) this.congestion();
   }
 
   end(): void {
@@ -152,6 +164,10 @@ class WebSocketSink implements StompSink {
   onDrain(fn: () => void): void {
     if (this.congested()) this.drainFns.push(fn);
     else process.nextTick(fn);
+  }
+
+  onCongestion(fn: () => void): void {
+    this.congestion = fn;
   }
 
   pause(): void {

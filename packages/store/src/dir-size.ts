@@ -48,7 +48,7 @@ export class SizeGauge {
 
   wrote(bytes: number, dir: string): void {
     this.since += bytes;
-    if (Date.now() - this.at > 5000 && !this.refreshing) void this.refresh(dir);
+    if (Date.now() - this.at > 5000 && !this.refreshing) this.startRefresh(dir);
   }
 
   /** Resolves when a measurement in progress is done. */
@@ -61,7 +61,12 @@ export class SizeGauge {
    * they stay counted on top (an overestimate by at most one interval's writes).
    */
   refresh(dir: string): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+    if (!this.refreshing) this.startRefresh(dir);
+    return this.refreshing ?? Promise.resolve();
+  }
+
+  /** The measurement cannot fail: a file or directory it cannot read counts nothing. */
+  private startRefresh(dir: string): void {
     this.at = Date.now();
     const counted = this.since;
     this.refreshing = directoryBytes(dir).then(
@@ -73,6 +78,5 @@ export class SizeGauge {
     ).finally(() => {
       this.refreshing = null;
     });
-    return this.refreshing;
   }
 }

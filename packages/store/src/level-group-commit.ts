@@ -6,7 +6,8 @@
 //
 // A dispatchable commit (concurrent store and dispatch) is held a moment before it is written:
 // its messages are on their way to consumers, and one consumed before the write takes its put
-// back (cancelQueuedPut), so messages consumed at once are never written at all.
+// back (cancelQueuedPut), so messages consumed at once are never written: only their
+// producers' sequence numbers are (duplicate detection of a resend), without an fsync.
 import type { StoreError } from '@wharf/protocol';
 import { encodePosition } from './codec';
 import { Kind, POSITION_KEY } from './keys';
@@ -79,7 +80,7 @@ export class GroupWriter {
       // Start on a microtask: commits issued in the same tick share the first write too. A
       // dispatchable commit's messages are on their way to consumers: the writer gives their
       // acks DISPATCH_HOLD_MS to arrive (takeGroup).
-      queueMicrotask(() => void this.writeLoop());
+      queueMicrotask(this.runWriter);
     }
   }
 
@@ -119,7 +120,16 @@ export class GroupWriter {
 
   private readonly startHeld = (): void => {
     this.holdTimer = null;
-    void this.writeLoop();
+    this.runWriter();
+  };
+
+  private readonly runWriter = (): void => {
+    // The loop handles a failed write itself; a fault of its own fails what is queued the same
+    // way, rather than leave the writer stuck and the fault unhandled.
+    this.writeLoop().catch((err: Error) => {
+      this.failQueued(this.host.failed(err), EMPTY_GROUP);
+      this.stopWriting();
+    });
   };
 
   private async writeLoop(): Promise<void> {
@@ -134,14 +144,21 @@ export class GroupWriter {
       try {
         await this.writeGroup(group);
       } catch (err) {
-        const failure = this.host.failed(err as Error);
-        const queued = this.queue;
-        this.queue = [];
-        this.queuedPuts.clear();
-        for (const p of group) p.reject(failure);
-        for (const p of queued) p.reject(failure);
+        this.failQueued(this.host.failed(err as Error), group);
       }
     }
+    this.stopWriting();
+  }
+
+  private failQueued(failure: StoreError, group: PendingWrite[]): void {
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedPuts.clear();
+    for (const p of group) p.reject(failure);
+    for (const p of queued) p.reject(failure);
+  }
+
+  private stopWriting(): void {
     this.writing = false;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];

@@ -95,8 +95,10 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
           delta++;
           break;
         }
-        // A dispatchable put remembers its steps (message, producer sequence, its own mark):
-        // all are dropped if the message is consumed before the write starts.
+        // The producer's sequence is written even when the message is consumed before the
+        // write: a resend after a restart or failover must still be taken as a duplicate. So it
+        // comes before the put's own steps (message, its delivered mark), which are dropped then.
+        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeProducerSeq(marks.raise(op.msg.producerId, op.msg.producerSeq), position.index));
         const first = steps.length;
         const lazy = dispatchable && !op.subs;
         if (lazy) {
@@ -105,7 +107,6 @@ export function prepareWrite(position: Position, ops: ReadonlyArray<StoreOp | En
           bytes += key.length + estimateSize(op.msg);
         } else put(messageKey(op.dest, op.seq), encodeValue(op.msg));
         if (op.subs) for (const key of op.subs) put(refKey(op.dest, key, op.seq), EMPTY);
-        if (op.msg.producerId) put(producerKey(op.msg.producerId), encodeProducerSeq(marks.raise(op.msg.producerId, op.msg.producerSeq), position.index));
         if (lazy) (puts ??= []).push({ dest: op.dest, seq: op.seq, first, end: steps.length });
         delta++;
         break;

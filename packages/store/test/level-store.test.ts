@@ -340,6 +340,19 @@ describe('LevelStore', () => {
       assert.equal(st.destinations.find((d) => d.url === 'queue://C')?.deliveredSeq ?? 0, 0, "the cancelled put's mark was dropped with it");
     });
 
+    it('store - a dispatchable put consumed before its write still writes its producer\'s mark (a resend after a restart is a duplicate)', async () => {
+      const { store, dir } = await open('csd5');
+      await store.commit([put('queue://C', 1)], { sync: true });
+      const before = store.stats().syncs;
+      const done = store.commit([put('queue://C', 2), mark('queue://C', 2)], { sync: true, dispatchable: true });
+      assert.equal(store.cancelQueuedPut('queue://C', 2), true);
+      await done;
+      const { again, st } = await reopen(store, dir);
+      assert.equal(store.stats().syncs, before, 'the mark alone is written without an fsync');
+      assert.deepEqual((await again.loadMessages('queue://C', 0, 10)).map((r) => r.seq), [1]);
+      assert.equal(st.producerSeqs.get('p1'), 2, 'the producer mark covers the consumed message');
+    });
+
     it('store - a put the writer has taken cannot be cancelled: it is stored with its mark', async () => {
       const { store, dir } = await open('csd2');
       await store.commit([put('queue://C', 1), mark('queue://C', 1)], { sync: true, dispatchable: true });

@@ -13,9 +13,15 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${JSON.stringify({ url: broker.connectorUrl('tcp'), urls: broker.connectors.map((c) => c.url) })}\n`);
   const stop = (): void => {
-    void broker.stop().then(() => process.exit(0));
+    broker.stop().then(() => process.exit(0), (err: Error) => {
+      process.stderr.write(`stopping the broker failed: ${err.message}\n`);
+      process.exit(1);
+    });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
-void main();
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(3);
+});

@@ -26,13 +26,15 @@ export async function startBrokerProcess(config: Partial<BrokerConfig>): Promise
       const nl = out.indexOf('\n');
       if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)));
     });
-    void exited.then((code) => reject(new Error(`broker process exited with ${code}: ${err.trim()}`)));
+    const exitedEarly = (code: number | null): void => reject(new Error(`broker process exited with ${code}: ${err.trim()}`));
+    exited.then(exitedEarly, reject);
   });
   const reap = (): void => {
     child.kill('SIGKILL');
   };
   process.once('exit', reap);
-  void exited.then(() => process.off('exit', reap));
+  const unreap = (): void => void process.off('exit', reap);
+  exited.then(unreap, unreap);
   return {
     ...info,
     child,

@@ -5,3 +5,4 @@ export * from './child';
 export * from './zookeeper';
 export * from './certs';
 export * from './slapd';
+export * from './flood';

@@ -44,7 +44,8 @@ export function onConsumerOpen(conn: ServerConnection, cmd: ConsumerOpen): void 
     if (!isQ) throw new InvalidDestinationError('a browser needs a queue');
     conn.consumers.set(c.id, c);
     conn.receipt(cmd.corr, { prefetch, redelivery: policy.redelivery });
-    void browse(conn, c);
+    // A store failure is answered inside; what else fails ends this connection, with its cause logged.
+    browse(conn, c).catch((err: Error) => conn.sendError(err, undefined, true));
     return;
   }
   if (durableKey) {

@@ -85,7 +85,7 @@ export function onSend(conn: ServerConnection, cmd: Send): void {
     if (cmd.failIfNoSpace || conn.broker.config.sendFailIfNoSpace) throw refuseSend(conn, cmd, why);
     conn.broker.log.info({ conn: conn.id, why }, 'producer blocked by flow control');
     holdBlocked(conn, cmd);
-    void drainBlocked(conn);
+    drainBlocked(conn).catch((err: Error) => conn.sendError(err, undefined, true));
     return;
   }
   acceptSend(conn, cmd);

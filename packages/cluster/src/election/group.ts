@@ -149,7 +149,7 @@ export abstract class GroupElection<V extends GroupView = GroupView>
   protected connectionUp(): void {
     if (this.stopped) return;
     this.connected = true;
-    void this.kick();
+    this.poke();
   }
 
   /**
@@ -164,12 +164,21 @@ export abstract class GroupElection<V extends GroupView = GroupView>
     this.setState({ role: 'candidate', epoch: this.current.epoch, members: [] }, reason);
   }
 
+  /** Another pass is needed; resolves once it has run. */
   protected kick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.dirty = true;
     const done = new Promise<void>((resolve) => this.waiters.push(resolve));
-    if (!this.running) void this.loop();
+    this.poke();
     return done;
+  }
+
+  /** Another pass is needed (nobody waits for it). */
+  protected poke(): void {
+    if (this.stopped) return;
+    this.dirty = true;
+    if (this.running) return;
+    // A pass handles the group's failures itself (retrying); what escapes it is a fault.
+    this.loop().catch((err: Error) => this.log.error({ err, id: this.info?.id }, 'election: the election loop failed'));
   }
 
   // --- the loop -----------------------------------------------------------------------------
@@ -223,7 +232,7 @@ export abstract class GroupElection<V extends GroupView = GroupView>
         if (registered) {
           this.registered = undefined;
           registered.reject(err);
-          void this.stop();
+          this.stop().catch((e: Error) => this.log.warn({ err: e, id: info.id }, 'election: closing the session failed'));
           return;
         }
       }
@@ -237,7 +246,7 @@ export abstract class GroupElection<V extends GroupView = GroupView>
   private scheduleRetry(): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
-      if (this.connected) void this.kick();
+      if (this.connected) this.poke();
     }, RETRY_MS);
   }
 

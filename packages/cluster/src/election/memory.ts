@@ -198,7 +198,7 @@ export class MemoryElection extends GroupElection {
     const current = (): boolean => gen === this.generation && !this.stopped;
     this.session = this.hub.openSession({
       changed: () => {
-        if (current()) void this.kick();
+        if (current()) this.poke();
       },
       disconnected: () => {
         if (current()) this.connectionDown('disconnected from the election hub');

@@ -83,7 +83,7 @@ export class ZooKeeperElection extends GroupElection<ZkView> {
   private lastCheck = 0;
   private readonly unparsable = new Set<string>();
   private readonly watcher = (): void => {
-    void this.kick();
+    this.poke();
   };
 
   constructor(opts: ZooKeeperElectionOptions = {}) {

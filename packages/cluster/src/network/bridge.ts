@@ -145,7 +145,12 @@ class Bridge {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    void this.connect();
+    this.connectNow();
+  }
+
+  /** A failed connect is handled inside (lost: retried later); what escapes it is a fault. */
+  private connectNow(): void {
+    this.connect().catch((err: Error) => this.opts.logger.error({ bridge: this.name, url: this.url, err }, 'network bridge: connecting failed'));
   }
 
   async stop(): Promise<void> {
@@ -169,7 +174,7 @@ class Bridge {
     this.session = g;
     try {
       await g.open(this.url, this.config);
-      if (this.stopped || this.session !== g) return void g.close();
+      if (this.stopped || this.session !== g) return await g.close();
       this.remoteBroker = g.remoteName;
       this.delay = this.backoff.initial;
       this.opts.logger.info({ bridge: this.name, url: this.url, remote: g.remoteName }, `network bridge ${this.opts.brokerName} -> ${g.remoteName} started`);
@@ -182,13 +187,14 @@ class Bridge {
   lost(g: Generation, err: Error): void {
     if (this.session !== g) return;
     this.session = undefined;
-    void g.close();
+    // Closing settles each connection's close itself; nothing is left to fail.
+    g.close().catch((e: Error) => this.opts.logger.warn({ bridge: this.name, url: this.url, err: e }, 'network bridge: closing the link failed'));
     if (this.stopped) return;
     const wait = this.delay;
     if (this.backoff.exponential) this.delay = Math.min(this.backoff.max, Math.max(1, this.delay) * this.backoff.multiplier);
     this.opts.logger.warn({ bridge: this.name, url: this.url, err: err.message, retryInMs: wait },
       `network bridge ${this.opts.brokerName} -> ${this.url} is down; connecting again in ${wait} ms`);
-    this.timer = setTimeout(() => void this.connect(), wait);
+    this.timer = setTimeout(() => this.connectNow(), wait);
     this.timer.unref?.();
   }
 
@@ -333,7 +339,8 @@ class Direction {
     demand.remote.delete(id);
     if (demand.remote.size > 0 || key.startsWith('static:')) return;
     this.demands.delete(key);
-    void demand.consumer?.then((c) => c?.close()).catch(() => undefined);
+    // Its connection may be gone already: the consumer then went with it.
+    demand.consumer?.then((c) => c?.close()).catch((err: Error) => this.g.bridge.log.debug({ bridge: this.g.bridge.label, destination: demand.destination, err: err.message }, 'network bridge: closing a network consumer failed'));
   }
 
   /** The network consumer for `destination` on the source broker, forwarding to the sink. */
@@ -341,10 +348,12 @@ class Direction {
     const s = this.sourceSession;
     if (!s || this.g.closed) return undefined;
     const r = this.g.bridge.ruleset;
-    const d: Destination = destination.startsWith('topic://') ? s.createTopic(destination.slice(8)) : s.createQueue(destination.slice(8));
     const path = [this.sinkName, ...sinkPath];
     const priority = r.decreasePriority ? -5 - (path.length > 1 ? path.length : 0) : 0;
+    // Everything in the try: a session closed under the bridge throws at once, and this promise
+    // waits in the demand until its consumer is closed, with nobody handling it before that.
     try {
+      const d: Destination = destination.startsWith('topic://') ? s.createTopic(destination.slice(8)) : s.createQueue(destination.slice(8));
       const c = await createNetworkConsumer(s, d, { target: this.sinkName, ttl: r.ttl, path }, { prefetch: r.prefetch, priority });
       c.setMessageListener((m) => this.forward(m));
       this.g.bridge.log.info({ bridge: this.g.bridge.label, destination, from: this.sourceName, to: this.sinkName }, 'network bridge: forwarding on demand');

@@ -73,9 +73,9 @@ export async function openAndRecover(log: ReplicationLog, store: Pick<Replicable
     }
     batches.push(batch);
   }
-  let last: Promise<void> | undefined;
-  for (const [i, b] of batches.entries()) last = store.apply(b, { sync: i === batches.length - 1 });
-  await last;
+  // Every write is waited for, not only the last: a failing store refuses all of them, and a
+  // refusal nobody waits for would end the process.
+  await Promise.all(batches.map((b, i) => store.apply(b, { sync: i === batches.length - 1 })));
   if (batches.length < tail.length) await log.reset(store.position);
   else log.written(store.position.index);
   return batches.length;
