@@ -117,6 +117,21 @@ describe('replication - the slave against a hand-driven master', function () {
   });
 
   /**
+   * The store's writes are held from now on (none lands); the function returned fails them, as
+   * the end of the process would: the slave process ends before its store has the batches,
+   * however late the test gets to look (a loaded machine can run the 20 ms timer first).
+   */
+  function holdWrites(): () => void {
+    const held: Array<(err: Error) => void> = [];
+    const apply = store.apply.bind(store);
+    store.apply = () => new Promise<void>((_resolve, reject) => void held.push(reject));
+    return () => {
+      store.apply = apply;
+      for (const fail of held.splice(0)) fail(new Error('the process ended before the write'));
+    };
+  }
+
+  /**
    * A fake master that sends batches 1..3 (`durable` as given) to a slave with a retained log
    * file under `sync`; returns the frames the master saw, the log and the slave.
    */
@@ -141,7 +156,8 @@ describe('replication - the slave against a hand-driven master', function () {
    * The slave process ends before its store has the batches (it is closed under the slave);
    * a restart gives the store batches 1..3 from the retained log.
    */
-  async function crashAndRecover(s: SlaveReplicator, rlog: Journal): Promise<void> {
+  async function crashAndRecover(s: SlaveReplicator, rlog: Journal, end: () => void): Promise<void> {
+    end();
     await store.close();
     await s.stop().catch(() => undefined); // (writes to the closed store fail: nothing lands)
     await rlog.close();
@@ -156,16 +172,19 @@ describe('replication - the slave against a hand-driven master', function () {
   }
 
   it('crash - batches acknowledged as received survive the slave process: its retained log gives them to the store', async () => {
+    const end = holdWrites();
     const { seen, rlog, s } = await slaveWithLog('quorum_mem');
     await waitFor(3000, () => seen.some((f) => f.includes('"received":3')), 'a received ack');
-    // The process ends now: the store has not been given the batches yet (they wait ~20 ms).
+    // The process ends now: the store does not have the batches (they go to it ~20 ms later).
     assert.equal(store.position.index, 0);
-    await crashAndRecover(s, rlog);
+    await crashAndRecover(s, rlog, end);
   });
 
   it('crash - a store that fails while the retained log is given back fails the recovery, and no write is left unhandled', async () => {
+    const end = holdWrites();
     const { seen, rlog, s } = await slaveWithLog('quorum_mem');
     await waitFor(3000, () => seen.some((f) => f.includes('"received":3')), 'a received ack');
+    end();
     await store.close();
     await s.stop().catch(() => undefined);
     await rlog.close();
@@ -189,13 +208,14 @@ describe('replication - the slave against a hand-driven master', function () {
   });
 
   it('quorum_disk - a slave acknowledges batches as written once its retained log is synced; a crash before its store has them loses nothing', async () => {
+    const end = holdWrites();
     const { seen, rlog, s } = await slaveWithLog('quorum_disk');
     await waitFor(3000, () => seen.some((f) => f.includes('"received":3,"durable":3')), 'a written ack');
     // One acknowledgement, after the sync: received and written together.
     assert.ok(!seen.some((f) => f.includes('"received":3,"durable":0')), 'no ack before the log is on disk');
     // The store gets the batches about 20 ms later: the process ends before that.
     assert.equal(store.position.index, 0);
-    await crashAndRecover(s, rlog);
+    await crashAndRecover(s, rlog, end);
   });
 
   it('quorum_disk - batches the master does not need on this slave\'s disk now (durable: false) are written with its next store write', async () => {
