@@ -10,6 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Group, storedMessages, tempDir, testkit, until } from './lib/group.mjs';
+import { describeLost } from './lib/load.mjs';
 import { Netns } from './lib/netns.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,15 +38,6 @@ async function zooKeeperIn(net, name) {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A failure message for acknowledged sends lost: when and by which node, and what the nodes did. */
-function lostSends(result, g) {
-  const at = (t) => new Date(t).toISOString().slice(11, 23);
-  const rows = Object.entries(result.ackedBy ?? {}).map(([id, [t, url] = [0, '']]) => `${id} acknowledged at ${at(t)} by ${g.nodeByUrl(url)?.id ?? url}`);
-  const first = Math.min(...Object.values(result.ackedBy ?? {}).map(([t]) => t));
-  return `${result.missing.length} of ${result.resolved} acknowledged sends lost, e.g.\n  ${rows.join('\n  ')}` +
-    (Number.isFinite(first) ? `\nnodes from ${at(first - 3000)}:\n  ${g.eventsBetween(first - 3000).split('\n').join('\n  ')}` : '');
 }
 
 /** load-child.mjs inside namespace `ns`: send commands, read answers. */
@@ -148,7 +140,7 @@ describe('cluster (processes) - network partition (namespaces)', function () {
     await load.ask({ cmd: 'progress', n: 50 });
     await g.waitCaughtUp(30_000, 2, 10_000);
     const result = await load.ask({ cmd: 'finish', timeoutMs: 60_000 });
-    assert.deepEqual(result.missing, [], lostSends(result, g));
+    assert.deepEqual(result.missing, [], describeLost(result.missing, result.resolved, (id) => result.ackedBy?.[id], g));
     assert.deepEqual(result.unmarked, [], 'a message delivered twice must be marked redelivered');
     await g.waitCaughtUp(30_000, 2);
 
@@ -181,7 +173,7 @@ describe('cluster (processes) - network partition (namespaces)', function () {
     await g.waitCaughtUp(30_000, 2, 10_000);
     assert.equal(g.masters()[0], next);
     const result = await load.ask({ cmd: 'finish', timeoutMs: 60_000 });
-    assert.deepEqual(result.missing, [], lostSends(result, g));
+    assert.deepEqual(result.missing, [], describeLost(result.missing, result.resolved, (id) => result.ackedBy?.[id], g));
     assert.deepEqual(result.unmarked, [], 'a message delivered twice must be marked redelivered');
   });
 });

@@ -117,27 +117,9 @@ export class Load {
     return [...this.resolved].filter((id) => !this.received.has(id));
   }
 
-  /**
-   * For a failure message: the first missing sends, when and by which node each was
-   * acknowledged, and what happened to the nodes from 3 s before the first of them on.
-   */
-  describeMissing(group, limit = 5) {
-    const missing = this.missing();
-    if (missing.length === 0) return 'nothing missing';
-    const at = (t) => new Date(t).toISOString().slice(11, 23);
-    const rows = missing.slice(0, limit).map((id) => {
-      const [t, url] = this.ackedBy.get(id) ?? [0, ''];
-      const n = group?.nodeByUrl(url);
-      return `${id} acknowledged at ${at(t)} by ${n ? n.id : url || '?'}`;
-    });
-    const first = Math.min(...missing.map((id) => this.ackedBy.get(id)?.[0] ?? Infinity));
-    const byNode = {};
-    for (const id of missing) {
-      const n = group?.nodeByUrl(this.ackedBy.get(id)?.[1] ?? '');
-      byNode[n?.id ?? '?'] = (byNode[n?.id ?? '?'] ?? 0) + 1;
-    }
-    return `${missing.length} of ${this.resolved.size} acknowledged sends missing (by node: ${JSON.stringify(byNode)}), e.g.\n  ${rows.join('\n  ')}` +
-      (group && Number.isFinite(first) ? `\nnodes from ${at(first - 3000)}:\n  ${group.eventsBetween(first - 3000).split('\n').join('\n  ')}` : '');
+  /** A failure message for the acknowledged sends not consumed (describeLost). */
+  describeMissing(group) {
+    return describeLost(this.missing(), this.resolved.size, (id) => this.ackedBy.get(id), group);
   }
 
   /** Deliveries after the first that were not marked redelivered. */
@@ -158,4 +140,24 @@ export class Load {
     await Promise.all(this.connections.map((c) => c.close().catch(() => undefined)));
     await Promise.all(this.loops);
   }
+}
+
+/**
+ * A failure message for acknowledged sends not consumed: how many, by which node they were
+ * acknowledged (ackedBy: id → [time, broker URL]), when the first `limit` were, and what happened
+ * to the group's nodes from 3 s before the first of them on.
+ */
+export function describeLost(missing, resolvedCount, ackedBy, group, limit = 5) {
+  if (missing.length === 0) return 'nothing missing';
+  const at = (t) => new Date(t).toISOString().slice(11, 23);
+  const nodeOf = (id) => {
+    const url = ackedBy(id)?.[1] ?? '';
+    return group?.nodeByUrl(url)?.id ?? (url || '?');
+  };
+  const byNode = {};
+  for (const id of missing) byNode[nodeOf(id)] = (byNode[nodeOf(id)] ?? 0) + 1;
+  const rows = missing.slice(0, limit).map((id) => `${id} acknowledged at ${at(ackedBy(id)?.[0] ?? 0)} by ${nodeOf(id)}`);
+  const first = Math.min(...missing.map((id) => ackedBy(id)?.[0] ?? Infinity));
+  return `${missing.length} of ${resolvedCount} acknowledged sends missing (by node: ${JSON.stringify(byNode)}), e.g.\n  ${rows.join('\n  ')}` +
+    (group && Number.isFinite(first) ? `\nnodes from ${at(first - 3000)}:\n  ${group.eventsBetween(first - 3000).split('\n').join('\n  ')}` : '');
 }
