@@ -5,14 +5,15 @@
 import { StoreDamagedError } from '@wharf/store';
 import type { ClusterLogger, ReplicableStore } from './types';
 
-export async function openOrSetAside(store: ReplicableStore, replicas: number, nodeId: string, log: ClusterLogger): Promise<void> {
+/** `log` names the node (ClusterNode's logger binds it): its lines do not repeat it. */
+export async function openOrSetAside(store: ReplicableStore, replicas: number, log: ClusterLogger): Promise<void> {
   try {
     await store.open();
   } catch (err) {
     // Alone (replicas 1) there is nobody to catch up from: the operator decides (wharf store repair).
     if (!(err instanceof StoreDamagedError) || replicas < 2 || !store.setAside) throw err;
     const aside = await store.setAside();
-    log.error({ node: nodeId, setAside: aside, damage: err.damage.length, err: err.message },
+    log.error({ setAside: aside, damage: err.damage.length, err: err.message },
       'cluster: the store is damaged; its files were set aside and this node starts empty, catching up from the master');
     await store.open();
   }

@@ -23,7 +23,7 @@ export type { MasterService, Refuser, NodeServices, NodeRole, ClusterNodeOptions
 export class ClusterNode extends ClusterNodeCore {
   async start(): Promise<void> {
     const { store, election, transport } = this.o;
-    await openOrSetAside(store, this.replicas, this.nodeId, this.log);
+    await openOrSetAside(store, this.replicas, this.log);
     await this.recoverLogTail();
     this.maxEpochSeen = store.position.epoch;
     this.replicationUrl = await transport.listen(this.o.replicationBind, (link) => this.accept(link));

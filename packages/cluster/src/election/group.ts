@@ -261,7 +261,7 @@ export abstract class GroupElection<V extends GroupView = GroupView>
         const node = await this.register(data(), view);
         if (gen !== this.generation) return true;
         this.node = node;
-        this.log.info({ id: info.id, node }, 'election: registered as member');
+        this.log.info({ id: info.id, znode: node }, 'election: registered as member');
         this.registered?.resolve();
         this.registered = undefined;
         return true;
