@@ -168,6 +168,21 @@ describe('wharf start - process', function () {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  // The WebSocket server re-emits its HTTP server's errors: unheard, the port in use ended the
+  // process with a stack trace instead.
+  it('wharf start - a ws:// connector on a port in use exits 2 with what to do', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const r = await wharfDone(['start', '--persistent', 'false', '--transportConnectors', `[{"name":"ws","uri":"ws://127.0.0.1:${port}"}]`]);
+      assert.equal(r.code, 2, r.stderr.join('\n'));
+      assert.match(r.stderr.join('\n'), new RegExp(`wharf: config error: connector ws: port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 describe('wharf - commands, help and version', () => {
