@@ -70,6 +70,32 @@ describe('wharf start - process', function () {
     assert.equal((await running.exit).code, 0);
   });
 
+  it('wharf start - the reader of its output going away (EPIPE on the next log line) does not end the broker', async () => {
+    running = wharf(['start', '--broker-name', 'epipe', '--persistent', 'false', '--port', '0'], { WHARF_LOG_LEVEL: 'info', WHARF_LOG_FORMAT: 'pretty' });
+    const m = STARTED.exec(await running.line(STARTED))!;
+    running.child.stdout!.destroy();
+    // A frame that is no msgpack: 'protocol error: closing' at info, a write to the closed pipe.
+    for (let i = 0; i < 3; i++) {
+      const s = net.connect(Number(m[3]), '127.0.0.1');
+      s.on('error', () => undefined);
+      s.resume();
+      s.end(Buffer.from([0, 0, 0, 4, 0xc1, 0xc1, 0xc1, 0xc1]));
+      await new Promise((resolve) => s.once('close', resolve));
+    }
+    const conn = await new ConnectionFactory(m[2]!).createConnection();
+    try {
+      await conn.start();
+      const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      const consumer = await s.createConsumer(s.createQueue('NO.READER'));
+      await (await s.createProducer(s.createQueue('NO.READER'))).send(s.createTextMessage('still here'));
+      assert.equal((await consumer.receive(5000) as unknown as { getText(): string } | null)?.getText(), 'still here');
+    } finally {
+      await conn.close();
+    }
+    running.child.kill('SIGTERM');
+    assert.equal((await running.exit).code, 0, running.stderr.join('\n'));
+  });
+
   it('wharf start - a failed promise nothing waits for is logged; the broker keeps serving', async () => {
     // Stands for a Wharf bug: a preloaded module fails a promise nobody handles on SIGUSR2.
     const preload = path.join(dir, 'reject-on-usr2.js');
