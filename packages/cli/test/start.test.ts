@@ -8,6 +8,20 @@ import { memoryIo, tempDir, wharf, wharfDone, type Run } from './helpers';
 
 const STARTED = /^Wharf broker (\S+) started: (tcp:\/\/127\.0\.0\.1:(\d+)) \((store: .*)\)$/;
 
+/** The broker at `url` takes a message on `queue` and gives it back. */
+async function stillServes(url: string, queue: string): Promise<void> {
+  const conn = await new ConnectionFactory(url).createConnection();
+  try {
+    await conn.start();
+    const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const consumer = await s.createConsumer(s.createQueue(queue));
+    await (await s.createProducer(s.createQueue(queue))).send(s.createTextMessage('still here'));
+    assert.equal((await consumer.receive(5000) as unknown as { getText(): string } | null)?.getText(), 'still here');
+  } finally {
+    await conn.close();
+  }
+}
+
 describe('wharf start - process', function () {
   this.timeout(20000);
   let dir: string;
@@ -82,16 +96,7 @@ describe('wharf start - process', function () {
       s.end(Buffer.from([0, 0, 0, 4, 0xc1, 0xc1, 0xc1, 0xc1]));
       await new Promise((resolve) => s.once('close', resolve));
     }
-    const conn = await new ConnectionFactory(m[2]!).createConnection();
-    try {
-      await conn.start();
-      const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
-      const consumer = await s.createConsumer(s.createQueue('NO.READER'));
-      await (await s.createProducer(s.createQueue('NO.READER'))).send(s.createTextMessage('still here'));
-      assert.equal((await consumer.receive(5000) as unknown as { getText(): string } | null)?.getText(), 'still here');
-    } finally {
-      await conn.close();
-    }
+    await stillServes(m[2]!, 'NO.READER');
     running.child.kill('SIGTERM');
     assert.equal((await running.exit).code, 0, running.stderr.join('\n'));
   });
@@ -106,16 +111,7 @@ describe('wharf start - process', function () {
     running.child.kill('SIGUSR2');
     const logged = await running.line(/unhandled promise rejection/);
     assert.match(logged, /a Wharf bug: please report it/);
-    const conn = await new ConnectionFactory(url).createConnection();
-    try {
-      await conn.start();
-      const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
-      const consumer = await s.createConsumer(s.createQueue('STILL.SERVING'));
-      await (await s.createProducer(s.createQueue('STILL.SERVING'))).send(s.createTextMessage('still here'));
-      assert.equal((await consumer.receive(5000) as unknown as { getText(): string } | null)?.getText(), 'still here');
-    } finally {
-      await conn.close();
-    }
+    await stillServes(url, 'STILL.SERVING');
     running.child.kill('SIGTERM');
     assert.equal((await running.exit).code, 0, running.stderr.join('\n'));
   });
