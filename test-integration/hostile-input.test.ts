@@ -231,6 +231,23 @@ describe('hostile input - abrupt resets', function () {
     await healthy();
   });
 
+  it('hostile input - a client that resets in the middle of protocol detection (OpenWire\'s first bytes) or of a frame (native, STOMP) ends only its own connection', async () => {
+    const partial: Array<[string, Buffer]> = [
+      ['tcp', Buffer.from([0, 0, 0, 0x20, 1, 0x41, 0x63])], // an OpenWire WireFormatInfo's size, type and 'Ac' of its magic
+      ['tcp', Buffer.from([0, 0, 0x40, 0, 0x85])], // a native frame of 16 KiB, its first byte
+      ['stomp', Buffer.from('CONNECT\naccept-version:1.2\nhost:x\n\n\0SEND\ndestination:/queue/R\ncontent-length:9999\n\nabc')],
+    ];
+    for (const [scheme, bytes] of partial) {
+      const s = await socketTo(port(scheme));
+      const others = w.broker.connections.size;
+      s.write(bytes);
+      s.resetAndDestroy();
+      await once(s, 'close');
+      await checkFor(10000, () => w.broker.connections.size <= others, 'the reset connection gone');
+    }
+    await healthy();
+  });
+
   it('hostile input - a client that resets in the middle of a WebSocket upgrade (ws, wss) ends only its own connection', async () => {
     const ca = fs.readFileSync(pki.file('ca.pem'));
     for (const scheme of ['ws', 'wss']) {
