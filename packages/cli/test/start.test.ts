@@ -1,10 +1,12 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ConnectionFactory, Session } from '@wharf/client';
 import { main, version } from '../src/main';
-import { memoryIo, tempDir, wharf, wharfDone, type Run } from './helpers';
+import { checkFor } from '@wharf/testkit';
+import { BIN, freePort, memoryIo, tempDir, wharf, wharfDone, type Run } from './helpers';
 
 const STARTED = /^Wharf broker (\S+) started: (tcp:\/\/127\.0\.0\.1:(\d+)) \((store: .*)\)$/;
 
@@ -99,6 +101,31 @@ describe('wharf start - process', function () {
     await stillServes(m[2]!, 'NO.READER');
     running.child.kill('SIGTERM');
     assert.equal((await running.exit).code, 0, running.stderr.join('\n'));
+  });
+
+  it('wharf start - stdout on a full disk (/dev/full): log lines are dropped, told once on stderr; the broker serves and stops cleanly', async function () {
+    if (!fs.existsSync('/dev/full')) this.skip();
+    const port = await freePort();
+    const full = fs.openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [BIN, 'start', '--broker-name', 'full', '--persistent', 'false', '--port', String(port)], {
+      env: { PATH: process.env.PATH ?? '', WHARF_LOG_LEVEL: 'info', WHARF_CONSOLE_PORT: '0' }, stdio: ['ignore', full, 'pipe'],
+    });
+    fs.closeSync(full);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      await checkFor(15000, () => /log lines cannot be written to stdout \(ENOSPC\)/.test(stderr), 'the dropped log lines told on stderr');
+      await checkFor(15000, async () => {
+        await stillServes(`tcp://127.0.0.1:${port}`, 'FULL.DISK');
+        return true;
+      }, 'the broker serving');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      assert.equal(stderr.match(/log lines cannot be written/g)?.length, 1, stderr);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('wharf start - a failed promise nothing waits for is logged; the broker keeps serving', async () => {
