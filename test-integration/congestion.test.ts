@@ -5,11 +5,11 @@
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
-import { CommandType, encodeFrame, PROTOCOL_VERSION } from '@wharf/protocol';
+import { CommandType, encodeFrame } from '@wharf/protocol';
 import type { ServerConnection } from '@wharf/broker';
 import { stompProtocol } from '@wharf/stomp';
 import { checkFor, Flood, floodHeld, SocketFlood } from '@wharf/testkit';
-import { arrayBuffers, fill, healthCheck, portOf, raw, stompClient, wireMessage, world, type World } from './helpers';
+import { arrayBuffers, fill, healthCheck, portOf, rawConsumer, stompClient, wireMessage, world, type World } from './helpers';
 
 const MB = 1024 * 1024;
 /** Messages the congested client sends, 64 KiB each: far more than the kernel's socket buffers hold. */
@@ -51,13 +51,7 @@ describe('congestion', () => {
 
   it('congestion - a native client that does not read has its sends left unread until it reads; others are served; then all are processed', async () => {
     await start();
-    const p = await raw(w.url);
-    w.ledger.defer(() => p.sock.destroy());
-    p.send({ type: CommandType.HELLO, corr: 1, version: PROTOCOL_VERSION, heartbeat: 0 });
-    p.send({ type: CommandType.SESSION_OPEN, sessionId: 1, ackMode: 1 });
-    p.send({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: 'queue://CG.IN', prefetch: 1000 });
-    assert.equal((await p.next()).type, CommandType.WELCOME);
-    assert.equal((await p.next()).type, CommandType.RECEIPT);
+    const p = await rawConsumer(w, 'CG.IN');
     p.sock.pause(); // reads nothing from here on
     await fill(w, 'CG.IN', QUEUED);
     const server = await congested();

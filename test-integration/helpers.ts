@@ -5,7 +5,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { strict as assert } from 'node:assert';
 import { ConnectionFactory, DeliveryMode, Session, type Connection } from '@wharf/client';
-import { CommandType, FrameDecoder, encodeFrame, PROTOCOL_VERSION, type Command, type WireMessage } from '@wharf/protocol';
+import { CommandType, FrameDecoder, encodeFrame, PROTOCOL_VERSION, type AckModeValue, type Command, type WireMessage } from '@wharf/protocol';
 import type { Broker, BrokerConfig, BrokerOptions } from '@wharf/broker';
 import { Ledger, checkFor, startBroker, stopBroker } from '@wharf/testkit';
 
@@ -91,6 +91,18 @@ export async function healthCheck(w: World): Promise<() => Promise<void>> {
     await p.send(s.createTextMessage(`ok${++n}`));
     assert.equal(text(await cons.receive(2000)), `ok${n}`, 'other clients keep working');
   };
+}
+
+/** A raw native peer past HELLO with a consumer (session 1, consumer 1) on `queue`, the ledger closing it. */
+export async function rawConsumer(w: World, queue: string, ackMode: AckModeValue = 1): Promise<RawPeer> {
+  const p = await raw(w.url);
+  w.ledger.defer(() => p.sock.destroy());
+  p.send({ type: CommandType.HELLO, corr: 1, version: PROTOCOL_VERSION, heartbeat: 0 });
+  p.send({ type: CommandType.SESSION_OPEN, sessionId: 1, ackMode });
+  p.send({ type: CommandType.CONSUMER_OPEN, corr: 2, sessionId: 1, consumerId: 1, destination: `queue://${queue}`, prefetch: 1000 });
+  assert.equal((await p.next()).type, CommandType.WELCOME);
+  assert.equal((await p.next()).type, CommandType.RECEIPT);
+  return p;
 }
 
 /** A whole persistent text message for raw peers and direct broker sends; `over` replaces fields (any type). */

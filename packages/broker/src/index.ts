@@ -22,7 +22,7 @@ export { MessageSource } from './source';
 export { Entry } from './entry';
 export type { ServerConsumer } from './consumer';
 export { parseConnectorUri, listen, closeServer } from './transport/connectors';
-export { guardAccepts, FdReserve } from './transport/fd-reserve';
+export { guardAccepts, keepAccepting, FdReserve } from './transport/fd-reserve';
 export { limitConnections, connectorLimits, type ConnectorLimits } from './transport/limits';
 export { CONGESTED_BYTES, ReadHold, endSocket } from './transport/socket-hold';
 export { emptyPlan, type RoutePlan } from './router';

@@ -33,6 +33,26 @@ export function prettyLine(json: string): string {
 
 export function createLogger(level: string, brokerName: string, format: LogFormat = logFormat()): Logger {
   const opts = { level: process.env.WHARF_LOG_LEVEL ?? level, base: { broker: brokerName } };
-  if (format === 'json') return pino(opts);
+  if (format === 'json') return pino(opts, stdoutDestination());
   return pino(opts, { write: (line: string) => process.stdout.write(`${prettyLine(line)}\n`) });
+}
+
+/**
+ * stdout for JSON lines, written as pino's default is (asynchronously), with an 'error' listener
+ * of its own: pino's handles only EPIPE and re-emits anything else (ENOSPC: stdout is a file on
+ * a full disk) with nobody listening, and the exit that followed hung in the exit-time flush,
+ * retrying for ever: the broker stopped answering. A line that cannot be written is dropped
+ * (later ones are tried again), stderr is told once, and nothing is flushed at exit after a
+ * failure.
+ */
+function stdoutDestination(): pino.DestinationStream {
+  const dest = pino.destination({ dest: process.stdout.fd ?? 1, sync: false, minLength: 0 });
+  let told = false;
+  dest.on('error', (err: NodeJS.ErrnoException) => {
+    dest.flushSync = () => undefined;
+    if (told) return;
+    told = true;
+    process.stderr.write(`wharf: log lines cannot be written to stdout (${err.code ?? err.message}): they are dropped until it can be written again\n`);
+  });
+  return dest;
 }

@@ -85,7 +85,8 @@ export function envName(path: string): string {
 }
 
 /** WHARF_* names that are not keys but mean something. */
-const OTHER_ENV = new Set(['WHARF_CONFIG', 'WHARF_PORT']);
+// Read elsewhere (the logger, error output, the admin commands): not keys, but not mistakes either.
+const OTHER_ENV = new Set(['WHARF_CONFIG', 'WHARF_PORT', 'WHARF_LOG_FORMAT', 'WHARF_DEBUG', 'WHARF_CONSOLE_URL', 'WHARF_CONSOLE_PASSWORD']);
 
 /** Every option `wharf start` takes (for parseArgs and for help). */
 export const START_OPTIONS: Record<string, { type: 'string' | 'boolean'; short?: string }> = {

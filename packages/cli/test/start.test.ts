@@ -1,12 +1,28 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ConnectionFactory, Session } from '@wharf/client';
 import { main, version } from '../src/main';
-import { memoryIo, tempDir, wharf, wharfDone, type Run } from './helpers';
+import { checkFor } from '@wharf/testkit';
+import { BIN, freePort, memoryIo, tempDir, wharf, wharfDone, type Run } from './helpers';
 
 const STARTED = /^Wharf broker (\S+) started: (tcp:\/\/127\.0\.0\.1:(\d+)) \((store: .*)\)$/;
+
+/** The broker at `url` takes a message on `queue` and gives it back. */
+async function stillServes(url: string, queue: string): Promise<void> {
+  const conn = await new ConnectionFactory(url).createConnection();
+  try {
+    await conn.start();
+    const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    const consumer = await s.createConsumer(s.createQueue(queue));
+    await (await s.createProducer(s.createQueue(queue))).send(s.createTextMessage('still here'));
+    assert.equal((await consumer.receive(5000) as unknown as { getText(): string } | null)?.getText(), 'still here');
+  } finally {
+    await conn.close();
+  }
+}
 
 describe('wharf start - process', function () {
   this.timeout(20000);
@@ -70,6 +86,48 @@ describe('wharf start - process', function () {
     assert.equal((await running.exit).code, 0);
   });
 
+  it('wharf start - the reader of its output going away (EPIPE on the next log line) does not end the broker', async () => {
+    running = wharf(['start', '--broker-name', 'epipe', '--persistent', 'false', '--port', '0'], { WHARF_LOG_LEVEL: 'info', WHARF_LOG_FORMAT: 'pretty' });
+    const m = STARTED.exec(await running.line(STARTED))!;
+    running.child.stdout!.destroy();
+    // A frame that is no msgpack: 'protocol error: closing' at info, a write to the closed pipe.
+    for (let i = 0; i < 3; i++) {
+      const s = net.connect(Number(m[3]), '127.0.0.1');
+      s.on('error', () => undefined);
+      s.resume();
+      s.end(Buffer.from([0, 0, 0, 4, 0xc1, 0xc1, 0xc1, 0xc1]));
+      await new Promise((resolve) => s.once('close', resolve));
+    }
+    await stillServes(m[2]!, 'NO.READER');
+    running.child.kill('SIGTERM');
+    assert.equal((await running.exit).code, 0, running.stderr.join('\n'));
+  });
+
+  it('wharf start - stdout on a full disk (/dev/full): log lines are dropped, told once on stderr; the broker serves and stops cleanly', async function () {
+    if (!fs.existsSync('/dev/full')) this.skip();
+    const port = await freePort();
+    const full = fs.openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [BIN, 'start', '--broker-name', 'full', '--persistent', 'false', '--port', String(port)], {
+      env: { PATH: process.env.PATH ?? '', WHARF_LOG_LEVEL: 'info', WHARF_CONSOLE_PORT: '0' }, stdio: ['ignore', full, 'pipe'],
+    });
+    fs.closeSync(full);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      await checkFor(15000, () => /log lines cannot be written to stdout \(ENOSPC\)/.test(stderr), 'the dropped log lines told on stderr');
+      await checkFor(15000, async () => {
+        await stillServes(`tcp://127.0.0.1:${port}`, 'FULL.DISK');
+        return true;
+      }, 'the broker serving');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      assert.equal(stderr.match(/log lines cannot be written/g)?.length, 1, stderr);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('wharf start - a failed promise nothing waits for is logged; the broker keeps serving', async () => {
     // Stands for a Wharf bug: a preloaded module fails a promise nobody handles on SIGUSR2.
     const preload = path.join(dir, 'reject-on-usr2.js');
@@ -80,16 +138,7 @@ describe('wharf start - process', function () {
     running.child.kill('SIGUSR2');
     const logged = await running.line(/unhandled promise rejection/);
     assert.match(logged, /a Wharf bug: please report it/);
-    const conn = await new ConnectionFactory(url).createConnection();
-    try {
-      await conn.start();
-      const s = conn.createSession(false, Session.AUTO_ACKNOWLEDGE);
-      const consumer = await s.createConsumer(s.createQueue('STILL.SERVING'));
-      await (await s.createProducer(s.createQueue('STILL.SERVING'))).send(s.createTextMessage('still here'));
-      assert.equal((await consumer.receive(5000) as unknown as { getText(): string } | null)?.getText(), 'still here');
-    } finally {
-      await conn.close();
-    }
+    await stillServes(url, 'STILL.SERVING');
     running.child.kill('SIGTERM');
     assert.equal((await running.exit).code, 0, running.stderr.join('\n'));
   });
@@ -164,6 +213,21 @@ describe('wharf start - process', function () {
       const r = await wharfDone(['start', '--persistent', 'false', '--port', String(port), '--transportConnectors', '[{"name":"openwire","uri":"tcp://127.0.0.1:61616"}]']);
       assert.equal(r.code, 2, r.stderr.join('\n'));
       assert.match(r.stderr.join('\n'), new RegExp(`wharf: config error: .*port ${port}.*already in use`));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  // The WebSocket server re-emits its HTTP server's errors: unheard, the port in use ended the
+  // process with a stack trace instead.
+  it('wharf start - a ws:// connector on a port in use exits 2 with what to do', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const r = await wharfDone(['start', '--persistent', 'false', '--transportConnectors', `[{"name":"ws","uri":"ws://127.0.0.1:${port}"}]`]);
+      assert.equal(r.code, 2, r.stderr.join('\n'));
+      assert.match(r.stderr.join('\n'), new RegExp(`wharf: config error: connector ws: port ${port} on 127\\.0\\.0\\.1 is already in use`));
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

@@ -132,7 +132,7 @@ export function openSocketTransport(endpoint: Endpoint, opts: OpenOptions, liste
     } else {
       socket = net.connect({ host: endpoint.host, port: endpoint.port }, onConnect);
     }
-    socket.once('error', onError);
+    socket.on('error', onError);
     const timer = setTimeout(() => onError(new Error(`no connection after ${opts.connectTimeout} ms`)), opts.connectTimeout > 0 ? opts.connectTimeout : 2 ** 31 - 1);
     timer.unref();
   });

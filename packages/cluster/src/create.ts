@@ -151,7 +151,7 @@ export function createBrokerClusterNode(
     store,
     log,
     election,
-    transport: new TcpReplicationTransport({ advertiseHost: settings.hostname ?? (isWildcard(bindHost) ? osHostname() : bindHost), ...(settings.replicationTls ? { tls: settings.replicationTls } : {}) }),
+    transport: new TcpReplicationTransport({ advertiseHost: settings.hostname ?? (isWildcard(bindHost) ? osHostname() : bindHost), log: nodeLog, ...(settings.replicationTls ? { tls: settings.replicationTls } : {}) }),
     services,
     logger: nodeLog,
     statusSink: (st) => status.publish(st),

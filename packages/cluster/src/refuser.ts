@@ -6,7 +6,7 @@
 // protocol by the package's detector (ProtocolDetector.refuse).
 import { createServer, type Server, type Socket } from 'node:net';
 import { CommandType, ErrorCode, FrameDecoder, encodeFrame } from '@wharf/protocol';
-import type { ProtocolPackage } from '@wharf/broker';
+import { keepAccepting, type ProtocolPackage } from '@wharf/broker';
 import type { Refuser } from './node';
 
 export interface RefuserOptions {
@@ -19,6 +19,8 @@ export interface RefuserOptions {
   protocols?: readonly ProtocolPackage[];
   /** Tell refused clients of other protocols the members too (the connector's updateClusterClients). */
   tellProtocolClients?: boolean;
+  /** Where a failed accept is told (it is never fatal). */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /** The detectors that refuse in their protocol, or none. */
@@ -74,6 +76,7 @@ export async function startRefuser(opts: RefuserOptions): Promise<Refuser & { po
     };
     socket.on('data', onData);
   });
+  keepAccepting(server, (err) => opts.log?.warn({ port: opts.port, err: err.message }, 'refuser: accepting a connection failed'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

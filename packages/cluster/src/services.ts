@@ -72,7 +72,7 @@ export function brokerServices(
       };
     },
     async refuse(reason: () => string, members?: () => string[]): Promise<Refuser> {
-      const refusers = await Promise.all(endpoints.map((e) => retryInUse(() => startRefuser({ ...e, reason, ...(members ? { members } : {}), ...(opts.protocols ? { protocols: opts.protocols } : {}) }))));
+      const refusers = await Promise.all(endpoints.map((e) => retryInUse(() => startRefuser({ ...e, reason, ...(members ? { members } : {}), ...(opts.protocols ? { protocols: opts.protocols } : {}), ...(opts.logger ? { log: opts.logger } : {}) }))));
       return {
         async stop() {
           await Promise.all(refusers.map((r) => r.stop()));

@@ -237,6 +237,36 @@ describe('network of brokers (bridges between real brokers)', function () {
     await until('a drained', () => depth(a, 'NET.BACK') === 0);
   });
 
+  it('network - a remote that resets the connection during connect (at once, or after the bridge\'s HELLO) is retried; this broker serves on; the bridge connects once the remote is a broker', async () => {
+    const a = await broker('a');
+    // The remote's port: first a peer that resets every connection, then a real broker.
+    let attempts = 0;
+    const resetting = createServer((c) => {
+      c.on('error', () => undefined);
+      if (attempts++ % 2 === 0) c.resetAndDestroy();
+      else c.once('data', () => c.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    const port = (resetting.address() as { port: number }).port;
+    const downs: string[] = [];
+    const faults: string[] = [];
+    const logger: ClusterLogger = { ...quiet, warn: (o, msg) => void (msg.includes('is down') && downs.push(String((o as { err?: string }).err))), error: (_o, msg) => void faults.push(msg) };
+    const nc = new NetworkConnector({ uri: `static:(tcp://127.0.0.1:${port})?initialReconnectDelay=10&maxReconnectDelay=20` }, { brokerName: a.name, logger });
+    nc.start();
+    opened.push(() => nc.stop());
+    await until('6 connects reset', () => attempts >= 6 && downs.length >= 6);
+    assert.deepEqual(faults, [], 'a reset is a lost link, not a fault');
+    assert.equal(nc.status()[0]?.connected, false);
+    // This broker serves its own clients meanwhile.
+    const got = await collect(a, 'queue://NET.LOCAL');
+    await send(a, 'queue://NET.LOCAL', ['here']);
+    await until('the local message', () => got.length === 1);
+    // The remote becomes a broker on the same port: the bridge connects.
+    await new Promise((resolve) => resetting.close(resolve));
+    await broker('b', { transportConnectors: [{ name: 'openwire', uri: `tcp://127.0.0.1:${port}` }] });
+    await until('the bridge', () => nc.status()[0]?.connected);
+  });
+
   it('network - a message the remote broker keeps refusing stays queued here, however often the bridge reconnects (never dead-lettered)', async () => {
     const a = await broker('a');
     // b: 64 KiB of memory, full at once: a send fails rather than waits (non-persistent messages).

@@ -3,7 +3,7 @@
 // 8161 and so does this one.
 import fs from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { MIN_TLS_VERSION, createLogger, watchTls, type Broker } from '@wharf/broker';
+import { MIN_TLS_VERSION, createLogger, keepAccepting, watchTls, type Broker } from '@wharf/broker';
 import { brokerView, type AdapterOptions } from './adapter';
 import { checkSecurity, sameOriginHook } from './auth';
 import { ConsoleAccess, type ConsoleUserSource } from './access';
@@ -130,6 +130,8 @@ export async function startConsole(target: Broker | BrokerView, opts: ConsoleOpt
   app.get('/api/history', async () => history.toJSON());
   registerStatic(app, opts.staticDir ?? STATIC_DIR);
 
+  // fastify keeps no 'error' listener on its server once it listens.
+  keepAccepting(app.server, (err) => app.log.warn({ err: err.message }, 'console: accepting a connection failed'));
   await app.listen({ host, port });
   // Certificate files (not PEM text) are served anew when they change: renewals need no restart.
   const t = opts.tls;

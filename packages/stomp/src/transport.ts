@@ -246,6 +246,10 @@ export async function startWebSocketServer(broker: ProtocolHost, cfg: TransportC
     maxPayload: opts.maxFrameSize + 1024 * 1024 + 16,
     handleProtocols: (offered: Set<string>) => SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
+  // The WebSocketServer re-emits every 'error' of the HTTP server (a port in use, a failed
+  // accept) as its own: unheard, that would end the process. listen() and guardAccepts
+  // already report them.
+  wss.on('error', () => undefined);
   wss.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
     const dn = req.socket instanceof tls.TLSSocket ? peerDN(req.socket) : null;

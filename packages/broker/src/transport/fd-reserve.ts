@@ -74,8 +74,18 @@ export function guardAccepts(server: net.Server, log: Logger, what: string, rese
     socket.destroy();
     reserve.refusedOne(log, what);
   });
+  keepAccepting(server, (err) => log.warn({ connector: what, err: err.message }, 'accepting a connection failed'));
+}
+
+/**
+ * A listening server emits 'error' when an accept fails (EMFILE or ENFILE once libuv's spare
+ * descriptor is gone, ENOBUFS), and an 'error' nobody listens to ends the process. Every
+ * listening server of the process (connectors, console, replication, refusers) has this
+ * listener for its whole life: the failure is `logged`, the server listens on. Errors before
+ * listening are listen()'s to report.
+ */
+export function keepAccepting(server: net.Server, logged: (err: NodeJS.ErrnoException) => void): void {
   server.on('error', (err: NodeJS.ErrnoException) => {
-    if (!server.listening) return; // listen() reports its own errors
-    log.warn({ connector: what, err: err.message }, 'accepting a connection failed');
+    if (server.listening) logged(err);
   });
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import tls from 'node:tls';
-import { MIN_TLS_VERSION } from '@wharf/broker';
+import { MIN_TLS_VERSION, keepAccepting } from '@wharf/broker';
 import { encodeFrame, FrameReader, type ReplicationFrame } from './frames';
 import { BaseLink, type ReplicationLink, type ReplicationTransport } from './transport';
 
@@ -70,6 +70,11 @@ class TcpLink extends BaseLink {
   }
 }
 
+/** The part of a logger a transport needs. */
+export interface AcceptLog {
+  warn(obj: object, msg: string): void;
+}
+
 /** PEM file paths of a member's key and certificate and of the group's CA. */
 export interface ReplicationTlsConfig {
   key: string;
@@ -90,7 +95,8 @@ export class TcpReplicationTransport implements ReplicationTransport {
   private server?: Server;
   private readonly links = new Set<TcpLink>();
 
-  constructor(private readonly opts: { advertiseHost?: string; tls?: ReplicationTlsConfig } = {}) {}
+  /** `log`: where a failed accept of the replication port is told (it is never fatal). */
+  constructor(private readonly opts: { advertiseHost?: string; tls?: ReplicationTlsConfig; log?: AcceptLog } = {}) {}
 
   async listen(bind: string, accept: (link: ReplicationLink) => void): Promise<string> {
     const { host, port } = parseTcpUrl(bind);
@@ -99,6 +105,7 @@ export class TcpReplicationTransport implements ReplicationTransport {
       accept(link);
     };
     const server = this.opts.tls ? tls.createServer(tlsOptions(this.opts.tls), onSocket) : createServer(onSocket);
+    keepAccepting(server, (err) => this.opts.log?.warn({ replication: bind, err: err.message }, 'replication: accepting a connection failed'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -128,7 +135,7 @@ export class TcpReplicationTransport implements ReplicationTransport {
         socket.removeAllListeners('error');
         resolve(this.track(new TcpLink(socket, url)));
       });
-      socket.once('error', (err) => {
+      socket.on('error', (err) => {
         clearTimeout(timer);
         socket.destroy();
         reject(new Error(`cannot connect to ${url}: ${err.message}`));
