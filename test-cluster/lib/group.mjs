@@ -115,6 +115,8 @@ export class NodeProcess {
     const argv = this.prefix.length ? [...pre, process.execPath, ...nodeArgs, BIN, ...this.args()] : [...nodeArgs, BIN, ...this.args()];
     const env = { ...process.env };
     delete env.WHARF_LOG_LEVEL;
+    // The tests' own switches are not the nodes' configuration (wharf start would warn of each).
+    for (const k of Object.keys(env)) if (/^WHARF_(TEST_|FAILOVER_)/.test(k)) delete env[k];
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
     this.starts++;
