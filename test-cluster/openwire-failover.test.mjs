@@ -29,6 +29,8 @@ const BUILD = path.join(os.tmpdir(), `wharf-tc-java-${process.getuid?.() ?? 0}`)
 class JavaProgram {
   constructor(args) {
     this.lines = [];
+    /** When each line arrived (Date.now()), for the failure messages. */
+    this.times = [];
     this.child = spawn('java', ['-cp', `${BUILD}${path.delimiter}${java.classpath()}`, 'OwFailover', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.stderr = '';
     let buf = '';
@@ -39,6 +41,7 @@ class JavaProgram {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         this.lines.push(line);
+        this.times.push(Date.now());
         this.onLine?.(line);
         if (process.env.WHARF_TEST_LOG) console.log(`[java ${args[0]}] ${line}`);
       }
@@ -130,6 +133,9 @@ describe('cluster (processes) - Java clients fail over across the group', functi
     // message the group stored twice, or redelivered unmarked, reaches the test.
     const load = run(['load', g.failoverUrl('&jms.checkForDuplicates=false'), 'OW.FAILOVER', '2']);
     const sent = () => load.lines.filter((l) => l.startsWith('SENT ')).length;
+    const t0 = Date.now();
+    const events = [];
+    const at = () => `+${Date.now() - t0} ms`;
     await until(30_000, () => sent() >= 50, 'the first 50 Java sends');
     for (let round = 1; round <= ROUNDS; round++) {
       const m = await g.waitForMaster();
@@ -137,8 +143,10 @@ describe('cluster (processes) - Java clients fail over across the group', functi
       const before = sent();
       await until(20_000, () => sent() >= before + 30, `30 more Java sends before kill ${round}`);
       const killedAt = load.lines.length;
+      events.push(`${at()} kill ${round} of ${m.id} (epoch ${m.epoch})`);
       await m.kill();
       const next = await g.waitForMaster(30_000, m);
+      events.push(`${at()} ${next.id} master (epoch ${next.epoch})`);
       // Service resumes on the new master: sends that returned after the kill (20 of them).
       await until(30_000, () => load.lines.slice(killedAt).filter((l) => l.startsWith('SENT ')).length >= 20,
         `Java sends to resume on ${next.id} after kill ${round}`);
@@ -158,8 +166,16 @@ describe('cluster (processes) - Java clients fail over across the group', functi
       }
       return r;
     };
-    await until(60_000, () => [...acknowledged].every((b) => received().has(b)),
-      `every acknowledged Java send to be consumed (missing e.g. ${[...acknowledged].filter((b) => !received().has(b)).slice(0, 5).join(' ')})`);
+    // A lost send is named with when it returned, among the kills and elections.
+    const describeMissing = () => {
+      const r = received();
+      const missing = [...acknowledged].filter((b) => !r.has(b));
+      const sentAt = (b) => `+${load.times[load.lines.indexOf(`SENT ${b}`)] - t0} ms`;
+      return `${missing.length} missing, e.g. ${missing.slice(0, 5).map((b) => `${b} (sent ${sentAt(b)})`).join(', ')}; ${events.join('; ')}`;
+    };
+    await until(60_000, () => [...acknowledged].every((b) => received().has(b)), {
+      toString: () => `every acknowledged Java send to be consumed (${describeMissing()})`,
+    });
     const r = received();
     const unmarked = [...r].filter(([, flags]) => flags.slice(1).some((x) => !x)).map(([b]) => b);
     assert.deepEqual(unmarked, [], 'a message delivered twice must be marked redelivered the second time');
